@@ -1,0 +1,117 @@
+"""The architecture registry: every variant is registered once, here read by all.
+
+A family module defines a *body* ``fn(x, num_classes, blocks, **options) ->
+outputs`` and registers each variant with :func:`register`; the window, the
+CLI and the tests list architectures only through :func:`arch_names` and
+:func:`get_arch`, so a new variant appears (and is tested) everywhere the
+moment it is registered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from netlab.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class ArchSpec:
+    name: str
+    family: str
+    paper: str
+    body: Callable
+    default_input: tuple[int, int, int]
+    # Smallest square side the network accepts (each pooling halves it).
+    min_input: int
+    # Trainable parameters published for the ImageNet configuration (None if the
+    # architecture is NetLab's own, like the simple CNN).
+    published_params: int | None = None
+    default_dropout: float = 0.0
+    # Family switches and their defaults, e.g. {"plain": False}.
+    options: dict = field(default_factory=dict)
+    description: str = ""
+
+    def check_options(self, options: dict) -> None:
+        for key, value in options.items():
+            if key not in self.options:
+                known = ", ".join(sorted(self.options)) or "none"
+                raise ConfigError(
+                    f"model.options.{key} is not an option of {self.name} (its options: {known})"
+                )
+            default = self.options[key]
+            if default is not None and not isinstance(value, type(default)):
+                if not (isinstance(default, float) and isinstance(value, int)):
+                    raise ConfigError(
+                        f"model.options.{key} must be of type {type(default).__name__} (got {value!r})"
+                    )
+
+    def build(self, input_shape, num_classes, regularization=None, model_config=None,
+              preprocessing=()):
+        """Build the Keras model; ``preprocessing`` layers run first, inside the model."""
+        import keras
+
+        from netlab.architectures.blocks import Blocks
+        from netlab.config import ModelConfig, RegularizationConfig
+
+        model_config = model_config or ModelConfig(arch=self.name)
+        options = {**self.options, **model_config.options}
+        self.check_options(model_config.options)
+        side = min(input_shape[0], input_shape[1])
+        if side < self.min_input:
+            raise ConfigError(
+                f"input {input_shape[0]}x{input_shape[1]} is too small for {self.name}: "
+                f"it needs at least {self.min_input}x{self.min_input}"
+            )
+        if num_classes < 2:
+            raise ConfigError(f"a classifier needs at least 2 classes (got {num_classes})")
+        blocks = Blocks(regularization or RegularizationConfig(), model_config, self.default_dropout)
+        inputs = keras.Input(shape=tuple(input_shape), name="image")
+        x = inputs
+        for layer in preprocessing:
+            x = layer(x)
+        outputs = self.body(x, num_classes, blocks, **options)
+        return keras.Model(inputs, outputs, name=self.name)
+
+
+_REGISTRY: dict[str, ArchSpec] = {}
+
+
+def register(name: str, **meta) -> Callable:
+    """Decorator: register ``fn`` as the body of architecture ``name``."""
+
+    def decorator(fn: Callable) -> Callable:
+        if name in _REGISTRY:
+            raise ValueError(f"architecture {name!r} is registered twice")
+        _REGISTRY[name] = ArchSpec(name=name, body=fn, **meta)
+        return fn
+
+    return decorator
+
+
+def get_arch(name: str) -> ArchSpec:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise ConfigError(
+            f"model.arch: unknown architecture {name!r} (known: {', '.join(arch_names())})"
+        ) from None
+
+
+def arch_names() -> list[str]:
+    return list(_REGISTRY)
+
+
+def all_archs() -> list[ArchSpec]:
+    return list(_REGISTRY.values())
+
+
+def build_model(experiment, input_shape, num_classes, preprocessing=()):
+    """Build the model an experiment describes."""
+    spec = get_arch(experiment.model.arch)
+    return spec.build(input_shape, num_classes, experiment.regularization, experiment.model,
+                      preprocessing)
+
+
+# Family modules register their variants on import (order = order in lists).
+from netlab.architectures import simple_cnn, resnet  # noqa: E402, F401

@@ -1,0 +1,82 @@
+"""ResNet-18/34/50/101/152 (He et al., CVPR16), with a ``plain`` switch.
+
+Basic blocks (two 3x3 convs) for 18/34, bottleneck blocks (1x1, 3x3, 1x1 with
+4x expansion) for 50/101/152; a projection shortcut (1x1 conv + norm) whenever
+the shape changes and batch norm after every convolution (seeds/001).
+``plain=True`` removes every shortcut, giving the plain networks of the paper's
+Figure 4 with the same layers and the same parameter count (minus projections).
+
+Stems: the ImageNet stem (7x7/2 conv, 3x3/2 max pool) for inputs of 128 pixels
+and more; below that the CIFAR-style stem (one 3x3/1 conv, no pooling), so a
+32x32 image still reaches the last stage as a 4x4 map instead of 1x1.
+Parameter counts follow the torchvision reference (bias-free convs, BN with
+scale and shift, stride on the 3x3 conv of a bottleneck).
+"""
+
+from keras import layers
+
+from netlab.architectures import register
+
+
+def residual_block(x, filters, stride, blocks, name, bottleneck, plain):
+    out_channels = filters * 4 if bottleneck else filters
+    shortcut = x
+    if bottleneck:
+        y = blocks.conv_norm_act(x, filters, 1, name=f"{name}_1")
+        y = blocks.conv_norm_act(y, filters, 3, strides=stride, name=f"{name}_2")
+        y = blocks.conv(y, out_channels, 1, name=f"{name}_3_conv")
+        y = blocks.norm(y, f"{name}_3")
+    else:
+        y = blocks.conv_norm_act(x, filters, 3, strides=stride, name=f"{name}_1")
+        y = blocks.conv(y, filters, 3, name=f"{name}_2_conv")
+        y = blocks.norm(y, f"{name}_2")
+    if plain:
+        return blocks.act(y, f"{name}_out")
+    if stride != 1 or x.shape[-1] != out_channels:
+        # Linear projection when the number of filters changes (seeds/001).
+        shortcut = blocks.conv(x, out_channels, 1, strides=stride, name=f"{name}_0_conv")
+        shortcut = blocks.norm(shortcut, f"{name}_0")
+    y = layers.Add(name=f"{name}_add")([shortcut, y])
+    return blocks.act(y, f"{name}_out")
+
+
+def resnet(x, num_classes, blocks, depths, bottleneck, plain=False, stem="auto"):
+    if stem == "auto":
+        stem = "imagenet" if min(x.shape[1], x.shape[2]) >= 128 else "cifar"
+    if stem == "imagenet":
+        x = blocks.conv_norm_act(x, 64, 7, strides=2, name="conv1")
+        x = blocks.pool(x, 3, 2, padding="same", name="pool1")
+    else:
+        x = blocks.conv_norm_act(x, 64, 3, strides=1, name="conv1")
+    for stage, (filters, count) in enumerate(zip((64, 128, 256, 512), depths, strict=True)):
+        for i in range(count):
+            stride = 2 if stage > 0 and i == 0 else 1
+            x = residual_block(x, filters, stride, blocks, f"conv{stage + 2}_block{i + 1}",
+                               bottleneck, plain)
+        x = blocks.stage_end(x, name=f"conv{stage + 2}")
+    return blocks.head(x, num_classes, paper_head="gap")
+
+
+def _register(name, depths, bottleneck, published):
+    @register(
+        name,
+        family="ResNet",
+        paper="He et al., Deep Residual Learning for Image Recognition, CVPR 2016",
+        default_input=(224, 224, 3),
+        min_input=32,
+        published_params=published,
+        options={"plain": False, "stem": "auto"},
+        description=f"{'Bottleneck' if bottleneck else 'Basic'} blocks {list(depths)}.",
+    )
+    def body(x, num_classes, blocks, plain=False, stem="auto"):
+        return resnet(x, num_classes, blocks, depths, bottleneck, plain, stem)
+
+    return body
+
+
+# Depths per stage from Table 1 of the ResNet paper; counts from torchvision.
+resnet18 = _register("resnet18", (2, 2, 2, 2), False, 11_689_512)
+resnet34 = _register("resnet34", (3, 4, 6, 3), False, 21_797_672)
+resnet50 = _register("resnet50", (3, 4, 6, 3), True, 25_557_032)
+resnet101 = _register("resnet101", (3, 4, 23, 3), True, 44_549_160)
+resnet152 = _register("resnet152", (3, 8, 36, 3), True, 60_192_808)

@@ -1,0 +1,25 @@
+"""Errors a user can cause. Every message says what happened and what to do."""
+
+
+class NetlabError(Exception):
+    """Base of every error NetLab reports to a person (window or CLI)."""
+
+
+class ConfigError(NetlabError, ValueError):
+    """A configuration value is missing, of the wrong type or out of range."""
+
+
+class DataError(NetlabError):
+    """A dataset cannot be loaded or is unusable (empty, one class, ...)."""
+
+
+class ImageLoadError(NetlabError):
+    """A file is not an image, or the image cannot be decoded."""
+
+
+class ModelLoadError(NetlabError):
+    """A model file is missing, unreadable or refused by safe mode."""
+
+
+class TrainingError(NetlabError):
+    """Training stopped because of the numbers (NaN loss) or the machine (out of memory)."""
