@@ -47,8 +47,14 @@ class ArchSpec:
                     )
 
     def build(self, input_shape, num_classes, regularization=None, model_config=None,
-              preprocessing=()):
-        """Build the Keras model; ``preprocessing`` layers run first, inside the model."""
+              preprocessing=(), aux=False):
+        """Build the Keras model; ``preprocessing`` layers run first, inside the model.
+
+        A body returns its output tensor, or ``(output, [aux outputs])`` when the
+        architecture has auxiliary classifiers (GoogLeNet). They exist for
+        training only: ``aux=True`` returns a model with outputs
+        ``[main, *aux]``; the default (inference) model has the main output only.
+        """
         import keras
 
         from netlab.architectures.blocks import Blocks
@@ -71,6 +77,11 @@ class ArchSpec:
         for layer in preprocessing:
             x = layer(x)
         outputs = self.body(x, num_classes, blocks, **options)
+        aux_outputs = []
+        if isinstance(outputs, tuple):
+            outputs, aux_outputs = outputs
+        if aux and aux_outputs:
+            return keras.Model(inputs, [outputs, *aux_outputs], name=self.name)
         return keras.Model(inputs, outputs, name=self.name)
 
 
@@ -106,11 +117,11 @@ def all_archs() -> list[ArchSpec]:
     return list(_REGISTRY.values())
 
 
-def build_model(experiment, input_shape, num_classes, preprocessing=()):
+def build_model(experiment, input_shape, num_classes, preprocessing=(), aux=False):
     """Build the model an experiment describes."""
     spec = get_arch(experiment.model.arch)
     return spec.build(input_shape, num_classes, experiment.regularization, experiment.model,
-                      preprocessing)
+                      preprocessing, aux=aux)
 
 
 # Family modules register their variants on import (order = order in lists).
