@@ -16,7 +16,7 @@ from pathlib import Path
 
 from netlab.errors import ConfigError
 
-NORMALIZATIONS = ("batch", "group", "layer", "none")
+NORMALIZATIONS = ("default", "batch", "group", "layer", "none")
 ACTIVATIONS = ("relu", "leaky_relu", "prelu", "elu", "selu", "sigmoid", "tanh")
 # seeds/002 "Weight initialization": zeros, small Gaussian (std 0.01), Xavier, He.
 INITIALIZERS = ("zeros", "small_gaussian", "glorot_uniform", "glorot_normal", "he_normal", "he_uniform")
@@ -43,7 +43,10 @@ class RegularizationConfig:
     # 0.4 for GoogLeNet, 0.3 for the simple CNN of seeds/004).
     dropout: float | None = None
     spatial_dropout: float = 0.0
-    norm: str = "batch"
+    # "default" = the architecture's own: none for AlexNet/VGG (their papers
+    # predate batch norm; VGG-BN variants are registered separately), batch
+    # norm for the simple CNN, ResNet, Inception v3, DenseNet and MobileNet.
+    norm: str = "default"
     groups: int = 8
     # Keras defaults to momentum 0.99. With small datasets (digits: ~45 steps
     # per epoch) the moving mean/variance then still remember the random

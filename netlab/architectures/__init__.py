@@ -28,6 +28,8 @@ class ArchSpec:
     # architecture is NetLab's own, like the simple CNN).
     published_params: int | None = None
     default_dropout: float = 0.0
+    # Normalization used when the config says "default" (batch/group/layer/none).
+    default_norm: str = "batch"
     # Family switches and their defaults, e.g. {"plain": False}.
     options: dict = field(default_factory=dict)
     description: str = ""
@@ -71,7 +73,8 @@ class ArchSpec:
             )
         if num_classes < 2:
             raise ConfigError(f"a classifier needs at least 2 classes (got {num_classes})")
-        blocks = Blocks(regularization or RegularizationConfig(), model_config, self.default_dropout)
+        blocks = Blocks(regularization or RegularizationConfig(), model_config, self.default_dropout,
+                        self.default_norm)
         inputs = keras.Input(shape=tuple(input_shape), name="image")
         x = inputs
         for layer in preprocessing:

@@ -30,10 +30,12 @@ class Blocks:
         regularization: RegularizationConfig | None = None,
         model: ModelConfig | None = None,
         default_dropout: float = 0.0,
+        default_norm: str = "batch",
     ):
         self.reg = regularization or RegularizationConfig()
         self.model = model or ModelConfig()
         self.dropout_rate = self.reg.dropout if self.reg.dropout is not None else default_dropout
+        self.norm_kind = self.reg.norm if self.reg.norm != "default" else default_norm
 
     # -- weights ------------------------------------------------------------
     def initializer(self):
@@ -50,7 +52,7 @@ class Blocks:
 
     @property
     def normalized(self) -> bool:
-        return self.reg.norm != "none"
+        return self.norm_kind != "none"
 
     # -- layers --------------------------------------------------------------
     def conv(self, x, filters, kernel_size, strides=1, padding="same", name=None,
@@ -75,7 +77,7 @@ class Blocks:
 
     def norm(self, x, name, scale=True):
         """Batch / group / layer normalization, or nothing (``norm="none"``)."""
-        kind = self.reg.norm
+        kind = self.norm_kind
         if kind == "batch":
             return layers.BatchNormalization(
                 momentum=self.reg.bn_momentum, epsilon=self.reg.bn_epsilon, scale=scale,
