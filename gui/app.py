@@ -1,0 +1,34 @@
+"""Start NetLab's window: the window first, TensorFlow after.
+
+Importing TensorFlow takes seconds; the window is on screen before it starts
+(set NETLAB_TIMING=1 to print the time to window).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+START = time.perf_counter()
+
+
+def main(argv: list[str] | None = None) -> int:
+    from PySide6.QtCore import QThreadPool, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from gui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    app.setApplicationName("NetLab")
+    window = MainWindow()
+    window.show()
+    app.processEvents()
+    if os.environ.get("NETLAB_TIMING"):
+        loaded = "tensorflow" in sys.modules
+        print(f"window shown after {time.perf_counter() - START:.2f} s "
+              f"(TensorFlow imported: {loaded})", file=sys.stderr, flush=True)
+    QTimer.singleShot(0, window.start_loading)
+    code = app.exec()
+    QThreadPool.globalInstance().waitForDone(10_000)
+    return code

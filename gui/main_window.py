@@ -1,0 +1,197 @@
+"""The main window: experiment form | live curves | classifier.
+
+It imports nothing heavy: TensorFlow and the architecture registry load in a
+worker thread after the window is on screen (see ``start_loading``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.panels.experiment_panel import ExperimentPanel
+from gui.views.classifier import ClassifierView
+from gui.views.curves import CurvesView
+from gui.worker import TrainThread, error_text, run_job
+from netlab.errors import NetlabError
+from netlab.training.events import BatchEnd, EpochEnd, RunFailed, RunFinished, RunStarted
+
+
+def _fmt_seconds(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def _load_core():
+    """Worker-thread job: import Keras/TensorFlow and the registry."""
+    from netlab.architectures import arch_names
+
+    return arch_names()
+
+
+def runs_root() -> Path:
+    return Path(os.environ.get("NETLAB_RUNS", Path.home() / "netlab-runs"))
+
+
+class MainWindow(QMainWindow):
+    core_loaded = Signal()
+    training_finished = Signal(object)  # TrainResult or None when it failed
+
+    def __init__(self):
+        super().__init__()
+        self.setWindowTitle("NetLab")
+        self.resize(1400, 860)
+        self.thread: TrainThread | None = None
+        self.result = None
+        self._close_when_stopped = False
+        self._device = ""
+        self._epochs = 0
+
+        self.panel = ExperimentPanel()
+        self.train_button = QPushButton("Train")
+        self.train_button.setEnabled(False)
+        self.train_button.setToolTip("Loading TensorFlow...")
+        self.train_button.clicked.connect(self.start_training)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setEnabled(False)
+        self.stop_button.clicked.connect(self.stop_training)
+        self.error = QLabel("")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b00020;")
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.addWidget(self.panel, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.train_button)
+        buttons.addWidget(self.stop_button)
+        left_layout.addLayout(buttons)
+        left_layout.addWidget(self.error)
+
+        self.curves = CurvesView()
+        self.classifier = ClassifierView()
+        splitter = QSplitter(Qt.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self.curves)
+        splitter.addWidget(self.classifier)
+        splitter.setSizes([300, 750, 350])
+        splitter.setStretchFactor(1, 1)
+        self.setCentralWidget(splitter)
+
+        self.status = QLabel("Loading TensorFlow...")
+        self.statusBar().addWidget(self.status, 1)
+
+    # -- start-up --------------------------------------------------------------
+    def start_loading(self) -> None:
+        """Load TensorFlow and the registry off the GUI thread."""
+        run_job(_load_core, on_result=self._core_ready, on_error=self._core_failed)
+
+    def _core_ready(self, names) -> None:
+        self.panel.set_architectures(names)
+        self.train_button.setEnabled(True)
+        self.train_button.setToolTip("")
+        self.status.setText("Ready.")
+        self.core_loaded.emit()
+
+    def _core_failed(self, exc) -> None:
+        self.status.setText("TensorFlow could not be loaded.")
+        self.error.setText(error_text(exc))
+
+    # -- training ----------------------------------------------------------------
+    def start_training(self) -> None:
+        if self.thread is not None:
+            return
+        self.error.setText("")
+        try:
+            experiment = self.panel.experiment().validate()
+        except NetlabError as exc:
+            self.error.setText(str(exc))
+            return
+        from netlab.training.runs import new_run_dir
+
+        run_dir = new_run_dir(runs_root(), experiment.model.arch, experiment.data.dataset)
+        self.curves.clear()
+        self.thread = TrainThread(experiment, run_dir, parent=self)
+        self.thread.event.connect(self._on_event)
+        self.thread.succeeded.connect(self._on_succeeded)
+        self.thread.failed.connect(self._on_failed)
+        self.thread.finished.connect(self._on_thread_finished)
+        self.train_button.setEnabled(False)
+        self.stop_button.setEnabled(True)
+        self.panel.setEnabled(False)
+        self.status.setText(f"Preparing {experiment.model.arch} on {experiment.data.dataset}...")
+        self.thread.start()
+
+    def stop_training(self) -> None:
+        if self.thread is not None:
+            self.thread.request_stop()
+            self.stop_button.setEnabled(False)
+            self.status.setText("Stopping after this batch...")
+
+    def is_training(self) -> bool:
+        return self.thread is not None
+
+    def _on_event(self, event) -> None:
+        if isinstance(event, BatchEnd):
+            self.curves.add_batch(event)
+            if not (self.thread and self.thread.stop_event.is_set()):
+                self.status.setText(
+                    f"Epoch {event.epoch + 1}/{self._epochs} · batch {event.batch}/{event.steps} · "
+                    f"{event.images_per_second:,.0f} img/s · ETA {_fmt_seconds(event.eta_seconds)}"
+                    f" · {self._device}")
+        elif isinstance(event, EpochEnd):
+            self.curves.add_epoch(event)
+        elif isinstance(event, RunStarted):
+            self._epochs = event.epochs
+            self._device = event.device
+            self.status.setText(f"Training {event.arch} ({event.params:,} parameters) on {event.device}...")
+        elif isinstance(event, RunFinished):
+            self.curves.flush()
+            state = "Stopped" if event.stopped else "Finished"
+            self.status.setText(f"{state} after {event.epochs_completed} epoch(s). Run saved in {event.run_dir}")
+        elif isinstance(event, RunFailed):
+            self.status.setText("Training failed.")
+
+    def _on_succeeded(self, result) -> None:
+        self.result = result
+        exp = self.thread.experiment
+        self.classifier.set_model(result.model, result.class_names,
+                                  f"just trained ({exp.model.arch} on {exp.data.dataset})")
+
+    def _on_failed(self, message: str) -> None:
+        self.result = None
+        self.error.setText(message)
+        self.status.setText("Training failed.")
+
+    def _on_thread_finished(self) -> None:
+        thread, self.thread = self.thread, None
+        thread.deleteLater()
+        self.train_button.setEnabled(True)
+        self.stop_button.setEnabled(False)
+        self.panel.setEnabled(True)
+        self.training_finished.emit(self.result)
+        if self._close_when_stopped:
+            self.close()
+
+    # -- closing -------------------------------------------------------------
+    def closeEvent(self, event) -> None:
+        """Closing mid-training stops the worker first, then closes (no hang, no crash)."""
+        if self.thread is not None:
+            self._close_when_stopped = True
+            self.thread.request_stop()
+            self.status.setText("Stopping training before closing...")
+            event.ignore()
+            return
+        super().closeEvent(event)

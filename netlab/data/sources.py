@@ -1,0 +1,84 @@
+"""Datasets that work offline: scikit-learn's digits and the synthetic shapes."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from netlab.data import DataSource, register_source
+
+
+def _resize_stack(images: np.ndarray, size: int) -> np.ndarray:
+    """Bilinear resize of (N, h, w) float images to (N, size, size)."""
+    out = np.empty((len(images), size, size), dtype=np.float32)
+    for i, img in enumerate(images):
+        out[i] = np.asarray(Image.fromarray(img.astype(np.float32), mode="F").resize(
+            (size, size), Image.Resampling.BILINEAR))
+    return out
+
+
+def load_digits_arrays(config, size: int):
+    """The 1,797 real 8x8 handwritten digits bundled with scikit-learn (no download).
+
+    Pixel values 0..16 are scaled to 0..255 and upscaled to size x size.
+    """
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    images = digits.images.astype(np.float32) * (255.0 / 16.0)
+    x = np.clip(_resize_stack(images, size), 0, 255)[..., None]
+    return x, digits.target.astype(np.int32), [str(d) for d in range(10)]
+
+
+SHAPE_CLASSES = ("circle", "square", "triangle", "cross")
+
+
+def draw_shape(kind: str, size: int, rng: np.random.Generator) -> np.ndarray:
+    """One RGB image of a shape on a noisy background; drawn 4x larger, then downsampled."""
+    scale = 4
+    big = size * scale
+    background = rng.uniform(0, 255, 3)
+    noise = rng.normal(0, 25, (size, size, 3))
+    # A foreground colour far from the background, so every shape is visible.
+    colour = rng.uniform(0, 255, 3)
+    while np.abs(colour - background).sum() < 200:
+        colour = rng.uniform(0, 255, 3)
+    img = Image.new("RGB", (big, big), tuple(int(c) for c in background))
+    draw = ImageDraw.Draw(img)
+    radius = rng.uniform(0.22, 0.4) * big
+    cx, cy = rng.uniform(radius, big - radius, 2)
+    fill = tuple(int(c) for c in colour)
+    if kind == "circle":
+        draw.ellipse([cx - radius, cy - radius, cx + radius, cy + radius], fill=fill)
+    elif kind == "square":
+        r = radius * 0.85
+        draw.rectangle([cx - r, cy - r, cx + r, cy + r], fill=fill)
+    elif kind == "triangle":
+        draw.polygon([(cx, cy - radius), (cx - radius, cy + radius * 0.8),
+                      (cx + radius, cy + radius * 0.8)], fill=fill)
+    else:  # cross
+        w = radius * 0.35
+        draw.rectangle([cx - radius, cy - w, cx + radius, cy + w], fill=fill)
+        draw.rectangle([cx - w, cy - radius, cx + w, cy + radius], fill=fill)
+    small = np.asarray(img.resize((size, size), Image.Resampling.BOX), dtype=np.float32)
+    return np.clip(small + noise, 0, 255)
+
+
+def load_shapes_arrays(config, size: int):
+    """A deterministic synthetic RGB set: shapes of varied size, position and colour.
+
+    The same seed gives the same images on every machine; classes are balanced.
+    """
+    rng = np.random.default_rng(config.seed)
+    n = config.samples
+    y = np.arange(n, dtype=np.int32) % len(SHAPE_CLASSES)
+    x = np.stack([draw_shape(SHAPE_CLASSES[label], size, rng) for label in y]).astype(np.float32)
+    return x, y, list(SHAPE_CLASSES)
+
+
+register_source(DataSource(
+    "digits", "1,797 handwritten digits (scikit-learn), 8x8 upscaled to 32x32, grayscale",
+    image_size=32, channels=1, load_arrays=load_digits_arrays))
+register_source(DataSource(
+    "shapes", "synthetic circles, squares, triangles and crosses on noisy backgrounds, RGB",
+    image_size=32, channels=3, load_arrays=load_shapes_arrays))

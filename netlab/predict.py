@@ -1,0 +1,144 @@
+"""Classify images: robust image loading, safe model loading, top-k.
+
+Models are opened with Keras's safe mode on: a model file that would run
+arbitrary code on load (a Lambda layer) is refused; nothing is unpickled.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from netlab.errors import ImageLoadError, ModelLoadError
+
+# Decompression bombs: refuse images with more pixels than this (about 16k x 16k).
+MAX_PIXELS = 268_000_000
+
+
+def load_image(path: str | Path) -> Image.Image:
+    """Open an image file for classification, or raise ImageLoadError saying why.
+
+    EXIF rotation is applied; palette, 16-bit, CMYK, RGBA and grayscale images
+    come back as 8-bit RGB or L.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ImageLoadError(f"{path}: no such file")
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    try:
+        with Image.open(path) as img:
+            img = ImageOps.exif_transpose(img)
+            img.load()
+    except UnidentifiedImageError:
+        raise ImageLoadError(f"{path.name} is not an image NetLab can read (PNG, JPEG, BMP, GIF, TIFF, WebP...)") from None
+    except Image.DecompressionBombError:
+        raise ImageLoadError(f"{path.name} is too large to classify (over {MAX_PIXELS:,} pixels)") from None
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise ImageLoadError(f"{path.name} could not be decoded (damaged or truncated?): {exc}") from None
+    return _to_8bit(img)
+
+
+def _to_8bit(img: Image.Image) -> Image.Image:
+    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+        arr = np.asarray(img, dtype=np.float64)
+        top = arr.max() if arr.max() > 255 else 255.0
+        return Image.fromarray(np.clip(arr / top * 255, 0, 255).astype(np.uint8), mode="L")
+    if img.mode == "F":
+        arr = np.asarray(img, dtype=np.float64)
+        lo, hi = float(arr.min()), float(arr.max())
+        scaled = (arr - lo) / (hi - lo) * 255 if hi > lo else np.zeros_like(arr)
+        return Image.fromarray(scaled.astype(np.uint8), mode="L")
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        # Transparent pixels over white, as an image viewer shows them.
+        rgba = img.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    if img.mode in ("L", "RGB"):
+        return img
+    return img.convert("RGB")  # P, CMYK, YCbCr, 1, ...
+
+
+def load_model(path: str | Path):
+    """Open a .keras model file in safe mode, or raise ModelLoadError saying why."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelLoadError(f"{path}: no such model file")
+    if path.suffix != ".keras":
+        raise ModelLoadError(f"{path.name}: NetLab opens Keras 3 model files (.keras)")
+    import keras
+
+    import netlab.architectures  # noqa: F401  (registers NetLab's custom layers)
+
+    try:
+        return keras.saving.load_model(path, compile=False, safe_mode=True)
+    except ValueError as exc:
+        if "Lambda" in str(exc) or "safe_mode" in str(exc):
+            raise ModelLoadError(
+                f"{path.name} contains a Lambda layer (code that would run on load); "
+                "NetLab opens models in Keras safe mode only and refuses it"
+            ) from None
+        raise ModelLoadError(f"{path.name} could not be loaded: {exc}") from None
+    except (OSError, KeyError, TypeError, AttributeError) as exc:
+        raise ModelLoadError(f"{path.name} is not a readable Keras model file: {exc}") from None
+
+
+@dataclass
+class Prediction:
+    label: str
+    index: int
+    probability: float
+
+
+def model_input_shape(model) -> tuple[int, int, int]:
+    shape = model.input_shape
+    if isinstance(shape, list):
+        shape = shape[0]
+    if len(shape) != 4:
+        raise ModelLoadError(f"the model takes inputs of shape {shape}, not images (height, width, channels)")
+    return shape[1], shape[2], shape[3]
+
+
+def image_to_array(img: Image.Image, input_shape) -> np.ndarray:
+    """Resize and convert an image to the model's input: float32 pixels in [0, 255]."""
+    height, width, channels = input_shape
+    if channels not in (1, 3):
+        raise ModelLoadError(f"the model expects {channels}-channel images; NetLab feeds 1 or 3")
+    img = img.convert("L" if channels == 1 else "RGB")
+    if height is not None and width is not None:
+        img = img.resize((width, height), Image.Resampling.BILINEAR)
+    arr = np.asarray(img, dtype=np.float32)
+    return arr[..., None] if channels == 1 else arr
+
+
+def class_names_for(model, class_names=None) -> list[str]:
+    n = int(model.output_shape[-1])
+    if class_names and len(class_names) == n:
+        return list(class_names)
+    return [f"class {i}" for i in range(n)]
+
+
+def predict_images(model, images, class_names=None, top: int = 3) -> list[list[Prediction]]:
+    """Top-``top`` predictions for each PIL image."""
+    shape = model_input_shape(model)
+    batch = np.stack([image_to_array(img, shape) for img in images])
+    probabilities = np.asarray(model.predict_on_batch(batch), dtype=np.float64)
+    if probabilities.ndim != 2:
+        raise ModelLoadError(f"the model's output has shape {probabilities.shape}, not class probabilities")
+    names = class_names_for(model, class_names)
+    results = []
+    for row in probabilities:
+        if not all(math.isfinite(p) for p in row):
+            raise ModelLoadError("the model produced NaN probabilities (its weights are broken)")
+        order = np.argsort(row)[::-1][:top]
+        results.append([Prediction(names[i], int(i), float(row[i])) for i in order])
+    return results
+
+
+def probabilities(model, img: Image.Image) -> np.ndarray:
+    """The full probability vector for one image."""
+    batch = image_to_array(img, model_input_shape(model))[None]
+    return np.asarray(model.predict_on_batch(batch), dtype=np.float64)[0]

@@ -1,0 +1,1 @@
+"""Training: events, the Trainer and run folders."""

@@ -1,0 +1,63 @@
+"""The trainer's only output channel while it runs: plain data events.
+
+Events carry numbers and strings only, so one stream feeds the window, the
+CLI's progress lines, the run's events.jsonl and the tests.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Event:
+    def to_dict(self) -> dict:
+        return {"event": type(self).__name__, **dataclasses.asdict(self)}
+
+
+@dataclass
+class RunStarted(Event):
+    arch: str
+    dataset: str
+    epochs: int
+    steps_per_epoch: int
+    train_samples: int
+    val_samples: int
+    params: int
+    device: str
+    run_dir: str | None = None
+
+
+@dataclass
+class BatchEnd(Event):
+    epoch: int  # 0-based
+    batch: int  # 1-based count of batches done in this epoch
+    steps: int  # batches per epoch
+    # Keras reports running means over the epoch so far, not the last batch.
+    loss: float
+    accuracy: float | None
+    images_per_second: float
+    eta_seconds: float
+
+
+@dataclass
+class EpochEnd(Event):
+    epoch: int  # 0-based
+    epochs: int
+    metrics: dict = field(default_factory=dict)  # loss, accuracy, val_loss, val_accuracy
+    seconds: float = 0.0
+
+
+@dataclass
+class RunFinished(Event):
+    epochs_completed: int
+    stopped: bool  # True when the user stopped it early
+    history: dict = field(default_factory=dict)
+    run_dir: str | None = None
+
+
+@dataclass
+class RunFailed(Event):
+    message: str
+    kind: str = "error"  # the NetlabError class name, or "error"
