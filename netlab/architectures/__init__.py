@@ -128,4 +128,11 @@ def build_model(experiment, input_shape, num_classes, preprocessing=(), aux=Fals
 
 
 # Family modules register their variants on import (order = order in lists).
-from netlab.architectures import simple_cnn, googlenet, inception_v3, resnet  # noqa: E402, F401
+from netlab.architectures import (  # noqa: E402, F401
+    densenet,
+    googlenet,
+    inception_v3,
+    mobilenet,
+    resnet,
+    simple_cnn,
+)

@@ -1,0 +1,138 @@
+"""DenseNet-121/169/201/264 and DenseNet-161 (Huang et al., CVPR17).
+
+Within a dense block every layer sees the feature maps of all the layers
+before it: its ``k`` new maps (the growth rate) are concatenated to its input.
+Every "conv" of the paper's Table 1 (seeds/001) is the pre-activation unit
+BN-ReLU-Conv (:meth:`Blocks.norm_act_conv`). Between blocks a transition layer
+(BN-ReLU-1x1 conv, 2x2/2 average pool) halves the map; after the last block
+come BN-ReLU, global average pooling and the fully connected classifier.
+
+Options (DenseNet-BC, the paper's ImageNet networks, by default):
+
+- ``growth_rate``: k, the channels each layer adds (32; 48 for DenseNet-161).
+  The first convolution has 2k channels (64; 96 for DenseNet-161).
+- ``bottleneck`` (the B): a 1x1 conv with 4k channels before each 3x3 conv.
+  Without it a layer is a single BN-ReLU-3x3 conv.
+- ``compression`` (the C): a transition keeps ``floor(theta * m)`` of its
+  ``m`` channels; 0.5 for DenseNet-BC, 1.0 switches compression off.
+- ``stem``: "imagenet" is Table 1's 7x7/2 conv (BN-ReLU) and 3x3/2 max pool;
+  "small" is the paper's CIFAR stem, one 3x3/1 conv with 2k channels and no
+  pooling (the first dense layer's own BN-ReLU follows it). "auto" takes the
+  ImageNet stem from 128 pixels up, the small one below, so a 32x32 image
+  passes the four blocks at 32, 16, 8 and 4 pixels (28x28: 28, 14, 7, 3). The
+  paper's CIFAR networks have three blocks; NetLab keeps Table 1's four so a
+  variant stays the same network on small images. "cifar" is accepted as a
+  synonym of "small" (ResNet's name for its small stem).
+
+Names follow Keras's ``applications/densenet.py``: ``conv1_conv``, ``pool1``,
+``conv2_block1_1_conv`` (the 1x1 bottleneck), ``conv2_block1_2_conv`` (the 3x3,
+``_2`` with or without bottleneck), ``conv2_block1_concat``, ``pool2_conv``,
+``pool2_pool``. The closing BN-ReLU is ``post_bn``/``post_relu`` (Keras's
+ResNetV2 name for a pre-activation net's last norm): :class:`Blocks` appends
+the kind of norm and activation to every name, so a bare ``bn`` cannot occur.
+
+Trainable parameter counts (224x224x3, 1000 classes, bias-free convs, BN with
+scale and shift) match torchvision and Keras exactly; DenseNet-264 has no
+reference implementation to cite, so its count is left unpublished.
+"""
+
+from keras import layers
+
+from netlab.architectures import register
+from netlab.errors import ConfigError
+
+STEMS = ("auto", "imagenet", "small", "cifar")
+# Inputs of at least this side get the ImageNet stem under stem="auto" (as ResNet).
+IMAGENET_STEM_FROM = 128
+# Channels of the 1x1 bottleneck conv, in multiples of k (Section 3, "Bottleneck layers").
+BOTTLENECK_WIDTH = 4
+
+
+def dense_layer(x, growth_rate, bottleneck, blocks, name):
+    """One layer of a dense block: k new maps, concatenated to everything before."""
+    y = x
+    if bottleneck:
+        y = blocks.norm_act_conv(y, BOTTLENECK_WIDTH * growth_rate, 1, name=f"{name}_1")
+    y = blocks.norm_act_conv(y, growth_rate, 3, name=f"{name}_2")
+    return layers.Concatenate(name=f"{name}_concat")([x, y])
+
+
+def dense_block(x, count, growth_rate, bottleneck, blocks, name):
+    for i in range(count):
+        x = dense_layer(x, growth_rate, bottleneck, blocks, name=f"{name}_block{i + 1}")
+    return x
+
+
+def transition(x, compression, blocks, name):
+    """BN-ReLU-1x1 conv keeping ``floor(theta * m)`` channels, then 2x2/2 average pooling."""
+    channels = max(1, int(x.shape[-1] * compression))
+    x = blocks.norm_act_conv(x, channels, 1, name=name)
+    return blocks.pool(x, 2, 2, name=f"{name}_pool", kind="avg")
+
+
+def _check(growth_rate, compression, stem):
+    if growth_rate < 1:
+        raise ConfigError(f"model.options.growth_rate must be at least 1 (got {growth_rate})")
+    if not 0.0 < compression <= 1.0:
+        raise ConfigError(
+            f"model.options.compression must be in (0, 1] (got {compression}); "
+            "0.5 is DenseNet-BC, 1.0 switches compression off"
+        )
+    if stem not in STEMS:
+        raise ConfigError(f"model.options.stem must be one of {', '.join(STEMS[:3])} (got {stem!r})")
+
+
+def densenet(x, num_classes, blocks, depths, growth_rate=32, bottleneck=True, compression=0.5,
+             stem="auto"):
+    _check(growth_rate, compression, stem)
+    side = min(x.shape[1], x.shape[2])
+    if stem == "auto":
+        stem = "imagenet" if side >= IMAGENET_STEM_FROM else "small"
+    if stem == "imagenet":
+        # 7x7/2 and 3x3/2 ("same") leave ceil(side / 4); the three 2x2 average
+        # pools then need 8 pixels to leave a 1x1 map.
+        if -(-side // 4) < 8:
+            raise ConfigError(
+                f"the ImageNet stem needs inputs of at least 29x29 (got {side}x{side}); "
+                "use model.options.stem = \"small\" or \"auto\""
+            )
+        x = blocks.conv_norm_act(x, 2 * growth_rate, 7, strides=2, name="conv1")
+        x = blocks.pool(x, 3, 2, padding="same", name="pool1")
+    else:
+        x = blocks.conv(x, 2 * growth_rate, 3, name="conv1_conv")
+    for stage, count in enumerate(depths, start=2):
+        x = dense_block(x, count, growth_rate, bottleneck, blocks, name=f"conv{stage}")
+        x = blocks.stage_end(x, name=f"conv{stage}")
+        if stage < len(depths) + 1:
+            x = transition(x, compression, blocks, name=f"pool{stage}")
+    x = blocks.norm(x, "post")
+    x = blocks.act(x, "post")
+    return blocks.head(x, num_classes, paper_head="gap")
+
+
+def _register(name, depths, growth_rate, published):
+    @register(
+        name,
+        family="DenseNet",
+        paper="Huang et al., Densely Connected Convolutional Networks, CVPR 2017",
+        default_input=(224, 224, 3),
+        # Small stem (auto below 128 pixels) and three 2x2/2 transitions: 8 -> 1.
+        min_input=8,
+        published_params=published,
+        options={"growth_rate": growth_rate, "bottleneck": True, "compression": 0.5, "stem": "auto"},
+        description=f"DenseNet-BC, dense blocks {list(depths)}, growth rate {growth_rate}.",
+    )
+    def body(x, num_classes, blocks, growth_rate=growth_rate, bottleneck=True, compression=0.5,
+             stem="auto"):
+        return densenet(x, num_classes, blocks, depths, growth_rate, bottleneck, compression, stem)
+
+    return body
+
+
+# Layers per dense block from Table 1 (k=32); DenseNet-161 (k=48) is the
+# fourth ImageNet model the authors released. Counts: torchvision / Keras.
+densenet121 = _register("densenet121", (6, 12, 24, 16), 32, 7_978_856)
+densenet169 = _register("densenet169", (6, 12, 32, 32), 32, 14_149_480)
+densenet201 = _register("densenet201", (6, 12, 48, 32), 32, 20_013_928)
+densenet264 = _register("densenet264", (6, 12, 64, 48), 32, None)
+densenet161 = _register("densenet161", (6, 12, 36, 24), 48, 28_681_000)
