@@ -1,0 +1,1 @@
+"""Looking inside a network: summary, feature maps, filters, statistics, Grad-CAM, evaluation."""
