@@ -129,10 +129,12 @@ def build_model(experiment, input_shape, num_classes, preprocessing=(), aux=Fals
 
 # Family modules register their variants on import (order = order in lists).
 from netlab.architectures import (  # noqa: E402, F401
+    alexnet,
     densenet,
     googlenet,
     inception_v3,
     mobilenet,
     resnet,
     simple_cnn,
+    vgg,
 )

@@ -1,0 +1,150 @@
+"""VGG configurations A, A-LRN, B, C, D, E (Simonyan & Zisserman, ICLR 2015), plus BN.
+
+The tables below are Table 1 of the paper (seeds/001), column by column, in
+its own notation: ``conv3-64`` is a 3x3 convolution with 64 filters, ``LRN``
+AlexNet's local response normalization. Each of the five blocks ends in 2x2/2
+max pooling; the head is FC 4096, 4096 (dropout 0.5 on both, as the paper)
+and the softmax. Convolutions are 'same'-padded and keep their bias in every
+variant, the BN ones included: that is torchvision's ``vgg*_bn``, whose
+published counts the registry carries (batch norm is added between conv and
+ReLU). With 224x224x3 inputs and 1000 classes:
+
+    A 132,863,336   B 133,047,848   C 133,638,952   D 138,357,544   E 143,667,240
+    A-BN 132,868,840   B-BN 133,053,736   D-BN 138,365,992   E-BN 143,678,248
+
+``stem`` option: "imagenet" is the paper's network and runs from 32x32 (five
+poolings: 32 -> 1, the usual CIFAR VGG, with the FC head on 1x1x512).
+"small" drops block 1's pooling, as a CIFAR ResNet drops its stem's
+downsampling, so 28x28 ends at 1x1 (28 -> 14 -> 7 -> 3 -> 1) and 16x16 is the
+smallest that runs. "auto" picks the paper's network wherever it runs (from
+32) and the small form below, e.g. for 28x28 digits.
+"""
+
+from netlab.architectures import register
+from netlab.architectures.layers import LocalResponseNormalization
+from netlab.errors import ConfigError
+
+# Table 1, one tuple per block (between poolings).
+CONFIGS = {
+    "A": (
+        ("conv3-64",),
+        ("conv3-128",),
+        ("conv3-256", "conv3-256"),
+        ("conv3-512", "conv3-512"),
+        ("conv3-512", "conv3-512"),
+    ),
+    "A-LRN": (
+        ("conv3-64", "LRN"),
+        ("conv3-128",),
+        ("conv3-256", "conv3-256"),
+        ("conv3-512", "conv3-512"),
+        ("conv3-512", "conv3-512"),
+    ),
+    "B": (
+        ("conv3-64", "conv3-64"),
+        ("conv3-128", "conv3-128"),
+        ("conv3-256", "conv3-256"),
+        ("conv3-512", "conv3-512"),
+        ("conv3-512", "conv3-512"),
+    ),
+    "C": (
+        ("conv3-64", "conv3-64"),
+        ("conv3-128", "conv3-128"),
+        ("conv3-256", "conv3-256", "conv1-256"),
+        ("conv3-512", "conv3-512", "conv1-512"),
+        ("conv3-512", "conv3-512", "conv1-512"),
+    ),
+    "D": (
+        ("conv3-64", "conv3-64"),
+        ("conv3-128", "conv3-128"),
+        ("conv3-256", "conv3-256", "conv3-256"),
+        ("conv3-512", "conv3-512", "conv3-512"),
+        ("conv3-512", "conv3-512", "conv3-512"),
+    ),
+    "E": (
+        ("conv3-64", "conv3-64"),
+        ("conv3-128", "conv3-128"),
+        ("conv3-256", "conv3-256", "conv3-256", "conv3-256"),
+        ("conv3-512", "conv3-512", "conv3-512", "conv3-512"),
+        ("conv3-512", "conv3-512", "conv3-512", "conv3-512"),
+    ),
+}
+IMAGENET_MIN = 32  # five 2x2 poolings: 32 -> 1
+SMALL_MIN = 16  # four: 16 -> 1
+STEMS = ("auto", "imagenet", "small")
+
+
+def parse_layer(layer):
+    """``"conv3-256"`` -> ``(3, 256)`` (kernel size, filters)."""
+    kernel, filters = layer.removeprefix("conv").split("-")
+    return int(kernel), int(filters)
+
+
+def choose_stem(stem, side, arch):
+    if stem not in STEMS:
+        raise ConfigError(f"model.options.stem must be one of {', '.join(STEMS)} (got {stem!r})")
+    if stem == "auto":
+        return "imagenet" if side >= IMAGENET_MIN else "small"
+    if stem == "imagenet" and side < IMAGENET_MIN:
+        raise ConfigError(
+            f"{arch} with stem 'imagenet' needs inputs of at least {IMAGENET_MIN}x{IMAGENET_MIN} "
+            f"(got {side}x{side}); use stem 'small' or 'auto'"
+        )
+    return stem
+
+
+def vgg(x, num_classes, blocks, config, arch, stem="auto"):
+    stem = choose_stem(stem, min(x.shape[1], x.shape[2]), arch)
+    for number, block in enumerate(CONFIGS[config], start=1):
+        convs = 0
+        for layer in block:
+            if layer == "LRN":
+                x = LocalResponseNormalization(name=f"block{number}_lrn")(x)
+                continue
+            kernel, filters = parse_layer(layer)
+            convs += 1
+            name = f"block{number}_conv{convs}"
+            x = blocks.conv(x, filters, kernel, name=name, use_bias=True)
+            x = blocks.norm(x, name)
+            x = blocks.act(x, name)
+        if not (stem == "small" and number == 1):
+            x = blocks.pool(x, 2, 2, name=f"block{number}_pool")
+        x = blocks.stage_end(x, name=f"block{number}")
+    return blocks.head(x, num_classes, paper_head="fc", fc_units=(4096, 4096))
+
+
+def _register(name, config, batch_norm, published):
+    title = f"VGG configuration {config}" + (" with batch norm" if batch_norm else "")
+    convs = sum(layer != "LRN" for block in CONFIGS[config] for layer in block)
+
+    @register(
+        name,
+        family="VGG",
+        paper="Simonyan & Zisserman, Very Deep Convolutional Networks for Large-Scale Image "
+              "Recognition, ICLR 2015",
+        default_input=(224, 224, 3),
+        min_input=SMALL_MIN,
+        published_params=published,
+        default_dropout=0.5,
+        default_norm="batch" if batch_norm else "none",
+        options={"stem": "auto"},
+        description=f"{title}: {convs} convolutions and 3 FC layers (Table 1).",
+    )
+    def body(x, num_classes, blocks, stem="auto"):
+        return vgg(x, num_classes, blocks, config, name, stem)
+
+    return body
+
+
+# Published counts: torchvision's vgg11 ... vgg19_bn (configuration C and
+# A-LRN computed; LRN has no weights, so A-LRN equals A).
+vgg11 = _register("vgg11", "A", False, 132_863_336)
+vgg11_lrn = _register("vgg11_lrn", "A-LRN", False, 132_863_336)
+vgg13 = _register("vgg13", "B", False, 133_047_848)
+vgg16_c = _register("vgg16_c", "C", False, 133_638_952)
+vgg16 = _register("vgg16", "D", False, 138_357_544)
+vgg19 = _register("vgg19", "E", False, 143_667_240)
+vgg11_bn = _register("vgg11_bn", "A", True, 132_868_840)
+vgg13_bn = _register("vgg13_bn", "B", True, 133_053_736)
+vgg16_bn = _register("vgg16_bn", "D", True, 138_365_992)
+vgg19_bn = _register("vgg19_bn", "E", True, 143_678_248)
