@@ -14,10 +14,11 @@ START = time.perf_counter()
 
 
 def main(argv: list[str] | None = None) -> int:
-    from PySide6.QtCore import QThreadPool, QTimer
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from gui.main_window import MainWindow
+    from gui.worker import wait_for_jobs
 
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     app.setApplicationName("NetLab")
@@ -30,5 +31,5 @@ def main(argv: list[str] | None = None) -> int:
               f"(TensorFlow imported: {loaded})", file=sys.stderr, flush=True)
     QTimer.singleShot(0, window.start_loading)
     code = app.exec()
-    QThreadPool.globalInstance().waitForDone(10_000)
+    wait_for_jobs()
     return code

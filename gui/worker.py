@@ -5,7 +5,7 @@
 Stopping sets a ``threading.Event`` directly from the GUI thread; the trainer
 checks it after every batch, so a stop never waits behind a busy event loop.
 ``run_job`` runs any other short core job (loading TensorFlow, a model, a
-prediction) on superqt's thread pool worker.
+prediction) in a QThread of its own.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import threading
 import traceback
 
 from PySide6.QtCore import QThread, Signal
-from superqt.utils import create_worker
 
 from netlab.errors import NetlabError
 
@@ -49,20 +48,47 @@ class TrainThread(QThread):
             self.succeeded.emit(result)
 
 
-_jobs: set = set()  # keep workers alive until they finish
+class JobThread(QThread):
+    """Runs one function; ``returned`` or ``errored`` is delivered in the GUI thread."""
+
+    returned = Signal(object)
+    errored = Signal(object)
+
+    def __init__(self, fn, args, kwargs):
+        super().__init__()
+        self.fn, self.args, self.kwargs = fn, args, kwargs
+
+    def run(self) -> None:
+        try:
+            result = self.fn(*self.args, **self.kwargs)
+        except Exception as exc:  # noqa: BLE001 - reported to the window, never lost
+            if not isinstance(exc, NetlabError):
+                traceback.print_exc()
+            self.errored.emit(exc)
+        else:
+            self.returned.emit(result)
 
 
-def run_job(fn, *args, on_result=None, on_error=None, **kwargs):
-    """Run ``fn(*args, **kwargs)`` in a pool thread; callbacks run in the GUI thread."""
-    worker = create_worker(fn, *args, _start_thread=False, **kwargs)
+_jobs: set[JobThread] = set()  # keep each thread alive until it has finished
+
+
+def run_job(fn, *args, on_result=None, on_error=None, **kwargs) -> JobThread:
+    """Run ``fn(*args, **kwargs)`` off the GUI thread; callbacks run in the GUI thread."""
+    job = JobThread(fn, args, kwargs)
     if on_result is not None:
-        worker.returned.connect(on_result)
+        job.returned.connect(on_result)
     if on_error is not None:
-        worker.errored.connect(on_error)
-    _jobs.add(worker)
-    worker.finished.connect(lambda: _jobs.discard(worker))
-    worker.start()
-    return worker
+        job.errored.connect(on_error)
+    _jobs.add(job)
+    job.finished.connect(lambda: (_jobs.discard(job), job.deleteLater()))
+    job.start()
+    return job
+
+
+def wait_for_jobs(msecs: int = 10_000) -> None:
+    """Before the application quits: let running jobs end (no 'QThread destroyed')."""
+    for job in list(_jobs):
+        job.wait(msecs)
 
 
 def error_text(exc: BaseException) -> str:

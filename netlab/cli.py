@@ -112,6 +112,41 @@ def cmd_predict(args) -> int:
     return 0
 
 
+def _parse_input(text: str) -> tuple[int, int, int]:
+    try:
+        parts = tuple(int(p) for p in text.lower().split("x"))
+    except ValueError:
+        parts = ()
+    if len(parts) == 2:
+        parts = (*parts, 3)
+    if len(parts) != 3 or min(parts) < 1:
+        raise argparse.ArgumentTypeError(f"expected HxWxC like 224x224x3 (got {text!r})")
+    return parts
+
+
+def cmd_summary(args) -> int:
+    from netlab.architectures import get_arch
+    from netlab.config import ModelConfig, RegularizationConfig
+    from netlab.inspect.summary import compare_published, format_comparison, format_table, summarize
+
+    spec = get_arch(args.arch)
+    input_shape = args.input or spec.default_input
+    regularization = RegularizationConfig(norm=args.norm or "default")
+    options = json.loads(args.options) if args.options else {}
+    model = spec.build(input_shape, args.classes, regularization,
+                       ModelConfig(arch=spec.name, options=options))
+    summary = summarize(model)
+    comparison = compare_published(summary, spec)
+    if args.json:
+        print(json.dumps({**summary.to_dict(), "comparison": [c.to_dict() for c in comparison]},
+                         indent=2))
+    else:
+        print(format_table(summary))
+        print()
+        print(format_comparison(comparison))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="netlab", description="NetLab: train and inspect CNNs")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -135,6 +170,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int)
     p.add_argument("--out", help="run folder (default: runs/<time>-<arch>-<dataset>)")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("summary", help="per-layer shapes, parameters, MACs and receptive fields")
+    p.add_argument("arch")
+    p.add_argument("--input", type=_parse_input, help="HxWxC (default: the paper's input)")
+    p.add_argument("--classes", type=int, default=1000)
+    p.add_argument("--norm", choices=("default", "batch", "group", "layer", "none"))
+    p.add_argument("--options", help='architecture options as JSON, e.g. \'{"plain": true}\'')
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_summary)
 
     p = sub.add_parser("predict", help="classify images with a .keras model")
     p.add_argument("model")

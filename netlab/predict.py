@@ -125,7 +125,8 @@ def predict_images(model, images, class_names=None, top: int = 3) -> list[list[P
     """Top-``top`` predictions for each PIL image."""
     shape = model_input_shape(model)
     batch = np.stack([image_to_array(img, shape) for img in images])
-    probabilities = np.asarray(model.predict_on_batch(batch), dtype=np.float64)
+    # An eager call: no tf.function is traced for a handful of images.
+    probabilities = np.asarray(model(batch, training=False), dtype=np.float64)
     if probabilities.ndim != 2:
         raise ModelLoadError(f"the model's output has shape {probabilities.shape}, not class probabilities")
     names = class_names_for(model, class_names)
@@ -136,9 +137,3 @@ def predict_images(model, images, class_names=None, top: int = 3) -> list[list[P
         order = np.argsort(row)[::-1][:top]
         results.append([Prediction(names[i], int(i), float(row[i])) for i in order])
     return results
-
-
-def probabilities(model, img: Image.Image) -> np.ndarray:
-    """The full probability vector for one image."""
-    batch = image_to_array(img, model_input_shape(model))[None]
-    return np.asarray(model.predict_on_batch(batch), dtype=np.float64)[0]

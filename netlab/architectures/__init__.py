@@ -127,14 +127,8 @@ def build_model(experiment, input_shape, num_classes, preprocessing=(), aux=Fals
                       preprocessing, aux=aux)
 
 
-# Family modules register their variants on import (order = order in lists).
-from netlab.architectures import (  # noqa: E402, F401
-    alexnet,
-    densenet,
-    googlenet,
-    inception_v3,
-    mobilenet,
-    resnet,
-    simple_cnn,
-    vgg,
+# Family modules register their variants on import; import order is list order
+# (the window's and the CLI's), roughly the order the lectures teach them.
+from netlab.architectures import (  # noqa: E402, F401, I001
+    simple_cnn, alexnet, vgg, googlenet, inception_v3, resnet, densenet, mobilenet,
 )

@@ -1,0 +1,53 @@
+"""Shared test set-up: offscreen Qt, quiet TensorFlow, runs in a temporary folder."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _runs_in_tmp(tmp_path, monkeypatch):
+    monkeypatch.setenv("NETLAB_RUNS", str(tmp_path / "runs"))
+
+
+def tiny_experiment(**training):
+    """A config that trains in seconds: simple CNN, 300 digits, 1 epoch."""
+    from netlab.config import Experiment
+
+    exp = Experiment()
+    exp.data.max_samples = 300
+    exp.training.epochs = 1
+    exp.training.batch_size = 32
+    for key, value in training.items():
+        setattr(exp.training, key, value)
+    return exp
+
+
+@pytest.fixture(scope="session")
+def trained_run(tmp_path_factory):
+    """One real training run shared by the predict, CLI and GUI tests."""
+    from netlab.training.trainer import Trainer
+
+    run_dir = tmp_path_factory.mktemp("trained") / "run"
+    exp = tiny_experiment(epochs=2)
+    result = Trainer(exp, run_dir=run_dir).run()
+    return run_dir, result
+
+
+@pytest.fixture
+def digit_png(tmp_path):
+    """A real digit image (a 3 from scikit-learn's set) written as a PNG."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    index = int(np.flatnonzero(digits.target == 3)[0])
+    pixels = (digits.images[index] * (255 / 16)).astype(np.uint8)
+    path = tmp_path / "three.png"
+    Image.fromarray(pixels, mode="L").resize((32, 32)).save(path)
+    return path

@@ -1,0 +1,84 @@
+import csv
+import json
+
+import numpy as np
+import pytest
+from conftest import tiny_experiment
+
+from netlab.errors import TrainingError
+from netlab.predict import load_model
+from netlab.training.events import BatchEnd, EpochEnd, RunFailed, RunFinished, RunStarted
+from netlab.training.trainer import Trainer
+
+
+def test_one_epoch_writes_history_and_a_loadable_model(tmp_path):
+    events = []
+    run = tmp_path / "run"
+    result = Trainer(tiny_experiment(), on_event=events.append, run_dir=run).run()
+
+    kinds = [type(e) for e in events]
+    assert kinds[0] is RunStarted and kinds[-1] is RunFinished
+    assert kinds.count(EpochEnd) == 1 and BatchEnd in kinds
+    assert set(result.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert not result.stopped
+    for name in ("config.json", "classes.json", "history.csv", "events.jsonl", "model.keras"):
+        assert (run / name).is_file(), name
+    assert not [p for p in run.iterdir() if ".tmp" in p.name]
+    rows = list(csv.DictReader(open(run / "history.csv")))
+    assert len(rows) == 1 and float(rows[0]["val_accuracy"]) == pytest.approx(result.history["val_accuracy"][0])
+    lines = [json.loads(line) for line in open(run / "events.jsonl")]
+    assert lines[0]["event"] == "RunStarted" and lines[-1]["event"] == "RunFinished"
+    # The saved model gives the same probabilities as the one in memory.
+    loaded = load_model(run / "model.keras")
+    x = np.random.default_rng(0).uniform(0, 255, (3, 32, 32, 1)).astype("float32")
+    np.testing.assert_allclose(loaded.predict_on_batch(x), result.model.predict_on_batch(x), atol=1e-5)
+
+
+def test_batch_events_report_progress():
+    events = []
+    Trainer(tiny_experiment(), on_event=events.append).run()
+    batches = [e for e in events if isinstance(e, BatchEnd)]
+    last = batches[-1]
+    assert last.batch == last.steps == 8  # 240 training images / 32
+    assert last.images_per_second > 0 and np.isfinite(last.loss)
+    assert last.eta_seconds == pytest.approx(0, abs=1e-6)
+    assert all(b.eta_seconds >= 0 for b in batches)
+
+
+def test_stop_ends_within_one_batch_and_keeps_the_model(tmp_path):
+    events = []
+    exp = tiny_experiment(epochs=5)
+    trainer = Trainer(exp, run_dir=tmp_path / "run")
+
+    def on_event(event):
+        events.append(event)
+        if isinstance(event, BatchEnd):
+            trainer.request_stop()
+
+    trainer.on_event = on_event
+    result = trainer.run()
+    assert result.stopped
+    assert sum(isinstance(e, BatchEnd) for e in events) == 1  # the next batch saw the stop
+    assert not any(isinstance(e, EpochEnd) for e in events)  # no partial epoch logged
+    assert isinstance(events[-1], RunFinished) and events[-1].stopped
+    assert (tmp_path / "run" / "model.keras").is_file()
+
+
+def test_nan_loss_stops_with_a_message_about_the_learning_rate():
+    events = []
+    exp = tiny_experiment(epochs=3, learning_rate=1e12, optimizer="sgd")
+    with pytest.raises(TrainingError, match="NaN.*lower learning rate"):
+        Trainer(exp, on_event=events.append).run()
+    assert isinstance(events[-1], RunFailed)
+    assert "lower learning rate" in events[-1].message
+
+
+@pytest.mark.slow
+def test_digits_reach_95_percent_in_ten_epochs():
+    """The skeleton's promise: netlab train --arch simple_cnn --dataset digits --epochs 10."""
+    from netlab.config import Experiment
+
+    exp = Experiment()
+    exp.training.epochs = 10
+    result = Trainer(exp).run()
+    assert result.history["val_accuracy"][-1] >= 0.95

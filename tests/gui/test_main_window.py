@@ -1,0 +1,153 @@
+"""The window as a user drives it: real Qt (offscreen), real training."""
+
+import subprocess
+import sys
+
+import pytest
+from conftest import tiny_experiment
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from gui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    with qtbot.waitSignal(win.core_loaded, timeout=120_000):
+        win.start_loading()
+    yield win
+    if win.thread is not None:  # never leave a worker behind
+        win.thread.request_stop()
+        win.thread.wait(60_000)
+
+
+def drop_file(widget, path):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPointF(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    widget.dropEvent(event)
+
+
+def test_architectures_come_from_the_registry(window):
+    from netlab.architectures import arch_names
+
+    combo = window.panel.arch
+    assert [combo.itemText(i) for i in range(combo.count())] == arch_names()
+    assert window.train_button.isEnabled()
+
+
+def test_form_builds_the_experiment(window):
+    panel = window.panel
+    panel.arch.setCurrentText("resnet18")
+    panel.dropout.setValue(0.4)
+    panel.norm.setCurrentText("none")
+    panel.learning_rate.setValue(0.01)
+    panel.batch_size.setValue(16)
+    panel.epochs.setValue(3)
+    panel.dataset.setCurrentText("shapes")
+    exp = panel.experiment()
+    assert (exp.model.arch, exp.regularization.dropout, exp.regularization.norm) == ("resnet18", 0.4, "none")
+    assert (exp.training.learning_rate, exp.training.batch_size, exp.training.epochs) == (0.01, 16, 3)
+    assert exp.data.dataset == "shapes"
+    panel.dropout.setValue(panel.dropout.minimum())
+    assert panel.experiment().regularization.dropout is None  # "architecture default"
+
+
+def test_bad_value_shows_an_error_and_trains_nothing(window):
+    window.panel.arch.setCurrentText("resnet18")
+    exp = window.panel.experiment()
+    exp.data.image_size = 16
+    window.panel.set_experiment(exp)
+    window.train_button.click()
+    assert "at least 32x32" in window.error.text()
+    assert window.thread is None
+
+
+def test_train_draws_curves_and_finishes(window, qtbot):
+    window.panel.set_experiment(tiny_experiment(epochs=2))
+    with qtbot.waitSignal(window.training_finished, timeout=180_000) as finished:
+        window.train_button.click()
+        assert window.stop_button.isEnabled() and not window.train_button.isEnabled()
+    assert finished.args[0] is not None
+    curves = window.curves
+    assert curves.point_count("loss", "batch") >= 2
+    assert curves.point_count("loss", "val") == 2 and curves.point_count("accuracy", "train") == 2
+    assert window.status.text().startswith("Finished after 2 epoch(s)")
+    assert window.train_button.isEnabled() and not window.stop_button.isEnabled()
+    assert window.classifier.model is not None
+    assert "just trained" in window.classifier.source.text()
+
+
+def test_stop_mid_run(window, qtbot):
+    window.panel.set_experiment(tiny_experiment(epochs=30))
+    window.train_button.click()
+    qtbot.waitUntil(lambda: window.curves.point_count("loss", "batch") > 0, timeout=120_000)
+    with qtbot.waitSignal(window.training_finished, timeout=60_000):
+        window.stop_button.click()
+    assert window.status.text().startswith("Stopped after")
+    assert window.curves.point_count("loss", "val") < 30
+    assert window.classifier.model is not None  # what was learned is kept
+
+
+def test_closing_while_training_stops_the_worker_cleanly(window, qtbot):
+    window.panel.set_experiment(tiny_experiment(epochs=50))
+    window.train_button.click()
+    qtbot.waitUntil(lambda: window.curves.point_count("loss", "batch") > 0, timeout=120_000)
+    thread = window.thread
+    window.close()
+    qtbot.waitUntil(lambda: window.thread is None and not window.isVisible(), timeout=60_000)
+    assert thread.wait(10_000) and not thread.isRunning()
+
+
+def test_drop_png_shows_top3(window, qtbot, trained_run, digit_png):
+    _, result = trained_run
+    window.classifier.set_model(result.model, result.class_names, "test model")
+    with qtbot.waitSignal(window.classifier.classified, timeout=60_000) as shown:
+        drop_file(window.classifier, digit_png)
+    assert len(shown.args[0]) == 3
+    rows = window.classifier.results()
+    assert len(rows) == 3 and all(label in result.class_names for label, _ in rows)
+    assert window.classifier.preview.pixmap() is not None and not window.classifier.preview.pixmap().isNull()
+    assert window.classifier.message.text() == ""
+
+
+def test_drop_text_file_shows_an_error_and_changes_nothing(window, qtbot, trained_run, digit_png, tmp_path):
+    _, result = trained_run
+    window.classifier.set_model(result.model, result.class_names, "test model")
+    with qtbot.waitSignal(window.classifier.classified, timeout=60_000):
+        drop_file(window.classifier, digit_png)
+    before = window.classifier.results()
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    with qtbot.waitSignal(window.classifier.failed, timeout=60_000) as failed:
+        drop_file(window.classifier, text)
+    assert "not an image" in failed.args[0]
+    assert window.classifier.message.text() == failed.args[0]
+    assert window.classifier.results() == before
+
+
+def test_open_model_file_then_classify(window, qtbot, trained_run, digit_png):
+    run_dir, _ = trained_run
+    qtbot.waitUntil(lambda: True)
+    window.classifier.open_model(str(run_dir / "model.keras"))
+    qtbot.waitUntil(lambda: window.classifier.model is not None, timeout=60_000)
+    assert "model.keras" in window.classifier.source.text()
+    with qtbot.waitSignal(window.classifier.classified, timeout=60_000):
+        window.classifier.classify(str(digit_png))
+
+
+def test_window_appears_before_tensorflow_is_imported():
+    code = (
+        "import sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from gui.main_window import MainWindow\n"
+        "w = MainWindow(); w.show(); app.processEvents()\n"
+        "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["False", "False"]
