@@ -28,10 +28,14 @@ class CurvesView(QWidget):
             plot = pg.PlotWidget(title=title)
             plot.setLabel("bottom", "epoch")
             plot.showGrid(x=True, y=True, alpha=0.3)
-            plot.addLegend(offset=(-10, 10))
+            # Loss falls and accuracy rises: keep each legend where the curves are not.
+            plot.addLegend(offset=(-10, 10) if metric == "loss" else (-10, -10))
             self.plots[metric] = plot
+            # connect="finite": a NaN between epochs breaks the running-mean
+            # line, since Keras restarts the mean at every epoch.
             self.items[(metric, "batch")] = plot.plot(
-                [], [], pen=pg.mkPen(TRAIN + (110,), width=1), name="train (running mean, per batch)")
+                [], [], pen=pg.mkPen(TRAIN + (110,), width=1), connect="finite",
+                name="train (running mean, per batch)")
             self.items[(metric, "train")] = plot.plot(
                 [], [], pen=pg.mkPen(TRAIN, width=2), symbol="o", symbolSize=6,
                 symbolBrush=TRAIN, name="train (epoch)")
@@ -48,6 +52,10 @@ class CurvesView(QWidget):
 
     def add_batch(self, event) -> None:
         x = event.epoch + event.batch / event.steps
+        xs = self.data[("loss", "batch")][0]
+        if xs and x > event.epoch + 1e-9 and xs[-1] <= event.epoch:  # first point of a new epoch
+            for metric in ("loss", "accuracy"):
+                self._append(metric, "batch", float("nan"), float("nan"))
         self._append("loss", "batch", x, event.loss)
         if event.accuracy is not None:
             self._append("accuracy", "batch", x, event.accuracy)
@@ -64,7 +72,8 @@ class CurvesView(QWidget):
         self._redraw()
 
     def point_count(self, metric: str, kind: str) -> int:
-        return len(self.data[(metric, kind)][0])
+        """Points drawn (epoch-separating gaps not counted)."""
+        return sum(1 for x in self.data[(metric, kind)][0] if x == x)
 
     def _append(self, metric, kind, x, y) -> None:
         xs, ys = self.data[(metric, kind)]

@@ -39,7 +39,18 @@ class _StopNow(Exception):
 
 
 def _python_floats(logs: dict) -> dict:
-    return {k: float(v) for k, v in (logs or {}).items()}
+    """Plain floats; a multi-output model's main accuracy is reported as ``accuracy``.
+
+    With auxiliary heads (GoogLeNet) Keras names it ``predictions_accuracy``;
+    ``loss`` stays the weighted total the optimizer minimizes and the heads'
+    own losses keep their names (``predictions_loss``, ``aux1_predictions_loss``).
+    """
+    out = {}
+    for key, value in (logs or {}).items():
+        key = key.replace("predictions_accuracy", "accuracy") if key.endswith("predictions_accuracy") \
+            and "aux" not in key else key
+        out[key] = float(value)
+    return out
 
 
 class _EventCallback:

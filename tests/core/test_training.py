@@ -82,3 +82,22 @@ def test_digits_reach_95_percent_in_ten_epochs():
     exp.training.epochs = 10
     result = Trainer(exp).run()
     assert result.history["val_accuracy"][-1] >= 0.95
+
+
+def test_googlenet_trains_with_auxiliary_heads_and_saves_without_them(tmp_path):
+    from netlab.architectures.googlenet import AUX_LOSS_WEIGHT
+    from netlab.config import Experiment
+
+    exp = Experiment()
+    exp.model.arch = "googlenet"
+    exp.data.dataset, exp.data.samples, exp.data.image_size = "shapes", 60, 16
+    exp.training.epochs = 1
+    result = Trainer(exp, run_dir=tmp_path / "run").run()
+    h = result.history
+    assert {"accuracy", "val_accuracy", "aux1_predictions_loss", "aux2_predictions_loss"} <= set(h)
+    # loss = main + 0.3 x each auxiliary loss (seeds/001)
+    total = h["val_predictions_loss"][0] + AUX_LOSS_WEIGHT * (
+        h["val_aux1_predictions_loss"][0] + h["val_aux2_predictions_loss"][0])
+    assert h["val_loss"][0] == pytest.approx(total, rel=1e-4)
+    saved = load_model(tmp_path / "run" / "model.keras")
+    assert len(saved.outputs) == 1 and not any(layer.name.startswith("aux") for layer in saved.layers)
