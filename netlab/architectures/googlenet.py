@@ -109,14 +109,15 @@ def googlenet(x, num_classes, blocks, stem="auto"):
     side = min(x.shape[1], x.shape[2])
     if stem == "auto":
         stem = "imagenet" if side >= IMAGENET_STEM_MIN_SIDE else "cifar"
+    stem = "cifar" if stem == "small" else stem  # "small" is every family's name for it
     if stem not in ("imagenet", "cifar"):
-        raise ConfigError(f"model.options.stem must be auto, imagenet or cifar (got {stem!r})")
+        raise ConfigError(f"model.options.stem must be auto, imagenet or small (got {stem!r})")
     if stem == "imagenet":
         if side < IMAGENET_STEM_MIN_SIDE:
             raise ConfigError(
                 f"GoogLeNet's ImageNet stem needs inputs of at least {IMAGENET_STEM_MIN_SIDE}x"
                 f"{IMAGENET_STEM_MIN_SIDE} (got {side}x{side}): "
-                "its auxiliary classifiers pool 5x5 at 1/16 of the input; use stem 'cifar' or 'auto'"
+                "its auxiliary classifiers pool 5x5 at 1/16 of the input; use stem 'small' or 'auto'"
             )
         x = blocks.conv_norm_act(x, STEM["conv1"], 7, strides=2, name="conv1")
         x = blocks.pool(x, 3, 2, padding="same", name="pool1")

@@ -169,12 +169,13 @@ def inception_v3(x, num_classes, blocks, stem="auto"):
     side = min(x.shape[1], x.shape[2])
     if stem == "auto":
         stem = "imagenet" if side >= IMAGENET_STEM_MIN_SIDE else "cifar"
+    stem = "cifar" if stem == "small" else stem  # "small" is every family's name for it
     if stem not in ("imagenet", "cifar"):
-        raise ConfigError(f"model.options.stem must be auto, imagenet or cifar (got {stem!r})")
+        raise ConfigError(f"model.options.stem must be auto, imagenet or small (got {stem!r})")
     if stem == "imagenet" and side < IMAGENET_STEM_MIN_SIDE:
         raise ConfigError(
             f"Inception v3's ImageNet stem needs inputs of at least {IMAGENET_STEM_MIN_SIDE}x"
-            f"{IMAGENET_STEM_MIN_SIDE} (got {side}x{side}); use stem 'cifar' or 'auto'"
+            f"{IMAGENET_STEM_MIN_SIDE} (got {side}x{side}); use stem 'small' or 'auto'"
         )
     for name, filters, kernel, strides, padding in STEM:
         if stem == "cifar":
