@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 from gui.panels.experiment_panel import ExperimentPanel
 from gui.views.classifier import ClassifierView
 from gui.views.curves import CurvesView
+from gui.views.summary import SummaryView
 from gui.worker import TrainThread, error_text, run_job
 from netlab.errors import NetlabError
 from netlab.training.events import BatchEnd, EpochEnd, RunFailed, RunFinished, RunStarted
@@ -36,9 +38,9 @@ def _fmt_seconds(seconds: float) -> str:
 
 def _load_core():
     """Worker-thread job: import Keras/TensorFlow and the registry."""
-    from netlab.architectures import arch_names
+    from netlab.architectures import all_archs
 
-    return arch_names()
+    return all_archs()
 
 
 def runs_root() -> Path:
@@ -78,15 +80,24 @@ class MainWindow(QMainWindow):
         buttons.addWidget(self.train_button)
         buttons.addWidget(self.stop_button)
         left_layout.addLayout(buttons)
+        self.size_label = QLabel("")
+        self.size_label.setToolTip("Size of the configured model at the training input (Summary tab)")
+        left_layout.addWidget(self.size_label)
         left_layout.addWidget(self.error)
 
         self.curves = CurvesView()
+        self.summary = SummaryView()
+        self.summary.updated.connect(self._show_size)
+        self.summary.failed.connect(lambda text: self.size_label.setText(""))
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.curves, "Curves")
+        self.tabs.addTab(self.summary, "Summary")
         self.classifier = ClassifierView()
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(left)
-        splitter.addWidget(self.curves)
+        splitter.addWidget(self.tabs)
         splitter.addWidget(self.classifier)
-        splitter.setSizes([300, 750, 350])
+        splitter.setSizes([340, 710, 350])
         splitter.setStretchFactor(1, 1)
         self.setCentralWidget(splitter)
 
@@ -98,12 +109,20 @@ class MainWindow(QMainWindow):
         """Load TensorFlow and the registry off the GUI thread."""
         run_job(_load_core, on_result=self._core_ready, on_error=self._core_failed)
 
-    def _core_ready(self, names) -> None:
-        self.panel.set_architectures(names)
+    def _core_ready(self, specs) -> None:
+        self.panel.set_architectures(specs)
+        self.panel.changed.connect(lambda: self.summary.request(self.panel.experiment()))
+        self.summary.request(self.panel.experiment())
         self.train_button.setEnabled(True)
         self.train_button.setToolTip("")
         self.status.setText("Ready.")
         self.core_loaded.emit()
+
+    def _show_size(self, sizes) -> None:
+        from netlab.inspect.summary import human
+
+        params, macs = sizes
+        self.size_label.setText(f"{human(params)} trainable parameters · {human(macs)} MACs per image")
 
     def _core_failed(self, exc) -> None:
         self.status.setText("TensorFlow could not be loaded.")

@@ -96,10 +96,12 @@ def test_closing_while_training_stops_the_worker_cleanly(window, qtbot):
     window.panel.set_experiment(tiny_experiment(epochs=50))
     window.train_button.click()
     qtbot.waitUntil(lambda: window.curves.point_count("loss", "batch") > 0, timeout=120_000)
-    thread = window.thread
+    ended = []
+    window.thread.finished.connect(lambda: ended.append(True))
     window.close()
+    assert window.isVisible()  # it waits for the worker to stop first...
     qtbot.waitUntil(lambda: window.thread is None and not window.isVisible(), timeout=60_000)
-    assert thread.wait(10_000) and not thread.isRunning()
+    assert ended == [True]  # ...and the thread has ended before the window closed
 
 
 def test_drop_png_shows_top3(window, qtbot, trained_run, digit_png):

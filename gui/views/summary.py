@@ -1,0 +1,142 @@
+"""The model summary: per layer output shape, parameters, MACs, receptive field.
+
+Building a model (VGG at 224 has 138M parameters) takes seconds, so the
+summary is computed in a worker thread; requests are debounced and a result
+that arrives after a newer request is dropped.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.worker import error_text, run_job
+
+COLUMNS = ("layer", "type", "output", "trainable", "non-trainable", "MACs", "RF", "stride")
+TRAINING_INPUT, PAPER_INPUT = "training input", "paper input (ImageNet, 1000 classes)"
+DEBOUNCE_MS = 250
+
+
+def compute_summary(experiment, paper_input: bool):
+    """Worker-thread job: build the model and summarize it (no Qt here)."""
+    from netlab.architectures import get_arch
+    from netlab.data import get_source
+    from netlab.inspect.summary import compare_published, human, summarize
+
+    experiment.validate()
+    spec = get_arch(experiment.model.arch)
+    if paper_input:
+        input_shape, classes = spec.default_input, 1000
+    else:
+        source = get_source(experiment.data.dataset)
+        side = experiment.data.image_size or source.image_size
+        input_shape = (side, side, source.channels)
+        classes = getattr(source, "num_classes", None) or 10
+    model = spec.build(input_shape, classes, experiment.regularization, experiment.model)
+    summary = summarize(model)
+    rows = [
+        (r.name, r.class_name, "x".join(map(str, r.output_shape)), f"{r.trainable_params:,}",
+         f"{r.non_trainable_params:,}", human(r.macs) if r.macs else "",
+         "" if r.receptive_field is None else str(r.receptive_field),
+         "all" if r.jump is None else str(r.jump))
+        for r in summary.rows
+    ]
+    totals = (f"{spec.name} at {'x'.join(map(str, input_shape))}, {classes} classes: "
+              f"{summary.trainable_params:,} trainable + {summary.non_trainable_params:,} non-trainable "
+              f"parameters, {human(summary.macs)} multiply-adds per image")
+    comparison = "\n".join(
+        f"{c.quantity}: {c.configured:,} here vs {c.published:,} published "
+        f"({c.difference:+,}, {c.relative_difference:+.2%})" if c.published else
+        f"{c.quantity}: {c.configured:,} here; no published figure for {spec.name}"
+        for c in compare_published(summary, spec)
+    )
+    return rows, totals, comparison, summary.trainable_params, summary.macs
+
+
+class SummaryView(QWidget):
+    updated = Signal(object)  # (trainable params, MACs) of the shown summary
+    failed = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._request = 0
+        self._experiment = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self._start)
+
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Summary at"))
+        self.input_choice = QComboBox()
+        self.input_choice.addItems([TRAINING_INPUT, PAPER_INPUT])
+        self.input_choice.currentIndexChanged.connect(lambda _: self._timer.start())
+        top.addWidget(self.input_choice)
+        self.state = QLabel("")
+        top.addWidget(self.state, 1)
+        layout.addLayout(top)
+        self.totals = QLabel("")
+        self.totals.setWordWrap(True)
+        self.totals.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        layout.addWidget(self.totals)
+        self.comparison = QLabel("")
+        self.comparison.setWordWrap(True)
+        layout.addWidget(self.comparison)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        layout.addWidget(self.table, 1)
+
+    def request(self, experiment) -> None:
+        """Summarize ``experiment`` soon (debounced)."""
+        self._experiment = experiment
+        self._timer.start()
+
+    def _start(self) -> None:
+        if self._experiment is None:
+            return
+        self._request += 1
+        request = self._request
+        self.state.setText("computing...")
+        run_job(compute_summary, self._experiment, self.input_choice.currentText() == PAPER_INPUT,
+                on_result=lambda result: self._show(request, result),
+                on_error=lambda exc: self._fail(request, exc))
+
+    def _show(self, request, result) -> None:
+        if request != self._request:
+            return  # a newer request is on its way
+        rows, totals, comparison, params, macs = result
+        self.table.setRowCount(len(rows))
+        for i, row in enumerate(rows):
+            for j, text in enumerate(row):
+                item = QTableWidgetItem(text)
+                if j >= 3:
+                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                self.table.setItem(i, j, item)
+        self.totals.setText(totals)
+        self.comparison.setText(comparison)
+        self.state.setText("")
+        self.updated.emit((params, macs))
+
+    def _fail(self, request, exc) -> None:
+        if request != self._request:
+            return
+        text = error_text(exc)
+        self.state.setText("")
+        self.totals.setText(text)
+        self.comparison.setText("")
+        self.table.setRowCount(0)
+        self.failed.emit(text)
