@@ -1,6 +1,9 @@
-"""Drive the real window for the README screenshot: train briefly, then classify.
+"""Drive the real window for the README screenshots.
 
-../shared/tools/window-shot docs/screenshot.png 75 -- .venv/bin/python docs/make_screenshot.py
+Train briefly, then classify:
+    ../shared/tools/window-shot docs/screenshot.png 75 -- .venv/bin/python docs/make_screenshot.py
+The summary of an architecture at its paper input:
+    ../shared/tools/window-shot docs/summary.png 40 -- .venv/bin/python docs/make_screenshot.py googlenet
 """
 
 import sys
@@ -33,7 +36,18 @@ def train():
     window.train_button.click()
 
 
-window.core_loaded.connect(train)
+def show_summary(arch):
+    from gui.views.summary import PAPER_INPUT
+
+    window.panel.arch.setCurrentText(arch)
+    window.summary.input_choice.setCurrentText(PAPER_INPUT)
+    window.tabs.setCurrentWidget(window.summary)
+
+
+if len(sys.argv) > 1:
+    window.core_loaded.connect(lambda: show_summary(sys.argv[1]))
+else:
+    window.core_loaded.connect(train)
 window.training_finished.connect(lambda result: window.classifier.classify(str(sample)))
 window.start_loading()
 sys.exit(app.exec())

@@ -81,7 +81,7 @@ class MainWindow(QMainWindow):
         buttons.addWidget(self.stop_button)
         left_layout.addLayout(buttons)
         self.size_label = QLabel("")
-        self.size_label.setToolTip("Size of the configured model at the training input (Summary tab)")
+        self.size_label.setToolTip("Size of the configured model (details in the Summary tab)")
         left_layout.addWidget(self.size_label)
         left_layout.addWidget(self.error)
 
@@ -121,8 +121,9 @@ class MainWindow(QMainWindow):
     def _show_size(self, sizes) -> None:
         from netlab.inspect.summary import human
 
-        params, macs = sizes
-        self.size_label.setText(f"{human(params)} trainable parameters · {human(macs)} MACs per image")
+        params, macs, input_shape = sizes
+        self.size_label.setText(f"{human(params)} trainable parameters · {human(macs)} MACs per "
+                                f"{'x'.join(map(str, input_shape))} image")
 
     def _core_failed(self, exc) -> None:
         self.status.setText("TensorFlow could not be loaded.")

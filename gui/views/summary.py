@@ -60,11 +60,11 @@ def compute_summary(experiment, paper_input: bool):
         f"{c.quantity}: {c.configured:,} here; no published figure for {spec.name}"
         for c in compare_published(summary, spec)
     )
-    return rows, totals, comparison, summary.trainable_params, summary.macs
+    return rows, totals, comparison, (summary.trainable_params, summary.macs, tuple(input_shape))
 
 
 class SummaryView(QWidget):
-    updated = Signal(object)  # (trainable params, MACs) of the shown summary
+    updated = Signal(object)  # (trainable params, MACs, input shape) of the shown summary
     failed = Signal(str)
 
     def __init__(self, parent=None):
@@ -97,6 +97,7 @@ class SummaryView(QWidget):
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         layout.addWidget(self.table, 1)
 
@@ -118,7 +119,7 @@ class SummaryView(QWidget):
     def _show(self, request, result) -> None:
         if request != self._request:
             return  # a newer request is on its way
-        rows, totals, comparison, params, macs = result
+        rows, totals, comparison, sizes = result
         self.table.setRowCount(len(rows))
         for i, row in enumerate(rows):
             for j, text in enumerate(row):
@@ -129,7 +130,7 @@ class SummaryView(QWidget):
         self.totals.setText(totals)
         self.comparison.setText(comparison)
         self.state.setText("")
-        self.updated.emit((params, macs))
+        self.updated.emit(sizes)
 
     def _fail(self, request, exc) -> None:
         if request != self._request:

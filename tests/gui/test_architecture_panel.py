@@ -80,7 +80,8 @@ def test_summary_follows_the_knobs(window, qtbot):
 
     with qtbot.waitSignal(window.summary.updated, timeout=60_000) as shown:
         window.panel.arch.setCurrentText("resnet18")
-    params, macs = shown.args[0]
+    params, macs, input_shape = shown.args[0]
+    assert input_shape == (32, 32, 1)
     model = get_arch("resnet18").build((32, 32, 1), 10)
     assert params == sum(int(w.numpy().size) for w in model.trainable_weights)
     assert "trainable parameters" in window.size_label.text()
