@@ -64,16 +64,54 @@ class RegularizationConfig:
     l2: float = 0.0
 
 
+# seeds/002 "Data preprocessing": /255 only, zero-centering, per-channel
+# standardization, PCA whitening (statistics of the training split only).
+PREPROCESSINGS = ("scale", "center", "standardize", "pca_whiten")
+# PCA whitening works on the flattened image: a D x D matrix, D = H * W * C.
+PCA_MAX_DIMS = 32 * 32 * 3
+
+
+@dataclass
+class AugmentationConfig:
+    """Random changes made to training images only (Keras preprocessing layers).
+
+    All off by default. seeds/003 (AlexNet): random crops and horizontal flips.
+    """
+
+    flip: bool = False  # random horizontal flips
+    # Random crops as in AlexNet / CIFAR ResNets: shift by up to this many pixels,
+    # filling with black (= pad and crop back); a value below 1 is a fraction of the side.
+    crop: float = 0.0
+    rotation: float = 0.0  # up to +-this many degrees
+    zoom: float = 0.0  # zoom in or out by up to this fraction
+    contrast: float = 0.0  # scale contrast by a factor in [1 - contrast, 1 + contrast]
+    translation: float = 0.0  # shift by up to this fraction of the side (reflected border)
+
+    def active(self) -> bool:
+        return bool(self.flip or self.crop or self.rotation or self.zoom or self.contrast
+                    or self.translation)
+
+
 @dataclass
 class DataConfig:
+    # A built-in dataset's name, or the path of a folder with one sub-folder per class.
     dataset: str = "digits"
-    # Side of the square images fed to the network; None = the dataset's own.
+    # Side of the square images fed to the network; None = the dataset's own
+    # (64 for an image folder).
     image_size: int | None = None
     # Number of images the synthetic "shapes" set generates.
     samples: int = 1200
     # Use at most this many images of any dataset (None = all); handy for quick runs.
     max_samples: int | None = None
     validation_split: float = 0.2
+    # Fraction held out as a test set, never seen in training (a source's own
+    # test set -- Keras's built-ins, a folder's test/ -- is used instead).
+    test_split: float = 0.0
+    # 1 (grayscale) or 3 (RGB); None = the dataset's own (a folder: 1 only when
+    # every image is grayscale).
+    channels: int | None = None
+    preprocessing: str = "scale"
+    augmentation: AugmentationConfig = field(default_factory=AugmentationConfig)
     seed: int = 0
 
 
@@ -150,6 +188,23 @@ class Experiment:
         if d.max_samples is not None:
             _at_least("data.max_samples", d.max_samples, 10)
         _in_range("data.validation_split", d.validation_split, 0.0, 1.0, lo_open=True, hi_open=True)
+        _in_range("data.test_split", d.test_split, 0.0, 1.0, hi_open=True)
+        if d.validation_split + d.test_split >= 1.0:
+            raise ConfigError(
+                f"data.validation_split + data.test_split must be below 1 so images are left to train on "
+                f"(got {d.validation_split} + {d.test_split})"
+            )
+        if d.channels is not None and d.channels not in (1, 3):
+            raise ConfigError(f"data.channels must be 1, 3 or null (got {d.channels!r})")
+        _one_of("data.preprocessing", d.preprocessing, PREPROCESSINGS)
+        a = d.augmentation
+        _at_least("data.augmentation.crop", a.crop, 0.0)
+        if a.crop >= 1 and a.crop != int(a.crop):
+            raise ConfigError(f"data.augmentation.crop must be whole pixels or a fraction below 1 (got {a.crop})")
+        _in_range("data.augmentation.rotation", a.rotation, 0.0, 180.0)
+        _in_range("data.augmentation.zoom", a.zoom, 0.0, 1.0, hi_open=True)
+        _in_range("data.augmentation.contrast", a.contrast, 0.0, 1.0)
+        _in_range("data.augmentation.translation", a.translation, 0.0, 0.5)
 
         _at_least("training.epochs", t.epochs, 1)
         _at_least("training.batch_size", t.batch_size, 1)
@@ -169,6 +224,18 @@ class Experiment:
             raise ConfigError(
                 f"data.image_size: {self.model.arch} needs inputs of at least "
                 f"{spec.min_input}x{spec.min_input} (got {size}x{size})"
+            )
+        if d.augmentation.crop >= 1 and d.augmentation.crop * 2 >= size:
+            raise ConfigError(
+                f"data.augmentation.crop must be less than half the image side {size} (got {d.augmentation.crop:g})"
+            )
+        # A folder's channels are known after its scan; count the fewest it can have.
+        channels = d.channels or (1 if source.is_folder else source.channels)
+        if d.preprocessing == "pca_whiten" and size * size * channels > PCA_MAX_DIMS:
+            raise ConfigError(
+                f"data.preprocessing: pca_whiten is for small inputs (at most {PCA_MAX_DIMS} values, "
+                f"e.g. 32x32x3); {size}x{size}x{channels} = {size * size * channels}. "
+                "Use a smaller data.image_size or 'standardize'"
             )
         return self
 

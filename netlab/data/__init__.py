@@ -1,27 +1,47 @@
 """Dataset sources and the input pipeline.
 
-Every source yields float32 images with pixel values in [0, 255] (N, H, W, C)
-and integer labels; scaling to the network's range happens inside the model
-(its first layer), so a saved model classifies raw images by itself.
+Every source yields images with pixel values in [0, 255] and integer labels;
+scaling and normalization happen inside the model (its first layers, see
+``netlab.data.preprocessing``), so a saved model classifies raw images by
+itself. Array sources (digits, shapes, Keras's built-ins) hold float32 arrays
+(N, H, W, C); image folders stream from disk (``netlab.data.folder``). Both
+give ``train_pipeline`` / ``val_pipeline`` / ``test_pipeline`` (tf.data), which
+is what the trainer feeds to Keras.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from netlab.errors import ConfigError, DataError
 
+SPLITS = ("train", "val", "test")
+
 
 @dataclass
 class Dataset:
-    x_train: np.ndarray
+    """Images split into training, validation and (optionally) test sets.
+
+    ``x_*`` are float32 arrays in [0, 255] for array sources and ``None`` for
+    streaming sources (``streaming`` is True); the labels ``y_*`` and
+    ``class_names`` are always there. ``skipped`` lists the files of an image
+    folder that were left out, and why.
+    """
+
+    x_train: np.ndarray | None
     y_train: np.ndarray
-    x_val: np.ndarray
+    x_val: np.ndarray | None
     y_val: np.ndarray
     class_names: list[str]
+    x_test: np.ndarray | None = None
+    y_test: np.ndarray | None = None
+    skipped: list = field(default_factory=list)
+
+    streaming = False
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
@@ -31,6 +51,64 @@ class Dataset:
     def num_classes(self) -> int:
         return len(self.class_names)
 
+    @property
+    def train_size(self) -> int:
+        return len(self.y_train)
+
+    @property
+    def val_size(self) -> int:
+        return len(self.y_val)
+
+    @property
+    def test_size(self) -> int:
+        return 0 if self.y_test is None else len(self.y_test)
+
+    def labels(self, split: str) -> np.ndarray:
+        _check_split(split)
+        labels = {"train": self.y_train, "val": self.y_val, "test": self.y_test}[split]
+        return np.zeros(0, np.int32) if labels is None else labels
+
+    # -- tf.data ------------------------------------------------------------
+    def train_pipeline(self, batch_size: int, seed: int = 0, num_outputs: int = 1):
+        """Shuffled batches of (images, labels) for ``fit``, float32 pixels in [0, 255]."""
+        return self.pipeline("train", batch_size, shuffle=True, seed=seed, num_outputs=num_outputs)
+
+    def val_pipeline(self, batch_size: int, num_outputs: int = 1):
+        return self.pipeline("val", batch_size, num_outputs=num_outputs)
+
+    def test_pipeline(self, batch_size: int, num_outputs: int = 1):
+        return self.pipeline("test", batch_size, num_outputs=num_outputs)
+
+    def pipeline(self, split: str, batch_size: int, shuffle: bool = False, seed: int = 0,
+                 num_outputs: int = 1):
+        from netlab.data.pipeline import make_dataset
+
+        x = self._images(split)
+        return make_dataset(x, self.labels(split), batch_size, shuffle=shuffle, seed=seed,
+                            num_outputs=num_outputs)
+
+    def batches(self, split: str = "train", batch_size: int = 256) -> Iterator[np.ndarray]:
+        """The images of a split in order, un-augmented, as float32 numpy batches."""
+        x = self._images(split)
+        for start in range(0, len(x), batch_size):
+            yield np.asarray(x[start:start + batch_size], dtype=np.float32)
+
+    def _images(self, split: str) -> np.ndarray:
+        _check_split(split)
+        x = {"train": self.x_train, "val": self.x_val, "test": self.x_test}[split]
+        if x is None:
+            x = np.zeros((0, *self.input_shape), np.float32)
+        return x
+
+    def skipped_report(self) -> str:
+        """One line per skipped file, for the run log ('' when none was skipped)."""
+        return "\n".join(f"{s.path}: {s.reason}" for s in self.skipped)
+
+
+def _check_split(split: str) -> None:
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {', '.join(SPLITS)} (got {split!r})")
+
 
 @dataclass(frozen=True)
 class DataSource:
@@ -38,7 +116,17 @@ class DataSource:
     description: str
     image_size: int  # natural side of its images as fed to a network
     channels: int
-    load_arrays: Callable  # (DataConfig, image_size) -> (x, y, class_names)
+    # (DataConfig, image_size) -> (x, y, class_names) or, for sources with an
+    # official test set, (x, y, class_names, x_test, y_test).
+    load_arrays: Callable | None = None
+    # DataConfig -> Dataset, for sources that are not arrays (image folders).
+    load: Callable | None = None
+    # Downloaded by Keras into its cache on first use.
+    download: bool = False
+
+    @property
+    def is_folder(self) -> bool:
+        return self.load is not None
 
 
 _SOURCES: dict[str, DataSource] = {}
@@ -50,12 +138,24 @@ def register_source(source: DataSource) -> DataSource:
 
 
 def get_source(name: str) -> DataSource:
-    try:
+    """A registered source by name, or an image folder when ``name`` is a folder's path."""
+    if name in _SOURCES:
         return _SOURCES[name]
-    except KeyError:
+    path = Path(str(name)).expanduser()
+    if path.is_dir():
+        from netlab.data.folder import folder_source
+
+        return folder_source(path)
+    if path.exists():
+        raise ConfigError(f"data.dataset: {str(name)!r} is a file; give a folder with one sub-folder per class")
+    if any(sep in str(name) for sep in ("/", "\\")):
         raise ConfigError(
-            f"data.dataset: unknown dataset {name!r} (known: {', '.join(source_names())})"
-        ) from None
+            f"data.dataset: no such folder {str(name)!r} (an image folder needs one sub-folder per class)"
+        )
+    raise ConfigError(
+        f"data.dataset: unknown dataset {name!r} (known: {', '.join(source_names())}, "
+        "or the path of a folder with one sub-folder of images per class)"
+    )
 
 
 def source_names() -> list[str]:
@@ -64,26 +164,90 @@ def source_names() -> list[str]:
 
 def load_dataset(config) -> Dataset:
     """Load, subsample and split the dataset a DataConfig names (seeded, stratified)."""
+    source = get_source(config.dataset)
+    if source.load is not None:
+        return source.load(config)
+    size = config.image_size or source.image_size
+    loaded = source.load_arrays(config, size)
+    x, y, class_names = loaded[:3]
+    x_test, y_test = loaded[3:] if len(loaded) == 5 else (None, None)
+    check_labels(y, class_names, config.dataset)
+    x = convert_channels(x, getattr(config, "channels", None))
+    pool = subsample(y, config.max_samples, config.seed)
+    has_test = x_test is not None
+    train, val, test = split_indices(y[pool], config.validation_split,
+                                     0.0 if has_test else config.test_split, config.seed, config.dataset)
+    train, val, test = pool[train], pool[val], pool[test]
+    if has_test:
+        # The source's own test set (Keras's built-ins) is the test split;
+        # max_samples caps it too, so quick runs evaluate quickly.
+        keep = subsample(y_test, config.max_samples, config.seed)
+        x_test, y_test = convert_channels(x_test[keep], getattr(config, "channels", None)), y_test[keep]
+    elif len(test):
+        x_test, y_test = x[test], y[test]
+    return Dataset(x[train], y[train].astype("int32"), x[val], y[val].astype("int32"), class_names,
+                   x_test, None if y_test is None else y_test.astype("int32"))
+
+
+def check_labels(y: np.ndarray, class_names, dataset) -> None:
+    if len(y) == 0:
+        raise DataError(f"dataset {dataset!r} has no images")
+    if len(np.unique(y)) < 2:
+        raise DataError(f"dataset {dataset!r} has a single class; a classifier needs two or more")
+
+
+def subsample(y: np.ndarray, max_samples: int | None, seed: int) -> np.ndarray:
+    """Indices of a seeded, stratified subset of at most ``max_samples`` (all when None)."""
     from sklearn.model_selection import train_test_split
 
-    source = get_source(config.dataset)
-    size = config.image_size or source.image_size
-    x, y, class_names = source.load_arrays(config, size)
-    if len(x) == 0:
-        raise DataError(f"dataset {config.dataset!r} has no images")
-    if len(np.unique(y)) < 2:
-        raise DataError(f"dataset {config.dataset!r} has a single class; a classifier needs two or more")
-    if config.max_samples is not None and config.max_samples < len(x):
-        x, _, y, _ = train_test_split(
-            x, y, train_size=config.max_samples, stratify=y, random_state=config.seed
-        )
+    index = np.arange(len(y))
+    if max_samples is None or max_samples >= len(y):
+        return index
     try:
-        x_train, x_val, y_train, y_val = train_test_split(
-            x, y, test_size=config.validation_split, stratify=y, random_state=config.seed
-        )
+        keep, _ = train_test_split(index, train_size=max_samples, stratify=y, random_state=seed)
+    except ValueError:  # more classes than max_samples, or a class of one image
+        keep, _ = train_test_split(index, train_size=max_samples, random_state=seed)
+    return keep
+
+
+def split_indices(y: np.ndarray, validation_split: float, test_split: float, seed: int,
+                  dataset="dataset") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Seeded, stratified (train, validation, test) indices into ``y``.
+
+    Both fractions are of the whole; the test set is split off first. With
+    ``test_split`` 0 the validation split is the one NetLab always made.
+    ``validation_split`` 0 gives an empty validation set (a folder's own val/).
+    """
+    from sklearn.model_selection import train_test_split
+
+    index = np.arange(len(y))
+    empty = np.zeros(0, dtype=index.dtype)
+    try:
+        test = empty
+        if test_split > 0:
+            index, test = train_test_split(index, test_size=test_split, stratify=y[index],
+                                           random_state=seed)
+        if validation_split <= 0:
+            return index, empty, test
+        fraction = validation_split / (1.0 - test_split)
+        train, val = train_test_split(index, test_size=fraction, stratify=y[index], random_state=seed)
     except ValueError as exc:  # too few images of a class for a stratified split
-        raise DataError(f"cannot split {config.dataset!r} into training and validation: {exc}") from None
-    return Dataset(x_train, y_train.astype("int32"), x_val, y_val.astype("int32"), class_names)
+        raise DataError(
+            f"cannot split {dataset!r} into training, validation and test sets: {exc}. "
+            "Add images to the smallest class or lower data.validation_split / data.test_split"
+        ) from None
+    return train, val, test
 
 
-from netlab.data import sources  # noqa: E402, F401  (registers digits, shapes)
+def convert_channels(x: np.ndarray | None, channels: int | None) -> np.ndarray | None:
+    """(N, H, W, C) to ``channels`` (1 or 3); None keeps what the source has."""
+    if x is None or channels is None or x.shape[-1] == channels:
+        return x
+    if channels == 3:
+        return np.repeat(x, 3, axis=-1)
+    # ITU-R 601-2 luma, the weights PIL's convert("L") uses.
+    weights = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    return (x.astype(np.float32) @ weights)[..., None]
+
+
+from netlab.data import keras_sources, sources  # noqa: E402, F401  (registers the sources)

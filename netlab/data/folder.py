@@ -1,0 +1,269 @@
+"""Image folders: one sub-folder per class, streamed from disk through tf.data.
+
+Layouts (the 102-flowers example of seeds/001 is the first)::
+
+    flowers/daisy/*.jpg  flowers/rose/*.jpg ...          split by NetLab (seeded, stratified)
+    flowers/train/daisy/*.jpg  flowers/val/...  flowers/test/...   the folder's own splits
+                                                         (val/ may be called validation/)
+
+A scan at the start lists the files and checks each cheaply (PIL's header and
+``verify()``, in parallel threads); files that are not readable images are
+skipped and listed in ``Dataset.skipped``. Every problem that would stop
+training (no images, one class, a class without images) is a DataError here,
+before anything trains. A file that passes the scan but cannot be decoded
+later is dropped from its batch and added to ``skipped``: never a crash
+mid-epoch.
+
+Channels: 3 (RGB) unless every image is grayscale (then 1), or
+``DataConfig.channels`` when set. Images are squashed to
+``image_size`` x ``image_size`` (default 64) like ``predict.image_to_array``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from netlab.data import Dataset, DataSource, check_labels, split_indices, subsample
+from netlab.data.images import GRAYSCALE_MODES, IMAGE_SUFFIXES, SkippedFile, decode_image, probe_image
+from netlab.errors import DataError
+
+DEFAULT_IMAGE_SIZE = 64
+SPLIT_FOLDERS = {"train": "train", "val": "val", "validation": "val", "test": "test"}
+# Decoded images are cached in memory (uint8) when train + validation together
+# need at most this much; larger folders are decoded again every epoch.
+CACHE_LIMIT_BYTES = 2 * 1024**3
+_SCAN_THREADS = 8
+
+
+def folder_source(path: Path) -> DataSource:
+    path = Path(path)
+
+    def load(config) -> Dataset:
+        return load_image_folder(path, config)
+
+    return DataSource(str(path), f"images in the class sub-folders of {path}",
+                      image_size=DEFAULT_IMAGE_SIZE, channels=3, load=load)
+
+
+def memory_cache_limit() -> int:
+    """CACHE_LIMIT_BYTES, or a quarter of this machine's memory when that is less."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not POSIX
+        return CACHE_LIMIT_BYTES
+    return min(CACHE_LIMIT_BYTES, total // 4)
+
+
+# -- scan -------------------------------------------------------------------------
+@dataclass
+class _Scan:
+    files: list[str] = field(default_factory=list)
+    labels: list[int] = field(default_factory=list)
+    modes: list[str] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+
+
+def _visible_dirs(folder: Path) -> list[Path]:
+    return sorted((p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                  key=lambda p: p.name)
+
+
+def _probe(path: str):
+    try:
+        return probe_image(path), None
+    except Exception as exc:  # PIL raises many kinds for a damaged or foreign file
+        return None, f"not a readable image ({type(exc).__name__}: {exc})"
+
+
+def _scan_classes(folder: Path, class_names: list[str] | None, pool: ThreadPoolExecutor) -> tuple[list[str], _Scan]:
+    """Files of each class sub-folder of ``folder`` (recursively), checked in parallel."""
+    scan = _Scan()
+    class_dirs = _visible_dirs(folder)
+    for loose in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+        scan.skipped.append(SkippedFile(str(loose), "not inside a class sub-folder"))
+    if not class_dirs:
+        raise DataError(
+            f"{folder} has no sub-folders: NetLab expects one sub-folder of images per class "
+            f"({folder / 'cats'}/*.jpg, {folder / 'dogs'}/*.jpg, ...)"
+        )
+    names = [d.name for d in class_dirs]
+    if class_names is None:
+        class_names = names
+    else:
+        extra = sorted(set(names) - set(class_names))
+        if extra:
+            raise DataError(f"{folder} has class folder(s) the training set lacks: {', '.join(extra)}")
+    candidates: list[tuple[str, int]] = []
+    for class_dir in class_dirs:
+        label = class_names.index(class_dir.name)
+        for root, dirs, files in os.walk(class_dir):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                if name.startswith("."):  # .DS_Store and friends: not the user's images
+                    continue
+                path = os.path.join(root, name)
+                if Path(name).suffix.lower() not in IMAGE_SUFFIXES:
+                    scan.skipped.append(SkippedFile(path, "not an image file (by its name)"))
+                else:
+                    candidates.append((path, label))
+    for (path, label), (mode, problem) in zip(candidates, pool.map(_probe, [c[0] for c in candidates])):
+        if problem is not None:
+            scan.skipped.append(SkippedFile(path, problem))
+        else:
+            scan.files.append(path)
+            scan.labels.append(label)
+            scan.modes.append(mode)
+    return class_names, scan
+
+
+def _check_classes(folder: Path, class_names: list[str], scan: _Scan, what: str) -> None:
+    counts = np.bincount(np.asarray(scan.labels, dtype=np.int64), minlength=len(class_names))
+    if counts.sum() == 0:
+        raise DataError(f"{folder} has no readable images{_skipped_note(scan.skipped)}")
+    empty = [name for name, n in zip(class_names, counts) if n == 0]
+    if empty:
+        raise DataError(
+            f"class folder {folder / empty[0]} has no readable images{_skipped_note(scan.skipped)}; "
+            f"every class of the {what} needs images (remove the folder or add images)"
+        )
+
+
+def _skipped_note(skipped: list[SkippedFile]) -> str:
+    if not skipped:
+        return ""
+    shown = "; ".join(f"{Path(s.path).name}: {s.reason}" for s in skipped[:3])
+    return f" ({len(skipped)} file(s) skipped: {shown}{' ...' if len(skipped) > 3 else ''})"
+
+
+def load_image_folder(root: str | Path, config) -> FolderDataset:
+    """Scan, check and split an image folder; the images stay on disk until a pipeline reads them."""
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        raise DataError(f"{root} is not a folder")
+    subdirs = _visible_dirs(root)
+    split_dirs = {SPLIT_FOLDERS[d.name.lower()]: d for d in subdirs if d.name.lower() in SPLIT_FOLDERS}
+    own_splits = "train" in split_dirs and len(split_dirs) == len(subdirs)
+    with ThreadPoolExecutor(_SCAN_THREADS) as pool:
+        if own_splits:
+            class_names, scans = None, {}
+            for split in ("train", "val", "test"):
+                if split in split_dirs:
+                    class_names, scans[split] = _scan_classes(split_dirs[split], class_names, pool)
+            _check_classes(split_dirs["train"], class_names, scans["train"], "training set")
+        else:
+            class_names, scan = _scan_classes(root, None, pool)
+            _check_classes(root, class_names, scan, "dataset")
+            scans = {"all": scan}
+    check_labels(np.asarray(scans.get("train", scans.get("all")).labels), class_names, str(root))
+
+    skipped = [s for scan in scans.values() for s in scan.skipped]
+    modes = {m for scan in scans.values() for m in scan.modes}
+    channels = config.channels or (1 if modes <= GRAYSCALE_MODES else 3)
+    size = config.image_size or DEFAULT_IMAGE_SIZE
+    parts = {}
+    base = scans.get("train", scans.get("all"))
+    files, labels = np.asarray(base.files), np.asarray(base.labels, dtype=np.int32)
+    keep = subsample(labels, config.max_samples, config.seed)
+    files, labels = files[keep], labels[keep]
+    val_fraction = 0.0 if "val" in scans else config.validation_split
+    test_fraction = 0.0 if "test" in scans else config.test_split
+    train, val, test = split_indices(labels, val_fraction, test_fraction, config.seed, str(root))
+    parts = {"train": (files[train], labels[train]), "val": (files[val], labels[val]),
+             "test": (files[test], labels[test])}
+    for split in ("val", "test"):
+        if split in scans:
+            own = np.asarray(scans[split].files), np.asarray(scans[split].labels, dtype=np.int32)
+            keep = subsample(own[1], config.max_samples, config.seed)
+            parts[split] = (own[0][keep], own[1][keep])
+    if len(parts["val"][0]) == 0:
+        raise DataError(f"{root}: the validation set is empty (its val/ folder has no readable images)")
+    return FolderDataset(
+        None, parts["train"][1], None, parts["val"][1], list(class_names), None,
+        parts["test"][1] if len(parts["test"][1]) else None, skipped,
+        files={k: [str(f) for f in v[0]] for k, v in parts.items()},
+        image_shape=(size, size, channels), cache_limit=memory_cache_limit(),
+    )
+
+
+# -- streaming dataset --------------------------------------------------------------
+@dataclass
+class FolderDataset(Dataset):
+    """A Dataset whose images stay on disk and are decoded by tf.data in parallel."""
+
+    files: dict = field(default_factory=dict)  # split -> list of paths, aligned with y_<split>
+    image_shape: tuple = (DEFAULT_IMAGE_SIZE, DEFAULT_IMAGE_SIZE, 3)
+    cache_limit: int = CACHE_LIMIT_BYTES
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    streaming = True
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        return tuple(self.image_shape)
+
+    def estimated_bytes(self, *splits: str) -> int:
+        """Memory the decoded uint8 images of these splits take."""
+        per_image = int(np.prod(self.image_shape))
+        return per_image * sum(len(self.files.get(s, ())) for s in splits)
+
+    @property
+    def cache_in_memory(self) -> bool:
+        """Whether decoded images are kept in memory after the first epoch."""
+        return self.estimated_bytes("train", "val") <= self.cache_limit
+
+    def pipeline(self, split: str, batch_size: int, shuffle: bool = False, seed: int = 0,
+                 num_outputs: int = 1, cache: bool | None = None):
+        import tensorflow as tf
+
+        files, labels = list(self.files.get(split, [])), self.labels(split)
+        cache = self.cache_in_memory if cache is None else cache
+        height, width, channels = self.image_shape
+        n = len(files)
+
+        def decode(path):
+            name = path.decode() if isinstance(path, bytes) else str(path)
+            try:
+                return decode_image(name, height, channels), True
+            except Exception as exc:  # changed or damaged since the scan: drop it, log it
+                self._record_failure(name, exc)
+                return np.zeros(self.image_shape, np.uint8), False
+
+        def load(path, label):
+            image, ok = tf.numpy_function(decode, [path], [tf.uint8, tf.bool])
+            image.set_shape(self.image_shape)
+            ok.set_shape(())
+            return image, label, ok
+
+        ds = tf.data.Dataset.from_tensor_slices((tf.constant(files, tf.string),
+                                                 tf.constant(labels, tf.int32)))
+        if shuffle and not cache:  # shuffle names, not pixels: memory stays bounded
+            ds = ds.shuffle(max(n, 1), seed=seed, reshuffle_each_iteration=True)
+        ds = ds.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        ds = ds.filter(lambda image, label, ok: ok).map(lambda image, label, ok: (image, label))
+        if cache:
+            ds = ds.cache()
+            if shuffle:
+                ds = ds.shuffle(max(n, 1), seed=seed, reshuffle_each_iteration=True)
+        ds = ds.batch(batch_size)
+
+        def to_float(images, labels):
+            images = tf.cast(images, tf.float32)
+            return images, (labels,) * num_outputs if num_outputs > 1 else labels
+
+        ds = ds.map(to_float, num_parallel_calls=tf.data.AUTOTUNE)
+        return ds.prefetch(tf.data.AUTOTUNE)
+
+    def batches(self, split: str = "train", batch_size: int = 256):
+        for images, _ in self.pipeline(split, batch_size, cache=False).as_numpy_iterator():
+            yield images
+
+    def _record_failure(self, path: str, exc: Exception) -> None:
+        with self._lock:
+            if not any(s.path == path for s in self.skipped):
+                self.skipped.append(SkippedFile(path, f"could not be decoded ({type(exc).__name__}: {exc})"))
