@@ -22,7 +22,10 @@ ACTIVATIONS = ("relu", "leaky_relu", "prelu", "elu", "selu", "sigmoid", "tanh")
 INITIALIZERS = ("zeros", "small_gaussian", "glorot_uniform", "glorot_normal", "he_normal", "he_uniform")
 HEADS = ("default", "fc", "gap")
 POOLINGS = ("default", "max", "avg")
-OPTIMIZERS = ("adam", "sgd")
+OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
+# seeds/002 "learning rate decay"; "plateau" cuts the rate when val_loss stalls.
+SCHEDULES = ("constant", "step", "exponential", "cosine", "plateau")
+MIXED_PRECISIONS = ("off", "float16", "bfloat16")
 
 
 @dataclass
@@ -122,6 +125,25 @@ class TrainingConfig:
     learning_rate: float = 1e-3
     optimizer: str = "adam"
     seed: int = 0
+    momentum: float = 0.9  # SGD's (and RMSprop's) momentum
+    nesterov: bool = False  # SGD only
+    weight_decay: float = 1e-4  # AdamW's decoupled weight decay
+    schedule: str = "constant"
+    # step: rate x decay_rate every decay_epochs; exponential: the same, smoothly;
+    # plateau: rate x decay_rate after plateau_patience epochs without a better val_loss.
+    decay_rate: float = 0.1
+    decay_epochs: int = 10
+    warmup_epochs: int = 0  # cosine: linear warm-up from 0 to learning_rate
+    min_learning_rate: float = 0.0  # floor of cosine and plateau
+    plateau_patience: int = 3
+    # seeds/002 "how long to train": stop when val_loss has not improved for
+    # `patience` epochs and keep the best epoch's weights.
+    early_stopping: bool = False
+    patience: int = 5
+    restore_best: bool = True
+    mixed_precision: str = "off"  # float16 / bfloat16 compute, float32 weights
+    xla: bool = False  # jit_compile the training step
+    tensorboard: bool = True  # event logs in RUN_DIR/tensorboard
 
 
 @dataclass
@@ -210,6 +232,16 @@ class Experiment:
         _at_least("training.batch_size", t.batch_size, 1)
         _positive("training.learning_rate", t.learning_rate)
         _one_of("training.optimizer", t.optimizer, OPTIMIZERS)
+        _in_range("training.momentum", t.momentum, 0.0, 1.0, hi_open=True)
+        _at_least("training.weight_decay", t.weight_decay, 0.0)
+        _one_of("training.schedule", t.schedule, SCHEDULES)
+        _in_range("training.decay_rate", t.decay_rate, 0.0, 1.0, lo_open=True, hi_open=True)
+        _at_least("training.decay_epochs", t.decay_epochs, 1)
+        _in_range("training.warmup_epochs", t.warmup_epochs, 0, t.epochs - 1)
+        _in_range("training.min_learning_rate", t.min_learning_rate, 0.0, t.learning_rate, hi_open=True)
+        _at_least("training.plateau_patience", t.plateau_patience, 1)
+        _at_least("training.patience", t.patience, 1)
+        _one_of("training.mixed_precision", t.mixed_precision, MIXED_PRECISIONS)
 
         # Architecture and dataset checks need the registries (which import Keras).
         from netlab.architectures import get_arch

@@ -27,6 +27,7 @@ class RunStarted(Event):
     params: int
     device: str
     run_dir: str | None = None
+    initial_epoch: int = 0  # > 0 when a run resumes from its checkpoint
 
 
 @dataclass
@@ -55,6 +56,25 @@ class RunFinished(Event):
     stopped: bool  # True when the user stopped it early
     history: dict = field(default_factory=dict)
     run_dir: str | None = None
+    # Early stopping (seeds/002 "how long to train"): it ended before the
+    # configured epochs because val_loss stopped improving; the model holds the
+    # weights of best_epoch (1-based) when restore_best is on.
+    stopped_early: bool = False
+    best_epoch: int | None = None
+    best_val_loss: float | None = None
+
+
+@dataclass
+class RunPaused(Event):
+    epoch: int  # 0-based
+    batch: int  # batches done in this epoch
+
+
+@dataclass
+class RunResumed(Event):
+    epoch: int
+    batch: int
+    paused_seconds: float = 0.0
 
 
 @dataclass

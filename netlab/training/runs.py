@@ -1,7 +1,12 @@
-"""A run is a folder: config.json, classes.json, history.csv, events.jsonl, model.keras.
+"""A run is a folder: config.json, classes.json, history.csv, events.jsonl,
+model.keras (last), best.keras (best val_loss), checkpoint.json plus
+checkpoint-NNNN.weights.h5 (the last complete epoch, with the optimizer state,
+for resume) and tensorboard/.
 
 Every file but the append-only event log is written to a temporary name and
-renamed, so a crash at any moment never leaves half a file.
+renamed, so a crash at any moment never leaves half a file. The checkpoint's
+weights file is written first under a new name and checkpoint.json, renamed
+last, points at it: a kill between the two leaves the previous pair intact.
 """
 
 from __future__ import annotations
@@ -9,13 +14,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import time
 from pathlib import Path
 
 from netlab.io import atomic_path, atomic_write_json, atomic_write_text
 
 MODEL_FILE = "model.keras"
+BEST_FILE = "best.keras"
 CLASSES_FILE = "classes.json"
+CHECKPOINT_FILE = "checkpoint.json"
+TENSORBOARD_DIR = "tensorboard"
 
 
 def new_run_dir(root: str | Path, arch: str, dataset: str) -> Path:
@@ -48,6 +57,22 @@ class RunWriter:
 
     def add_epoch(self, epoch: int, metrics: dict) -> None:
         self.history.append({"epoch": epoch + 1, **metrics})
+        self._write_history()
+
+    def truncate_history(self, epochs: int) -> list[dict]:
+        """Keep the first ``epochs`` rows of history.csv (resume drops the epoch a kill cut short)."""
+        try:
+            rows = read_history(self.dir)
+        except FileNotFoundError:
+            rows = []
+        self.history = [row for row in rows if 1 <= row.get("epoch", 0) <= epochs]
+        self.history = list({int(row["epoch"]): row for row in self.history}.values())
+        for row in self.history:
+            row["epoch"] = int(row["epoch"])
+        self._write_history()
+        return self.history
+
+    def _write_history(self) -> None:
         columns = list(dict.fromkeys(k for row in self.history for k in row))
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
@@ -60,6 +85,41 @@ class RunWriter:
         with atomic_path(target) as tmp:
             model.save(tmp)
         return target
+
+    def save_checkpoint(self, train_model, state: dict) -> None:
+        """Weights + optimizer state (step counter = schedule position) and the run's counters."""
+        name = f"checkpoint-{int(state['epoch']):04d}.weights.h5"
+        with atomic_path(self.dir / name) as tmp:
+            # Keras insists on the ".weights.h5" ending; atomic_path's temporary
+            # name ends in ".tmp.h5", so save beside it and move it in.
+            side = tmp.with_name(tmp.name[: -len(".h5")] + ".weights.h5")
+            try:
+                train_model.save_weights(side)
+                os.replace(side, tmp)
+            finally:
+                side.unlink(missing_ok=True)
+        atomic_write_json(self.dir / CHECKPOINT_FILE, {**state, "weights": name})
+        for old in self.dir.glob("checkpoint-*.weights.h5"):
+            if old.name != name:
+                old.unlink(missing_ok=True)
+
+    def remove_stray_temporaries(self) -> None:
+        """Temporary files a kill left behind (hidden, never read)."""
+        for path in self.dir.glob(".*.tmp*"):
+            if path.is_file():
+                path.unlink(missing_ok=True)
+
+
+def read_checkpoint(run_dir: str | Path) -> dict | None:
+    """The last complete epoch's checkpoint state, or None when there is none (usable)."""
+    run_dir = Path(run_dir)
+    try:
+        state = json.loads((run_dir / CHECKPOINT_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(state, dict) or not (run_dir / str(state.get("weights", ""))).is_file():
+        return None
+    return state
 
 
 def read_classes(model_path: str | Path) -> list[str] | None:

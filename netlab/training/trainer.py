@@ -3,24 +3,25 @@
 It runs wherever it is called (the CLI's main thread, the window's worker
 thread) and never waits on its listener. Stopping is a ``threading.Event``
 checked after every batch, so a stop request ends training within one batch
-and keeps what was learned.
+and keeps what was learned; pausing is another Event the callback waits on
+between batches. Every complete epoch leaves a checkpoint (weights, optimizer
+state, counters) in the run folder, and ``Trainer.resume_run(run_dir)``
+continues from it after a stop, a crash or a kill.
 """
 
 from __future__ import annotations
 
 import math
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from netlab.config import Experiment
 from netlab.errors import NetlabError, TrainingError
-from netlab.training.events import BatchEnd, EpochEnd, Event, RunFailed, RunFinished, RunStarted
+from netlab.training.events import Event, RunFailed, RunFinished, RunStarted
 
-# At most this many BatchEnd events per second reach the listener: the window
-# redraws smoothly and a fast CPU/GPU run does not drown it in signals.
+# Kept here too for callers that read it from the trainer module.
 BATCH_EVENTS_PER_SECOND = 10.0
 
 
@@ -31,89 +32,10 @@ class TrainResult:
     class_names: list[str] = field(default_factory=list)
     input_shape: tuple = ()
     run_dir: Path | None = None
-    stopped: bool = False
-
-
-class _StopNow(Exception):
-    """Raised from inside fit() to end it at once (user stop or NaN loss)."""
-
-
-def _python_floats(logs: dict) -> dict:
-    """Plain floats; a multi-output model's main accuracy is reported as ``accuracy``.
-
-    With auxiliary heads (GoogLeNet) Keras names it ``predictions_accuracy``;
-    ``loss`` stays the weighted total the optimizer minimizes and the heads'
-    own losses keep their names (``predictions_loss``, ``aux1_predictions_loss``).
-    """
-    out = {}
-    for key, value in (logs or {}).items():
-        key = key.replace("predictions_accuracy", "accuracy") if key.endswith("predictions_accuracy") \
-            and "aux" not in key else key
-        out[key] = float(value)
-    return out
-
-
-class _EventCallback:
-    """Builds a keras Callback that turns Keras's hooks into NetLab events."""
-
-    @staticmethod
-    def make(trainer: Trainer, steps: int, epochs: int, batch_size: int):
-        import keras
-
-        class EventCallback(keras.callbacks.Callback):
-            def __init__(self):
-                super().__init__()
-                self.last_emit = 0.0
-                self.epoch = 0
-                self.epoch_start = 0.0
-                self.steps_done = 0  # over the whole run, for the ETA
-                self.train_seconds = 0.0
-                self.nan_at: tuple[int, int] | None = None
-
-            def on_epoch_begin(self, epoch, logs=None):
-                self.epoch = epoch
-                self.epoch_start = time.perf_counter()
-
-            def on_train_batch_end(self, batch, logs=None):
-                self.steps_done += 1
-                done = batch + 1
-                now = time.perf_counter()
-                if trainer.stop_event.is_set():
-                    # Leave fit() now: Keras would otherwise validate and log
-                    # the partial epoch as if it were complete.
-                    raise _StopNow()
-                if now - self.last_emit < 1.0 / BATCH_EVENTS_PER_SECOND and done < steps:
-                    return
-                self.last_emit = now
-                logs = _python_floats(logs)
-                loss = logs.get("loss", math.nan)
-                if not math.isfinite(loss):
-                    self.nan_at = (self.epoch, done)
-                    raise _StopNow()
-                elapsed = now - self.epoch_start
-                rate = done * batch_size / elapsed if elapsed > 0 else 0.0
-                seconds_per_step = (self.train_seconds + elapsed) / max(self.steps_done, 1)
-                eta = (epochs * steps - self.steps_done) * seconds_per_step
-                trainer.emit(BatchEnd(
-                    epoch=self.epoch, batch=done, steps=steps, loss=loss,
-                    accuracy=logs.get("accuracy"), images_per_second=rate, eta_seconds=eta,
-                ))
-
-            def on_epoch_end(self, epoch, logs=None):
-                seconds = time.perf_counter() - self.epoch_start
-                self.train_seconds += seconds
-                metrics = _python_floats(logs)
-                if not math.isfinite(metrics.get("loss", 0.0)):
-                    self.nan_at = (epoch, steps)
-                    raise _StopNow()
-                trainer.completed_epochs = epoch + 1
-                if trainer.writer is not None:
-                    trainer.writer.add_epoch(epoch, metrics)
-                for key, value in metrics.items():
-                    trainer.history.setdefault(key, []).append(value)
-                trainer.emit(EpochEnd(epoch=epoch, epochs=epochs, metrics=metrics, seconds=seconds))
-
-        return EventCallback()
+    stopped: bool = False  # the user stopped it
+    stopped_early: bool = False  # early stopping ended it (seeds/002 "how long to train")
+    best_epoch: int | None = None  # 1-based, lowest val_loss
+    best_val_loss: float | None = None
 
 
 class Trainer:
@@ -123,18 +45,48 @@ class Trainer:
         on_event: Callable[[Event], None] | None = None,
         run_dir: str | Path | None = None,
         stop_event: threading.Event | None = None,
+        pause_event: threading.Event | None = None,
+        resume: bool = False,
     ):
         self.experiment = experiment
         self.on_event = on_event
         self.run_dir = Path(run_dir) if run_dir is not None else None
         self.stop_event = stop_event or threading.Event()
+        # Set = paused: the callback waits between batches until it is cleared.
+        self.pause_event = pause_event or threading.Event()
+        self.resume_from_checkpoint = resume
         self.writer = None
+        self.model = None  # the inference model while it trains
         self.history: dict[str, list[float]] = {}
         self.completed_epochs = 0
+        self._best_weights = None
+
+    @classmethod
+    def resume_run(cls, run_dir: str | Path, on_event: Callable[[Event], None] | None = None,
+                   stop_event: threading.Event | None = None,
+                   pause_event: threading.Event | None = None) -> Trainer:
+        """A Trainer that continues the run in ``run_dir`` from its last complete epoch."""
+        run_dir = Path(run_dir)
+        if not (run_dir / "config.json").is_file():
+            raise TrainingError(f"{run_dir} is not a NetLab run folder (it has no config.json)")
+        experiment = Experiment.load(run_dir / "config.json")
+        return cls(experiment, on_event=on_event, run_dir=run_dir, stop_event=stop_event,
+                   pause_event=pause_event, resume=True)
 
     def request_stop(self) -> None:
         """Ask training to end after the current batch (safe from any thread)."""
         self.stop_event.set()
+
+    def pause(self) -> None:
+        """Hold training after the current batch until resume() (safe from any thread)."""
+        self.pause_event.set()
+
+    def resume(self) -> None:
+        self.pause_event.clear()
+
+    @property
+    def paused(self) -> bool:
+        return self.pause_event.is_set()
 
     def emit(self, event: Event) -> None:
         if self.writer is not None:
@@ -142,32 +94,40 @@ class Trainer:
         if self.on_event is not None:
             self.on_event(event)
 
+    def keep_best(self, model) -> None:
+        """Called when val_loss improves: best.keras on disk, or a copy in memory without a run folder."""
+        if self.writer is not None:
+            from netlab.training.runs import BEST_FILE
+
+            self.writer.save_model(model, BEST_FILE)
+        elif self.experiment.training.early_stopping and self.experiment.training.restore_best:
+            self._best_weights = model.get_weights()
+
+    def _restore_best(self, model) -> None:
+        from netlab.training.runs import BEST_FILE
+
+        if self.writer is not None and (self.writer.dir / BEST_FILE).is_file():
+            model.load_weights(self.writer.dir / BEST_FILE)
+        elif self._best_weights is not None:
+            model.set_weights(self._best_weights)
+
     def run(self) -> TrainResult:
         """Train; on any NetlabError emit RunFailed and re-raise it."""
+        from netlab.training.device import training_precision
+
         try:
-            return self._run()
+            with training_precision(self.experiment.training.mixed_precision):
+                return self._run()
         except NetlabError as exc:
             self.emit(RunFailed(message=str(exc), kind=type(exc).__name__))
             raise
 
-    def _run(self) -> TrainResult:
-        exp = self.experiment.validate()
+    def _build(self, exp, data, steps):
+        """The training model (with any auxiliary heads), its inference form and the optimizer."""
         import keras
-        import tensorflow as tf
 
         from netlab.architectures import build_model
-        from netlab.data import load_dataset
-        from netlab.data.pipeline import make_dataset
-        from netlab.training.device import describe_device, enable_memory_growth
-        from netlab.training.runs import RunWriter
-
-        enable_memory_growth()
-        keras.utils.set_random_seed(exp.training.seed)
-        data = load_dataset(exp.data)
-        if self.run_dir is not None:
-            self.writer = RunWriter(self.run_dir)
-            self.writer.write_config(exp)
-            self.writer.write_classes(data.class_names, data.input_shape)
+        from netlab.training.optim import build_optimizer
 
         # Pixels arrive in [0, 255]; scaling lives inside the model so a saved
         # model classifies raw images by itself.
@@ -177,13 +137,10 @@ class Trainer:
         model = train_model if len(outputs) == 1 else keras.Model(
             train_model.inputs, outputs[0], name=train_model.name)
         t = exp.training
-        if t.optimizer == "sgd":
-            optimizer = keras.optimizers.SGD(t.learning_rate, momentum=0.9)
-        else:
-            optimizer = keras.optimizers.Adam(t.learning_rate)
+        optimizer = build_optimizer(t, steps)
         if len(outputs) == 1:
             train_model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
-                                metrics=["accuracy"])
+                                metrics=["accuracy"], jit_compile=t.xla)
         else:
             from netlab.architectures.googlenet import AUX_LOSS_WEIGHT
 
@@ -193,42 +150,132 @@ class Trainer:
                 loss=["sparse_categorical_crossentropy"] * len(outputs),
                 loss_weights=[1.0] + [AUX_LOSS_WEIGHT] * (len(outputs) - 1),
                 metrics=[["accuracy"]] + [[] for _ in outputs[1:]],
+                jit_compile=t.xla,
             )
+        return train_model, model, train_model.optimizer
 
-        train_ds = make_dataset(data.x_train, data.y_train, t.batch_size, shuffle=True,
-                                seed=t.seed, num_outputs=len(outputs))
-        val_ds = make_dataset(data.x_val, data.y_val, t.batch_size, shuffle=False,
-                              num_outputs=len(outputs))
+    def _run(self) -> TrainResult:
+        exp = self.experiment.validate()
+        t = exp.training
+        import keras
+        import tensorflow as tf
+
+        from netlab.data import load_dataset
+        from netlab.data.pipeline import make_dataset
+        from netlab.training.callbacks import (
+            EpochTensorBoard,
+            EventCallback,
+            Progress,
+            StopNow,
+            tensorboard_available,
+        )
+        from netlab.training.device import describe_device, distribution_strategy, enable_memory_growth
+        from netlab.training.runs import TENSORBOARD_DIR, RunWriter, read_checkpoint
+
+        enable_memory_growth()
+        keras.utils.set_random_seed(t.seed)
+        data = load_dataset(exp.data)
+        checkpoint = None
+        if self.run_dir is not None:
+            self.writer = RunWriter(self.run_dir)
+            if self.resume_from_checkpoint:
+                self.writer.remove_stray_temporaries()
+                checkpoint = read_checkpoint(self.run_dir)
+                # Rows after the checkpoint belong to an epoch that will run again.
+                for row in self.writer.truncate_history(checkpoint["epoch"] if checkpoint else 0):
+                    for key, value in row.items():
+                        if key != "epoch":
+                            self.history.setdefault(key, []).append(value)
+            else:
+                self.writer.write_config(exp)
+            self.writer.write_classes(data.class_names, data.input_shape)
+
         steps = math.ceil(len(data.x_train) / t.batch_size)
+        # Several GPUs: one replica each (MirroredStrategy); otherwise the default strategy.
+        strategy = distribution_strategy()
+        with strategy.scope():
+            train_model, model, optimizer = self._build(exp, data, steps)
+            progress = Progress(seed=t.seed)
+            if checkpoint is not None:
+                # Create the optimizer's slots so load_weights restores them (and
+                # its step counter, which is the schedule's position).
+                optimizer.build(train_model.trainable_variables)
+                try:
+                    train_model.load_weights(self.run_dir / checkpoint["weights"])
+                except (ValueError, OSError) as exc:
+                    raise TrainingError(
+                        f"the checkpoint in {self.run_dir} does not fit this run's model ({exc}); "
+                        "start a new run instead"
+                    ) from None
+                progress = Progress.from_dict(checkpoint)
+                self.completed_epochs = progress.epoch
+        self.model = model
+        num_outputs = len(train_model.outputs)
+        train_ds = make_dataset(data.x_train, data.y_train, t.batch_size, shuffle=True,
+                                seed=t.seed + progress.epoch, num_outputs=num_outputs)
+        val_ds = make_dataset(data.x_val, data.y_val, t.batch_size, shuffle=False,
+                              num_outputs=num_outputs)
         self.emit(RunStarted(
             arch=exp.model.arch, dataset=exp.data.dataset, epochs=t.epochs, steps_per_epoch=steps,
             train_samples=len(data.x_train), val_samples=len(data.x_val),
             params=int(model.count_params()), device=describe_device(),
-            run_dir=str(self.run_dir) if self.run_dir else None,
+            run_dir=str(self.run_dir) if self.run_dir else None, initial_epoch=progress.epoch,
         ))
-        callback = _EventCallback.make(self, steps, t.epochs, t.batch_size)
-        try:
-            train_model.fit(train_ds, validation_data=val_ds, epochs=t.epochs, verbose=0, shuffle=False,
-                            callbacks=[callback])
-        except _StopNow:
-            pass
-        except tf.errors.ResourceExhaustedError:
-            raise TrainingError(
-                f"out of memory while training {exp.model.arch} with batch size {t.batch_size}: "
-                "try a smaller batch size or a smaller input"
-            ) from None
+        callback = EventCallback(self, train_model, model, optimizer, progress, steps, t)
+        callbacks = [callback]
+        if t.tensorboard and self.writer is not None and tensorboard_available():
+            callbacks.append(EpochTensorBoard(self.writer.dir / TENSORBOARD_DIR))
+        if progress.epoch < t.epochs and not progress.stopped_early:
+            try:
+                train_model.fit(train_ds, validation_data=val_ds, epochs=t.epochs,
+                                initial_epoch=progress.epoch, verbose=0, shuffle=False,
+                                callbacks=callbacks)
+            except StopNow:
+                pass
+            except tf.errors.ResourceExhaustedError:
+                raise TrainingError(
+                    f"out of memory while training {exp.model.arch} with batch size {t.batch_size}: "
+                    "try a smaller batch size or a smaller input" + self._kept_note()
+                ) from None
         if callback.nan_at is not None:
             epoch, batch = callback.nan_at
+            self._save_last_good(train_model, model)
             raise TrainingError(
                 f"the loss became NaN/Inf at epoch {epoch + 1}, batch {batch}: training stopped. "
-                f"Try a lower learning rate (it was {t.learning_rate:g})"
+                f"Try a lower learning rate (it was {t.learning_rate:g})" + self._kept_note()
             )
         stopped = self.stop_event.is_set() and self.completed_epochs < t.epochs
+        if t.early_stopping and t.restore_best and not stopped and progress.best_epoch is not None:
+            self._restore_best(model)
         if self.writer is not None:
             self.writer.save_model(model)
         self.emit(RunFinished(
             epochs_completed=self.completed_epochs, stopped=stopped, history=self.history,
             run_dir=str(self.run_dir) if self.run_dir else None,
+            stopped_early=progress.stopped_early, best_epoch=progress.best_epoch,
+            best_val_loss=progress.best_val_loss,
         ))
         return TrainResult(model=model, history=self.history, class_names=data.class_names,
-                           input_shape=data.input_shape, run_dir=self.run_dir, stopped=stopped)
+                           input_shape=data.input_shape, run_dir=self.run_dir, stopped=stopped,
+                           stopped_early=progress.stopped_early, best_epoch=progress.best_epoch,
+                           best_val_loss=progress.best_val_loss)
+
+    def _kept_note(self) -> str:
+        if self.writer is None:
+            return ""
+        if self.completed_epochs == 0:
+            return "; no epoch completed, so no checkpoint was kept"
+        return (f"; the model of epoch {self.completed_epochs}, the last good one, is kept in "
+                f"{self.writer.dir} (netlab resume continues from it)")
+
+    def _save_last_good(self, train_model, model) -> None:
+        """After NaN/Inf: model.keras = the last complete finite epoch's checkpoint, never NaN weights."""
+        from netlab.training.runs import read_checkpoint
+
+        if self.writer is None:
+            return
+        checkpoint = read_checkpoint(self.writer.dir)
+        if checkpoint is None:
+            return
+        train_model.load_weights(self.writer.dir / checkpoint["weights"])
+        self.writer.save_model(model)
