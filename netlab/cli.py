@@ -52,6 +52,10 @@ def _experiment_from_args(args):
     for value, section, name in overrides:
         if value is not None:
             setattr(section, name, value)
+    for flag, name in TRAINING_FLAGS.items():
+        value = getattr(args, flag, None)
+        if value is not None:
+            setattr(exp.training, name, value)
     if args.seed is not None:
         exp.data.seed = args.seed
     return exp.validate()
@@ -61,17 +65,21 @@ def _print_event(event) -> None:
     from netlab.training.events import EpochEnd, RunFailed, RunFinished, RunStarted
 
     if isinstance(event, RunStarted):
+        resumed = f", resuming after epoch {event.initial_epoch}" if event.initial_epoch else ""
         print(f"training {event.arch} on {event.dataset} ({event.train_samples} train / "
-              f"{event.val_samples} validation images, {event.params:,} parameters) on {event.device}",
-              flush=True)
+              f"{event.val_samples} validation images, {event.params:,} parameters) on {event.device}"
+              f"{resumed}", flush=True)
     elif isinstance(event, EpochEnd):
         m = event.metrics
         parts = [f"{k} {m[k]:.4f}" for k in ("loss", "accuracy", "val_loss", "val_accuracy") if k in m]
         print(f"epoch {event.epoch + 1}/{event.epochs}  " + "  ".join(parts)
               + f"  ({_fmt_seconds(event.seconds)})", flush=True)
     elif isinstance(event, RunFinished):
-        state = "stopped" if event.stopped else "finished"
-        print(f"{state} after {event.epochs_completed} epochs; run saved in {event.run_dir}", flush=True)
+        state = "stopped" if event.stopped else "stopped early" if event.stopped_early else "finished"
+        best = f" (best val_loss {event.best_val_loss:.4f} at epoch {event.best_epoch})" \
+            if event.best_epoch is not None else ""
+        print(f"{state} after {event.epochs_completed} epochs{best}; run saved in {event.run_dir}",
+              flush=True)
     elif isinstance(event, RunFailed):
         pass  # main() prints the error line
 
@@ -88,6 +96,94 @@ def cmd_train(args) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    return 0
+
+
+def cmd_resume(args) -> int:
+    from netlab.training.trainer import Trainer
+
+    trainer = Trainer.resume_run(args.run_dir, on_event=_print_event)
+    try:
+        trainer.run()
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from netlab.training.evaluate import evaluate
+
+    result = evaluate(args.model, dataset=args.dataset, best=args.best, batch_size=args.batch_size)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"{result['model']} on {result['dataset']} ({result['split']}, {result['samples']} images)")
+    print(f"accuracy {result['accuracy']:.4f}  loss {result['loss']:.4f}")
+    names = result["class_names"]
+    width = max(len(n) for n in names)
+    for name, row in zip(names, result["confusion_matrix"], strict=True):
+        acc = result["per_class_accuracy"][name]
+        acc_text = f"{acc:7.2%}" if acc is not None else "      -"
+        print(f"  {name:<{width}} {acc_text}  " + " ".join(f"{v:4d}" for v in row))
+    return 0
+
+
+def cmd_devices(args) -> int:
+    from netlab.training.device import list_devices
+
+    devices = list_devices()
+    if args.json:
+        print(json.dumps(devices, indent=2))
+        return 0
+    for d in devices:
+        print(f"{d['type']:<4} {d['name']:<28} {d['description']}")
+    return 0
+
+
+def cmd_lr_find(args) -> int:
+    from netlab.training.lr_finder import find_lr
+
+    lrs, losses, suggestion = find_lr(_experiment_from_args(args), args.start_lr, args.end_lr, args.steps)
+    if args.json:
+        print(json.dumps({"lrs": lrs, "losses": losses, "suggestion": suggestion}, indent=2))
+        return 0
+    print(f"{'learning rate':>14}  smoothed loss")
+    for lr, loss in zip(lrs, losses, strict=True):
+        print(f"{lr:14.3g}  {loss:.4f}")
+    print(f"suggested learning rate: {suggestion:.3g}")
+    return 0
+
+
+def cmd_search(args) -> int:
+    from netlab.training.search import random_search
+
+    exp = _experiment_from_args(args)
+    try:
+        space = json.loads(args.space) if args.space else None
+    except json.JSONDecodeError as exc:
+        raise NetlabError(f"--space is not valid JSON: {exc}") from None
+
+    def progress(trial):
+        if not args.json:
+            print(f"trial {trial.index}/{args.budget}: "
+                  + ", ".join(f"{k} {v:.3g}" for k, v in trial.params.items())
+                  + (f"  -> val_accuracy {trial.best_val_accuracy:.4f}" if trial.error is None
+                     else f"  -> failed: {trial.error}"), file=sys.stderr if args.json else sys.stdout,
+                  flush=True)
+
+    trials = random_search(exp, budget=args.budget, epochs_per_trial=args.trial_epochs, space=space,
+                           seed=exp.training.seed, on_trial=progress, run_root=args.out)
+    if args.json:
+        print(json.dumps([t.to_dict() for t in trials], indent=2))
+        return 0
+    knobs = list(trials[0].params) if trials else []
+    print()
+    print(f"{'rank':>4} {'trial':>5} " + " ".join(f"{k:>13}" for k in knobs)
+          + f" {'val_accuracy':>12} {'val_loss':>9}")
+    for rank, t in enumerate(trials, 1):
+        print(f"{rank:>4} {t.index:>5} " + " ".join(f"{t.params[k]:>13.3g}" for k in knobs)
+              + f" {t.best_val_accuracy:>12.4f} {t.best_val_loss:>9.4f}")
     return 0
 
 
@@ -127,7 +223,13 @@ def _parse_input(text: str) -> tuple[int, int, int]:
 def cmd_summary(args) -> int:
     from netlab.architectures import get_arch
     from netlab.config import ModelConfig, RegularizationConfig
-    from netlab.inspect.summary import compare_published, format_comparison, format_table, summarize
+    from netlab.inspect.summary import (
+        compare_published,
+        compare_table,
+        format_comparison,
+        format_table,
+        summarize,
+    )
 
     spec = get_arch(args.arch)
     input_shape = args.input or spec.default_input
@@ -136,7 +238,7 @@ def cmd_summary(args) -> int:
     model = spec.build(input_shape, args.classes, regularization,
                        ModelConfig(arch=spec.name, options=options))
     summary = summarize(model)
-    comparison = compare_published(summary, spec)
+    comparison = compare_published(summary, spec) + compare_table(summary, spec)
     if args.json:
         print(json.dumps({**summary.to_dict(), "comparison": [c.to_dict() for c in comparison]},
                          indent=2))
@@ -145,6 +247,50 @@ def cmd_summary(args) -> int:
         print()
         print(format_comparison(comparison))
     return 0
+
+
+# --flag (argparse dest) -> TrainingConfig attribute, for the options beyond the basics.
+TRAINING_FLAGS = {
+    "momentum": "momentum", "nesterov": "nesterov", "weight_decay": "weight_decay",
+    "schedule": "schedule", "decay_rate": "decay_rate", "decay_epochs": "decay_epochs",
+    "warmup_epochs": "warmup_epochs", "min_lr": "min_learning_rate",
+    "plateau_patience": "plateau_patience", "early_stopping": "early_stopping",
+    "patience": "patience", "restore_best": "restore_best", "mixed_precision": "mixed_precision",
+    "xla": "xla", "tensorboard": "tensorboard",
+}
+
+
+def _add_experiment_flags(p) -> None:
+    from netlab.config import MIXED_PRECISIONS, OPTIMIZERS, SCHEDULES
+
+    p.add_argument("--config", help="experiment JSON (flags below override it)")
+    p.add_argument("--arch")
+    p.add_argument("--dataset")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--lr", type=float, help="learning rate")
+    p.add_argument("--optimizer", choices=OPTIMIZERS)
+    p.add_argument("--dropout", type=float)
+    p.add_argument("--norm", choices=("default", "batch", "group", "layer", "none"))
+    p.add_argument("--image-size", type=int)
+    p.add_argument("--max-samples", type=int)
+    p.add_argument("--seed", type=int)
+    g = p.add_argument_group("optimizer, schedule, early stopping, device")
+    g.add_argument("--momentum", type=float, help="SGD / RMSprop momentum")
+    g.add_argument("--nesterov", action=argparse.BooleanOptionalAction, help="SGD with Nesterov momentum")
+    g.add_argument("--weight-decay", type=float, help="AdamW's decoupled weight decay")
+    g.add_argument("--schedule", choices=SCHEDULES)
+    g.add_argument("--decay-rate", type=float, help="step/exponential/plateau factor")
+    g.add_argument("--decay-epochs", type=int, help="step/exponential period in epochs")
+    g.add_argument("--warmup-epochs", type=int, help="cosine: linear warm-up epochs")
+    g.add_argument("--min-lr", type=float, help="floor of cosine and plateau")
+    g.add_argument("--plateau-patience", type=int)
+    g.add_argument("--early-stopping", action=argparse.BooleanOptionalAction)
+    g.add_argument("--patience", type=int, help="early stopping: epochs without a better val_loss")
+    g.add_argument("--restore-best", action=argparse.BooleanOptionalAction)
+    g.add_argument("--mixed-precision", choices=MIXED_PRECISIONS)
+    g.add_argument("--xla", action=argparse.BooleanOptionalAction)
+    g.add_argument("--tensorboard", action=argparse.BooleanOptionalAction)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -156,20 +302,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_archs)
 
     p = sub.add_parser("train", help="train a model; writes a run folder")
-    p.add_argument("--config", help="experiment JSON (flags below override it)")
-    p.add_argument("--arch")
-    p.add_argument("--dataset")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--lr", type=float, help="learning rate")
-    p.add_argument("--optimizer", choices=("adam", "sgd"))
-    p.add_argument("--dropout", type=float)
-    p.add_argument("--norm", choices=("default", "batch", "group", "layer", "none"))
-    p.add_argument("--image-size", type=int)
-    p.add_argument("--max-samples", type=int)
-    p.add_argument("--seed", type=int)
+    _add_experiment_flags(p)
     p.add_argument("--out", help="run folder (default: runs/<time>-<arch>-<dataset>)")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("resume", help="continue a stopped or killed run from its last complete epoch")
+    p.add_argument("run_dir")
+    p.set_defaults(func=cmd_resume)
+
+    p = sub.add_parser("evaluate", help="accuracy, loss, per-class accuracy and confusion matrix")
+    p.add_argument("model", help="a .keras file or a run folder")
+    p.add_argument("--dataset", help="dataset name or folder (default: the run's own)")
+    p.add_argument("--best", action="store_true", help="a run folder's best.keras, not model.keras")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("devices", help="list the CPUs and GPUs TensorFlow sees")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_devices)
+
+    p = sub.add_parser("lr-find", help="sweep the learning rate over a few batches; suggest one")
+    _add_experiment_flags(p)
+    p.add_argument("--start-lr", type=float, default=1e-6, help="first rate of the sweep")
+    p.add_argument("--end-lr", type=float, default=1.0, help="last rate of the sweep")
+    p.add_argument("--steps", type=int, default=50)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_lr_find)
+
+    p = sub.add_parser("search", help="random search over learning rate, L2 and dropout")
+    _add_experiment_flags(p)
+    p.add_argument("--budget", type=int, default=8, help="number of trials")
+    p.add_argument("--trial-epochs", type=int, default=2, help="epochs per trial")
+    p.add_argument("--space", help='knob ranges as JSON, e.g. \'{"learning_rate": [1e-4, 1e-1]}\'')
+    p.add_argument("--out", help="folder for the trials' run folders (default: none kept)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("summary", help="per-layer shapes, parameters, MACs and receptive fields")
     p.add_argument("arch")

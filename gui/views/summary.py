@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from gui.worker import error_text, run_job
 
 COLUMNS = ("layer", "type", "output", "trainable", "non-trainable", "MACs", "RF", "stride")
+COMPARISON_COLUMNS = ("figure", "this model", "published", "difference", "published for")
 TRAINING_INPUT, PAPER_INPUT = "training input", "paper input (ImageNet, 1000 classes)"
 DEBOUNCE_MS = 250
 
@@ -31,7 +32,7 @@ def compute_summary(experiment, paper_input: bool):
     """Worker-thread job: build the model and summarize it (no Qt here)."""
     from netlab.architectures import get_arch
     from netlab.data import get_source
-    from netlab.inspect.summary import compare_published, human, summarize
+    from netlab.inspect.summary import compare_published, compare_table, human, summarize
 
     experiment.validate()
     spec = get_arch(experiment.model.arch)
@@ -54,12 +55,12 @@ def compute_summary(experiment, paper_input: bool):
     totals = (f"{spec.name} at {'x'.join(map(str, input_shape))}, {classes} classes: "
               f"{summary.trainable_params:,} trainable + {summary.non_trainable_params:,} non-trainable "
               f"parameters, {human(summary.macs)} multiply-adds per image")
-    comparison = "\n".join(
-        f"{c.quantity}: {c.configured:,} here vs {c.published:,} published "
-        f"({c.difference:+,}, {c.relative_difference:+.2%})" if c.published else
-        f"{c.quantity}: {c.configured:,} here; no published figure for {spec.name}"
-        for c in compare_published(summary, spec)
-    )
+    comparison = [
+        (c.quantity, f"{c.configured:,}", "-" if c.published is None else f"{c.published:,}",
+         "" if c.published is None else f"{c.difference:+,} ({c.relative_difference:+.2%})",
+         c.note)
+        for c in compare_published(summary, spec) + compare_table(summary, spec)
+    ]
     return rows, totals, comparison, (summary.trainable_params, summary.macs, tuple(input_shape))
 
 
@@ -90,16 +91,37 @@ class SummaryView(QWidget):
         self.totals.setWordWrap(True)
         self.totals.setTextInteractionFlags(Qt.TextSelectableByMouse)
         layout.addWidget(self.totals)
-        self.comparison = QLabel("")
-        self.comparison.setWordWrap(True)
-        layout.addWidget(self.comparison)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(22)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        layout.addWidget(self.table, 1)
+        self.table = self._make_table(COLUMNS)
+        layout.addWidget(self.table, 3)
+        layout.addWidget(QLabel("Compared with the published figures"))
+        self.comparison = self._make_table(COMPARISON_COLUMNS)
+        layout.addWidget(self.comparison, 1)
+
+    @staticmethod
+    def _make_table(columns) -> QTableWidget:
+        table = QTableWidget(0, len(columns))
+        table.setHorizontalHeaderLabels(columns)
+        table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        table.verticalHeader().setVisible(False)
+        table.verticalHeader().setDefaultSectionSize(22)
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        return table
+
+    @staticmethod
+    def _fill(table: QTableWidget, rows, right_from: int) -> None:
+        table.setRowCount(len(rows))
+        for i, row in enumerate(rows):
+            for j, text in enumerate(row):
+                item = QTableWidgetItem(text)
+                if right_from <= j < right_from + 3:
+                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                table.setItem(i, j, item)
+
+    def comparison_text(self) -> str:
+        """The comparison table as plain text, one row a line."""
+        table = self.comparison
+        return "\n".join(" | ".join(table.item(i, j).text() for j in range(table.columnCount()))
+                         for i in range(table.rowCount()))
 
     def request(self, experiment) -> None:
         """Summarize ``experiment`` soon (debounced)."""
@@ -120,15 +142,9 @@ class SummaryView(QWidget):
         if request != self._request:
             return  # a newer request is on its way
         rows, totals, comparison, sizes = result
-        self.table.setRowCount(len(rows))
-        for i, row in enumerate(rows):
-            for j, text in enumerate(row):
-                item = QTableWidgetItem(text)
-                if j >= 3:
-                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
-                self.table.setItem(i, j, item)
+        self._fill(self.table, rows, right_from=3)
+        self._fill(self.comparison, comparison, right_from=1)
         self.totals.setText(totals)
-        self.comparison.setText(comparison)
         self.state.setText("")
         self.updated.emit(sizes)
 
@@ -138,6 +154,6 @@ class SummaryView(QWidget):
         text = error_text(exc)
         self.state.setText("")
         self.totals.setText(text)
-        self.comparison.setText("")
+        self.comparison.setRowCount(0)
         self.table.setRowCount(0)
         self.failed.emit(text)

@@ -30,6 +30,10 @@ class ArchSpec:
     default_dropout: float = 0.0
     # Normalization used when the config says "default" (batch/group/layer/none).
     default_norm: str = "batch"
+    # Per-part figures printed in the paper's own table, for the summary to show
+    # beside the computed ones: layer-name prefix -> (params, multiply-adds),
+    # either may be None. GoogLeNet's Table 1 is the one the lectures print.
+    published_table: dict = field(default_factory=dict)
     # Family switches and their defaults, e.g. {"plain": False}.
     options: dict = field(default_factory=dict)
     description: str = ""

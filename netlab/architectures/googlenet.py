@@ -71,6 +71,23 @@ INCEPTION_MODULES = {
     "5a": (256, 160, 320, 32, 128, 128),
     "5b": (384, 192, 384, 48, 128, 128),
 }
+# The table's "params" and "ops" columns as printed (params: weights without
+# biases, K = 1024; ops: multiply-adds at 224x224). The summary shows them
+# beside the computed figures; conv1, 4c and 5a are off in the printed table.
+PRINTED_TABLE = {
+    "conv1": (2.7 * 1024, 34e6),
+    "conv2": (112 * 1024, 360e6),
+    "inception_3a": (159 * 1024, 128e6),
+    "inception_3b": (380 * 1024, 304e6),
+    "inception_4a": (364 * 1024, 73e6),
+    "inception_4b": (437 * 1024, 88e6),
+    "inception_4c": (463 * 1024, 100e6),
+    "inception_4d": (580 * 1024, 119e6),
+    "inception_4e": (840 * 1024, 170e6),
+    "inception_5a": (1072 * 1024, 54e6),
+    "inception_5b": (1388 * 1024, 71e6),
+    "predictions": (1000 * 1024, 1e6),
+}
 # Stages of modules, separated by 3x3/2 max pools.
 STAGES = (("3a", "3b"), ("4a", "4b", "4c", "4d", "4e"), ("5a", "5b"))
 # Auxiliary classifiers: module they branch from -> name (paper section 5).
@@ -169,6 +186,7 @@ def table_param_count(num_classes=1000, in_channels=3, aux=False, bias=True):
     default_input=(224, 224, 3),
     min_input=9,  # CIFAR stem: the aux 5x5 pool needs a 4a grid of ceil(side / 2) >= 5
     published_params=table_param_count(),  # 6,998,552: computed from Table 1, see above
+    published_table=PRINTED_TABLE,
     default_dropout=0.4,
     default_norm="none",
     options={"stem": "auto"},

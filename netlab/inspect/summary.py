@@ -52,6 +52,7 @@ class LayerRow:
     padding: str | None = None
     dilation: tuple | None = None
     inbound: tuple = ()  # names of the layers feeding this one
+    bias_params: int = 0  # of trainable_params, those in a bias vector
 
     @property
     def params(self) -> int:
@@ -390,6 +391,7 @@ def _row(layer, node, field_out: _Field | None, sub: ModelSummary | None) -> Lay
         class_name=type(layer).__name__,
         output_shape=output_shape[1:],
         trainable_params=_count(getattr(layer, "trainable_weights", ())),
+        bias_params=_count([b] if (b := getattr(layer, "bias", None)) is not None and b.trainable else []),
         non_trainable_params=_count(getattr(layer, "non_trainable_weights", ())),
         macs=macs,
         receptive_field=max(rf) if rf else None,
@@ -439,6 +441,31 @@ def compare_published(summary: ModelSummary, spec) -> list[Comparison]:
     if published_macs is not None:
         figures.append(("MACs", summary.macs, published_macs))
     return [_compare(quantity, configured, published, note) for quantity, configured, published in figures]
+
+
+def compare_table(summary: ModelSummary, spec) -> list[Comparison]:
+    """Part by part, the computed figures beside those printed in the paper's table.
+
+    Only for an architecture whose registry entry carries its table
+    (``spec.published_table``: layer-name prefix -> (params, MACs)) and a model
+    at the table's input. Printed params count weights without biases; so do
+    the computed ones here. Nothing is rounded away: a printed figure that is
+    off (GoogLeNet's conv1, 4c, 5a) shows as a difference.
+    """
+    if not spec.published_table or tuple(summary.input_shape) != tuple(spec.default_input):
+        return []
+    rows = []
+    for prefix, (params, macs) in spec.published_table.items():
+        selected = summary.select(prefix)
+        if not selected:
+            continue
+        weights = sum(r.trainable_params - r.bias_params for r in selected)
+        if params is not None:
+            rows.append(_compare(f"{prefix} weights", weights, int(round(params)), "printed in the paper's table"))
+        if macs is not None:
+            rows.append(_compare(f"{prefix} MACs", sum(r.macs or 0 for r in selected), int(round(macs)),
+                                 "printed in the paper's table"))
+    return rows
 
 
 def _compare(quantity: str, configured: int, published: int | None, note: str) -> Comparison:

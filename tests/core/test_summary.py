@@ -298,3 +298,16 @@ def test_every_architecture_summarizes(spec):
     assert s.rows[-1].output_shape == (10,)
     assert s.rows[-1].jump is None and s.rows[-1].receptive_field >= side
     json.dumps(s.to_dict())
+
+
+def test_googlenet_table_comparison_shows_printed_beside_computed():
+    from netlab.architectures import get_arch
+    from netlab.inspect.summary import compare_table, summarize
+
+    spec = get_arch("googlenet")
+    rows = {c.quantity: c for c in compare_table(summarize(spec.build(spec.default_input, 1000)), spec)}
+    assert rows["inception_3a weights"].configured == 163_328  # Table 1: 159K (K = 1024)
+    assert abs(rows["inception_3a weights"].relative_difference) < 0.01
+    assert rows["inception_4c weights"].relative_difference > 0.07  # the printed figure is off
+    assert rows["inception_5b MACs"].published == 71_000_000
+    assert compare_table(summarize(spec.build((64, 64, 3), 10)), spec) == []  # not the table's input

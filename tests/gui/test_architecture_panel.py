@@ -105,7 +105,17 @@ def test_big_model_summary_does_not_block_the_window(window, qtbot):
                         timeout=60_000)
     timer.stop()
     assert shown.args[0][0] == 138_357_544
-    assert "138,357,544 published" in window.summary.comparison.text()
+    assert "trainable params | 138,357,544 | 138,357,544 | +0 (+0.00%)" in window.summary.comparison_text()
+
+
+def test_googlenet_summary_shows_the_printed_table_beside_the_computed_figures(window, qtbot):
+    window.summary.input_choice.setCurrentText(PAPER_INPUT)
+    with qtbot.waitSignal(window.summary.updated, timeout=120_000):
+        window.panel.arch.setCurrentText("googlenet")
+    text = window.summary.comparison_text()
+    assert "inception_3a MACs | 128,049,152 | 128,000,000" in text
+    # The printed 4c params are off; the difference is shown, not hidden.
+    assert "inception_4c weights | 509,440 | 474,112 | +35,328 (+7.45%)" in text
 
 
 def test_bad_configuration_shows_in_the_summary(window, qtbot):
