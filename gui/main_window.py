@@ -10,7 +10,9 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
 from gui.panels.experiment_panel import ExperimentPanel
 from gui.views.classifier import ClassifierView
 from gui.views.curves import CurvesView
+from gui.views.runs import RunsView
 from gui.views.summary import SummaryView
 from gui.worker import TrainThread, error_text, run_job
 from netlab.errors import NetlabError
@@ -92,6 +95,8 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.curves, "Curves")
         self.tabs.addTab(self.summary, "Summary")
+        self.runs = RunsView(runs_root())
+        self.tabs.addTab(self.runs, "Runs")
         self.classifier = ClassifierView()
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(left)
@@ -101,8 +106,60 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 1)
         self.setCentralWidget(splitter)
 
+        self.runs.open_model.connect(self.classifier.open_model)
+        self.runs.load_settings.connect(self.load_experiment)
+
         self.status = QLabel("Loading TensorFlow...")
         self.statusBar().addWidget(self.status, 1)
+        self._build_menu()
+
+    def _build_menu(self) -> None:
+        menu = self.menuBar().addMenu("&File")
+        for text, shortcut, slot in (
+            ("&Open experiment...", QKeySequence.Open, self._choose_experiment),
+            ("&Save experiment as...", QKeySequence.SaveAs, self._save_experiment_as),
+            ("Open &model...", None, self.classifier._choose_model),
+            ("&Quit", QKeySequence.Quit, self.close),
+        ):
+            action = QAction(text, self)
+            if shortcut is not None:
+                action.setShortcut(shortcut)
+            action.triggered.connect(slot)
+            menu.addAction(action)
+
+    # -- experiment files (the same JSON the CLI's --config reads) --------------------
+    def load_experiment(self, path: str) -> None:
+        from netlab.config import Experiment
+
+        try:
+            experiment = Experiment.load(path)
+            if self.panel.specs:
+                experiment.validate()
+        except NetlabError as exc:
+            self.error.setText(f"{Path(path).name}: {exc}")
+            return
+        self.error.setText("")
+        self.panel.set_experiment(experiment)
+        self.status.setText(f"Settings loaded from {path}")
+
+    def save_experiment(self, path: str) -> None:
+        try:
+            self.panel.experiment().save(path)
+        except OSError as exc:
+            self.error.setText(f"could not save {path}: {exc.strerror}")
+            return
+        self.status.setText(f"Settings saved to {path}; train them headless with: netlab train --config {path}")
+
+    def _choose_experiment(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open an experiment", "", "Experiments (*.json)")
+        if path:
+            self.load_experiment(path)
+
+    def _save_experiment_as(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save the experiment", "experiment.json",
+                                              "Experiments (*.json)")
+        if path:
+            self.save_experiment(path)
 
     # -- start-up --------------------------------------------------------------
     def start_loading(self) -> None:
@@ -201,6 +258,7 @@ class MainWindow(QMainWindow):
         self.train_button.setEnabled(True)
         self.stop_button.setEnabled(False)
         self.panel.setEnabled(True)
+        self.runs.refresh()
         self.training_finished.emit(self.result)
         if self._close_when_stopped:
             self.close()

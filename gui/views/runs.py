@@ -1,0 +1,154 @@
+"""Runs browser: past runs with their final metrics, and an overlay of ticked runs' curves.
+
+The overlay is how a person sees dropout's effect on the train/validation gap,
+or plain vs residual networks (ResNet paper, Figure 4), for themselves.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from netlab.training.catalog import RunInfo, list_runs
+
+COLUMNS = ("run", "architecture", "dataset", "epochs", "val accuracy", "best val acc.", "val loss")
+METRICS = ("val_accuracy", "val_loss", "accuracy", "loss")
+
+
+def _fmt(value) -> str:
+    return "" if value is None else f"{value:.4f}"
+
+
+class RunsView(QWidget):
+    open_model = Signal(str)  # path of a run's model.keras
+    load_settings = Signal(str)  # path of a run's config.json
+
+    def __init__(self, root: Path, parent=None):
+        super().__init__(parent)
+        self.root = Path(root)
+        self.runs: list[RunInfo] = []
+        self.curves: dict[str, pg.PlotDataItem] = {}
+
+        top = QHBoxLayout()
+        self.location = QLabel("")
+        top.addWidget(self.location, 1)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.clicked.connect(self.refresh)
+        self.model_button = QPushButton("Classify with its model")
+        self.model_button.clicked.connect(self._emit_model)
+        self.settings_button = QPushButton("Load its settings")
+        self.settings_button.clicked.connect(self._emit_settings)
+        for button in (self.refresh_button, self.model_button, self.settings_button):
+            top.addWidget(button)
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.itemChanged.connect(self._tick_changed)
+
+        plot_box = QWidget()
+        plot_layout = QVBoxLayout(plot_box)
+        plot_layout.setContentsMargins(0, 0, 0, 0)
+        choose = QHBoxLayout()
+        choose.addWidget(QLabel("Overlay of the ticked runs:"))
+        self.metric = QComboBox()
+        self.metric.addItems(METRICS)
+        self.metric.currentIndexChanged.connect(self._redraw)
+        choose.addWidget(self.metric)
+        choose.addStretch(1)
+        plot_layout.addLayout(choose)
+        self.plot = pg.PlotWidget()
+        self.plot.setLabel("bottom", "epoch")
+        self.plot.showGrid(x=True, y=True, alpha=0.3)
+        self.legend = self.plot.addLegend(offset=(-10, 10))
+        plot_layout.addWidget(self.plot)
+
+        splitter = QSplitter(Qt.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(plot_box)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+        self.refresh()
+
+    def refresh(self) -> None:
+        ticked = set(self.ticked_names())
+        self.runs = list_runs(self.root)
+        self.location.setText(f"{len(self.runs)} run(s) in {self.root}")
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(self.runs))
+        for i, run in enumerate(self.runs):
+            planned = f"/{run.epochs_planned}" if run.epochs_planned else ""
+            cells = (run.name, run.arch, run.dataset, f"{run.epochs_done}{planned}",
+                     _fmt(run.final("val_accuracy")), _fmt(run.best("val_accuracy")),
+                     _fmt(run.final("val_loss")))
+            for j, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if j == 0:
+                    item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+                    item.setCheckState(Qt.Checked if run.name in ticked else Qt.Unchecked)
+                elif j >= 3:
+                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                self.table.setItem(i, j, item)
+        self.table.blockSignals(False)
+        self._redraw()
+
+    def set_ticked(self, names) -> None:
+        for i, run in enumerate(self.runs):
+            self.table.item(i, 0).setCheckState(Qt.Checked if run.name in names else Qt.Unchecked)
+
+    def ticked_names(self) -> list[str]:
+        return [self.table.item(i, 0).text() for i in range(self.table.rowCount())
+                if self.table.item(i, 0).checkState() == Qt.Checked]
+
+    def _tick_changed(self, item) -> None:
+        if item.column() == 0:
+            self._redraw()
+
+    def _redraw(self) -> None:
+        self.plot.clear()
+        self.legend.clear()
+        self.curves = {}
+        metric = self.metric.currentText()
+        self.plot.setTitle(metric)
+        ticked = set(self.ticked_names())
+        chosen = [run for run in self.runs if run.name in ticked]
+        for k, run in enumerate(chosen):
+            xs, ys = run.series(metric)
+            pen = pg.mkPen(pg.intColor(k, hues=max(len(chosen), 1), maxValue=200), width=2)
+            self.curves[run.name] = self.plot.plot(xs, ys, pen=pen, symbol="o", symbolSize=5,
+                                                   symbolBrush=pen.color(), name=f"{run.arch} · {run.name}")
+
+    def _selected(self) -> RunInfo | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.runs[rows[0].row()] if rows else None
+
+    def _emit_model(self) -> None:
+        run = self._selected()
+        if run is not None:
+            self.open_model.emit(str(run.path / "model.keras"))
+
+    def _emit_settings(self) -> None:
+        run = self._selected()
+        if run is not None:
+            self.load_settings.emit(str(run.path / "config.json"))

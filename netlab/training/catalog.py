@@ -1,0 +1,73 @@
+"""The runs under a folder, with their settings and final metrics (for the runs browser)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from netlab.training.runs import MODEL_FILE, read_history
+
+
+@dataclass
+class RunInfo:
+    path: Path
+    arch: str = "?"
+    dataset: str = "?"
+    epochs_planned: int | None = None
+    history: list[dict] = field(default_factory=list)
+    has_model: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def epochs_done(self) -> int:
+        return len(self.history)
+
+    def final(self, metric: str) -> float | None:
+        for row in reversed(self.history):
+            if metric in row:
+                return row[metric]
+        return None
+
+    def best(self, metric: str, mode: str = "max") -> float | None:
+        values = [row[metric] for row in self.history if metric in row]
+        if not values:
+            return None
+        return max(values) if mode == "max" else min(values)
+
+    def series(self, metric: str) -> tuple[list[float], list[float]]:
+        rows = [row for row in self.history if metric in row]
+        return [row.get("epoch", i + 1) for i, row in enumerate(rows)], [row[metric] for row in rows]
+
+
+def read_run(path: str | Path) -> RunInfo | None:
+    """A run folder's summary, or None when the folder is not a run."""
+    path = Path(path)
+    config_file = path / "config.json"
+    if not config_file.is_file():
+        return None
+    info = RunInfo(path=path, has_model=(path / MODEL_FILE).is_file())
+    try:
+        config = json.loads(config_file.read_text(encoding="utf-8"))
+        info.arch = config["model"]["arch"]
+        info.dataset = config["data"]["dataset"]
+        info.epochs_planned = config["training"]["epochs"]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # listed with what is readable; a damaged config does not hide the run
+    try:
+        info.history = read_history(path)
+    except (OSError, ValueError):
+        info.history = []
+    return info
+
+
+def list_runs(root: str | Path) -> list[RunInfo]:
+    """Every run folder directly under ``root``, newest first."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    runs = [read_run(p) for p in root.iterdir() if p.is_dir()]
+    return sorted((r for r in runs if r is not None), key=lambda r: r.path.name, reverse=True)

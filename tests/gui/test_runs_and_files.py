@@ -1,0 +1,66 @@
+"""Runs browser, overlay of ticked runs, experiment files shared with the CLI."""
+
+import json
+
+import pytest
+from conftest import tiny_experiment
+
+from gui.main_window import MainWindow
+from netlab.config import Experiment
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    with qtbot.waitSignal(win.core_loaded, timeout=120_000):
+        win.start_loading()
+    return win
+
+
+def test_a_finished_run_appears_and_can_be_overlaid(window, qtbot):
+    window.panel.set_experiment(tiny_experiment(epochs=2))
+    with qtbot.waitSignal(window.training_finished, timeout=180_000):
+        window.train_button.click()
+    runs = window.runs
+    assert len(runs.runs) == 1 and runs.runs[0].epochs_done == 2
+    row = [runs.table.item(0, j).text() for j in range(runs.table.columnCount())]
+    assert row[1:4] == ["simple_cnn", "digits", "2/2"]
+    assert float(row[4]) == pytest.approx(window.result.history["val_accuracy"][-1], abs=1e-4)
+    runs.set_ticked({runs.runs[0].name})
+    runs.metric.setCurrentText("val_loss")
+    xs, ys = runs.curves[runs.runs[0].name].getData()
+    assert list(xs) == [1, 2]
+    assert list(ys) == pytest.approx(window.result.history["val_loss"], abs=1e-6)
+    # its model goes to the classifier
+    runs.table.selectRow(0)
+    runs.model_button.click()
+    qtbot.waitUntil(lambda: "model.keras" in window.classifier.source.text(), timeout=60_000)
+
+
+def test_experiment_saved_by_the_window_is_what_the_cli_reads(window, tmp_path):
+    window.panel.arch.setCurrentText("resnet18")
+    window.panel.dropout.setValue(0.35)
+    path = tmp_path / "exp.json"
+    window.save_experiment(str(path))
+    loaded = Experiment.load(path)
+    assert loaded == window.panel.experiment()
+    assert json.loads(path.read_text())["model"]["arch"] == "resnet18"
+
+    other = Experiment()
+    other.model.arch = "mobilenet_v2"
+    other.training.epochs = 7
+    other.save(tmp_path / "other.json")
+    window.load_experiment(str(tmp_path / "other.json"))
+    assert window.panel.experiment().model.arch == "mobilenet_v2"
+    assert window.panel.epochs.value() == 7
+
+
+def test_a_bad_experiment_file_is_reported_and_changes_nothing(window, tmp_path):
+    before = window.panel.experiment()
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"training": {"epochs": -3}}')
+    window.load_experiment(str(bad))
+    assert "training.epochs" in window.error.text()
+    assert window.panel.experiment() == before
