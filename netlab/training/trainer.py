@@ -127,11 +127,12 @@ class Trainer:
         import keras
 
         from netlab.architectures import build_model
+        from netlab.data.preprocessing import preprocessing_layers
         from netlab.training.optim import build_optimizer
 
         # Pixels arrive in [0, 255]; scaling lives inside the model so a saved
         # model classifies raw images by itself.
-        preprocessing = [keras.layers.Rescaling(1.0 / 255, name="rescale")]
+        preprocessing = preprocessing_layers(exp.data, data)
         train_model = build_model(exp, data.input_shape, data.num_classes, preprocessing, aux=True)
         outputs = train_model.outputs
         model = train_model if len(outputs) == 1 else keras.Model(
