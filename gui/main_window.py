@@ -164,7 +164,7 @@ class MainWindow(QMainWindow):
     # -- start-up --------------------------------------------------------------
     def start_loading(self) -> None:
         """Load TensorFlow and the registry off the GUI thread."""
-        run_job(_load_core, on_result=self._core_ready, on_error=self._core_failed)
+        run_job(_load_core, on_result=self._core_ready, on_error=self._core_failed, owner=self)
 
     def _core_ready(self, specs) -> None:
         self.panel.set_architectures(specs)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import traceback
 
+import shiboken6
 from PySide6.QtCore import QThread, Signal
 
 from netlab.errors import NetlabError
@@ -72,13 +73,25 @@ class JobThread(QThread):
 _jobs: set[JobThread] = set()  # keep each thread alive until it has finished
 
 
-def run_job(fn, *args, on_result=None, on_error=None, **kwargs) -> JobThread:
-    """Run ``fn(*args, **kwargs)`` off the GUI thread; callbacks run in the GUI thread."""
+def run_job(fn, *args, on_result=None, on_error=None, owner=None, **kwargs) -> JobThread:
+    """Run ``fn(*args, **kwargs)`` off the GUI thread; callbacks run in the GUI thread.
+
+    With ``owner`` (the widget that asked), a result arriving after the owner
+    was destroyed (its window closed meanwhile) is dropped instead of reaching
+    a deleted widget.
+    """
     job = JobThread(fn, args, kwargs)
+
+    def deliver(callback):
+        def call(value):
+            if owner is None or shiboken6.isValid(owner):
+                callback(value)
+        return call
+
     if on_result is not None:
-        job.returned.connect(on_result)
+        job.returned.connect(deliver(on_result))
     if on_error is not None:
-        job.errored.connect(on_error)
+        job.errored.connect(deliver(on_error))
     _jobs.add(job)
     job.finished.connect(lambda: (_jobs.discard(job), job.deleteLater()))
     job.start()

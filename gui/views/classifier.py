@@ -107,7 +107,7 @@ class ClassifierView(QWidget):
     def open_model(self, path: str) -> None:
         self.message.setText("")
         self.source.setText(f"Loading {Path(path).name}...")
-        run_job(_open_model, path, on_result=self._model_opened, on_error=self._show_error)
+        run_job(_open_model, path, on_result=self._model_opened, on_error=self._show_error, owner=self)
 
     def _model_opened(self, result) -> None:
         path, model, class_names = result
@@ -126,7 +126,7 @@ class ClassifierView(QWidget):
         self.message.setText("")
         self._busy = True
         run_job(_classify, self.model, self.class_names, path,
-                on_result=self._show_result, on_error=self._show_error)
+                on_result=self._show_result, on_error=self._show_error, owner=self)
 
     def _choose_image(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open an image", "", IMAGE_FILTER)

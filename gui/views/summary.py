@@ -136,7 +136,7 @@ class SummaryView(QWidget):
         self.state.setText("computing...")
         run_job(compute_summary, self._experiment, self.input_choice.currentText() == PAPER_INPUT,
                 on_result=lambda result: self._show(request, result),
-                on_error=lambda exc: self._fail(request, exc))
+                on_error=lambda exc: self._fail(request, exc), owner=self)
 
     def _show(self, request, result) -> None:
         if request != self._request:

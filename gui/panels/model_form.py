@@ -1,0 +1,163 @@
+"""Architecture and regularization: every knob of the config, each shown where it applies.
+
+The group count shows with group norm, momentum with batch norm, alpha with
+leaky ReLU/ELU, and an architecture's own options (from the registry) with
+that architecture.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QSpinBox, QWidget
+
+from gui.panels.bindings import combo_box, double_box, int_box
+from gui.panels.form import Form
+from netlab.config import ACTIVATIONS, HEADS, INITIALIZERS, NORMALIZATIONS, POOLINGS
+
+STEM_CHOICES = ("auto", "imagenet", "small")
+
+
+class ModelForm(Form):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.specs = {}
+        self.option_widgets: dict[str, QWidget] = {}
+
+        form = self.group("Architecture")
+        self.arch = QComboBox()
+        self.arch.setToolTip("Architectures from the registry (loading TensorFlow...)")
+        self.arch.setEnabled(False)
+        self.arch.addItem("loading...")
+        form.addRow("Architecture", self.arch)
+        self.arch_info = QLabel("")
+        self.arch_info.setWordWrap(True)
+        self.arch_info.setStyleSheet("color: #555;")
+        form.addRow(self.arch_info)
+        self.head = self.bind(form, "Head", "model.head", combo_box(
+            HEADS, "Classifier head: the paper's, fully connected layers, or global average pooling"))
+        self.pooling = self.bind(form, "Pooling", "model.pooling", combo_box(
+            POOLINGS, "Kind of the spatial poolings: the paper's, max or average"))
+        self.options_box = QWidget()
+        self.options_form = QFormLayout(self.options_box)
+        self.options_form.setContentsMargins(0, 0, 0, 0)
+        form.addRow(self.options_box)
+
+        self.reg_form = form = self.group("Regularization")
+        self.dropout = self.bind(form, "Dropout", "regularization.dropout", double_box(
+            -0.05, 0.95, 0.05, 2, "Dropout rate of the classifier head, in [0, 1)", "architecture default"),
+            none_at_minimum=True)
+        self.spatial_dropout = self.bind(form, "Spatial dropout", "regularization.spatial_dropout", double_box(
+            0.0, 0.95, 0.05, 2, "Drops whole feature maps after each stage", "off"))
+        self.norm = self.bind(form, "Normalization", "regularization.norm", combo_box(
+            NORMALIZATIONS, "Normalization after each convolution; 'default' is the paper's"))
+        self.groups = self.bind(form, "Groups", "regularization.groups",
+                                int_box(1, 512, "Number of groups of group normalization"))
+        self.bn_momentum = self.bind(form, "BN momentum", "regularization.bn_momentum", double_box(
+            0.0, 0.999, 0.01, 3, "Momentum of batch norm's moving statistics"))
+        self.bn_epsilon = self.bind(form, "Norm epsilon", "regularization.bn_epsilon", double_box(
+            1e-6, 0.1, 1e-4, 6, "Added to the variance before dividing"))
+        self.activation = self.bind(form, "Activation", "regularization.activation", combo_box(
+            ACTIVATIONS, "Activation after each convolution and FC layer (seeds/002)"))
+        self.activation_alpha = self.bind(form, "Alpha", "regularization.activation_alpha", double_box(
+            -0.01, 10.0, 0.01, 3, "Leaky ReLU's slope or ELU's alpha", "usual"), none_at_minimum=True)
+        self.initializer = self.bind(form, "Initializer", "regularization.initializer", combo_box(
+            INITIALIZERS, "Weight initialization (seeds/002)"))
+        self.l1 = self.bind(form, "L1", "regularization.l1", double_box(
+            0.0, 1.0, 1e-5, 6, "L1 penalty on every kernel (with L2: elastic net)"))
+        self.l2 = self.bind(form, "L2", "regularization.l2", double_box(
+            0.0, 1.0, 1e-4, 6, "L2 penalty on every kernel (weight decay)"))
+        self.box_layout.addStretch(1)
+        self.arch.currentTextChanged.connect(self._arch_changed)
+
+    # -- architectures -------------------------------------------------------------
+    def set_architectures(self, specs, wanted: str, options: dict) -> None:
+        self.specs = {spec.name: spec for spec in specs}
+        self.arch.blockSignals(True)
+        self.arch.clear()
+        self.arch.addItems(list(self.specs))
+        self.arch.setCurrentText(wanted if wanted in self.specs else next(iter(self.specs)))
+        self.arch.blockSignals(False)
+        self.arch.setEnabled(True)
+        self.arch.setToolTip("Architectures from the registry")
+        self._show_arch(self.arch.currentText(), options)
+
+    def _arch_changed(self, name: str) -> None:
+        self._show_arch(name, {})
+        self._on_change()
+
+    def _show_arch(self, name: str, options: dict) -> None:
+        spec = self.specs.get(name)
+        if spec is None:
+            return
+        size = "x".join(map(str, spec.default_input))
+        self.arch_info.setText(f"{spec.family} · {spec.paper}\npaper input {size}, smallest {spec.min_input}")
+        self._build_options(spec, options)
+        self.update_visibility()
+
+    def _build_options(self, spec, values: dict) -> None:
+        while self.options_form.rowCount():
+            self.options_form.removeRow(0)
+        self.option_widgets = {}
+        for key, default in spec.options.items():
+            value = values.get(key, default)
+            if isinstance(default, bool):
+                widget = QCheckBox()
+                widget.setChecked(bool(value))
+                widget.toggled.connect(self._on_change)
+            elif isinstance(default, int):
+                widget = int_box(1, 4096)
+                widget.setValue(int(value))
+                widget.valueChanged.connect(self._on_change)
+            elif isinstance(default, float):
+                widget = double_box(0.0, 10.0, 0.05, 3)
+                widget.setValue(float(value))
+                widget.valueChanged.connect(self._on_change)
+            else:
+                widget = combo_box(STEM_CHOICES if key == "stem" else (str(default),))
+                widget.setCurrentText(str(value))
+                widget.currentIndexChanged.connect(self._on_change)
+            widget.setToolTip(f"model.options.{key} of {spec.name} (paper default: {default})")
+            self.options_form.addRow(key.replace("_", " ").capitalize(), widget)
+            self.option_widgets[key] = widget
+        self.options_box.setVisible(bool(self.option_widgets))
+
+    def _option_values(self) -> dict:
+        """Only the options that differ from the architecture's defaults."""
+        spec = self.specs.get(self.arch.currentText())
+        values = {}
+        for key, widget in self.option_widgets.items():
+            if isinstance(widget, QCheckBox):
+                value = widget.isChecked()
+            elif isinstance(widget, QSpinBox):
+                value = widget.value()
+            elif isinstance(widget, QDoubleSpinBox):
+                value = round(widget.value(), 6)
+            else:
+                value = widget.currentText()
+            if spec is None or value != spec.options.get(key):
+                values[key] = value
+        return values
+
+    # -- experiment ------------------------------------------------------------------
+    def load(self, experiment) -> None:
+        super().load(experiment)
+        if self.arch.isEnabled():
+            self.arch.blockSignals(True)
+            self.arch.setCurrentText(experiment.model.arch)
+            self.arch.blockSignals(False)
+            self._show_arch(experiment.model.arch, experiment.model.options)
+
+    def store(self, experiment) -> None:
+        super().store(experiment)
+        if self.arch.isEnabled():
+            experiment.model.arch = self.arch.currentText()
+            experiment.model.options = self._option_values()
+
+    def update_visibility(self) -> None:
+        spec = self.specs.get(self.arch.currentText())
+        norm = self.norm.currentText()
+        if norm == "default":
+            norm = spec.default_norm if spec else "batch"
+        self.show_row(self.groups, norm == "group")
+        self.show_row(self.bn_momentum, norm == "batch")
+        self.show_row(self.bn_epsilon, norm != "none")
+        self.show_row(self.activation_alpha, self.activation.currentText() in ("leaky_relu", "elu"))

@@ -1,0 +1,59 @@
+"""Training settings: optimizer, learning-rate schedule, early stopping, device options."""
+
+from __future__ import annotations
+
+from gui.panels.bindings import check_box, combo_box, double_box, int_box
+from gui.panels.form import Form
+from netlab.config import MIXED_PRECISIONS, OPTIMIZERS, SCHEDULES
+
+
+class TrainingForm(Form):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        form = self.group("Optimizer")
+        self.optimizer = self.bind(form, "Optimizer", "training.optimizer", combo_box(OPTIMIZERS))
+        self.learning_rate = self.bind(form, "Learning rate", "training.learning_rate",
+                                       double_box(0.00001, 10.0, 0.0005, 5))
+        self.momentum = self.bind(form, "Momentum", "training.momentum", double_box(0.0, 0.999, 0.05, 3))
+        self.nesterov = self.bind(form, "Nesterov", "training.nesterov", check_box())
+        self.weight_decay = self.bind(form, "Weight decay", "training.weight_decay",
+                                      double_box(0.0, 1.0, 1e-4, 6, "AdamW's decoupled weight decay"))
+        self.batch_size = self.bind(form, "Batch size", "training.batch_size", int_box(1, 4096))
+        self.epochs = self.bind(form, "Epochs", "training.epochs", int_box(1, 10000))
+
+        form = self.group("Learning-rate schedule (seeds/002)")
+        self.schedule = self.bind(form, "Schedule", "training.schedule", combo_box(SCHEDULES))
+        self.decay_rate = self.bind(form, "Decay factor", "training.decay_rate", double_box(0.001, 1.0, 0.05, 3))
+        self.decay_epochs = self.bind(form, "Every (epochs)", "training.decay_epochs", int_box(1, 10000))
+        self.warmup_epochs = self.bind(form, "Warm-up epochs", "training.warmup_epochs", int_box(0, 10000))
+        self.plateau_patience = self.bind(form, "Plateau patience", "training.plateau_patience",
+                                          int_box(1, 1000))
+        self.min_learning_rate = self.bind(form, "Floor", "training.min_learning_rate",
+                                           double_box(0.0, 1.0, 1e-5, 6))
+
+        form = self.group("Early stopping (seeds/002)")
+        self.early_stopping = self.bind(form, "Stop on val. loss", "training.early_stopping", check_box())
+        self.patience = self.bind(form, "Patience", "training.patience", int_box(1, 1000))
+        self.restore_best = self.bind(form, "Keep best weights", "training.restore_best", check_box())
+
+        form = self.group("Device")
+        self.mixed_precision = self.bind(form, "Mixed precision", "training.mixed_precision",
+                                         combo_box(MIXED_PRECISIONS, "float16/bfloat16 compute on a GPU"))
+        self.xla = self.bind(form, "XLA", "training.xla", check_box("Compile the training step with XLA"))
+        self.tensorboard = self.bind(form, "TensorBoard logs", "training.tensorboard", check_box())
+        self.seed = self.bind(form, "Seed", "training.seed", int_box(0, 2**31 - 1))
+        self.box_layout.addStretch(1)
+
+    def update_visibility(self) -> None:
+        optimizer, schedule = self.optimizer.currentText(), self.schedule.currentText()
+        self.show_row(self.momentum, optimizer in ("sgd", "rmsprop"))
+        self.show_row(self.nesterov, optimizer == "sgd")
+        self.show_row(self.weight_decay, optimizer == "adamw")
+        self.show_row(self.decay_rate, schedule in ("step", "exponential", "plateau"))
+        self.show_row(self.decay_epochs, schedule in ("step", "exponential"))
+        self.show_row(self.warmup_epochs, schedule == "cosine")
+        self.show_row(self.plateau_patience, schedule == "plateau")
+        self.show_row(self.min_learning_rate, schedule in ("cosine", "plateau"))
+        stopping = self.early_stopping.isChecked()
+        self.show_row(self.patience, stopping)
+        self.show_row(self.restore_best, stopping)
