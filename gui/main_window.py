@@ -30,7 +30,15 @@ from gui.views.runs import RunsView
 from gui.views.summary import SummaryView
 from gui.worker import TrainThread, error_text, run_job
 from netlab.errors import NetlabError
-from netlab.training.events import BatchEnd, EpochEnd, RunFailed, RunFinished, RunStarted
+from netlab.training.events import (
+    BatchEnd,
+    EpochEnd,
+    RunFailed,
+    RunFinished,
+    RunPaused,
+    RunResumed,
+    RunStarted,
+)
 
 
 def _fmt_seconds(seconds: float) -> str:
@@ -40,10 +48,11 @@ def _fmt_seconds(seconds: float) -> str:
 
 
 def _load_core():
-    """Worker-thread job: import Keras/TensorFlow and the registry."""
+    """Worker-thread job: import Keras/TensorFlow and the registry; list the devices."""
     from netlab.architectures import all_archs
+    from netlab.training.device import list_devices
 
-    return all_archs()
+    return all_archs(), list_devices()
 
 
 def runs_root() -> Path:
@@ -61,6 +70,7 @@ class MainWindow(QMainWindow):
         self.thread: TrainThread | None = None
         self.result = None
         self._close_when_stopped = False
+        self.devices: list[dict] = []
         self._device = ""
         self._epochs = 0
 
@@ -72,6 +82,10 @@ class MainWindow(QMainWindow):
         self.stop_button = QPushButton("Stop")
         self.stop_button.setEnabled(False)
         self.stop_button.clicked.connect(self.stop_training)
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setCheckable(True)
+        self.pause_button.setEnabled(False)
+        self.pause_button.toggled.connect(self.pause_training)
         self.error = QLabel("")
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #b00020;")
@@ -81,6 +95,7 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.panel, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.train_button)
+        buttons.addWidget(self.pause_button)
         buttons.addWidget(self.stop_button)
         left_layout.addLayout(buttons)
         self.size_label = QLabel("")
@@ -166,7 +181,10 @@ class MainWindow(QMainWindow):
         """Load TensorFlow and the registry off the GUI thread."""
         run_job(_load_core, on_result=self._core_ready, on_error=self._core_failed, owner=self)
 
-    def _core_ready(self, specs) -> None:
+    def _core_ready(self, loaded) -> None:
+        specs, devices = loaded
+        self.devices = devices
+        self.panel.training_form.set_devices(devices)
         self.panel.set_architectures(specs)
         self.panel.changed.connect(lambda: self.summary.request(self.panel.experiment()))
         self.summary.request(self.panel.experiment())
@@ -207,6 +225,7 @@ class MainWindow(QMainWindow):
         self.thread.finished.connect(self._on_thread_finished)
         self.train_button.setEnabled(False)
         self.stop_button.setEnabled(True)
+        self.pause_button.setEnabled(True)
         self.panel.setEnabled(False)
         self.status.setText(f"Preparing {experiment.model.arch} on {experiment.data.dataset}...")
         self.thread.start()
@@ -215,7 +234,14 @@ class MainWindow(QMainWindow):
         if self.thread is not None:
             self.thread.request_stop()
             self.stop_button.setEnabled(False)
+            self.pause_button.setEnabled(False)
             self.status.setText("Stopping after this batch...")
+
+    def pause_training(self, paused: bool) -> None:
+        """Pause between batches (the window and Stop keep working), or go on."""
+        if self.thread is not None:
+            self.thread.set_paused(paused)
+            self.pause_button.setText("Resume" if paused else "Pause")
 
     def is_training(self) -> bool:
         return self.thread is not None
@@ -238,6 +264,10 @@ class MainWindow(QMainWindow):
             self.curves.flush()
             state = "Stopped" if event.stopped else "Finished"
             self.status.setText(f"{state} after {event.epochs_completed} epoch(s). Run saved in {event.run_dir}")
+        elif isinstance(event, RunPaused):
+            self.status.setText("Paused. Resume goes on from the next batch.")
+        elif isinstance(event, RunResumed):
+            self.status.setText("Resumed...")
         elif isinstance(event, RunFailed):
             self.status.setText("Training failed.")
 
@@ -257,6 +287,11 @@ class MainWindow(QMainWindow):
         thread.deleteLater()
         self.train_button.setEnabled(True)
         self.stop_button.setEnabled(False)
+        self.pause_button.blockSignals(True)
+        self.pause_button.setChecked(False)
+        self.pause_button.setText("Pause")
+        self.pause_button.blockSignals(False)
+        self.pause_button.setEnabled(False)
         self.panel.setEnabled(True)
         self.runs.refresh()
         self.training_finished.emit(self.result)

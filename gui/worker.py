@@ -29,15 +29,22 @@ class TrainThread(QThread):
         self.experiment = experiment
         self.run_dir = run_dir
         self.stop_event = threading.Event()
+        self.pause_event = threading.Event()  # set = paused between batches
 
     def request_stop(self) -> None:
         self.stop_event.set()
+
+    def set_paused(self, paused: bool) -> None:
+        if paused:
+            self.pause_event.set()
+        else:
+            self.pause_event.clear()
 
     def run(self) -> None:
         from netlab.training.trainer import Trainer
 
         trainer = Trainer(self.experiment, on_event=self.event.emit, run_dir=self.run_dir,
-                          stop_event=self.stop_event)
+                          stop_event=self.stop_event, pause_event=self.pause_event)
         try:
             result = trainer.run()
         except NetlabError as exc:

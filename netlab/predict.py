@@ -13,10 +13,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from netlab.data.images import MAX_PIXELS, to_8bit
 from netlab.errors import ImageLoadError, ModelLoadError
-
-# Decompression bombs: refuse images with more pixels than this (about 16k x 16k).
-MAX_PIXELS = 268_000_000
 
 
 def load_image(path: str | Path) -> Image.Image:
@@ -39,27 +37,7 @@ def load_image(path: str | Path) -> Image.Image:
         raise ImageLoadError(f"{path.name} is too large to classify (over {MAX_PIXELS:,} pixels)") from None
     except (OSError, ValueError, SyntaxError) as exc:
         raise ImageLoadError(f"{path.name} could not be decoded (damaged or truncated?): {exc}") from None
-    return _to_8bit(img)
-
-
-def _to_8bit(img: Image.Image) -> Image.Image:
-    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
-        arr = np.asarray(img, dtype=np.float64)
-        top = arr.max() if arr.max() > 255 else 255.0
-        return Image.fromarray(np.clip(arr / top * 255, 0, 255).astype(np.uint8), mode="L")
-    if img.mode == "F":
-        arr = np.asarray(img, dtype=np.float64)
-        lo, hi = float(arr.min()), float(arr.max())
-        scaled = (arr - lo) / (hi - lo) * 255 if hi > lo else np.zeros_like(arr)
-        return Image.fromarray(scaled.astype(np.uint8), mode="L")
-    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-        # Transparent pixels over white, as an image viewer shows them.
-        rgba = img.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(background, rgba).convert("RGB")
-    if img.mode in ("L", "RGB"):
-        return img
-    return img.convert("RGB")  # P, CMYK, YCbCr, 1, ...
+    return to_8bit(img)
 
 
 def load_model(path: str | Path):
@@ -71,7 +49,8 @@ def load_model(path: str | Path):
         raise ModelLoadError(f"{path.name}: NetLab opens Keras 3 model files (.keras)")
     import keras
 
-    import netlab.architectures  # noqa: F401  (registers NetLab's custom layers)
+    import netlab.architectures  # noqa: F401  (registers NetLab's custom layers: LRN)
+    import netlab.data.layers  # noqa: F401  (and PCA whitening)
 
     try:
         return keras.saving.load_model(path, compile=False, safe_mode=True)

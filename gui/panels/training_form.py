@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PySide6.QtWidgets import QLabel
+
 from gui.panels.bindings import check_box, combo_box, double_box, int_box
 from gui.panels.form import Form
 from netlab.config import MIXED_PRECISIONS, OPTIMIZERS, SCHEDULES
@@ -37,12 +39,25 @@ class TrainingForm(Form):
         self.restore_best = self.bind(form, "Keep best weights", "training.restore_best", check_box())
 
         form = self.group("Device")
+        self.device_list = QLabel("looking for devices...")
+        self.device_list.setWordWrap(True)
+        form.addRow("Trains on", self.device_list)
         self.mixed_precision = self.bind(form, "Mixed precision", "training.mixed_precision",
                                          combo_box(MIXED_PRECISIONS, "float16/bfloat16 compute on a GPU"))
         self.xla = self.bind(form, "XLA", "training.xla", check_box("Compile the training step with XLA"))
         self.tensorboard = self.bind(form, "TensorBoard logs", "training.tensorboard", check_box())
         self.seed = self.bind(form, "Seed", "training.seed", int_box(0, 2**31 - 1))
         self.box_layout.addStretch(1)
+
+    def set_devices(self, devices: list[dict]) -> None:
+        """What TensorFlow sees; with several GPUs training is mirrored over all of them."""
+        gpus = [d["description"] for d in devices if d["type"] == "GPU"]
+        if not gpus:
+            self.device_list.setText("CPU (no GPU found: mixed precision and XLA bring nothing here)")
+        elif len(gpus) == 1:
+            self.device_list.setText(f"GPU: {gpus[0]}")
+        else:
+            self.device_list.setText(f"{len(gpus)} GPUs, mirrored: " + ", ".join(gpus))
 
     def update_visibility(self) -> None:
         optimizer, schedule = self.optimizer.currentText(), self.schedule.currentText()

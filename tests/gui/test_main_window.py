@@ -153,3 +153,23 @@ def test_window_appears_before_tensorflow_is_imported():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["False", "False"]
+
+
+def test_pause_then_resume_then_finish(window, qtbot):
+    window.panel.set_experiment(tiny_experiment(epochs=2))
+    window.train_button.click()
+    qtbot.waitUntil(lambda: window.curves.point_count("loss", "batch") > 0, timeout=120_000)
+    window.pause_button.click()
+    qtbot.waitUntil(lambda: window.status.text().startswith("Paused"), timeout=60_000)
+    count = window.curves.point_count("loss", "batch")
+    qtbot.wait(500)
+    assert window.curves.point_count("loss", "batch") == count  # nothing trains while paused
+    with qtbot.waitSignal(window.training_finished, timeout=120_000):
+        window.pause_button.click()
+    assert window.status.text().startswith("Finished after 2 epoch(s)")
+    assert window.pause_button.text() == "Pause" and not window.pause_button.isEnabled()
+
+
+def test_the_window_shows_the_training_device(window):
+    assert window.devices and window.devices[0]["type"] in ("CPU", "GPU")
+    assert window.panel.training_form.device_list.text().startswith(("CPU", "GPU", "2 GPUs"))
