@@ -51,3 +51,19 @@ def digit_png(tmp_path):
     path = tmp_path / "three.png"
     Image.fromarray(pixels, mode="L").resize((32, 32)).save(path)
     return path
+
+
+@pytest.fixture
+def window(qtbot):
+    """The real main window, shown offscreen, with TensorFlow and the registry loaded."""
+    from gui.main_window import MainWindow
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    with qtbot.waitSignal(win.core_loaded, timeout=120_000):
+        win.start_loading()
+    yield win
+    if win.thread is not None:  # never leave a worker behind
+        win.thread.request_stop()
+        win.thread.wait(60_000)

@@ -1,20 +1,8 @@
 """The architecture panel's knobs and the summary view, driven through the real window."""
 
-import pytest
 from PySide6.QtCore import QTimer
 
-from gui.main_window import MainWindow
 from gui.views.summary import PAPER_INPUT
-
-
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    with qtbot.waitSignal(win.core_loaded, timeout=120_000):
-        win.start_loading()
-    return win
 
 
 def test_knobs_show_only_where_they_apply(window):

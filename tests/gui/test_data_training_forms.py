@@ -1,20 +1,7 @@
 """The Data and Training tabs: every setting reaches the experiment; the preview draws."""
 
 import numpy as np
-import pytest
 from PIL import Image
-
-from gui.main_window import MainWindow
-
-
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    with qtbot.waitSignal(win.core_loaded, timeout=120_000):
-        win.start_loading()
-    return win
 
 
 def test_training_knobs_show_where_they_apply_and_reach_the_experiment(window):

@@ -3,25 +3,9 @@
 import subprocess
 import sys
 
-import pytest
 from conftest import tiny_experiment
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-
-from gui.main_window import MainWindow
-
-
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    with qtbot.waitSignal(win.core_loaded, timeout=120_000):
-        win.start_loading()
-    yield win
-    if win.thread is not None:  # never leave a worker behind
-        win.thread.request_stop()
-        win.thread.wait(60_000)
 
 
 def drop_file(widget, path):

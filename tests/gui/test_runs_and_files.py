@@ -5,18 +5,7 @@ import json
 import pytest
 from conftest import tiny_experiment
 
-from gui.main_window import MainWindow
 from netlab.config import Experiment
-
-
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    with qtbot.waitSignal(win.core_loaded, timeout=120_000):
-        win.start_loading()
-    return win
 
 
 def test_a_finished_run_appears_and_can_be_overlaid(window, qtbot):
