@@ -19,7 +19,7 @@ def test_one_epoch_writes_history_and_a_loadable_model(tmp_path):
     kinds = [type(e) for e in events]
     assert kinds[0] is RunStarted and kinds[-1] is RunFinished
     assert kinds.count(EpochEnd) == 1 and BatchEnd in kinds
-    assert set(result.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert set(result.history) == {"loss", "accuracy", "val_loss", "val_accuracy", "lr"}
     assert not result.stopped
     for name in ("config.json", "classes.json", "history.csv", "events.jsonl", "model.keras"):
         assert (run / name).is_file(), name

@@ -1,0 +1,5 @@
+"""Benchmarks, run as ``python -m netlab.bench NAME`` (each NAME a module here with main(argv))."""
+
+BENCHMARKS = {
+    "overhead": "netlab.bench.overhead",
+}

@@ -1,0 +1,242 @@
+"""Optimizers, schedules, early stopping, plateau, pause, NaN, TensorBoard, devices, evaluate."""
+
+import json
+import math
+import threading
+
+import numpy as np
+import pytest
+from conftest import tiny_experiment
+
+from netlab.config import OPTIMIZERS, SCHEDULES, Experiment, TrainingConfig
+from netlab.errors import ConfigError, TrainingError
+from netlab.predict import load_model
+from netlab.training.events import EpochEnd, RunPaused, RunResumed
+from netlab.training.optim import build_optimizer, build_schedule
+from netlab.training.trainer import Trainer
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_each_optimizer_builds_with_its_settings(name):
+    import keras
+
+    t = TrainingConfig(optimizer=name, learning_rate=0.05, momentum=0.8, nesterov=True, weight_decay=0.02)
+    opt = build_optimizer(t, steps_per_epoch=10)
+    expected = {"adam": keras.optimizers.Adam, "adamw": keras.optimizers.AdamW,
+                "sgd": keras.optimizers.SGD, "rmsprop": keras.optimizers.RMSprop}[name]
+    assert type(opt) is expected
+    assert float(opt.learning_rate) == pytest.approx(0.05)
+    if name == "sgd":
+        assert opt.momentum == 0.8 and opt.nesterov
+    if name == "rmsprop":
+        assert opt.momentum == 0.8
+    if name == "adamw":
+        assert opt.weight_decay == pytest.approx(0.02)
+
+
+def _lr(schedule, step):
+    return schedule if isinstance(schedule, float) else float(schedule(step))
+
+
+@pytest.mark.parametrize("name", SCHEDULES)
+def test_each_schedule_gives_the_rate_it_promises(name):
+    steps = 10  # per epoch
+    t = TrainingConfig(epochs=10, learning_rate=0.1, schedule=name, decay_rate=0.5, decay_epochs=2,
+                       warmup_epochs=2, min_learning_rate=0.001)
+    s = build_schedule(t, steps)
+    if name in ("constant", "plateau"):  # plateau lowers a plain rate from the callback
+        assert s == 0.1
+    elif name == "step":
+        assert [_lr(s, e * steps) for e in (0, 1, 2, 3, 4)] == pytest.approx([0.1, 0.1, 0.05, 0.05, 0.025])
+    elif name == "exponential":
+        assert _lr(s, 10) == pytest.approx(0.1 * 0.5**0.5, rel=1e-5)
+        assert _lr(s, 40) == pytest.approx(0.025, rel=1e-5)
+    else:  # cosine with linear warm-up over 2 epochs, then down to min_learning_rate
+        assert _lr(s, 0) == pytest.approx(0.0)
+        assert _lr(s, 10) == pytest.approx(0.05, rel=1e-5)
+        assert _lr(s, 20) == pytest.approx(0.1, rel=1e-5)
+        assert _lr(s, 60) == pytest.approx(0.001 + 0.099 * 0.5, rel=1e-4)  # halfway down
+        assert _lr(s, 100) == pytest.approx(0.001, rel=1e-4)
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("optimizer", "adagrad", "training.optimizer must be one of"),
+    ("schedule", "linear", "training.schedule must be one of"),
+    ("momentum", 1.0, r"training.momentum must be in \[0.0, 1.0\)"),
+    ("decay_rate", 0.0, "training.decay_rate must be in"),
+    ("warmup_epochs", 10, "training.warmup_epochs must be in"),
+    ("min_learning_rate", 0.01, "training.min_learning_rate must be in"),
+    ("patience", 0, "training.patience must be >= 1"),
+    ("mixed_precision", "float8", "training.mixed_precision must be one of"),
+])
+def test_bad_training_settings_name_the_field(field, value, message):
+    exp = Experiment()
+    setattr(exp.training, field, value)
+    with pytest.raises(ConfigError, match=message):
+        exp.validate()
+
+
+def test_new_settings_round_trip_through_json():
+    exp = tiny_experiment(optimizer="adamw", schedule="cosine", warmup_epochs=0, early_stopping=True,
+                          mixed_precision="bfloat16", xla=True, nesterov=True)
+    again = Experiment.from_json(exp.to_json())
+    assert again.training == exp.training
+
+
+def test_adamw_cosine_warmup_trains_and_records_the_rate(tmp_path):
+    exp = tiny_experiment(epochs=2, optimizer="adamw", schedule="cosine", warmup_epochs=1,
+                          learning_rate=0.01)
+    result = Trainer(exp, run_dir=tmp_path / "run").run()
+    lr = result.history["lr"]
+    assert lr[0] == pytest.approx(0.0) and lr[1] == pytest.approx(0.01, rel=1e-5)
+    assert all(math.isfinite(v) for v in result.history["loss"])
+    # lr is a column of history.csv too
+    assert "lr" in open(tmp_path / "run" / "history.csv").readline()
+
+
+@pytest.mark.slow
+def test_early_stopping_restores_the_best_epoch_and_plateau_lowers_the_rate(tmp_path):
+    # A rate too large for SGD makes val_loss wander, so both mechanisms act.
+    exp = tiny_experiment(epochs=6, optimizer="sgd", learning_rate=0.3, schedule="plateau",
+                          plateau_patience=1, decay_rate=0.1, early_stopping=True, patience=2)
+    snapshots = []
+    trainer = Trainer(exp, run_dir=tmp_path / "run")
+    trainer.on_event = lambda e: isinstance(e, EpochEnd) and snapshots.append(trainer.model.get_weights())
+    result = trainer.run()
+    h = result.history
+    best = int(np.argmin(h["val_loss"])) + 1
+    assert result.best_epoch == best and result.best_val_loss == pytest.approx(min(h["val_loss"]))
+    if result.stopped_early:
+        assert len(h["val_loss"]) == best + exp.training.patience < exp.training.epochs
+    for got, want in zip(result.model.get_weights(), snapshots[best - 1], strict=True):
+        np.testing.assert_array_equal(got, want)
+    on_disk = load_model(tmp_path / "run" / "model.keras")
+    for got, want in zip(on_disk.get_weights(), snapshots[best - 1], strict=True):
+        np.testing.assert_array_equal(got, want)
+    # Plateau: after an epoch without a better val_loss the next epoch's rate is a tenth.
+    for epoch in range(1, len(h["lr"])):
+        worse = h["val_loss"][epoch - 1] >= min(h["val_loss"][:epoch - 1], default=math.inf)
+        expected = h["lr"][epoch - 1] * (0.1 if worse and epoch > 1 else 1.0)
+        assert h["lr"][epoch] == pytest.approx(expected, rel=1e-5)
+    finished = json.loads(open(tmp_path / "run" / "events.jsonl").readlines()[-1])
+    assert finished["event"] == "RunFinished" and finished["best_epoch"] == best
+
+
+def test_pause_holds_training_and_resume_continues():
+    events = []
+    trainer = Trainer(tiny_experiment())
+
+    def on_event(event):
+        events.append(event)
+        if len(events) == 2:  # the first BatchEnd: pause, and resume from another thread
+            trainer.pause()
+            threading.Timer(0.3, trainer.resume).start()
+
+    trainer.on_event = on_event
+    result = trainer.run()
+    kinds = [type(e) for e in events]
+    assert RunPaused in kinds and RunResumed in kinds and kinds.index(RunPaused) < kinds.index(RunResumed)
+    resumed = next(e for e in events if isinstance(e, RunResumed))
+    assert resumed.paused_seconds > 0.05  # held until the timer (started a batch earlier) fired
+    assert not result.stopped and len(result.history["loss"]) == 1
+
+
+def test_stop_while_paused_ends_the_run():
+    trainer = Trainer(tiny_experiment(epochs=3))
+
+    def on_event(event):
+        if isinstance(event, RunPaused):
+            trainer.request_stop()
+
+    trainer.on_event = on_event
+    trainer.pause()
+    result = trainer.run()
+    assert result.stopped and result.history == {}
+
+
+def test_nan_loss_leaves_the_last_good_epoch_on_disk(tmp_path):
+    run = tmp_path / "run"
+    snapshots = []
+    trainer = Trainer(tiny_experiment(epochs=3), run_dir=run)
+
+    def on_event(event):
+        if isinstance(event, EpochEnd) and event.epoch == 0:
+            snapshots.append(trainer.model.get_weights())
+            # Poison the weights: epoch 2's loss is NaN.
+            trainer.model.set_weights([np.full_like(w, np.nan) for w in snapshots[0]])
+
+    trainer.on_event = on_event
+    with pytest.raises(TrainingError, match=r"NaN.*lower learning rate.*epoch 1, the last good one"):
+        trainer.run()
+    saved = load_model(run / "model.keras")
+    for got, want in zip(saved.get_weights(), snapshots[0], strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert len(open(run / "history.csv").readlines()) == 2  # header + epoch 1
+    assert json.loads((run / "checkpoint.json").read_text())["epoch"] == 1
+
+
+def test_tensorboard_logs_are_written(tmp_path):
+    pytest.importorskip("tensorboard")
+    Trainer(tiny_experiment(), run_dir=tmp_path / "run").run()
+    logs = list((tmp_path / "run" / "tensorboard").rglob("events.out.tfevents.*"))
+    assert logs, "no TensorBoard event file"
+
+
+def test_mixed_precision_policy_is_restored_after_the_run():
+    import keras
+
+    from netlab.training.device import training_precision
+
+    before = keras.mixed_precision.global_policy().name
+    with training_precision("bfloat16"):
+        layer = keras.layers.Dense(2)
+        assert layer.compute_dtype == "bfloat16" and layer.variable_dtype == "float32"
+    assert keras.mixed_precision.global_policy().name == before
+
+
+@pytest.mark.slow
+def test_bfloat16_run_trains_and_keeps_a_float32_softmax(tmp_path):
+    import keras
+
+    before = keras.mixed_precision.global_policy().name
+    result = Trainer(tiny_experiment(mixed_precision="bfloat16"), run_dir=tmp_path / "run").run()
+    assert keras.mixed_precision.global_policy().name == before
+    assert result.model.layers[-1].compute_dtype == "float32"
+    assert math.isfinite(result.history["val_loss"][0])
+    load_model(tmp_path / "run" / "model.keras")
+
+
+def test_devices_and_strategy_on_this_machine(capsys):
+    import tensorflow as tf
+
+    from netlab.cli import main
+    from netlab.training.device import distribution_strategy, list_devices
+
+    devices = list_devices()
+    assert any(d["type"] == "CPU" for d in devices)
+    strategy = distribution_strategy()
+    gpus = tf.config.list_logical_devices("GPU")
+    if len(gpus) > 1:
+        assert isinstance(strategy, tf.distribute.MirroredStrategy)
+    else:  # the default strategy: a scope that changes nothing, one replica
+        assert strategy.num_replicas_in_sync == 1
+    assert main(["devices", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == devices
+
+
+def test_evaluate_a_run_folder(trained_run, capsys):
+    from netlab.cli import main
+    from netlab.training.evaluate import evaluate
+
+    run_dir, result = trained_run
+    report = evaluate(run_dir)
+    assert report["split"] in ("validation", "test") and report["samples"] > 0
+    matrix = np.array(report["confusion_matrix"])
+    assert matrix.sum() == report["samples"] and matrix.shape == (10, 10)
+    assert report["accuracy"] == pytest.approx(np.trace(matrix) / matrix.sum())
+    if report["split"] == "validation":
+        assert report["accuracy"] == pytest.approx(result.history["val_accuracy"][-1], abs=1e-6)
+        assert report["loss"] == pytest.approx(result.history["val_loss"][-1], rel=1e-3)
+    assert main(["evaluate", str(run_dir), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out["per_class_accuracy"]) == set(result.class_names)

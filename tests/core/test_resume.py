@@ -1,0 +1,87 @@
+"""Resume: a stopped run, and a training process killed with SIGKILL mid-epoch."""
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import tiny_experiment
+
+from netlab.predict import load_model
+from netlab.training.events import EpochEnd
+from netlab.training.trainer import Trainer
+
+
+def _epochs(run_dir):
+    with open(run_dir / "history.csv", newline="") as f:
+        return [int(row["epoch"]) for row in csv.DictReader(f)]
+
+
+def test_a_stopped_run_resumes_with_its_optimizer_state_and_schedule_position(tmp_path):
+    run = tmp_path / "run"
+    # Step decay every epoch: the rate of each epoch shows where the schedule is.
+    exp = tiny_experiment(epochs=4, optimizer="sgd", learning_rate=0.01, schedule="step",
+                          decay_epochs=1, decay_rate=0.5)
+    trainer = Trainer(exp, run_dir=run)
+    trainer.on_event = lambda e: isinstance(e, EpochEnd) and e.epoch == 1 and trainer.request_stop()
+    first = trainer.run()
+    assert first.stopped and _epochs(run) == [1, 2]
+    assert json.loads((run / "checkpoint.json").read_text())["epoch"] == 2
+
+    result = Trainer.resume_run(run).run()
+    assert not result.stopped and _epochs(run) == [1, 2, 3, 4]
+    assert result.history["lr"] == pytest.approx([0.01, 0.005, 0.0025, 0.00125], rel=1e-5)
+    assert int(result.model.optimizer.iterations) == 4 * 8  # steps carried over, not restarted
+    assert len(result.history["loss"]) == 4
+    lines = [json.loads(line)["event"] for line in open(run / "events.jsonl")]
+    assert lines.count("RunStarted") == 2 and lines[-1] == "RunFinished"
+    load_model(run / "model.keras")
+    load_model(run / "best.keras")
+
+
+def test_resume_refuses_a_folder_that_is_not_a_run(tmp_path):
+    from netlab.errors import TrainingError
+
+    with pytest.raises(TrainingError, match="not a NetLab run folder"):
+        Trainer.resume_run(tmp_path)
+
+
+@pytest.mark.slow
+def test_a_run_killed_mid_epoch_resumes_to_exactly_its_epochs(tmp_path):
+    run = tmp_path / "run"
+    epochs = 12
+    config = tmp_path / "exp.json"
+    tiny_experiment(epochs=epochs, schedule="cosine").save(config)
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    cmd = [sys.executable, "-m", "netlab"]
+    proc = subprocess.Popen([*cmd, "train", "--config", str(config), "--out", str(run)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            if (run / "history.csv").is_file() and len(_epochs(run)) >= 1:
+                break
+            time.sleep(0.02)
+        time.sleep(0.15)  # into the next epoch
+        assert proc.poll() is None, "training ended before it could be killed"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    done = len(_epochs(run))
+    assert 1 <= done < epochs and not (run / "model.keras").exists()
+
+    resumed = subprocess.run([*cmd, "resume", str(run)], env=env, capture_output=True, text=True,
+                             timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "resuming after epoch" in resumed.stdout
+    assert _epochs(run) == list(range(1, epochs + 1))
+    assert not [p for p in run.iterdir() if ".tmp" in p.name]
+    for name in ("model.keras", "best.keras"):
+        model = load_model(run / name)
+        assert model.output_shape == (None, 10)
