@@ -2,4 +2,5 @@
 
 BENCHMARKS = {
     "overhead": "netlab.bench.overhead",
+    "pipeline": "netlab.bench.pipeline",
 }
