@@ -12,11 +12,18 @@ from netlab.errors import ConfigError
 def evaluate_arrays(model, x: np.ndarray, y: np.ndarray, class_names: list[str],
                     batch_size: int = 64) -> dict:
     """Metrics of ``model`` (softmax outputs) on images ``x`` with integer labels ``y``."""
-    probabilities = np.concatenate([
-        np.asarray(model.predict_on_batch(x[i:i + batch_size]), dtype="float64")
-        for i in range(0, len(x), batch_size)
-    ]) if len(x) else np.zeros((0, len(class_names)))
-    y = np.asarray(y, dtype="int64")
+    return evaluate_batches(model, ((x[i:i + batch_size], y[i:i + batch_size])
+                                    for i in range(0, len(x), batch_size)), class_names)
+
+
+def evaluate_batches(model, batches, class_names: list[str]) -> dict:
+    """Metrics over (images, labels) batches: arrays or a tf.data pipeline (image folders)."""
+    parts, labels = [], []
+    for x, y in batches:
+        parts.append(np.asarray(model.predict_on_batch(x), dtype="float64"))
+        labels.append(np.asarray(y, dtype="int64"))
+    probabilities = np.concatenate(parts) if parts else np.zeros((0, len(class_names)))
+    y = np.concatenate(labels) if labels else np.zeros(0, dtype="int64")
     predicted = probabilities.argmax(axis=1)
     n = len(class_names)
     confusion = np.zeros((n, n), dtype="int64")  # rows: true class, columns: predicted
@@ -74,13 +81,12 @@ def evaluate(model_or_run: str | Path, dataset: str | None = None, best: bool = 
     if hasattr(data_config, "channels"):
         data_config.channels = channels
     data = load_dataset(data_config)
-    x_test = getattr(data, "x_test", None)
-    if x_test is not None and len(x_test):
-        split, x, y = "test", x_test, data.y_test
-    else:
-        split, x, y = "validation", data.x_val, data.y_val
-    if x.shape[-1] != channels:
+    if data.input_shape[-1] != channels:
         raise ConfigError(f"evaluate: the model takes {channels}-channel images but "
-                          f"{data_config.dataset} has {x.shape[-1]}")
-    result = evaluate_arrays(model, x, y, data.class_names, batch_size)
+                          f"{data_config.dataset} has {data.input_shape[-1]}")
+    if data.test_size:
+        split, batches = "test", data.test_pipeline(batch_size)
+    else:
+        split, batches = "validation", data.val_pipeline(batch_size)
+    result = evaluate_batches(model, batches, data.class_names)
     return {"model": str(model_path), "dataset": data_config.dataset, "split": split, **result}

@@ -27,7 +27,6 @@ def find_lr(experiment, min_lr: float = 1e-6, max_lr: float = 1.0, steps: int = 
     import keras
 
     from netlab.data import load_dataset
-    from netlab.data.pipeline import make_dataset
     from netlab.training.trainer import Trainer
 
     exp = copy.deepcopy(experiment).validate()
@@ -37,8 +36,8 @@ def find_lr(experiment, min_lr: float = 1e-6, max_lr: float = 1.0, steps: int = 
     data = load_dataset(exp.data)
     trainer = Trainer(exp)
     train_model, _, optimizer = trainer._build(exp, data, steps)
-    dataset = make_dataset(data.x_train, data.y_train, exp.training.batch_size, shuffle=True,
-                           seed=exp.training.seed, num_outputs=len(train_model.outputs)).repeat()
+    dataset = data.train_pipeline(exp.training.batch_size, seed=exp.training.seed,
+                                  num_outputs=len(train_model.outputs)).repeat()
     ratio = (max_lr / min_lr) ** (1.0 / (steps - 1))
     lrs, losses = [], []
     average, best = 0.0, math.inf

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import threading
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,7 +163,7 @@ class Trainer:
         import tensorflow as tf
 
         from netlab.data import load_dataset
-        from netlab.data.pipeline import make_dataset
+        from netlab.io import atomic_write_text
         from netlab.training.callbacks import (
             EpochTensorBoard,
             EventCallback,
@@ -191,7 +192,11 @@ class Trainer:
                 self.writer.write_config(exp)
             self.writer.write_classes(data.class_names, data.input_shape)
 
-        steps = math.ceil(len(data.x_train) / t.batch_size)
+            skipped = data.skipped_report()
+            if skipped:  # an image folder's unreadable files: listed, never a crash mid-epoch
+                atomic_write_text(self.writer.dir / "skipped_files.txt", skipped + "\n")
+
+        steps = math.ceil(data.train_size / t.batch_size)
         # Several GPUs: one replica each (MirroredStrategy); otherwise the default strategy.
         strategy = distribution_strategy()
         with strategy.scope():
@@ -212,13 +217,12 @@ class Trainer:
                 self.completed_epochs = progress.epoch
         self.model = model
         num_outputs = len(train_model.outputs)
-        train_ds = make_dataset(data.x_train, data.y_train, t.batch_size, shuffle=True,
-                                seed=t.seed + progress.epoch, num_outputs=num_outputs)
-        val_ds = make_dataset(data.x_val, data.y_val, t.batch_size, shuffle=False,
-                              num_outputs=num_outputs)
+        # Arrays and image folders alike (a folder streams through tf.data).
+        train_ds = data.train_pipeline(t.batch_size, seed=t.seed + progress.epoch, num_outputs=num_outputs)
+        val_ds = data.val_pipeline(t.batch_size, num_outputs=num_outputs)
         self.emit(RunStarted(
             arch=exp.model.arch, dataset=exp.data.dataset, epochs=t.epochs, steps_per_epoch=steps,
-            train_samples=len(data.x_train), val_samples=len(data.x_val),
+            train_samples=data.train_size, val_samples=data.val_size,
             params=int(model.count_params()), device=describe_device(),
             run_dir=str(self.run_dir) if self.run_dir else None, initial_epoch=progress.epoch,
         ))
@@ -228,9 +232,13 @@ class Trainer:
             callbacks.append(EpochTensorBoard(self.writer.dir / TENSORBOARD_DIR))
         if progress.epoch < t.epochs and not progress.stopped_early:
             try:
-                train_model.fit(train_ds, validation_data=val_ds, epochs=t.epochs,
-                                initial_epoch=progress.epoch, verbose=0, shuffle=False,
-                                callbacks=callbacks)
+                with warnings.catch_warnings():
+                    # An image folder's epoch length is known only after its first
+                    # pass (unreadable files drop out); Keras warns once, harmlessly.
+                    warnings.filterwarnings("ignore", message="Your input ran out of data")
+                    train_model.fit(train_ds, validation_data=val_ds, epochs=t.epochs,
+                                    initial_epoch=progress.epoch, verbose=0, shuffle=False,
+                                    callbacks=callbacks)
             except StopNow:
                 pass
             except tf.errors.ResourceExhaustedError:
