@@ -53,8 +53,11 @@ class ArchSpec:
                     )
 
     def build(self, input_shape, num_classes, regularization=None, model_config=None,
-              preprocessing=(), aux=False):
+              preprocessing=(), aux=False, seed=None):
         """Build the Keras model; ``preprocessing`` layers run first, inside the model.
+
+        ``seed`` makes the initial weights (and dropout masks) a function of the
+        seed alone; without it they come from Keras's global random state.
 
         A body returns its output tensor, or ``(output, [aux outputs])`` when the
         architecture has auxiliary classifiers (GoogLeNet). They exist for
@@ -78,7 +81,7 @@ class ArchSpec:
         if num_classes < 2:
             raise ConfigError(f"a classifier needs at least 2 classes (got {num_classes})")
         blocks = Blocks(regularization or RegularizationConfig(), model_config, self.default_dropout,
-                        self.default_norm)
+                        self.default_norm, seed=seed)
         inputs = keras.Input(shape=tuple(input_shape), name="image")
         x = inputs
         for layer in preprocessing:
@@ -125,10 +128,10 @@ def all_archs() -> list[ArchSpec]:
 
 
 def build_model(experiment, input_shape, num_classes, preprocessing=(), aux=False):
-    """Build the model an experiment describes."""
+    """Build the model an experiment describes, its weights seeded by training.seed."""
     spec = get_arch(experiment.model.arch)
     return spec.build(input_shape, num_classes, experiment.regularization, experiment.model,
-                      preprocessing, aux=aux)
+                      preprocessing, aux=aux, seed=experiment.training.seed)
 
 
 # Family modules register their variants on import; import order is list order

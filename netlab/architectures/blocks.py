@@ -31,18 +31,33 @@ class Blocks:
         model: ModelConfig | None = None,
         default_dropout: float = 0.0,
         default_norm: str = "batch",
+        seed: int | None = None,
     ):
         self.reg = regularization or RegularizationConfig()
         self.model = model or ModelConfig()
         self.dropout_rate = self.reg.dropout if self.reg.dropout is not None else default_dropout
         self.norm_kind = self.reg.norm if self.reg.norm != "default" else default_norm
+        # With a seed every random layer gets its own seed (seed, seed + 1, ...),
+        # so the same config builds the same weights whatever else the process
+        # draws from Keras's global random state meanwhile (the window builds
+        # summaries and previews in other threads while a run starts).
+        self._seed = seed
+
+    def next_seed(self) -> int | None:
+        if self._seed is None:
+            return None
+        self._seed += 1
+        return self._seed
 
     # -- weights ------------------------------------------------------------
     def initializer(self):
         kind = self.reg.initializer
+        if kind == "zeros":
+            return "zeros"
         if kind == "small_gaussian":  # seeds/002: w = 0.01 * randn
-            return keras.initializers.RandomNormal(stddev=0.01)
-        return kind  # zeros, glorot_*, he_* are Keras names
+            return keras.initializers.RandomNormal(stddev=0.01, seed=self.next_seed())
+        # glorot_uniform, glorot_normal, he_normal, he_uniform
+        return keras.initializers.get({"class_name": kind, "config": {"seed": self.next_seed()}})
 
     def regularizer(self):
         l1, l2 = self.reg.l1, self.reg.l2
@@ -130,7 +145,7 @@ class Blocks:
     def stage_end(self, x, name):
         """Optional spatial dropout after a conv stage (drops whole feature maps)."""
         if self.reg.spatial_dropout > 0:
-            return layers.SpatialDropout2D(self.reg.spatial_dropout, name=f"{name}_spatial_dropout")(x)
+            return layers.SpatialDropout2D(self.reg.spatial_dropout, seed=self.next_seed(), name=f"{name}_spatial_dropout")(x)
         return x
 
     def dense(self, x, units, name, activation=True):
@@ -142,7 +157,7 @@ class Blocks:
 
     def dropout(self, x, name, rate=None):
         rate = self.dropout_rate if rate is None else rate
-        return layers.Dropout(rate, name=name)(x) if rate > 0 else x
+        return layers.Dropout(rate, seed=self.next_seed(), name=name)(x) if rate > 0 else x
 
     def classifier(self, x, num_classes, name="predictions"):
         """The final softmax; float32 so mixed precision keeps honest probabilities."""

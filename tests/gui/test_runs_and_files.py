@@ -53,3 +53,23 @@ def test_a_bad_experiment_file_is_reported_and_changes_nothing(window, tmp_path)
     window.load_experiment(str(bad))
     assert "training.epochs" in window.error.text()
     assert window.panel.experiment() == before
+
+
+def test_window_and_cli_give_the_same_result_for_the_same_config(window, qtbot, tmp_path):
+    """Must hold (issue 4): `netlab train --config X.json` and the window agree."""
+    import csv
+    import subprocess
+    import sys
+
+    window.panel.set_experiment(tiny_experiment(epochs=2))
+    config = tmp_path / "exp.json"
+    window.save_experiment(str(config))
+    with qtbot.waitSignal(window.training_finished, timeout=180_000):
+        window.train_button.click()
+    proc = subprocess.run([sys.executable, "-m", "netlab", "train", "--config", str(config),
+                           "--out", str(tmp_path / "cli")], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = list(csv.DictReader(open(tmp_path / "cli" / "history.csv")))
+    for metric in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        cli = [float(row[metric]) for row in rows]
+        assert cli == pytest.approx(window.result.history[metric], rel=1e-4, abs=1e-5), metric
