@@ -121,6 +121,8 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 1)
         self.setCentralWidget(splitter)
 
+        self.panel.training_form.find_learning_rate.connect(self.open_lr_finder)
+        self.lr_finder = None
         self.runs.open_model.connect(self.classifier.open_model)
         self.runs.load_settings.connect(self.load_experiment)
 
@@ -141,6 +143,18 @@ class MainWindow(QMainWindow):
                 action.setShortcut(shortcut)
             action.triggered.connect(slot)
             menu.addAction(action)
+
+    def open_lr_finder(self) -> None:
+        from gui.views.lr_finder import LrFinderDialog
+
+        try:
+            experiment = self.panel.experiment().validate()
+        except NetlabError as exc:
+            self.error.setText(str(exc))
+            return
+        self.lr_finder = LrFinderDialog(experiment, self)
+        self.lr_finder.chosen.connect(self.panel.training_form.learning_rate.setValue)
+        self.lr_finder.show()
 
     # -- experiment files (the same JSON the CLI's --config reads) --------------------
     def load_experiment(self, path: str) -> None:

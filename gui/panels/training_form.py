@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QPushButton
 
 from gui.panels.bindings import check_box, combo_box, double_box, int_box
 from gui.panels.form import Form
@@ -10,12 +11,18 @@ from netlab.config import MIXED_PRECISIONS, OPTIMIZERS, SCHEDULES
 
 
 class TrainingForm(Form):
+    find_learning_rate = Signal()
+
     def __init__(self, parent=None):
         super().__init__(parent)
         form = self.group("Optimizer")
         self.optimizer = self.bind(form, "Optimizer", "training.optimizer", combo_box(OPTIMIZERS))
         self.learning_rate = self.bind(form, "Learning rate", "training.learning_rate",
-                                       double_box(0.00001, 10.0, 0.0005, 5))
+                                       double_box(0.000001, 10.0, 0.0005, 6))
+        self.lr_finder_button = QPushButton("Find a learning rate...")
+        self.lr_finder_button.setToolTip("A short sweep of rising rates, loss plotted against rate (seeds/002)")
+        self.lr_finder_button.clicked.connect(self.find_learning_rate)
+        form.addRow("", self.lr_finder_button)
         self.momentum = self.bind(form, "Momentum", "training.momentum", double_box(0.0, 0.999, 0.05, 3))
         self.nesterov = self.bind(form, "Nesterov", "training.nesterov", check_box())
         self.weight_decay = self.bind(form, "Weight decay", "training.weight_decay",

@@ -1,6 +1,7 @@
 """The Data and Training tabs: every setting reaches the experiment; the preview draws."""
 
 import numpy as np
+import pytest
 from PIL import Image
 
 
@@ -64,3 +65,18 @@ def test_image_folder_source(window, qtbot, tmp_path):
     with qtbot.waitSignal(form.preview_failed, timeout=60_000) as failed:
         form.dataset.setCurrentText(str(tmp_path / "nowhere"))
     assert "no such folder" in failed.args[0]
+
+
+def test_learning_rate_finder_plots_and_its_suggestion_can_be_used(window, qtbot):
+    from conftest import tiny_experiment
+
+    window.panel.set_experiment(tiny_experiment())
+    window.panel.training_form.lr_finder_button.click()
+    dialog = window.lr_finder
+    with qtbot.waitSignal(dialog.finished_sweep, timeout=180_000):
+        pass
+    xs, ys = dialog.curve.getData()
+    assert len(xs) >= 5 and np.all(np.diff(xs) > 0)  # rising rates, one loss each
+    assert dialog.suggestion is not None and 1e-6 <= dialog.suggestion <= 1.0
+    dialog.use_button.click()
+    assert window.panel.experiment().training.learning_rate == pytest.approx(dialog.suggestion, rel=1e-3, abs=1e-5)
