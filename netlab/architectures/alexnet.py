@@ -31,8 +31,8 @@ Options:
 from keras import layers
 
 from netlab.architectures import register
+from netlab.architectures.blocks import choose_stem
 from netlab.architectures.layers import LocalResponseNormalization
-from netlab.errors import ConfigError
 
 # Per stage, its convolutions as (filters, kernel, stride, pad); every stage
 # ends in 3x3/2 max pooling, the first two also in LRN (seeds/003).
@@ -50,20 +50,6 @@ ZFNET = (
 # 3 -> 1; ZFNet 53 -> 27 -> 13 -> 7 -> 3 -> 1; small 15 -> 7 -> 3 -> 1.
 IMAGENET_MIN = {"alexnet": 67, "zfnet": 53}
 SMALL_MIN = 15
-STEMS = ("auto", "imagenet", "small")
-
-
-def choose_stem(stem, side, imagenet_min, arch):
-    if stem not in STEMS:
-        raise ConfigError(f"model.options.stem must be one of {', '.join(STEMS)} (got {stem!r})")
-    if stem == "auto":
-        return "imagenet" if side >= imagenet_min else "small"
-    if stem == "imagenet" and side < imagenet_min:
-        raise ConfigError(
-            f"{arch} with stem 'imagenet' needs inputs of at least {imagenet_min}x{imagenet_min} "
-            f"(got {side}x{side}); use stem 'small' or 'auto'"
-        )
-    return stem
 
 
 def small_form(table):
@@ -89,7 +75,7 @@ def conv_layer(x, blocks, filters, kernel, stride, pad, name):
 
 def alexnet_family(x, num_classes, blocks, table, arch, lrn=True, stem="auto"):
     side = min(x.shape[1], x.shape[2])
-    if choose_stem(stem, side, IMAGENET_MIN[arch], arch) == "small":
+    if choose_stem(stem, side, arch, IMAGENET_MIN[arch]) == "small":
         table = small_form(table)
     number = 0
     for stage, convs in enumerate(table, start=1):

@@ -30,7 +30,7 @@ Departures from the paper, on purpose:
 - A setting of ``regularization.dropout`` applies to every dropout layer (head
   and auxiliary heads); left unset, the paper's 40% and 70% are used.
 
-Stems (option ``stem``): "imagenet" is the table's; "cifar" keeps its three
+Stems (option ``stem``): "imagenet" is the table's; "small" (or "cifar") keeps its three
 convolutions but makes the first 3x3/1 and drops the two stem max pools, so a
 32x32 image reaches 3a as 32x32, 4a as 16x16 (where the auxiliary 5x5/3 pool
 still gives 4x4, as 14x14 does at 224) and 5a as 8x8 -- the usual CIFAR form
@@ -53,7 +53,7 @@ norm, bias-free convs, 3x3 instead of 5x5 in the 5x5 branch) and is not used.
 from keras import layers
 
 from netlab.architectures import register
-from netlab.errors import ConfigError
+from netlab.architectures.blocks import choose_stem
 
 # Weight of each auxiliary classifier's loss in the training loss
 # (paper section 5: total = main + 0.3 * aux1 + 0.3 * aux2).
@@ -123,19 +123,9 @@ def aux_classifier(x, num_classes, blocks, name):
 
 
 def googlenet(x, num_classes, blocks, stem="auto"):
-    side = min(x.shape[1], x.shape[2])
-    if stem == "auto":
-        stem = "imagenet" if side >= IMAGENET_STEM_MIN_SIDE else "cifar"
-    stem = "cifar" if stem == "small" else stem  # "small" is every family's name for it
-    if stem not in ("imagenet", "cifar"):
-        raise ConfigError(f"model.options.stem must be auto, imagenet or small (got {stem!r})")
+    # The ImageNet stem needs 65 pixels: the auxiliary classifiers pool 5x5 at 1/16 of the input.
+    stem = choose_stem(stem, min(x.shape[1], x.shape[2]), "googlenet", IMAGENET_STEM_MIN_SIDE)
     if stem == "imagenet":
-        if side < IMAGENET_STEM_MIN_SIDE:
-            raise ConfigError(
-                f"GoogLeNet's ImageNet stem needs inputs of at least {IMAGENET_STEM_MIN_SIDE}x"
-                f"{IMAGENET_STEM_MIN_SIDE} (got {side}x{side}): "
-                "its auxiliary classifiers pool 5x5 at 1/16 of the input; use stem 'small' or 'auto'"
-            )
         x = blocks.conv_norm_act(x, STEM["conv1"], 7, strides=2, name="conv1")
         x = blocks.pool(x, 3, 2, padding="same", name="pool1")
     else:

@@ -34,7 +34,7 @@ underscore (``mixed4_7x7_1x7_conv``, ``mixed4_pool_proj_bn``), so per-module
 sums can be taken by the prefix ``mixedN_``.
 
 Stems (option ``stem``): "imagenet" needs 75x75 images, as Keras requires
-(75 gives 7x7 at mixed0, 3x3 after mixed3 and 1x1 after mixed8). "cifar" is the same five convolutions
+(75 gives 7x7 at mixed0, 3x3 after mixed3 and 1x1 after mixed8). "small" (or "cifar") is the same five convolutions
 with stride 1 and "same" padding and without the two max pools, so a 32x32
 image reaches mixed0 as 32x32 and the reductions give 15x15 and 7x7 (the
 299 network's 35, 17 and 8): 3.6G multiply-adds at 32x32 against 5.7G at
@@ -47,7 +47,7 @@ of the side (20.6G multiply-adds at 74x74).
 from keras import layers
 
 from netlab.architectures import register
-from netlab.errors import ConfigError
+from netlab.architectures.blocks import choose_stem
 
 # 35x35 modules (Figure 5): (#1x1, #5x5 reduce, #5x5, #3x3dbl reduce, #3x3dbl, pool proj).
 MODULES_35 = {
@@ -166,19 +166,9 @@ def module_8(x, blocks, name, filters):
 
 
 def inception_v3(x, num_classes, blocks, stem="auto"):
-    side = min(x.shape[1], x.shape[2])
-    if stem == "auto":
-        stem = "imagenet" if side >= IMAGENET_STEM_MIN_SIDE else "cifar"
-    stem = "cifar" if stem == "small" else stem  # "small" is every family's name for it
-    if stem not in ("imagenet", "cifar"):
-        raise ConfigError(f"model.options.stem must be auto, imagenet or small (got {stem!r})")
-    if stem == "imagenet" and side < IMAGENET_STEM_MIN_SIDE:
-        raise ConfigError(
-            f"Inception v3's ImageNet stem needs inputs of at least {IMAGENET_STEM_MIN_SIDE}x"
-            f"{IMAGENET_STEM_MIN_SIDE} (got {side}x{side}); use stem 'small' or 'auto'"
-        )
+    stem = choose_stem(stem, min(x.shape[1], x.shape[2]), "inception_v3", IMAGENET_STEM_MIN_SIDE)
     for name, filters, kernel, strides, padding in STEM:
-        if stem == "cifar":
+        if stem == "small":
             if filters is None:
                 continue  # the CIFAR stem keeps full resolution
             strides, padding = 1, "same"

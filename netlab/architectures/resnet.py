@@ -16,7 +16,7 @@ scale and shift, stride on the 3x3 conv of a bottleneck).
 from keras import layers
 
 from netlab.architectures import register
-from netlab.errors import ConfigError
+from netlab.architectures.blocks import choose_stem
 
 
 def residual_block(x, filters, stride, blocks, name, bottleneck, plain):
@@ -42,10 +42,7 @@ def residual_block(x, filters, stride, blocks, name, bottleneck, plain):
 
 
 def resnet(x, num_classes, blocks, depths, bottleneck, plain=False, stem="auto"):
-    if stem == "auto":
-        stem = "imagenet" if min(x.shape[1], x.shape[2]) >= 128 else "small"
-    if stem not in ("imagenet", "small", "cifar"):  # "cifar" kept as a synonym of "small"
-        raise ConfigError(f"model.options.stem must be auto, imagenet or small (got {stem!r})")
+    stem = choose_stem(stem, min(x.shape[1], x.shape[2]), "resnet", imagenet_min=32, auto_from=128)
     if stem == "imagenet":
         x = blocks.conv_norm_act(x, 64, 7, strides=2, name="conv1")
         x = blocks.pool(x, 3, 2, padding="same", name="pool1")

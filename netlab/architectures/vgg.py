@@ -21,8 +21,8 @@ smallest that runs. "auto" picks the paper's network wherever it runs (from
 """
 
 from netlab.architectures import register
+from netlab.architectures.blocks import choose_stem
 from netlab.architectures.layers import LocalResponseNormalization
-from netlab.errors import ConfigError
 
 # Table 1, one tuple per block (between poolings).
 CONFIGS = {
@@ -71,7 +71,6 @@ CONFIGS = {
 }
 IMAGENET_MIN = 32  # five 2x2 poolings: 32 -> 1
 SMALL_MIN = 16  # four: 16 -> 1
-STEMS = ("auto", "imagenet", "small")
 
 
 def parse_layer(layer):
@@ -80,21 +79,10 @@ def parse_layer(layer):
     return int(kernel), int(filters)
 
 
-def choose_stem(stem, side, arch):
-    if stem not in STEMS:
-        raise ConfigError(f"model.options.stem must be one of {', '.join(STEMS)} (got {stem!r})")
-    if stem == "auto":
-        return "imagenet" if side >= IMAGENET_MIN else "small"
-    if stem == "imagenet" and side < IMAGENET_MIN:
-        raise ConfigError(
-            f"{arch} with stem 'imagenet' needs inputs of at least {IMAGENET_MIN}x{IMAGENET_MIN} "
-            f"(got {side}x{side}); use stem 'small' or 'auto'"
-        )
-    return stem
 
 
 def vgg(x, num_classes, blocks, config, arch, stem="auto"):
-    stem = choose_stem(stem, min(x.shape[1], x.shape[2]), arch)
+    stem = choose_stem(stem, min(x.shape[1], x.shape[2]), arch, IMAGENET_MIN)
     for number, block in enumerate(CONFIGS[config], start=1):
         convs = 0
         for layer in block:

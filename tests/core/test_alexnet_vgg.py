@@ -153,7 +153,8 @@ def test_auto_stem_uses_the_paper_network_wherever_it_runs(arch):
 def test_unknown_stem_is_a_config_error():
     for arch in ("alexnet", "vgg16"):
         with pytest.raises(ConfigError, match="model.options.stem must be one of"):
-            build(arch, 32, options={"stem": "cifar"})
+            build(arch, 32, options={"stem": "bogus"})
+        build(arch, 32, options={"stem": "cifar"})  # the older name of "small" is accepted
 
 
 def test_alexnet_norm_knob_adds_normalization_after_each_conv():

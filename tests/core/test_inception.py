@@ -190,7 +190,7 @@ def test_googlenet_stem_choice_and_limits():
     assert model.get_layer("aux1_pool").output.shape[1] == 1
     with pytest.raises(ConfigError, match="at least"):
         spec.build((spec.min_input - 1,) * 2 + (3,), 10)
-    with pytest.raises(ConfigError, match="ImageNet stem needs inputs of at least 65x65"):
+    with pytest.raises(ConfigError, match="stem 'imagenet' needs inputs of at least 65x65"):
         spec.build((64, 64, 3), 10, model_config=ModelConfig("googlenet", options={"stem": "imagenet"}))
     with pytest.raises(ConfigError, match="stem"):
         spec.build((32, 32, 3), 10, model_config=ModelConfig("googlenet", options={"stem": "tiny"}))
