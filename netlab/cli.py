@@ -90,19 +90,17 @@ def cmd_train(args) -> int:
 
     exp = _experiment_from_args(args)
     out = Path(args.out) if args.out else new_run_dir("runs", exp.model.arch, exp.data.dataset)
-    trainer = Trainer(exp, on_event=_print_event, run_dir=out)
-    try:
-        trainer.run()
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    return 0
+    return _run_to_the_end(Trainer(exp, on_event=_print_event, run_dir=out))
 
 
 def cmd_resume(args) -> int:
     from netlab.training.trainer import Trainer
 
-    trainer = Trainer.resume_run(args.run_dir, on_event=_print_event)
+    return _run_to_the_end(Trainer.resume_run(args.run_dir, on_event=_print_event))
+
+
+def _run_to_the_end(trainer) -> int:
+    """Ctrl-C ends with exit code 130; the last complete epoch's checkpoint stays for resume."""
     try:
         trainer.run()
     except KeyboardInterrupt:
