@@ -32,6 +32,7 @@ from gui.worker import TrainThread, error_text, run_job
 from netlab.errors import NetlabError
 from netlab.training.events import (
     BatchEnd,
+    DataProgress,
     EpochEnd,
     RunFailed,
     RunFinished,
@@ -278,6 +279,15 @@ class MainWindow(QMainWindow):
             self.curves.flush()
             state = "Stopped" if event.stopped else "Finished"
             self.status.setText(f"{state} after {event.epochs_completed} epoch(s). Run saved in {event.run_dir}")
+        elif isinstance(event, DataProgress):
+            name = event.url.rsplit("/", 1)[-1]
+            done = event.bytes_done / 1e6
+            if event.bytes_total > 0:
+                total = event.bytes_total / 1e6
+                self.status.setText(f"Downloading {name}: {done:.1f} of {total:.1f} MB "
+                                    f"({event.bytes_done / event.bytes_total:.0%})")
+            else:
+                self.status.setText(f"Downloading {name}: {done:.1f} MB")
         elif isinstance(event, RunPaused):
             self.status.setText("Paused. Resume goes on from the next batch.")
         elif isinstance(event, RunResumed):

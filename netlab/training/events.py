@@ -17,6 +17,15 @@ class Event:
 
 
 @dataclass
+class DataProgress(Event):
+    """A dataset being downloaded before training starts (Keras's built-ins)."""
+
+    url: str
+    bytes_done: int
+    bytes_total: int  # -1 when unknown
+
+
+@dataclass
 class RunStarted(Event):
     arch: str
     dataset: str

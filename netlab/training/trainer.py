@@ -20,7 +20,7 @@ from pathlib import Path
 
 from netlab.config import Experiment
 from netlab.errors import NetlabError, TrainingError
-from netlab.training.events import Event, RunFailed, RunFinished, RunStarted
+from netlab.training.events import DataProgress, Event, RunFailed, RunFinished, RunStarted
 
 # Kept here too for callers that read it from the trainer module.
 BATCH_EVENTS_PER_SECOND = 10.0
@@ -163,6 +163,7 @@ class Trainer:
         import tensorflow as tf
 
         from netlab.data import load_dataset
+        from netlab.data.download import download_progress
         from netlab.io import atomic_write_text
         from netlab.training.callbacks import (
             EpochTensorBoard,
@@ -176,7 +177,8 @@ class Trainer:
 
         enable_memory_growth()
         keras.utils.set_random_seed(t.seed)
-        data = load_dataset(exp.data)
+        with download_progress(lambda url, done, total: self.emit(DataProgress(url, done, total))):
+            data = load_dataset(exp.data)
         checkpoint = None
         if self.run_dir is not None:
             self.writer = RunWriter(self.run_dir)

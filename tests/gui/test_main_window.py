@@ -157,3 +157,10 @@ def test_pause_then_resume_then_finish(window, qtbot):
 def test_the_window_shows_the_training_device(window):
     assert window.devices and window.devices[0]["type"] in ("CPU", "GPU")
     assert window.panel.training_form.device_list.text().startswith(("CPU", "GPU", "2 GPUs"))
+
+
+def test_download_progress_shows_in_the_status_line(window):
+    from netlab.training.events import DataProgress
+
+    window._on_event(DataProgress("https://example.org/datasets/mnist.npz", 4_500_000, 11_490_434))
+    assert window.status.text() == "Downloading mnist.npz: 4.5 of 11.5 MB (39%)"
