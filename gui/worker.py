@@ -14,7 +14,7 @@ import threading
 import traceback
 
 import shiboken6
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from netlab.errors import NetlabError
 
@@ -103,6 +103,41 @@ def run_job(fn, *args, on_result=None, on_error=None, owner=None, **kwargs) -> J
     job.finished.connect(lambda: (_jobs.discard(job), job.deleteLater()))
     job.start()
     return job
+
+
+class LatestJob(QObject):
+    """Debounced worker jobs of which only the newest result is delivered.
+
+    For views that recompute on every knob change (the summary, the
+    augmentation preview): requests within ``delay_ms`` of each other start
+    one job, and a result that arrives after a newer job started is dropped.
+    """
+
+    def __init__(self, owner, delay_ms, on_result, on_error, on_start=None):
+        super().__init__(owner)
+        self.owner, self.on_result, self.on_error, self.on_start = owner, on_result, on_error, on_start
+        self._generation = 0
+        self._pending = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(delay_ms)
+        self._timer.timeout.connect(self._start)
+
+    def request(self, fn, *args) -> None:
+        self._pending = (fn, args)
+        self._timer.start()
+
+    def _start(self) -> None:
+        if self._pending is None:
+            return
+        fn, args = self._pending
+        self._generation += 1
+        generation = self._generation
+        if self.on_start is not None:
+            self.on_start()
+        run_job(fn, *args, owner=self.owner,
+                on_result=lambda result: generation == self._generation and self.on_result(result),
+                on_error=lambda exc: generation == self._generation and self.on_error(exc))
 
 
 def wait_for_jobs(msecs: int = 10_000) -> None:

@@ -4,13 +4,13 @@ augmentation with a live preview of what the network will be shown."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from gui.panels.bindings import check_box, combo_box, double_box, int_box
 from gui.panels.form import Form
-from gui.worker import error_text, run_job
+from gui.worker import LatestJob, error_text
 from netlab.config import PREPROCESSINGS
 from netlab.data import get_source, source_names
 
@@ -101,12 +101,9 @@ class DataForm(Form):
         self.box_layout.addStretch(1)
 
         self._preview_seed = 0
-        self._preview_request = 0
         self._preview_config = None
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(300)
-        self._timer.timeout.connect(self._start_preview)
+        self._jobs = LatestJob(self, 300, self._show_preview, self._preview_error,
+                               on_start=lambda: self.preview_note.setText("drawing..."))
         self.enabled_preview = False  # turned on once TensorFlow has loaded
 
     def update_visibility(self) -> None:
@@ -125,34 +122,24 @@ class DataForm(Form):
                 and not self.preview.pixmap().isNull():
             return
         self._preview_config = data_config
-        self._timer.start()
+        self._start_preview()
 
     def _another_draw(self) -> None:
         self._preview_seed += 1
-        self._timer.start()
+        self._start_preview()
 
     def _start_preview(self) -> None:
-        if self._preview_config is None:
-            return
-        self._preview_request += 1
-        request = self._preview_request
-        self.preview_note.setText("drawing...")
-        run_job(_preview_job, self._preview_config, self._preview_seed,
-                on_result=lambda images: self._show_preview(request, images),
-                on_error=lambda exc: self._preview_error(request, exc), owner=self)
+        if self._preview_config is not None:
+            self._jobs.request(_preview_job, self._preview_config, self._preview_seed)
 
-    def _show_preview(self, request, images) -> None:
-        if request != self._preview_request:
-            return
+    def _show_preview(self, images) -> None:
         self.preview.setPixmap(grid_pixmap(images))
         active = self._preview_config.augmentation.active()
         self.preview_note.setText(f"{len(images)} random draws of one training image"
                                   if active else "Augmentation is off: every draw is the image itself")
         self.preview_ready.emit()
 
-    def _preview_error(self, request, exc) -> None:
-        if request != self._preview_request:
-            return
+    def _preview_error(self, exc) -> None:
         self.preview.clear()
         text = error_text(exc)
         self.preview_note.setText(text)

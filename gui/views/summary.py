@@ -7,7 +7,7 @@ that arrives after a newer request is dropped.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.worker import error_text, run_job
+from gui.worker import LatestJob, error_text
 
 COLUMNS = ("layer", "type", "output", "trainable", "non-trainable", "MACs", "RF", "stride")
 COMPARISON_COLUMNS = ("figure", "this model", "published", "difference", "published for")
@@ -70,19 +70,16 @@ class SummaryView(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._request = 0
         self._experiment = None
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(DEBOUNCE_MS)
-        self._timer.timeout.connect(self._start)
+        self._jobs = LatestJob(self, DEBOUNCE_MS, self._show, self._fail,
+                               on_start=lambda: self.state.setText("computing..."))
 
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         top.addWidget(QLabel("Summary at"))
         self.input_choice = QComboBox()
         self.input_choice.addItems([TRAINING_INPUT, PAPER_INPUT])
-        self.input_choice.currentIndexChanged.connect(lambda _: self._timer.start())
+        self.input_choice.currentIndexChanged.connect(lambda _: self._start())
         top.addWidget(self.input_choice)
         self.state = QLabel("")
         top.addWidget(self.state, 1)
@@ -126,21 +123,14 @@ class SummaryView(QWidget):
     def request(self, experiment) -> None:
         """Summarize ``experiment`` soon (debounced)."""
         self._experiment = experiment
-        self._timer.start()
+        self._start()
 
     def _start(self) -> None:
-        if self._experiment is None:
-            return
-        self._request += 1
-        request = self._request
-        self.state.setText("computing...")
-        run_job(compute_summary, self._experiment, self.input_choice.currentText() == PAPER_INPUT,
-                on_result=lambda result: self._show(request, result),
-                on_error=lambda exc: self._fail(request, exc), owner=self)
+        if self._experiment is not None:
+            self._jobs.request(compute_summary, self._experiment,
+                               self.input_choice.currentText() == PAPER_INPUT)
 
-    def _show(self, request, result) -> None:
-        if request != self._request:
-            return  # a newer request is on its way
+    def _show(self, result) -> None:
         rows, totals, comparison, sizes = result
         self._fill(self.table, rows, right_from=3)
         self._fill(self.comparison, comparison, right_from=1)
@@ -148,9 +138,7 @@ class SummaryView(QWidget):
         self.state.setText("")
         self.updated.emit(sizes)
 
-    def _fail(self, request, exc) -> None:
-        if request != self._request:
-            return
+    def _fail(self, exc) -> None:
         text = error_text(exc)
         self.state.setText("")
         self.totals.setText(text)
