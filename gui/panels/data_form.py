@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QWi
 
 from gui.panels.bindings import check_box, combo_box, double_box, int_box
 from gui.panels.form import Form
-from gui.worker import LatestJob, error_text
+from gui.worker import LatestJob
 from netlab.config import PREPROCESSINGS
 from netlab.data import get_source, source_names
 
@@ -139,8 +139,7 @@ class DataForm(Form):
                                   if active else "Augmentation is off: every draw is the image itself")
         self.preview_ready.emit()
 
-    def _preview_error(self, exc) -> None:
+    def _preview_error(self, text: str) -> None:
         self.preview.clear()
-        text = error_text(exc)
         self.preview_note.setText(text)
         self.preview_failed.emit(text)
