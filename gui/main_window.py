@@ -169,8 +169,11 @@ class MainWindow(QMainWindow):
             self.error.setText(f"{Path(path).name}: {exc}")
             return
         self.error.setText("")
-        self.panel.set_experiment(experiment)
+        kept = self.panel.set_experiment(experiment)
         self.status.setText(f"Settings loaded from {path}")
+        if kept:  # reported, never clamped: saving again writes the same values
+            self.error.setText(f"{Path(path).name}: kept as loaded, beyond what their fields can show "
+                               f"(marked): {'; '.join(kept)}")
 
     def save_experiment(self, path: str) -> None:
         try:
