@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from netlab.abort import abort_point
 from netlab.data import Dataset, DataSource, check_labels, split_indices, subsample
 from netlab.data.images import GRAYSCALE_MODES, IMAGE_SUFFIXES, SkippedFile, decode_image, probe_image
 from netlab.errors import DataError
@@ -185,6 +186,7 @@ def _any_colour_image(folder: Path) -> bool:
         for base, dirs, files in os.walk(class_dir):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
+                abort_point()  # a large grayscale folder: every header is read (a summary's worker)
                 if name.startswith(".") or Path(name).suffix.lower() not in IMAGE_SUFFIXES:
                     continue
                 try:

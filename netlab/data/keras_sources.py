@@ -133,8 +133,8 @@ def first_test_image(name: str) -> np.ndarray:
     """
     path = os.path.join(keras_datasets_dir(), _SAMPLE_FILES[name])
     if not os.path.isfile(path):
-        raise DataError(f"the {name} dataset is not downloaded yet, so there is no image to preview; "
-                        "training downloads it (or: " + download_help(name) + ")")
+        raise DataError(f"the {name} dataset is not downloaded yet, so there is no image to preview: "
+                        "training downloads it first")
     if name == "mnist":
         with np.load(path) as arrays:
             return np.asarray(arrays["x_test"][0], np.uint8)[..., None]
