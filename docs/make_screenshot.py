@@ -39,7 +39,7 @@ def train():
 def show_summary(arch):
     from gui.views.summary import PAPER_INPUT
 
-    window.panel.arch.setCurrentText(arch)
+    window.panel.model_form.arch.setCurrentText(arch)
     window.summary.input_choice.setCurrentText(PAPER_INPUT)
     window.tabs.setCurrentWidget(window.summary)
 

@@ -28,13 +28,12 @@ from gui.views.classifier import ClassifierView
 from gui.views.curves import CurvesView
 from gui.views.runs import RunsView
 from gui.views.summary import SummaryView
-from gui.worker import TrainThread, error_text, run_job
+from gui.worker import TrainThread, abort_jobs, run_job
 from netlab.errors import NetlabError
 from netlab.training.events import (
     BatchEnd,
     DataProgress,
     EpochEnd,
-    RunFailed,
     RunFinished,
     RunPaused,
     RunResumed,
@@ -63,6 +62,7 @@ def runs_root() -> Path:
 class MainWindow(QMainWindow):
     core_loaded = Signal()
     training_finished = Signal(object)  # TrainResult or None when it failed
+    error_shown = Signal(str)
 
     def __init__(self):
         super().__init__()
@@ -169,8 +169,11 @@ class MainWindow(QMainWindow):
             self.error.setText(f"{Path(path).name}: {exc}")
             return
         self.error.setText("")
-        self.panel.set_experiment(experiment)
+        kept = self.panel.set_experiment(experiment)
         self.status.setText(f"Settings loaded from {path}")
+        if kept:  # reported, never clamped: saving again writes the same values
+            self.error.setText(f"{Path(path).name}: kept as loaded, beyond what their fields can show "
+                               f"(marked): {'; '.join(kept)}")
 
     def save_experiment(self, path: str) -> None:
         try:
@@ -215,9 +218,14 @@ class MainWindow(QMainWindow):
         self.size_label.setText(f"{human(params)} trainable parameters · {human(macs)} MACs per "
                                 f"{'x'.join(map(str, input_shape))} image")
 
-    def _core_failed(self, exc) -> None:
+    def _core_failed(self, text: str) -> None:
         self.status.setText("TensorFlow could not be loaded.")
-        self.error.setText(error_text(exc))
+        self.show_error(text)
+
+    def show_error(self, text: str) -> None:
+        """Where a worker's failure reaches the window: once, as the text to show."""
+        self.error.setText(text)
+        self.error_shown.emit(text)
 
     # -- training ----------------------------------------------------------------
     def start_training(self) -> None:
@@ -292,8 +300,6 @@ class MainWindow(QMainWindow):
             self.status.setText("Paused. Resume goes on from the next batch.")
         elif isinstance(event, RunResumed):
             self.status.setText("Resumed...")
-        elif isinstance(event, RunFailed):
-            self.status.setText("Training failed.")
 
     def _on_succeeded(self, result) -> None:
         self.result = result
@@ -303,7 +309,7 @@ class MainWindow(QMainWindow):
 
     def _on_failed(self, message: str) -> None:
         self.result = None
-        self.error.setText(message)
+        self.show_error(message)
         self.status.setText("Training failed.")
 
     def _on_thread_finished(self) -> None:
@@ -324,7 +330,8 @@ class MainWindow(QMainWindow):
 
     # -- closing -------------------------------------------------------------
     def closeEvent(self, event) -> None:
-        """Closing mid-training stops the worker first, then closes (no hang, no crash)."""
+        """Closing aborts every job and stops training first, then closes (no hang, no crash)."""
+        abort_jobs()
         if self.thread is not None:
             self._close_when_stopped = True
             self.thread.request_stop()

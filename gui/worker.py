@@ -4,8 +4,10 @@
 (emitted from the worker thread, delivered queued in the GUI thread).
 Stopping sets a ``threading.Event`` directly from the GUI thread; the trainer
 checks it after every batch, so a stop never waits behind a busy event loop.
-``run_job`` runs any other short core job (loading TensorFlow, a model, a
-prediction) in a QThread of its own.
+``run_job`` runs any other core job (loading TensorFlow, a model, a
+prediction, a summary, the learning-rate sweep) in a QThread of its own, with
+an abort flag the job checks (``netlab.abort``); errors reach the window one
+way, as the text to show.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import traceback
 import shiboken6
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
+from netlab.abort import JobAborted, abortable
 from netlab.errors import NetlabError
 
 
@@ -47,58 +50,78 @@ class TrainThread(QThread):
                           stop_event=self.stop_event, pause_event=self.pause_event)
         try:
             result = trainer.run()
-        except NetlabError as exc:
-            self.failed.emit(str(exc))
         except Exception as exc:  # noqa: BLE001 - the window must show every failure
-            traceback.print_exc()
-            self.failed.emit(f"unexpected error ({type(exc).__name__}): {exc}")
+            if not isinstance(exc, NetlabError):
+                traceback.print_exc()
+            # The one way a failure reaches the window (the RunFailed event
+            # also emitted is for run logs, not for a second message).
+            self.failed.emit(error_text(exc))
         else:
             self.succeeded.emit(result)
 
 
 class JobThread(QThread):
-    """Runs one function; ``returned`` or ``errored`` is delivered in the GUI thread."""
+    """Runs one function; exactly one of ``returned``, ``failed`` or ``aborted`` follows.
+
+    ``abort()`` (GUI thread) sets the job's abort flag; the function stops at
+    its next abort point (``netlab.abort``) and ``aborted`` is emitted instead
+    of a result. ``failed`` carries the text to show (``error_text``).
+    """
 
     returned = Signal(object)
-    errored = Signal(object)
+    failed = Signal(str)
+    # True: it stopped at an abort point; False: it ran to its end and the result is unused.
+    aborted = Signal(bool)
 
     def __init__(self, fn, args, kwargs):
         super().__init__()
         self.fn, self.args, self.kwargs = fn, args, kwargs
+        self.abort_event = threading.Event()
+
+    def abort(self) -> None:
+        self.abort_event.set()
 
     def run(self) -> None:
         try:
-            result = self.fn(*self.args, **self.kwargs)
+            with abortable(self.abort_event):
+                result = self.fn(*self.args, **self.kwargs)
+        except JobAborted:
+            self.aborted.emit(True)
         except Exception as exc:  # noqa: BLE001 - reported to the window, never lost
             if not isinstance(exc, NetlabError):
                 traceback.print_exc()
-            self.errored.emit(exc)
+            if self.abort_event.is_set():
+                self.aborted.emit(False)  # a failure nobody waits for any more
+            else:
+                self.failed.emit(error_text(exc))
         else:
-            self.returned.emit(result)
+            if self.abort_event.is_set():
+                self.aborted.emit(False)
+            else:
+                self.returned.emit(result)
 
 
 _jobs: set[JobThread] = set()  # keep each thread alive until it has finished
 
 
-def run_job(fn, *args, on_result=None, on_error=None, owner=None, **kwargs) -> JobThread:
+def run_job(fn, *args, on_result=None, on_error=None, on_abort=None, owner=None, **kwargs) -> JobThread:
     """Run ``fn(*args, **kwargs)`` off the GUI thread; callbacks run in the GUI thread.
 
-    With ``owner`` (the widget that asked), a result arriving after the owner
-    was destroyed (its window closed meanwhile) is dropped instead of reaching
-    a deleted widget.
+    ``on_error`` receives the text to show. With ``owner`` (the widget that
+    asked), a result arriving after the owner was destroyed (its window closed
+    meanwhile) is dropped instead of reaching a deleted widget.
     """
     job = JobThread(fn, args, kwargs)
 
     def deliver(callback):
-        def call(value):
+        def call(*value):
             if owner is None or shiboken6.isValid(owner):
-                callback(value)
+                callback(*value)
         return call
 
-    if on_result is not None:
-        job.returned.connect(deliver(on_result))
-    if on_error is not None:
-        job.errored.connect(deliver(on_error))
+    for signal, callback in ((job.returned, on_result), (job.failed, on_error), (job.aborted, on_abort)):
+        if callback is not None:
+            signal.connect(deliver(callback))
     _jobs.add(job)
     job.finished.connect(lambda: (_jobs.discard(job), job.deleteLater()))
     job.start()
@@ -106,42 +129,69 @@ def run_job(fn, *args, on_result=None, on_error=None, owner=None, **kwargs) -> J
 
 
 class LatestJob(QObject):
-    """Debounced worker jobs of which only the newest result is delivered.
+    """Debounced worker jobs of which only the newest runs to the end.
 
     For views that recompute on every knob change (the summary, the
     augmentation preview): requests within ``delay_ms`` of each other start
-    one job, and a result that arrives after a newer job started is dropped.
+    one job, and a new request aborts the job still running, so turning a
+    knob quickly never leaves several stale builds competing for the CPU.
+    A request equal to the one running or waiting changes nothing.
     """
 
     def __init__(self, owner, delay_ms, on_result, on_error, on_start=None):
         super().__init__(owner)
         self.owner, self.on_result, self.on_error, self.on_start = owner, on_result, on_error, on_start
-        self._generation = 0
         self._pending = None
+        self.running: JobThread | None = None  # the newest job, while it runs
+        self._running_request = None
+        # One entry per aborted job (superseded, or the window closed) once it has
+        # ended: True when it stopped at an abort point, False when it ran to its end.
+        self.aborted: list[bool] = []
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(delay_ms)
         self._timer.timeout.connect(self._start)
 
     def request(self, fn, *args) -> None:
-        self._pending = (fn, args)
+        request = (fn, args)
+        if request == self._pending or (self._pending is None and request == self._running_request):
+            return
+        self._pending = request
+        self.abort()
         self._timer.start()
+
+    def abort(self) -> None:
+        """Abort the running job now (its result would be stale)."""
+        if self.running is not None:
+            self.running.abort()
+            self.running, self._running_request = None, None
 
     def _start(self) -> None:
         if self._pending is None:
             return
-        fn, args = self._pending
-        self._generation += 1
-        generation = self._generation
+        (fn, args), self._pending = self._pending, None
         if self.on_start is not None:
             self.on_start()
-        run_job(fn, *args, owner=self.owner,
-                on_result=lambda result: generation == self._generation and self.on_result(result),
-                on_error=lambda exc: generation == self._generation and self.on_error(exc))
+        job = run_job(fn, *args, owner=self.owner, on_abort=self.aborted.append)
+        job.returned.connect(lambda result: self._deliver(job, self.on_result, result))
+        job.failed.connect(lambda text: self._deliver(job, self.on_error, text))
+        self.running, self._running_request = job, (fn, args)
+
+    def _deliver(self, job, callback, value) -> None:
+        if job is self.running and shiboken6.isValid(self.owner):
+            self.running, self._running_request = None, None
+            callback(value)
+
+
+def abort_jobs() -> None:
+    """Ask every running job to stop at its next abort point (closing the window)."""
+    for job in list(_jobs):
+        job.abort()
 
 
 def wait_for_jobs(msecs: int = 10_000) -> None:
-    """Before the application quits: let running jobs end (no 'QThread destroyed')."""
+    """Before the application quits: abort running jobs and let them end (no 'QThread destroyed')."""
+    abort_jobs()
     for job in list(_jobs):
         job.wait(msecs)
 

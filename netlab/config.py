@@ -28,6 +28,77 @@ SCHEDULES = ("constant", "step", "exponential", "cosine", "plateau")
 MIXED_PRECISIONS = ("off", "float16", "bfloat16")
 
 
+@dataclass(frozen=True)
+class Limit:
+    """The allowed range of a number setting; ``None`` is an open-ended side.
+
+    One table (``LIMITS``) holds every range: ``validate()`` checks against it
+    and the window's fields take their ranges from it, so a field never
+    accepts what validation refuses, nor refuses what it accepts.
+    """
+
+    lo: float | None = None
+    hi: float | None = None
+    lo_open: bool = False  # lo itself is not allowed
+    hi_open: bool = False
+
+    def check(self, name: str, value) -> None:
+        _number(name, value)
+        if self.hi is None and self.lo == 0 and self.lo_open:
+            _positive(name, value)
+        elif self.hi is None:
+            _at_least(name, value, self.lo)
+        else:
+            _in_range(name, value, self.lo, self.hi, self.lo_open, self.hi_open)
+
+
+_FRACTION = Limit(0.0, 1.0, hi_open=True)  # [0, 1): a rate that must leave something
+# Dotted config path -> its range. Settings that may be None are checked when set.
+# Ranges that depend on another setting (warm-up below the epochs, the floor
+# below the rate) are checked in validate() on top of these.
+LIMITS: dict[str, Limit] = {
+    "regularization.dropout": _FRACTION,
+    "regularization.spatial_dropout": _FRACTION,
+    "regularization.groups": Limit(1),
+    "regularization.bn_momentum": _FRACTION,
+    "regularization.bn_epsilon": Limit(0.0, lo_open=True),
+    "regularization.activation_alpha": Limit(0.0),
+    "regularization.l1": Limit(0.0),
+    "regularization.l2": Limit(0.0),
+    "data.image_size": Limit(1),
+    "data.samples": Limit(10),
+    "data.max_samples": Limit(10),
+    "data.validation_split": Limit(0.0, 1.0, lo_open=True, hi_open=True),
+    "data.test_split": _FRACTION,
+    "data.channels": Limit(1, 3),  # and not 2: see validate()
+    "data.seed": Limit(0),
+    "data.augmentation.crop": Limit(0.0),
+    "data.augmentation.rotation": Limit(0.0, 180.0),
+    "data.augmentation.zoom": _FRACTION,
+    "data.augmentation.contrast": Limit(0.0, 1.0),
+    "data.augmentation.translation": Limit(0.0, 0.5),
+    "training.epochs": Limit(1),
+    "training.batch_size": Limit(1),
+    "training.learning_rate": Limit(0.0, lo_open=True),
+    "training.momentum": _FRACTION,
+    "training.weight_decay": Limit(0.0),
+    "training.decay_rate": Limit(0.0, 1.0, lo_open=True, hi_open=True),
+    "training.decay_epochs": Limit(1),
+    "training.warmup_epochs": Limit(0),
+    "training.min_learning_rate": Limit(0.0),
+    "training.plateau_patience": Limit(1),
+    "training.patience": Limit(1),
+    "training.seed": Limit(0),
+}
+
+
+def config_value(obj, path: str):
+    """The value at a dotted path ("training.learning_rate") of an Experiment."""
+    for part in path.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
 @dataclass
 class ModelConfig:
     arch: str = "simple_cnn"
@@ -190,27 +261,16 @@ class Experiment:
     def validate(self) -> Experiment:
         """Check every value; raise ConfigError naming the first bad field."""
         r, d, t = self.regularization, self.data, self.training
+        for path, limit in LIMITS.items():
+            value = config_value(self, path)
+            if value is not None:
+                limit.check(path, value)
         _one_of("model.head", self.model.head, HEADS)
         _one_of("model.pooling", self.model.pooling, POOLINGS)
-        if r.dropout is not None:
-            _in_range("regularization.dropout", r.dropout, 0.0, 1.0, hi_open=True)
-        _in_range("regularization.spatial_dropout", r.spatial_dropout, 0.0, 1.0, hi_open=True)
         _one_of("regularization.norm", r.norm, NORMALIZATIONS)
-        _at_least("regularization.groups", r.groups, 1)
-        _in_range("regularization.bn_momentum", r.bn_momentum, 0.0, 1.0, hi_open=True)
-        _positive("regularization.bn_epsilon", r.bn_epsilon)
         _one_of("regularization.activation", r.activation, ACTIVATIONS)
-        if r.activation_alpha is not None:
-            _at_least("regularization.activation_alpha", r.activation_alpha, 0.0)
         _one_of("regularization.initializer", r.initializer, INITIALIZERS)
-        _at_least("regularization.l1", r.l1, 0.0)
-        _at_least("regularization.l2", r.l2, 0.0)
 
-        _at_least("data.samples", d.samples, 10)
-        if d.max_samples is not None:
-            _at_least("data.max_samples", d.max_samples, 10)
-        _in_range("data.validation_split", d.validation_split, 0.0, 1.0, lo_open=True, hi_open=True)
-        _in_range("data.test_split", d.test_split, 0.0, 1.0, hi_open=True)
         if d.validation_split + d.test_split >= 1.0:
             raise ConfigError(
                 f"data.validation_split + data.test_split must be below 1 so images are left to train on "
@@ -220,27 +280,13 @@ class Experiment:
             raise ConfigError(f"data.channels must be 1, 3 or null (got {d.channels!r})")
         _one_of("data.preprocessing", d.preprocessing, PREPROCESSINGS)
         a = d.augmentation
-        _at_least("data.augmentation.crop", a.crop, 0.0)
         if a.crop >= 1 and a.crop != int(a.crop):
             raise ConfigError(f"data.augmentation.crop must be whole pixels or a fraction below 1 (got {a.crop})")
-        _in_range("data.augmentation.rotation", a.rotation, 0.0, 180.0)
-        _in_range("data.augmentation.zoom", a.zoom, 0.0, 1.0, hi_open=True)
-        _in_range("data.augmentation.contrast", a.contrast, 0.0, 1.0)
-        _in_range("data.augmentation.translation", a.translation, 0.0, 0.5)
 
-        _at_least("training.epochs", t.epochs, 1)
-        _at_least("training.batch_size", t.batch_size, 1)
-        _positive("training.learning_rate", t.learning_rate)
         _one_of("training.optimizer", t.optimizer, OPTIMIZERS)
-        _in_range("training.momentum", t.momentum, 0.0, 1.0, hi_open=True)
-        _at_least("training.weight_decay", t.weight_decay, 0.0)
         _one_of("training.schedule", t.schedule, SCHEDULES)
-        _in_range("training.decay_rate", t.decay_rate, 0.0, 1.0, lo_open=True, hi_open=True)
-        _at_least("training.decay_epochs", t.decay_epochs, 1)
         _in_range("training.warmup_epochs", t.warmup_epochs, 0, t.epochs - 1)
         _in_range("training.min_learning_rate", t.min_learning_rate, 0.0, t.learning_rate, hi_open=True)
-        _at_least("training.plateau_patience", t.plateau_patience, 1)
-        _at_least("training.patience", t.patience, 1)
         _one_of("training.mixed_precision", t.mixed_precision, MIXED_PRECISIONS)
 
         # Architecture and dataset checks need the registries (which import Keras).
@@ -251,7 +297,6 @@ class Experiment:
         spec.check_options(self.model.options)
         source = get_source(d.dataset)
         size = d.image_size if d.image_size is not None else source.image_size
-        _at_least("data.image_size", size, 1)
         if size < spec.min_input:
             raise ConfigError(
                 f"data.image_size: {self.model.arch} needs inputs of at least "

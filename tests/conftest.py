@@ -67,3 +67,6 @@ def window(qtbot):
     if win.thread is not None:  # never leave a worker behind
         win.thread.request_stop()
         win.thread.wait(60_000)
+    from gui.worker import wait_for_jobs
+
+    wait_for_jobs(60_000)  # nor a summary or preview job (aborted, then waited for)

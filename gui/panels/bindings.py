@@ -2,25 +2,42 @@
 
 A form lists its widgets once, with the dotted config field each edits; loading
 an experiment into the form and reading it back then need no per-field code.
+
+A number field bound to a setting takes its range from ``netlab.config.LIMITS``,
+the table ``validate()`` checks, so the window accepts exactly what a JSON
+file or the CLI may say. A loaded value the field cannot show (beyond what a
+spin box displays, or finer than its decimals: a learning rate of 1e-7) is
+kept as loaded, never rounded or clamped, and reported: the field is marked and
+``load`` returns a note, until the user types a new value.
 """
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QSpinBox, QWidget
 
+from netlab.config import LIMITS, config_value
 
-def double_box(lo, hi, step, decimals, tip="", special=None) -> QDoubleSpinBox:
+# The largest value a field of an open-ended setting displays (a spin box needs one).
+DOUBLE_DISPLAY_MAX = 1000.0
+INT_DISPLAY_MAX = 2**31 - 1
+KEPT_STYLE = "background: #fff3cd;"
+
+
+def double_box(lo=0.0, hi=1.0, step=0.1, decimals=2, tip="", special=None) -> QDoubleSpinBox:
+    """A number field; bound to a setting (``Form.bind``) its range comes from LIMITS instead."""
     box = QDoubleSpinBox()
+    box.setDecimals(decimals)  # before the range: Qt rounds the range to the decimals
     box.setRange(lo, hi)
     box.setSingleStep(step)
-    box.setDecimals(decimals)
     box.setToolTip(tip)
     if special:  # shown at the minimum, which then means None ("default", "off")
         box.setSpecialValueText(special)
     return box
 
 
-def int_box(lo, hi, tip="", special=None) -> QSpinBox:
+def int_box(lo=0, hi=INT_DISPLAY_MAX, tip="", special=None) -> QSpinBox:
     box = QSpinBox()
     box.setRange(lo, hi)
     box.setToolTip(tip)
@@ -42,17 +59,28 @@ def check_box(tip="") -> QCheckBox:
     return box
 
 
-def _get(obj, path: str):
-    for part in path.split("."):
-        obj = getattr(obj, part)
-    return obj
-
-
 def _set(obj, path: str, value) -> None:
     *parents, last = path.split(".")
     for part in parents:
         obj = getattr(obj, part)
     setattr(obj, last, value)
+
+
+def apply_limit(path: str, box, none_at_minimum: bool = False) -> None:
+    """Give a spin box the range LIMITS allows for ``path`` (one step below it: None)."""
+    limit = LIMITS.get(path)
+    if limit is None or not isinstance(box, QSpinBox | QDoubleSpinBox):
+        return
+    if isinstance(box, QDoubleSpinBox):
+        tick = 10.0 ** -box.decimals()  # the smallest step the field shows
+        lo = -DOUBLE_DISPLAY_MAX if limit.lo is None else limit.lo + (tick if limit.lo_open else 0.0)
+        hi = DOUBLE_DISPLAY_MAX if limit.hi is None else limit.hi - (tick if limit.hi_open else 0.0)
+        below = box.singleStep()
+    else:
+        lo = -INT_DISPLAY_MAX if limit.lo is None else int(limit.lo) + (1 if limit.lo_open else 0)
+        hi = INT_DISPLAY_MAX if limit.hi is None else int(limit.hi) - (1 if limit.hi_open else 0)
+        below = 1
+    box.setRange(lo - below if none_at_minimum else lo, hi)
 
 
 class Binding:
@@ -63,9 +91,14 @@ class Binding:
 
     def __init__(self, path: str, widget: QWidget, none_at_minimum: bool = False):
         self.path, self.widget, self.none_at_minimum = path, widget, none_at_minimum
+        self.kept = None  # a loaded value the widget cannot show, stored back unchanged
+        self._shown = None  # what the widget showed instead
+        self._tip = widget.toolTip()
+        apply_limit(path, widget, none_at_minimum)
 
-    def load(self, experiment) -> None:
-        value, w = _get(experiment, self.path), self.widget
+    def load(self, experiment) -> str | None:
+        """Show the field's value; a note when the widget cannot show it exactly (it is kept)."""
+        value, w = config_value(experiment, self.path), self.widget
         w.blockSignals(True)
         if isinstance(w, QComboBox):
             if w.isEditable() and w.findText(str(value)) < 0:
@@ -78,8 +111,21 @@ class Binding:
         else:
             w.setValue(value)
         w.blockSignals(False)
+        shown = self._shown_value()
+        if value is None or self._same(shown, value):
+            self._unmark()
+            return None
+        self.kept, self._shown = value, shown
+        text = w.textFromValue(shown) if isinstance(w, QSpinBox | QDoubleSpinBox) else str(shown)
+        w.setStyleSheet(KEPT_STYLE)
+        w.setToolTip(f"{self.path} = {value!r} is kept as loaded: this field cannot show it "
+                     f"(it shows {text}). A new value typed here replaces it.\n{self._tip}".strip())
+        return f"{self.path} = {value!r}"
 
     def store(self, experiment) -> None:
+        if self.kept is not None and self._shown_value() == self._shown:
+            _set(experiment, self.path, self.kept)
+            return
         w = self.widget
         if isinstance(w, QComboBox):
             value = w.currentText()
@@ -96,8 +142,35 @@ class Binding:
     def connect(self, slot) -> None:
         w = self.widget
         if isinstance(w, QComboBox):
-            w.currentTextChanged.connect(slot)
+            signal = w.currentTextChanged
         elif isinstance(w, QCheckBox):
-            w.toggled.connect(slot)
+            signal = w.toggled
         else:
-            w.valueChanged.connect(slot)
+            signal = w.valueChanged
+        signal.connect(self._edited)
+        signal.connect(slot)
+
+    # -- values the widget cannot show ------------------------------------------------
+    def _shown_value(self):
+        w = self.widget
+        if isinstance(w, QComboBox):
+            return w.currentText()
+        if isinstance(w, QCheckBox):
+            return w.isChecked()
+        return w.value()
+
+    def _same(self, shown, value) -> bool:
+        if isinstance(self.widget, QComboBox):
+            return shown == str(value)
+        if isinstance(self.widget, QDoubleSpinBox):
+            return math.isclose(shown, value, rel_tol=1e-9, abs_tol=1e-15)
+        return shown == value
+
+    def _edited(self, *_) -> None:
+        if self.kept is not None and self._shown_value() != self._shown:
+            self._unmark()
+
+    def _unmark(self) -> None:
+        self.kept = self._shown = None
+        self.widget.setStyleSheet("")
+        self.widget.setToolTip(self._tip)

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QWi
 
 from gui.panels.bindings import check_box, combo_box, double_box, int_box
 from gui.panels.form import Form
-from gui.worker import LatestJob, error_text
+from gui.worker import LatestJob
 from netlab.config import PREPROCESSINGS
 from netlab.data import get_source, source_names
 
@@ -58,18 +58,18 @@ class DataForm(Form):
         self.folder_button.clicked.connect(self._choose_folder)
         form.addRow("", self.folder_button)
         self.image_size = self.bind(form, "Image size", "data.image_size", int_box(
-            0, 1024, "Side of the square images fed to the network", "dataset's own"), none_at_minimum=True)
+            tip="Side of the square images fed to the network", special="dataset's own"), none_at_minimum=True)
         self.channels = self.bind(form, "Channels", "data.channels", int_box(
-            0, 3, "1 = grayscale, 3 = RGB", "dataset's own"), none_at_minimum=True)
-        self.samples = self.bind(form, "Shapes to draw", "data.samples", int_box(10, 1_000_000))
+            tip="1 = grayscale, 3 = RGB", special="dataset's own"), none_at_minimum=True)
+        self.samples = self.bind(form, "Shapes to draw", "data.samples", int_box())
         self.max_samples = self.bind(form, "Use at most", "data.max_samples", int_box(
-            9, 10_000_000, "Use at most this many images", "all images"), none_at_minimum=True)
+            tip="Use at most this many images", special="all images"), none_at_minimum=True)
 
         form = self.group("Split (seeded, stratified)")
         self.validation_split = self.bind(form, "Validation", "data.validation_split",
-                                          double_box(0.01, 0.9, 0.05, 2))
-        self.test_split = self.bind(form, "Test", "data.test_split", double_box(0.0, 0.9, 0.05, 2))
-        self.seed = self.bind(form, "Seed", "data.seed", int_box(0, 2**31 - 1))
+                                          double_box(step=0.05, decimals=2))
+        self.test_split = self.bind(form, "Test", "data.test_split", double_box(step=0.05, decimals=2))
+        self.seed = self.bind(form, "Seed", "data.seed", int_box())
 
         form = self.group("Preprocessing (seeds/002)")
         self.preprocessing = self.bind(form, "Inputs", "data.preprocessing", combo_box(
@@ -78,13 +78,13 @@ class DataForm(Form):
         form = self.group("Augmentation, training only (seeds/001, /003)")
         self.flip = self.bind(form, "Horizontal flip", "data.augmentation.flip", check_box())
         self.crop = self.bind(form, "Random crop (px)", "data.augmentation.crop", double_box(
-            0.0, 64.0, 1.0, 2, "Shift by up to this many pixels (below 1: a fraction of the side)"))
+            step=1.0, decimals=2, tip="Shift by up to this many pixels (below 1: a fraction of the side)"))
         self.rotation = self.bind(form, "Rotation (deg)", "data.augmentation.rotation",
-                                  double_box(0.0, 180.0, 5.0, 1))
-        self.zoom = self.bind(form, "Zoom", "data.augmentation.zoom", double_box(0.0, 0.9, 0.05, 2))
-        self.contrast = self.bind(form, "Contrast", "data.augmentation.contrast", double_box(0.0, 0.9, 0.05, 2))
+                                  double_box(step=5.0, decimals=1))
+        self.zoom = self.bind(form, "Zoom", "data.augmentation.zoom", double_box(step=0.05, decimals=2))
+        self.contrast = self.bind(form, "Contrast", "data.augmentation.contrast", double_box(step=0.05, decimals=2))
         self.translation = self.bind(form, "Translation", "data.augmentation.translation",
-                                     double_box(0.0, 0.9, 0.05, 2))
+                                     double_box(step=0.05, decimals=2))
         self.preview = QLabel("")
         self.preview.setAlignment(Qt.AlignCenter)
         self.preview_note = QLabel("")
@@ -139,8 +139,7 @@ class DataForm(Form):
                                   if active else "Augmentation is off: every draw is the image itself")
         self.preview_ready.emit()
 
-    def _preview_error(self, exc) -> None:
+    def _preview_error(self, text: str) -> None:
         self.preview.clear()
-        text = error_text(exc)
         self.preview_note.setText(text)
         self.preview_failed.emit(text)

@@ -1,7 +1,8 @@
 """The form that edits an Experiment: Model | Data | Training tabs.
 
 Settings the form has no widget for are kept from the experiment it was
-given, so a JSON file loaded and saved again loses nothing.
+given, and so are values a widget cannot show (reported, see
+``gui.panels.bindings``), so a JSON file loaded and saved again loses nothing.
 """
 
 from __future__ import annotations
@@ -38,14 +39,6 @@ class ExperimentPanel(QTabWidget):
         self._base = Experiment()
         self.set_experiment(self._base)
 
-    def __getattr__(self, name):
-        # The forms' widgets read as the panel's own (panel.learning_rate, panel.arch...).
-        if name not in ("model_form", "data_form", "training_form", "forms"):
-            for form in self.__dict__.get("forms", ()):
-                if hasattr(form, name):
-                    return getattr(form, name)
-        raise AttributeError(name)
-
     @property
     def specs(self) -> dict:
         return self.model_form.specs
@@ -56,11 +49,17 @@ class ExperimentPanel(QTabWidget):
         self.data_form.enabled_preview = True
         self._changed()
 
-    def set_experiment(self, experiment: Experiment) -> None:
+    def set_experiment(self, experiment: Experiment) -> list[str]:
+        """Show ``experiment``; returns a note per value a field cannot show.
+
+        Such a value is kept as loaded (never clamped to the field's range or
+        rounded to its decimals) and the field is marked, so saving again
+        gives the same file.
+        """
         self._base = experiment
-        for form in self.forms:
-            form.load(experiment)
+        notes = [note for form in self.forms for note in form.load(experiment)]
         self._changed()
+        return notes
 
     def experiment(self) -> Experiment:
         """The Experiment the form shows."""

@@ -37,10 +37,11 @@ class Form(QWidget):
     def is_row_shown(self, widget) -> bool:
         return self.rows[widget].isRowVisible(widget)
 
-    def load(self, experiment) -> None:
-        for binding in self.bindings:
-            binding.load(experiment)
+    def load(self, experiment) -> list[str]:
+        """Show ``experiment``; returns a note per value a field cannot show (each is kept)."""
+        notes = [note for binding in self.bindings if (note := binding.load(experiment))]
         self.update_visibility()
+        return notes
 
     def store(self, experiment) -> None:
         for binding in self.bindings:

@@ -43,28 +43,28 @@ class ModelForm(Form):
 
         self.reg_form = form = self.group("Regularization")
         self.dropout = self.bind(form, "Dropout", "regularization.dropout", double_box(
-            -0.05, 0.95, 0.05, 2, "Dropout rate of the classifier head, in [0, 1)", "architecture default"),
-            none_at_minimum=True)
+            step=0.05, decimals=2, tip="Dropout rate of the classifier head, in [0, 1)",
+            special="architecture default"), none_at_minimum=True)
         self.spatial_dropout = self.bind(form, "Spatial dropout", "regularization.spatial_dropout", double_box(
-            0.0, 0.95, 0.05, 2, "Drops whole feature maps after each stage", "off"))
+            step=0.05, decimals=2, tip="Drops whole feature maps after each stage", special="off"))
         self.norm = self.bind(form, "Normalization", "regularization.norm", combo_box(
             NORMALIZATIONS, "Normalization after each convolution; 'default' is the paper's"))
         self.groups = self.bind(form, "Groups", "regularization.groups",
-                                int_box(1, 512, "Number of groups of group normalization"))
+                                int_box(tip="Number of groups of group normalization"))
         self.bn_momentum = self.bind(form, "BN momentum", "regularization.bn_momentum", double_box(
-            0.0, 0.999, 0.01, 3, "Momentum of batch norm's moving statistics"))
+            step=0.01, decimals=3, tip="Momentum of batch norm's moving statistics"))
         self.bn_epsilon = self.bind(form, "Norm epsilon", "regularization.bn_epsilon", double_box(
-            1e-6, 0.1, 1e-4, 6, "Added to the variance before dividing"))
+            step=1e-4, decimals=6, tip="Added to the variance before dividing"))
         self.activation = self.bind(form, "Activation", "regularization.activation", combo_box(
             ACTIVATIONS, "Activation after each convolution and FC layer (seeds/002)"))
         self.activation_alpha = self.bind(form, "Alpha", "regularization.activation_alpha", double_box(
-            -0.01, 10.0, 0.01, 3, "Leaky ReLU's slope or ELU's alpha", "usual"), none_at_minimum=True)
+            step=0.01, decimals=3, tip="Leaky ReLU's slope or ELU's alpha", special="usual"), none_at_minimum=True)
         self.initializer = self.bind(form, "Initializer", "regularization.initializer", combo_box(
             INITIALIZERS, "Weight initialization (seeds/002)"))
         self.l1 = self.bind(form, "L1", "regularization.l1", double_box(
-            0.0, 1.0, 1e-5, 6, "L1 penalty on every kernel (with L2: elastic net)"))
+            step=1e-5, decimals=6, tip="L1 penalty on every kernel (with L2: elastic net)"))
         self.l2 = self.bind(form, "L2", "regularization.l2", double_box(
-            0.0, 1.0, 1e-4, 6, "L2 penalty on every kernel (weight decay)"))
+            step=1e-4, decimals=6, tip="L2 penalty on every kernel (weight decay)"))
         self.box_layout.addStretch(1)
         self.arch.currentTextChanged.connect(self._arch_changed)
 
@@ -138,13 +138,14 @@ class ModelForm(Form):
         return values
 
     # -- experiment ------------------------------------------------------------------
-    def load(self, experiment) -> None:
-        super().load(experiment)
+    def load(self, experiment) -> list[str]:
+        notes = super().load(experiment)
         if self.arch.isEnabled():
             self.arch.blockSignals(True)
             self.arch.setCurrentText(experiment.model.arch)
             self.arch.blockSignals(False)
             self._show_arch(experiment.model.arch, experiment.model.options)
+        return notes
 
     def store(self, experiment) -> None:
         super().store(experiment)

@@ -18,31 +18,31 @@ class TrainingForm(Form):
         form = self.group("Optimizer")
         self.optimizer = self.bind(form, "Optimizer", "training.optimizer", combo_box(OPTIMIZERS))
         self.learning_rate = self.bind(form, "Learning rate", "training.learning_rate",
-                                       double_box(0.000001, 10.0, 0.0005, 6))
+                                       double_box(step=0.0005, decimals=6))
         self.lr_finder_button = QPushButton("Find a learning rate...")
         self.lr_finder_button.setToolTip("A short sweep of rising rates, loss plotted against rate (seeds/002)")
         self.lr_finder_button.clicked.connect(self.find_learning_rate)
         form.addRow("", self.lr_finder_button)
-        self.momentum = self.bind(form, "Momentum", "training.momentum", double_box(0.0, 0.999, 0.05, 3))
+        self.momentum = self.bind(form, "Momentum", "training.momentum", double_box(step=0.05, decimals=3))
         self.nesterov = self.bind(form, "Nesterov", "training.nesterov", check_box())
         self.weight_decay = self.bind(form, "Weight decay", "training.weight_decay",
-                                      double_box(0.0, 1.0, 1e-4, 6, "AdamW's decoupled weight decay"))
-        self.batch_size = self.bind(form, "Batch size", "training.batch_size", int_box(1, 4096))
-        self.epochs = self.bind(form, "Epochs", "training.epochs", int_box(1, 10000))
+                                      double_box(step=1e-4, decimals=6, tip="AdamW's decoupled weight decay"))
+        self.batch_size = self.bind(form, "Batch size", "training.batch_size", int_box())
+        self.epochs = self.bind(form, "Epochs", "training.epochs", int_box())
 
         form = self.group("Learning-rate schedule (seeds/002)")
         self.schedule = self.bind(form, "Schedule", "training.schedule", combo_box(SCHEDULES))
-        self.decay_rate = self.bind(form, "Decay factor", "training.decay_rate", double_box(0.001, 1.0, 0.05, 3))
-        self.decay_epochs = self.bind(form, "Every (epochs)", "training.decay_epochs", int_box(1, 10000))
-        self.warmup_epochs = self.bind(form, "Warm-up epochs", "training.warmup_epochs", int_box(0, 10000))
+        self.decay_rate = self.bind(form, "Decay factor", "training.decay_rate", double_box(step=0.05, decimals=3))
+        self.decay_epochs = self.bind(form, "Every (epochs)", "training.decay_epochs", int_box())
+        self.warmup_epochs = self.bind(form, "Warm-up epochs", "training.warmup_epochs", int_box())
         self.plateau_patience = self.bind(form, "Plateau patience", "training.plateau_patience",
-                                          int_box(1, 1000))
+                                          int_box())
         self.min_learning_rate = self.bind(form, "Floor", "training.min_learning_rate",
-                                           double_box(0.0, 1.0, 1e-5, 6))
+                                           double_box(step=1e-5, decimals=6))
 
         form = self.group("Early stopping (seeds/002)")
         self.early_stopping = self.bind(form, "Stop on val. loss", "training.early_stopping", check_box())
-        self.patience = self.bind(form, "Patience", "training.patience", int_box(1, 1000))
+        self.patience = self.bind(form, "Patience", "training.patience", int_box())
         self.restore_best = self.bind(form, "Keep best weights", "training.restore_best", check_box())
 
         form = self.group("Device")
@@ -53,7 +53,7 @@ class TrainingForm(Form):
                                          combo_box(MIXED_PRECISIONS, "float16/bfloat16 compute on a GPU"))
         self.xla = self.bind(form, "XLA", "training.xla", check_box("Compile the training step with XLA"))
         self.tensorboard = self.bind(form, "TensorBoard logs", "training.tensorboard", check_box())
-        self.seed = self.bind(form, "Seed", "training.seed", int_box(0, 2**31 - 1))
+        self.seed = self.bind(form, "Seed", "training.seed", int_box())
         self.box_layout.addStretch(1)
 
     def set_devices(self, devices: list[dict]) -> None:

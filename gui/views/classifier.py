@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.worker import error_text, run_job
+from gui.worker import run_job
 
 TOP = 3
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
@@ -107,7 +107,7 @@ class ClassifierView(QWidget):
     def open_model(self, path: str) -> None:
         self.message.setText("")
         self.source.setText(f"Loading {Path(path).name}...")
-        run_job(_open_model, path, on_result=self._model_opened, on_error=self._show_error, owner=self)
+        run_job(_open_model, path, on_result=self._model_opened, on_error=self._open_failed, owner=self)
 
     def _model_opened(self, result) -> None:
         path, model, class_names = result
@@ -148,12 +148,14 @@ class ClassifierView(QWidget):
             bar.setFormat(f"{p.probability:.1%}")
         self.classified.emit(predictions)
 
-    def _show_error(self, error) -> None:
-        self._busy = False
-        text = error if isinstance(error, str) else error_text(error)
-        self.message.setText(text)
-        if self.model is None and not isinstance(error, str):
+    def _open_failed(self, text: str) -> None:
+        if self.model is None:
             self.source.setText("No model yet: train one or open a .keras file.")
+        self._show_error(text)
+
+    def _show_error(self, text: str) -> None:
+        self._busy = False
+        self.message.setText(text)
         self.failed.emit(text)
 
     def results(self) -> list[tuple[str, str]]:

@@ -1,5 +1,6 @@
 """The learning-rate finder's plot: loss against learning rate (log scale), seeds/002
-"choosing a learning rate". The sweep runs in a worker thread."""
+"choosing a learning rate". The sweep runs in a worker thread; Cancel (or closing the
+dialog) stops it at the next batch."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
-from gui.worker import error_text, run_job
+from gui.worker import run_job
 
 STEPS = 60
 
@@ -48,15 +49,39 @@ class LrFinderDialog(QDialog):
         layout.addWidget(self.plot, 1)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the sweep after the current batch")
+        self.cancel_button.clicked.connect(self.cancel)
         self.use_button = QPushButton("Use the suggestion")
         self.use_button.setEnabled(False)
         self.use_button.clicked.connect(self._use)
         close = QPushButton("Close")
         close.clicked.connect(self.reject)
+        buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.use_button)
         buttons.addWidget(close)
         layout.addLayout(buttons)
-        run_job(_sweep, experiment, on_result=self._show, on_error=self._fail, owner=self)
+        self.job = run_job(_sweep, experiment, on_result=self._show, on_error=self._fail,
+                           on_abort=self._cancelled, owner=self)
+        self.job.finished.connect(self._sweep_ended)
+
+    def _sweep_ended(self) -> None:
+        self.cancel_button.setEnabled(False)
+
+    def cancel(self) -> None:
+        """Stop the sweep at its next batch (the flag is set here, in the GUI thread)."""
+        if self.cancel_button.isEnabled():
+            self.job.abort()
+            self.cancel_button.setEnabled(False)
+            self.note.setText("Cancelling after the current batch...")
+
+    def done(self, result: int) -> None:  # closing the dialog (Close, Esc, the title bar) cancels too
+        self.cancel()
+        super().done(result)
+
+    def _cancelled(self, _stopped_early: bool) -> None:
+        self.note.setText("Cancelled: no suggestion.")
+        self.finished_sweep.emit()
 
     def _show(self, result) -> None:
         lrs, losses, suggestion = result
@@ -72,8 +97,8 @@ class LrFinderDialog(QDialog):
             self.note.setText("The loss never fell: no suggestion. Try a smaller batch or another optimizer.")
         self.finished_sweep.emit()
 
-    def _fail(self, exc) -> None:
-        self.note.setText(error_text(exc))
+    def _fail(self, text: str) -> None:
+        self.note.setText(text)
         self.finished_sweep.emit()
 
     def _use(self) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from netlab.abort import abort_point
 from netlab.config import ModelConfig, RegularizationConfig
 from netlab.errors import ConfigError
 
@@ -75,6 +76,9 @@ class Blocks:
 
     # -- weights ------------------------------------------------------------
     def initializer(self):
+        # Every layer with weights asks for its initializer first: the cheapest
+        # place for a worker's abort to stop a build (VGG-16's fc1 alone is 102M weights).
+        abort_point()
         kind = self.reg.initializer
         if kind == "zeros":
             return "zeros"

@@ -123,6 +123,9 @@ class DataSource:
     load: Callable | None = None
     # Downloaded by Keras into its cache on first use.
     download: bool = False
+    # The classes in label order, known without loading (empty for image
+    # folders, whose classes are their sub-folders: see netlab.data.input_spec).
+    class_names: tuple[str, ...] = ()
 
     @property
     def is_folder(self) -> bool:

@@ -28,7 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
+from netlab.abort import abort_point
 from netlab.data import Dataset, DataSource, check_labels, split_indices, subsample
 from netlab.data.images import GRAYSCALE_MODES, IMAGE_SUFFIXES, SkippedFile, decode_image, probe_image
 from netlab.errors import DataError
@@ -143,14 +145,66 @@ def _skipped_note(skipped: list[SkippedFile]) -> str:
     return f" ({len(skipped)} file(s) skipped: {shown}{' ...' if len(skipped) > 3 else ''})"
 
 
+def _split_dirs(root: Path) -> dict[str, Path]:
+    """The folder's own train/val/test sub-folders, or {} when its sub-folders are the classes."""
+    subdirs = _visible_dirs(root)
+    split_dirs = {SPLIT_FOLDERS[d.name.lower()]: d for d in subdirs if d.name.lower() in SPLIT_FOLDERS}
+    return split_dirs if "train" in split_dirs and len(split_dirs) == len(subdirs) else {}
+
+
+def describe_image_folder(root: str | Path, channels: int | None) -> tuple[list[str], int]:
+    """(class names, channels) that ``load_image_folder`` gives, without decoding any image.
+
+    Classes are the sub-folders' names; with ``channels`` None the image
+    headers are read until one in colour is found (a folder is grayscale only
+    when every image is).
+    """
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        raise DataError(f"{root} is not a folder")
+    split_dirs = _split_dirs(root)
+    class_root = split_dirs.get("train", root)
+    class_names = [d.name for d in _visible_dirs(class_root)]
+    if not class_names:
+        raise DataError(
+            f"{class_root} has no sub-folders: NetLab expects one sub-folder of images per class "
+            f"({class_root / 'cats'}/*.jpg, {class_root / 'dogs'}/*.jpg, ...)"
+        )
+    if len(class_names) < 2:
+        raise DataError(f"dataset {str(root)!r} has a single class; a classifier needs two or more")
+    if channels is None:
+        channels = 1
+        for folder in split_dirs.values() or [root]:
+            if _any_colour_image(folder):
+                channels = 3
+                break
+    return class_names, channels
+
+
+def _any_colour_image(folder: Path) -> bool:
+    for class_dir in _visible_dirs(folder):
+        for base, dirs, files in os.walk(class_dir):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                abort_point()  # a large grayscale folder: every header is read (a summary's worker)
+                if name.startswith(".") or Path(name).suffix.lower() not in IMAGE_SUFFIXES:
+                    continue
+                try:
+                    with Image.open(os.path.join(base, name)) as img:  # the header only
+                        if img.mode not in GRAYSCALE_MODES:
+                            return True
+                except Exception:  # noqa: BLE001 - an unreadable file is skipped by the load too
+                    continue
+    return False
+
+
 def load_image_folder(root: str | Path, config) -> FolderDataset:
     """Scan, check and split an image folder; the images stay on disk until a pipeline reads them."""
     root = Path(root).expanduser()
     if not root.is_dir():
         raise DataError(f"{root} is not a folder")
-    subdirs = _visible_dirs(root)
-    split_dirs = {SPLIT_FOLDERS[d.name.lower()]: d for d in subdirs if d.name.lower() in SPLIT_FOLDERS}
-    own_splits = "train" in split_dirs and len(split_dirs) == len(subdirs)
+    split_dirs = _split_dirs(root)
+    own_splits = bool(split_dirs)
     with ThreadPoolExecutor(_SCAN_THREADS) as pool:
         if own_splits:
             class_names, scans = None, {}

@@ -115,6 +115,42 @@ def load_keras_arrays(name: str):
     return x_train, y_train.reshape(-1), x_test, y_test.reshape(-1)
 
 
+# The smallest cached file holding a test image of each dataset, and how to read
+# one image from it (for the augmentation preview: never the whole dataset).
+_SAMPLE_FILES = {
+    "mnist": "mnist.npz",
+    "fashion_mnist": os.path.join("fashion-mnist", "t10k-images-idx3-ubyte.gz"),
+    "cifar10": os.path.join("cifar-10-batches-py-target", "cifar-10-batches-py", "test_batch"),
+    "cifar100": os.path.join("cifar-100-python-target", "cifar-100-python", "test"),
+}
+
+
+def first_test_image(name: str) -> np.ndarray:
+    """The first test image of a downloaded Keras dataset, (H, W, C) uint8, read from one file.
+
+    Raises DataError when the dataset is not in Keras's cache yet: a preview
+    never starts a download (CIFAR is 170 MB); training does.
+    """
+    path = os.path.join(keras_datasets_dir(), _SAMPLE_FILES[name])
+    if not os.path.isfile(path):
+        raise DataError(f"the {name} dataset is not downloaded yet, so there is no image to preview: "
+                        "training downloads it first")
+    if name == "mnist":
+        with np.load(path) as arrays:
+            return np.asarray(arrays["x_test"][0], np.uint8)[..., None]
+    if name == "fashion_mnist":
+        import gzip
+
+        with gzip.open(path, "rb") as f:
+            f.read(16)  # IDX header: magic, count, rows, columns
+            return np.frombuffer(f.read(28 * 28), np.uint8).reshape(28, 28, 1)
+    import pickle
+
+    with open(path, "rb") as f:  # the CIFAR python batches: {b"data": (N, 3072) uint8, ...}
+        batch = pickle.load(f, encoding="bytes")  # noqa: S301 - Keras's own cache, as keras.datasets reads it
+    return np.asarray(batch[b"data"][0], np.uint8).reshape(3, 32, 32).transpose(1, 2, 0)
+
+
 def resize_images(x: np.ndarray, size: int) -> np.ndarray:
     """Bilinear resize of (N, h, w, C) images to (N, size, size, C) float32 (PIL, per channel)."""
     from PIL import Image
@@ -150,4 +186,5 @@ for _name, _description, _size, _channels in (
      "downloaded by Keras on first use", 32, 3),
 ):
     register_source(DataSource(_name, _description, image_size=_size, channels=_channels,
-                               load_arrays=_loader(_name), download=True))
+                               load_arrays=_loader(_name), download=True,
+                               class_names=KERAS_DATASETS[_name].class_names))

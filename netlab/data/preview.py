@@ -1,4 +1,4 @@
-"""One sample image of a dataset, for the augmentation preview."""
+"""One sample image of a dataset, for the augmentation preview: one image is read, not the dataset."""
 
 from __future__ import annotations
 
@@ -7,24 +7,34 @@ from pathlib import Path
 
 import numpy as np
 
-from netlab.data import get_source
+from netlab.data import convert_channels, get_source
+from netlab.data.input_spec import input_spec
 from netlab.errors import DataError
 
 
 def sample_image(config) -> np.ndarray:
-    """The first image of ``config``'s dataset as the network sees it: (H, W, C) in [0, 255]."""
+    """The first image of ``config``'s dataset as the network sees it: (H, W, C) float32 in [0, 255].
+
+    Its size and channels are those of :func:`input_spec`, the model's input.
+    """
     from netlab.data.images import IMAGE_SUFFIXES, decode_image
 
+    spec = input_spec(config)
     source = get_source(config.dataset)
-    size = config.image_size or source.image_size
     if source.is_folder:
         files = sorted(p for p in Path(config.dataset).expanduser().rglob("*")
                        if p.suffix.lower() in IMAGE_SUFFIXES)
         for path in files:
             try:
-                return np.asarray(decode_image(path, size, config.channels or source.channels), np.float32)
+                return np.asarray(decode_image(path, spec.image_size, spec.channels), np.float32)
             except (OSError, ValueError):
                 continue  # a damaged file: try the next
         raise DataError(f"no readable image in {config.dataset}")
-    small = dataclasses.replace(config, samples=10)
-    return np.asarray(source.load_arrays(small, size)[0][0], dtype=np.float32)
+    if source.download:
+        from netlab.data.keras_sources import first_test_image, resize_images
+
+        image = resize_images(first_test_image(config.dataset)[None], spec.image_size)
+    else:  # digits, shapes: made in memory, ten are cheap
+        small = dataclasses.replace(config, samples=10)
+        image = source.load_arrays(small, spec.image_size)[0][:1]
+    return np.asarray(convert_channels(image, spec.channels)[0], dtype=np.float32)

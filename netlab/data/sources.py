@@ -17,6 +17,9 @@ def _resize_stack(images: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
+DIGIT_CLASSES = tuple(str(d) for d in range(10))
+
+
 def load_digits_arrays(config, size: int):
     """The 1,797 real 8x8 handwritten digits bundled with scikit-learn (no download).
 
@@ -27,7 +30,7 @@ def load_digits_arrays(config, size: int):
     digits = load_digits()
     images = digits.images.astype(np.float32) * (255.0 / 16.0)
     x = np.clip(_resize_stack(images, size), 0, 255)[..., None]
-    return x, digits.target.astype(np.int32), [str(d) for d in range(10)]
+    return x, digits.target.astype(np.int32), list(DIGIT_CLASSES)
 
 
 SHAPE_CLASSES = ("circle", "square", "triangle", "cross")
@@ -78,7 +81,8 @@ def load_shapes_arrays(config, size: int):
 
 register_source(DataSource(
     "digits", "1,797 handwritten digits (scikit-learn), 8x8 upscaled to 32x32, grayscale",
-    image_size=32, channels=1, load_arrays=load_digits_arrays))
+    image_size=32, channels=1, load_arrays=load_digits_arrays,
+    class_names=DIGIT_CLASSES))
 register_source(DataSource(
     "shapes", "synthetic circles, squares, triangles and crosses on noisy backgrounds, RGB",
-    image_size=32, channels=3, load_arrays=load_shapes_arrays))
+    image_size=32, channels=3, load_arrays=load_shapes_arrays, class_names=SHAPE_CLASSES))

@@ -5,6 +5,9 @@ A short sweep: the rate grows exponentially from ``min_lr`` to ``max_lr`` over
 large enough to learn and blows up when it is too large. The suggestion is a
 tenth of the rate at the lowest (smoothed) loss, a conservative choice inside
 the falling part of the curve. The model is thrown away afterwards.
+
+Run under ``netlab.abort.abortable`` (the window's worker), the sweep stops
+at the next batch once its abort flag is set, raising JobAborted.
 """
 
 from __future__ import annotations
@@ -26,14 +29,16 @@ def find_lr(experiment, min_lr: float = 1e-6, max_lr: float = 1.0, steps: int = 
         raise ConfigError(f"lr-find: steps must be >= 5 (got {steps})")
     import keras
 
-    from netlab.data import load_dataset
+    from netlab.abort import abort_point
+    from netlab.data.input_spec import load_described
     from netlab.training.trainer import Trainer
 
     exp = copy.deepcopy(experiment).validate()
     exp.training.schedule = "constant"  # the sweep sets the rate itself
     exp.training.learning_rate = min_lr
     keras.utils.set_random_seed(exp.training.seed)
-    data = load_dataset(exp.data)
+    data = load_described(exp.data)
+    abort_point()
     trainer = Trainer(exp)
     train_model, _, optimizer = trainer._build(exp, data, steps)
     dataset = data.train_pipeline(exp.training.batch_size, seed=exp.training.seed,
@@ -42,6 +47,7 @@ def find_lr(experiment, min_lr: float = 1e-6, max_lr: float = 1.0, steps: int = 
     lrs, losses = [], []
     average, best = 0.0, math.inf
     for step, (x, y) in enumerate(dataset.take(steps)):
+        abort_point()  # the window's Cancel: stop between batches
         lr = min_lr * ratio**step
         optimizer.learning_rate = lr
         loss = float(train_model.train_on_batch(x, y, return_dict=True)["loss"])

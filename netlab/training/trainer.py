@@ -162,8 +162,7 @@ class Trainer:
         import keras
         import tensorflow as tf
 
-        from netlab.data import load_dataset
-        from netlab.data.download import download_progress
+        from netlab.data.input_spec import load_described
         from netlab.io import atomic_write_text
         from netlab.training.callbacks import (
             EpochTensorBoard,
@@ -177,8 +176,7 @@ class Trainer:
 
         enable_memory_growth()
         keras.utils.set_random_seed(t.seed)
-        with download_progress(lambda url, done, total: self.emit(DataProgress(url, done, total))):
-            data = load_dataset(exp.data)
+        data = load_described(exp.data, lambda url, done, total: self.emit(DataProgress(url, done, total)))
         checkpoint = None
         if self.run_dir is not None:
             self.writer = RunWriter(self.run_dir)

@@ -80,3 +80,31 @@ def test_learning_rate_finder_plots_and_its_suggestion_can_be_used(window, qtbot
     assert dialog.suggestion is not None and 1e-6 <= dialog.suggestion <= 1.0
     dialog.use_button.click()
     assert window.panel.experiment().training.learning_rate == pytest.approx(dialog.suggestion, rel=1e-3, abs=1e-5)
+
+
+def test_every_number_field_has_the_range_validate_allows(qtbot):
+    """A field accepts what config.validate() accepts and no more (both read netlab.config.LIMITS)."""
+    from PySide6.QtWidgets import QDoubleSpinBox
+
+    from gui.panels.experiment_panel import ExperimentPanel
+    from netlab.config import LIMITS
+    from netlab.errors import ConfigError
+
+    panel = ExperimentPanel()
+    qtbot.addWidget(panel)
+    checked = 0
+    for binding in (b for form in panel.forms for b in form.bindings if b.path in LIMITS):
+        box, limit = binding.widget, LIMITS[binding.path]
+        tick = 10.0 ** -box.decimals() if isinstance(box, QDoubleSpinBox) else 1
+        lo = box.minimum() + (box.singleStep() if isinstance(box, QDoubleSpinBox) else 1) \
+            if binding.none_at_minimum else box.minimum()
+        limit.check(binding.path, lo)  # the smallest value the field gives is valid...
+        limit.check(binding.path, box.maximum())  # ...and so is the largest
+        if limit.lo is not None:  # one tick below the smallest is not
+            with pytest.raises(ConfigError):
+                limit.check(binding.path, lo - tick)
+        if limit.hi is not None:
+            with pytest.raises(ConfigError):
+                limit.check(binding.path, box.maximum() + tick)
+        checked += 1
+    assert checked >= 25

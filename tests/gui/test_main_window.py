@@ -18,30 +18,30 @@ def drop_file(widget, path):
 def test_architectures_come_from_the_registry(window):
     from netlab.architectures import arch_names
 
-    combo = window.panel.arch
+    combo = window.panel.model_form.arch
     assert [combo.itemText(i) for i in range(combo.count())] == arch_names()
     assert window.train_button.isEnabled()
 
 
 def test_form_builds_the_experiment(window):
     panel = window.panel
-    panel.arch.setCurrentText("resnet18")
-    panel.dropout.setValue(0.4)
-    panel.norm.setCurrentText("none")
-    panel.learning_rate.setValue(0.01)
-    panel.batch_size.setValue(16)
-    panel.epochs.setValue(3)
-    panel.dataset.setCurrentText("shapes")
+    panel.model_form.arch.setCurrentText("resnet18")
+    panel.model_form.dropout.setValue(0.4)
+    panel.model_form.norm.setCurrentText("none")
+    panel.training_form.learning_rate.setValue(0.01)
+    panel.training_form.batch_size.setValue(16)
+    panel.training_form.epochs.setValue(3)
+    panel.data_form.dataset.setCurrentText("shapes")
     exp = panel.experiment()
     assert (exp.model.arch, exp.regularization.dropout, exp.regularization.norm) == ("resnet18", 0.4, "none")
     assert (exp.training.learning_rate, exp.training.batch_size, exp.training.epochs) == (0.01, 16, 3)
     assert exp.data.dataset == "shapes"
-    panel.dropout.setValue(panel.dropout.minimum())
+    panel.model_form.dropout.setValue(panel.model_form.dropout.minimum())
     assert panel.experiment().regularization.dropout is None  # "architecture default"
 
 
 def test_bad_value_shows_an_error_and_trains_nothing(window):
-    window.panel.arch.setCurrentText("resnet18")
+    window.panel.model_form.arch.setCurrentText("resnet18")
     exp = window.panel.experiment()
     exp.data.image_size = 16
     window.panel.set_experiment(exp)

@@ -29,8 +29,8 @@ def test_a_finished_run_appears_and_can_be_overlaid(window, qtbot):
 
 
 def test_experiment_saved_by_the_window_is_what_the_cli_reads(window, tmp_path):
-    window.panel.arch.setCurrentText("resnet18")
-    window.panel.dropout.setValue(0.35)
+    window.panel.model_form.arch.setCurrentText("resnet18")
+    window.panel.model_form.dropout.setValue(0.35)
     path = tmp_path / "exp.json"
     window.save_experiment(str(path))
     loaded = Experiment.load(path)
@@ -43,7 +43,7 @@ def test_experiment_saved_by_the_window_is_what_the_cli_reads(window, tmp_path):
     other.save(tmp_path / "other.json")
     window.load_experiment(str(tmp_path / "other.json"))
     assert window.panel.experiment().model.arch == "mobilenet_v2"
-    assert window.panel.epochs.value() == 7
+    assert window.panel.training_form.epochs.value() == 7
 
 
 def test_a_bad_experiment_file_is_reported_and_changes_nothing(window, tmp_path):
@@ -73,3 +73,25 @@ def test_window_and_cli_give_the_same_result_for_the_same_config(window, qtbot, 
     for metric in ("loss", "accuracy", "val_loss", "val_accuracy"):
         cli = [float(row[metric]) for row in rows]
         assert cli == pytest.approx(window.result.history[metric], rel=1e-4, abs=1e-5), metric
+
+
+def test_values_beyond_the_fields_are_kept_and_reported_never_clamped(window, tmp_path):
+    """Must hold (issue 9): load then save gives back the same values."""
+    exp = Experiment()
+    exp.training.learning_rate = 1e-7  # finer than the field's 6 decimals
+    exp.regularization.dropout = 0.97  # once clamped to 0.95
+    exp.training.batch_size = 5000  # once clamped to 4096
+    exp.regularization.bn_epsilon = 1e-8
+    exp.data.augmentation.translation = 0.45
+    exp.save(tmp_path / "edge.json")
+    window.load_experiment(str(tmp_path / "edge.json"))
+    assert "training.learning_rate = 1e-07" in window.error.text()
+    assert "regularization.bn_epsilon = 1e-08" in window.error.text()
+    assert "dropout" not in window.error.text()  # 0.97 and 5000 are shown as they are
+    window.save_experiment(str(tmp_path / "again.json"))
+    assert Experiment.load(tmp_path / "again.json") == exp
+    form = window.panel.training_form
+    assert form.learning_rate.styleSheet()  # marked as kept
+    form.learning_rate.setValue(0.002)  # a value typed in replaces the kept one
+    assert window.panel.experiment().training.learning_rate == 0.002
+    assert not form.learning_rate.styleSheet()

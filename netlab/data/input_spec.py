@@ -1,0 +1,71 @@
+"""What will train: the input shape and classes a DataConfig gives, without loading it.
+
+The trainer builds its model from this, the window's summary and size label
+show it, and the augmentation preview draws at its size, so all three agree
+(shapes has 4 classes, CIFAR-100 100, an image folder as many as it has
+sub-folders). Built-in sources know their classes as constants; an image folder
+costs a listing of its sub-folders and, when ``data.channels`` is not set,
+reading image headers until one in colour is found. No pixels are decoded and
+nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from netlab.data import get_source
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    image_size: int  # side of the square images fed to the network
+    channels: int  # 1 (grayscale) or 3 (RGB)
+    class_names: tuple[str, ...]
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        return (self.image_size, self.image_size, self.channels)
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+
+def input_spec(config) -> InputSpec:
+    """The images and classes ``config`` (a DataConfig) will train on."""
+    source = get_source(config.dataset)
+    size = config.image_size or source.image_size
+    if source.is_folder:
+        from netlab.data.folder import describe_image_folder
+
+        class_names, channels = describe_image_folder(Path(config.dataset), config.channels)
+    else:
+        class_names, channels = source.class_names, config.channels or source.channels
+    return InputSpec(int(size), int(channels), tuple(class_names))
+
+
+def load_described(config, on_download=None):
+    """Load the dataset ``config`` names as :func:`input_spec` describes it (the trainer's way).
+
+    The spec is worked out first (a bad dataset fails before any download) and
+    its channels are the ones loaded, so the model built from the spec and the
+    images fed to it agree by construction. ``on_download(url, done, total)``
+    hears a Keras download's progress.
+    """
+    import dataclasses
+
+    from netlab.data import load_dataset
+    from netlab.data.download import download_progress
+    from netlab.errors import DataError
+
+    spec = input_spec(config)
+    with download_progress(on_download or (lambda url, done, total: None)):
+        data = load_dataset(dataclasses.replace(config, channels=spec.channels))
+    if (tuple(data.input_shape), data.num_classes) != (spec.input_shape, spec.num_classes):
+        raise DataError(
+            f"{config.dataset} gave {data.num_classes} classes of {data.input_shape} images where "
+            f"{spec.num_classes} of {spec.input_shape} were expected; did the folder change while "
+            "it loaded? Start the run again"
+        )
+    return data
