@@ -242,13 +242,9 @@ def _parse_input(text: str) -> tuple[int, int, int]:
 def cmd_summary(args) -> int:
     from netlab.architectures import get_arch
     from netlab.config import ModelConfig, RegularizationConfig
-    from netlab.inspect.summary import (
-        compare_published,
-        compare_table,
-        format_comparison,
-        format_table,
-        summarize,
-    )
+    from netlab.inspect.published import compare_published, compare_table
+    from netlab.inspect.summary import summarize
+    from netlab.inspect.text import format_comparison, format_table
 
     spec = get_arch(args.arch)
     input_shape = args.input or spec.default_input
@@ -258,7 +254,7 @@ def cmd_summary(args) -> int:
     model = spec.build(input_shape, args.classes, regularization,
                        ModelConfig(arch=spec.name, options=options))
     summary = summarize(model)
-    comparison = compare_published(summary, spec) + compare_table(summary, spec)
+    comparison = compare_published(summary, spec, options) + compare_table(summary, spec)
     if args.json:
         print(json.dumps({**summary.to_dict(), "comparison": [c.to_dict() for c in comparison]},
                          indent=2))

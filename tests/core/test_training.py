@@ -110,6 +110,7 @@ def test_googlenet_trains_with_auxiliary_heads_and_saves_without_them(tmp_path):
     assert len(saved.outputs) == 1 and not any(layer.name.startswith("aux") for layer in saved.layers)
 
 
+@pytest.mark.slow
 def test_googlenet_without_auxiliary_classifiers_trains_on_the_main_loss_alone(tmp_path):
     result = Trainer(_tiny_googlenet(aux_classifiers=False), run_dir=tmp_path / "run").run()
     assert set(result.history) == {"loss", "accuracy", "val_loss", "val_accuracy", "lr"}
