@@ -212,7 +212,7 @@ class MainWindow(QMainWindow):
         self.core_loaded.emit()
 
     def _show_size(self, sizes) -> None:
-        from netlab.inspect.summary import human
+        from netlab.inspect.text import human
 
         params, macs, input_shape = sizes
         self.size_label.setText(f"{human(params)} trainable parameters · {human(macs)} MACs per "

@@ -26,15 +26,35 @@ def cmd_archs(args) -> int:
         print(json.dumps([{
             "name": s.name, "family": s.family, "paper": s.paper,
             "default_input": list(s.default_input), "min_input": s.min_input,
-            "published_params": s.published_params, "options": s.options,
+            "params": s.params and {"count": s.params.count, "source": s.params.source,
+                                    "computed": s.params.computed},
+            "options": {key: option.to_dict() for key, option in s.options.items()},
         } for s in specs], indent=2))
         return 0
     width = max(len(s.name) for s in specs)
     for s in specs:
         size = "x".join(map(str, s.default_input))
-        params = f"{s.published_params:,}" if s.published_params else "-"
+        params = f"{s.params.count:,} {s.params.label}" if s.params else "-"
         print(f"{s.name:<{width}}  {s.family:<12} input {size:<11} min {s.min_input:<4} params {params}")
+        if args.options:
+            for key, option in s.options.items():
+                print(f"  --option {key}=  {option.values_text()} (default {option.default}): {option.help}")
     return 0
+
+
+def _parse_options(arch: str, pairs: list[str] | None) -> dict:
+    """``--option KEY=VALUE`` pairs, read with the architecture's option schema."""
+    from netlab.architectures import get_arch
+    from netlab.errors import ConfigError
+
+    spec, options = get_arch(arch), {}
+    for pair in pairs or ():
+        key, sep, text = pair.partition("=")
+        if not sep or key not in spec.options:
+            known = ", ".join(spec.options) or "none"
+            raise ConfigError(f"--option {pair!r}: expected KEY=VALUE with KEY an option of {arch} ({known})")
+        options[key] = spec.options[key].parse(f"model.options.{key}", text)
+    return options
 
 
 def _experiment_from_args(args):
@@ -58,6 +78,7 @@ def _experiment_from_args(args):
             setattr(exp.training, name, value)
     if args.seed is not None:
         exp.data.seed = args.seed
+    exp.model.options.update(_parse_options(exp.model.arch, args.option))
     return exp.validate()
 
 
@@ -221,22 +242,19 @@ def _parse_input(text: str) -> tuple[int, int, int]:
 def cmd_summary(args) -> int:
     from netlab.architectures import get_arch
     from netlab.config import ModelConfig, RegularizationConfig
-    from netlab.inspect.summary import (
-        compare_published,
-        compare_table,
-        format_comparison,
-        format_table,
-        summarize,
-    )
+    from netlab.inspect.published import compare_published, compare_table
+    from netlab.inspect.summary import summarize
+    from netlab.inspect.text import format_comparison, format_table
 
     spec = get_arch(args.arch)
     input_shape = args.input or spec.default_input
     regularization = RegularizationConfig(norm=args.norm or "default")
     options = json.loads(args.options) if args.options else {}
+    options.update(_parse_options(spec.name, args.option))
     model = spec.build(input_shape, args.classes, regularization,
                        ModelConfig(arch=spec.name, options=options))
     summary = summarize(model)
-    comparison = compare_published(summary, spec) + compare_table(summary, spec)
+    comparison = compare_published(summary, spec, options) + compare_table(summary, spec)
     if args.json:
         print(json.dumps({**summary.to_dict(), "comparison": [c.to_dict() for c in comparison]},
                          indent=2))
@@ -258,8 +276,14 @@ TRAINING_FLAGS = {
 }
 
 
+def _add_option_flag(p) -> None:
+    p.add_argument("--option", action="append", metavar="KEY=VALUE",
+                   help="an architecture option, e.g. stem=small (repeatable; `netlab archs --options` "
+                        "lists each architecture's options and the values they take)")
+
+
 def _add_experiment_flags(p) -> None:
-    from netlab.config import MIXED_PRECISIONS, OPTIMIZERS, SCHEDULES
+    from netlab.config import MIXED_PRECISIONS, NORMALIZATIONS, OPTIMIZERS, SCHEDULES
 
     p.add_argument("--config", help="experiment JSON (flags below override it)")
     p.add_argument("--arch")
@@ -269,7 +293,8 @@ def _add_experiment_flags(p) -> None:
     p.add_argument("--lr", type=float, help="learning rate")
     p.add_argument("--optimizer", choices=OPTIMIZERS)
     p.add_argument("--dropout", type=float)
-    p.add_argument("--norm", choices=("default", "batch", "group", "layer", "none"))
+    p.add_argument("--norm", choices=NORMALIZATIONS)
+    _add_option_flag(p)
     p.add_argument("--image-size", type=int)
     p.add_argument("--max-samples", type=int)
     p.add_argument("--seed", type=int)
@@ -292,10 +317,12 @@ def _add_experiment_flags(p) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from netlab.config import NORMALIZATIONS
     parser = argparse.ArgumentParser(prog="netlab", description="NetLab: train and inspect CNNs")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("archs", help="list the registered architectures")
+    p.add_argument("--options", action="store_true", help="also list each one's options and their values")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_archs)
 
@@ -341,7 +368,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("arch")
     p.add_argument("--input", type=_parse_input, help="HxWxC (default: the paper's input)")
     p.add_argument("--classes", type=int, default=1000)
-    p.add_argument("--norm", choices=("default", "batch", "group", "layer", "none"))
+    p.add_argument("--norm", choices=NORMALIZATIONS)
+    _add_option_flag(p)
     p.add_argument("--options", help='architecture options as JSON, e.g. \'{"plain": true}\'')
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_summary)

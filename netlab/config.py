@@ -15,13 +15,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from netlab.errors import ConfigError
+from netlab.knobs import (  # noqa: F401  (re-exported: part of an experiment's config)
+    ACTIVATIONS,
+    HEADS,
+    INITIALIZERS,
+    NORMALIZATIONS,
+    POOLINGS,
+    ModelConfig,
+    RegularizationConfig,
+)
 
-NORMALIZATIONS = ("default", "batch", "group", "layer", "none")
-ACTIVATIONS = ("relu", "leaky_relu", "prelu", "elu", "selu", "sigmoid", "tanh")
-# seeds/002 "Weight initialization": zeros, small Gaussian (std 0.01), Xavier, He.
-INITIALIZERS = ("zeros", "small_gaussian", "glorot_uniform", "glorot_normal", "he_normal", "he_uniform")
-HEADS = ("default", "fc", "gap")
-POOLINGS = ("default", "max", "avg")
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 # seeds/002 "learning rate decay"; "plateau" cuts the rate when val_loss stalls.
 SCHEDULES = ("constant", "step", "exponential", "cosine", "plateau")
@@ -99,50 +102,9 @@ def config_value(obj, path: str):
     return obj
 
 
-@dataclass
-class ModelConfig:
-    arch: str = "simple_cnn"
-    # "default" keeps the paper's head; "fc" / "gap" force fully connected
-    # layers or global average pooling (seeds/003).
-    head: str = "default"
-    pooling: str = "default"
-    # Family-specific switches (e.g. ResNet's "plain", DenseNet's growth rate);
-    # the registry lists which ones each architecture accepts.
-    options: dict = field(default_factory=dict)
-
-
-@dataclass
-class RegularizationConfig:
-    # None means the architecture's own default (0.5 for AlexNet/VGG FC layers,
-    # 0.4 for GoogLeNet, 0.3 for the simple CNN of seeds/004).
-    dropout: float | None = None
-    spatial_dropout: float = 0.0
-    # "default" = the architecture's own: none for AlexNet/VGG (their papers
-    # predate batch norm; VGG-BN variants are registered separately), batch
-    # norm for the simple CNN, ResNet, Inception v3, DenseNet and MobileNet.
-    norm: str = "default"
-    groups: int = 8
-    # Keras defaults to momentum 0.99. With small datasets (digits: ~45 steps
-    # per epoch) the moving mean/variance then still remember the random
-    # initial statistics after several epochs, and validation accuracy sits at
-    # chance while training accuracy is high: the training-vs-inference
-    # difference of batch norm (seeds/001, /002). 0.9 (PyTorch's 0.1) forgets
-    # the start within ~50 steps and is as good on large datasets.
-    bn_momentum: float = 0.9
-    bn_epsilon: float = 1e-3
-    activation: str = "relu"
-    # Negative slope for leaky ReLU, alpha for ELU; None = the usual default.
-    activation_alpha: float | None = None
-    initializer: str = "he_normal"
-    l1: float = 0.0
-    l2: float = 0.0
-
-
 # seeds/002 "Data preprocessing": /255 only, zero-centering, per-channel
 # standardization, PCA whitening (statistics of the training split only).
 PREPROCESSINGS = ("scale", "center", "standardize", "pca_whiten")
-# PCA whitening works on the flattened image: a D x D matrix, D = H * W * C.
-PCA_MAX_DIMS = 32 * 32 * 3
 
 
 @dataclass
@@ -292,6 +254,7 @@ class Experiment:
         # Architecture and dataset checks need the registries (which import Keras).
         from netlab.architectures import get_arch
         from netlab.data import get_source
+        from netlab.data.preprocessing import PCA_MAX_DIMS
 
         spec = get_arch(self.model.arch)
         spec.check_options(self.model.options)

@@ -2,7 +2,9 @@
 
 The group count shows with group norm, momentum with batch norm, alpha with
 leaky ReLU/ELU, and an architecture's own options (from the registry) with
-that architecture.
+that architecture: one widget per option of the registry's schema (a check box,
+a spin box over the option's range, or a combo box of its choices), so the
+form keeps no list of its own.
 """
 
 from __future__ import annotations
@@ -13,7 +15,32 @@ from gui.panels.bindings import combo_box, double_box, int_box
 from gui.panels.form import Form
 from netlab.config import ACTIVATIONS, HEADS, INITIALIZERS, NORMALIZATIONS, POOLINGS
 
-STEM_CHOICES = ("auto", "imagenet", "small")
+# Spin boxes need finite ends; an option without one gets these.
+INT_OPTION_LIMIT = 1_000_000
+FLOAT_OPTION_LIMIT = 1e6
+FLOAT_OPTION_DECIMALS = 3
+
+
+def option_widget(option) -> QWidget:
+    """The widget for one registry :class:`~netlab.architectures.Option`, set to its default."""
+    if option.kind is bool:
+        widget = QCheckBox()
+        widget.setChecked(option.default)
+    elif option.kind is int:
+        lo = -INT_OPTION_LIMIT if option.minimum is None else int(option.minimum) + option.minimum_open
+        hi = INT_OPTION_LIMIT if option.maximum is None else int(option.maximum)
+        widget = int_box(lo, hi)
+        widget.setValue(option.default)
+    elif option.kind is float:
+        step = 10.0 ** -FLOAT_OPTION_DECIMALS
+        lo = -FLOAT_OPTION_LIMIT if option.minimum is None else option.minimum + step * option.minimum_open
+        hi = FLOAT_OPTION_LIMIT if option.maximum is None else option.maximum
+        widget = double_box(lo, hi, 0.05, FLOAT_OPTION_DECIMALS)
+        widget.setValue(option.default)
+    else:
+        widget = combo_box(option.choices)
+        widget.setCurrentText(option.default)
+    return widget
 
 
 class ModelForm(Form):
@@ -97,25 +124,20 @@ class ModelForm(Form):
         while self.options_form.rowCount():
             self.options_form.removeRow(0)
         self.option_widgets = {}
-        for key, default in spec.options.items():
-            value = values.get(key, default)
-            if isinstance(default, bool):
-                widget = QCheckBox()
+        for key, option in spec.options.items():
+            widget = option_widget(option)
+            value = option.canonical(values.get(key, option.default))
+            if isinstance(widget, QCheckBox):
                 widget.setChecked(bool(value))
                 widget.toggled.connect(self._on_change)
-            elif isinstance(default, int):
-                widget = int_box(1, 4096)
-                widget.setValue(int(value))
-                widget.valueChanged.connect(self._on_change)
-            elif isinstance(default, float):
-                widget = double_box(0.0, 10.0, 0.05, 3)
-                widget.setValue(float(value))
-                widget.valueChanged.connect(self._on_change)
-            else:
-                widget = combo_box(STEM_CHOICES if key == "stem" else (str(default),))
+            elif isinstance(widget, QComboBox):
                 widget.setCurrentText(str(value))
                 widget.currentIndexChanged.connect(self._on_change)
-            widget.setToolTip(f"model.options.{key} of {spec.name} (paper default: {default})")
+            else:
+                widget.setValue(value)
+                widget.valueChanged.connect(self._on_change)
+            widget.setToolTip(f"{option.help}\nmodel.options.{key} of {spec.name} (paper default: "
+                              f"{option.default})")
             self.options_form.addRow(key.replace("_", " ").capitalize(), widget)
             self.option_widgets[key] = widget
         self.options_box.setVisible(bool(self.option_widgets))
@@ -133,7 +155,7 @@ class ModelForm(Form):
                 value = round(widget.value(), 6)
             else:
                 value = widget.currentText()
-            if spec is None or value != spec.options.get(key):
+            if spec is None or key not in spec.options or value != spec.options[key].default:
                 values[key] = value
         return values
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from gui.worker import LatestJob
 
 COLUMNS = ("layer", "type", "output", "trainable", "non-trainable", "MACs", "RF", "stride")
-COMPARISON_COLUMNS = ("figure", "this model", "published", "difference", "published for")
+COMPARISON_COLUMNS = ("figure", "this model", "reference", "difference", "kind", "source")
 TRAINING_INPUT, PAPER_INPUT = "training input", "paper input (ImageNet, 1000 classes)"
 DEBOUNCE_MS = 250
 
@@ -33,7 +33,9 @@ def compute_summary(experiment, paper_input: bool):
     from netlab.abort import abort_point
     from netlab.architectures import get_arch
     from netlab.data.input_spec import input_spec
-    from netlab.inspect.summary import compare_published, compare_table, human, summarize
+    from netlab.inspect.published import compare_published, compare_table, parameter_convention
+    from netlab.inspect.summary import summarize
+    from netlab.inspect.text import human
 
     experiment.validate()
     spec = get_arch(experiment.model.arch)
@@ -56,12 +58,13 @@ def compute_summary(experiment, paper_input: bool):
     ]
     totals = (f"{spec.name} at {'x'.join(map(str, input_shape))}, {classes} classes: "
               f"{summary.trainable_params:,} trainable + {summary.non_trainable_params:,} non-trainable "
-              f"parameters, {human(summary.macs)} multiply-adds per image")
+              f"parameters, {human(summary.macs)} multiply-adds per image.\n"
+              f"{parameter_convention(summary)}.")
     comparison = [
-        (c.quantity, f"{c.configured:,}", "-" if c.published is None else f"{c.published:,}",
-         "" if c.published is None else f"{c.difference:+,} ({c.relative_difference:+.2%})",
-         c.note)
-        for c in compare_published(summary, spec) + compare_table(summary, spec)
+        (c.quantity, f"{c.configured:,}", "-" if c.reference is None else f"{c.reference:,}",
+         "" if c.reference is None else f"{c.difference:+,} ({c.relative_difference:+.2%})",
+         c.kind, c.note)
+        for c in compare_published(summary, spec, experiment.model.options) + compare_table(summary, spec)
     ]
     return rows, totals, comparison, (summary.trainable_params, summary.macs, tuple(input_shape))
 
@@ -92,7 +95,8 @@ class SummaryView(QWidget):
         layout.addWidget(self.totals)
         self.table = self._make_table(COLUMNS)
         layout.addWidget(self.table, 3)
-        layout.addWidget(QLabel("Compared with the published figures"))
+        layout.addWidget(QLabel("Compared with the reference figures (published, computed by NetLab, "
+                                "the paper's, pretrained models), each with its source"))
         self.comparison = self._make_table(COMPARISON_COLUMNS)
         layout.addWidget(self.comparison, 1)
 

@@ -5,7 +5,9 @@ AlexNet is the single-tower network of seeds/003: 227x227x3 input, conv1
 conv1 and conv2, conv3-5 (384, 384, 256) of 3x3, a last 3x3/2 max pooling to
 6x6x256, then FC 4096, 4096 with dropout 0.5 and the softmax. Convolutions
 keep their bias as in the paper, giving 62,378,344 parameters for 1000
-classes (the paper's two-GPU version, with grouped conv2/4/5, has ~61M).
+classes, NetLab's own count (the paper prints only "60 million parameters"
+for its two-GPU version with grouped conv2/4/5; torchvision's 61,100,840 is
+another single-tower variant, 64-192-384-256-256 filters and no LRN).
 
 ZFNet is AlexNet with the changes seeds/003 lists: conv1 7x7 stride 2 pad 3
 and conv3-5 of 512, 1024, 512 filters (the larger model of the ZF paper's
@@ -30,9 +32,8 @@ Options:
 
 from keras import layers
 
-from netlab.architectures import register
-from netlab.architectures.blocks import choose_stem
 from netlab.architectures.layers import LocalResponseNormalization
+from netlab.architectures.registry import Option, ParamCount, choose_stem, register, stem_option
 
 # Per stage, its convolutions as (filters, kernel, stride, pad); every stage
 # ends in 3x3/2 max pooling, the first two also in LRN (seeds/003).
@@ -89,34 +90,35 @@ def alexnet_family(x, num_classes, blocks, table, arch, lrn=True, stem="auto"):
     return blocks.head(x, num_classes, paper_head="fc", fc_units=(4096, 4096))
 
 
-@register(
+OPTIONS = {
+    "lrn": Option(True, "Local response normalization after pool1 and pool2 (the paper's; "
+                        "batch norm replaced it)"),
+    "stem": stem_option("imagenet: the paper's 11x11/4 (ZFNet 7x7/2) first convolution; small: 3x3/1 "
+                        "and stride 1 everywhere, for small images; auto: the paper's wherever it runs"),
+}
+FAMILY = dict(default_dropout=0.5, default_norm="none", min_input=SMALL_MIN, options=OPTIONS)
+
+register(
     "alexnet",
+    alexnet_family,
+    variant={"table": ALEXNET, "arch": "alexnet"},
     family="AlexNet",
     paper="Krizhevsky, Sutskever & Hinton, ImageNet Classification with Deep Convolutional "
           "Neural Networks, NIPS 2012",
     default_input=(227, 227, 3),
-    min_input=SMALL_MIN,
-    published_params=62_378_344,
-    default_dropout=0.5,
-    default_norm="none",
-    options={"lrn": True, "stem": "auto"},
+    params=ParamCount(62_378_344, "NetLab's count of the single-tower network of seeds/003 (biases "
+                                  "included)", computed=True),
+    paper_params=ParamCount(60_000_000, "paper, abstract (two-GPU network)", printed="60 million"),
     description="Five convolutions (11x11/4 first), LRN, three max poolings, FC 4096-4096.",
+    **FAMILY,
 )
-def alexnet(x, num_classes, blocks, lrn=True, stem="auto"):
-    return alexnet_family(x, num_classes, blocks, ALEXNET, "alexnet", lrn, stem)
-
-
-@register(
+register(
     "zfnet",
+    alexnet_family,
+    variant={"table": ZFNET, "arch": "zfnet"},
     family="ZFNet",
     paper="Zeiler & Fergus, Visualizing and Understanding Convolutional Networks, ECCV 2014",
     default_input=(224, 224, 3),
-    min_input=SMALL_MIN,
-    published_params=None,
-    default_dropout=0.5,
-    default_norm="none",
-    options={"lrn": True, "stem": "auto"},
     description="AlexNet with a 7x7/2 conv1 and 512-1024-512 filters in conv3-5.",
+    **FAMILY,
 )
-def zfnet(x, num_classes, blocks, lrn=True, stem="auto"):
-    return alexnet_family(x, num_classes, blocks, ZFNET, "zfnet", lrn, stem)

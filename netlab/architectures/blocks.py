@@ -13,31 +13,7 @@ import keras
 from keras import layers
 
 from netlab.abort import abort_point
-from netlab.config import ModelConfig, RegularizationConfig
-from netlab.errors import ConfigError
-
-STEMS = ("auto", "imagenet", "small")
-
-
-def choose_stem(stem: str, side: int, arch: str, imagenet_min: int, auto_from: int | None = None) -> str:
-    """Resolve a family's ``stem`` option to "imagenet" or "small".
-
-    "auto" takes the paper's (ImageNet) stem from ``auto_from`` pixels up (by
-    default from the smallest side it accepts) and the small-input stem below;
-    "cifar" is accepted as an older name of "small". Asking for the ImageNet
-    stem on too small an input is a ConfigError, never a Keras shape error.
-    """
-    stem = "small" if stem == "cifar" else stem
-    if stem not in STEMS:
-        raise ConfigError(f"model.options.stem must be one of {', '.join(STEMS)} (got {stem!r})")
-    if stem == "auto":
-        return "imagenet" if side >= (imagenet_min if auto_from is None else auto_from) else "small"
-    if stem == "imagenet" and side < imagenet_min:
-        raise ConfigError(
-            f"{arch} with stem 'imagenet' needs inputs of at least {imagenet_min}x{imagenet_min} "
-            f"(got {side}x{side}); use stem 'small' or 'auto'"
-        )
-    return stem
+from netlab.knobs import ModelConfig, RegularizationConfig
 
 
 def _largest_divisor_at_most(channels: int, groups: int) -> int:

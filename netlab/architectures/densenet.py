@@ -38,12 +38,13 @@ reference implementation to cite, so its count is left unpublished.
 
 from keras import layers
 
-from netlab.architectures import register
-from netlab.errors import ConfigError
+from netlab.architectures.registry import Option, ParamCount, choose_stem, register, stem_option
 
-STEMS = ("auto", "imagenet", "small", "cifar")
 # Inputs of at least this side get the ImageNet stem under stem="auto" (as ResNet).
 IMAGENET_STEM_FROM = 128
+# 7x7/2 and 3x3/2 ("same") leave ceil(side / 4); the three 2x2 average pools
+# then need 8 pixels to leave a 1x1 map: 29 -> 8 -> 1.
+IMAGENET_STEM_MIN_SIDE = 29
 # Channels of the 1x1 bottleneck conv, in multiples of k (Section 3, "Bottleneck layers").
 BOTTLENECK_WIDTH = 4
 
@@ -70,32 +71,11 @@ def transition(x, compression, blocks, name):
     return blocks.pool(x, 2, 2, name=f"{name}_pool", kind="avg")
 
 
-def _check(growth_rate, compression, stem):
-    if growth_rate < 1:
-        raise ConfigError(f"model.options.growth_rate must be at least 1 (got {growth_rate})")
-    if not 0.0 < compression <= 1.0:
-        raise ConfigError(
-            f"model.options.compression must be in (0, 1] (got {compression}); "
-            "0.5 is DenseNet-BC, 1.0 switches compression off"
-        )
-    if stem not in STEMS:
-        raise ConfigError(f"model.options.stem must be one of {', '.join(STEMS[:3])} (got {stem!r})")
-
-
 def densenet(x, num_classes, blocks, depths, growth_rate=32, bottleneck=True, compression=0.5,
              stem="auto"):
-    _check(growth_rate, compression, stem)
-    side = min(x.shape[1], x.shape[2])
-    if stem == "auto":
-        stem = "imagenet" if side >= IMAGENET_STEM_FROM else "small"
+    stem = choose_stem(stem, min(x.shape[1], x.shape[2]), "densenet", IMAGENET_STEM_MIN_SIDE,
+                       auto_from=IMAGENET_STEM_FROM)
     if stem == "imagenet":
-        # 7x7/2 and 3x3/2 ("same") leave ceil(side / 4); the three 2x2 average
-        # pools then need 8 pixels to leave a 1x1 map.
-        if -(-side // 4) < 8:
-            raise ConfigError(
-                f"the ImageNet stem needs inputs of at least 29x29 (got {side}x{side}); "
-                "use model.options.stem = \"small\" or \"auto\""
-            )
         x = blocks.conv_norm_act(x, 2 * growth_rate, 7, strides=2, name="conv1")
         x = blocks.pool(x, 3, 2, padding="same", name="pool1")
     else:
@@ -110,29 +90,40 @@ def densenet(x, num_classes, blocks, depths, growth_rate=32, bottleneck=True, co
     return blocks.head(x, num_classes, paper_head="gap")
 
 
-def _register(name, depths, growth_rate, published):
-    @register(
-        name,
+def options(growth_rate: int) -> dict[str, Option]:
+    return {
+        "growth_rate": Option(growth_rate, "k, the channels each layer adds (the first conv has 2k)",
+                              minimum=1, maximum=512),
+        "bottleneck": Option(True, "The B of DenseNet-BC: a 1x1 conv with 4k channels before each 3x3"),
+        "compression": Option(0.5, "The C: a transition keeps this fraction of its channels "
+                                   "(0.5 DenseNet-BC, 1.0 no compression)",
+                              minimum=0.0, maximum=1.0, minimum_open=True),
+        "stem": stem_option("imagenet: Table 1's 7x7/2 conv and 3x3/2 max pool (from 29 pixels); small: "
+                            "the paper's CIFAR 3x3/1 conv; auto: imagenet from 128 pixels up"),
+    }
+
+
+# Layers per dense block from Table 1 (k=32); DenseNet-161 (k=48) is the
+# fourth ImageNet model the authors released. Counts: torchvision and Keras agree.
+VARIANTS = (
+    ("densenet121", (6, 12, 24, 16), 32, 7_978_856),
+    ("densenet169", (6, 12, 32, 32), 32, 14_149_480),
+    ("densenet201", (6, 12, 48, 32), 32, 20_013_928),
+    ("densenet264", (6, 12, 64, 48), 32, None),
+    ("densenet161", (6, 12, 36, 24), 48, 28_681_000),
+)
+
+for _name, _depths, _growth_rate, _count in VARIANTS:
+    register(
+        _name,
+        densenet,
+        variant={"depths": _depths},
         family="DenseNet",
         paper="Huang et al., Densely Connected Convolutional Networks, CVPR 2017",
         default_input=(224, 224, 3),
         # Small stem (auto below 128 pixels) and three 2x2/2 transitions: 8 -> 1.
         min_input=8,
-        published_params=published,
-        options={"growth_rate": growth_rate, "bottleneck": True, "compression": 0.5, "stem": "auto"},
-        description=f"DenseNet-BC, dense blocks {list(depths)}, growth rate {growth_rate}.",
+        params=None if _count is None else ParamCount(_count, f"torchvision {_name}"),
+        options=options(_growth_rate),
+        description=f"DenseNet-BC, dense blocks {list(_depths)}, growth rate {_growth_rate}.",
     )
-    def body(x, num_classes, blocks, growth_rate=growth_rate, bottleneck=True, compression=0.5,
-             stem="auto"):
-        return densenet(x, num_classes, blocks, depths, growth_rate, bottleneck, compression, stem)
-
-    return body
-
-
-# Layers per dense block from Table 1 (k=32); DenseNet-161 (k=48) is the
-# fourth ImageNet model the authors released. Counts: torchvision / Keras.
-densenet121 = _register("densenet121", (6, 12, 24, 16), 32, 7_978_856)
-densenet169 = _register("densenet169", (6, 12, 32, 32), 32, 14_149_480)
-densenet201 = _register("densenet201", (6, 12, 48, 32), 32, 20_013_928)
-densenet264 = _register("densenet264", (6, 12, 64, 48), 32, None)
-densenet161 = _register("densenet161", (6, 12, 36, 24), 48, 28_681_000)

@@ -17,6 +17,9 @@ Auxiliary classifiers (section 5 of the paper) sit on the outputs of 4a and 4d:
 are built for training only (``ArchSpec.build(..., aux=True)`` gives outputs
 ``[predictions, aux1_predictions, aux2_predictions]``); the paper weights each
 auxiliary loss by :data:`AUX_LOSS_WEIGHT` and discards them at inference.
+They are a training-time device whose value a user can test (seeds/001):
+option ``aux_classifiers`` switches them off, ``aux_weight`` sets the weight;
+the trainer reads both through the registry's ``aux_heads``.
 
 Departures from the paper, on purpose:
 
@@ -43,7 +46,7 @@ square of the side (1.56G multiply-adds at 32x32, about the 1.58G of the
 
 Parameters: the table's "params" column counts weights without biases in units
 of 1024 and is rounded (4c, 5a and conv1 are off; see tests/core/test_inception.py).
-``published_params`` is not a figure printed by the paper (it prints no total):
+``params`` is not a figure printed by the paper (it prints no total):
 it is the exact count of this inference network for 1000 classes (biased convs,
 no aux heads, no LRN), computed from Table 1 by :func:`table_param_count` and
 checked against Keras. torchvision's 6,624,904 is a different network (batch
@@ -52,11 +55,11 @@ norm, bias-free convs, 3x3 instead of 5x5 in the 5x5 branch) and is not used.
 
 from keras import layers
 
-from netlab.architectures import register
-from netlab.architectures.blocks import choose_stem
+from netlab.architectures.registry import AuxHeads, Option, ParamCount, choose_stem, register, stem_option
 
 # Weight of each auxiliary classifier's loss in the training loss
-# (paper section 5: total = main + 0.3 * aux1 + 0.3 * aux2).
+# (paper section 5: total = main + 0.3 * aux1 + 0.3 * aux2); the default of
+# the ``aux_weight`` option.
 AUX_LOSS_WEIGHT = 0.3
 
 # Table 1 of the paper: module -> (#1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj).
@@ -122,7 +125,8 @@ def aux_classifier(x, num_classes, blocks, name):
     return blocks.classifier(x, num_classes, name=f"{name}_predictions")
 
 
-def googlenet(x, num_classes, blocks, stem="auto"):
+def googlenet(x, num_classes, blocks, stem="auto", aux_classifiers=True, aux_weight=AUX_LOSS_WEIGHT):
+    """GoogLeNet; ``aux_weight`` is the trainer's (through ``ArchSpec.aux_heads``), not the graph's."""
     # The ImageNet stem needs 65 pixels: the auxiliary classifiers pool 5x5 at 1/16 of the input.
     stem = choose_stem(stem, min(x.shape[1], x.shape[2]), "googlenet", IMAGENET_STEM_MIN_SIDE)
     if stem == "imagenet":
@@ -141,7 +145,7 @@ def googlenet(x, num_classes, blocks, stem="auto"):
             x = blocks.pool(x, 3, 2, padding="same", name=f"pool{stage - 1}")
         for module in modules:
             x = inception_module(x, blocks, f"inception_{module}", INCEPTION_MODULES[module])
-            if module in AUX_AFTER:
+            if aux_classifiers and module in AUX_AFTER:
                 aux_outputs.append(aux_classifier(x, num_classes, blocks, AUX_AFTER[module]))
         x = blocks.stage_end(x, name=f"inception_{stage}")
     return blocks.head(x, num_classes, paper_head="gap"), aux_outputs
@@ -169,18 +173,29 @@ def table_param_count(num_classes=1000, in_channels=3, aux=False, bias=True):
     return total + conv(1, channels, num_classes)
 
 
-@register(
+register(
     "googlenet",
+    googlenet,
     family="Inception",
     paper="Szegedy et al., Going Deeper with Convolutions, CVPR 2015",
     default_input=(224, 224, 3),
     min_input=9,  # CIFAR stem: the aux 5x5 pool needs a 4a grid of ceil(side / 2) >= 5
-    published_params=table_param_count(),  # 6,998,552: computed from Table 1, see above
+    # 6,998,552: the paper prints no total; see the module docstring.
+    params=ParamCount(table_param_count(), "NetLab's count from Table 1 (biased convs, no LRN, no "
+                                           "auxiliary heads)", computed=True),
     published_table=PRINTED_TABLE,
     default_dropout=0.4,
     default_norm="none",
-    options={"stem": "auto"},
+    options={
+        "stem": stem_option("imagenet: Table 1's 7x7/2 conv and two 3x3/2 max pools (from 65 pixels); "
+                            "small: 3x3/1 and no stem pools, for CIFAR-sized images; auto: imagenet "
+                            "whenever it fits"),
+        "aux_classifiers": Option(True, "Train with the two auxiliary classifiers on 4a and 4d "
+                                        "(section 5); they are dropped at inference either way"),
+        "aux_weight": Option(AUX_LOSS_WEIGHT, "Weight of each auxiliary classifier's loss: "
+                                              "loss = main + w x (aux1 + aux2); the paper's is 0.3",
+                             minimum=0.0, maximum=1.0),
+    },
+    aux_heads=AuxHeads(switch="aux_classifiers", weight="aux_weight"),
     description="Inception v1: nine inception modules, two auxiliary classifiers for training.",
 )
-def googlenet_body(x, num_classes, blocks, stem="auto"):
-    return googlenet(x, num_classes, blocks, stem)

@@ -23,7 +23,7 @@ Every convolution is followed by batch norm and ReLU; convolutions have no bias
 and batch norm no scale (``blocks.norm(..., scale=False)``, as the reference:
 a ReLU follows, so a scale would be redundant with the next layer's weights).
 With 1000 classes the network has exactly 23,817,352 trainable parameters,
-counted like the Keras reference (``published_params``). The auxiliary
+counted like the Keras reference (``params``). The auxiliary
 classifier of the paper is not built (the Keras reference has none either);
 the Keras reference has no dropout before the classifier (TF-slim uses 20%), so
 ``default_dropout`` is 0.
@@ -46,8 +46,7 @@ of the side (20.6G multiply-adds at 74x74).
 
 from keras import layers
 
-from netlab.architectures import register
-from netlab.architectures.blocks import choose_stem
+from netlab.architectures.registry import ParamCount, choose_stem, register, stem_option
 
 # 35x35 modules (Figure 5): (#1x1, #5x5 reduce, #5x5, #3x3dbl reduce, #3x3dbl, pool proj).
 MODULES_35 = {
@@ -191,17 +190,19 @@ def inception_v3(x, num_classes, blocks, stem="auto"):
     return blocks.head(x, num_classes, paper_head="gap")
 
 
-@register(
+register(
     "inception_v3",
+    inception_v3,
     family="Inception",
     paper="Szegedy et al., Rethinking the Inception Architecture for Computer Vision, CVPR 2016",
     default_input=(299, 299, 3),
     min_input=7,  # CIFAR stem: two unpadded 3x3/2 reductions, 7 -> 3 -> 1
-    published_params=23_817_352,  # Keras reference: bias-free convs, BN without scale
+    params=ParamCount(23_817_352, "keras.applications InceptionV3 (trainable; bias-free convs, BN "
+                                  "without scale)"),
     default_dropout=0.0,
     default_norm="batch",
-    options={"stem": "auto"},
+    options={"stem": stem_option("imagenet: the reference stem with its two max pools (from 75 pixels); "
+                                 "small: stride 1 and no stem pools, for CIFAR-sized images; auto: "
+                                 "imagenet whenever it fits")},
     description="Factorized inception modules (5x5 as two 3x3, 7x7 as 1x7 + 7x1), batch norm.",
 )
-def inception_v3_body(x, num_classes, blocks, stem="auto"):
-    return inception_v3(x, num_classes, blocks, stem)

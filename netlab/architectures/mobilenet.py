@@ -51,10 +51,8 @@ Trainable parameters at 224x224x3, 1000 classes: v1 1.0 4,231,976 and v2 1.0
 
 from keras import layers
 
-from netlab.architectures import register
-from netlab.errors import ConfigError
+from netlab.architectures.registry import Option, ParamCount, choose_stem, register, stem_option
 
-STEMS = ("auto", "imagenet", "small", "cifar")
 IMAGENET_STEM_FROM = 128
 
 # v1 Table 1: (pointwise filters, depthwise stride) of the 13 separable convs.
@@ -71,17 +69,10 @@ V2_LAYOUT = (
 V2_LAST_CONV = 1280
 
 
-def _check(alpha, stem):
-    if not alpha > 0:
-        raise ConfigError(f"model.options.alpha (the width multiplier) must be positive (got {alpha})")
-    if stem not in STEMS:
-        raise ConfigError(f"model.options.stem must be one of {', '.join(STEMS[:3])} (got {stem!r})")
-
-
-def _small(x, stem):
-    if stem == "auto":
-        return min(x.shape[1], x.shape[2]) < IMAGENET_STEM_FROM
-    return stem in ("small", "cifar")
+def _small(x, stem, arch):
+    """The small (total stride 8) form? The ImageNet form runs from 8 pixels, like the small one."""
+    side = min(x.shape[1], x.shape[2])
+    return choose_stem(stem, side, arch, imagenet_min=8, auto_from=IMAGENET_STEM_FROM) == "small"
 
 
 def make_divisible(value, divisor=8):
@@ -106,8 +97,7 @@ def depthwise_separable(x, filters, stride, blocks, index):
 
 
 def mobilenet_v1(x, num_classes, blocks, alpha=1.0, stem="auto"):
-    _check(alpha, stem)
-    small = _small(x, stem)
+    small = _small(x, stem, "mobilenet_v1")
     layout = [(f, 1 if small and i == 1 else s) for i, (f, s) in enumerate(V1_LAYOUT)]
     x = blocks.conv(x, max(1, int(32 * alpha)), 3, strides=1 if small else 2, name="conv1")
     x = blocks.norm(x, "conv1")
@@ -148,8 +138,7 @@ def inverted_residual(x, expansion, filters, stride, blocks, index):
 
 
 def mobilenet_v2(x, num_classes, blocks, alpha=1.0, stem="auto"):
-    _check(alpha, stem)
-    small = _small(x, stem)
+    small = _small(x, stem, "mobilenet_v2")
     x = blocks.conv(x, make_divisible(32 * alpha), 3, strides=1 if small else 2, name="conv1")
     x = blocks.norm(x, "conv1")
     x = relu6(x, blocks, "conv1")
@@ -172,30 +161,32 @@ def mobilenet_v2(x, num_classes, blocks, alpha=1.0, stem="auto"):
     return blocks.head(x, num_classes, paper_head="gap")
 
 
-_OPTIONS = {"alpha": 1.0, "stem": "auto"}
+OPTIONS = {
+    "alpha": Option(1.0, "Width multiplier: every layer gets alpha times its channels (the papers use "
+                         "0.25-1.4)", minimum=0.0, maximum=4.0, minimum_open=True),
+    "stem": stem_option("imagenet: the paper's total stride 32; small: total stride 8, for CIFAR-sized "
+                        "images; auto: imagenet from 128 pixels up"),
+}
+FAMILY = dict(family="MobileNet", default_input=(224, 224, 3), min_input=8, options=OPTIONS)
 
 register(
     "mobilenet_v1",
-    family="MobileNet",
+    mobilenet_v1,
     paper="Howard et al., MobileNets: Efficient Convolutional Neural Networks for Mobile Vision "
           "Applications, arXiv:1704.04861, 2017",
-    default_input=(224, 224, 3),
-    # Small form (auto below 128 pixels) has total stride 8: 8 -> 1.
-    min_input=8,
-    published_params=4_231_976,
+    params=ParamCount(4_231_976, "keras.applications MobileNet (trainable)"),
+    paper_params=ParamCount(4_200_000, "paper, Table 8 (millions)", printed="4.2M"),
     default_dropout=1e-3,
-    options=dict(_OPTIONS),
     description="13 depthwise separable convolutions; width multiplier alpha.",
-)(mobilenet_v1)
-
+    **FAMILY,
+)
 register(
     "mobilenet_v2",
-    family="MobileNet",
+    mobilenet_v2,
     paper="Sandler et al., MobileNetV2: Inverted Residuals and Linear Bottlenecks, CVPR 2018",
-    default_input=(224, 224, 3),
-    min_input=8,
-    published_params=3_504_872,
+    params=ParamCount(3_504_872, "keras.applications MobileNetV2 (trainable)"),
+    paper_params=ParamCount(3_400_000, "paper, Table 4 (millions)", printed="3.4M"),
     default_dropout=0.2,
-    options=dict(_OPTIONS),
     description="17 inverted residual blocks with linear bottlenecks; width multiplier alpha.",
-)(mobilenet_v2)
+    **FAMILY,
+)

@@ -15,8 +15,7 @@ scale and shift, stride on the 3x3 conv of a bottleneck).
 
 from keras import layers
 
-from netlab.architectures import register
-from netlab.architectures.blocks import choose_stem
+from netlab.architectures.registry import Option, ParamCount, choose_stem, register, stem_option
 
 
 def residual_block(x, filters, stride, blocks, name, bottleneck, plain):
@@ -57,26 +56,31 @@ def resnet(x, num_classes, blocks, depths, bottleneck, plain=False, stem="auto")
     return blocks.head(x, num_classes, paper_head="gap")
 
 
-def _register(name, depths, bottleneck, published):
-    @register(
-        name,
+OPTIONS = {
+    "plain": Option(False, "Remove every shortcut: the plain network of the paper's Figure 4, same layers"),
+    "stem": stem_option("imagenet: 7x7/2 conv and 3x3/2 max pool; small: one 3x3/1 conv, for CIFAR-sized "
+                        "images; auto: imagenet from 128 pixels up"),
+}
+
+# Depths per stage from Table 1 of the ResNet paper; counts from torchvision.
+VARIANTS = (
+    ("resnet18", (2, 2, 2, 2), False, 11_689_512),
+    ("resnet34", (3, 4, 6, 3), False, 21_797_672),
+    ("resnet50", (3, 4, 6, 3), True, 25_557_032),
+    ("resnet101", (3, 4, 23, 3), True, 44_549_160),
+    ("resnet152", (3, 8, 36, 3), True, 60_192_808),
+)
+
+for _name, _depths, _bottleneck, _count in VARIANTS:
+    register(
+        _name,
+        resnet,
+        variant={"depths": _depths, "bottleneck": _bottleneck},
         family="ResNet",
         paper="He et al., Deep Residual Learning for Image Recognition, CVPR 2016",
         default_input=(224, 224, 3),
         min_input=32,
-        published_params=published,
-        options={"plain": False, "stem": "auto"},
-        description=f"{'Bottleneck' if bottleneck else 'Basic'} blocks {list(depths)}.",
+        params=ParamCount(_count, f"torchvision {_name}"),
+        options=OPTIONS,
+        description=f"{'Bottleneck' if _bottleneck else 'Basic'} blocks {list(_depths)}.",
     )
-    def body(x, num_classes, blocks, plain=False, stem="auto"):
-        return resnet(x, num_classes, blocks, depths, bottleneck, plain, stem)
-
-    return body
-
-
-# Depths per stage from Table 1 of the ResNet paper; counts from torchvision.
-resnet18 = _register("resnet18", (2, 2, 2, 2), False, 11_689_512)
-resnet34 = _register("resnet34", (3, 4, 6, 3), False, 21_797_672)
-resnet50 = _register("resnet50", (3, 4, 6, 3), True, 25_557_032)
-resnet101 = _register("resnet101", (3, 4, 23, 3), True, 44_549_160)
-resnet152 = _register("resnet152", (3, 8, 36, 3), True, 60_192_808)

@@ -19,11 +19,17 @@ normalization to a raw [0, 255] image with no side file.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from netlab.config import PCA_MAX_DIMS, AugmentationConfig
 from netlab.errors import ConfigError
+
+if TYPE_CHECKING:  # netlab.config's validate() reads this module: no import back at run time
+    from netlab.config import AugmentationConfig
+
+# PCA whitening works on the flattened image: a D x D matrix, D = H * W * C.
+PCA_MAX_DIMS = 32 * 32 * 3
 
 # Added to the eigenvalues before whitening (pixels in [0, 1]): directions of
 # tiny variance (mostly noise) are not blown up.

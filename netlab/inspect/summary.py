@@ -13,26 +13,19 @@ Conventions (those of the "ops" column of the GoogLeNet table, seeds/001):
   Bias additions, pooling, normalization, activations, Add, Concatenate,
   padding, dropout and custom layers count zero. ``None`` when a shape is
   unknown (an input of variable size).
-* **Receptive field** (``receptive_field``): side, in input pixels, of the
-  square region of the input that one output pixel depends on; **jump**
-  (``jump``): input pixels between neighbouring outputs. Per layer with a
-  kernel ``k``, stride ``s`` and dilation ``d``:
-  ``r_out = r_in + (d*(k-1))*j_in`` and ``j_out = j_in*s`` (three 3x3 convs
-  see 7x7, like one 7x7, seeds/003). Merges (Add, Concatenate) take the largest
-  input. The figure is the theoretical one and ignores the image border, so
-  deep networks report more than the image side; global pooling, Flatten and
-  what follows them see the whole input (at least the image side), and have
-  no jump (``None``). Asymmetric kernels (Inception v3's 1x7) are tracked per
-  axis in ``receptive_field_hw``; ``receptive_field`` is the larger side.
+
+Receptive fields: :mod:`netlab.inspect.receptive_field`; comparisons with
+published figures: :mod:`netlab.inspect.published`; plain-text tables:
+:mod:`netlab.inspect.text`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 from netlab.errors import ConfigError
+from netlab.inspect.receptive_field import Field, geometry, layer_kinds, propagate
 
 
 @dataclass(frozen=True)
@@ -168,21 +161,6 @@ def params_by_prefix(summary: ModelSummary, prefix: str, trainable_only: bool = 
     return sum(row.params for row in rows)
 
 
-def output_size(w_in: int, f: int, p: int, s: int, strict: bool = False) -> int:
-    """W2 = (W1 - F + 2P)/S + 1 (seeds/003), floored the way Keras and cuDNN floor it.
-
-    Keras ``padding="valid"`` is ``p=0``; ``padding="same"`` with stride 1 is
-    ``p=(f-1)/2`` for odd ``f``. ``strict=True`` refuses a stride that does not
-    fit the padded input evenly (the lecture's rule of thumb).
-    """
-    span = w_in - f + 2 * p
-    if span < 0:
-        raise ValueError(f"a {f}x{f} window does not fit a {w_in}-pixel input padded by {p}")
-    if strict and span % s:
-        raise ValueError(f"(W1 - F + 2P)/S = ({w_in} - {f} + 2*{p})/{s} is not an integer")
-    return span // s + 1
-
-
 # -- the graph walk ------------------------------------------------------------
 
 
@@ -215,12 +193,6 @@ def _unique(weights) -> list:
     return list(seen.values())
 
 
-def _ints(value, n) -> tuple:
-    if isinstance(value, int):
-        return (value,) * n
-    return tuple(int(v) for v in value)
-
-
 def _spatial(shape, data_format) -> tuple:
     """Spatial dims of a full shape (batch included)."""
     return tuple(shape[2:]) if data_format == "channels_first" else tuple(shape[1:-1])
@@ -230,15 +202,9 @@ def _positions(dims) -> int | None:
     return None if any(d is None for d in dims) else math.prod(dims)
 
 
-def _kinds(layer) -> set[str]:
-    """Class names along the MRO: Keras 3's base classes (BaseConv, BaseGlobalPooling, ...)
-    name a whole family of layers (1D/2D/3D) and their subclasses."""
-    return {cls.__name__ for cls in type(layer).__mro__}
-
-
 def _macs(layer, input_shape, output_shape) -> int | None:
     """Multiply-accumulates of one layer for one image (see the module docstring)."""
-    kinds = _kinds(layer)
+    kinds = layer_kinds(layer)
     fmt = getattr(layer, "data_format", "channels_last")
     if "BaseConvTranspose" in kinds:  # each input pixel scatters one kernel
         positions = _positions(_spatial(input_shape, fmt))
@@ -258,72 +224,6 @@ def _macs(layer, input_shape, output_shape) -> int | None:
     return None if positions is None else int(positions * per_position)
 
 
-@dataclass(frozen=True)
-class _Field:
-    """Receptive field and jump of a tensor, per spatial axis; jump None = whole input."""
-
-    rf: tuple
-    jump: tuple | None
-
-
-# Layers after which one value depends on the whole input.
-_GLOBAL_KINDS = {"BaseGlobalPooling", "Flatten", "Reshape"}
-
-
-def _geometry(layer) -> tuple[tuple | None, tuple | None, str | None, tuple | None]:
-    """(kernel, strides, padding, dilation) of a sliding-window layer, else Nones."""
-    if hasattr(layer, "kernel_size"):
-        n = len(layer.kernel_size)
-        dilation = _ints(getattr(layer, "dilation_rate", 1), n)
-        return tuple(layer.kernel_size), _ints(layer.strides, n), layer.padding, dilation
-    if getattr(layer, "pool_size", None) is not None:
-        n = len(layer.pool_size)
-        strides = layer.strides if layer.strides is not None else layer.pool_size
-        return tuple(layer.pool_size), _ints(strides, n), layer.padding, (1,) * n
-    return None, None, None, None
-
-
-def _propagate(layer, fields: list[_Field], sub: ModelSummary | None) -> _Field | None:
-    """The field after ``layer``; a global layer returns the largest input field, jump None."""
-    if not fields:
-        return None
-    if any(f.jump is None for f in fields):
-        return _Field((max(max(f.rf) for f in fields),), None)
-    # Merges (Add, Concatenate) take the largest field and jump of their inputs.
-    n = max(len(f.rf) for f in fields)
-    fields = [f for f in fields if len(f.rf) == n]
-    rf = tuple(max(f.rf[i] for f in fields) for i in range(n))
-    jump = tuple(max(f.jump[i] for f in fields) for i in range(n))
-    kinds = _kinds(layer)
-    if sub is not None:  # a nested model: compose with its own overall field and jump
-        last = sub.rows[-1]
-        if last.jump_hw is None:
-            return _Field(rf, None)
-        kernel, strides, dilation = last.receptive_field_hw, last.jump_hw, (1,) * n
-    elif kinds & _GLOBAL_KINDS:
-        return _Field(rf, None)
-    else:
-        kernel, strides, _, dilation = _geometry(layer)
-    if kernel is None or len(kernel) != n:
-        if kinds & {"UpSampling1D", "UpSampling2D", "UpSampling3D"}:
-            return _Field(rf, tuple(_tidy(j / s) for j, s in zip(jump, _ints(layer.size, n))))
-        return _Field(rf, jump)  # element-wise, normalization, padding, dropout, custom
-    if "BaseConvTranspose" in kinds:
-        jump = tuple(_tidy(j / s) for j, s in zip(jump, strides))
-        return _Field(
-            tuple(_tidy(r + d * (k - 1) * j) for r, k, d, j in zip(rf, kernel, dilation, jump)), jump
-        )
-    # r_out = r_in + d*(k-1)*j_in, j_out = j_in*s
-    return _Field(
-        tuple(r + d * (k - 1) * j for r, k, d, j in zip(rf, kernel, dilation, jump)),
-        tuple(j * s for j, s in zip(jump, strides)),
-    )
-
-
-def _tidy(x):
-    return int(x) if float(x).is_integer() else x
-
-
 def summarize(model) -> ModelSummary:
     """Summarize a functional (or Sequential) Keras model, one row per layer in graph order.
 
@@ -335,7 +235,7 @@ def summarize(model) -> ModelSummary:
     input_shape = tuple(graph.inputs[0].shape[1:])
     fmt = "channels_last"
     whole = tuple(d or 0 for d in input_shape[:-1])  # spatial dims of a channels-last image
-    fields: dict[int, _Field | None] = {}
+    fields: dict[int, Field | None] = {}
     rows: dict[int, LayerRow] = {}
     # Deepest nodes first: every node's inputs are walked before it.
     for depth in sorted(graph._nodes_by_depth, reverse=True):
@@ -345,16 +245,16 @@ def summarize(model) -> ModelSummary:
             sub = None
             if not inputs:  # an InputLayer
                 dims = _spatial(node.outputs[0].shape, fmt)
-                field_out = _Field((1,) * len(dims), (1,) * len(dims)) if dims else None
+                field_out = Field((1,) * len(dims), (1,) * len(dims)) if dims else None
             else:
                 in_fields = [fields[id(t)] for t in inputs if fields.get(id(t)) is not None]
                 if hasattr(layer, "_nodes_by_depth"):  # a nested functional model
                     sub = summarize(layer)
-                field_out = _propagate(layer, in_fields, sub)
+                field_out = propagate(layer, in_fields, sub)
                 if field_out is not None and field_out.jump is None and whole:
                     # Seeing the whole input: at least the image side, square.
                     side = max(*whole, *field_out.rf)
-                    field_out = _Field((side,) * len(whole), None)
+                    field_out = Field((side,) * len(whole), None)
             for t in node.outputs:
                 fields[id(t)] = field_out
             if id(layer) not in rows:
@@ -372,7 +272,7 @@ def summarize(model) -> ModelSummary:
     )
 
 
-def _row(layer, node, field_out: _Field | None, sub: ModelSummary | None) -> LayerRow:
+def _row(layer, node, field_out: Field | None, sub: ModelSummary | None) -> LayerRow:
     inputs = list(node.input_tensors)
     output_shape = tuple(node.outputs[0].shape)
     if sub is not None:
@@ -381,7 +281,7 @@ def _row(layer, node, field_out: _Field | None, sub: ModelSummary | None) -> Lay
         macs = _macs(layer, tuple(inputs[0].shape), output_shape)
     else:
         macs = 0
-    kernel, strides, padding, dilation = _geometry(layer)
+    kernel, strides, padding, dilation = geometry(layer)
     if padding is None and type(layer).__name__.startswith("ZeroPadding"):
         padding = str(layer.padding)
     rf = field_out.rf if field_out is not None else None
@@ -407,141 +307,3 @@ def _row(layer, node, field_out: _Field | None, sub: ModelSummary | None) -> Lay
         ),
     )
 
-
-# -- published figures -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """The configured model's figure beside the one its paper (or torchvision) publishes."""
-
-    quantity: str
-    configured: int
-    published: int | None
-    difference: int | None  # configured - published
-    relative_difference: float | None  # difference / published
-    note: str = ""
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-def compare_published(summary: ModelSummary, spec) -> list[Comparison]:
-    """Trainable parameters (and MACs, when the registry knows them) vs the published figures.
-
-    Published figures are for the ImageNet configuration (``spec.default_input``,
-    1000 classes); a different input size or class count changes the head and
-    shows here as a difference, which is expected.
-    """
-    this = f"this model: {'x'.join(str(d) for d in summary.input_shape)}, {summary.num_outputs} outputs"
-    paper = f"published: {'x'.join(str(d) for d in spec.default_input)}, 1000 classes"
-    note = f"{paper}; {this}"
-    figures = [("trainable params", summary.trainable_params, spec.published_params)]
-    published_macs = getattr(spec, "published_macs", None)
-    if published_macs is not None:
-        figures.append(("MACs", summary.macs, published_macs))
-    return [_compare(quantity, configured, published, note) for quantity, configured, published in figures]
-
-
-def compare_table(summary: ModelSummary, spec) -> list[Comparison]:
-    """Part by part, the computed figures beside those printed in the paper's table.
-
-    Only for an architecture whose registry entry carries its table
-    (``spec.published_table``: layer-name prefix -> (params, MACs)) and a model
-    at the table's input. Printed params count weights without biases; so do
-    the computed ones here. Nothing is rounded away: a printed figure that is
-    off (GoogLeNet's conv1, 4c, 5a) shows as a difference.
-    """
-    if not spec.published_table or tuple(summary.input_shape) != tuple(spec.default_input):
-        return []
-    rows = []
-    for prefix, (params, macs) in spec.published_table.items():
-        selected = summary.select(prefix)
-        if not selected:
-            continue
-        weights = sum(r.trainable_params - r.bias_params for r in selected)
-        if params is not None:
-            rows.append(_compare(f"{prefix} weights", weights, int(round(params)), "printed in the paper's table"))
-        if macs is not None:
-            rows.append(_compare(f"{prefix} MACs", sum(r.macs or 0 for r in selected), int(round(macs)),
-                                 "printed in the paper's table"))
-    return rows
-
-
-def _compare(quantity: str, configured: int, published: int | None, note: str) -> Comparison:
-    if published is None:
-        return Comparison(quantity, int(configured), None, None, None, "no published figure")
-    difference = int(configured) - published
-    return Comparison(quantity, int(configured), published, difference, difference / published, note)
-
-
-# -- text ------------------------------------------------------------------------
-
-
-def human(n: int | float | None) -> str:
-    """11689512 -> '11.7M', 1.82e9 -> '1.82G' (three significant digits)."""
-    if n is None:
-        return "?"
-    for factor, unit in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K")):
-        if abs(n) >= factor:
-            text = f"{n / factor:.3g}"
-            # .3g switches to exponent notation at 1000 (999.7K -> 1e+03K): say 1M instead.
-            if "e" in text:
-                return f"{n / (factor * 1000):.3g}{'PTGM'['TGMK'.index(unit)]}"
-            return f"{text}{unit}"
-    return f"{n:g}" if isinstance(n, float) else str(n)
-
-
-def _shape_text(shape: Iterable) -> str:
-    return "x".join("?" if d is None else str(d) for d in shape)
-
-
-def format_table(summary: ModelSummary) -> str:
-    """A plain-text table for the CLI: one line per layer and a totals line."""
-    header = ("layer", "type", "output", "params", "MACs", "RF", "stride")
-    lines = [header, *(_cells(r) for r in summary.rows)]
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    right = {3, 4, 5, 6}
-
-    def fmt(line):
-        cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(line, widths))]
-        return "  ".join(cells).rstrip()
-
-    rule = "-" * len(fmt(header))
-    body = [fmt(header), rule, *(fmt(line) for line in lines[1:]), rule]
-    macs = human(summary.macs) + ("" if summary.macs_complete else " (some layers unknown)")
-    body.append(
-        f"{summary.name}: {human(summary.params)} params ({summary.trainable_params:,} trainable, "
-        f"{summary.non_trainable_params:,} non-trainable), {macs} MACs per image "
-        f"at {_shape_text(summary.input_shape)}"
-    )
-    return "\n".join(body)
-
-
-def _cells(r: LayerRow) -> tuple[str, ...]:
-    if r.receptive_field is None:
-        rf = ""
-    else:  # "all": global pooling and what follows see the whole image
-        rf = "all" if r.jump is None else _hw(r.receptive_field_hw)
-    stride = "" if r.jump is None else _hw(r.jump_hw)
-    params = human(r.params) if r.params else ""
-    macs = human(r.macs) if r.macs != 0 else ""
-    return r.name, r.class_name, _shape_text(r.output_shape), params, macs, rf, stride
-
-
-def _hw(values: tuple) -> str:
-    return str(values[0]) if len(set(values)) == 1 else "x".join(str(v) for v in values)
-
-
-def format_comparison(rows: list[Comparison]) -> str:
-    """Configured vs published, one line per figure."""
-    lines = []
-    for c in rows:
-        if c.published is None:
-            lines.append(f"{c.quantity}: {c.configured:,} ({c.note})")
-        else:
-            lines.append(
-                f"{c.quantity}: {c.configured:,} configured vs {c.published:,} published "
-                f"({c.difference:+,}, {c.relative_difference:+.2%}; {c.note})"
-            )
-    return "\n".join(lines)

@@ -52,19 +52,19 @@ class Progress:
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
+# Every architecture's main output is the layer "predictions" (Blocks.classifier).
+MAIN_OUTPUT_ACCURACY = {"predictions_accuracy": "accuracy", "val_predictions_accuracy": "val_accuracy"}
+
+
 def python_floats(logs: dict) -> dict:
     """Plain floats; a multi-output model's main accuracy is reported as ``accuracy``.
 
-    With auxiliary heads (GoogLeNet) Keras names it ``predictions_accuracy``;
-    ``loss`` stays the weighted total the optimizer minimizes and the heads'
-    own losses keep their names (``predictions_loss``, ``aux1_predictions_loss``).
+    With auxiliary heads Keras names it after the main output,
+    ``predictions_accuracy``; ``loss`` stays the weighted total the optimizer
+    minimizes and each head's own loss keeps its name (``predictions_loss``,
+    ``aux1_predictions_loss``).
     """
-    out = {}
-    for key, value in (logs or {}).items():
-        key = key.replace("predictions_accuracy", "accuracy") if key.endswith("predictions_accuracy") \
-            and "aux" not in key else key
-        out[key] = float(value)
-    return out
+    return {MAIN_OUTPUT_ACCURACY.get(key, key): float(value) for key, value in (logs or {}).items()}
 
 
 class EventCallback(keras.callbacks.Callback):

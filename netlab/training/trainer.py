@@ -144,13 +144,15 @@ class Trainer:
             train_model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
                                 metrics=["accuracy"], jit_compile=t.xla)
         else:
-            from netlab.architectures.googlenet import AUX_LOSS_WEIGHT
+            from netlab.architectures import get_arch
 
-            # GoogLeNet: loss = main + 0.3 x each auxiliary loss (seeds/001).
+            # Auxiliary heads (GoogLeNet's, seeds/001): loss = main + w x each
+            # auxiliary loss, w from the architecture's spec and options.
+            aux_weight = get_arch(exp.model.arch).aux_loss_weight(exp.model.options)
             train_model.compile(
                 optimizer=optimizer,
                 loss=["sparse_categorical_crossentropy"] * len(outputs),
-                loss_weights=[1.0] + [AUX_LOSS_WEIGHT] * (len(outputs) - 1),
+                loss_weights=[1.0] + [aux_weight] * (len(outputs) - 1),
                 metrics=[["accuracy"]] + [[] for _ in outputs[1:]],
                 jit_compile=t.xla,
             )

@@ -66,7 +66,7 @@ def test_densenet_grows_k_channels_per_layer_and_compresses_by_half(densenet121)
 
 
 def test_densenet161_has_k48_and_96_initial_features():
-    assert get_arch("densenet161").options["growth_rate"] == 48
+    assert get_arch("densenet161").options["growth_rate"].default == 48
     model = short_densenet((32, 32, 3), growth_rate=48)
     assert out(model, "conv1_conv")[-1] == 96
     assert out(model, "conv2_block1_concat")[-1] == 96 + 48
@@ -101,8 +101,8 @@ def test_densenet_small_stem_keeps_four_blocks_on_small_images():
 def test_densenet_rejects_bad_options():
     with pytest.raises(ConfigError, match="29x29"):
         short_densenet((16, 16, 3), stem="imagenet")
-    with pytest.raises(ConfigError, match="compression"):
-        short_densenet((32, 32, 3), compression=0.0)
+    with pytest.raises(ConfigError, match=r"compression must be in \(0, 1\]"):
+        build("densenet121", (32, 32, 3), compression=0.0)
     with pytest.raises(ConfigError, match="stem"):
         short_densenet((32, 32, 3), stem="huge")
     with pytest.raises(ConfigError, match="growth_rate"):

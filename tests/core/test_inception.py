@@ -137,7 +137,7 @@ def test_googlenet_params_per_module_against_table_1(googlenet_infer):
 
 def test_googlenet_total_params(googlenet_infer, googlenet_train):
     spec = get_arch("googlenet")
-    assert _trainable(googlenet_infer) == spec.published_params == gnet.table_param_count() == 6_998_552
+    assert _trainable(googlenet_infer) == spec.params.count == gnet.table_param_count() == 6_998_552
     assert _trainable(googlenet_train) == gnet.table_param_count(aux=True) == 13_378_280
     assert googlenet_infer.get_layer("head_dropout").rate == pytest.approx(0.4)
     assert googlenet_infer.get_layer("conv1_conv").use_bias  # no normalization by default
@@ -243,7 +243,7 @@ def test_inception_v3_grid_sizes(inception_v3_model):
 
 def test_inception_v3_params_counted_like_keras(inception_v3_model):
     m = inception_v3_model
-    assert _trainable(m) == get_arch("inception_v3").published_params == 23_817_352
+    assert _trainable(m) == get_arch("inception_v3").params.count == 23_817_352
     bns = [layer for layer in m.layers if isinstance(layer, keras.layers.BatchNormalization)]
     convs = [layer for layer in m.layers if isinstance(layer, keras.layers.Conv2D)]
     assert len(bns) == len(convs) == 94

@@ -50,7 +50,12 @@ def test_the_preview_of_a_keras_set_reads_one_file_and_never_downloads(tmp_path,
     from netlab.data.preview import sample_image
     from netlab.errors import DataError
 
+    # Keras reads KERAS_HOME once, when it is first imported (maybe by an earlier
+    # test): point both the variable and the home Keras already holds at tmp.
+    import keras.src.backend.config as keras_config
+
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setattr(keras_config, "_KERAS_DIR", str(tmp_path / "keras"))
     with pytest.raises(DataError, match="not downloaded yet"):
         sample_image(DataConfig(dataset="mnist"))
     assert not (tmp_path / "keras" / "datasets" / "mnist.npz").exists()

@@ -12,16 +12,10 @@ from keras import layers
 
 from netlab.architectures import all_archs, get_arch
 from netlab.errors import ConfigError
-from netlab.inspect.summary import (
-    compare_published,
-    format_comparison,
-    format_table,
-    human,
-    macs_by_prefix,
-    output_size,
-    params_by_prefix,
-    summarize,
-)
+from netlab.inspect.published import compare_published, compare_table
+from netlab.inspect.receptive_field import output_size
+from netlab.inspect.summary import macs_by_prefix, params_by_prefix, summarize
+from netlab.inspect.text import format_comparison, format_table, human
 
 
 def tiny_model():
@@ -180,7 +174,8 @@ def test_resnet18_at_224_matches_the_known_figures():
     assert s.row("conv5_block2_out_relu").receptive_field == 435
     assert s.row("conv5_block2_out_relu").jump == 32
     (params,) = compare_published(s, spec)
-    assert (params.configured, params.published, params.difference) == (11_689_512, 11_689_512, 0)
+    assert (params.configured, params.reference, params.difference) == (11_689_512, 11_689_512, 0)
+    assert params.kind == "published" and "torchvision resnet18" in params.note
     assert params.relative_difference == 0
     table = format_table(s)
     assert "11.7M params" in table and "1.81G MACs" in table
@@ -192,12 +187,12 @@ def test_compare_published_shows_a_different_head_as_a_difference():
     spec = get_arch("resnet18")
     s = summarize(spec.build((32, 32, 3), 10))
     (params,) = compare_published(s, spec)
-    assert params.published == 11_689_512
+    assert params.reference == 11_689_512
     assert params.difference == s.trainable_params - 11_689_512 < 0
     assert params.relative_difference == pytest.approx(params.difference / 11_689_512)
     assert "published" in format_comparison([params])
     own = compare_published(summarize(tiny_model()), get_arch("simple_cnn"))
-    assert own[0].published is None and own[0].difference is None
+    assert own[0].reference is None and own[0].difference is None
 
 
 def test_sums_by_name_prefix_and_modules():
@@ -301,13 +296,10 @@ def test_every_architecture_summarizes(spec):
 
 
 def test_googlenet_table_comparison_shows_printed_beside_computed():
-    from netlab.architectures import get_arch
-    from netlab.inspect.summary import compare_table, summarize
-
     spec = get_arch("googlenet")
     rows = {c.quantity: c for c in compare_table(summarize(spec.build(spec.default_input, 1000)), spec)}
     assert rows["inception_3a weights"].configured == 163_328  # Table 1: 159K (K = 1024)
     assert abs(rows["inception_3a weights"].relative_difference) < 0.01
     assert rows["inception_4c weights"].relative_difference > 0.07  # the printed figure is off
-    assert rows["inception_5b MACs"].published == 71_000_000
+    assert rows["inception_5b MACs"].reference == 71_000_000
     assert compare_table(summarize(spec.build((64, 64, 3), 10)), spec) == []  # not the table's input

@@ -84,20 +84,35 @@ def test_digits_reach_95_percent_in_ten_epochs():
     assert result.history["val_accuracy"][-1] >= 0.95
 
 
-def test_googlenet_trains_with_auxiliary_heads_and_saves_without_them(tmp_path):
-    from netlab.architectures.googlenet import AUX_LOSS_WEIGHT
+def _tiny_googlenet(**options):
     from netlab.config import Experiment
 
     exp = Experiment()
-    exp.model.arch = "googlenet"
+    exp.model.arch, exp.model.options = "googlenet", options
     exp.data.dataset, exp.data.samples, exp.data.image_size = "shapes", 60, 16
     exp.training.epochs = 1
-    result = Trainer(exp, run_dir=tmp_path / "run").run()
+    return exp
+
+
+def test_googlenet_trains_with_auxiliary_heads_and_saves_without_them(tmp_path):
+    from netlab.architectures import get_arch
+    from netlab.architectures.googlenet import AUX_LOSS_WEIGHT
+
+    assert get_arch("googlenet").aux_loss_weight() == AUX_LOSS_WEIGHT == 0.3  # the paper's (seeds/001)
+    result = Trainer(_tiny_googlenet(aux_weight=0.7), run_dir=tmp_path / "run").run()
     h = result.history
     assert {"accuracy", "val_accuracy", "aux1_predictions_loss", "aux2_predictions_loss"} <= set(h)
-    # loss = main + 0.3 x each auxiliary loss (seeds/001)
-    total = h["val_predictions_loss"][0] + AUX_LOSS_WEIGHT * (
+    # loss = main + w x each auxiliary loss, w the aux_weight option
+    total = h["val_predictions_loss"][0] + 0.7 * (
         h["val_aux1_predictions_loss"][0] + h["val_aux2_predictions_loss"][0])
     assert h["val_loss"][0] == pytest.approx(total, rel=1e-4)
     saved = load_model(tmp_path / "run" / "model.keras")
     assert len(saved.outputs) == 1 and not any(layer.name.startswith("aux") for layer in saved.layers)
+
+
+@pytest.mark.slow
+def test_googlenet_without_auxiliary_classifiers_trains_on_the_main_loss_alone(tmp_path):
+    result = Trainer(_tiny_googlenet(aux_classifiers=False), run_dir=tmp_path / "run").run()
+    assert set(result.history) == {"loss", "accuracy", "val_loss", "val_accuracy", "lr"}
+    saved = load_model(tmp_path / "run" / "model.keras")
+    assert not any(layer.name.startswith("aux") for layer in saved.layers)

@@ -104,6 +104,8 @@ def test_googlenet_summary_shows_the_printed_table_beside_the_computed_figures(w
     assert "inception_3a MACs | 128,049,152 | 128,000,000" in text
     # The printed 4c params are off; the difference is shown, not hidden.
     assert "inception_4c weights | 509,440 | 474,112 | +35,328 (+7.45%)" in text
+    # The paper prints no total: NetLab's count is shown as computed, with its source.
+    assert "trainable params | 6,998,552 | 6,998,552 | +0 (+0.00%) | computed | NetLab's count" in text
 
 
 def test_bad_configuration_shows_in_the_summary(window, qtbot):

@@ -31,7 +31,7 @@ def test_the_size_label_is_the_trained_models_parameter_count(window, qtbot, tmp
     """Must hold (issue 9): shapes has 4 classes, CIFAR-100 100, the folder 3 (no download)."""
     from conftest import tiny_experiment
 
-    from netlab.inspect.summary import human
+    from netlab.inspect.text import human
 
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     exp = tiny_experiment()
