@@ -1,16 +1,18 @@
 """The ``netlab`` command: everything the window does, headless.
 
-Errors a user can cause print one line (``netlab: error: ...``) and exit 2.
+Errors a user can cause print one line (``netlab: error: ...``) and exit 2;
+Ctrl-C exits 130 with one line, wherever it lands (even inside TensorFlow's import).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
-from netlab.errors import NetlabError
+from netlab.errors import ConfigError, NetlabError
 
 
 def _fmt_seconds(seconds: float) -> str:
@@ -186,12 +188,14 @@ def cmd_search(args) -> int:
 
 
 def cmd_predict(args) -> int:
-    from netlab.predict import load_image, load_model, predict_images
+    from netlab.predict import load_image, load_model, model_file, model_input_shape, predict_images
     from netlab.training.runs import read_classes
 
-    model = load_model(args.model)
-    class_names = read_classes(args.model)
-    images = [load_image(p) for p in args.images]
+    model_path = model_file(args.model)  # a run folder means its model.keras
+    model = load_model(model_path)
+    class_names = read_classes(model_path)
+    side = model_input_shape(model)[0]
+    images = [load_image(p, smallest=side) for p in args.images]
     results = predict_images(model, images, class_names, top=args.top)
     if args.json:
         out = [{"image": str(p), "top": [{"label": r.label, "index": r.index,
@@ -204,6 +208,44 @@ def cmd_predict(args) -> int:
             for r in res:
                 print(f"  {r.label:<20} {r.probability:7.2%}")
     return 0
+
+
+# -- flag types: argparse turns their ArgumentTypeError into one error line -----------
+def number_flag(kind: type, lowest: float, above: bool = False):
+    """An argparse type: an int or float that is at least ``lowest`` (or above it).
+
+    The limits of the flags that are not experiment settings live where the
+    flags are declared below; experiment settings are checked by
+    Experiment.validate(), so a flag and a config file get the same message.
+    """
+    what = "an integer" if kind is int else "a number"
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {what} (got {text!r})") from None
+        if math.isnan(value) or math.isinf(value) or value < lowest or (above and value == lowest):
+            raise argparse.ArgumentTypeError(f"must be {what} {'>' if above else '>='} {lowest:g} (got {text})")
+        return value
+
+    parse.__name__ = what  # argparse names the type in its own messages
+    return parse
+
+
+def run_folder_flag(text: str) -> str:
+    """--out: a folder to create or use, never an existing file."""
+    path = Path(text).expanduser()
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a file; give a folder for the run")
+    return text
+
+
+class NetlabArgumentParser(argparse.ArgumentParser):
+    """argparse with NetLab's one-line errors (``netlab: error: ...``, exit 2), no usage dump."""
+
+    def error(self, message: str):
+        self.exit(2, f"netlab: error: {message} (see {self.prog} --help)\n")
 
 
 def _parse_input(text: str) -> tuple[int, int, int]:
@@ -229,10 +271,15 @@ def cmd_summary(args) -> int:
         summarize,
     )
 
+    try:
+        options = json.loads(args.options) if args.options else {}
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"--options is not valid JSON: {exc}") from None
+    if not isinstance(options, dict):
+        raise ConfigError(f'--options must be a JSON object like \'{{"plain": true}}\' (got {args.options})')
     spec = get_arch(args.arch)
     input_shape = args.input or spec.default_input
     regularization = RegularizationConfig(norm=args.norm or "default")
-    options = json.loads(args.options) if args.options else {}
     model = spec.build(input_shape, args.classes, regularization,
                        ModelConfig(arch=spec.name, options=options))
     summary = summarize(model)
@@ -292,7 +339,7 @@ def _add_experiment_flags(p) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="netlab", description="NetLab: train and inspect CNNs")
+    parser = NetlabArgumentParser(prog="netlab", description="NetLab: train and inspect CNNs")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("archs", help="list the registered architectures")
@@ -301,7 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train a model; writes a run folder")
     _add_experiment_flags(p)
-    p.add_argument("--out", help="run folder (default: runs/<time>-<arch>-<dataset>)")
+    p.add_argument("--out", type=run_folder_flag, help="run folder (default: runs/<time>-<arch>-<dataset>)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("resume", help="continue a stopped or killed run from its last complete epoch")
@@ -312,7 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", help="a .keras file or a run folder")
     p.add_argument("--dataset", help="dataset name or folder (default: the run's own)")
     p.add_argument("--best", action="store_true", help="a run folder's best.keras, not model.keras")
-    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--batch-size", type=number_flag(int, 1), default=64)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
 
@@ -322,16 +369,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("lr-find", help="sweep the learning rate over a few batches; suggest one")
     _add_experiment_flags(p)
-    p.add_argument("--start-lr", type=float, default=1e-6, help="first rate of the sweep")
-    p.add_argument("--end-lr", type=float, default=1.0, help="last rate of the sweep")
-    p.add_argument("--steps", type=int, default=50)
+    p.add_argument("--start-lr", type=number_flag(float, 0, above=True), default=1e-6,
+                   help="first rate of the sweep")
+    p.add_argument("--end-lr", type=number_flag(float, 0, above=True), default=1.0, help="last rate of the sweep")
+    p.add_argument("--steps", type=number_flag(int, 5), default=50)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_lr_find)
 
     p = sub.add_parser("search", help="random search over learning rate, L2 and dropout")
     _add_experiment_flags(p)
-    p.add_argument("--budget", type=int, default=8, help="number of trials")
-    p.add_argument("--trial-epochs", type=int, default=2, help="epochs per trial")
+    p.add_argument("--budget", type=number_flag(int, 1), default=8, help="number of trials")
+    p.add_argument("--trial-epochs", type=number_flag(int, 1), default=2, help="epochs per trial")
     p.add_argument("--space", help='knob ranges as JSON, e.g. \'{"learning_rate": [1e-4, 1e-1]}\'')
     p.add_argument("--out", help="folder for the trials' run folders (default: none kept)")
     p.add_argument("--json", action="store_true")
@@ -340,7 +388,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("summary", help="per-layer shapes, parameters, MACs and receptive fields")
     p.add_argument("arch")
     p.add_argument("--input", type=_parse_input, help="HxWxC (default: the paper's input)")
-    p.add_argument("--classes", type=int, default=1000)
+    p.add_argument("--classes", type=number_flag(int, 2), default=1000)
     p.add_argument("--norm", choices=("default", "batch", "group", "layer", "none"))
     p.add_argument("--options", help='architecture options as JSON, e.g. \'{"plain": true}\'')
     p.add_argument("--json", action="store_true")
@@ -349,20 +397,38 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("predict", help="classify images with a .keras model")
     p.add_argument("model")
     p.add_argument("images", nargs="+")
-    p.add_argument("--top", type=int, default=3)
+    p.add_argument("--top", type=number_flag(int, 1), default=3, help="how many classes to show")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_predict)
+    for p in sub.choices.values():
+        p.add_argument("--verbose", action="store_true", help="also show TensorFlow's own log lines")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    from netlab.logs import quiet_tensorflow
+
     try:
+        args = build_parser().parse_args(argv)
+        quiet_tensorflow(verbose=args.verbose)  # before any command imports TensorFlow
         return args.func(args)
     except NetlabError as exc:
         print(f"netlab: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a folder that cannot be written, a disk that vanished ...
+        print(f"netlab: error: {os_error_text(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # Ctrl-C anywhere, TensorFlow's import included
+        print("netlab: interrupted", file=sys.stderr)
+        return 130
+
+
+def os_error_text(exc: OSError) -> str:
+    """'PATH: Permission denied' rather than a traceback ending in '[Errno 13] ...'."""
+    reason = exc.strerror or str(exc)
+    if exc.filename is None:
+        return reason
+    return f"{exc.filename}: {reason}"
 
 
 if __name__ == "__main__":
