@@ -115,6 +115,8 @@ def cmd_evaluate(args) -> int:
     from netlab.training.evaluate import evaluate
 
     result = evaluate(args.model, dataset=args.dataset, best=args.best, batch_size=args.batch_size)
+    if result.get("note"):
+        print(f"netlab: note: {result['note']}", file=sys.stderr)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
@@ -122,9 +124,13 @@ def cmd_evaluate(args) -> int:
     print(f"accuracy {result['accuracy']:.4f}  loss {result['loss']:.4f}")
     names = result["class_names"]
     width = max(len(n) for n in names)
-    for name, row in zip(names, result["confusion_matrix"], strict=True):
+    other = result.get("other_predictions")
+    if other is not None:
+        print(f"  ({len(names)} of the model's classes; the last column counts predictions of the others)")
+    for index, (name, row) in enumerate(zip(names, result["confusion_matrix"], strict=True)):
         acc = result["per_class_accuracy"][name]
         acc_text = f"{acc:7.2%}" if acc is not None else "      -"
+        row = row + [other[index]] if other is not None else row
         print(f"  {name:<{width}} {acc_text}  " + " ".join(f"{v:4d}" for v in row))
     return 0
 
