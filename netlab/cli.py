@@ -415,7 +415,10 @@ def main(argv: list[str] | None = None) -> int:
     from netlab.logs import quiet_tensorflow
 
     try:
-        args = build_parser().parse_args(argv)
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as exc:  # --help, or argparse's one error line (printed already)
+            return exc.code or 0
         quiet_tensorflow(verbose=args.verbose)  # before any command imports TensorFlow
         return args.func(args)
     except NetlabError as exc:
