@@ -24,9 +24,9 @@ from netlab.errors import ImageLoadError
 # an image needs: 300 MB for RGB.
 MAX_PIXELS = 100_000_000
 # Pillow's own decompression-bomb check (a warning above MAX_IMAGE_PIXELS, an
-# error above twice that) only backs ours up: the warning is for sizes NetLab
-# refuses anyway, with its own message.
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# error above twice that) only backs ours up, far above it: NetLab refuses
+# those sizes anyway, with its own message that names the image's size.
+Image.MAX_IMAGE_PIXELS = 10 * MAX_PIXELS
 warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 # An image is decoded reduced when both its sides exceed the size wanted by more
 # than this factor; the final resize then starts from at least twice that size
@@ -71,7 +71,7 @@ def probe_image(path: str | Path) -> str:
 
 def too_large_message(name: str, size: tuple[int, int] | None = None) -> str:
     limit = f"{MAX_PIXELS / 1e6:.0f} megapixels ({MAX_PIXELS:,} pixels)"
-    what = f"{size[0]:,} x {size[1]:,} pixels" if size else f"over {2 * MAX_PIXELS:,} pixels"
+    what = f"{size[0]:,} x {size[1]:,} pixels" if size else f"over {2 * Image.MAX_IMAGE_PIXELS:,} pixels"
     return f"{name} is too large ({what}); NetLab opens images of at most {limit}: scale it down first"
 
 
@@ -81,7 +81,7 @@ def open_image(path: str | Path) -> Iterator[Image.Image]:
     name = Path(path).name
     try:
         img = Image.open(path)
-    except Image.DecompressionBombError:  # over twice the limit: Pillow stops before we see it
+    except Image.DecompressionBombError:  # absurdly large: Pillow stops before we see the size
         raise ImageLoadError(too_large_message(name)) from None
     with img:
         if img.width * img.height > MAX_PIXELS:
