@@ -230,6 +230,9 @@ class Experiment:
         _in_range("data.augmentation.translation", a.translation, 0.0, 0.5)
 
         _at_least("training.epochs", t.epochs, 1)
+        # NumPy's and TensorFlow's seeds are unsigned 32-bit.
+        _in_range("training.seed", t.seed, 0, 2**32 - 1)
+        _in_range("data.seed", d.seed, 0, 2**32 - 1)
         _at_least("training.batch_size", t.batch_size, 1)
         _positive("training.learning_rate", t.learning_rate)
         _one_of("training.optimizer", t.optimizer, OPTIMIZERS)

@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from netlab.data.images import load_reduced, open_image, to_8bit
-from netlab.errors import ImageLoadError, ModelLoadError
+from netlab.errors import ConfigError, ImageLoadError, ModelLoadError
 
 
 def load_image(path: str | Path, smallest: int | None = None) -> Image.Image:
@@ -121,6 +121,8 @@ def class_names_for(model, class_names=None) -> list[str]:
 
 def predict_images(model, images, class_names=None, top: int = 3) -> list[list[Prediction]]:
     """Top-``top`` predictions for each PIL image."""
+    if top < 1:
+        raise ConfigError(f"top must be at least 1 (got {top})")
     shape = model_input_shape(model)
     batch = np.stack([image_to_array(img, shape) for img in images])
     # An eager call: no tf.function is traced for a handful of images.

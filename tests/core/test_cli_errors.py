@@ -46,6 +46,8 @@ def _netlab(*args, env=None, **kwargs):
     (["search", "--trial-epochs", "-1"], "argument --trial-epochs: must be an integer >= 1"),
     (["summary", "resnet18", "--classes", "0"], "argument --classes: must be an integer >= 2"),
     (["predict"], "the following arguments are required"),
+    (["train", "--seed", "-1"], "training.seed must be in [0, 4294967295] (got -1)"),
+    (["train", "--epochs", "0"], "training.epochs must be >= 1 (got 0)"),
 ])
 def test_numeric_flags_are_checked_before_anything_runs(argv, expected, capsys):
     assert main(argv) == 2
