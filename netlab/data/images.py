@@ -92,19 +92,21 @@ def open_image(path: str | Path) -> Iterator[Image.Image]:
 def load_reduced(img: Image.Image, smallest: int | None, mode: str | None = None) -> Image.Image:
     """Decode an opened image upright, reduced when it is far larger than needed.
 
-    ``smallest`` is the side the caller will resize to (the model's input); the
-    result keeps both sides at least ``REDUCING_GAP`` times that. JPEG is
-    decoded reduced by libjpeg itself (``draft``: 1/2, 1/4 or 1/8 scale), so a
-    40-megapixel photo never exists in memory at full size; other formats are
-    decoded once and reduced by an integer factor (``Image.reduce``, a box
-    filter) before any conversion copies them.
+    ``smallest`` is the side the caller will resize to (the model's input).
+    JPEG is decoded reduced by libjpeg itself (``draft``: 1/2, 1/4 or 1/8
+    scale, never below ``smallest``), so a 40-megapixel photo never exists in
+    memory at full size; other formats are decoded once and then reduced by an
+    integer factor (``Image.reduce``, a box filter) that keeps both sides at
+    least ``REDUCING_GAP`` times ``smallest``, before any conversion copies them.
     """
     if smallest is None:
         img.load()
         return ImageOps.exif_transpose(img)
-    wanted = int(smallest * REDUCING_GAP)
-    img.draft(mode, (wanted, wanted))
+    # libjpeg's reduced scales are a proper downscale (a smaller inverse DCT), so
+    # they need no gap: the smallest scale that still covers ``smallest``.
+    img.draft(mode, (smallest, smallest))
     img.load()
+    wanted = int(smallest * REDUCING_GAP)
     factor = min(img.size) // wanted
     if factor < 2:
         return ImageOps.exif_transpose(img)
