@@ -387,7 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--budget", type=number_flag(int, 1), default=8, help="number of trials")
     p.add_argument("--trial-epochs", type=number_flag(int, 1), default=2, help="epochs per trial")
     p.add_argument("--space", help='knob ranges as JSON, e.g. \'{"learning_rate": [1e-4, 1e-1]}\'')
-    p.add_argument("--out", help="folder for the trials' run folders (default: none kept)")
+    p.add_argument("--out", type=run_folder_flag, help="folder for the trials' run folders (default: none kept)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
 
