@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 
+from netlab.cli_flags import NetlabArgumentParser, number_flag, os_error_text, run_folder_flag
 from netlab.errors import ConfigError, NetlabError
 
 
@@ -216,44 +216,6 @@ def cmd_predict(args) -> int:
     return 0
 
 
-# -- flag types: argparse turns their ArgumentTypeError into one error line -----------
-def number_flag(kind: type, lowest: float, above: bool = False):
-    """An argparse type: an int or float that is at least ``lowest`` (or above it).
-
-    The limits of the flags that are not experiment settings live where the
-    flags are declared below; experiment settings are checked by
-    Experiment.validate(), so a flag and a config file get the same message.
-    """
-    what = "an integer" if kind is int else "a number"
-
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be {what} (got {text!r})") from None
-        if math.isnan(value) or math.isinf(value) or value < lowest or (above and value == lowest):
-            raise argparse.ArgumentTypeError(f"must be {what} {'>' if above else '>='} {lowest:g} (got {text})")
-        return value
-
-    parse.__name__ = what  # argparse names the type in its own messages
-    return parse
-
-
-def run_folder_flag(text: str) -> str:
-    """--out: a folder to create or use, never an existing file."""
-    path = Path(text).expanduser()
-    if path.exists() and not path.is_dir():
-        raise argparse.ArgumentTypeError(f"{text} is a file; give a folder for the run")
-    return text
-
-
-class NetlabArgumentParser(argparse.ArgumentParser):
-    """argparse with NetLab's one-line errors (``netlab: error: ...``, exit 2), no usage dump."""
-
-    def error(self, message: str):
-        self.exit(2, f"netlab: error: {message} (see {self.prog} --help)\n")
-
-
 def _parse_input(text: str) -> tuple[int, int, int]:
     try:
         parts = tuple(int(p) for p in text.lower().split("x"))
@@ -430,14 +392,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C anywhere, TensorFlow's import included
         print("netlab: interrupted", file=sys.stderr)
         return 130
-
-
-def os_error_text(exc: OSError) -> str:
-    """'PATH: Permission denied' rather than a traceback ending in '[Errno 13] ...'."""
-    reason = exc.strerror or str(exc)
-    if exc.filename is None:
-        return reason
-    return f"{exc.filename}: {reason}"
 
 
 if __name__ == "__main__":
