@@ -19,6 +19,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from gui.main_window import MainWindow
     from gui.worker import wait_for_jobs
+    from netlab.logs import quiet_tensorflow
+
+    quiet_tensorflow(verbose="--verbose" in (argv if argv is not None else sys.argv))
 
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     app.setApplicationName("NetLab")

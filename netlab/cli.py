@@ -1,6 +1,7 @@
 """The ``netlab`` command: everything the window does, headless.
 
-Errors a user can cause print one line (``netlab: error: ...``) and exit 2.
+Errors a user can cause print one line (``netlab: error: ...``) and exit 2;
+Ctrl-C exits 130 with one line, wherever it lands (even inside TensorFlow's import).
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ import json
 import sys
 from pathlib import Path
 
-from netlab.errors import NetlabError
+from netlab.cli_flags import NetlabArgumentParser, number_flag, os_error_text, run_folder_flag
+from netlab.errors import ConfigError, NetlabError
 
 
 def _fmt_seconds(seconds: float) -> str:
@@ -134,6 +136,8 @@ def cmd_evaluate(args) -> int:
     from netlab.training.evaluate import evaluate
 
     result = evaluate(args.model, dataset=args.dataset, best=args.best, batch_size=args.batch_size)
+    if result.get("note"):
+        print(f"netlab: note: {result['note']}", file=sys.stderr)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
@@ -141,9 +145,13 @@ def cmd_evaluate(args) -> int:
     print(f"accuracy {result['accuracy']:.4f}  loss {result['loss']:.4f}")
     names = result["class_names"]
     width = max(len(n) for n in names)
-    for name, row in zip(names, result["confusion_matrix"], strict=True):
+    other = result.get("other_predictions")
+    if other is not None:
+        print(f"  ({len(names)} of the model's classes; the last column counts predictions of the others)")
+    for index, (name, row) in enumerate(zip(names, result["confusion_matrix"], strict=True)):
         acc = result["per_class_accuracy"][name]
         acc_text = f"{acc:7.2%}" if acc is not None else "      -"
+        row = row + [other[index]] if other is not None else row
         print(f"  {name:<{width}} {acc_text}  " + " ".join(f"{v:4d}" for v in row))
     return 0
 
@@ -207,12 +215,14 @@ def cmd_search(args) -> int:
 
 
 def cmd_predict(args) -> int:
-    from netlab.predict import load_image, load_model, predict_images
+    from netlab.predict import load_image, load_model, model_file, model_input_shape, predict_images
     from netlab.training.runs import read_classes
 
-    model = load_model(args.model)
-    class_names = read_classes(args.model)
-    images = [load_image(p) for p in args.images]
+    model_path = model_file(args.model)  # a run folder means its model.keras
+    model = load_model(model_path)
+    class_names = read_classes(model_path)
+    side = model_input_shape(model)[0]
+    images = [load_image(p, smallest=side) for p in args.images]
     results = predict_images(model, images, class_names, top=args.top)
     if args.json:
         out = [{"image": str(p), "top": [{"label": r.label, "index": r.index,
@@ -246,10 +256,15 @@ def cmd_summary(args) -> int:
     from netlab.inspect.summary import summarize
     from netlab.inspect.text import format_comparison, format_table
 
+    try:
+        options = json.loads(args.options) if args.options else {}
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"--options is not valid JSON: {exc}") from None
+    if not isinstance(options, dict):
+        raise ConfigError(f'--options must be a JSON object like \'{{"plain": true}}\' (got {args.options})')
     spec = get_arch(args.arch)
     input_shape = args.input or spec.default_input
     regularization = RegularizationConfig(norm=args.norm or "default")
-    options = json.loads(args.options) if args.options else {}
     options.update(_parse_options(spec.name, args.option))
     model = spec.build(input_shape, args.classes, regularization,
                        ModelConfig(arch=spec.name, options=options))
@@ -318,7 +333,7 @@ def _add_experiment_flags(p) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from netlab.config import NORMALIZATIONS
-    parser = argparse.ArgumentParser(prog="netlab", description="NetLab: train and inspect CNNs")
+    parser = NetlabArgumentParser(prog="netlab", description="NetLab: train and inspect CNNs")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("archs", help="list the registered architectures")
@@ -328,7 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train a model; writes a run folder")
     _add_experiment_flags(p)
-    p.add_argument("--out", help="run folder (default: runs/<time>-<arch>-<dataset>)")
+    p.add_argument("--out", type=run_folder_flag, help="run folder (default: runs/<time>-<arch>-<dataset>)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("resume", help="continue a stopped or killed run from its last complete epoch")
@@ -339,7 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", help="a .keras file or a run folder")
     p.add_argument("--dataset", help="dataset name or folder (default: the run's own)")
     p.add_argument("--best", action="store_true", help="a run folder's best.keras, not model.keras")
-    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--batch-size", type=number_flag(int, 1), default=64)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
 
@@ -349,25 +364,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("lr-find", help="sweep the learning rate over a few batches; suggest one")
     _add_experiment_flags(p)
-    p.add_argument("--start-lr", type=float, default=1e-6, help="first rate of the sweep")
-    p.add_argument("--end-lr", type=float, default=1.0, help="last rate of the sweep")
-    p.add_argument("--steps", type=int, default=50)
+    p.add_argument("--start-lr", type=number_flag(float, 0, above=True), default=1e-6,
+                   help="first rate of the sweep")
+    p.add_argument("--end-lr", type=number_flag(float, 0, above=True), default=1.0, help="last rate of the sweep")
+    p.add_argument("--steps", type=number_flag(int, 5), default=50)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_lr_find)
 
     p = sub.add_parser("search", help="random search over learning rate, L2 and dropout")
     _add_experiment_flags(p)
-    p.add_argument("--budget", type=int, default=8, help="number of trials")
-    p.add_argument("--trial-epochs", type=int, default=2, help="epochs per trial")
+    p.add_argument("--budget", type=number_flag(int, 1), default=8, help="number of trials")
+    p.add_argument("--trial-epochs", type=number_flag(int, 1), default=2, help="epochs per trial")
     p.add_argument("--space", help='knob ranges as JSON, e.g. \'{"learning_rate": [1e-4, 1e-1]}\'')
-    p.add_argument("--out", help="folder for the trials' run folders (default: none kept)")
+    p.add_argument("--out", type=run_folder_flag, help="folder for the trials' run folders (default: none kept)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("summary", help="per-layer shapes, parameters, MACs and receptive fields")
     p.add_argument("arch")
     p.add_argument("--input", type=_parse_input, help="HxWxC (default: the paper's input)")
-    p.add_argument("--classes", type=int, default=1000)
+    p.add_argument("--classes", type=number_flag(int, 2), default=1000)
     p.add_argument("--norm", choices=NORMALIZATIONS)
     _add_option_flag(p)
     p.add_argument("--options", help='architecture options as JSON, e.g. \'{"plain": true}\'')
@@ -377,20 +393,33 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("predict", help="classify images with a .keras model")
     p.add_argument("model")
     p.add_argument("images", nargs="+")
-    p.add_argument("--top", type=int, default=3)
+    p.add_argument("--top", type=number_flag(int, 1), default=3, help="how many classes to show")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_predict)
+    for p in sub.choices.values():
+        p.add_argument("--verbose", action="store_true", help="also show TensorFlow's own log lines")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    from netlab.logs import quiet_tensorflow
+
     try:
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as exc:  # --help, or argparse's one error line (printed already)
+            return exc.code or 0
+        quiet_tensorflow(verbose=args.verbose)  # before any command imports TensorFlow
         return args.func(args)
     except NetlabError as exc:
         print(f"netlab: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a folder that cannot be written, a disk that vanished ...
+        print(f"netlab: error: {os_error_text(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # Ctrl-C anywhere, TensorFlow's import included
+        print("netlab: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ so the window, the CLI and a hand-written JSON file fail the same way.
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import json
 import math
@@ -74,7 +75,7 @@ LIMITS: dict[str, Limit] = {
     "data.validation_split": Limit(0.0, 1.0, lo_open=True, hi_open=True),
     "data.test_split": _FRACTION,
     "data.channels": Limit(1, 3),  # and not 2: see validate()
-    "data.seed": Limit(0),
+    "data.seed": Limit(0, 2**32 - 1),  # NumPy's and TensorFlow's seeds are unsigned 32-bit
     "data.augmentation.crop": Limit(0.0),
     "data.augmentation.rotation": Limit(0.0, 180.0),
     "data.augmentation.zoom": _FRACTION,
@@ -91,7 +92,7 @@ LIMITS: dict[str, Limit] = {
     "training.min_learning_rate": Limit(0.0),
     "training.plateau_patience": Limit(1),
     "training.patience": Limit(1),
-    "training.seed": Limit(0),
+    "training.seed": Limit(0, 2**32 - 1),
 }
 
 
@@ -209,10 +210,10 @@ class Experiment:
     def load(cls, path: str | Path) -> Experiment:
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            raw = path.read_bytes()
         except OSError as exc:
             raise ConfigError(f"cannot read configuration {path}: {exc.strerror}") from None
-        return cls.from_json(text)
+        return cls.from_json(decode_config_text(raw, path))
 
     def save(self, path: str | Path) -> None:
         from netlab.io import atomic_write_text
@@ -278,6 +279,24 @@ class Experiment:
                 "Use a smaller data.image_size or 'standardize'"
             )
         return self
+
+
+def decode_config_text(raw: bytes, path) -> str:
+    """A JSON file's text: UTF-8, or UTF-8/UTF-16/UTF-32 with a byte-order mark.
+
+    Windows editors (Notepad, PowerShell's ``>``) save with a BOM or as UTF-16.
+    """
+    # UTF-32's marks start with UTF-16's: test the longer ones first.
+    marks = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+             (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+    encoding = next((name for bom, name in marks if raw.startswith(bom)), "utf-8")
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"configuration {path} is not {encoding.upper().replace('-SIG', '')} text "
+            f"(undecodable byte at position {exc.start}); save it as UTF-8"
+        ) from None
 
 
 # -- checkers -------------------------------------------------------------

@@ -7,46 +7,65 @@ arbitrary code on load (a Lambda layer) is refused; nothing is unpickled.
 from __future__ import annotations
 
 import math
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
-from netlab.data.images import MAX_PIXELS, to_8bit
-from netlab.errors import ImageLoadError, ModelLoadError
+from netlab.data.images import load_reduced, open_image, to_8bit
+from netlab.errors import ConfigError, ImageLoadError, ModelLoadError
 
 
-def load_image(path: str | Path) -> Image.Image:
+def load_image(path: str | Path, smallest: int | None = None) -> Image.Image:
     """Open an image file for classification, or raise ImageLoadError saying why.
 
     EXIF rotation is applied; palette, 16-bit, CMYK, RGBA and grayscale images
-    come back as 8-bit RGB or L.
+    come back as 8-bit RGB or L. With ``smallest`` (the model's input side) an
+    image far larger than that is decoded reduced (``images.load_reduced``);
+    images over ``images.MAX_PIXELS`` are refused before they are decoded.
     """
     path = Path(path)
+    if path.is_dir():
+        raise ImageLoadError(f"{path} is a folder; give an image file")
     if not path.is_file():
         raise ImageLoadError(f"{path}: no such file")
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
-        with Image.open(path) as img:
-            img = ImageOps.exif_transpose(img)
-            img.load()
+        with open_image(path) as img:
+            img = load_reduced(img, smallest)
     except UnidentifiedImageError:
         raise ImageLoadError(f"{path.name} is not an image NetLab can read (PNG, JPEG, BMP, GIF, TIFF, WebP...)") from None
-    except Image.DecompressionBombError:
-        raise ImageLoadError(f"{path.name} is too large to classify (over {MAX_PIXELS:,} pixels)") from None
     except (OSError, ValueError, SyntaxError) as exc:
         raise ImageLoadError(f"{path.name} could not be decoded (damaged or truncated?): {exc}") from None
     return to_8bit(img)
 
 
-def load_model(path: str | Path):
-    """Open a .keras model file in safe mode, or raise ModelLoadError saying why."""
+def model_file(path: str | Path) -> Path:
+    """The model file a path names: itself, or a run folder's model.keras."""
     path = Path(path)
+    if path.is_dir():
+        from netlab.run_files import MODEL_FILE
+
+        if not (path / MODEL_FILE).is_file():
+            raise ModelLoadError(f"{path} is a folder without a {MODEL_FILE}: give a .keras file "
+                                 "or a NetLab run folder")
+        return path / MODEL_FILE
+    return path
+
+
+def load_model(path: str | Path):
+    """Open a .keras model file (or a run folder's model.keras) in safe mode,
+    or raise ModelLoadError saying why."""
+    path = model_file(path)
     if not path.is_file():
         raise ModelLoadError(f"{path}: no such model file")
     if path.suffix != ".keras":
         raise ModelLoadError(f"{path.name}: NetLab opens Keras 3 model files (.keras)")
+    # A .keras file is a zip archive; Keras calls anything else "File not found".
+    if not zipfile.is_zipfile(path):
+        raise ModelLoadError(f"{path.name} is not a Keras model file (not a .keras zip archive: "
+                             "damaged, cut short, or another format renamed?)")
     import keras
 
     import netlab.architectures  # noqa: F401  (registers NetLab's custom layers: LRN)
@@ -61,8 +80,8 @@ def load_model(path: str | Path):
                 "NetLab opens models in Keras safe mode only and refuses it"
             ) from None
         raise ModelLoadError(f"{path.name} could not be loaded: {exc}") from None
-    except (OSError, KeyError, TypeError, AttributeError) as exc:
-        raise ModelLoadError(f"{path.name} is not a readable Keras model file: {exc}") from None
+    except (OSError, KeyError, TypeError, AttributeError, zipfile.BadZipFile, EOFError) as exc:
+        raise ModelLoadError(f"{path.name} is not a readable Keras model file (damaged?): {exc}") from None
 
 
 @dataclass
@@ -102,6 +121,8 @@ def class_names_for(model, class_names=None) -> list[str]:
 
 def predict_images(model, images, class_names=None, top: int = 3) -> list[list[Prediction]]:
     """Top-``top`` predictions for each PIL image."""
+    if top < 1:
+        raise ConfigError(f"top must be at least 1 (got {top})")
     shape = model_input_shape(model)
     batch = np.stack([image_to_array(img, shape) for img in images])
     # An eager call: no tf.function is traced for a handful of images.

@@ -78,7 +78,10 @@ def apply_limit(path: str, box, none_at_minimum: bool = False) -> None:
         below = box.singleStep()
     else:
         lo = -INT_DISPLAY_MAX if limit.lo is None else int(limit.lo) + (1 if limit.lo_open else 0)
-        hi = INT_DISPLAY_MAX if limit.hi is None else int(limit.hi) - (1 if limit.hi_open else 0)
+        # A QSpinBox holds a signed 32-bit int: a larger allowed value (a seed up
+        # to 2**32 - 1) is beyond the field and, if loaded, kept and reported.
+        hi = INT_DISPLAY_MAX if limit.hi is None else min(int(limit.hi) - (1 if limit.hi_open else 0),
+                                                          INT_DISPLAY_MAX)
         below = 1
     box.setRange(lo - below if none_at_minimum else lo, hi)
 

@@ -179,7 +179,8 @@ def load_dataset(config) -> Dataset:
     pool = subsample(y, config.max_samples, config.seed)
     has_test = x_test is not None
     train, val, test = split_indices(y[pool], config.validation_split,
-                                     0.0 if has_test else config.test_split, config.seed, config.dataset)
+                                     0.0 if has_test else config.test_split, config.seed, config.dataset,
+                                     class_names)
     train, val, test = pool[train], pool[val], pool[test]
     if has_test:
         # The source's own test set (Keras's built-ins) is the test split;
@@ -214,7 +215,7 @@ def subsample(y: np.ndarray, max_samples: int | None, seed: int) -> np.ndarray:
 
 
 def split_indices(y: np.ndarray, validation_split: float, test_split: float, seed: int,
-                  dataset="dataset") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                  dataset="dataset", class_names=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Seeded, stratified (train, validation, test) indices into ``y``.
 
     Both fractions are of the whole; the test set is split off first. With
@@ -223,6 +224,7 @@ def split_indices(y: np.ndarray, validation_split: float, test_split: float, see
     """
     from sklearn.model_selection import train_test_split
 
+    _check_split_sizes(y, validation_split, test_split, dataset, class_names)
     index = np.arange(len(y))
     empty = np.zeros(0, dtype=index.dtype)
     try:
@@ -234,12 +236,33 @@ def split_indices(y: np.ndarray, validation_split: float, test_split: float, see
             return index, empty, test
         fraction = validation_split / (1.0 - test_split)
         train, val = train_test_split(index, test_size=fraction, stratify=y[index], random_state=seed)
-    except ValueError as exc:  # too few images of a class for a stratified split
+    except ValueError:  # a split too small to hold every class (each class has enough: checked above)
         raise DataError(
-            f"cannot split {dataset!r} into training, validation and test sets: {exc}. "
-            "Add images to the smallest class or lower data.validation_split / data.test_split"
+            f"cannot split {dataset!r} ({len(y)} images, {len(np.unique(y))} classes) into training, "
+            "validation and test sets with every class in each: raise data.validation_split / "
+            "data.test_split or add images"
         ) from None
     return train, val, test
+
+
+def _check_split_sizes(y, validation_split, test_split, dataset, class_names) -> None:
+    """NetLab's words for what scikit-learn's stratified split would refuse."""
+    splits = [name for name, fraction in (("validation", validation_split), ("test", test_split)) if fraction > 0]
+    if not splits or len(y) == 0:
+        return
+    counts = np.bincount(np.asarray(y, dtype=np.int64))
+    present = np.flatnonzero(counts)
+    # Stratified: a class is shared between training and the other splits, so it needs two
+    # images at the very least (scikit-learn's rule; a small split may still miss a class).
+    needed = 2
+    smallest = int(present[np.argmin(counts[present])])
+    if counts[smallest] < needed:
+        name = class_names[smallest] if class_names is not None else str(smallest)
+        raise DataError(
+            f"class {name!r} of {dataset!r} has {counts[smallest]} image(s); NetLab splits every class "
+            f"between training and {' and '.join(splits)}, so each class needs at least {needed} images: "
+            "add images to it or remove it"
+        )
 
 
 def convert_channels(x: np.ndarray | None, channels: int | None) -> np.ndarray | None:

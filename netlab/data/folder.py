@@ -229,7 +229,7 @@ def load_image_folder(root: str | Path, config) -> FolderDataset:
     files, labels = files[keep], labels[keep]
     val_fraction = 0.0 if "val" in scans else config.validation_split
     test_fraction = 0.0 if "test" in scans else config.test_split
-    train, val, test = split_indices(labels, val_fraction, test_fraction, config.seed, str(root))
+    train, val, test = split_indices(labels, val_fraction, test_fraction, config.seed, str(root), class_names)
     parts = {"train": (files[train], labels[train]), "val": (files[val], labels[val]),
              "test": (files[test], labels[test])}
     for split in ("val", "test"):

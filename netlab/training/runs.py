@@ -18,13 +18,15 @@ import os
 import time
 from pathlib import Path
 
+from netlab.errors import TrainingError
 from netlab.io import atomic_path, atomic_write_json, atomic_write_text
-
-MODEL_FILE = "model.keras"
-BEST_FILE = "best.keras"
-CLASSES_FILE = "classes.json"
-CHECKPOINT_FILE = "checkpoint.json"
-TENSORBOARD_DIR = "tensorboard"
+from netlab.run_files import (  # noqa: F401  (re-exported: callers read them from here)
+    BEST_FILE,
+    CHECKPOINT_FILE,
+    CLASSES_FILE,
+    MODEL_FILE,
+    TENSORBOARD_DIR,
+)
 
 
 def new_run_dir(root: str | Path, arch: str, dataset: str) -> Path:
@@ -132,5 +134,18 @@ def read_classes(model_path: str | Path) -> list[str] | None:
 
 
 def read_history(run_dir: str | Path) -> list[dict]:
-    with open(Path(run_dir) / "history.csv", encoding="utf-8", newline="") as f:
-        return [{k: float(v) for k, v in row.items() if v != ""} for row in csv.DictReader(f)]
+    """history.csv's rows as numbers; a damaged row is a TrainingError naming its line."""
+    path = Path(run_dir) / "history.csv"
+    with open(path, encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        rows = []
+        for row in reader:
+            try:
+                # A short row leaves None values (and a long one a None key): not a number either.
+                rows.append({k: float(v) for k, v in row.items() if v != "" and k is not None})
+            except (TypeError, ValueError):
+                raise TrainingError(
+                    f"{path} is damaged at line {reader.line_num} (an incomplete or non-numeric row); "
+                    "remove that line to resume from the epochs before it, or train the run again"
+                ) from None
+        return rows

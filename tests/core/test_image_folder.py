@@ -234,7 +234,7 @@ def test_class_folder_without_images(tmp_path):
 
 def test_too_few_images_to_split(tmp_path):
     root = make_folder(tmp_path / "tiny", per_class=1, classes=("blue", "red"))
-    with pytest.raises(DataError, match="cannot split"):
+    with pytest.raises(DataError, match="class 'blue' .* has 1 image.*needs at least 2 images"):
         load_dataset(config_for(root))
 
 

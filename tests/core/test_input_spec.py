@@ -47,12 +47,12 @@ def test_a_folder_is_described_as_its_load_gives_it(tmp_path):
 
 
 def test_the_preview_of_a_keras_set_reads_one_file_and_never_downloads(tmp_path, monkeypatch):
-    from netlab.data.preview import sample_image
-    from netlab.errors import DataError
-
     # Keras reads KERAS_HOME once, when it is first imported (maybe by an earlier
     # test): point both the variable and the home Keras already holds at tmp.
     import keras.src.backend.config as keras_config
+
+    from netlab.data.preview import sample_image
+    from netlab.errors import DataError
 
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     monkeypatch.setattr(keras_config, "_KERAS_DIR", str(tmp_path / "keras"))

@@ -1,0 +1,191 @@
+"""Every mistake a user can make on the command line gives one `netlab: error:` line and a
+non-zero exit code; never a traceback, never a silent exit 0."""
+
+import codecs
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from netlab.cli import main
+from netlab.logs import TENSORFLOW_LOG_LINE
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _one_error_line(capsys, *expected: str) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert err[0].startswith("netlab: error:"), err
+    for text in expected:
+        assert text in err[0]
+    return err[0]
+
+
+def _netlab(*args, env=None, **kwargs):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "netlab", *args], capture_output=True, text=True,
+                          env=env, timeout=300, **kwargs)
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["predict", "m.keras", "x.png", "--top", "0"], "argument --top: must be an integer >= 1 (got 0)"),
+    (["predict", "m.keras", "x.png", "--top", "-2"], "argument --top: must be an integer >= 1 (got -2)"),
+    (["predict", "m.keras", "x.png", "--top", "two"], "argument --top: must be an integer (got 'two')"),
+    (["evaluate", "run", "--batch-size", "0"], "argument --batch-size: must be an integer >= 1"),
+    (["lr-find", "--start-lr", "0"], "argument --start-lr: must be a number > 0"),
+    (["lr-find", "--end-lr", "nan"], "argument --end-lr: must be a number > 0"),
+    (["lr-find", "--steps", "2"], "argument --steps: must be an integer >= 5"),
+    (["search", "--budget", "0"], "argument --budget: must be an integer >= 1"),
+    (["search", "--trial-epochs", "-1"], "argument --trial-epochs: must be an integer >= 1"),
+    (["summary", "resnet18", "--classes", "0"], "argument --classes: must be an integer >= 2"),
+    (["predict"], "the following arguments are required"),
+    (["train", "--seed", "-1"], "seed must be in [0, 4294967295] (got -1)"),
+    (["train", "--epochs", "0"], "training.epochs must be >= 1 (got 0)"),
+])
+def test_numeric_flags_are_checked_before_anything_runs(argv, expected, capsys):
+    assert main(argv) == 2
+    _one_error_line(capsys, expected)
+
+
+def test_summary_options_that_are_not_json(capsys):
+    assert main(["summary", "simple_cnn", "--options", "{bad"]) == 2
+    _one_error_line(capsys, "--options is not valid JSON")
+    assert main(["summary", "simple_cnn", "--options", "[1]"]) == 2
+    _one_error_line(capsys, "--options must be a JSON object")
+
+
+def test_out_naming_an_existing_file(tmp_path, capsys):
+    existing = tmp_path / "notes.txt"
+    existing.write_text("mine")
+    assert main(["train", "--epochs", "1", "--out", str(existing)]) == 2
+    _one_error_line(capsys, "notes.txt is a file; give a folder for the run")
+    assert existing.read_text() == "mine"
+
+
+def test_out_that_cannot_be_written(tmp_path, capsys):
+    if os.geteuid() == 0:  # root writes through permission bits; the kernel refuses /sys for anyone
+        out = Path("/sys/netlab-test-run")
+    else:
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o555)
+        out = locked / "run"
+    assert main(["train", "--epochs", "1", "--max-samples", "100", "--out", str(out)]) == 2
+    line = _one_error_line(capsys, str(out))
+    assert "not permitted" in line or "Permission denied" in line
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-be", "utf-32"])
+def test_config_files_with_a_byte_order_mark(tmp_path, capsys, encoding):
+    from netlab.config import Experiment
+
+    path = tmp_path / "experiment.json"
+    text = '{"training": {"epochs": 7, "learning_rate": -1}}'
+    data = text.encode(encoding)
+    if encoding == "utf-16-be":  # Python's utf-16-be codec writes no mark: add it, as editors do
+        data = codecs.BOM_UTF16_BE + data
+    path.write_bytes(data)
+    assert Experiment.load(path).training.epochs == 7
+    assert main(["train", "--config", str(path)]) == 2  # read, then refused for its learning rate
+    _one_error_line(capsys, "training.learning_rate must be a positive number (got -1.0)")
+
+
+def test_config_file_in_a_legacy_encoding(tmp_path, capsys):
+    path = tmp_path / "latin1.json"
+    path.write_bytes('{"data": {"dataset": "caf\u00e9"}}'.encode("latin-1"))
+    assert main(["train", "--config", str(path)]) == 2
+    _one_error_line(capsys, "latin1.json is not UTF-8 text", "save it as UTF-8")
+
+
+def test_truncated_history_on_resume(trained_run, tmp_path, capsys):
+    run_dir, _ = trained_run
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    text = (copy / "history.csv").read_text()
+    (copy / "history.csv").write_text(text[:text.index("\n", text.index("\n") + 1) + 20])
+    assert main(["resume", str(copy)]) == 2
+    _one_error_line(capsys, "history.csv is damaged at line 3")
+
+
+def test_damaged_model_files(trained_run, tmp_path, digit_png, capsys):
+    run_dir, _ = trained_run
+    good = (run_dir / "model.keras").read_bytes()
+    cut = tmp_path / "cut.keras"
+    cut.write_bytes(good[: len(good) // 2])
+    assert main(["predict", str(cut), str(digit_png)]) == 2
+    _one_error_line(capsys, "cut.keras is not a Keras model file")
+    # The zip's directory intact, a stored member's bytes scrambled: zipfile's BadZipFile (CRC).
+    scrambled = tmp_path / "scrambled.keras"
+    middle = len(good) // 2
+    scrambled.write_bytes(good[:middle] + bytes(b ^ 0xFF for b in good[middle:middle + 4096])
+                          + good[middle + 4096:])
+    assert main(["predict", str(scrambled), str(digit_png)]) == 2
+    _one_error_line(capsys, "scrambled.keras")
+    # A file that exists but is not a model: not "File not found".
+    text = tmp_path / "notes.keras"
+    text.write_text("not a model")
+    assert main(["evaluate", str(text), "--dataset", "digits"]) == 2
+    line = _one_error_line(capsys, "notes.keras is not a Keras model file")
+    assert "not found" not in line
+
+
+def test_predict_takes_a_run_folder_and_refuses_a_folder_as_image(trained_run, digit_png, tmp_path, capsys):
+    import json
+
+    run_dir, _ = trained_run
+    assert main(["predict", str(run_dir), str(digit_png), "--json", "--top", "10"]) == 0
+    top = json.loads(capsys.readouterr().out)["top"]
+    assert sorted(r["label"] for r in top) == [str(d) for d in range(10)]  # classes.json was read
+    assert main(["predict", str(run_dir), str(tmp_path)]) == 2
+    line = _one_error_line(capsys, "is a folder; give an image file")
+    assert "no such file" not in line
+    assert main(["predict", str(tmp_path), str(digit_png)]) == 2
+    _one_error_line(capsys, "is a folder without a model.keras")
+
+
+def test_a_class_with_a_single_image(tmp_path, capsys):
+    from netlab.config import DataConfig
+    from netlab.data import load_dataset
+    from netlab.errors import DataError
+
+    for name, count in (("cats", 6), ("dogs", 6), ("owl", 1)):
+        (tmp_path / "pets" / name).mkdir(parents=True)
+        for i in range(count):
+            Image.new("RGB", (16, 16), (40 * i, 0, 0)).save(tmp_path / "pets" / name / f"{i}.png")
+    with pytest.raises(DataError, match="class 'owl' .* has 1 image.* at least 2 images") as caught:
+        load_dataset(DataConfig(dataset=str(tmp_path / "pets")))
+    assert "least populated" not in str(caught.value)  # scikit-learn's wording stays inside
+    assert main(["train", "--dataset", str(tmp_path / "pets"), "--epochs", "1",
+                 "--out", str(tmp_path / "run")]) == 2
+    _one_error_line(capsys, "class 'owl'")
+
+
+def test_ctrl_c_while_tensorflow_imports():
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "netlab", "devices"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    time.sleep(2.5)  # past Python's start and argparse; TensorFlow's import takes seconds more
+    assert proc.poll() is None, "netlab devices finished before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert err.strip().splitlines() == ["netlab: interrupted"], err
+
+
+def test_tensorflow_keeps_its_log_lines_to_itself(digit_png, trained_run):
+    run_dir, _ = trained_run
+    env = {"TF_CPP_MIN_LOG_LEVEL": "2"}  # what a user had set: TensorFlow printed through it
+    proc = _netlab("predict", str(run_dir), str(digit_png), env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(str(digit_png))
+    assert proc.stderr == "", proc.stderr
+    verbose = _netlab("predict", str(run_dir), str(digit_png), "--verbose", env=env)
+    assert verbose.returncode == 0
+    assert any(TENSORFLOW_LOG_LINE.match(line.encode()) for line in verbose.stderr.splitlines()), \
+        verbose.stderr

@@ -1,0 +1,95 @@
+"""`netlab evaluate MODEL --dataset FOLDER` matches the folder's classes to the model's by name."""
+
+import shutil
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from netlab.cli import main
+from netlab.data.class_match import match_classes
+from netlab.errors import DataError
+from netlab.training.evaluate import evaluate
+
+
+def _digit_folder(root, classes, per_class, side, offset=0):
+    """Real scikit-learn digits written as PNGs into root/<name>/, named as ``classes`` maps them."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    for digit, name in classes.items():
+        (root / name).mkdir(parents=True)
+        indices = np.flatnonzero(digits.target == digit)[offset:offset + per_class]
+        for i in indices:
+            pixels = (digits.images[i] * (255 / 16)).astype(np.uint8)
+            Image.fromarray(pixels, mode="L").resize((side, side), Image.Resampling.BILINEAR).save(
+                root / name / f"{i}.png")
+    return root
+
+
+def _model_side(run_dir):
+    from netlab.predict import load_model, model_input_shape
+
+    model = load_model(run_dir / "model.keras")
+    return model, model_input_shape(model)[0]
+
+
+def test_a_subset_of_the_classes_is_evaluated_on_that_subset(trained_run, tmp_path):
+    run_dir, _ = trained_run
+    model, side = _model_side(run_dir)
+    folder = tmp_path / "three_digits"
+    # The folder's own val/ split is evaluated whole, so the expected numbers can be computed here.
+    _digit_folder(folder / "train", {3: "3", 5: "5", 8: "8"}, 4, side)
+    _digit_folder(folder / "val", {3: "3", 5: "5", 8: "8"}, 12, side, offset=4)
+    report = evaluate(run_dir, dataset=str(folder))
+    assert report["class_names"] == ["3", "5", "8"]
+    assert report["samples"] == 36
+    matrix = np.array(report["confusion_matrix"])
+    assert matrix.shape == (3, 3)
+    assert (matrix.sum(axis=1) + np.array(report["other_predictions"]) == 12).all()
+
+    files = sorted((folder / "val").glob("*/*.png"))
+    x = np.stack([np.asarray(Image.open(f), dtype=np.float32)[..., None] for f in files])
+    truth = np.array([int(f.parent.name) for f in files])  # the model's output index of each image
+    predicted = np.asarray(model.predict_on_batch(x)).argmax(axis=1)
+    assert report["accuracy"] == pytest.approx((predicted == truth).mean())
+    for digit in (3, 5, 8):
+        mine = truth == digit
+        assert report["per_class_accuracy"][str(digit)] == pytest.approx((predicted[mine] == digit).mean())
+
+
+def test_an_unknown_class_folder_is_an_error_listing_the_models_classes(trained_run, tmp_path, capsys):
+    run_dir, _ = trained_run
+    _, side = _model_side(run_dir)
+    folder = _digit_folder(tmp_path / "digits", {d: str(d) for d in range(10)}, 5, side)
+    (folder / "0").rename(folder / "zero")
+    assert main(["evaluate", str(run_dir), "--dataset", str(folder)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("netlab: error:")
+    assert "zero" in err[0] and "0, 1, 2, 3, 4, 5, 6, 7, 8, 9" in err[0]
+
+
+def test_a_model_without_classes_json(trained_run, tmp_path, capsys):
+    run_dir, _ = trained_run
+    _, side = _model_side(run_dir)
+    bare = tmp_path / "bare" / "digits.keras"
+    bare.parent.mkdir()
+    shutil.copy(run_dir / "model.keras", bare)
+    three = _digit_folder(tmp_path / "three", {3: "a", 5: "b", 8: "c"}, 5, side)
+    with pytest.raises(DataError, match="no classes.json.*3 classes for its 10 outputs"):
+        evaluate(bare, dataset=str(three))
+    ten = _digit_folder(tmp_path / "ten", {d: str(d) for d in range(10)}, 5, side)
+    assert main(["evaluate", str(bare), "--dataset", str(ten)]) == 0
+    assert "netlab: note: digits.keras has no classes.json beside it: assuming" in capsys.readouterr().err
+
+
+def test_match_classes_by_name():
+    model = [str(d) for d in range(10)]
+    assert match_classes(["8", "3", "5"], model, 10).model_index == (8, 3, 5)
+    with pytest.raises(DataError, match="zero.*Its classes are: 0, 1"):
+        match_classes(["zero", "1"], model, 10)
+    with pytest.raises(DataError, match="names 10 classes but the model has 4 outputs"):
+        match_classes(["1"], model, 4)
+    many = [f"n{i:04d}" for i in range(1000)]
+    with pytest.raises(DataError, match=r"\.\.\. \(1000 in all\)"):
+        match_classes(["cat"], many, 1000)
