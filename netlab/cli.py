@@ -65,8 +65,10 @@ def _print_event(event) -> None:
     from netlab.training.events import EpochEnd, RunFailed, RunFinished, RunStarted
 
     if isinstance(event, RunStarted):
+        from netlab.training.runs import shown_dataset
+
         resumed = f", resuming after epoch {event.initial_epoch}" if event.initial_epoch else ""
-        print(f"training {event.arch} on {event.dataset} ({event.train_samples} train / "
+        print(f"training {event.arch} on {shown_dataset(event.dataset)} ({event.train_samples} train / "
               f"{event.val_samples} validation images, {event.params:,} parameters) on {event.device}"
               f"{resumed}", flush=True)
     elif isinstance(event, EpochEnd):

@@ -47,6 +47,7 @@ class RunLock:
             f = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held open while the lock lives
         except OSError as exc:
             raise RunFolderError(f"cannot write in the run folder {self.dir}: {exc.strerror}") from None
+        f.seek(0)  # msvcrt locks bytes from the current position
         if not _try_lock(f):
             f.seek(0)
             holder = f.read().strip()

@@ -68,6 +68,18 @@ def absolute_dataset(experiment):
     return stored
 
 
+def shown_dataset(dataset: str) -> str:
+    """A dataset as printed: a folder below the working directory relative to it, so a
+    resumed run reads as it was started (config.json holds it absolute)."""
+    path = Path(dataset)
+    if not path.is_absolute():
+        return dataset
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return dataset
+
+
 class RunWriter:
     def __init__(self, run_dir: str | Path):
         self.dir = Path(run_dir)

@@ -14,7 +14,7 @@ import netlab.io
 from netlab.errors import DiskFullError
 from netlab.io import TEMP_MARK, atomic_write_text
 from netlab.predict import load_model
-from netlab.training.runs import RunWriter, read_checkpoint, read_history
+from netlab.training.runs import RunWriter, read_checkpoint, read_history, shown_dataset
 from netlab.training.trainer import Trainer
 
 
@@ -114,7 +114,8 @@ def test_a_dataset_folder_is_stored_absolute(tmp_path, monkeypatch):
     RunWriter(tmp_path / "run").write_config(exp)
     stored = json.loads((tmp_path / "run" / "config.json").read_text())["data"]["dataset"]
     assert Path(stored).is_absolute() and Path(stored) == tmp_path / "pets"
-    assert exp.data.dataset == "pets"  # the caller's experiment (and what it prints) is unchanged
+    assert exp.data.dataset == "pets"  # the caller's experiment is unchanged
+    assert shown_dataset(stored) == "pets"  # and printed as it was given
 
     exp.data.dataset = "digits"  # a built-in name stays a name, even beside a folder called digits
     (tmp_path / "digits").mkdir()
