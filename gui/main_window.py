@@ -239,7 +239,14 @@ class MainWindow(QMainWindow):
             return
         from netlab.training.runs import new_run_dir
 
-        run_dir = new_run_dir(runs_root(), experiment.model.arch, experiment.data.dataset)
+        self.train_into(experiment, new_run_dir(runs_root(), experiment.model.arch, experiment.data.dataset))
+
+    def train_into(self, experiment, run_dir) -> None:
+        """Train in ``run_dir``. The trainer takes the folder's lock first: a folder another
+        process writes, or one holding another run, fails with its message in the window."""
+        if self.thread is not None:
+            return
+        self.error.setText("")
         self.curves.clear()
         self.thread = TrainThread(experiment, run_dir, parent=self)
         self.thread.event.connect(self._on_event)

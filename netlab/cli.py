@@ -88,8 +88,10 @@ def _print_event(event) -> None:
     from netlab.training.events import EpochEnd, RunFailed, RunFinished, RunStarted
 
     if isinstance(event, RunStarted):
+        from netlab.training.runs import shown_dataset
+
         resumed = f", resuming after epoch {event.initial_epoch}" if event.initial_epoch else ""
-        print(f"training {event.arch} on {event.dataset} ({event.train_samples} train / "
+        print(f"training {event.arch} on {shown_dataset(event.dataset)} ({event.train_samples} train / "
               f"{event.val_samples} validation images, {event.params:,} parameters) on {event.device}"
               f"{resumed}", flush=True)
     elif isinstance(event, EpochEnd):
@@ -113,13 +115,13 @@ def cmd_train(args) -> int:
 
     exp = _experiment_from_args(args)
     out = Path(args.out) if args.out else new_run_dir("runs", exp.model.arch, exp.data.dataset)
-    return _run_to_the_end(Trainer(exp, on_event=_print_event, run_dir=out))
+    return _run_to_the_end(Trainer(exp, on_event=_print_event, run_dir=out, overwrite=args.overwrite))
 
 
 def cmd_resume(args) -> int:
     from netlab.training.trainer import Trainer
 
-    return _run_to_the_end(Trainer.resume_run(args.run_dir, on_event=_print_event))
+    return _run_to_the_end(Trainer.resume_run(args.run_dir, on_event=_print_event, restart=args.restart))
 
 
 def _run_to_the_end(trainer) -> int:
@@ -344,10 +346,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train a model; writes a run folder")
     _add_experiment_flags(p)
     p.add_argument("--out", type=run_folder_flag, help="run folder (default: runs/<time>-<arch>-<dataset>)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="--out may hold files: move them aside to <out>.old-<time> (nothing is deleted)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("resume", help="continue a stopped or killed run from its last complete epoch")
     p.add_argument("run_dir")
+    p.add_argument("--restart", action="store_true",
+                   help="start over from epoch 1 in that folder (its config), old results moved aside")
     p.set_defaults(func=cmd_resume)
 
     p = sub.add_parser("evaluate", help="accuracy, loss, per-class accuracy and confusion matrix")

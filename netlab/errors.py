@@ -23,3 +23,15 @@ class ModelLoadError(NetlabError):
 
 class TrainingError(NetlabError):
     """Training stopped because of the numbers (NaN loss) or the machine (out of memory)."""
+
+
+class DiskFullError(NetlabError):
+    """The disk (or the user's quota) filled up while NetLab wrote a file."""
+
+    def __init__(self, message: str, path=None):
+        super().__init__(message)
+        self.path = path
+
+
+class RunFolderError(NetlabError):
+    """A run folder cannot be used as asked: it holds another run, or another process writes it."""

@@ -7,19 +7,31 @@ Every file but the append-only event log is written to a temporary name and
 renamed, so a crash at any moment never leaves half a file. The checkpoint's
 weights file is written first under a new name and checkpoint.json, renamed
 last, points at it: a kill between the two leaves the previous pair intact.
+A full disk stops the run with a DiskFullError that names the file and the
+last good checkpoint; the files already there stay as they were.
+
+Who may write a folder (one process at a time, never over another run) is
+decided in run_folder.py.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import csv
 import io
 import json
-import os
 import time
 from pathlib import Path
 
-from netlab.errors import TrainingError
-from netlab.io import atomic_path, atomic_write_json, atomic_write_text
+from netlab.errors import DiskFullError, TrainingError
+from netlab.io import (
+    atomic_path,
+    atomic_write_json,
+    atomic_write_text,
+    disk_full_as_error,
+    is_netlab_temporary,
+)
 from netlab.run_files import (  # noqa: F401  (re-exported: callers read them from here)
     BEST_FILE,
     CHECKPOINT_FILE,
@@ -40,26 +52,79 @@ def new_run_dir(root: str | Path, arch: str, dataset: str) -> Path:
     return path
 
 
+def absolute_dataset(experiment):
+    """A copy whose image-folder dataset is an absolute path (a built-in name stays a name).
+
+    A run folder is read again from anywhere (resume, evaluate), so a folder
+    given relative to the working directory is stored resolved.
+    """
+    from netlab.data import source_names
+
+    dataset = str(experiment.data.dataset)
+    folder = Path(dataset).expanduser()
+    if dataset in source_names() or not folder.is_dir():
+        return experiment
+    stored = copy.deepcopy(experiment)
+    stored.data.dataset = str(folder.resolve())
+    return stored
+
+
+def shown_dataset(dataset: str) -> str:
+    """A dataset as printed: a folder below the working directory relative to it, so a
+    resumed run reads as it was started (config.json holds it absolute)."""
+    path = Path(dataset)
+    if not path.is_absolute():
+        return dataset
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return dataset
+
+
 class RunWriter:
     def __init__(self, run_dir: str | Path):
         self.dir = Path(run_dir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.history: list[dict] = []
+        self.disk_full = False
+
+    @contextlib.contextmanager
+    def _writing(self, path: Path):
+        """A full disk stops the run with one message: the file, and the last good checkpoint."""
+        try:
+            with disk_full_as_error(path):
+                yield
+        except DiskFullError as exc:
+            self.disk_full = True
+            checkpoint = read_checkpoint(self.dir)
+            kept = (f"the last good checkpoint is epoch {checkpoint['epoch']}; free some space, then "
+                    f"`netlab resume {self.dir}` continues from it") if checkpoint else \
+                (f"no epoch was checkpointed yet; free some space, then `netlab resume {self.dir}` "
+                 "starts it again from epoch 1")
+            raise DiskFullError(f"disk full while writing {exc.path or path}; {kept}",
+                                path=exc.path or path) from None
 
     def write_config(self, experiment) -> None:
-        experiment.save(self.dir / "config.json")
+        path = self.dir / "config.json"
+        with self._writing(path):
+            absolute_dataset(experiment).save(path)
 
     def write_classes(self, class_names, input_shape) -> None:
-        atomic_write_json(self.dir / CLASSES_FILE,
-                          {"class_names": list(class_names), "input_shape": list(input_shape)})
+        path = self.dir / CLASSES_FILE
+        with self._writing(path):
+            atomic_write_json(path, {"class_names": list(class_names), "input_shape": list(input_shape)})
 
     def log_event(self, event) -> None:
-        with open(self.dir / "events.jsonl", "a", encoding="utf-8") as f:
+        if self.disk_full:
+            return  # the failure that follows a full disk cannot be logged either; it is reported
+        path = self.dir / "events.jsonl"
+        with self._writing(path), open(path, "a", encoding="utf-8") as f:
             f.write(json.dumps(event.to_dict()) + "\n")
 
     def add_epoch(self, epoch: int, metrics: dict) -> None:
         self.history.append({"epoch": epoch + 1, **metrics})
-        self._write_history()
+        with self._writing(self.dir / "history.csv"):
+            self._write_history()
 
     def truncate_history(self, epochs: int) -> list[dict]:
         """Keep the first ``epochs`` rows of history.csv (resume drops the epoch a kill cut short)."""
@@ -84,31 +149,26 @@ class RunWriter:
 
     def save_model(self, model, name: str = MODEL_FILE) -> Path:
         target = self.dir / name
-        with atomic_path(target) as tmp:
+        with self._writing(target), atomic_path(target) as tmp:
             model.save(tmp)
         return target
 
     def save_checkpoint(self, train_model, state: dict) -> None:
         """Weights + optimizer state (step counter = schedule position) and the run's counters."""
         name = f"checkpoint-{int(state['epoch']):04d}.weights.h5"
-        with atomic_path(self.dir / name) as tmp:
-            # Keras insists on the ".weights.h5" ending; atomic_path's temporary
-            # name ends in ".tmp.h5", so save beside it and move it in.
-            side = tmp.with_name(tmp.name[: -len(".h5")] + ".weights.h5")
-            try:
-                train_model.save_weights(side)
-                os.replace(side, tmp)
-            finally:
-                side.unlink(missing_ok=True)
-        atomic_write_json(self.dir / CHECKPOINT_FILE, {**state, "weights": name})
+        # The temporary keeps the ".weights.h5" ending Keras insists on.
+        with self._writing(self.dir / name), atomic_path(self.dir / name) as tmp:
+            train_model.save_weights(tmp)
+        with self._writing(self.dir / CHECKPOINT_FILE):
+            atomic_write_json(self.dir / CHECKPOINT_FILE, {**state, "weights": name})
         for old in self.dir.glob("checkpoint-*.weights.h5"):
             if old.name != name:
                 old.unlink(missing_ok=True)
 
     def remove_stray_temporaries(self) -> None:
-        """Temporary files a kill left behind (hidden, never read)."""
-        for path in self.dir.glob(".*.tmp*"):
-            if path.is_file():
+        """Temporary files a kill left behind: only the names NetLab's atomic writes make."""
+        for path in self.dir.iterdir():
+            if is_netlab_temporary(path.name) and path.is_file():
                 path.unlink(missing_ok=True)
 
 
@@ -120,6 +180,9 @@ def read_checkpoint(run_dir: str | Path) -> dict | None:
     except (OSError, ValueError):
         return None
     if not isinstance(state, dict) or not (run_dir / str(state.get("weights", ""))).is_file():
+        return None
+    epoch = state.get("epoch")
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 1:
         return None
     return state
 

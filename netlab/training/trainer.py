@@ -48,6 +48,8 @@ class Trainer:
         stop_event: threading.Event | None = None,
         pause_event: threading.Event | None = None,
         resume: bool = False,
+        overwrite: bool = False,
+        restart: bool = False,
     ):
         self.experiment = experiment
         self.on_event = on_event
@@ -56,6 +58,11 @@ class Trainer:
         # Set = paused: the callback waits between batches until it is cleared.
         self.pause_event = pause_event or threading.Event()
         self.resume_from_checkpoint = resume
+        # Taking the run folder (run_folder.claim_run_dir): a new run may move an
+        # old one aside (overwrite), a resume may start over (restart).
+        self.overwrite = overwrite
+        self.restart = restart
+        self.run_lock = None
         self.writer = None
         self.model = None  # the inference model while it trains
         self.history: dict[str, list[float]] = {}
@@ -65,14 +72,18 @@ class Trainer:
     @classmethod
     def resume_run(cls, run_dir: str | Path, on_event: Callable[[Event], None] | None = None,
                    stop_event: threading.Event | None = None,
-                   pause_event: threading.Event | None = None) -> Trainer:
-        """A Trainer that continues the run in ``run_dir`` from its last complete epoch."""
+                   pause_event: threading.Event | None = None, restart: bool = False) -> Trainer:
+        """A Trainer that continues the run in ``run_dir`` from its last complete epoch.
+
+        ``restart``: start over from epoch 1 in that folder (with its config),
+        the old results moved aside; what a broken checkpoint needs.
+        """
         run_dir = Path(run_dir)
         if not (run_dir / "config.json").is_file():
             raise TrainingError(f"{run_dir} is not a NetLab run folder (it has no config.json)")
         experiment = Experiment.load(run_dir / "config.json")
         return cls(experiment, on_event=on_event, run_dir=run_dir, stop_event=stop_event,
-                   pause_event=pause_event, resume=True)
+                   pause_event=pause_event, resume=True, restart=restart)
 
     def request_stop(self) -> None:
         """Ask training to end after the current batch (safe from any thread)."""
@@ -117,11 +128,20 @@ class Trainer:
         from netlab.training.device import training_precision
 
         try:
+            if self.run_dir is not None:
+                # Before anything loads: one writer per folder, never over another run.
+                from netlab.training.run_folder import claim_run_dir
+
+                self.run_lock = claim_run_dir(self.run_dir, resume=self.resume_from_checkpoint,
+                                              overwrite=self.overwrite, restart=self.restart)
             with training_precision(self.experiment.training.mixed_precision):
                 return self._run()
         except NetlabError as exc:
             self.emit(RunFailed(message=str(exc), kind=type(exc).__name__))
             raise
+        finally:
+            if self.run_lock is not None:
+                self.run_lock.release()
 
     def _build(self, exp, data, steps):
         """The training model (with any auxiliary heads), its inference form and the optimizer."""
