@@ -43,6 +43,7 @@ GRID = (225, 225, 225)  # opaque: see the module docstring
 METRICS = (("loss", "Loss"), ("accuracy", "Accuracy"))
 KINDS = ("batch", "train", "val")
 REDRAWS_PER_SECOND = 5
+BUILD_DELAY_MS = 50
 
 
 class CurvesView(QWidget):
@@ -50,9 +51,10 @@ class CurvesView(QWidget):
         super().__init__(parent)
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
-        self.plots = {}  # metric -> PlotWidget, once built (after the first paint)
+        self.plots = {}  # metric -> PlotWidget, once built (just after the first paint)
         self.items = {}  # (metric, kind) -> PlotDataItem
         self._epochs = 0  # of the run being drawn, when known
+        self._build_scheduled = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(1000 // REDRAWS_PER_SECOND)
@@ -60,10 +62,14 @@ class CurvesView(QWidget):
         self.clear()
 
     # -- building the plots, after the window is on screen ------------------------
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if not self.plots:
-            QTimer.singleShot(0, self.build_plots)
+    def paintEvent(self, event) -> None:
+        """The first paint (of the empty view) schedules the plots: the window shows first."""
+        super().paintEvent(event)
+        if not self.plots and not self._build_scheduled:
+            self._build_scheduled = True
+            # Not 0 ms: a zero timer would fire inside the processEvents() that
+            # paints the window (gui/app.py), before the window counts as shown.
+            QTimer.singleShot(BUILD_DELAY_MS, self.build_plots)
 
     def build_plots(self) -> None:
         """Create the two plots (imports pyqtgraph); idempotent."""
