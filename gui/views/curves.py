@@ -23,8 +23,8 @@ vary with the machine's load, the NetLab/bare ratios less so):
   layout, each item's paint()), and every Python call made from Qt's C++
   waits for the GIL, which the training thread holds in turns of up to
   5 ms (sys.getswitchinterval()). So fewer Python calls per repaint: the
-  ranges are ours, set only when data leaves them (x spans the run's
-  epochs, y grows with a margin), which leaves auto-range out of every
+  ranges are ours, set only when data leaves them (x doubles up to the
+  run's epochs, y grows with a margin), which leaves auto-range out of every
   paint and the axes' tick layout cached; only curves that changed get
   setData; at most REDRAWS_PER_SECOND repaints.
 - pyqtgraph itself (0.3 s to import) loads after the window's first paint.
@@ -46,6 +46,14 @@ REDRAWS_PER_SECOND = 5
 BUILD_DELAY_MS = 50
 
 
+def x_span(last_x: float, epochs: int) -> int:
+    """The x axis's end: doubling (1, 2, 4 ... epochs) so it moves a few times a run, not per batch."""
+    span = 1
+    while span < last_x:
+        span *= 2
+    return min(span, epochs) if epochs >= last_x else span
+
+
 class CurvesView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -62,13 +70,13 @@ class CurvesView(QWidget):
         self.clear()
 
     # -- building the plots, after the window is on screen ------------------------
-    def paintEvent(self, event) -> None:
-        """The first paint (of the empty view) schedules the plots: the window shows first."""
-        super().paintEvent(event)
+    def showEvent(self, event) -> None:
+        """Shown for the first time: build the plots once the window has painted."""
+        super().showEvent(event)
         if not self.plots and not self._build_scheduled:
             self._build_scheduled = True
             # Not 0 ms: a zero timer would fire inside the processEvents() that
-            # paints the window (gui/app.py), before the window counts as shown.
+            # paints the window (gui/app.py), before the window is on screen.
             QTimer.singleShot(BUILD_DELAY_MS, self.build_plots)
 
     def build_plots(self) -> None:
@@ -118,7 +126,7 @@ class CurvesView(QWidget):
         self.flush()
 
     def set_epochs(self, epochs: int) -> None:
-        """The run's length: the x axis spans it from the start (no re-layout per batch)."""
+        """The run's length: where the x axis stops growing."""
         self._epochs = epochs
 
     def add_batch(self, event) -> None:
@@ -187,7 +195,7 @@ class CurvesView(QWidget):
                           and math.isfinite(xs[-1])), default=0.0)
             x_range, y_range = self._ranges.get(metric, ((0.0, 0.0), (math.inf, -math.inf)))
             if last_x > x_range[1]:
-                x_range = (0.0, float(max(self._epochs, math.ceil(last_x + 1e-9), 1)))
+                x_range = (0.0, float(x_span(last_x, self._epochs)))
                 plot.setXRange(*x_range, padding=0.02)
             if lo < y_range[0] or hi > y_range[1]:
                 # A margin of a quarter of the span below and above, so a loss that
