@@ -1,24 +1,32 @@
-"""Drive the real window for the README screenshots.
+"""Drive the real window and save the README's screenshot (the window grabs itself).
 
-Train briefly, then classify:
-    ../shared/tools/window-shot docs/screenshot.png 75 -- .venv/bin/python docs/make_screenshot.py
-The summary of an architecture at its paper input:
-    ../shared/tools/window-shot docs/summary.png 40 -- .venv/bin/python docs/make_screenshot.py googlenet
+Train briefly, then classify a digit, and save the window:
+    .venv/bin/python docs/make_screenshot.py                    # -> docs/screenshot.png
+The summary of an architecture at its paper input instead:
+    .venv/bin/python docs/make_screenshot.py --arch googlenet googlenet-summary.png
+Set QT_QPA_PLATFORM=offscreen to do it without a display.
 """
 
+import argparse
 import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 from sklearn.datasets import load_digits
 
 from gui.main_window import MainWindow
 from netlab.config import Experiment
 
-app = QApplication(sys.argv)
+parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+parser.add_argument("out", nargs="?", default=str(Path(__file__).with_name("screenshot.png")))
+parser.add_argument("--arch", help="show this architecture's summary instead of training")
+args = parser.parse_args()
+
+app = QApplication(sys.argv[:1])
 window = MainWindow()
 window.show()
 
@@ -31,6 +39,11 @@ sample = Path(tempfile.mkdtemp()) / "seven.png"
 Image.fromarray((digits.images[7] * 255 / 16).astype(np.uint8)).resize((32, 32)).save(sample)
 
 
+def save_and_quit():
+    # A moment for the last repaint (curves redraw on a timer).
+    QTimer.singleShot(500, lambda: (window.grab().save(args.out), print(args.out), app.quit()))
+
+
 def train():
     window.panel.set_experiment(exp)
     window.train_button.click()
@@ -39,15 +52,17 @@ def train():
 def show_summary(arch):
     from gui.views.summary import PAPER_INPUT
 
+    window.summary.updated.connect(lambda _sizes: save_and_quit())
     window.panel.model_form.arch.setCurrentText(arch)
     window.summary.input_choice.setCurrentText(PAPER_INPUT)
     window.tabs.setCurrentWidget(window.summary)
 
 
-if len(sys.argv) > 1:
-    window.core_loaded.connect(lambda: show_summary(sys.argv[1]))
+if args.arch:
+    window.core_loaded.connect(lambda: show_summary(args.arch))
 else:
     window.core_loaded.connect(train)
-window.training_finished.connect(lambda result: window.classifier.classify(str(sample)))
+    window.training_finished.connect(lambda result: window.classifier.classify(str(sample)))
+    window.classifier.classified.connect(lambda _predictions: save_and_quit())
 window.start_loading()
 sys.exit(app.exec())

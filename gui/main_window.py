@@ -273,9 +273,6 @@ class MainWindow(QMainWindow):
             self.thread.set_paused(paused)
             self.pause_button.setText("Resume" if paused else "Pause")
 
-    def is_training(self) -> bool:
-        return self.thread is not None
-
     def _on_event(self, event) -> None:
         if isinstance(event, BatchEnd):
             self.curves.add_batch(event)
@@ -288,10 +285,11 @@ class MainWindow(QMainWindow):
             self.curves.add_epoch(event)
         elif isinstance(event, RunStarted):
             self._epochs = event.epochs
+            self.curves.set_epochs(event.epochs)
             self._device = event.device
             self.status.setText(f"Training {event.arch} ({event.params:,} parameters) on {event.device}...")
         elif isinstance(event, RunFinished):
-            self.curves.flush()
+            self.curves.finish()
             state = "Stopped" if event.stopped else "Finished"
             self.status.setText(f"{state} after {event.epochs_completed} epoch(s). Run saved in {event.run_dir}")
         elif isinstance(event, DataProgress):

@@ -58,7 +58,6 @@ class ClassifierView(QWidget):
         self.setAcceptDrops(True)
         self.model = None
         self.class_names = None
-        self._busy = False
 
         layout = QVBoxLayout(self)
         self.source = QLabel("No model yet: train one or open a .keras file.")
@@ -124,7 +123,6 @@ class ClassifierView(QWidget):
             self._show_error("No model to classify with: train one or open a .keras model file first.")
             return
         self.message.setText("")
-        self._busy = True
         run_job(_classify, self.model, self.class_names, path,
                 on_result=self._show_result, on_error=self._show_error, owner=self)
 
@@ -134,7 +132,6 @@ class ClassifierView(QWidget):
             self.classify(path)
 
     def _show_result(self, result) -> None:
-        self._busy = False
         path, image, predictions = result
         pixmap = _to_pixmap(image)
         side = min(self.preview.width(), self.preview.height()) - 8
@@ -154,7 +151,6 @@ class ClassifierView(QWidget):
         self._show_error(text)
 
     def _show_error(self, text: str) -> None:
-        self._busy = False
         self.message.setText(text)
         self.failed.emit(text)
 

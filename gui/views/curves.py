@@ -1,35 +1,110 @@
 """Live loss and accuracy curves (pyqtgraph).
 
 One PlotDataItem per curve, fed the whole array with setData (the pattern of
-pyqtgraph's PanningPlot example), redrawn at most ~15 times a second.
-The per-batch curve is Keras's running mean over the epoch so far, and is
-labelled so; epoch points are the real epoch metrics.
+pyqtgraph's PanningPlot example). The per-batch curve is Keras's running
+mean over the epoch so far, and is labelled so; epoch points are the real
+epoch metrics.
+
+Why it is drawn the way it is (issue 9; default digits run on 2 cores, the
+window offscreen, a 1 ms timer in the GUI thread, 20 s of training; numbers
+vary with the machine's load, the NetLab/bare ratios less so):
+
+- Before: p99 gap 66 ms, 89 gaps over 33 ms; with the redraw disabled p99
+  4.7 ms, 1 gap. A repaint of both plots took 41 ms with nothing else
+  running, and 23 ms of paint per plot while training.
+- The grid was the cost: pyqtgraph draws it as each axis's tick lines
+  extended across the plot, three tick levels (53 lines an axis) in a
+  translucent pen, and Qt's raster engine draws a translucent
+  non-antialiased cosmetic line about 8x slower than an opaque one
+  (QPicture.play of the axes was 5.6 s of 10.6 s profiled in the GUI
+  thread). Without the grid a repaint of both took 1.4 ms. The grid is now
+  the major ticks only, in an opaque light grey: p99 16 ms.
+- What remains is Python inside the paint (auto-range, the axes' tick
+  layout, each item's paint()), and every Python call made from Qt's C++
+  waits for the GIL, which the training thread holds in turns of up to
+  5 ms (sys.getswitchinterval()). So fewer Python calls per repaint: the
+  ranges are ours, set only when data leaves them (x doubles up to the
+  run's epochs, y grows with a margin), which leaves auto-range out of every
+  paint and the axes' tick layout cached; only curves that changed get
+  setData; at most REDRAWS_PER_SECOND repaints.
+- pyqtgraph itself (0.3 s to import) loads after the window's first paint.
+
+``python -m netlab.bench window --seconds 20``, one run each, the machine
+shared (load 6-7 on 2 cores), NetLab against the bare window of the same run:
+before p99 22.9 vs 6.0 ms, 65 vs 14 gaps over 33 ms, window 2.16 vs 0.40 s;
+after p99 11.5 vs 8.0 ms and 7.9 vs 6.2 ms, 17 vs 9 and 20 vs 0 gaps over
+33 ms, window 0.92 and 0.93 vs about 0.4 s. A shorter switch interval
+(sys.setswitchinterval(0.001)) did not change the gaps (21 vs 8), so it
+was left at Python's default.
 """
 
 from __future__ import annotations
 
-import pyqtgraph as pg
+import math
+
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
-from superqt.utils import qthrottled
 
 TRAIN = (31, 119, 180)
 VAL = (255, 127, 14)
+GRID = (225, 225, 225)  # opaque: see the module docstring
+METRICS = (("loss", "Loss"), ("accuracy", "Accuracy"))
+KINDS = ("batch", "train", "val")
+REDRAWS_PER_SECOND = 5
+BUILD_DELAY_MS = 50
+
+
+def x_span(last_x: float, epochs: int) -> int:
+    """The x axis's end: doubling (1, 2, 4 ... epochs) so it moves a few times a run, not per batch."""
+    span = 1
+    while span < last_x:
+        span *= 2
+    return min(span, epochs) if epochs >= last_x else span
 
 
 class CurvesView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self.plots = {}  # metric -> PlotWidget, once built (just after the first paint)
+        self.items = {}  # (metric, kind) -> PlotDataItem
+        self._epochs = 0  # of the run being drawn, when known
+        self._build_scheduled = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(1000 // REDRAWS_PER_SECOND)
+        self._timer.timeout.connect(self.flush)
+        self.clear()
+
+    # -- building the plots, after the window is on screen ------------------------
+    def showEvent(self, event) -> None:
+        """Shown for the first time: build the plots once the window has painted."""
+        super().showEvent(event)
+        if not self.plots and not self._build_scheduled:
+            self._build_scheduled = True
+            # Not 0 ms: a zero timer would fire inside the processEvents() that
+            # paints the window (gui/app.py), before the window is on screen.
+            QTimer.singleShot(BUILD_DELAY_MS, self.build_plots)
+
+    def build_plots(self) -> None:
+        """Create the two plots (imports pyqtgraph); idempotent."""
+        if self.plots:
+            return
+        import pyqtgraph as pg
+
         pg.setConfigOptions(antialias=True, background="w", foreground="k")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.plots = {}
-        self.items = {}
-        for metric, title in (("loss", "Loss"), ("accuracy", "Accuracy")):
+        for metric, title in METRICS:
             plot = pg.PlotWidget(title=title)
             plot.setLabel("bottom", "epoch")
-            plot.showGrid(x=True, y=True, alpha=0.3)
+            plot.showGrid(x=True, y=True)
+            for side in ("left", "bottom"):
+                axis = plot.getAxis(side)
+                axis.setTickPen(pg.mkPen(GRID))
+                axis.setTextPen(pg.mkPen("k"))
+                axis.setStyle(tickAlpha=255, maxTickLevel=0)
             # Loss falls and accuracy rises: keep each legend where the curves are not.
-            plot.addLegend(offset=(-10, 10) if metric == "loss" else (-10, -10))
+            plot.addLegend(offset=(-10, 10) if metric == "loss" else (-10, -10), brush=(255, 255, 255, 200))
             self.plots[metric] = plot
             # connect="finite": a NaN between epochs breaks the running-mean
             # line, since Keras restarts the mean at every epoch.
@@ -42,13 +117,25 @@ class CurvesView(QWidget):
             self.items[(metric, "val")] = plot.plot(
                 [], [], pen=pg.mkPen(VAL, width=2), symbol="s", symbolSize=6,
                 symbolBrush=VAL, name="validation (epoch)")
-            layout.addWidget(plot)
-        self.clear()
+            self._layout.addWidget(plot)
+        self._ranges = {}
+        self._dirty = set(self.items)
+        self.flush()
 
+    # -- data ---------------------------------------------------------------
     def clear(self) -> None:
-        self.data = {key: ([], []) for key in self.items}
-        for item in self.items.values():
-            item.setData([], [])
+        self.data = {(metric, kind): ([], []) for metric, _ in METRICS for kind in KINDS}
+        self._bounds = {metric: (math.inf, -math.inf) for metric, _ in METRICS}
+        self._ranges = {}  # metric -> (x range, y range) last set on the plot
+        self._dirty = set(self.items)
+        self._epochs = 0
+        for plot in self.plots.values():
+            plot.enableAutoRange()
+        self.flush()
+
+    def set_epochs(self, epochs: int) -> None:
+        """The run's length: where the x axis stops growing."""
+        self._epochs = epochs
 
     def add_batch(self, event) -> None:
         x = event.epoch + event.batch / event.steps
@@ -59,7 +146,7 @@ class CurvesView(QWidget):
         self._append("loss", "batch", x, event.loss)
         if event.accuracy is not None:
             self._append("accuracy", "batch", x, event.accuracy)
-        self._redraw()
+        self._schedule()
 
     def add_epoch(self, event) -> None:
         x = event.epoch + 1
@@ -69,7 +156,7 @@ class CurvesView(QWidget):
                 self._append(metric, "train", x, m[metric])
             if f"val_{metric}" in m:
                 self._append(metric, "val", x, m[f"val_{metric}"])
-        self._redraw()
+        self._schedule()
 
     def point_count(self, metric: str, kind: str) -> int:
         """Points drawn (epoch-separating gaps not counted)."""
@@ -79,15 +166,50 @@ class CurvesView(QWidget):
         xs, ys = self.data[(metric, kind)]
         xs.append(x)
         ys.append(y)
+        self._dirty.add((metric, kind))
+        if math.isfinite(y):
+            lo, hi = self._bounds[metric]
+            self._bounds[metric] = (min(lo, y), max(hi, y))
 
-    @qthrottled(timeout=66, leading=True)
-    def _redraw(self) -> None:
-        for key, item in self.items.items():
-            xs, ys = self.data[key]
-            item.setData(xs, ys)
+    def _schedule(self) -> None:
+        if not self._timer.isActive():
+            self._timer.start()
 
+    # -- drawing -----------------------------------------------------------
     def flush(self) -> None:
-        """Draw now (the throttled redraw may be pending)."""
-        for key, item in self.items.items():
+        """Draw what changed now (a timed redraw may be pending)."""
+        self._timer.stop()
+        if not self.plots:
+            return
+        for key in self._dirty:
             xs, ys = self.data[key]
-            item.setData(xs, ys)
+            self.items[key].setData(xs, ys)
+        self._dirty = set()
+        self._keep_in_view()
+
+    def finish(self) -> None:
+        """The run ended: draw everything and fit the plots to the data."""
+        self.flush()
+        for plot in self.plots.values():
+            plot.enableAutoRange()
+
+    def _keep_in_view(self) -> None:
+        """Widen a plot's ranges only when data leaves them (why: the module docstring)."""
+        for metric, plot in self.plots.items():
+            lo, hi = self._bounds[metric]
+            if not math.isfinite(lo):
+                continue
+            last_x = max((xs[-1] for (m, _), (xs, _) in self.data.items() if m == metric and xs
+                          and math.isfinite(xs[-1])), default=0.0)
+            x_range, y_range = self._ranges.get(metric, ((0.0, 0.0), (math.inf, -math.inf)))
+            if last_x > x_range[1]:
+                x_range = (0.0, float(x_span(last_x, self._epochs)))
+                plot.setXRange(*x_range, padding=0.02)
+            if lo < y_range[0] or hi > y_range[1]:
+                # A margin of a quarter of the span below and above, so a loss that
+                # keeps falling moves the axis now and then, not at every batch.
+                margin = 0.25 * (hi - lo) or 0.05 * abs(hi) or 0.05
+                y_range = (lo - margin if lo < y_range[0] else y_range[0],
+                           hi + margin if hi > y_range[1] else y_range[1])
+                plot.setYRange(*y_range, padding=0)
+            self._ranges[metric] = (x_range, y_range)

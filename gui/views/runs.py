@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -42,7 +41,8 @@ class RunsView(QWidget):
         super().__init__(parent)
         self.root = Path(root)
         self.runs: list[RunInfo] = []
-        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.curves: dict = {}  # run name -> its pyqtgraph PlotDataItem
+        self.plot = None  # built when first needed: pyqtgraph is not part of the first screen
 
         top = QHBoxLayout()
         self.location = QLabel("")
@@ -77,11 +77,7 @@ class RunsView(QWidget):
         choose.addWidget(self.metric)
         choose.addStretch(1)
         plot_layout.addLayout(choose)
-        self.plot = pg.PlotWidget()
-        self.plot.setLabel("bottom", "epoch")
-        self.plot.showGrid(x=True, y=True, alpha=0.3)
-        self.legend = self.plot.addLegend(offset=(-10, 10))
-        plot_layout.addWidget(self.plot)
+        self._plot_layout = plot_layout
 
         splitter = QSplitter(Qt.Vertical)
         splitter.addWidget(self.table)
@@ -90,6 +86,21 @@ class RunsView(QWidget):
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
         self.refresh()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self.plot is None:
+            self._build_plot()
+            self._redraw()
+
+    def _build_plot(self) -> None:
+        import pyqtgraph as pg
+
+        self.plot = pg.PlotWidget()
+        self.plot.setLabel("bottom", "epoch")
+        self.plot.showGrid(x=True, y=True, alpha=0.3)
+        self.legend = self.plot.addLegend(offset=(-10, 10))
+        self._plot_layout.addWidget(self.plot)
 
     def refresh(self) -> None:
         ticked = set(self.ticked_names())
@@ -126,13 +137,19 @@ class RunsView(QWidget):
             self._redraw()
 
     def _redraw(self) -> None:
+        ticked = set(self.ticked_names())
+        chosen = [run for run in self.runs if run.name in ticked]
+        if self.plot is None:
+            if not chosen:
+                return
+            self._build_plot()
+        import pyqtgraph as pg
+
         self.plot.clear()
         self.legend.clear()
         self.curves = {}
         metric = self.metric.currentText()
         self.plot.setTitle(metric)
-        ticked = set(self.ticked_names())
-        chosen = [run for run in self.runs if run.name in ticked]
         for k, run in enumerate(chosen):
             xs, ys = run.series(metric)
             pen = pg.mkPen(pg.intColor(k, hues=max(len(chosen), 1), maxValue=200), width=2)

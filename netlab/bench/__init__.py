@@ -3,4 +3,5 @@
 BENCHMARKS = {
     "overhead": "netlab.bench.overhead",
     "pipeline": "netlab.bench.pipeline",
+    "window": "netlab.bench.window",  # its windows run as gui.bench_window in child processes
 }

@@ -27,7 +27,7 @@ class Dataset:
     """Images split into training, validation and (optionally) test sets.
 
     ``x_*`` are float32 arrays in [0, 255] for array sources and ``None`` for
-    streaming sources (``streaming`` is True); the labels ``y_*`` and
+    an image folder, whose images stay on disk (FolderDataset); the labels ``y_*`` and
     ``class_names`` are always there. ``skipped`` lists the files of an image
     folder that were left out, and why.
     """
@@ -40,8 +40,6 @@ class Dataset:
     x_test: np.ndarray | None = None
     y_test: np.ndarray | None = None
     skipped: list = field(default_factory=list)
-
-    streaming = False
 
     @property
     def input_shape(self) -> tuple[int, int, int]:

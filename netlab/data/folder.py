@@ -257,8 +257,6 @@ class FolderDataset(Dataset):
     cache_limit: int = CACHE_LIMIT_BYTES
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    streaming = True
-
     @property
     def input_shape(self) -> tuple[int, int, int]:
         return tuple(self.image_shape)

@@ -40,7 +40,7 @@ def find_lr(experiment, min_lr: float = 1e-6, max_lr: float = 1.0, steps: int = 
     data = load_described(exp.data)
     abort_point()
     trainer = Trainer(exp)
-    train_model, _, optimizer = trainer._build(exp, data, steps)
+    train_model, _, optimizer = trainer.build_model(data, steps)
     dataset = data.train_pipeline(exp.training.batch_size, seed=exp.training.seed,
                                   num_outputs=len(train_model.outputs)).repeat()
     ratio = (max_lr / min_lr) ** (1.0 / (steps - 1))

@@ -22,9 +22,6 @@ from netlab.config import Experiment
 from netlab.errors import NetlabError, TrainingError
 from netlab.training.events import DataProgress, Event, RunFailed, RunFinished, RunStarted
 
-# Kept here too for callers that read it from the trainer module.
-BATCH_EVENTS_PER_SECOND = 10.0
-
 
 @dataclass
 class TrainResult:
@@ -142,6 +139,12 @@ class Trainer:
         finally:
             if self.run_lock is not None:
                 self.run_lock.release()
+
+    def build_model(self, data, steps_per_epoch: int):
+        """The training model (with any auxiliary heads), its inference form and the optimizer,
+        compiled as run() compiles them: for tools that train the same model their own
+        way (the learning-rate finder, the overhead benchmark)."""
+        return self._build(self.experiment.validate(), data, steps_per_epoch)
 
     def _build(self, exp, data, steps):
         """The training model (with any auxiliary heads), its inference form and the optimizer."""

@@ -1,5 +1,6 @@
 """Dataset sources: the registry, Keras's built-ins offline, splits, channels, config checks."""
 
+import copy
 import os
 import time
 import urllib.request
@@ -146,7 +147,11 @@ def test_good_data_settings_pass():
     data = DataConfig(dataset="shapes", test_split=0.1, channels=1, preprocessing="pca_whiten",
                       augmentation=AugmentationConfig(flip=True, crop=4, rotation=15, zoom=0.1,
                                                       contrast=0.2, translation=0.1))
-    Experiment(data=data).validate()
+    experiment = Experiment(data=data)
+    before = copy.deepcopy(experiment.to_dict())
+    # Accepted as they are: validate() returns the experiment and changes none of its values.
+    assert experiment.validate() is experiment
+    assert experiment.to_dict() == before and experiment.data.channels == 1
     assert data.augmentation.active() and not AugmentationConfig().active()
 
 

@@ -86,7 +86,7 @@ def test_folder_is_a_source_split_stratified_and_reproducible(tmp_path):
     config = config_for(root, validation_split=0.2, test_split=0.2)
     Experiment(data=config).validate()
     data = load_dataset(config)
-    assert isinstance(data, FolderDataset) and data.streaming
+    assert isinstance(data, FolderDataset) and data.x_train is None  # on disk, decoded by tf.data
     assert data.class_names == ["blue", "green", "red"]
     assert data.input_shape == (8, 8, 3)
     assert (data.train_size, data.val_size, data.test_size) == (18, 6, 6)

@@ -3,12 +3,13 @@
 import json
 import math
 
+import numpy as np
 import pytest
 from conftest import tiny_experiment
 
 from netlab.errors import ConfigError
 from netlab.training.lr_finder import find_lr
-from netlab.training.search import random_search
+from netlab.training.search import random_search, sample_params
 
 
 def test_lr_finder_sweeps_up_and_suggests_a_rate_in_range():
@@ -40,8 +41,13 @@ def test_random_search_returns_trials_sorted_by_validation_accuracy(tmp_path):
         assert 1e-4 <= t.params["learning_rate"] <= 1e-2 and 0 <= t.params["dropout"] <= 0.5
         assert t.epochs == 1 and math.isfinite(t.best_val_loss)
         assert (tmp_path / "search" / f"trial-{t.index:02d}" / "history.csv").is_file()
-    # Different draws per trial, the same draws for the same seed.
+    # Different draws per trial, the same draws for the same seed: a fresh
+    # generator seeded 1 draws exactly the trials' knobs, in trial order.
     assert len({t.params["learning_rate"] for t in trials}) == 3
+    rng = np.random.default_rng(1)
+    assert [t.params for t in sorted(trials, key=lambda t: t.index)] == [sample_params(space, rng)
+                                                                         for _ in range(3)]
+    assert sample_params(space, np.random.default_rng(2)) != trials[0].params
     json.dumps([t.to_dict() for t in trials])
 
 

@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import pytest
 from conftest import tiny_experiment
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
@@ -103,9 +104,10 @@ def test_drop_png_shows_top3(window, qtbot, trained_run, digit_png):
 def test_drop_text_file_shows_an_error_and_changes_nothing(window, qtbot, trained_run, digit_png, tmp_path):
     _, result = trained_run
     window.classifier.set_model(result.model, result.class_names, "test model")
-    with qtbot.waitSignal(window.classifier.classified, timeout=60_000):
+    with qtbot.waitSignal(window.classifier.classified, timeout=60_000) as shown:
         drop_file(window.classifier, digit_png)
     before = window.classifier.results()
+    assert [label for label, _ in before] == [p.label for p in shown.args[0]]
     text = tmp_path / "notes.txt"
     text.write_text("hello")
     with qtbot.waitSignal(window.classifier.failed, timeout=60_000) as failed:
@@ -116,13 +118,21 @@ def test_drop_text_file_shows_an_error_and_changes_nothing(window, qtbot, traine
 
 
 def test_open_model_file_then_classify(window, qtbot, trained_run, digit_png):
-    run_dir, _ = trained_run
-    qtbot.waitUntil(lambda: True)
+    from netlab.predict import load_image, predict_images
+
+    run_dir, result = trained_run
     window.classifier.open_model(str(run_dir / "model.keras"))
     qtbot.waitUntil(lambda: window.classifier.model is not None, timeout=60_000)
     assert "model.keras" in window.classifier.source.text()
-    with qtbot.waitSignal(window.classifier.classified, timeout=60_000):
+    assert window.classifier.class_names == result.class_names
+    with qtbot.waitSignal(window.classifier.classified, timeout=60_000) as shown:
         window.classifier.classify(str(digit_png))
+    # The opened file classifies as the model it was saved from does.
+    expected = predict_images(result.model, [load_image(digit_png)], result.class_names, top=3)[0]
+    got = shown.args[0]
+    assert [p.label for p in got] == [p.label for p in expected]
+    assert [p.probability for p in got] == pytest.approx([p.probability for p in expected], abs=1e-5)
+    assert [label for label, _ in window.classifier.results()] == [p.label for p in expected]
 
 
 def test_window_appears_before_tensorflow_is_imported():
@@ -132,11 +142,15 @@ def test_window_appears_before_tensorflow_is_imported():
         "app = QApplication([])\n"
         "from gui.main_window import MainWindow\n"
         "w = MainWindow(); w.show(); app.processEvents()\n"
-        "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
+        "print('tensorflow' in sys.modules, 'keras' in sys.modules, 'pyqtgraph' in sys.modules)\n"
+        "from PySide6.QtCore import QTimer\n"
+        "QTimer.singleShot(1000, app.quit); app.exec()\n"
+        "print(len(w.curves.plots))\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["False", "False"]
+    # Nor pyqtgraph (0.3 s): the curves are built just after the first paint.
+    assert proc.stdout.split() == ["False", "False", "False", "2"]
 
 
 def test_pause_then_resume_then_finish(window, qtbot):

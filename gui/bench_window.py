@@ -1,0 +1,205 @@
+"""The window half of ``python -m netlab.bench window`` (see netlab/bench/window.py).
+
+``python -m gui.bench_window netlab|bare --seconds S`` starts one window,
+trains the default experiment (to its end or for ``--seconds`` of
+measurement, whichever comes first), measures the event loop and prints one JSON
+line: time to window, time to a usable Train button (seconds since
+NETLAB_BENCH_LAUNCHED, the parent's clock just before it started this
+process) and the gaps between ticks of a 1 ms timer in the GUI thread.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+LAUNCHED = float(os.environ.get("NETLAB_BENCH_LAUNCHED", time.time()))
+NO_BATCH_TIMEOUT_MS = 300_000
+SUMMARY_WAIT_MS = 30_000
+
+
+def since_launch() -> float:
+    return time.time() - LAUNCHED
+
+
+class GapMeter:
+    """Ticks of a 1 ms precise timer in the GUI thread; the gaps between them while measuring."""
+
+    def __init__(self):
+        from PySide6.QtCore import Qt, QTimer
+
+        self.gaps: list[float] = []
+        self.measuring = False
+        self._last = time.perf_counter()
+        self._timer = QTimer()
+        self._timer.setTimerType(Qt.PreciseTimer)
+        self._timer.setInterval(1)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        if self.measuring:
+            self.gaps.append(now - self._last)
+        self._last = now
+
+    def measure_for(self, seconds: float, then) -> None:
+        """From now (the first batch has arrived), for ``seconds``; then call ``then``."""
+        from PySide6.QtCore import QTimer
+
+        if self.measuring or self.gaps:
+            return
+        self._last = time.perf_counter()
+        self.measuring = True
+
+        def stop():
+            self.measuring = False
+            then()
+
+        QTimer.singleShot(int(seconds * 1000), stop)
+
+
+def run_netlab(seconds: float) -> dict:
+    from PySide6.QtCore import QTimer
+
+    from gui.app import start
+    from gui.worker import wait_for_jobs
+    from netlab.training.events import BatchEnd
+
+    app, window = start([])
+    report = {"window_s": since_launch(), "train_ready_s": None}
+    meter = GapMeter()
+
+    def on_event(event):
+        if isinstance(event, BatchEnd):
+            meter.measure_for(seconds, window.stop_training)
+
+    def train():
+        if window.thread is not None or report.get("training"):
+            return
+        report["training"] = True
+        window.start_training()
+        window.thread.event.connect(on_event)
+
+    def ready():
+        report["train_ready_s"] = since_launch()
+        # Train once the summary's first model build (a worker job that starts
+        # with the button) is done, as a person would: the measurement is of
+        # training, not of two jobs at once.
+        window.summary.updated.connect(train)
+        window.summary.failed.connect(train)
+        QTimer.singleShot(SUMMARY_WAIT_MS, train)
+
+    window.core_loaded.connect(ready)
+    window.training_finished.connect(lambda result: app.quit())
+    _quit_if_stuck(app)
+    app.exec()
+    window.close()
+    wait_for_jobs()
+    report.pop("training", None)
+    return {**report, "gaps": meter.gaps}
+
+
+def run_bare(seconds: float) -> dict:
+    import threading
+
+    from PySide6.QtCore import QThread, Signal
+    from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QPushButton, QVBoxLayout, QWidget
+
+    class LoadKeras(QThread):
+        def run(self):
+            import keras  # noqa: F401 - what makes the bare window's button usable
+
+    class Fit(QThread):
+        batch = Signal(int, int)
+
+        def __init__(self):
+            super().__init__()
+            self.stop = threading.Event()
+
+        def run(self):
+            import math
+
+            import keras
+
+            from netlab.config import Experiment
+            from netlab.data import load_dataset
+            from netlab.training.trainer import Trainer
+
+            experiment = Experiment().validate()
+            t = experiment.training
+            keras.utils.set_random_seed(t.seed)
+            data = load_dataset(experiment.data)
+            model, _, _ = Trainer(experiment).build_model(data, math.ceil(data.train_size / t.batch_size))
+            thread = self
+
+            class EveryBatch(keras.callbacks.Callback):
+                def on_epoch_begin(self, epoch, logs=None):
+                    self.epoch = epoch
+
+                def on_train_batch_end(self, batch, logs=None):
+                    thread.batch.emit(self.epoch, batch + 1)
+                    if thread.stop.is_set():
+                        self.model.stop_training = True
+
+            outputs = len(model.outputs)
+            model.fit(data.train_pipeline(t.batch_size, seed=t.seed, num_outputs=outputs),
+                      validation_data=data.val_pipeline(t.batch_size, num_outputs=outputs),
+                      epochs=t.epochs, verbose=0, callbacks=[EveryBatch()])
+
+    app = QApplication.instance() or QApplication([])
+    window = QMainWindow()
+    central = QWidget()
+    layout = QVBoxLayout(central)
+    label = QLabel("Loading Keras...")
+    button = QPushButton("Train")
+    button.setEnabled(False)
+    layout.addWidget(label)
+    layout.addWidget(button)
+    window.setCentralWidget(central)
+    window.resize(1400, 860)
+    window.show()
+    app.processEvents()
+    report = {"window_s": since_launch(), "train_ready_s": None}
+    meter = GapMeter()
+    fit = Fit()
+    fit.batch.connect(lambda epoch, batch: (label.setText(f"epoch {epoch + 1} · batch {batch}"),
+                                            meter.measure_for(seconds, fit.stop.set)))
+    fit.finished.connect(app.quit)
+
+    def ready():
+        report["train_ready_s"] = since_launch()
+        button.setEnabled(True)
+        fit.start()
+
+    loader = LoadKeras()
+    loader.finished.connect(ready)
+    loader.start()
+    _quit_if_stuck(app)
+    app.exec()
+    fit.stop.set()
+    fit.wait()
+    return {**report, "gaps": meter.gaps}
+
+
+def _quit_if_stuck(app) -> None:
+    from PySide6.QtCore import QTimer
+
+    QTimer.singleShot(NO_BATCH_TIMEOUT_MS, app.quit)
+
+
+def main(argv=None) -> int:
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(prog="python -m gui.bench_window")
+    parser.add_argument("side", choices=("netlab", "bare"))
+    parser.add_argument("--seconds", type=float, default=20.0)
+    args = parser.parse_args(argv)
+    report = (run_netlab if args.side == "netlab" else run_bare)(args.seconds)
+    print(json.dumps(report), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,29 @@
+"""The benchmarks' arithmetic (the benchmarks themselves run as ``python -m netlab.bench NAME``)."""
+
+import pytest
+
+from netlab.bench.overhead import median_pair_ratio
+from netlab.bench.window import gap_stats
+
+
+def test_overhead_verdict_is_the_median_of_per_pair_ratios_not_a_ratio_of_medians():
+    # The machine slows down over the run; each NetLab rep is 10% slower than its pair.
+    plain = [1000.0, 800.0, 600.0]
+    netlab = [900.0, 720.0, 540.0]
+    assert median_pair_ratio(plain, netlab) == pytest.approx(0.9)
+    # A drift between pairs changes the ratio of medians but not the pairs' verdict.
+    plain, netlab = [1000.0, 1000.0, 600.0], [900.0, 540.0, 540.0]
+    assert median_pair_ratio(plain, netlab) == pytest.approx(0.9)
+    with pytest.raises(ValueError):
+        median_pair_ratio([1.0], [])
+
+
+def test_window_gap_stats_in_milliseconds_and_long_gaps_counted():
+    gaps = [0.001] * 97 + [0.020, 0.040, 0.500]
+    stats = gap_stats(gaps)
+    assert stats["ticks"] == 100
+    assert stats["p50_ms"] == pytest.approx(1.0)
+    assert stats["p99_ms"] == pytest.approx(500.0)
+    assert stats["max_ms"] == pytest.approx(500.0)
+    assert stats["over_33ms"] == 2
+    assert gap_stats([])["over_33ms"] == 0
