@@ -223,7 +223,7 @@ class FolderDataset(Dataset):
                  num_outputs: int = 1, cache: bool | None = None, epochs: range | None = None):
         import tensorflow as tf
 
-        from netlab.data.pipeline import epoch_order, epoch_shuffle_seed, over_epochs
+        from netlab.data.pipeline import epoch_order, over_epochs
 
         files, labels = list(self.files.get(split, [])), self.labels(split)
         cache = self.cache_in_memory if cache is None else cache
@@ -259,22 +259,21 @@ class FolderDataset(Dataset):
             ds = decoded(names)
             ds = (ds.cache() if cache else ds).batch(batch_size)
         else:
-            if cache:  # decoded once, then each epoch shuffles the cached images by (seed, epoch)
-                images = decoded(names).cache()
+            if cache:  # decoded once (one element: the whole split), gathered in each epoch's order
+                whole = decoded(names).batch(max(n, 1)).cache()
 
                 def one_epoch(epoch):
-                    return images.shuffle(max(n, 1), seed=epoch_shuffle_seed(seed, epoch))
+                    return whole.flat_map(lambda images, labels: _gathered(
+                        images, labels, _epoch_indices(tf.shape(labels)[0], n, seed, epoch), batch_size))
             else:  # shuffle names, not pixels: memory stays bounded
 
                 def one_epoch(epoch):
                     order = epoch_order(n, seed, epoch)
-                    return decoded(tf.data.Dataset.from_tensor_slices(
+                    images = decoded(tf.data.Dataset.from_tensor_slices(
                         (tf.gather(file_names, order), tf.gather(file_labels, order))))
+                    return images.repeat().take(n).batch(batch_size)
 
-            # A file that fails to decode (changed since the scan) hands its slot to
-            # the epoch's first images: every epoch has n images, so the trainer's
-            # steps_per_epoch stays exact and epochs never run into each other.
-            ds = over_epochs(epochs, lambda epoch: one_epoch(epoch).repeat().take(n).batch(batch_size))
+            ds = over_epochs(epochs, one_epoch)
 
         def to_float(images, labels):
             images = tf.cast(images, tf.float32)
@@ -291,6 +290,29 @@ class FolderDataset(Dataset):
         with self._lock:
             if not any(s.path == path for s in self.skipped):
                 self.skipped.append(SkippedFile(path, f"could not be decoded ({type(exc).__name__}: {exc})"))
+
+
+def _epoch_indices(kept, n: int, seed: int, epoch):
+    """n indices into the ``kept`` decoded images, in epoch ``epoch``'s order.
+
+    A file that fails to decode (changed since the scan) hands its slot to the
+    epoch's first images: every epoch has n images, so the trainer's
+    steps_per_epoch stays exact and epochs never run into each other.
+    """
+    import tensorflow as tf
+
+    from netlab.data.pipeline import epoch_order
+
+    order = epoch_order(kept, seed, epoch)
+    slots = tf.range(tf.where(kept > 0, n, 0), dtype=tf.int64)
+    return tf.gather(order, slots % tf.maximum(tf.cast(kept, tf.int64), 1))
+
+
+def _gathered(images, labels, indices, batch_size: int):
+    import tensorflow as tf
+
+    batches = tf.data.Dataset.from_tensor_slices(indices).batch(batch_size)
+    return batches.map(lambda index: (tf.gather(images, index), tf.gather(labels, index)))
 
 
 def _decoded(image, label, ok):

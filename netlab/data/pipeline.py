@@ -25,19 +25,7 @@ def epoch_order(n: int, seed, epoch):
     """A permutation of range(n) that depends on (seed, epoch) only (stateless)."""
     import tensorflow as tf
 
-    return tf.random.experimental.stateless_shuffle(tf.range(n, dtype=tf.int64), seed=epoch_seed(seed, epoch))
-
-
-def epoch_shuffle_seed(seed, epoch):
-    """An op seed for ``Dataset.shuffle`` drawn from (seed, epoch), for streams that cannot be indexed.
-
-    tf.data pairs it with TensorFlow's global seed, which the trainer sets to
-    training.seed before it builds anything, so it too is fixed by (seed, epoch).
-    """
-    import tensorflow as tf
-
-    return tf.random.stateless_uniform([], seed=epoch_seed(seed, epoch), minval=None, maxval=None,
-                                       dtype=tf.int64)
+    return tf.random.experimental.stateless_shuffle(tf.range(tf.cast(n, tf.int64)), seed=epoch_seed(seed, epoch))
 
 
 def over_epochs(epochs: range | None, one_epoch):

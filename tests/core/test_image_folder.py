@@ -267,3 +267,17 @@ def test_config_round_trips_a_folder_and_knobs(tmp_path):
     again = Experiment.from_json(exp.to_json())
     assert again == exp
     assert json.loads(exp.to_json())["data"]["augmentation"]["flip"] is True
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_a_folders_epoch_order_depends_on_the_seed_and_the_epoch_only(tmp_path, cache):
+    root = make_folder(tmp_path / "c", per_class=6)
+    data = load_dataset(config_for(root, validation_split=0.25))
+    data.cache_limit = 10**9 if cache else 0
+    assert data.cache_in_memory == cache
+    n = data.train_size
+    labels = collect(data.train_pipeline(5, seed=3, epochs=range(3)))[1]
+    assert len(labels) == 3 * n
+    resumed = collect(data.train_pipeline(5, seed=3, epochs=range(2, 3)))[1]
+    np.testing.assert_array_equal(resumed, labels[2 * n:])
+    assert sorted(labels[:n]) == sorted(labels[2 * n:]) == sorted(data.y_train)
