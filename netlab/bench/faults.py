@@ -4,12 +4,14 @@
 
 1. An unbroken reference run of a tiny experiment (simple CNN, 300 digits,
    3 epochs, batch 32, dropout and a random crop, ``training.deterministic``
-   on) gives the numbers every run must end with, and its duration T from
-   process start to exit.
+   on) gives the numbers every run must end with, its duration T from process
+   start to exit and the moment L it started training (TensorFlow and the
+   data loaded).
 2. Each of the N runs starts ``netlab train`` and kills it with SIGKILL after a
-   delay drawn uniformly from (0, T) (seeded by --seed and the run's number), so
-   the kills land while TensorFlow loads, while the data loads, mid-epoch and
-   while a checkpoint, history.csv or a model file is written. Then the run is
+   delay drawn (seeded by --seed and the run's number) uniformly from (0, L)
+   for a quarter of the kills and from (L, T) for the rest, so the kills land
+   while TensorFlow loads, while the data loads, mid-epoch and while a
+   checkpoint, history.csv or a model file is written. Then the run is
    continued by this rule: a folder with a checkpoint.json is continued with
    ``netlab resume``; a folder without one (killed before its first checkpoint
    was complete) holds nothing worth keeping, so it is removed and ``netlab
@@ -80,6 +82,37 @@ def run_until(cmd: list[str], log: Path, kill_after: float | None, timeout: floa
         return code, time.monotonic() - started
 
 
+def run_reference(cmd: list[str], log: Path, run_dir: Path, timeout: float) -> tuple[int | None, float, float]:
+    """The unbroken run: (exit code, seconds to exit, seconds until it started training).
+
+    Training has started when events.jsonl appears (RunStarted is its first line).
+    """
+    started = time.monotonic()
+    training = None
+    with open(log, "w", encoding="utf-8") as out:
+        proc = subprocess.Popen(cmd, env=child_env(), stdout=out, stderr=subprocess.STDOUT)
+        while proc.poll() is None and time.monotonic() - started < timeout:
+            if training is None and (run_dir / "events.jsonl").is_file():
+                training = time.monotonic() - started
+            time.sleep(0.05)
+        if proc.poll() is None:
+            proc.kill()
+        code = proc.wait()
+    duration = time.monotonic() - started
+    return code, duration, duration if training is None else training
+
+
+def kill_moment(rng: random.Random, loading: float, duration: float) -> float:
+    """A quarter of the kills while TensorFlow and the data load, the rest spread over training.
+
+    Loading takes most of a 3-epoch run's time on a slow machine; drawn
+    uniformly over the whole run, few kills would land mid-epoch or mid-write.
+    """
+    if rng.random() < 0.25:
+        return rng.uniform(0.0, loading)
+    return rng.uniform(loading, duration)
+
+
 def read_history(run_dir: Path) -> list[dict]:
     from netlab.training.runs import read_history as read
 
@@ -135,7 +168,8 @@ def models_load(run_dir: Path) -> str | None:
     return None
 
 
-def one_run(number: int, args, root: Path, config: Path, reference: list[dict], duration: float) -> tuple[bool, str]:
+def one_run(number: int, args, root: Path, config: Path, reference: list[dict], duration: float,
+            loading: float) -> tuple[bool, str]:
     rng = random.Random(f"{args.seed}-{number}")
     run_dir, logs = root / f"run-{number:03d}", root / "logs"
     timeout = max(300.0, 10 * duration)
@@ -143,7 +177,7 @@ def one_run(number: int, args, root: Path, config: Path, reference: list[dict], 
     notes = []
     for attempt in range(args.kills + 1):
         last = attempt == args.kills
-        delay = None if last else rng.uniform(0.0, duration)
+        delay = None if last else kill_moment(rng, loading, duration)
         log = logs / f"run-{number:03d}-{attempt}.txt"
         code, seconds = run_until(cmd, log, delay, timeout)
         if code is None:  # killed as planned: continue it by the rule above
@@ -184,17 +218,18 @@ def main(argv=None) -> int:
         experiment(args.epochs).save(config)
         unbroken = root / "unbroken"
         shutil.rmtree(unbroken, ignore_errors=True)
-        code, duration = run_until(netlab_command("train", "--config", str(config), "--out", str(unbroken)),
-                                   root / "logs" / "unbroken.txt", None, 600)
+        code, duration, loading = run_reference(
+            netlab_command("train", "--config", str(config), "--out", str(unbroken)),
+            root / "logs" / "unbroken.txt", unbroken, 600)
         if code != 0:
             print(f"the unbroken reference run failed (exit {code}); see {root / 'logs' / 'unbroken.txt'}")
             return 1
         reference = read_history(unbroken)
-        print(f"unbroken run: {args.epochs} epochs in {duration:.1f} s; kills drawn from (0, {duration:.1f}) s",
-              flush=True)
+        print(f"unbroken run: {args.epochs} epochs in {duration:.1f} s, training from {loading:.1f} s; "
+              "kills drawn from that run's loading (1/4) and training (3/4)", flush=True)
         survived = 0
         for number in range(1, args.runs + 1):
-            ok, what = one_run(number, args, root, config, reference, duration)
+            ok, what = one_run(number, args, root, config, reference, duration, loading)
             survived += ok
             print(f"run {number}: {'survived' if ok else 'FAILED'}: {what}", flush=True)
         print(f"runs survived: {survived} / {args.runs}")
