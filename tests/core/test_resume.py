@@ -63,7 +63,8 @@ def test_a_run_killed_mid_epoch_resumes_to_exactly_its_epochs(tmp_path):
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:
-            if (run / "history.csv").is_file() and len(_epochs(run)) >= 1:
+            # checkpoint.json, not history.csv: the row is written just before the checkpoint.
+            if (run / "checkpoint.json").is_file():
                 break
             time.sleep(0.02)
         time.sleep(0.15)  # into the next epoch
