@@ -11,7 +11,9 @@
    delay drawn (seeded by --seed and the run's number) uniformly from (0, L)
    for a quarter of the kills and from (L, T) for the rest, so the kills land
    while TensorFlow loads, while the data loads, mid-epoch and while a
-   checkpoint, history.csv or a model file is written. Then the run is
+   checkpoint, history.csv or a model file is written (a run that finishes
+   before its first kill, the machine being faster than during the reference
+   run, starts again with the kill drawn over its own duration). Then the run is
    continued by this rule: a folder with a checkpoint.json is continued with
    ``netlab resume``; a folder without one (killed before its first checkpoint
    was complete) holds nothing worth keeping, so it is removed and ``netlab
@@ -40,6 +42,9 @@ from pathlib import Path
 
 REL_TOLERANCE = 1e-6
 MODEL_FILES = ("model.keras", "best.keras")
+# A run that finishes before its first kill (the machine got faster than the
+# reference run) starts again with a kill drawn over its own duration, this often.
+NEW_DRAWS = 3
 
 
 def experiment(epochs: int):
@@ -175,20 +180,29 @@ def one_run(number: int, args, root: Path, config: Path, reference: list[dict], 
     timeout = max(300.0, 10 * duration)
     cmd = netlab_command("train", "--config", str(config), "--out", str(run_dir))
     notes = []
-    for attempt in range(args.kills + 1):
-        last = attempt == args.kills
-        delay = None if last else kill_moment(rng, loading, duration)
-        log = logs / f"run-{number:03d}-{attempt}.txt"
+    kills = attempts = 0
+    scale = 1.0  # < 1 once a run finished before its first kill: this machine is faster now
+    while True:
+        last = kills >= args.kills
+        delay = None if last else kill_moment(rng, loading * scale, duration * scale)
+        attempts += 1
+        log = logs / f"run-{number:03d}-{attempts}.txt"
         code, seconds = run_until(cmd, log, delay, timeout)
         if code is None:  # killed as planned: continue it by the rule above
+            kills += 1
             notes.append(f"killed at {seconds:.1f} s {where_killed(run_dir)}")
             cmd = continue_command(run_dir, config)
             continue
         if code != 0:
             tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
             return False, "; ".join(notes + [f"netlab {cmd[3]} exited {code}: {' | '.join(tail)}"])
-        if not last:
-            notes.append(f"finished before its kill at {delay:.1f} s")
+        if last:
+            break
+        notes.append(f"finished in {seconds:.1f} s, before its kill at {delay:.1f} s")
+        if kills == 0 and attempts < NEW_DRAWS:  # never killed yet: start it again, kill sooner
+            scale = min(scale, seconds / duration)
+            shutil.rmtree(run_dir, ignore_errors=True)
+            continue
         break
     problem = compare(reference, read_history(run_dir), args.epochs) if (run_dir / "history.csv").is_file() \
         else "no history.csv"
