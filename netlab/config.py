@@ -177,6 +177,9 @@ class TrainingConfig:
     restore_best: bool = True
     mixed_precision: str = "off"  # float16 / bfloat16 compute, float32 weights
     xla: bool = False  # jit_compile the training step
+    # TensorFlow's op determinism while the run trains: the same config gives the
+    # same numbers to the last bit, a resumed run included (slower, above all on a GPU).
+    deterministic: bool = False
     tensorboard: bool = True  # event logs in RUN_DIR/tensorboard
 
 

@@ -53,6 +53,8 @@ class TrainingForm(Form):
                                          combo_box(MIXED_PRECISIONS, "float16/bfloat16 compute on a GPU"))
         self.xla = self.bind(form, "XLA", "training.xla", check_box("Compile the training step with XLA"))
         self.tensorboard = self.bind(form, "TensorBoard logs", "training.tensorboard", check_box())
+        self.deterministic = self.bind(form, "Deterministic", "training.deterministic",
+                                       check_box("Bit-for-bit repeatable runs (slower, above all on a GPU)"))
         self.seed = self.bind(form, "Seed", "training.seed", int_box())
         self.box_layout.addStretch(1)
 

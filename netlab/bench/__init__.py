@@ -1,6 +1,7 @@
 """Benchmarks, run as ``python -m netlab.bench NAME`` (each NAME a module here with main(argv))."""
 
 BENCHMARKS = {
+    "faults": "netlab.bench.faults",
     "overhead": "netlab.bench.overhead",
     "pipeline": "netlab.bench.pipeline",
     "window": "netlab.bench.window",  # its windows run as gui.bench_window in child processes

@@ -67,9 +67,15 @@ class Dataset:
         return np.zeros(0, np.int32) if labels is None else labels
 
     # -- tf.data ------------------------------------------------------------
-    def train_pipeline(self, batch_size: int, seed: int = 0, num_outputs: int = 1):
-        """Shuffled batches of (images, labels) for ``fit``, float32 pixels in [0, 255]."""
-        return self.pipeline("train", batch_size, shuffle=True, seed=seed, num_outputs=num_outputs)
+    def train_pipeline(self, batch_size: int, seed: int = 0, num_outputs: int = 1,
+                       epochs: range | None = None):
+        """Shuffled batches of (images, labels) for ``fit``, float32 pixels in [0, 255].
+
+        One pass per epoch of ``epochs`` (default: epoch 0 alone), back to back;
+        the order of epoch e depends on (seed, e) only (``netlab.data.pipeline``).
+        """
+        return self.pipeline("train", batch_size, shuffle=True, seed=seed, num_outputs=num_outputs,
+                             epochs=epochs)
 
     def val_pipeline(self, batch_size: int, num_outputs: int = 1):
         return self.pipeline("val", batch_size, num_outputs=num_outputs)
@@ -78,12 +84,12 @@ class Dataset:
         return self.pipeline("test", batch_size, num_outputs=num_outputs)
 
     def pipeline(self, split: str, batch_size: int, shuffle: bool = False, seed: int = 0,
-                 num_outputs: int = 1):
+                 num_outputs: int = 1, epochs: range | None = None):
         from netlab.data.pipeline import make_dataset
 
         x = self._images(split)
         return make_dataset(x, self.labels(split), batch_size, shuffle=shuffle, seed=seed,
-                            num_outputs=num_outputs)
+                            num_outputs=num_outputs, epochs=epochs)
 
     def batches(self, split: str = "train", batch_size: int = 256) -> Iterator[np.ndarray]:
         """The images of a split in order, un-augmented, as float32 numpy batches."""

@@ -272,8 +272,10 @@ class FolderDataset(Dataset):
         return self.estimated_bytes("train", "val") <= self.cache_limit
 
     def pipeline(self, split: str, batch_size: int, shuffle: bool = False, seed: int = 0,
-                 num_outputs: int = 1, cache: bool | None = None):
+                 num_outputs: int = 1, cache: bool | None = None, epochs: range | None = None):
         import tensorflow as tf
+
+        from netlab.data.pipeline import epoch_order, over_epochs
 
         files, labels = list(self.files.get(split, [])), self.labels(split)
         cache = self.cache_in_memory if cache is None else cache
@@ -298,18 +300,32 @@ class FolderDataset(Dataset):
             ok.set_shape((None,))
             return images, labels, ok
 
-        ds = tf.data.Dataset.from_tensor_slices((tf.constant(files, tf.string),
-                                                 tf.constant(labels, tf.int32)))
-        if shuffle and not cache:  # shuffle names, not pixels: memory stays bounded
-            ds = ds.shuffle(max(n, 1), seed=seed, reshuffle_each_iteration=True)
-        # Files are decoded a chunk per call (less per-call overhead), chunks in parallel.
-        ds = ds.batch(DECODE_CHUNK).map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-        ds = ds.unbatch().filter(_decoded).map(_without_flag)
-        if cache:
-            ds = ds.cache()
-            if shuffle:
-                ds = ds.shuffle(max(n, 1), seed=seed, reshuffle_each_iteration=True)
-        ds = ds.batch(batch_size)
+        def decoded(names):
+            # Files are decoded a chunk per call (less per-call overhead), chunks in parallel.
+            ds = names.batch(DECODE_CHUNK).map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+            return ds.unbatch().filter(_decoded).map(_without_flag)
+
+        file_names, file_labels = tf.constant(files, tf.string), tf.constant(labels, tf.int32)
+        names = tf.data.Dataset.from_tensor_slices((file_names, file_labels))
+        if not shuffle:
+            ds = decoded(names)
+            ds = (ds.cache() if cache else ds).batch(batch_size)
+        else:
+            if cache:  # decoded once (one element: the whole split), gathered in each epoch's order
+                whole = decoded(names).batch(max(n, 1)).cache()
+
+                def one_epoch(epoch):
+                    return whole.flat_map(lambda images, labels: _gathered(
+                        images, labels, _epoch_indices(tf.shape(labels)[0], n, seed, epoch), batch_size))
+            else:  # shuffle names, not pixels: memory stays bounded
+
+                def one_epoch(epoch):
+                    order = epoch_order(n, seed, epoch)
+                    images = decoded(tf.data.Dataset.from_tensor_slices(
+                        (tf.gather(file_names, order), tf.gather(file_labels, order))))
+                    return images.repeat().take(n).batch(batch_size)
+
+            ds = over_epochs(epochs, one_epoch)
 
         def to_float(images, labels):
             images = tf.cast(images, tf.float32)
@@ -326,6 +342,29 @@ class FolderDataset(Dataset):
         with self._lock:
             if not any(s.path == path for s in self.skipped):
                 self.skipped.append(SkippedFile(path, f"could not be decoded ({type(exc).__name__}: {exc})"))
+
+
+def _epoch_indices(kept, n: int, seed: int, epoch):
+    """n indices into the ``kept`` decoded images, in epoch ``epoch``'s order.
+
+    A file that fails to decode (changed since the scan) hands its slot to the
+    epoch's first images: every epoch has n images, so the trainer's
+    steps_per_epoch stays exact and epochs never run into each other.
+    """
+    import tensorflow as tf
+
+    from netlab.data.pipeline import epoch_order
+
+    order = epoch_order(kept, seed, epoch)
+    slots = tf.range(tf.where(kept > 0, n, 0), dtype=tf.int64)
+    return tf.gather(order, slots % tf.maximum(tf.cast(kept, tf.int64), 1))
+
+
+def _gathered(images, labels, indices, batch_size: int):
+    import tensorflow as tf
+
+    batches = tf.data.Dataset.from_tensor_slices(indices).batch(batch_size)
+    return batches.map(lambda index: (tf.gather(images, index), tf.gather(labels, index)))
 
 
 def _decoded(image, label, ok):

@@ -165,7 +165,10 @@ class EventCallback(keras.callbacks.Callback):
             trainer.history.setdefault(key, []).append(value)
         if trainer.writer is not None:
             trainer.writer.add_epoch(epoch, metrics)
-            trainer.writer.save_checkpoint(self.train_model, p.to_dict())
+            from netlab.training.determinism import seed_generator_states
+
+            trainer.writer.save_checkpoint(
+                self.train_model, {**p.to_dict(), "seed_generators": seed_generator_states(self.train_model)})
         trainer.emit(EpochEnd(epoch=epoch, epochs=t.epochs, metrics=metrics, seconds=seconds))
 
     def _plateau_step(self, val_loss: float) -> None:

@@ -122,6 +122,7 @@ class Trainer:
 
     def run(self) -> TrainResult:
         """Train; on any NetlabError emit RunFailed and re-raise it."""
+        from netlab.training.determinism import op_determinism
         from netlab.training.device import training_precision
 
         try:
@@ -131,7 +132,8 @@ class Trainer:
 
                 self.run_lock = claim_run_dir(self.run_dir, resume=self.resume_from_checkpoint,
                                               overwrite=self.overwrite, restart=self.restart)
-            with training_precision(self.experiment.training.mixed_precision):
+            with training_precision(self.experiment.training.mixed_precision), \
+                    op_determinism(self.experiment.training.deterministic):
                 return self._run()
         except NetlabError as exc:
             self.emit(RunFailed(message=str(exc), kind=type(exc).__name__))
@@ -196,6 +198,7 @@ class Trainer:
             StopNow,
             tensorboard_available,
         )
+        from netlab.training.determinism import restore_seed_generator_states
         from netlab.training.device import describe_device, distribution_strategy, enable_memory_growth
         from netlab.training.runs import TENSORBOARD_DIR, RunWriter, read_checkpoint
 
@@ -239,11 +242,16 @@ class Trainer:
                         "start a new run instead"
                     ) from None
                 progress = Progress.from_dict(checkpoint)
+                # Dropout and augmentation continue their random streams where they were.
+                restore_seed_generator_states(train_model, checkpoint.get("seed_generators"))
                 self.completed_epochs = progress.epoch
         self.model = model
         num_outputs = len(train_model.outputs)
         # Arrays and image folders alike (a folder streams through tf.data).
-        train_ds = data.train_pipeline(t.batch_size, seed=t.seed + progress.epoch, num_outputs=num_outputs)
+        # Epoch e's order depends on (seed, e) only, so a resumed run sees the same
+        # batches as one never stopped; one pass per remaining epoch, back to back.
+        train_ds = data.train_pipeline(t.batch_size, seed=t.seed, num_outputs=num_outputs,
+                                       epochs=range(progress.epoch, t.epochs))
         val_ds = data.val_pipeline(t.batch_size, num_outputs=num_outputs)
         self.emit(RunStarted(
             arch=exp.model.arch, dataset=exp.data.dataset, epochs=t.epochs, steps_per_epoch=steps,
@@ -262,8 +270,8 @@ class Trainer:
                     # pass (unreadable files drop out); Keras warns once, harmlessly.
                     warnings.filterwarnings("ignore", message="Your input ran out of data")
                     train_model.fit(train_ds, validation_data=val_ds, epochs=t.epochs,
-                                    initial_epoch=progress.epoch, verbose=0, shuffle=False,
-                                    callbacks=callbacks)
+                                    initial_epoch=progress.epoch, steps_per_epoch=steps, verbose=0,
+                                    shuffle=False, callbacks=callbacks)
             except StopNow:
                 pass
             except tf.errors.ResourceExhaustedError:

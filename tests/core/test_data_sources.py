@@ -1,6 +1,7 @@
 """Dataset sources: the registry, Keras's built-ins offline, splits, channels, config checks."""
 
 import copy
+import math
 import os
 import time
 import urllib.request
@@ -162,3 +163,20 @@ def test_augmentation_reads_back_from_json():
         Experiment.from_dict({"data": {"augmentation": {"mirror": True}}})
     with pytest.raises(ConfigError, match="data.augmentation.flip must be true or false"):
         Experiment.from_dict({"data": {"augmentation": {"flip": 1}}})
+
+
+def test_each_epochs_order_depends_on_the_seed_and_the_epoch_only():
+    """A pipeline started at epoch 2 (a resumed run) gives epoch 2 the order an unbroken one did."""
+    data = load_dataset(DataConfig(dataset="digits", max_samples=100))
+    n = data.train_size
+
+    def images(ds):
+        batches = [x.numpy() for x, _ in ds]
+        return len(batches), np.concatenate(batches).reshape(-1, 32 * 32).sum(axis=1)
+
+    count, three = images(data.train_pipeline(16, seed=4, epochs=range(3)))
+    assert count == 3 * math.ceil(n / 16) and len(three) == 3 * n  # no batch straddles two epochs
+    np.testing.assert_array_equal(images(data.train_pipeline(16, seed=4, epochs=range(2, 3)))[1], three[2 * n:])
+    assert not np.array_equal(three[:n], three[n:2 * n])  # each epoch its own order
+    assert sorted(three[:n]) == sorted(three[n:2 * n])  # of the same images
+    assert not np.array_equal(images(data.train_pipeline(16, seed=5, epochs=range(1)))[1], three[:n])

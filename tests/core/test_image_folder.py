@@ -162,10 +162,13 @@ def test_awkward_and_broken_files_are_handled_or_skipped(tmp_path):
     # 6 + 6 + (6 + 6 readable awkward files + the truncated JPEG) scanned as images.
     assert data.train_size + data.val_size == 25
     assert data.input_shape == (8, 8, 3)
-    # A whole epoch runs; the truncated JPEG is dropped from its batch and logged.
+    # A whole epoch runs; the truncated JPEG is logged and left out: of the validation
+    # set, or in training its slot goes to another image, so every epoch has the same
+    # number of steps.
     train = collect(data.train_pipeline(4, seed=1))[0]
     val = collect(data.val_pipeline(4))[0]
-    assert len(train) + len(val) == 24
+    truncated_in_val = any(name.endswith("truncated.jpg") for name in data.files["val"])
+    assert len(train) == data.train_size and len(val) == data.val_size - truncated_in_val
     assert np.isfinite(train).all()
     assert "truncated.jpg" in data.skipped_report()
     assert "could not be decoded" in data.skipped_report()
@@ -264,3 +267,17 @@ def test_config_round_trips_a_folder_and_knobs(tmp_path):
     again = Experiment.from_json(exp.to_json())
     assert again == exp
     assert json.loads(exp.to_json())["data"]["augmentation"]["flip"] is True
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_a_folders_epoch_order_depends_on_the_seed_and_the_epoch_only(tmp_path, cache):
+    root = make_folder(tmp_path / "c", per_class=6)
+    data = load_dataset(config_for(root, validation_split=0.25))
+    data.cache_limit = 10**9 if cache else 0
+    assert data.cache_in_memory == cache
+    n = data.train_size
+    labels = collect(data.train_pipeline(5, seed=3, epochs=range(3)))[1]
+    assert len(labels) == 3 * n
+    resumed = collect(data.train_pipeline(5, seed=3, epochs=range(2, 3)))[1]
+    np.testing.assert_array_equal(resumed, labels[2 * n:])
+    assert sorted(labels[:n]) == sorted(labels[2 * n:]) == sorted(data.y_train)

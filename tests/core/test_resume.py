@@ -63,7 +63,8 @@ def test_a_run_killed_mid_epoch_resumes_to_exactly_its_epochs(tmp_path):
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:
-            if (run / "history.csv").is_file() and len(_epochs(run)) >= 1:
+            # checkpoint.json, not history.csv: the row is written just before the checkpoint.
+            if (run / "checkpoint.json").is_file():
                 break
             time.sleep(0.02)
         time.sleep(0.15)  # into the next epoch
@@ -85,3 +86,54 @@ def test_a_run_killed_mid_epoch_resumes_to_exactly_its_epochs(tmp_path):
     for name in ("model.keras", "best.keras"):
         model = load_model(run / name)
         assert model.output_shape == (None, 10)
+
+
+def _history(run_dir):
+    with open(run_dir / "history.csv", newline="") as f:
+        return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
+
+
+def _random_experiment():
+    """3 epochs with dropout and a random crop, so both random streams must carry over."""
+    exp = tiny_experiment(epochs=3, deterministic=True, tensorboard=False)
+    exp.regularization.dropout = 0.3
+    exp.data.augmentation.crop = 2
+    return exp
+
+
+@pytest.mark.slow
+def test_a_run_killed_after_a_checkpoint_resumes_to_the_numbers_of_an_unbroken_run(tmp_path):
+    exp = _random_experiment()
+    config = tmp_path / "exp.json"
+    exp.save(config)
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    cmd = [sys.executable, "-m", "netlab"]
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen([*cmd, "train", "--config", str(config), "--out", str(killed)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            if (killed / "checkpoint.json").is_file():
+                break
+            time.sleep(0.01)
+        assert proc.poll() is None, "training ended before it could be killed"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    checkpoint = json.loads((killed / "checkpoint.json").read_text())
+    assert 1 <= checkpoint["epoch"] < 3 and not (killed / "model.keras").exists()
+    # Dropout's and the crop's generators have moved on, and the checkpoint says where to.
+    assert checkpoint["seed_generators"] and all(counter > 0 for _, counter in checkpoint["seed_generators"])
+
+    resumed = subprocess.run([*cmd, "resume", str(killed)], env=env, capture_output=True, text=True,
+                             timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    Trainer(exp, run_dir=tmp_path / "unbroken").run()
+    unbroken, after_kill = _history(tmp_path / "unbroken"), _history(killed)
+    assert [row["epoch"] for row in after_kill] == [1, 2, 3]
+    for expected, got in zip(unbroken, after_kill, strict=True):
+        assert got.keys() == expected.keys()
+        assert got == pytest.approx(expected, rel=1e-6), f"epoch {int(got['epoch'])} differs"
