@@ -1,0 +1,192 @@
+"""Fine-tuning (issue 10): bottom-up loading, freezing with batch-norm, the base's rate, the CLI."""
+
+import json
+
+import numpy as np
+import pytest
+
+from tests.conftest import tiny_experiment
+
+
+def _cnn(mid=16, channels=3, classes=5):
+    import keras
+
+    return keras.Sequential([
+        keras.Input((16, 16, channels)), keras.layers.Rescaling(1 / 255),
+        keras.layers.Conv2D(8, 3, name="c1"), keras.layers.BatchNormalization(name="bn1"),
+        keras.layers.Conv2D(mid, 3, name="c2"), keras.layers.Conv2D(8, 3, name="c3"),
+        keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(classes, activation="softmax", name="cls"),
+    ])
+
+
+def _nested_keras_file(path, classes=7):
+    """The usual transfer-learning shape: scaling, a nested RGB backbone as one layer, GAP, Dense."""
+    import keras
+
+    inner = keras.Input((32, 32, 3))
+    x = keras.layers.Conv2D(8, 3, strides=2, name="b_conv1")(inner)
+    x = keras.layers.BatchNormalization(name="b_bn1")(x)
+    x = keras.layers.ReLU()(x)
+    x = keras.layers.Conv2D(16, 3, strides=2, name="b_conv2")(x)
+    x = keras.layers.BatchNormalization(name="b_bn2")(x)
+    backbone = keras.Model(inner, x, name="backbone")
+    inputs = keras.Input((32, 32, 3))
+    y = backbone(keras.layers.Rescaling(1 / 127.5, offset=-1)(inputs))
+    y = keras.layers.Dense(classes, activation="softmax", name="old_head")(keras.layers.GlobalAveragePooling2D()(y))
+    model = keras.Model(inputs, y)
+    # Moving statistics away from their 0/1 start, so "unchanged" is a real claim.
+    for layer in backbone.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            gamma, beta, mean, var = layer.get_weights()
+            layer.set_weights([gamma, beta, mean + 0.3, var * 2.0])
+    model.save(path)
+    return model
+
+
+def test_bottom_up_stops_at_a_mismatch_in_the_middle():
+    from netlab.training.finetune import LOADED, MISMATCH, NEW, transfer_weights
+
+    source, target = _cnn(mid=16), _cnn(mid=12)  # c2 differs: 16 filters vs 12
+    before_c3 = target.get_layer("c3").get_weights()[0].copy()
+    rows = transfer_weights(source, target)
+    assert [(r.name, r.status) for r in rows] == [
+        ("c1", LOADED), ("bn1", LOADED), ("c2", MISMATCH), ("c3", NEW), ("cls", NEW)]
+    np.testing.assert_array_equal(target.get_layer("c1").get_weights()[0], source.get_layer("c1").get_weights()[0])
+    # c3 has the same shape in both, but sits above the skipped c2: never loaded.
+    np.testing.assert_array_equal(target.get_layer("c3").get_weights()[0], before_c3)
+    assert not np.array_equal(before_c3, source.get_layer("c3").get_weights()[0])
+    assert [r.params for r in rows][:2] == [3 * 3 * 3 * 8 + 8, 4 * 8]
+
+
+def test_load_up_to_stops_there_and_a_first_layer_that_cannot_fit_is_an_error():
+    from netlab.errors import NetlabError
+    from netlab.training.finetune import LOADED, NEW, transfer_weights
+
+    rows = transfer_weights(_cnn(), _cnn(), load_up_to="bn1")
+    assert [r.status for r in rows] == [LOADED, LOADED, NEW, NEW, NEW]
+    with pytest.raises(NetlabError, match="first layer c1"):
+        transfer_weights(_cnn(channels=3), _cnn(channels=1))
+
+
+def test_frozen_base_epoch_keeps_weights_and_bn_statistics_and_moves_the_head(tmp_path):
+    import keras
+
+    from netlab.data.input_spec import load_described
+    from netlab.training.finetune import base_of, build_for_trainer, weighted_layers
+    from netlab.training.finetune_sources import open_source
+
+    _nested_keras_file(tmp_path / "src.keras")
+    exp = tiny_experiment(batch_size=32)
+    exp.data.max_samples = 128
+    exp.finetune.source = str(tmp_path / "src.keras")
+    exp.validate()
+    data = load_described(exp.data)
+    model, _, _ = build_for_trainer(exp, data, 4)
+    source_layers = weighted_layers(open_source(exp.finetune.source).base)
+    base_layers = weighted_layers(base_of(model))
+    for mine, theirs in zip(base_layers, source_layers, strict=True):  # all loaded
+        for a, b in zip(mine.get_weights(), theirs.get_weights(), strict=True):
+            np.testing.assert_array_equal(a, b)
+    head_before = model.get_layer("finetune_head").get_weights()[0].copy()
+    model.fit(data.train_pipeline(32, seed=0), epochs=1, verbose=0)
+    bns = [layer for layer in base_layers if isinstance(layer, keras.layers.BatchNormalization)]
+    assert len(bns) == 2
+    for mine, theirs in zip(base_layers, source_layers, strict=True):
+        for a, b in zip(mine.get_weights(), theirs.get_weights(), strict=True):  # bit-identical
+            assert np.array_equal(a, b), mine.name
+    assert not np.allclose(model.get_layer("finetune_head").get_weights()[0], head_before)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_base_rate_multiplier_scales_the_base_step(optimizer):
+    import keras
+
+    from netlab.training.base_rate import with_base_rate
+
+    x = np.random.default_rng(0).uniform(0, 255, (8, 16, 16, 3)).astype("float32")
+    y = np.arange(8) % 5
+
+    def one_step(mult):
+        keras.utils.set_random_seed(1)
+        model = _cnn()
+        names = [f"{layer.name}/{w.name}" for layer in model.layers for w in layer.weights]
+        before = [np.array(w) for layer in model.layers for w in layer.weights]
+        plain = keras.optimizers.SGD(1.0, momentum=0.0) if optimizer == "sgd" else keras.optimizers.Adam(0.01)
+        base_vars = [v for name in ("c1", "bn1", "c2", "c3") for v in model.get_layer(name).trainable_weights]
+        model.compile(optimizer=with_base_rate(plain, base_vars, mult), loss="sparse_categorical_crossentropy")
+        model.train_on_batch(x, y)
+        after = [np.array(w) for layer in model.layers for w in layer.weights]
+        return {n: a - b for n, a, b in zip(names, after, before, strict=True)}
+
+    full, tenth = one_step(1.0), one_step(0.1)
+    base = [n for n in full if n.startswith(("c1", "c2", "c3")) or n.endswith(("gamma", "beta"))]
+    assert base
+    for name in base:
+        assert np.abs(full[name]).max() > 0, name
+        np.testing.assert_allclose(tenth[name], 0.1 * full[name], rtol=1e-3, atol=1e-6, err_msg=name)
+    head = [n for n in full if n.startswith("cls")]
+    for name in head:
+        np.testing.assert_allclose(tenth[name], full[name], rtol=1e-5, err_msg=name)
+
+
+def test_finetune_config_round_trips_and_is_checked():
+    from netlab.config import ConfigError, Experiment
+
+    exp = tiny_experiment(epochs=3)
+    exp.finetune.source = "imagenet:mobilenetv2"
+    exp.finetune.freeze = "none"
+    exp.finetune.head_epochs = 1
+    exp.finetune.base_lr_mult = 0.25
+    again = Experiment.from_json(exp.to_json()).validate()
+    assert again.finetune == exp.finetune
+    exp.finetune.head_epochs = 3
+    with pytest.raises(ConfigError, match="finetune.head_epochs"):
+        exp.validate()
+    exp.finetune.head_epochs, exp.finetune.base_lr_mult = 0, -1.0
+    with pytest.raises(ConfigError, match="finetune.base_lr_mult"):
+        exp.validate()
+
+
+def test_cli_finetunes_a_nested_backbone_on_grayscale_digits(tmp_path, capsys):
+    from netlab.cli import main
+    from netlab.predict import load_model
+
+    _nested_keras_file(tmp_path / "src.keras")
+    args = [str(tmp_path / "src.keras"), "--dataset", "digits", "--max-samples", "120", "--freeze", "b_conv2"]
+    assert main(["finetune", *args, "--report", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert any("grayscale" in note for note in report["notes"])
+    layers = {row["name"]: row for row in report["layers"]}
+    assert layers["b_conv1"]["status"] == "loaded" and not layers["b_conv1"]["trainable"]
+    assert "inference mode" in layers["b_bn1"]["note"]
+    assert layers["b_conv2"]["trainable"] and layers["finetune_head"]["status"] == "new"
+
+    out = tmp_path / "run"
+    assert main(["finetune", *args, "--epochs", "2", "--head-epochs", "1", "--out", str(out)]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["finetune"]["freeze"] == "b_conv2" and config["finetune"]["head_epochs"] == 1
+    model = load_model(out / "model.keras")
+    assert model.input_shape == (None, 32, 32, 1) and model.output_shape == (None, 10)
+    # The second phase trained the unfrozen conv, the first kept the frozen one.
+    from netlab.training.finetune import weighted_layers
+
+    mine = {layer.name: layer for layer in weighted_layers(model)}
+    theirs = {layer.name: layer for layer in weighted_layers(load_model(tmp_path / "src.keras"))}
+    for name in ("b_conv1", "b_bn1"):
+        for a, b in zip(mine[name].get_weights(), theirs[name].get_weights(), strict=True):
+            np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(mine["b_conv2"].get_weights()[0], theirs["b_conv2"].get_weights()[0])
+
+
+def test_cli_mismatched_source_is_one_line(tmp_path, capsys):
+    from netlab.cli import main
+
+    _nested_keras_file(tmp_path / "src.keras")  # an 8-filter RGB first conv; simple_cnn's differs
+    code = main(["finetune", str(tmp_path / "src.keras"), "--dataset", "digits", "--max-samples", "60",
+                 "--into-arch", "--report"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("netlab: error:") and "first layer" in err
+    code = main(["finetune", str(tmp_path / "nothing.keras"), "--dataset", "digits", "--report"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "no such file" in err
