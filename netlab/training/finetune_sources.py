@@ -122,6 +122,25 @@ def _set_caffe_weights(layer) -> None:
     layer.set_weights([kernel, bias])
 
 
+def imagenet_weights_file(arch: str, side: int) -> str:
+    """The file name keras.applications keeps the headless ImageNet weights of ``arch`` under."""
+    if arch == "mobilenetv2":
+        rows = side if side in (96, 128, 160, 192, 224) else 224
+        return f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_{rows}_no_top.h5"
+    if arch == "mobilenet":
+        rows = side if side in (128, 160, 192, 224) else 224
+        return f"mobilenet_1_0_{rows}_tf_no_top.h5"
+    name = "inception_v3" if arch == "inceptionv3" else arch
+    return f"{name}_weights_tf_dim_ordering_tf_kernels_notop.h5"
+
+
+def _offline_error(text: str, cached: Path) -> NetlabError:
+    return NetlabError(
+        f"{text}: the ImageNet weights are not in Keras's cache and could not be downloaded "
+        f"(offline?). Put the file {cached.name} (from Keras's applications weights release) in "
+        f"{cached.parent}, then run again")
+
+
 def _imagenet_source(text: str, image_side: int | None) -> Source:
     import keras
 
@@ -132,21 +151,21 @@ def _imagenet_source(text: str, image_side: int | None) -> Source:
     attr, mode = IMAGENET_ARCHS[arch]
     side = image_side or 224
     constructor = getattr(keras.applications, attr)
+    cached = keras_models_dir() / imagenet_weights_file(arch, side)
+    if cached.is_file():  # in Keras's cache already: no download, no network
+        weights = str(cached)
+    elif os.environ.get("NETLAB_OFFLINE"):
+        raise _offline_error(text, cached)
+    else:
+        weights = "imagenet"  # Keras downloads it into its cache, with its progress bar
     try:
-        backbone = constructor(include_top=False, weights="imagenet", input_shape=(side, side, 3))
-    except ValueError as exc:  # too small an input for the architecture
+        backbone = constructor(include_top=False, weights=weights, input_shape=(side, side, 3))
+    except ValueError as exc:  # too small an input for the architecture, a damaged file
         raise NetlabError(f"{text}: {exc}") from None
     except Exception as exc:  # noqa: BLE001  (Keras's get_file raises a bare Exception offline)
-        message = str(exc)
-        if "URL fetch failure" not in message and not isinstance(exc, OSError):
+        if weights != "imagenet" or ("URL fetch failure" not in str(exc) and not isinstance(exc, OSError)):
             raise
-        url = message.split(" on ", 1)[-1].split(":", 1)[0] if " on " in message else message
-        url = message[message.find("http"):].split(" ")[0].rstrip(":") if "http" in message else url
-        filename = url.rsplit("/", 1)[-1]
-        raise NetlabError(
-            f"{text}: the ImageNet weights could not be downloaded (offline?). Download {filename} "
-            f"({url}) and put it in {keras_models_dir()}"
-        ) from None
+        raise _offline_error(text, cached) from None
     inputs = keras.Input((side, side, 3), name="image")
     x = inputs
     prep = imagenet_preprocessing(mode)

@@ -190,3 +190,52 @@ def test_cli_mismatched_source_is_one_line(tmp_path, capsys):
     code = main(["finetune", str(tmp_path / "nothing.keras"), "--dataset", "digits", "--report"])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "no such file" in err
+
+
+def _place_imagenet_weights(keras_home):
+    """A weights=None MobileNetV2's weights where Keras's cache keeps the ImageNet file: no download."""
+    import h5py
+    import keras
+    from keras.src.legacy.saving import legacy_h5_format  # the .h5 layout keras.applications reads
+
+    from netlab.training.finetune_sources import imagenet_weights_file
+
+    keras.utils.set_random_seed(3)
+    backbone = keras.applications.MobileNetV2(include_top=False, weights=None, input_shape=(32, 32, 3))
+    folder = keras_home / "models"
+    folder.mkdir(parents=True)
+    with h5py.File(folder / imagenet_weights_file("mobilenetv2", 32), "w") as f:
+        legacy_h5_format.save_weights_to_hdf5_group(f, backbone)
+    return backbone
+
+
+def test_imagenet_source_reads_keras_cache_and_grayscale_is_replicated(tmp_path, monkeypatch, capsys):
+    from netlab.cli import main
+    from netlab.training.finetune import weighted_layers
+    from netlab.training.finetune_sources import open_source
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setenv("NETLAB_OFFLINE", "1")  # a cache miss would be an error, never a download
+    placed = _place_imagenet_weights(tmp_path / "keras")
+    source = open_source("imagenet:mobilenetv2", image_side=32)
+    loaded = {layer.name: layer for layer in weighted_layers(source.base)}
+    np.testing.assert_array_equal(loaded["Conv1"].get_weights()[0], placed.get_layer("Conv1").get_weights()[0])
+    assert main(["finetune", "imagenet:mobilenetv2", "--dataset", "digits", "--image-size", "32",
+                 "--max-samples", "60", "--report", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert any("replicated" in note for note in report["notes"])
+    rows = report["layers"]
+    assert all(r["status"] == "loaded" and not r["trainable"] for r in rows[:-1])
+    assert rows[-1]["name"] == "finetune_head" and rows[-1]["trainable"]
+
+
+def test_imagenet_weights_offline_name_the_file_and_folder(tmp_path, monkeypatch, capsys):
+    from netlab.cli import main
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "empty"))
+    monkeypatch.setenv("NETLAB_OFFLINE", "1")
+    code = main(["finetune", "imagenet:mobilenetv2", "--dataset", "digits", "--image-size", "32", "--report"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5" in err
+    assert str(tmp_path / "empty" / "models") in err
