@@ -239,3 +239,51 @@ def test_imagenet_weights_offline_name_the_file_and_folder(tmp_path, monkeypatch
     assert code == 2 and err.count("\n") == 1
     assert "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5" in err
     assert str(tmp_path / "empty" / "models") in err
+
+
+def test_the_head_only_phase_leaves_the_base_alone_then_the_base_trains(tmp_path):
+    from netlab.data.input_spec import load_described
+    from netlab.training.finetune import base_of, build_for_trainer, phase_callback, weighted_layers
+
+    _nested_keras_file(tmp_path / "src.keras")
+    exp = tiny_experiment(epochs=2)
+    exp.data.max_samples, exp.data.image_size = 96, 32
+    exp.finetune.source, exp.finetune.freeze, exp.finetune.head_epochs = str(tmp_path / "src.keras"), "none", 1
+    data = load_described(exp.validate().data)
+    model, _, _ = build_for_trainer(exp, data, 3)
+    conv1 = weighted_layers(base_of(model))[0]
+    start = conv1.get_weights()[0].copy()
+    switch = phase_callback(exp, model)
+    model.fit(data.train_pipeline(32, seed=0), epochs=1, verbose=0, callbacks=[switch])
+    np.testing.assert_array_equal(conv1.get_weights()[0], start)
+    model.fit(data.train_pipeline(32, seed=1), epochs=2, initial_epoch=1, verbose=0, callbacks=[switch])
+    assert not np.array_equal(conv1.get_weights()[0], start)
+
+
+def test_a_two_phase_finetune_stopped_after_the_head_phase_resumes_into_the_second(tmp_path):
+    from netlab.cli import main
+    from netlab.config import Experiment
+    from netlab.predict import load_model
+    from netlab.training.events import EpochEnd
+    from netlab.training.finetune import weighted_layers
+    from netlab.training.trainer import Trainer
+
+    _nested_keras_file(tmp_path / "src.keras")
+    exp = tiny_experiment(epochs=2)
+    exp.data.max_samples, exp.data.image_size = 96, 32
+    exp.finetune.source, exp.finetune.freeze, exp.finetune.head_epochs = str(tmp_path / "src.keras"), "none", 1
+    exp.save(tmp_path / "ft.json")
+    # `netlab train --config` carries the finetune section; stop it after the head-only epoch.
+    run = tmp_path / "run"
+    trainer = Trainer(Experiment.load(tmp_path / "ft.json"), run_dir=run)
+    trainer.on_event = lambda e: isinstance(e, EpochEnd) and e.epoch == 0 and trainer.request_stop()
+    assert trainer.run().stopped
+    theirs = {layer.name: layer for layer in weighted_layers(load_model(tmp_path / "src.keras"))}
+
+    def conv1(path):
+        return {layer.name: layer for layer in weighted_layers(load_model(path))}["b_conv1"].get_weights()[0]
+
+    assert (run / "history.csv").read_text().count("\n") == 2  # header + the head-only epoch
+    assert main(["resume", str(run)]) == 0
+    assert (run / "history.csv").read_text().count("\n") == 3  # header + 2 epochs
+    assert not np.array_equal(conv1(run / "model.keras"), theirs["b_conv1"].get_weights()[0])
