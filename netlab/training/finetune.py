@@ -237,6 +237,7 @@ def build_for_trainer(exp, data, steps: int):
                                                       extra, target_base, seed=t.seed)
     # The optimizer knows every variable that will ever train (all phases), so
     # its state is one fixed set of slots, saved and resumed like any run's.
+    _carry_matching_classes(source, data, exp.data.dataset, model.get_layer("finetune_head"), report)
     apply_freeze(base_layers, ft.freeze)
     _update_rows(report, base_layers)
     if head_only_epochs(ft):
@@ -254,6 +255,28 @@ def build_for_trainer(exp, data, steps: int):
                   jit_compile=t.xla)
     model.netlab_finetune_report = report
     return model, model, optimizer
+
+
+def _carry_matching_classes(source, data, dataset: str, head, report: FinetuneReport) -> None:
+    """When every class of the data is one the source was trained on (matched by name, the rule of
+    netlab/data/class_match.py), the new classifier starts from the source's rows for them."""
+    from netlab.data.class_match import match_classes
+    from netlab.errors import DataError
+
+    if not source.class_names or not source.head_weights:
+        return
+    kernel, bias = source.head_weights[0], source.head_weights[-1]
+    if kernel.shape[0] != head.get_weights()[0].shape[0] or len(source.head_weights) != 2:
+        return
+    try:
+        match = match_classes(data.class_names, source.class_names, kernel.shape[1], dataset, source.name)
+    except DataError:
+        report.notes.append(f"{dataset} has classes {source.name} was not trained on: the classifier starts new")
+        return
+    index = list(match.model_index)
+    head.set_weights([kernel[:, index], bias[index]])
+    report.rows[-1].status = LOADED
+    report.rows[-1].note = "the source's classifier rows for these classes, matched by name"
 
 
 def _arch_base(exp, source, data):

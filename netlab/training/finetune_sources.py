@@ -41,6 +41,7 @@ class Source:
     base: object  # keras.Model, input -> features
     class_names: list[str] | None  # the source's classes (a run folder's classes.json)
     dropped_head: str | None  # the name of the classifier layer that was removed
+    head_weights: list | None = None  # its [kernel, bias], for classes the new data shares with it
 
     @property
     def input_shape(self) -> tuple:
@@ -71,7 +72,8 @@ def open_source(text: str, image_side: int | None = None) -> Source:
                              f"{', '.join(IMAGENET_ARCHS)})")
     model = load_model(path)
     base, head = split_head(model)
-    return Source(text, base, read_classes(model_file(path)), head)
+    weights = model.get_layer(head).get_weights() if head else None
+    return Source(text, base, read_classes(model_file(path)), head, weights)
 
 
 def split_head(model):

@@ -287,3 +287,28 @@ def test_a_two_phase_finetune_stopped_after_the_head_phase_resumes_into_the_seco
     assert main(["resume", str(run)]) == 0
     assert (run / "history.csv").read_text().count("\n") == 3  # header + 2 epochs
     assert not np.array_equal(conv1(run / "model.keras"), theirs["b_conv1"].get_weights()[0])
+
+
+def test_a_run_on_the_same_classes_keeps_its_classifier_rows_by_name(trained_run, tmp_path):
+    """A run folder source whose classes.json holds every class of the data: the head starts from its rows."""
+    import shutil
+
+    from netlab.data.input_spec import load_described
+    from netlab.predict import load_model
+    from netlab.training.finetune import LOADED, build_for_trainer
+
+    run_dir, _ = trained_run
+    exp = tiny_experiment()
+    exp.finetune.source = str(run_dir)
+    data = load_described(exp.validate().data)
+    model, _, _ = build_for_trainer(exp, data, 1)
+    assert model.netlab_finetune_report.rows[-1].status == LOADED
+    source_head = [layer for layer in load_model(run_dir).layers if layer.weights][-1]
+    np.testing.assert_array_equal(model.get_layer("finetune_head").get_weights()[0], source_head.get_weights()[0])
+    # Without its classes.json the names are unknown: a new classifier.
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    shutil.copy(run_dir / "model.keras", bare / "model.keras")
+    exp.finetune.source = str(bare)
+    model, _, _ = build_for_trainer(exp, data, 1)
+    assert model.netlab_finetune_report.rows[-1].status == "new"
