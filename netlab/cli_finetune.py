@@ -76,4 +76,15 @@ def run_finetune(args, experiment_from_args, run_to_the_end, print_event) -> int
     from netlab.training.trainer import Trainer
 
     out = Path(args.out) if args.out else new_run_dir("runs", "finetune", exp.data.dataset)
-    return run_to_the_end(Trainer(exp, on_event=print_event, run_dir=out, overwrite=args.overwrite))
+    trainer = None
+
+    def on_event(event):
+        from netlab.training.events import RunStarted
+
+        report = getattr(trainer.model, "netlab_finetune_report", None)
+        if isinstance(event, RunStarted) and report is not None:
+            print(report.summary(), flush=True)
+        print_event(event)
+
+    trainer = Trainer(exp, on_event=on_event, run_dir=out, overwrite=args.overwrite)
+    return run_to_the_end(trainer)

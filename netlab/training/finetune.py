@@ -32,7 +32,7 @@ class LayerRow:
     kind: str
     status: str  # loaded / new / shape mismatch
     trainable: bool
-    params: int
+    params: int  # all the layer's weights (a batch-norm's moving statistics included)
     note: str = ""
 
 
@@ -50,6 +50,13 @@ class FinetuneReport:
     def frozen_params(self) -> int:
         return sum(r.params for r in self.rows if not r.trainable)
 
+    def summary(self) -> str:
+        """One line: how much was loaded and what trains."""
+        loaded = sum(r.status == LOADED for r in self.rows)
+        return (f"fine-tuning from {self.source}: {loaded} of {len(self.rows)} layers loaded, "
+                f"{self.trainable_params:,} parameters in trainable layers, {self.frozen_params:,} frozen"
+                + "".join(f"; {n}" for n in self.notes))
+
     def to_dict(self) -> dict:
         return {"source": self.source, "notes": self.notes, "trainable_params": self.trainable_params,
                 "frozen_params": self.frozen_params, "layers": [dataclasses.asdict(r) for r in self.rows]}
@@ -61,7 +68,8 @@ class FinetuneReport:
             state = "trainable" if r.trainable else "frozen"
             lines.append(f"  {r.index:>3} {r.name:<{width}} {r.kind:<20} {r.status:<14} {state:<9} "
                          f"{r.params:>10,}" + (f"  ({r.note})" if r.note else ""))
-        lines.append(f"  {self.trainable_params:,} trainable / {self.frozen_params:,} frozen parameters")
+        lines.append(f"  {self.trainable_params:,} parameters in trainable layers, "
+                     f"{self.frozen_params:,} in frozen ones")
         return "\n".join(lines)
 
 

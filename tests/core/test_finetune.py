@@ -163,6 +163,7 @@ def test_cli_finetunes_a_nested_backbone_on_grayscale_digits(tmp_path, capsys):
 
     out = tmp_path / "run"
     assert main(["finetune", *args, "--epochs", "2", "--head-epochs", "1", "--out", str(out)]) == 0
+    assert "4 of 5 layers loaded" in capsys.readouterr().out
     config = json.loads((out / "config.json").read_text())
     assert config["finetune"]["freeze"] == "b_conv2" and config["finetune"]["head_epochs"] == 1
     model = load_model(out / "model.keras")
@@ -190,6 +191,10 @@ def test_cli_mismatched_source_is_one_line(tmp_path, capsys):
     code = main(["finetune", str(tmp_path / "nothing.keras"), "--dataset", "digits", "--report"])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "no such file" in err
+    code = main(["finetune", str(tmp_path / "src.keras"), "--dataset", "digits", "--max-samples", "60",
+                 "--freeze", "conv9", "--report"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "freeze: no layer 'conv9'" in err and "b_conv1" in err
 
 
 def _place_imagenet_weights(keras_home):
