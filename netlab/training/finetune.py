@@ -106,7 +106,10 @@ def transfer_weights(source_model, target_model, load_up_to: str | None = None,
     stays new), or after ``load_up_to``. A first layer that cannot take the
     source's weights is a NetlabError: nothing would transfer.
     """
-    source_layers, target_layers = weighted_layers(source_model), weighted_layers(target_model)
+    # The ImageNet preprocessing map is fixed arithmetic set by code, never matched.
+    source_layers, target_layers = (
+        [layer for layer in weighted_layers(m) if not layer.name.startswith("imagenet_")]
+        for m in (source_model, target_model))
     cut = len(target_layers) - 1 if load_up_to is None else _find(target_layers, load_up_to, "load_up_to")
     rows, loading = [], True
     for index, layer in enumerate(target_layers):
@@ -170,6 +173,7 @@ def build_finetune_model(ft, source, input_shape, num_classes: int, extra_layers
     base = target_base if target_base is not None else keras.models.clone_model(source.base)
     report = FinetuneReport(source.name)
     report.rows = transfer_weights(source.base, base, ft.load_up_to, source.name)
+    fix_imagenet_layers(base)
     inputs = keras.Input(input_shape, name="image")
     x = inputs
     for layer in extra_layers:  # augmentation: random, training only
@@ -287,14 +291,56 @@ def _carry_matching_classes(source, data, dataset: str, head, report: FinetuneRe
     report.rows[-1].note = "the source's classifier rows for these classes, matched by name"
 
 
-def _arch_base(exp, source, data):
-    """NetLab's own architecture for this data, minus its classifier, to load the source into."""
-    from netlab.architectures import build_model
-    from netlab.training.finetune_sources import split_head
+def fix_imagenet_layers(model) -> None:
+    """Set the fixed ImageNet preprocessing map (RGB->BGR minus the mean) wherever the model has one."""
+    from netlab.training.finetune_sources import set_caffe_weights
 
-    full = build_model(exp, data.input_shape, data.num_classes, ())
+    for layer in weighted_layers(model):
+        if layer.name == "imagenet_bgr_mean":
+            set_caffe_weights(layer)
+
+
+def _arch_base(exp, source, data):
+    """NetLab's own architecture for this data, minus its classifier, to load the source into.
+
+    Its preprocessing is the one the source's weights expect: ImageNet's for an
+    ImageNet source, else the experiment's own (a NetLab run's base has it too).
+    """
+    from netlab.architectures import build_model
+    from netlab.data.preprocessing import preprocessing_layers
+    from netlab.training.finetune_sources import (
+        IMAGENET_PREFIX,
+        imagenet_preprocessing,
+        imagenet_spec,
+        split_head,
+    )
+
+    if source.name.startswith(IMAGENET_PREFIX):
+        preprocessing = imagenet_preprocessing(imagenet_spec(source.name)[2])
+    else:
+        preprocessing = preprocessing_layers(exp.data, data)
+    full = build_model(exp, data.input_shape, data.num_classes, preprocessing)
     base, _ = split_head(full)
     return base
+
+
+def registry_model_with_keras_weights(keras_model, arch: str, mode: str, options: dict | None = None):
+    """(NetLab's ``arch`` with every weight of a keras.applications classifier, the report rows).
+
+    The ImageNet preprocessing ``mode`` is inside the model, so it takes [0, 255]
+    RGB where the Keras model takes preprocess_input's output (the parity check).
+    """
+    from netlab.architectures import build_model
+    from netlab.config import Experiment
+    from netlab.training.finetune_sources import imagenet_preprocessing
+
+    exp = Experiment()
+    exp.model.arch, exp.model.options = arch, dict(options or {})
+    shape, classes = tuple(keras_model.inputs[0].shape[1:]), int(keras_model.outputs[0].shape[-1])
+    model = build_model(exp, shape, classes, imagenet_preprocessing(mode))
+    rows = transfer_weights(keras_model, model, source_name=keras_model.name)
+    fix_imagenet_layers(model)
+    return model, rows
 
 
 def finetune_report(exp, data) -> FinetuneReport:

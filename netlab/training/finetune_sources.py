@@ -114,7 +114,7 @@ def imagenet_preprocessing(mode: str) -> list:
     return [layers.Dense(3, trainable=False, name="imagenet_bgr_mean")]
 
 
-def _set_caffe_weights(layer) -> None:
+def set_caffe_weights(layer) -> None:
     import numpy as np
 
     kernel = np.zeros((3, 3), np.float32)
@@ -122,6 +122,15 @@ def _set_caffe_weights(layer) -> None:
         kernel[rgb, bgr] = 1.0
     bias = -np.array(_IMAGENET_MEAN[::-1], np.float32)
     layer.set_weights([kernel, bias])
+
+
+def imagenet_spec(text: str) -> tuple[str, str, str]:
+    """(arch, keras.applications attribute, preprocessing mode) of ``imagenet:ARCH``."""
+    arch = text[len(IMAGENET_PREFIX):].strip().lower().replace("_", "").replace("-", "")
+    if arch not in IMAGENET_ARCHS:
+        raise NetlabError(f"{text}: no ImageNet weights for {arch!r}; known: "
+                          f"{', '.join(IMAGENET_PREFIX + a for a in IMAGENET_ARCHS)}")
+    return (arch, *IMAGENET_ARCHS[arch])
 
 
 def imagenet_weights_file(arch: str, side: int) -> str:
@@ -146,11 +155,7 @@ def _offline_error(text: str, cached: Path) -> NetlabError:
 def _imagenet_source(text: str, image_side: int | None) -> Source:
     import keras
 
-    arch = text[len(IMAGENET_PREFIX):].strip().lower().replace("_", "").replace("-", "")
-    if arch not in IMAGENET_ARCHS:
-        raise NetlabError(f"{text}: no ImageNet weights for {arch!r}; known: "
-                          f"{', '.join(IMAGENET_PREFIX + a for a in IMAGENET_ARCHS)}")
-    attr, mode = IMAGENET_ARCHS[arch]
+    arch, attr, mode = imagenet_spec(text)
     side = image_side or 224
     constructor = getattr(keras.applications, attr)
     cached = keras_models_dir() / imagenet_weights_file(arch, side)
@@ -174,7 +179,7 @@ def _imagenet_source(text: str, image_side: int | None) -> Source:
     for layer in prep:
         x = layer(x)
     if mode == "caffe":
-        _set_caffe_weights(prep[0])
+        set_caffe_weights(prep[0])
     outputs = backbone(x)
     base = keras.Model(inputs, outputs, name=f"imagenet_{arch}")
     return Source(text, base, None, None)

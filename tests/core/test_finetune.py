@@ -317,3 +317,38 @@ def test_a_run_on_the_same_classes_keeps_its_classifier_rows_by_name(trained_run
     exp.finetune.source = str(bare)
     model, _, _ = build_for_trainer(exp, data, 1)
     assert model.netlab_finetune_report.rows[-1].status == "new"
+
+
+def test_netlab_mobilenet_v2_with_keras_applications_weights_gives_the_same_outputs():
+    """Parity: NetLab's registry MobileNetV2 holding a keras.applications MobileNetV2's weights
+    (weights=None, moving statistics randomized so they count) classifies raw pixels as the
+    Keras model classifies preprocess_input's output."""
+    import keras
+
+    from netlab.training.finetune import LOADED, registry_model_with_keras_weights
+
+    keras.utils.set_random_seed(0)
+    ref = keras.applications.MobileNetV2(weights=None, input_shape=(32, 32, 3), classes=10, alpha=0.35)
+    rng = np.random.default_rng(0)
+    for layer in ref.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            gamma, beta, mean, var = layer.get_weights()
+            layer.set_weights([gamma, beta + rng.normal(0, 0.1, beta.shape).astype("float32"),
+                               rng.normal(0, 0.1, mean.shape).astype("float32"),
+                               rng.uniform(0.5, 2, var.shape).astype("float32")])
+    model, rows = registry_model_with_keras_weights(ref, "mobilenet_v2", "tf",
+                                                    {"stem": "imagenet", "alpha": 0.35})
+    assert all(r.status == LOADED for r in rows) and len(rows) == 105
+    images = rng.uniform(0, 255, (4, 32, 32, 3)).astype("float32")
+    expected = ref.predict(keras.applications.mobilenet_v2.preprocess_input(images.copy()), verbose=0)
+    got = model.predict(images, verbose=0)
+    assert np.abs(got - expected).max() <= 1e-4
+    # The logits too: each model's features times the (shared) classifier weights.
+    from netlab.training.finetune_sources import split_head
+
+    kernel, bias = ref.get_layer("predictions").get_weights()
+    ref_features = keras.Model(ref.inputs, ref.get_layer("predictions").input).predict(
+        keras.applications.mobilenet_v2.preprocess_input(images.copy()), verbose=0)
+    features = split_head(model)[0].predict(images, verbose=0)
+    assert np.abs(features @ kernel + bias - (ref_features @ kernel + bias)).max() <= 1e-4
+    assert np.abs(expected - expected.mean(axis=1, keepdims=True)).max() > 1e-3  # not a flat output
