@@ -352,3 +352,25 @@ def test_netlab_mobilenet_v2_with_keras_applications_weights_gives_the_same_outp
     features = split_head(model)[0].predict(images, verbose=0)
     assert np.abs(features @ kernel + bias - (ref_features @ kernel + bias)).max() <= 1e-4
     assert np.abs(expected - expected.mean(axis=1, keepdims=True)).max() > 1e-3  # not a flat output
+
+
+@pytest.mark.slow  # VGG16's fully connected head is 33M parameters even at 32x32
+def test_netlab_vgg16_with_keras_applications_weights_gives_the_same_outputs():
+    """Parity in caffe mode (RGB->BGR minus the mean, inside NetLab's model) and through the FC head."""
+    import keras
+
+    from netlab.training.finetune import LOADED, registry_model_with_keras_weights
+    from netlab.training.finetune_sources import split_head
+
+    keras.utils.set_random_seed(0)
+    ref = keras.applications.VGG16(weights=None, input_shape=(32, 32, 3), classes=10)
+    model, rows = registry_model_with_keras_weights(ref, "vgg16", "caffe")
+    assert all(r.status == LOADED for r in rows) and len(rows) == 16
+    images = np.random.default_rng(0).uniform(0, 255, (2, 32, 32, 3)).astype("float32")
+    prepared = keras.applications.vgg16.preprocess_input(images.copy())
+    kernel, bias = ref.get_layer("predictions").get_weights()
+    ref_features = keras.Model(ref.inputs, ref.get_layer("predictions").input).predict(prepared, verbose=0)
+    features = split_head(model)[0].predict(images, verbose=0)
+    assert np.abs(ref_features).max() > 1e-3
+    assert np.abs(features @ kernel + bias - (ref_features @ kernel + bias)).max() <= 1e-4
+    assert np.abs(model.predict(images, verbose=0) - ref.predict(prepared, verbose=0)).max() <= 1e-4
