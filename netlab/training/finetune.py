@@ -235,7 +235,6 @@ def freeze_for_epoch(ft, base_layers, epoch: int) -> str:
 
 def build_for_trainer(exp, data, steps: int):
     """The Trainer's hook: (train model, inference model, optimizer) for a fine-tuning experiment."""
-
     from netlab.data.preprocessing import augmentation_layers
     from netlab.training.base_rate import with_base_rate
     from netlab.training.finetune_sources import open_source
@@ -247,8 +246,6 @@ def build_for_trainer(exp, data, steps: int):
     extra = augmentation_layers(exp.data.augmentation, data.input_shape, exp.data.seed)
     model, base_layers, report = build_finetune_model(ft, source, data.input_shape, data.num_classes,
                                                       extra, target_base, seed=t.seed)
-    # The optimizer knows every variable that will ever train (all phases), so
-    # its state is one fixed set of slots, saved and resumed like any run's.
     _carry_matching_classes(source, data, exp.data.dataset, model.get_layer("finetune_head"), report)
     apply_freeze(base_layers, ft.freeze)
     _update_rows(report, base_layers)
@@ -257,6 +254,13 @@ def build_for_trainer(exp, data, steps: int):
                             f"freeze={ft.freeze} with the base's rate x{ft.base_lr_mult:g}")
     elif ft.base_lr_mult != 1 and ft.freeze != "base":
         report.notes.append(f"the trainable base learns at {ft.base_lr_mult:g} x the head's rate")
+    stuck = [r.name for r in report.rows if r.status != LOADED and not r.trainable]
+    if stuck:
+        report.notes.append(f"{len(stuck)} frozen layer(s) hold no loaded weights and keep their random "
+                            f"start ({', '.join(stuck[:5])}{', ...' if len(stuck) > 5 else ''}): "
+                            "freeze below the first of them")
+    # The optimizer knows every variable that will ever train (all phases), so
+    # its state is one fixed set of slots, saved and resumed like any run's.
     every = list(model.trainable_variables)
     apply_freeze(base_layers, freeze_for_epoch(ft, base_layers, 0))
     base_vars = [v for layer in base_layers if not layer.name.startswith("imagenet_")

@@ -160,6 +160,11 @@ def test_cli_finetunes_a_nested_backbone_on_grayscale_digits(tmp_path, capsys):
     assert layers["b_conv1"]["status"] == "loaded" and not layers["b_conv1"]["trainable"]
     assert "inference mode" in layers["b_bn1"]["note"]
     assert layers["b_conv2"]["trainable"] and layers["finetune_head"]["status"] == "new"
+    # Loading only the first conv but freezing the whole base leaves random frozen layers: said so.
+    assert main(["finetune", *args[:-2], "--load-up-to", "b_conv1", "--report", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [row["status"] for row in report["layers"]][:3] == ["loaded", "new", "new"]
+    assert any("keep their random start (b_bn1, b_conv2, b_bn2)" in note for note in report["notes"])
 
     out = tmp_path / "run"
     assert main(["finetune", *args, "--epochs", "2", "--head-epochs", "1", "--out", str(out)]) == 0
