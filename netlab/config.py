@@ -315,6 +315,10 @@ def _check_finetune(ft: FinetuneConfig, t: TrainingConfig) -> None:
                           "frozen there is no second phase")
     if ft.cache_features:
         raise ConfigError("finetune.cache_features is not implemented yet; set it to false")
+    if t.mixed_precision != "off":
+        # The copied base keeps the source's float32 layers; a loss-scaled optimizer around the
+        # base-rate one is untested. Refused rather than silently run in float32.
+        raise ConfigError("training.mixed_precision must be off when fine-tuning (finetune.source is set)")
 
 
 def decode_config_text(raw: bytes, path) -> str:

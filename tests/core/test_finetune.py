@@ -145,6 +145,11 @@ def test_finetune_config_round_trips_and_is_checked():
     exp.finetune.head_epochs, exp.finetune.base_lr_mult = 0, -1.0
     with pytest.raises(ConfigError, match="finetune.base_lr_mult"):
         exp.validate()
+    exp.finetune.base_lr_mult, exp.training.mixed_precision = 0.1, "float16"
+    with pytest.raises(ConfigError, match="mixed_precision must be off when fine-tuning"):
+        exp.validate()
+    exp.finetune.source = None  # without a source the section is inert
+    exp.validate()
 
 
 def test_cli_finetunes_a_nested_backbone_on_grayscale_digits(tmp_path, capsys):
