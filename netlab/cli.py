@@ -158,6 +158,12 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_finetune(args) -> int:
+    from netlab.cli_finetune import run_finetune
+
+    return run_finetune(args, _experiment_from_args, _run_to_the_end, _print_event)
+
+
 def cmd_devices(args) -> int:
     from netlab.training.device import list_devices
 
@@ -363,6 +369,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=number_flag(int, 1), default=64)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
+
+    from netlab.cli_finetune import add_finetune_parser
+
+    add_finetune_parser(sub, _add_experiment_flags, run_folder_flag, number_flag).set_defaults(func=cmd_finetune)
 
     p = sub.add_parser("devices", help="list the CPUs and GPUs TensorFlow sees")
     p.add_argument("--json", action="store_true")

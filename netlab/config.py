@@ -93,6 +93,8 @@ LIMITS: dict[str, Limit] = {
     "training.plateau_patience": Limit(1),
     "training.patience": Limit(1),
     "training.seed": Limit(0, 2**32 - 1),
+    "finetune.base_lr_mult": Limit(0.0),
+    "finetune.head_epochs": Limit(0),
 }
 
 
@@ -184,11 +186,27 @@ class TrainingConfig:
 
 
 @dataclass
+class FinetuneConfig:
+    """Start from learned weights (seeds/001, netlab/training/finetune.py); off while source is None."""
+
+    # A NetLab run folder, a .keras file, or imagenet:ARCH (e.g. imagenet:mobilenetv2).
+    source: str | None = None
+    # "base" (feature extraction), "none", or a layer name: everything below it is frozen.
+    freeze: str = "base"
+    load_up_to: str | None = None  # load the source's weights up to this layer (None: all that fit)
+    base_lr_mult: float = 0.1  # the unfrozen base's rate relative to the head's
+    head_epochs: int = 0  # two phases: the head alone this many epochs, then unfreeze to `freeze`
+    into_arch: bool = False  # load into model.arch (by position and shape), not a copy of the source
+    cache_features: bool = False  # precompute a frozen base's outputs (not implemented yet)
+
+
+@dataclass
 class Experiment:
     model: ModelConfig = field(default_factory=ModelConfig)
     regularization: RegularizationConfig = field(default_factory=RegularizationConfig)
     data: DataConfig = field(default_factory=DataConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
+    finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
 
     # -- JSON -------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -254,6 +272,7 @@ class Experiment:
         _in_range("training.warmup_epochs", t.warmup_epochs, 0, t.epochs - 1)
         _in_range("training.min_learning_rate", t.min_learning_rate, 0.0, t.learning_rate, hi_open=True)
         _one_of("training.mixed_precision", t.mixed_precision, MIXED_PRECISIONS)
+        _check_finetune(self.finetune, t)
 
         # Architecture and dataset checks need the registries (which import Keras).
         from netlab.architectures import get_arch
@@ -282,6 +301,27 @@ class Experiment:
                 "Use a smaller data.image_size or 'standardize'"
             )
         return self
+
+
+def _check_finetune(ft: FinetuneConfig, t: TrainingConfig) -> None:
+    if ft.source is None:
+        return
+    if not isinstance(ft.source, str) or not ft.source.strip():
+        raise ConfigError(f"finetune.source must be a run folder, a .keras file or imagenet:ARCH (got {ft.source!r})")
+    if not isinstance(ft.freeze, str) or not ft.freeze.strip():
+        raise ConfigError(f"finetune.freeze must be base, none or a layer name (got {ft.freeze!r})")
+    if ft.head_epochs >= t.epochs:
+        raise ConfigError(f"finetune.head_epochs must be below training.epochs {t.epochs} so the base "
+                          f"trains at all (got {ft.head_epochs})")
+    if ft.head_epochs and ft.freeze == "base":
+        raise ConfigError("finetune.head_epochs needs finetune.freeze none or a layer: with the whole base "
+                          "frozen there is no second phase")
+    if ft.cache_features:
+        raise ConfigError("finetune.cache_features is not implemented yet; set it to false")
+    if t.mixed_precision != "off":
+        # The copied base keeps the source's float32 layers; a loss-scaled optimizer around the
+        # base-rate one is untested. Refused rather than silently run in float32.
+        raise ConfigError("training.mixed_precision must be off when fine-tuning (finetune.source is set)")
 
 
 def decode_config_text(raw: bytes, path) -> str:

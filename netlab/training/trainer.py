@@ -150,6 +150,10 @@ class Trainer:
 
     def _build(self, exp, data, steps):
         """The training model (with any auxiliary heads), its inference form and the optimizer."""
+        if exp.finetune.source:  # built from learned weights, not from the registry
+            from netlab.training.finetune import build_for_trainer
+
+            return build_for_trainer(exp, data, steps)
         import keras
 
         from netlab.architectures import build_model
@@ -233,7 +237,8 @@ class Trainer:
             if checkpoint is not None:
                 # Create the optimizer's slots so load_weights restores them (and
                 # its step counter, which is the schedule's position).
-                optimizer.build(train_model.trainable_variables)
+                if not optimizer.built:  # a fine-tuning optimizer is built with every phase's variables
+                    optimizer.build(train_model.trainable_variables)
                 try:
                     train_model.load_weights(self.run_dir / checkpoint["weights"])
                 except (ValueError, OSError) as exc:
@@ -261,6 +266,10 @@ class Trainer:
         ))
         callback = EventCallback(self, train_model, model, optimizer, progress, steps, t)
         callbacks = [callback]
+        if exp.finetune.source:  # two-phase fine-tuning: each epoch's freeze, set at its start
+            from netlab.training.finetune import phase_callback
+
+            callbacks.append(phase_callback(exp, train_model))
         if t.tensorboard and self.writer is not None and tensorboard_available():
             callbacks.append(EpochTensorBoard(self.writer.dir / TENSORBOARD_DIR))
         if progress.epoch < t.epochs and not progress.stopped_early:

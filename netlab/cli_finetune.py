@@ -1,0 +1,90 @@
+"""``netlab finetune SOURCE --dataset D ...``: train from learned weights (issue 10, seeds/001).
+
+SOURCE is a NetLab run folder, a ``.keras`` file, or ``imagenet:ARCH``. The
+settings land in the experiment's ``finetune`` section, so the run folder's
+config.json holds them and ``netlab train --config`` / ``netlab resume`` carry them.
+"""
+
+from __future__ import annotations
+
+import json
+
+
+def add_finetune_parser(sub, add_experiment_flags, run_folder_flag, number_flag):
+    """The subcommand's parser (cli.py sets its handler: this module never imports cli)."""
+    p = sub.add_parser("finetune", help="train from learned weights: a run, a .keras file or imagenet:ARCH")
+    p.add_argument("source", help="a NetLab run folder, a .keras file, or imagenet:ARCH (e.g. imagenet:mobilenetv2)")
+    add_experiment_flags(p)
+    g = p.add_argument_group("fine-tuning")
+    g.add_argument("--freeze", help="base (default: train the new head only), none, or a layer name: "
+                                    "every layer below it stays frozen")
+    g.add_argument("--load-up-to", help="load the source's weights from the first layer up to this one")
+    g.add_argument("--base-lr-mult", type=number_flag(float, 0),
+                   help="the unfrozen base's learning rate relative to the head's (default 0.1)")
+    g.add_argument("--head-epochs", type=number_flag(int, 0),
+                   help="two phases: the head alone for K epochs, then unfreeze to --freeze")
+    g.add_argument("--into-arch", action="store_true",
+                   help="load the source into --arch (NetLab's architecture) by position and shape, "
+                        "instead of a copy of the source's own layers")
+    p.add_argument("--out", type=run_folder_flag, help="run folder (default: runs/<time>-finetune-<dataset>)")
+    p.add_argument("--overwrite", action="store_true", help="--out may hold files: move them aside")
+    p.add_argument("--report", action="store_true", help="print the per-layer report and do not train")
+    p.add_argument("--json", action="store_true", help="with --report: the report as JSON")
+    return p
+
+
+def finetune_experiment(args, experiment_from_args):
+    """The experiment of the command line, with its finetune section set."""
+    exp = experiment_from_args(args)
+    ft = exp.finetune
+    from pathlib import Path
+
+    from netlab.training.finetune_sources import IMAGENET_PREFIX
+
+    # Stored absolute: the run's config.json must find it again from anywhere (resume).
+    ft.source = args.source if args.source.startswith(IMAGENET_PREFIX) else str(Path(args.source).absolute())
+    for flag, name in (("freeze", "freeze"), ("load_up_to", "load_up_to"), ("base_lr_mult", "base_lr_mult"),
+                       ("head_epochs", "head_epochs")):
+        value = getattr(args, flag)
+        if value is not None:
+            setattr(ft, name, value)
+    if args.into_arch:
+        ft.into_arch = True
+    if exp.data.image_size is None and not ft.into_arch:
+        # The data comes at the source's input size when it has one (no resizing inside the model).
+        from netlab.training.finetune_sources import open_source
+
+        if not ft.source.startswith(IMAGENET_PREFIX):
+            side = open_source(ft.source).input_shape[0]
+            if side is not None:
+                exp.data.image_size = int(side)
+    return exp.validate()
+
+
+def run_finetune(args, experiment_from_args, run_to_the_end, print_event) -> int:
+    exp = finetune_experiment(args, experiment_from_args)
+    if args.report:
+        from netlab.data.input_spec import load_described
+        from netlab.training.finetune import finetune_report
+
+        report = finetune_report(exp, load_described(exp.data))
+        print(json.dumps(report.to_dict(), indent=2) if args.json else report.text())
+        return 0
+    from pathlib import Path
+
+    from netlab.training.runs import new_run_dir
+    from netlab.training.trainer import Trainer
+
+    out = Path(args.out) if args.out else new_run_dir("runs", "finetune", exp.data.dataset)
+    trainer = None
+
+    def on_event(event):
+        from netlab.training.events import RunStarted
+
+        report = getattr(trainer.model, "netlab_finetune_report", None)
+        if isinstance(event, RunStarted) and report is not None:
+            print(report.summary(), flush=True)
+        print_event(event)
+
+    trainer = Trainer(exp, on_event=on_event, run_dir=out, overwrite=args.overwrite)
+    return run_to_the_end(trainer)

@@ -1,0 +1,185 @@
+"""Where fine-tuning's weights come from: a run folder, a ``.keras`` file, or ``imagenet:ARCH``.
+
+A source is opened into its *base*: the model from its input up to the
+features its classifier read (the input of its last Dense layer, or its whole
+output when it ends without one). The classifier itself is dropped; the
+fine-tuned model puts a new one on top for the new classes (seeds/001: "replace
+the classifier"). A NetLab run's model keeps its preprocessing inside, so the
+base takes raw pixels in [0, 255], as every NetLab model does; ImageNet
+backbones get the preprocessing their weights expect put inside them too.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from netlab.errors import ModelLoadError, NetlabError
+
+IMAGENET_PREFIX = "imagenet:"
+# keras.applications name -> (its module's attribute, the input preprocessing its weights expect).
+# "tf": pixels to [-1, 1]; "torch": [0, 1] then ImageNet mean/std; "caffe": RGB->BGR minus the mean.
+IMAGENET_ARCHS = {
+    "vgg16": ("VGG16", "caffe"), "vgg19": ("VGG19", "caffe"),
+    "resnet50": ("ResNet50", "caffe"), "resnet101": ("ResNet101", "caffe"),
+    "resnet152": ("ResNet152", "caffe"),
+    "densenet121": ("DenseNet121", "torch"), "densenet169": ("DenseNet169", "torch"),
+    "densenet201": ("DenseNet201", "torch"),
+    "inceptionv3": ("InceptionV3", "tf"), "mobilenet": ("MobileNet", "tf"),
+    "mobilenetv2": ("MobileNetV2", "tf"),
+}
+_IMAGENET_MEAN = (123.68, 116.779, 103.939)  # RGB, on [0, 255]
+_IMAGENET_STD = (0.229, 0.224, 0.225)  # on [0, 1]
+
+
+@dataclass
+class Source:
+    """An opened source: its base (no classifier) and what is known about it."""
+
+    name: str  # as the user gave it
+    base: object  # keras.Model, input -> features
+    class_names: list[str] | None  # the source's classes (a run folder's classes.json)
+    dropped_head: str | None  # the name of the classifier layer that was removed
+    head_weights: list | None = None  # its [kernel, bias], for classes the new data shares with it
+
+    @property
+    def input_shape(self) -> tuple:
+        return tuple(self.base.inputs[0].shape[1:])
+
+    @property
+    def channels(self) -> int:
+        return int(self.input_shape[-1])
+
+
+def keras_models_dir() -> Path:
+    """The folder Keras's get_file keeps downloaded weights in (KERAS_HOME/models, else ~/.keras/models)."""
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    return Path(home) / "models"
+
+
+def open_source(text: str, image_side: int | None = None) -> Source:
+    """Open a source of weights, or raise a NetlabError that says why not and what to do."""
+    if text.startswith(IMAGENET_PREFIX):
+        return _imagenet_source(text, image_side)
+    from netlab.predict import load_model, model_file
+    from netlab.training.runs import read_classes
+
+    path = Path(text)
+    if not path.exists():
+        raise ModelLoadError(f"fine-tuning source {text}: no such file or folder (give a NetLab run "
+                             f"folder, a .keras file, or imagenet:ARCH with ARCH one of "
+                             f"{', '.join(IMAGENET_ARCHS)})")
+    model = load_model(path)
+    base, head = split_head(model)
+    weights = model.get_layer(head).get_weights() if head else None
+    return Source(text, base, read_classes(model_file(path)), head, weights)
+
+
+def split_head(model):
+    """(base, name of the dropped classifier): the model cut below its last Dense layer.
+
+    Walks back from the output over weightless layers (softmax, dropout); a
+    model that does not end in a Dense layer is all base (a headless backbone).
+    """
+    import keras
+
+    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    index = len(layers) - 1
+    while index >= 0 and not layers[index].weights and isinstance(
+            layers[index], keras.layers.Activation | keras.layers.Softmax | keras.layers.Dropout):
+        index -= 1
+    if index < 1 or not isinstance(layers[index], keras.layers.Dense):
+        return model, None
+    head = layers[index]
+    features = head.input
+    if len(model.outputs) != 1:
+        raise ModelLoadError(f"{model.name} has {len(model.outputs)} outputs; NetLab fine-tunes "
+                             "single-output classifiers")
+    return keras.Model(model.inputs, features, name=f"{model.name}_base"), head.name
+
+
+def imagenet_preprocessing(mode: str) -> list:
+    """The layers that turn [0, 255] RGB into what a keras.applications model's weights expect."""
+    from keras import layers
+
+    if mode == "tf":
+        return [layers.Rescaling(1 / 127.5, offset=-1.0, name="imagenet_scale")]
+    if mode == "torch":
+        return [layers.Rescaling(1 / 255.0, name="imagenet_scale"),
+                layers.Normalization(mean=[0.485, 0.456, 0.406], variance=[s * s for s in _IMAGENET_STD],
+                                     name="imagenet_normalize")]
+    # caffe: RGB -> BGR and the BGR mean subtracted, as a fixed 1x1 linear map on the channels
+    # (a frozen Dense on the last axis; no Lambda, so the model opens in safe mode).
+    return [layers.Dense(3, trainable=False, name="imagenet_bgr_mean")]
+
+
+def set_caffe_weights(layer) -> None:
+    import numpy as np
+
+    kernel = np.zeros((3, 3), np.float32)
+    for rgb, bgr in ((0, 2), (1, 1), (2, 0)):
+        kernel[rgb, bgr] = 1.0
+    bias = -np.array(_IMAGENET_MEAN[::-1], np.float32)
+    layer.set_weights([kernel, bias])
+
+
+def imagenet_spec(text: str) -> tuple[str, str, str]:
+    """(arch, keras.applications attribute, preprocessing mode) of ``imagenet:ARCH``."""
+    arch = text[len(IMAGENET_PREFIX):].strip().lower().replace("_", "").replace("-", "")
+    if arch not in IMAGENET_ARCHS:
+        raise NetlabError(f"{text}: no ImageNet weights for {arch!r}; known: "
+                          f"{', '.join(IMAGENET_PREFIX + a for a in IMAGENET_ARCHS)}")
+    return (arch, *IMAGENET_ARCHS[arch])
+
+
+def imagenet_weights_file(arch: str, side: int) -> str:
+    """The file name keras.applications keeps the headless ImageNet weights of ``arch`` under."""
+    if arch == "mobilenetv2":
+        rows = side if side in (96, 128, 160, 192, 224) else 224
+        return f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_{rows}_no_top.h5"
+    if arch == "mobilenet":
+        rows = side if side in (128, 160, 192, 224) else 224
+        return f"mobilenet_1_0_{rows}_tf_no_top.h5"
+    name = "inception_v3" if arch == "inceptionv3" else arch
+    return f"{name}_weights_tf_dim_ordering_tf_kernels_notop.h5"
+
+
+def _offline_error(text: str, cached: Path) -> NetlabError:
+    return NetlabError(
+        f"{text}: the ImageNet weights are not in Keras's cache and could not be downloaded "
+        f"(offline?). Put the file {cached.name} (from Keras's applications weights release) in "
+        f"{cached.parent}, then run again")
+
+
+def _imagenet_source(text: str, image_side: int | None) -> Source:
+    import keras
+
+    arch, attr, mode = imagenet_spec(text)
+    side = image_side or 224
+    constructor = getattr(keras.applications, attr)
+    cached = keras_models_dir() / imagenet_weights_file(arch, side)
+    if cached.is_file():  # in Keras's cache already: no download, no network
+        weights = str(cached)
+    elif os.environ.get("NETLAB_OFFLINE"):
+        raise _offline_error(text, cached)
+    else:
+        weights = "imagenet"  # Keras downloads it into its cache, with its progress bar
+    try:
+        backbone = constructor(include_top=False, weights=weights, input_shape=(side, side, 3))
+    except ValueError as exc:  # too small an input for the architecture, a damaged file
+        raise NetlabError(f"{text}: {exc}") from None
+    except Exception as exc:  # noqa: BLE001  (Keras's get_file raises a bare Exception offline)
+        if weights != "imagenet" or ("URL fetch failure" not in str(exc) and not isinstance(exc, OSError)):
+            raise
+        raise _offline_error(text, cached) from None
+    inputs = keras.Input((side, side, 3), name="image")
+    x = inputs
+    prep = imagenet_preprocessing(mode)
+    for layer in prep:
+        x = layer(x)
+    if mode == "caffe":
+        set_caffe_weights(prep[0])
+    outputs = backbone(x)
+    base = keras.Model(inputs, outputs, name=f"imagenet_{arch}")
+    return Source(text, base, None, None)

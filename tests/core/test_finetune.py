@@ -1,0 +1,386 @@
+"""Fine-tuning (issue 10): bottom-up loading, freezing with batch-norm, the base's rate, the CLI."""
+
+import json
+
+import numpy as np
+import pytest
+
+from tests.conftest import tiny_experiment
+
+
+def _cnn(mid=16, channels=3, classes=5):
+    import keras
+
+    return keras.Sequential([
+        keras.Input((16, 16, channels)), keras.layers.Rescaling(1 / 255),
+        keras.layers.Conv2D(8, 3, name="c1"), keras.layers.BatchNormalization(name="bn1"),
+        keras.layers.Conv2D(mid, 3, name="c2"), keras.layers.Conv2D(8, 3, name="c3"),
+        keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(classes, activation="softmax", name="cls"),
+    ])
+
+
+def _nested_keras_file(path, classes=7):
+    """The usual transfer-learning shape: scaling, a nested RGB backbone as one layer, GAP, Dense."""
+    import keras
+
+    inner = keras.Input((32, 32, 3))
+    x = keras.layers.Conv2D(8, 3, strides=2, name="b_conv1")(inner)
+    x = keras.layers.BatchNormalization(name="b_bn1")(x)
+    x = keras.layers.ReLU()(x)
+    x = keras.layers.Conv2D(16, 3, strides=2, name="b_conv2")(x)
+    x = keras.layers.BatchNormalization(name="b_bn2")(x)
+    backbone = keras.Model(inner, x, name="backbone")
+    inputs = keras.Input((32, 32, 3))
+    y = backbone(keras.layers.Rescaling(1 / 127.5, offset=-1)(inputs))
+    y = keras.layers.Dense(classes, activation="softmax", name="old_head")(keras.layers.GlobalAveragePooling2D()(y))
+    model = keras.Model(inputs, y)
+    # Moving statistics away from their 0/1 start, so "unchanged" is a real claim.
+    for layer in backbone.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            gamma, beta, mean, var = layer.get_weights()
+            layer.set_weights([gamma, beta, mean + 0.3, var * 2.0])
+    model.save(path)
+    return model
+
+
+def test_bottom_up_stops_at_a_mismatch_in_the_middle():
+    from netlab.training.finetune import LOADED, MISMATCH, NEW, transfer_weights
+
+    source, target = _cnn(mid=16), _cnn(mid=12)  # c2 differs: 16 filters vs 12
+    before_c3 = target.get_layer("c3").get_weights()[0].copy()
+    rows = transfer_weights(source, target)
+    assert [(r.name, r.status) for r in rows] == [
+        ("c1", LOADED), ("bn1", LOADED), ("c2", MISMATCH), ("c3", NEW), ("cls", NEW)]
+    np.testing.assert_array_equal(target.get_layer("c1").get_weights()[0], source.get_layer("c1").get_weights()[0])
+    # c3 has the same shape in both, but sits above the skipped c2: never loaded.
+    np.testing.assert_array_equal(target.get_layer("c3").get_weights()[0], before_c3)
+    assert not np.array_equal(before_c3, source.get_layer("c3").get_weights()[0])
+    assert [r.params for r in rows][:2] == [3 * 3 * 3 * 8 + 8, 4 * 8]
+
+
+def test_load_up_to_stops_there_and_a_first_layer_that_cannot_fit_is_an_error():
+    from netlab.errors import NetlabError
+    from netlab.training.finetune import LOADED, NEW, transfer_weights
+
+    rows = transfer_weights(_cnn(), _cnn(), load_up_to="bn1")
+    assert [r.status for r in rows] == [LOADED, LOADED, NEW, NEW, NEW]
+    with pytest.raises(NetlabError, match="first layer c1"):
+        transfer_weights(_cnn(channels=3), _cnn(channels=1))
+
+
+def test_frozen_base_epoch_keeps_weights_and_bn_statistics_and_moves_the_head(tmp_path):
+    import keras
+
+    from netlab.data.input_spec import load_described
+    from netlab.training.finetune import base_of, build_for_trainer, weighted_layers
+    from netlab.training.finetune_sources import open_source
+
+    _nested_keras_file(tmp_path / "src.keras")
+    exp = tiny_experiment(batch_size=32)
+    exp.data.max_samples = 128
+    exp.finetune.source = str(tmp_path / "src.keras")
+    exp.validate()
+    data = load_described(exp.data)
+    model, _, _ = build_for_trainer(exp, data, 4)
+    source_layers = weighted_layers(open_source(exp.finetune.source).base)
+    base_layers = weighted_layers(base_of(model))
+    for mine, theirs in zip(base_layers, source_layers, strict=True):  # all loaded
+        for a, b in zip(mine.get_weights(), theirs.get_weights(), strict=True):
+            np.testing.assert_array_equal(a, b)
+    head_before = model.get_layer("finetune_head").get_weights()[0].copy()
+    model.fit(data.train_pipeline(32, seed=0), epochs=1, verbose=0)
+    bns = [layer for layer in base_layers if isinstance(layer, keras.layers.BatchNormalization)]
+    assert len(bns) == 2
+    for mine, theirs in zip(base_layers, source_layers, strict=True):
+        for a, b in zip(mine.get_weights(), theirs.get_weights(), strict=True):  # bit-identical
+            assert np.array_equal(a, b), mine.name
+    assert not np.allclose(model.get_layer("finetune_head").get_weights()[0], head_before)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_base_rate_multiplier_scales_the_base_step(optimizer):
+    import keras
+
+    from netlab.training.base_rate import with_base_rate
+
+    x = np.random.default_rng(0).uniform(0, 255, (8, 16, 16, 3)).astype("float32")
+    y = np.arange(8) % 5
+
+    def one_step(mult):
+        keras.utils.set_random_seed(1)
+        model = _cnn()
+        names = [f"{layer.name}/{w.name}" for layer in model.layers for w in layer.weights]
+        before = [np.array(w) for layer in model.layers for w in layer.weights]
+        plain = keras.optimizers.SGD(1.0, momentum=0.0) if optimizer == "sgd" else keras.optimizers.Adam(0.01)
+        base_vars = [v for name in ("c1", "bn1", "c2", "c3") for v in model.get_layer(name).trainable_weights]
+        model.compile(optimizer=with_base_rate(plain, base_vars, mult), loss="sparse_categorical_crossentropy")
+        model.train_on_batch(x, y)
+        after = [np.array(w) for layer in model.layers for w in layer.weights]
+        return {n: a - b for n, a, b in zip(names, after, before, strict=True)}
+
+    full, tenth = one_step(1.0), one_step(0.1)
+    base = [n for n in full if n.startswith(("c1", "c2", "c3")) or n.endswith(("gamma", "beta"))]
+    assert base
+    for name in base:
+        assert np.abs(full[name]).max() > 0, name
+        np.testing.assert_allclose(tenth[name], 0.1 * full[name], rtol=1e-3, atol=1e-6, err_msg=name)
+    head = [n for n in full if n.startswith("cls")]
+    for name in head:
+        np.testing.assert_allclose(tenth[name], full[name], rtol=1e-5, err_msg=name)
+
+
+def test_finetune_config_round_trips_and_is_checked():
+    from netlab.config import ConfigError, Experiment
+
+    exp = tiny_experiment(epochs=3)
+    exp.finetune.source = "imagenet:mobilenetv2"
+    exp.finetune.freeze = "none"
+    exp.finetune.head_epochs = 1
+    exp.finetune.base_lr_mult = 0.25
+    again = Experiment.from_json(exp.to_json()).validate()
+    assert again.finetune == exp.finetune
+    exp.finetune.head_epochs = 3
+    with pytest.raises(ConfigError, match="finetune.head_epochs"):
+        exp.validate()
+    exp.finetune.head_epochs, exp.finetune.base_lr_mult = 0, -1.0
+    with pytest.raises(ConfigError, match="finetune.base_lr_mult"):
+        exp.validate()
+    exp.finetune.base_lr_mult, exp.training.mixed_precision = 0.1, "float16"
+    with pytest.raises(ConfigError, match="mixed_precision must be off when fine-tuning"):
+        exp.validate()
+    exp.finetune.source = None  # without a source the section is inert
+    exp.validate()
+
+
+def test_cli_finetunes_a_nested_backbone_on_grayscale_digits(tmp_path, capsys):
+    from netlab.cli import main
+    from netlab.predict import load_model
+
+    _nested_keras_file(tmp_path / "src.keras")
+    args = [str(tmp_path / "src.keras"), "--dataset", "digits", "--max-samples", "120", "--freeze", "b_conv2"]
+    assert main(["finetune", *args, "--report", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert any("grayscale" in note for note in report["notes"])
+    layers = {row["name"]: row for row in report["layers"]}
+    assert layers["b_conv1"]["status"] == "loaded" and not layers["b_conv1"]["trainable"]
+    assert "inference mode" in layers["b_bn1"]["note"]
+    assert layers["b_conv2"]["trainable"] and layers["finetune_head"]["status"] == "new"
+    # Loading only the first conv but freezing the whole base leaves random frozen layers: said so.
+    assert main(["finetune", *args[:-2], "--load-up-to", "b_conv1", "--report", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [row["status"] for row in report["layers"]][:3] == ["loaded", "new", "new"]
+    assert any("keep their random start (b_bn1, b_conv2, b_bn2)" in note for note in report["notes"])
+
+    out = tmp_path / "run"
+    assert main(["finetune", *args, "--epochs", "2", "--head-epochs", "1", "--out", str(out)]) == 0
+    assert "4 of 5 layers loaded" in capsys.readouterr().out
+    config = json.loads((out / "config.json").read_text())
+    assert config["finetune"]["freeze"] == "b_conv2" and config["finetune"]["head_epochs"] == 1
+    model = load_model(out / "model.keras")
+    assert model.input_shape == (None, 32, 32, 1) and model.output_shape == (None, 10)
+    # The second phase trained the unfrozen conv, the first kept the frozen one.
+    from netlab.training.finetune import weighted_layers
+
+    mine = {layer.name: layer for layer in weighted_layers(model)}
+    theirs = {layer.name: layer for layer in weighted_layers(load_model(tmp_path / "src.keras"))}
+    for name in ("b_conv1", "b_bn1"):
+        for a, b in zip(mine[name].get_weights(), theirs[name].get_weights(), strict=True):
+            np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(mine["b_conv2"].get_weights()[0], theirs["b_conv2"].get_weights()[0])
+
+
+def test_cli_mismatched_source_is_one_line(tmp_path, capsys):
+    from netlab.cli import main
+
+    _nested_keras_file(tmp_path / "src.keras")  # an 8-filter RGB first conv; simple_cnn's differs
+    code = main(["finetune", str(tmp_path / "src.keras"), "--dataset", "digits", "--max-samples", "60",
+                 "--into-arch", "--report"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("netlab: error:") and "first layer" in err
+    code = main(["finetune", str(tmp_path / "nothing.keras"), "--dataset", "digits", "--report"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "no such file" in err
+    code = main(["finetune", str(tmp_path / "src.keras"), "--dataset", "digits", "--max-samples", "60",
+                 "--freeze", "conv9", "--report"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "freeze: no layer 'conv9'" in err and "b_conv1" in err
+
+
+def _place_imagenet_weights(keras_home):
+    """A weights=None MobileNetV2's weights where Keras's cache keeps the ImageNet file: no download."""
+    import h5py
+    import keras
+    from keras.src.legacy.saving import legacy_h5_format  # the .h5 layout keras.applications reads
+
+    from netlab.training.finetune_sources import imagenet_weights_file
+
+    keras.utils.set_random_seed(3)
+    backbone = keras.applications.MobileNetV2(include_top=False, weights=None, input_shape=(32, 32, 3))
+    folder = keras_home / "models"
+    folder.mkdir(parents=True)
+    with h5py.File(folder / imagenet_weights_file("mobilenetv2", 32), "w") as f:
+        legacy_h5_format.save_weights_to_hdf5_group(f, backbone)
+    return backbone
+
+
+def test_imagenet_source_reads_keras_cache_and_grayscale_is_replicated(tmp_path, monkeypatch, capsys):
+    from netlab.cli import main
+    from netlab.training.finetune import weighted_layers
+    from netlab.training.finetune_sources import open_source
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setenv("NETLAB_OFFLINE", "1")  # a cache miss would be an error, never a download
+    placed = _place_imagenet_weights(tmp_path / "keras")
+    source = open_source("imagenet:mobilenetv2", image_side=32)
+    loaded = {layer.name: layer for layer in weighted_layers(source.base)}
+    np.testing.assert_array_equal(loaded["Conv1"].get_weights()[0], placed.get_layer("Conv1").get_weights()[0])
+    assert main(["finetune", "imagenet:mobilenetv2", "--dataset", "digits", "--image-size", "32",
+                 "--max-samples", "60", "--report", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert any("replicated" in note for note in report["notes"])
+    rows = report["layers"]
+    assert all(r["status"] == "loaded" and not r["trainable"] for r in rows[:-1])
+    assert rows[-1]["name"] == "finetune_head" and rows[-1]["trainable"]
+
+
+def test_imagenet_weights_offline_name_the_file_and_folder(tmp_path, monkeypatch, capsys):
+    from netlab.cli import main
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "empty"))
+    monkeypatch.setenv("NETLAB_OFFLINE", "1")
+    code = main(["finetune", "imagenet:mobilenetv2", "--dataset", "digits", "--image-size", "32", "--report"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5" in err
+    assert str(tmp_path / "empty" / "models") in err
+
+
+def test_the_head_only_phase_leaves_the_base_alone_then_the_base_trains(tmp_path):
+    from netlab.data.input_spec import load_described
+    from netlab.training.finetune import base_of, build_for_trainer, phase_callback, weighted_layers
+
+    _nested_keras_file(tmp_path / "src.keras")
+    exp = tiny_experiment(epochs=2)
+    exp.data.max_samples, exp.data.image_size = 96, 32
+    exp.finetune.source, exp.finetune.freeze, exp.finetune.head_epochs = str(tmp_path / "src.keras"), "none", 1
+    data = load_described(exp.validate().data)
+    model, _, _ = build_for_trainer(exp, data, 3)
+    conv1 = weighted_layers(base_of(model))[0]
+    start = conv1.get_weights()[0].copy()
+    switch = phase_callback(exp, model)
+    model.fit(data.train_pipeline(32, seed=0), epochs=1, verbose=0, callbacks=[switch])
+    np.testing.assert_array_equal(conv1.get_weights()[0], start)
+    model.fit(data.train_pipeline(32, seed=1), epochs=2, initial_epoch=1, verbose=0, callbacks=[switch])
+    assert not np.array_equal(conv1.get_weights()[0], start)
+
+
+def test_a_two_phase_finetune_stopped_after_the_head_phase_resumes_into_the_second(tmp_path):
+    from netlab.cli import main
+    from netlab.config import Experiment
+    from netlab.predict import load_model
+    from netlab.training.events import EpochEnd
+    from netlab.training.finetune import weighted_layers
+    from netlab.training.trainer import Trainer
+
+    _nested_keras_file(tmp_path / "src.keras")
+    exp = tiny_experiment(epochs=2)
+    exp.data.max_samples, exp.data.image_size = 96, 32
+    exp.finetune.source, exp.finetune.freeze, exp.finetune.head_epochs = str(tmp_path / "src.keras"), "none", 1
+    exp.save(tmp_path / "ft.json")
+    # `netlab train --config` carries the finetune section; stop it after the head-only epoch.
+    run = tmp_path / "run"
+    trainer = Trainer(Experiment.load(tmp_path / "ft.json"), run_dir=run)
+    trainer.on_event = lambda e: isinstance(e, EpochEnd) and e.epoch == 0 and trainer.request_stop()
+    assert trainer.run().stopped
+    theirs = {layer.name: layer for layer in weighted_layers(load_model(tmp_path / "src.keras"))}
+
+    def conv1(path):
+        return {layer.name: layer for layer in weighted_layers(load_model(path))}["b_conv1"].get_weights()[0]
+
+    assert (run / "history.csv").read_text().count("\n") == 2  # header + the head-only epoch
+    assert main(["resume", str(run)]) == 0
+    assert (run / "history.csv").read_text().count("\n") == 3  # header + 2 epochs
+    assert not np.array_equal(conv1(run / "model.keras"), theirs["b_conv1"].get_weights()[0])
+
+
+def test_a_run_on_the_same_classes_keeps_its_classifier_rows_by_name(trained_run, tmp_path):
+    """A run folder source whose classes.json holds every class of the data: the head starts from its rows."""
+    import shutil
+
+    from netlab.data.input_spec import load_described
+    from netlab.predict import load_model
+    from netlab.training.finetune import LOADED, build_for_trainer
+
+    run_dir, _ = trained_run
+    exp = tiny_experiment()
+    exp.finetune.source = str(run_dir)
+    data = load_described(exp.validate().data)
+    model, _, _ = build_for_trainer(exp, data, 1)
+    assert model.netlab_finetune_report.rows[-1].status == LOADED
+    source_head = [layer for layer in load_model(run_dir).layers if layer.weights][-1]
+    np.testing.assert_array_equal(model.get_layer("finetune_head").get_weights()[0], source_head.get_weights()[0])
+    # Without its classes.json the names are unknown: a new classifier.
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    shutil.copy(run_dir / "model.keras", bare / "model.keras")
+    exp.finetune.source = str(bare)
+    model, _, _ = build_for_trainer(exp, data, 1)
+    assert model.netlab_finetune_report.rows[-1].status == "new"
+
+
+def test_netlab_mobilenet_v2_with_keras_applications_weights_gives_the_same_outputs():
+    """Parity: NetLab's registry MobileNetV2 holding a keras.applications MobileNetV2's weights
+    (weights=None, moving statistics randomized so they count) classifies raw pixels as the
+    Keras model classifies preprocess_input's output."""
+    import keras
+
+    from netlab.training.finetune import LOADED, registry_model_with_keras_weights
+
+    keras.utils.set_random_seed(0)
+    ref = keras.applications.MobileNetV2(weights=None, input_shape=(32, 32, 3), classes=10, alpha=0.35)
+    rng = np.random.default_rng(0)
+    for layer in ref.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            gamma, beta, mean, var = layer.get_weights()
+            layer.set_weights([gamma, beta + rng.normal(0, 0.1, beta.shape).astype("float32"),
+                               rng.normal(0, 0.1, mean.shape).astype("float32"),
+                               rng.uniform(0.5, 2, var.shape).astype("float32")])
+    model, rows = registry_model_with_keras_weights(ref, "mobilenet_v2", "tf",
+                                                    {"stem": "imagenet", "alpha": 0.35})
+    assert all(r.status == LOADED for r in rows) and len(rows) == 105
+    images = rng.uniform(0, 255, (4, 32, 32, 3)).astype("float32")
+    expected = ref.predict(keras.applications.mobilenet_v2.preprocess_input(images.copy()), verbose=0)
+    got = model.predict(images, verbose=0)
+    assert np.abs(got - expected).max() <= 1e-4
+    # The logits too: each model's features times the (shared) classifier weights.
+    from netlab.training.finetune_sources import split_head
+
+    kernel, bias = ref.get_layer("predictions").get_weights()
+    ref_features = keras.Model(ref.inputs, ref.get_layer("predictions").input).predict(
+        keras.applications.mobilenet_v2.preprocess_input(images.copy()), verbose=0)
+    features = split_head(model)[0].predict(images, verbose=0)
+    assert np.abs(features @ kernel + bias - (ref_features @ kernel + bias)).max() <= 1e-4
+    assert np.abs(expected - expected.mean(axis=1, keepdims=True)).max() > 1e-3  # not a flat output
+
+
+@pytest.mark.slow  # VGG16's fully connected head is 33M parameters even at 32x32
+def test_netlab_vgg16_with_keras_applications_weights_gives_the_same_outputs():
+    """Parity in caffe mode (RGB->BGR minus the mean, inside NetLab's model) and through the FC head."""
+    import keras
+
+    from netlab.training.finetune import LOADED, registry_model_with_keras_weights
+    from netlab.training.finetune_sources import split_head
+
+    keras.utils.set_random_seed(0)
+    ref = keras.applications.VGG16(weights=None, input_shape=(32, 32, 3), classes=10)
+    model, rows = registry_model_with_keras_weights(ref, "vgg16", "caffe")
+    assert all(r.status == LOADED for r in rows) and len(rows) == 16
+    images = np.random.default_rng(0).uniform(0, 255, (2, 32, 32, 3)).astype("float32")
+    prepared = keras.applications.vgg16.preprocess_input(images.copy())
+    kernel, bias = ref.get_layer("predictions").get_weights()
+    ref_features = keras.Model(ref.inputs, ref.get_layer("predictions").input).predict(prepared, verbose=0)
+    features = split_head(model)[0].predict(images, verbose=0)
+    assert np.abs(ref_features).max() > 1e-3
+    assert np.abs(features @ kernel + bias - (ref_features @ kernel + bias)).max() <= 1e-4
+    assert np.abs(model.predict(images, verbose=0) - ref.predict(prepared, verbose=0)).max() <= 1e-4
