@@ -88,7 +88,7 @@ _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _lock = threading.RLock()  # the window's workers may ask for the same model at once
 
 
-def _functional(model):
+def functional_of(model):
     """The functional graph behind a model: itself, or a built Sequential's; None for a subclass."""
     if hasattr(model, "_nodes_by_depth") and hasattr(model, "_run_through_graph"):
         return model
@@ -96,13 +96,14 @@ def _functional(model):
     return inner if inner is not None else None
 
 
-def _first(value):
+def first_tensor(value):
+    """The first tensor of a layer's output (or argument) structure."""
     while isinstance(value, (list, tuple)):
         if not value:
             return None
         value = value[0]
     if isinstance(value, dict):
-        return _first(next(iter(value.values()), None))
+        return first_tensor(next(iter(value.values()), None))
     return value
 
 
@@ -124,7 +125,7 @@ def flat_graph(model) -> FlatGraph:
 def _build_flat_graph(model) -> FlatGraph:
     import keras
 
-    functional = _functional(model)
+    functional = functional_of(model)
     if functional is None:
         raise ModelLoadError(
             f"{model.name} is a subclassed Keras model (or an unbuilt Sequential): NetLab can look "
@@ -140,19 +141,19 @@ def _build_flat_graph(model) -> FlatGraph:
         def call(op, *args, **kwargs):
             abort_point()
             name = f"{prefix}{op.name}"
-            inner = _functional(op) if isinstance(op, keras.Model) else None
+            inner = functional_of(op) if isinstance(op, keras.Model) else None
             if training is not None and getattr(op, "_call_has_training_arg", False):
                 kwargs.setdefault("training", training)
             if inner is not None and len(inner.inputs) == 1 and name not in graph.outputs_of:
                 graph.layers.append(LayerInfo(name, type(op).__name__, (), parent, nested=True))
                 index = len(graph.layers) - 1
-                outputs = walk(inner, _first(args), name + SEP, name, kwargs.get("training", training))
+                outputs = walk(inner, first_tensor(args), name + SEP, name, kwargs.get("training", training))
             else:
                 index = None
                 outputs = op(*args, **kwargs)
-            first_out = _first(outputs)
+            first_out = first_tensor(outputs)
             if name not in graph.outputs_of:  # a shared layer: its first call is the one shown
-                graph.inputs_of[name] = _first(args)
+                graph.inputs_of[name] = first_tensor(args)
                 graph.outputs_of[name] = first_out
                 graph.objects[name] = op
                 info = LayerInfo(name, type(op).__name__, _shape(first_out), parent, nested=index is not None)
@@ -164,7 +165,7 @@ def _build_flat_graph(model) -> FlatGraph:
 
         return net._run_through_graph([tensor], call_fn=call)
 
-    output = _first(walk(functional, fresh, "", None, None))
+    output = first_tensor(walk(functional, fresh, "", None, None))
     graph.final = next((n for n in reversed(graph.names) if graph.outputs_of[n] is output
                         and not graph.info(n).nested), graph.names[-1] if graph.names else "")
     return graph
