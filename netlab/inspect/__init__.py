@@ -9,7 +9,14 @@
   with its source;
 - :mod:`~netlab.inspect.text`: the plain-text tables the CLI prints.
 
-Feature maps, filters, batch-norm and activation statistics, Grad-CAM and
-evaluation views are not written yet (evaluation lives in
-:mod:`netlab.training.evaluate`).
+- :mod:`~netlab.inspect.layers`: the layer tree (nested models opened,
+  ``outer/inner``) and every layer's output in one forward pass;
+- :mod:`~netlab.inspect.filters`: convolution kernels as tiles;
+- :mod:`~netlab.inspect.batchnorm`: BN statistics, training vs inference mode;
+- :mod:`~netlab.inspect.activations`: per-layer activation statistics and the
+  initialization experiment;
+- :mod:`~netlab.inspect.gradcam`: Grad-CAM on logits;
+- :mod:`~netlab.inspect.render`: those as Pillow images (the CLI's PNGs).
+
+Evaluation lives in :mod:`netlab.training.evaluate`.
 """
