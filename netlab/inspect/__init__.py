@@ -7,8 +7,7 @@
 - :mod:`~netlab.inspect.published`: those figures beside the reference ones
   (published, NetLab-computed, the paper's, the pretrained-model table), each
   with its source;
-- :mod:`~netlab.inspect.text`: the plain-text tables the CLI prints.
-
+- :mod:`~netlab.inspect.text`: the plain-text tables the CLI prints;
 - :mod:`~netlab.inspect.layers`: the layer tree (nested models opened,
   ``outer/inner``) and every layer's output in one forward pass;
 - :mod:`~netlab.inspect.filters`: convolution kernels as tiles;

@@ -78,3 +78,33 @@ def test_channel_order_puts_the_most_active_channel_first():
     maps[..., 0], maps[..., 1], maps[..., 2] = 1.0, 3.0, 2.0
     assert list(channel_order(maps)) == [1, 2, 0]
     assert list(channel_order(maps[None], by="max")) == [1, 2, 0]
+
+
+def test_a_nested_sequential_backbone_and_head_open_too():
+    import keras
+    from keras import layers
+
+    backbone = keras.Sequential([keras.Input((16, 16, 3)), layers.Conv2D(4, 3, name="c1"),
+                                 layers.MaxPooling2D(name="pool")], name="features")
+    head = keras.Sequential([keras.Input((7, 7, 4)), layers.Flatten(name="flat"),
+                             layers.Dense(2, name="out")], name="head")
+    inp = keras.Input((16, 16, 3))
+    model = keras.Model(inp, head(backbone(inp)))
+    maps = feature_maps(model, images(2))
+    assert {k: v.shape[1:] for k, v in maps.items()} == {
+        "features": (7, 7, 4), "features/c1": (14, 14, 4), "features/pool": (7, 7, 4),
+        "head": (2,), "head/flat": (196,), "head/out": (2,)}
+    np.testing.assert_allclose(maps["head/out"], model(images(2)), atol=1e-5)
+
+
+def test_an_aborted_job_stops_at_an_abort_point():
+    import threading
+
+    from netlab.abort import JobAborted, abortable
+
+    flag = threading.Event()
+    flag.set()
+    model = nested()
+    with abortable(flag), pytest.raises(JobAborted):
+        feature_maps(model, images(1))
+    assert feature_maps(model, images(1), ["gap"])["gap"].shape == (1, 8)  # not left half-built
