@@ -216,9 +216,12 @@ def sub_model(model, key, tensors: Callable[[FlatGraph], list]):
         return built
 
 
-def run_sub_model(built, images: np.ndarray, training: bool = False) -> list[np.ndarray]:
+def run_sub_model(built, images: np.ndarray) -> list[np.ndarray]:
+    """Run a :func:`sub_model` in inference mode; one array per tensor asked for."""
     multi, slots = built
-    outputs = multi(images, training=training)
+    # A compiled predict step (traced once per model and batch shape): an eager call of
+    # ResNet-50's 176 outputs takes about 3.5x a plain predict, this about the same.
+    outputs = multi.predict_on_batch(images)
     if not isinstance(outputs, (list, tuple)):
         outputs = [outputs]
     arrays = [np.asarray(out) for out in outputs]
