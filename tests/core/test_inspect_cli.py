@@ -79,3 +79,12 @@ def test_activations_of_the_lecture_stack(capsys):
     stds = [layer["std"] for layer in stats["layers"]]
     assert len(stds) == 4 and stds == sorted(stds, reverse=True)
     assert len(stats["edges"]) == 51 and all(len(layer["counts"]) == 50 for layer in stats["layers"])
+
+
+def test_bn_on_the_runs_dataset_reports_accuracy_in_both_modes(trained_run, capsys):
+    run_dir, _ = _loaded(trained_run)
+    assert main(["inspect", "bn", str(run_dir), "--dataset", "digits", "--limit", "40", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    modes = report["train_vs_inference"]
+    assert "40 validation images of digits" == report["images"]
+    assert 0 <= modes["training_accuracy"] <= 1 and 0 <= modes["inference_accuracy"] <= 1
