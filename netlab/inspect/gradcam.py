@@ -74,7 +74,7 @@ def _logits_source(graph: FlatGraph):
 
 def gradcam(model, image, class_index: int | None = None, layer_name: str | None = None) -> GradCam:
     """Grad-CAM of one image for ``class_index`` (default: the predicted class)
-    at ``layer_name`` (default: the last layer with spatial output)."""
+    at ``layer_name`` (default: the last layer with spatial output larger than 1x1)."""
     import tensorflow as tf
 
     graph = flat_graph(model)
@@ -82,7 +82,10 @@ def gradcam(model, image, class_index: int | None = None, layer_name: str | None
     if layer_name is None:
         if not candidates:
             raise ConfigError(f"{model.name} has no layer with spatial output: Grad-CAM needs maps")
-        layer_name = candidates[-1]
+        # The last maps with more than one position: a 1x1 map (VGG's last pool on a small
+        # input) gives a constant heat map.
+        wider = [n for n in candidates if np.prod(graph.info(n).output_shape[:2]) > 1]
+        layer_name = (wider or candidates)[-1]
     if layer_name not in graph.outputs_of:
         raise unknown_layer(layer_name, graph)
     if layer_name not in candidates:

@@ -85,3 +85,14 @@ def test_a_layer_without_spatial_output_is_one_clear_error():
         gradcam(nested(), images(1)[0], layer_name="gap")
     with pytest.raises(ConfigError, match="class 7 is out of range: the model has 3 classes"):
         gradcam(nested(), images(1)[0], class_index=7)
+
+
+def test_the_default_layer_skips_maps_of_one_pixel():
+    import keras
+    from keras import layers
+
+    model = keras.Sequential([keras.Input((16, 16, 3)), layers.Conv2D(4, 3, padding="same", name="conv1"),
+                              layers.Conv2D(4, 16, activation="relu", name="to_1x1"),
+                              layers.Flatten(name="flat"), layers.Dense(3, activation="softmax", name="out")])
+    result = gradcam(model, images(1)[0])
+    assert result.layer == "conv1" and result.cam.shape == (16, 16)
