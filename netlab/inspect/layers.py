@@ -92,8 +92,7 @@ def functional_of(model):
     """The functional graph behind a model: itself, or a built Sequential's; None for a subclass."""
     if hasattr(model, "_nodes_by_depth") and hasattr(model, "_run_through_graph"):
         return model
-    inner = getattr(model, "_functional", None)
-    return inner if inner is not None else None
+    return getattr(model, "_functional", None)
 
 
 def first_tensor(value):
