@@ -412,6 +412,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=number_flag(int, 1), default=3, help="how many classes to show")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_predict)
+
+    from netlab.inspect_cli import add_inspect_parser
+
+    add_inspect_parser(sub)
     for p in sub.choices.values():
         p.add_argument("--verbose", action="store_true", help="also show TensorFlow's own log lines")
     return parser

@@ -7,9 +7,15 @@
 - :mod:`~netlab.inspect.published`: those figures beside the reference ones
   (published, NetLab-computed, the paper's, the pretrained-model table), each
   with its source;
-- :mod:`~netlab.inspect.text`: the plain-text tables the CLI prints.
+- :mod:`~netlab.inspect.text`: the plain-text tables the CLI prints;
+- :mod:`~netlab.inspect.layers`: the layer tree (nested models opened,
+  ``outer/inner``) and every layer's output in one forward pass;
+- :mod:`~netlab.inspect.filters`: convolution kernels as tiles;
+- :mod:`~netlab.inspect.batchnorm`: BN statistics, training vs inference mode;
+- :mod:`~netlab.inspect.activations`: per-layer activation statistics and the
+  initialization experiment;
+- :mod:`~netlab.inspect.gradcam`: Grad-CAM on logits;
+- :mod:`~netlab.inspect.render`: those as Pillow images (the CLI's PNGs).
 
-Feature maps, filters, batch-norm and activation statistics, Grad-CAM and
-evaluation views are not written yet (evaluation lives in
-:mod:`netlab.training.evaluate`).
+Evaluation lives in :mod:`netlab.training.evaluate`.
 """
