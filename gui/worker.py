@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 import traceback
+import weakref
 
 import shiboken6
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
@@ -102,6 +103,10 @@ class JobThread(QThread):
 
 
 _jobs: set[JobThread] = set()  # keep each thread alive until it has finished
+# Every LatestJob, so that closing aborts a request still waiting out its
+# debounce too: a timer firing after the window closed would start a build
+# nobody waits for (and race the next model build for Keras's global state).
+_latest_jobs: weakref.WeakSet = weakref.WeakSet()
 
 
 def run_job(fn, *args, on_result=None, on_error=None, on_abort=None, owner=None, **kwargs) -> JobThread:
@@ -151,6 +156,7 @@ class LatestJob(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(delay_ms)
         self._timer.timeout.connect(self._start)
+        _latest_jobs.add(self)
 
     def request(self, fn, *args) -> None:
         request = (fn, args)
@@ -159,6 +165,12 @@ class LatestJob(QObject):
         self._pending = request
         self.abort()
         self._timer.start()
+
+    def cancel(self) -> None:
+        """Drop the waiting request and abort the running job (the window is closing)."""
+        self._timer.stop()
+        self._pending = None
+        self.abort()
 
     def abort(self) -> None:
         """Abort the running job now (its result would be stale)."""
@@ -184,7 +196,10 @@ class LatestJob(QObject):
 
 
 def abort_jobs() -> None:
-    """Ask every running job to stop at its next abort point (closing the window)."""
+    """Ask every running job to stop at its next abort point, and start no waiting one (closing the window)."""
+    for latest in list(_latest_jobs):
+        if shiboken6.isValid(latest):
+            latest.cancel()
     for job in list(_jobs):
         job.abort()
 

@@ -69,4 +69,5 @@ def window(qtbot):
         win.thread.wait(60_000)
     from gui.worker import wait_for_jobs
 
+    win.close()  # as a person would: no summary or preview request may start after this
     wait_for_jobs(60_000)  # nor a summary or preview job (aborted, then waited for)
