@@ -1,4 +1,4 @@
-"""Resume: a stopped run, and a training process killed with SIGKILL mid-epoch."""
+"""Resume: a stopped run, and a training process killed with SIGKILL after a checkpoint."""
 
 import csv
 import json
@@ -50,42 +50,20 @@ def test_resume_refuses_a_folder_that_is_not_a_run(tmp_path):
         Trainer.resume_run(tmp_path)
 
 
-@pytest.mark.slow
-def test_a_run_killed_mid_epoch_resumes_to_exactly_its_epochs(tmp_path):
-    run = tmp_path / "run"
-    epochs = 12
-    config = tmp_path / "exp.json"
-    tiny_experiment(epochs=epochs, schedule="cosine").save(config)
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    cmd = [sys.executable, "-m", "netlab"]
-    proc = subprocess.Popen([*cmd, "train", "--config", str(config), "--out", str(run)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def _kill_after_the_first_checkpoint(command, run, env):
+    """SIGKILL a real training process once its first checkpoint is complete."""
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
-            # checkpoint.json, not history.csv: the row is written just before the checkpoint.
-            if (run / "checkpoint.json").is_file():
-                break
-            time.sleep(0.02)
-        time.sleep(0.15)  # into the next epoch
+        # checkpoint.json, not history.csv: the row is written just before the checkpoint.
+        while time.monotonic() < deadline and proc.poll() is None and not (run / "checkpoint.json").is_file():
+            time.sleep(0.01)
         assert proc.poll() is None, "training ended before it could be killed"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
-    done = len(_epochs(run))
-    assert 1 <= done < epochs and not (run / "model.keras").exists()
-
-    resumed = subprocess.run([*cmd, "resume", str(run)], env=env, capture_output=True, text=True,
-                             timeout=300)
-    assert resumed.returncode == 0, resumed.stderr[-2000:]
-    assert "resuming after epoch" in resumed.stdout
-    assert _epochs(run) == list(range(1, epochs + 1))
-    assert not [p for p in run.iterdir() if ".tmp" in p.name]
-    for name in ("model.keras", "best.keras"):
-        model = load_model(run / name)
-        assert model.output_shape == (None, 10)
 
 
 def _history(run_dir):
@@ -109,20 +87,7 @@ def test_a_run_killed_after_a_checkpoint_resumes_to_the_numbers_of_an_unbroken_r
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     cmd = [sys.executable, "-m", "netlab"]
     killed = tmp_path / "killed"
-    proc = subprocess.Popen([*cmd, "train", "--config", str(config), "--out", str(killed)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
-            if (killed / "checkpoint.json").is_file():
-                break
-            time.sleep(0.01)
-        assert proc.poll() is None, "training ended before it could be killed"
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    _kill_after_the_first_checkpoint([*cmd, "train", "--config", str(config), "--out", str(killed)], killed, env)
     checkpoint = json.loads((killed / "checkpoint.json").read_text())
     assert 1 <= checkpoint["epoch"] < 3 and not (killed / "model.keras").exists()
     # Dropout's and the crop's generators have moved on, and the checkpoint says where to.
@@ -131,6 +96,10 @@ def test_a_run_killed_after_a_checkpoint_resumes_to_the_numbers_of_an_unbroken_r
     resumed = subprocess.run([*cmd, "resume", str(killed)], env=env, capture_output=True, text=True,
                              timeout=300)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "resuming after epoch" in resumed.stdout
+    assert not [p for p in killed.iterdir() if ".tmp" in p.name]
+    for name in ("model.keras", "best.keras"):
+        assert load_model(killed / name).output_shape == (None, 10)
     Trainer(exp, run_dir=tmp_path / "unbroken").run()
     unbroken, after_kill = _history(tmp_path / "unbroken"), _history(killed)
     assert [row["epoch"] for row in after_kill] == [1, 2, 3]
