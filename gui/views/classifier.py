@@ -52,6 +52,9 @@ def _to_pixmap(image) -> QPixmap:
 class ClassifierView(QWidget):
     classified = Signal(list)  # the top-k predictions shown
     failed = Signal(str)
+    # The window's current model (just trained or opened): (model, class_names, source).
+    # The inspection and evaluation views follow it.
+    model_changed = Signal(object, object, str)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -102,6 +105,7 @@ class ClassifierView(QWidget):
         self.class_names = class_names
         self.source.setText(f"Model: {source}")
         self.message.setText("")
+        self.model_changed.emit(model, class_names, source)
 
     def open_model(self, path: str) -> None:
         self.message.setText("")
