@@ -4,5 +4,6 @@ BENCHMARKS = {
     "faults": "netlab.bench.faults",
     "overhead": "netlab.bench.overhead",
     "pipeline": "netlab.bench.pipeline",
+    "train_eval": "netlab.bench.train_eval",
     "window": "netlab.bench.window",  # its windows run as gui.bench_window in child processes
 }

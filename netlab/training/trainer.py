@@ -266,6 +266,12 @@ class Trainer:
         ))
         callback = EventCallback(self, train_model, model, optimizer, progress, steps, t)
         callbacks = [callback]
+        if t.train_eval:  # first: it adds its columns to the logs the others write
+            from netlab.training.train_eval import TrainEvaluation
+
+            evaluation = TrainEvaluation.for_data(model, data, t)
+            if evaluation is not None:
+                callbacks.insert(0, evaluation)
         if exp.finetune.source:  # two-phase fine-tuning: each epoch's freeze, set at its start
             from netlab.training.finetune import phase_callback
 

@@ -1,0 +1,149 @@
+"""Per epoch: the training images in inference mode, and batch norm's train/inference gap.
+
+Keras's "accuracy" and "loss" for the training split are running means over
+the epoch in training mode: dropout drops units and batch norm uses each
+batch's statistics while the weights move. A dropout experiment then mixes
+regularization noise into the fit (issue 12). So after each epoch a fixed
+subset of the training split goes through the model as it stands, in
+inference mode (``train_eval_loss``, ``train_eval_accuracy``, comparable to
+``val_loss``/``val_accuracy``); and, when the model has batch norm, through
+it again with BN on batch statistics and dropout still off
+(``train_mode_accuracy``), so that ``bn_gap`` = train-mode minus
+inference-mode accuracy is batch norm's alone (seeds/000-002: the moving
+averages trail the weights; a large gap is the forgotten ``model.eval()``).
+
+Cost. A forward pass costs about a third of a training step per image
+(forward + backward), so two passes over SUBSET_FRACTION = 10% of the
+training split cost about 7% of the epoch's training; at most MAX_SAMPLES
+images. Tiny training sets get at least MIN_SAMPLES (a fraction of a second).
+``python -m netlab.bench train_eval`` measures it against a run without.
+
+Determinism. The subset is drawn by its own NumPy generator from the
+training seed, and neither pass draws from a random layer's SeedGenerator
+(dropout and augmentation are in inference mode), so the shuffle, dropout
+and augmentation streams of the run are untouched and a resumed run writes
+the same numbers as an unbroken one.
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import numpy as np
+
+SUBSET_FRACTION = 0.1
+MIN_SAMPLES = 128
+MAX_SAMPLES = 2048
+INFERENCE_CHUNK = 256  # images per inference call (batch norm's pass uses the training batch size)
+SUBSET_SEED_OFFSET = 7919  # the subset's generator is not the split's, nor the shuffle's
+COLUMNS = ("train_eval_loss", "train_eval_accuracy", "train_mode_accuracy", "bn_gap")
+
+
+def subset_size(train_size: int) -> int:
+    """Images measured per epoch: 10% of the training split, within [MIN_SAMPLES, MAX_SAMPLES]."""
+    wanted = min(max(math.ceil(SUBSET_FRACTION * train_size), MIN_SAMPLES), MAX_SAMPLES)
+    return min(train_size, wanted)
+
+
+def subset_indices(train_size: int, n: int, seed: int) -> np.ndarray:
+    """``n`` distinct training indices, a function of (seed, train_size) only, in ascending order."""
+    rng = np.random.default_rng(seed + SUBSET_SEED_OFFSET)
+    return np.sort(rng.choice(train_size, size=n, replace=False))
+
+
+def train_subset(data, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(images, labels) of a fixed subset of the training split: float32 pixels in [0, 255].
+
+    An image folder's files are decoded here; one that no longer decodes is left out.
+    """
+    indices = subset_indices(data.train_size, n, seed)
+    labels = np.asarray(data.y_train)[indices]
+    if data.x_train is not None:
+        return np.asarray(data.x_train[indices], dtype=np.float32), labels.astype(np.int32)
+    from netlab.data.images import decode_image
+
+    height, _, channels = data.input_shape
+    files = data.files["train"]
+    images, kept = [], []
+    for i, index in enumerate(indices):
+        try:
+            images.append(decode_image(files[index], height, channels))
+        except Exception:  # noqa: BLE001 - changed or damaged since the scan: left out
+            continue
+        kept.append(i)
+    if not images:
+        return np.zeros((0, *data.input_shape), np.float32), np.zeros(0, np.int32)
+    return np.stack(images).astype(np.float32), labels[kept].astype(np.int32)
+
+
+def _crossentropy(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    """Sparse categorical cross-entropy of softmax outputs, clipped as Keras clips it."""
+    eps = keras.config.epsilon()
+    p = np.clip(probabilities[np.arange(len(labels)), labels], eps, 1 - eps)
+    return float(np.mean(-np.log(p)))
+
+
+def inference_function(model):
+    """``model`` in inference mode as a traced function (an eager call costs several times more)."""
+    import tensorflow as tf
+
+    return tf.function(lambda batch: model(batch, training=False), reduce_retracing=True)
+
+
+def inference_predictions(function, x: np.ndarray, chunk: int = INFERENCE_CHUNK) -> np.ndarray:
+    outputs = [np.asarray(function(x[i:i + chunk]), dtype=np.float64) for i in range(0, len(x), chunk)]
+    return np.concatenate(outputs)
+
+
+def measure(model, x: np.ndarray, y: np.ndarray, batch_size: int, with_bn: bool,
+            function=None) -> dict:
+    """The epoch's columns for images ``x`` with labels ``y``: inference-mode loss and
+    accuracy, and with ``with_bn`` the BN train-mode accuracy and the gap.
+    ``function``: the model's :func:`inference_function`, when the caller keeps one."""
+    inference = inference_predictions(function or inference_function(model), x)
+    accuracy = float(np.mean(inference.argmax(-1) == y))
+    metrics = {"train_eval_loss": _crossentropy(inference, y), "train_eval_accuracy": accuracy}
+    if with_bn:
+        from netlab.inspect.batchnorm import training_mode_predictions
+
+        training = training_mode_predictions(model, x, batch_size)
+        train_mode = float(np.mean(training.argmax(-1) == y))
+        metrics.update(train_mode_accuracy=train_mode, bn_gap=train_mode - accuracy)
+    return metrics
+
+
+class TrainEvaluation(keras.callbacks.Callback):
+    """Adds the columns of :func:`measure` to each epoch's logs.
+
+    It runs before the callback that writes history.csv and emits EpochEnd
+    (Keras hands every callback the same logs), so the new numbers reach the
+    history, the events, the window and TensorBoard like Keras's own.
+    """
+
+    def __init__(self, inference_model, x: np.ndarray, y: np.ndarray, batch_size: int):
+        super().__init__()
+        from netlab.errors import NetlabError
+        from netlab.inspect.batchnorm import bn_layers
+
+        self.inference_model = inference_model
+        self.x, self.y, self.batch_size = x, y, batch_size
+        self.function = inference_function(inference_model)
+        try:
+            self.with_bn = bool(bn_layers(inference_model))
+        except NetlabError:  # a graph NetLab cannot rebuild: the inference-mode columns only
+            self.with_bn = False
+
+    @classmethod
+    def for_data(cls, inference_model, data, training_config) -> TrainEvaluation | None:
+        """None when the subset is empty (every sampled file of a folder failed to decode)."""
+        t = training_config
+        x, y = train_subset(data, subset_size(data.train_size), t.seed)
+        if not len(x):
+            return None
+        return cls(inference_model, x, y, t.batch_size)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs.update(measure(self.inference_model, self.x, self.y, self.batch_size, self.with_bn,
+                                self.function))
