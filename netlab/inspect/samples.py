@@ -57,10 +57,10 @@ def dataset_images(model, dataset: str, limit: int, class_names=None, flag: str 
 
 def run_training_images(model, run_dir, limit: int, class_names=None):
     """Up to ``limit`` images of the training split of the run in ``run_dir`` (its data settings,
-    the fixed subset its per-epoch measurement uses, ``netlab.training.train_eval``)."""
+    the fixed subset its per-epoch measurement uses, ``netlab.data.subset``)."""
     from netlab.config import Experiment
     from netlab.data import load_dataset
-    from netlab.training.train_eval import train_subset
+    from netlab.data.subset import train_subset
 
     run_dir = Path(run_dir)
     if not (run_dir / "config.json").is_file():

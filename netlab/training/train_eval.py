@@ -36,7 +36,6 @@ SUBSET_FRACTION = 0.1
 MIN_SAMPLES = 128
 MAX_SAMPLES = 2048
 INFERENCE_CHUNK = 256  # images per inference call (batch norm's pass uses the training batch size)
-SUBSET_SEED_OFFSET = 7919  # the subset's generator is not the split's, nor the shuffle's
 COLUMNS = ("train_eval_loss", "train_eval_accuracy", "train_mode_accuracy", "bn_gap")
 
 
@@ -44,37 +43,6 @@ def subset_size(train_size: int) -> int:
     """Images measured per epoch: 10% of the training split, within [MIN_SAMPLES, MAX_SAMPLES]."""
     wanted = min(max(math.ceil(SUBSET_FRACTION * train_size), MIN_SAMPLES), MAX_SAMPLES)
     return min(train_size, wanted)
-
-
-def subset_indices(train_size: int, n: int, seed: int) -> np.ndarray:
-    """``n`` distinct training indices, a function of (seed, train_size) only, in ascending order."""
-    rng = np.random.default_rng(seed + SUBSET_SEED_OFFSET)
-    return np.sort(rng.choice(train_size, size=n, replace=False))
-
-
-def train_subset(data, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(images, labels) of a fixed subset of the training split: float32 pixels in [0, 255].
-
-    An image folder's files are decoded here; one that no longer decodes is left out.
-    """
-    indices = subset_indices(data.train_size, n, seed)
-    labels = np.asarray(data.y_train)[indices]
-    if data.x_train is not None:
-        return np.asarray(data.x_train[indices], dtype=np.float32), labels.astype(np.int32)
-    from netlab.data.images import decode_image
-
-    height, _, channels = data.input_shape
-    files = data.files["train"]
-    images, kept = [], []
-    for i, index in enumerate(indices):
-        try:
-            images.append(decode_image(files[index], height, channels))
-        except Exception:  # noqa: BLE001 - changed or damaged since the scan: left out
-            continue
-        kept.append(i)
-    if not images:
-        return np.zeros((0, *data.input_shape), np.float32), np.zeros(0, np.int32)
-    return np.stack(images).astype(np.float32), labels[kept].astype(np.int32)
 
 
 def _crossentropy(probabilities: np.ndarray, labels: np.ndarray) -> float:
@@ -138,6 +106,8 @@ class TrainEvaluation(keras.callbacks.Callback):
     def for_data(cls, inference_model, data, training_config) -> TrainEvaluation | None:
         """None when the subset is empty (every sampled file of a folder failed to decode)."""
         t = training_config
+        from netlab.data.subset import train_subset
+
         x, y = train_subset(data, subset_size(data.train_size), t.seed)
         if not len(x):
             return None

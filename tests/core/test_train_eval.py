@@ -8,9 +8,10 @@ import pytest
 from conftest import tiny_experiment
 from inspect_models import SIDE, images
 
+from netlab.data.subset import subset_indices
 from netlab.training.determinism import seed_generator_states
 from netlab.training.events import EpochEnd
-from netlab.training.train_eval import COLUMNS, measure, subset_indices, subset_size
+from netlab.training.train_eval import COLUMNS, measure, subset_size
 from netlab.training.trainer import Trainer
 
 
@@ -83,3 +84,23 @@ def test_measuring_draws_no_random_numbers_and_leaves_the_model_as_it_was():
     expected = keras.losses.sparse_categorical_crossentropy(labels, probabilities)
     assert first["train_eval_loss"] == pytest.approx(float(np.mean(expected)), rel=1e-4)
     assert first["train_eval_accuracy"] == pytest.approx(float(np.mean(probabilities.argmax(-1) == labels)))
+
+
+def test_an_image_folders_subset_is_decoded_at_the_datasets_size(tmp_path):
+    from PIL import Image
+
+    from netlab.config import DataConfig
+    from netlab.data import load_dataset
+    from netlab.data.subset import train_subset
+
+    for label in ("a", "b"):
+        (tmp_path / label).mkdir()
+        for i in range(5):
+            pixels = np.full((20, 24, 3), 30 * i + (120 if label == "b" else 0), np.uint8)
+            Image.fromarray(pixels).save(tmp_path / label / f"{i}.png")
+    data = load_dataset(DataConfig(dataset=str(tmp_path), image_size=16, validation_split=0.2))
+    x, y = train_subset(data, 4, seed=0)
+    assert x.shape == (4, 16, 16, 3) and x.dtype == np.float32 and set(y.tolist()) <= {0, 1}
+    # The same images as the split's own pipeline gives, in the subset's order.
+    names = [data.files["train"][i] for i in subset_indices(data.train_size, 4, 0)]
+    assert [int(Image.open(n).getpixel((0, 0))[0]) for n in names] == [int(v) for v in x[:, 0, 0, 0]]
