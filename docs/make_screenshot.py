@@ -4,6 +4,8 @@ Train briefly, then classify a digit, and save the window:
     .venv/bin/python docs/make_screenshot.py                    # -> docs/screenshot.png
 The summary of an architecture at its paper input instead:
     .venv/bin/python docs/make_screenshot.py --arch googlenet googlenet-summary.png
+The Statistics tab (batch norm) after the short training:
+    .venv/bin/python docs/make_screenshot.py --statistics docs/statistics.png
 Set QT_QPA_PLATFORM=offscreen to do it without a display.
 """
 
@@ -24,6 +26,7 @@ from netlab.config import Experiment
 parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 parser.add_argument("out", nargs="?", default=str(Path(__file__).with_name("screenshot.png")))
 parser.add_argument("--arch", help="show this architecture's summary instead of training")
+parser.add_argument("--statistics", action="store_true", help="show the Statistics tab after training")
 args = parser.parse_args()
 
 app = QApplication(sys.argv[:1])
@@ -58,8 +61,16 @@ def show_summary(arch):
     window.tabs.setCurrentWidget(window.summary)
 
 
+def show_statistics():
+    window.stats.bn.rendered.connect(lambda: QTimer.singleShot(1500, save_and_quit))
+    window.tabs.setCurrentWidget(window.stats)
+
+
 if args.arch:
     window.core_loaded.connect(lambda: show_summary(args.arch))
+elif args.statistics:
+    window.core_loaded.connect(train)
+    window.training_finished.connect(lambda result: show_statistics())
 else:
     window.core_loaded.connect(train)
     window.training_finished.connect(lambda result: window.classifier.classify(str(sample)))

@@ -125,11 +125,22 @@ class MainWindow(QMainWindow):
         self.panel.training_form.find_learning_rate.connect(self.open_lr_finder)
         self.lr_finder = None
         self.runs.open_model.connect(self.classifier.open_model)
+        self._add_statistics_tab()
         self.runs.load_settings.connect(self.load_experiment)
 
         self.status = QLabel("Loading TensorFlow...")
         self.statusBar().addWidget(self.status, 1)
         self._build_menu()
+
+    def _add_statistics_tab(self) -> None:
+        """Batch-norm and activation statistics of the current model (gui/views/stats_view.py)."""
+        from gui.views.stats_view import StatsView
+
+        self.stats = StatsView()
+        self.tabs.addTab(self.stats, "Statistics")
+        self.classifier.model_changed.connect(self.stats.set_model)
+        self.runs.open_model.connect(lambda path: self.stats.set_run(Path(path).parent))
+        self.training_finished.connect(lambda result: result is not None and self.stats.set_run(result.run_dir))
 
     def _build_menu(self) -> None:
         menu = self.menuBar().addMenu("&File")
