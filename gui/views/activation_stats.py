@@ -14,14 +14,16 @@ import numpy as np
 from PySide6.QtCore import QRectF, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from gui.views.plot_style import styled_plot
+from gui.views.plot_style import key_text, styled_plot
 from gui.worker import LatestJob
 
 MODEL, INIT = "current model, on the images", "fresh deep stack, each initializer (seeds/002)"
 # The lecture's four, by NetLab's names (netlab.inspect.activations.INIT_ALIASES).
-INITIALIZERS = (("zeros", "zeros"), ("small", "small Gaussian (0.01)"), ("glorot", "Xavier/Glorot"),
-                ("he", "He"))
+INITIALIZERS = (("zeros", "zeros"), ("small", "small 0.01"), ("glorot", "Xavier"), ("he", "He"))
 STACK_ACTIVATIONS = ("tanh", "relu")
+# One histogram range for all four stacks, so their heat maps compare: tanh's whole
+# range, and ReLU's positive side (larger values fall in the last bin).
+STACK_RANGES = {"tanh": (-1.0, 1.0), "relu": (0.0, 4.0)}
 COLOURS = ((127, 127, 127), (214, 39, 40), (31, 119, 180), (44, 160, 44))
 MODEL_COLOUR = (31, 119, 180)
 MEAN_COLOUR = (255, 127, 14)
@@ -38,12 +40,15 @@ def init_comparison(activation: str):
     """Worker job: the lecture's experiment under each initializer, {label: statistics}."""
     from netlab.inspect.activations import init_experiment
 
-    return activation, {label: init_experiment(name, activation) for name, label in INITIALIZERS}
+    value_range = STACK_RANGES[activation]
+    return activation, {label: init_experiment(name, activation, value_range=value_range)
+                        for name, label in INITIALIZERS}
 
 
 def heat(stats) -> np.ndarray:
-    """(layers, bins) of each layer's fraction of values per bin, its own histogram scaled to 1."""
-    counts = np.array([layer.counts for layer in stats.layers], dtype=np.float64)
+    """(layers, bins): each layer's log(1 + count) per bin scaled to its own peak, so the
+    tails of a histogram with a tall spike at zero (ReLU's) stay visible."""
+    counts = np.log1p(np.array([layer.counts for layer in stats.layers], dtype=np.float64))
     peak = counts.max(axis=1, keepdims=True)
     return np.divide(counts, peak, out=np.zeros_like(counts), where=peak > 0)
 
@@ -98,9 +103,9 @@ class ActivationStatsPage(QWidget):
 
         self._pg = pg
         stds = styled_plot(pg, "Activation std per layer", bottom="layer (#)")
-        stds.addLegend(offset=(-10, 10))
-        hist = styled_plot(pg, "Histogram per layer (each scaled to its peak)", bottom="layer (#)",
-                           left="activation")
+        hist = styled_plot(pg, "Histogram per layer", bottom="layer (#)", left="activation")
+        hist.setToolTip("One column per layer: the share of its activations in each bin, "
+                        "log(1 + count) scaled to the layer's peak")
         self.heat_image = pg.ImageItem()
         self.heat_image.setColorMap(pg.colormap.get("viridis"))
         hist.addItem(self.heat_image)
@@ -152,17 +157,22 @@ class ActivationStatsPage(QWidget):
             return
         self._build_plots()
         pg, plot = self._pg, self.plots["std"]
-        plot.clear()  # its legend entries go with the curves
+        plot.clear()
         self.curves = {}
         init = self.mode.currentText() == INIT
         for i, (label, stats) in enumerate(shown.items()):
             layers = np.arange(1, len(stats.layers) + 1)
             colour = COLOURS[i % len(COLOURS)] if init else MODEL_COLOUR
             self.curves[label] = plot.plot(layers, stats.stds, pen=pg.mkPen(colour, width=2), symbol="o",
-                                           symbolSize=6, symbolBrush=colour, name=f"{label}: std")
+                                           symbolSize=6, symbolBrush=colour)
             if not init:
                 plot.plot(layers, [layer.mean for layer in stats.layers], pen=pg.mkPen(MEAN_COLOUR, width=2),
-                          symbol="s", symbolSize=6, symbolBrush=MEAN_COLOUR, name="mean")
+                          symbol="s", symbolSize=6, symbolBrush=MEAN_COLOUR)
+        if init:
+            key = key_text(*((label, COLOURS[i % len(COLOURS)]) for i, label in enumerate(shown)))
+            plot.setTitle(f"std per layer: {key}")
+        else:
+            plot.setTitle("Per layer: " + key_text(("std", MODEL_COLOUR), ("mean", MEAN_COLOUR)))
         current = self.shown.currentText()
         self.shown.blockSignals(True)
         self.shown.clear()
@@ -171,9 +181,10 @@ class ActivationStatsPage(QWidget):
         self.shown.blockSignals(False)
         first = next(iter(shown.values()))
         if init:
-            self.note.setText(f"{first.description}. Small Gaussian weights shrink the activations toward 0 "
-                              "with depth, zeros leave nothing; Xavier keeps tanh's spread, ReLU needs He's "
-                              "factor 2.")
+            self.note.setText(f"A fresh stack of {len(first.layers)} fully connected layers "
+                              f"({self.activation.currentText()}) per initializer, unit Gaussian input. Small "
+                              "Gaussian weights shrink the activations toward 0 with depth, zeros leave nothing; "
+                              "Xavier keeps tanh's spread, ReLU needs He's factor 2.")
         else:
             names = ", ".join(layer.layer for layer in first.layers[:6])
             more = "..." if len(first.layers) > 6 else ""
@@ -190,5 +201,4 @@ class ActivationStatsPage(QWidget):
         self.heat_image.setImage(heat(stats), autoLevels=False, levels=(0.0, 1.0))
         self.heat_image.setRect(QRectF(0.5, float(edges[0]), float(len(stats.layers)),
                                        float(edges[-1] - edges[0])))
-        self.plots["histograms"].setTitle(f"Histogram per layer: {self.shown.currentText()} "
-                                          "(each scaled to its peak)")
+        self.plots["histograms"].setTitle(f"Histograms: {self.shown.currentText()}")

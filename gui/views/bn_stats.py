@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.views.plot_style import styled_plot
+from gui.views.plot_style import key_text, styled_plot
 from gui.worker import LatestJob
 
 LAYER_COLUMNS = ("#", "layer", "ch.", "mean shift", "var. ratio", "distance")
@@ -34,12 +34,6 @@ MAX_CHANNEL_ROWS = 512  # the plots show every channel; the table the first ones
 MOVING = (31, 119, 180)
 BATCH = (255, 127, 14)
 GAMMA, BETA = (44, 160, 44), (214, 39, 40)
-
-
-def key_text(*entries) -> str:
-    """A plot title's colour key (legends cover the curves of plots this small)."""
-    return ", ".join(f"<span style='color: #{r:02x}{g:02x}{b:02x}'>{text}</span>"
-                     for text, (r, g, b) in entries)
 
 
 def number(value) -> str:
@@ -168,17 +162,19 @@ class BnStatsPage(QWidget):
             return
         import pyqtgraph as pg
 
-        across = styled_plot(pg, "Batch vs moving, per BN layer: " + key_text(
-            ("mean shift (in moving std)", MOVING), ("|log variance ratio|", BATCH)), bottom="BN layer (#)")
+        across = styled_plot(pg, "Per layer: " + key_text(("mean shift", MOVING), ("var. ratio", BATCH)),
+                             bottom="BN layer (#)")
+        across.setToolTip("Per BN layer, averaged over channels: |batch mean - moving mean| in moving "
+                          "standard deviations, and |log(batch variance / moving variance)|")
         self.items["mean_shift"] = across.plot([], [], pen=pg.mkPen(MOVING, width=2), symbol="o", symbolSize=6,
                                                symbolBrush=MOVING)
         self.items["variance_log_ratio"] = across.plot([], [], pen=pg.mkPen(BATCH, width=2), symbol="s",
                                                        symbolSize=6, symbolBrush=BATCH)
         batch_key = key_text(("moving", MOVING), ("this batch", BATCH))
-        means = styled_plot(pg, f"Mean per channel: {batch_key}", bottom="channel")
-        variances = styled_plot(pg, f"Variance per channel (log): {batch_key}", bottom="channel")
+        means = styled_plot(pg, f"Mean: {batch_key}", bottom="channel")
+        variances = styled_plot(pg, f"Variance (log): {batch_key}", bottom="channel")
         variances.setLogMode(y=True)
-        affine = styled_plot(pg, "Per channel: " + key_text(("gamma", GAMMA), ("beta", BETA)), bottom="channel")
+        affine = styled_plot(pg, key_text(("gamma", GAMMA), ("beta", BETA)), bottom="channel")
         for key in ("mean", "variance"):
             plot = means if key == "mean" else variances
             self.items[f"moving_{key}"] = plot.plot([], [], pen=pg.mkPen(MOVING, width=2))

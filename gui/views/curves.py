@@ -113,13 +113,13 @@ class CurvesView(QWidget):
             # line, since Keras restarts the mean at every epoch.
             self.items[(metric, "batch")] = plot.plot(
                 [], [], pen=pg.mkPen(TRAIN + (110,), width=1), connect="finite",
-                name="train (running mean, training mode, per batch)")
+                name="train, per batch (running mean)")
             self.items[(metric, "train")] = plot.plot(
                 [], [], pen=pg.mkPen(TRAIN, width=2), symbol="o", symbolSize=6,
-                symbolBrush=TRAIN, name="train (epoch's running mean)")
+                symbolBrush=TRAIN, name="train, epoch (running mean)")
             self.items[(metric, "train_eval")] = plot.plot(
                 [], [], pen=pg.mkPen(TRAIN_EVAL, width=2), symbol="t", symbolSize=7,
-                symbolBrush=TRAIN_EVAL, name="train (inference mode, end of epoch)")
+                symbolBrush=TRAIN_EVAL, name="train, inference mode")
             self.items[(metric, "val")] = plot.plot(
                 [], [], pen=pg.mkPen(VAL, width=2), symbol="s", symbolSize=6,
                 symbolBrush=VAL, name="validation (epoch)")

@@ -25,3 +25,9 @@ def styled_plot(pg, title: str = "", bottom: str = "", left: str = ""):
         axis.setTextPen(pg.mkPen("k"))
         axis.setStyle(tickAlpha=255, maxTickLevel=0)
     return plot
+
+
+def key_text(*entries) -> str:
+    """A plot title's colour key, ``(text, (r, g, b))`` each (a legend covers the curves of a small plot)."""
+    return ", ".join(f"<span style='color: #{r:02x}{g:02x}{b:02x}'>{text}</span>"
+                     for text, (r, g, b) in entries)

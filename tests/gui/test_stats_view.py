@@ -93,7 +93,7 @@ def test_the_initializer_comparison_draws_one_curve_per_initializer(qtbot, view)
     stats = page.shown_statistics()
     for label in labels:
         assert list(page.curves[label].getData()[1]) == stats[label].stds
-    small, xavier = stats["small Gaussian (0.01)"].stds, stats["Xavier/Glorot"].stds
+    small, xavier = stats["small 0.01"].stds, stats["Xavier"].stds
     assert small[-1] < 0.01 * small[0] and 0.2 < xavier[-1] < 1  # the lecture's plot, loosely
     assert max(stats["zeros"].stds) == 0
     assert [page.shown.itemText(i) for i in range(page.shown.count())] == labels
