@@ -252,9 +252,10 @@ class BnStatsPage(QWidget):
         for key in ("mean_shift", "variance_log_ratio"):
             self.items[key].setData(index, [getattr(s, key) or 0.0 for s in stats])
         names = [s.layer for s in stats]
+        self.layers.blockSignals(True)  # one redraw of the layer below, also when the row stays selected
         self.layers.selectRow(names.index(selected) if selected in names else 0)
-        if not stats:
-            self._show_layer(None)
+        self.layers.blockSignals(False)
+        self._layer_selected()
         self.modes.setText("This model has no batch-norm layers." if not stats else mode_text(comparison))
         self._enable_actions()
         self.done.emit("")

@@ -127,6 +127,12 @@ def test_recomputing_the_statistics_on_a_runs_images_shows_the_accuracy_before_a
     assert not all(np.array_equal(a, b) for a, b in zip(before, moving_statistics(model), strict=True))
     # Recomputed on these very images: inference mode now reproduces training mode.
     assert page.comparison.max_abs_difference < 1e-3
+    # The layer shown below the table is redrawn with its new statistics.
+    from netlab.inspect.layers import find_layer
+
+    shown = find_layer(model, page.selected_layer())
+    np.testing.assert_array_equal(page.items["moving_mean"].getData()[1], np.asarray(shown.moving_mean))
+    assert float(page.channels.item(0, 1).text()) == pytest.approx(float(shown.moving_mean[0]), rel=1e-5)
     with qtbot.waitSignal(page.rendered, timeout=WAIT_MS):
         page.undo_button.click()
     for a, b in zip(before, moving_statistics(model), strict=True):
