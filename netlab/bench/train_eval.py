@@ -23,9 +23,11 @@ import sys
 TARGET = 0.90
 
 
-def direct_fraction(exp) -> tuple[float, float]:
-    """(seconds of one measurement, median seconds of an epoch after the first) of one run with it on:
-    the measurement timed again on the trained model, beside the epochs it ran in."""
+def direct_fraction(exp) -> tuple[float, float, float]:
+    """Seconds of one measurement, of one epoch's activation histograms, and the median
+    seconds of an epoch after the first, of one run with it on: both timed again on the
+    trained model, beside the epochs it ran in."""
+    import tempfile
     import time
 
     import keras
@@ -33,6 +35,7 @@ def direct_fraction(exp) -> tuple[float, float]:
     from netlab.data import load_dataset
     from netlab.data.subset import train_subset
     from netlab.inspect.batchnorm import bn_layers
+    from netlab.training.activation_logs import ActivationHistograms
     from netlab.training.events import EpochEnd
     from netlab.training.train_eval import inference_function, measure, subset_size
     from netlab.training.trainer import Trainer
@@ -50,7 +53,17 @@ def direct_fraction(exp) -> tuple[float, float]:
         started = time.perf_counter()
         measure(model, x, y, exp.training.batch_size, with_bn, function)
         times.append(time.perf_counter() - started)
-    return statistics.median(times), statistics.median(seconds[1:] or seconds)
+    with tempfile.TemporaryDirectory() as tmp:  # the TensorBoard activation histograms, likewise
+        histograms = ActivationHistograms.for_data(tmp, model, data, exp.training.seed)
+        histograms.on_epoch_end(0)
+        histogram_times = []
+        for epoch in range(1, 4):
+            started = time.perf_counter()
+            histograms.on_epoch_end(epoch)
+            histogram_times.append(time.perf_counter() - started)
+        histograms.on_train_end()
+    return (statistics.median(times), statistics.median(histogram_times),
+            statistics.median(seconds[1:] or seconds))
 
 
 def main(argv=None) -> int:
@@ -88,14 +101,15 @@ def main(argv=None) -> int:
         print(f"rep {rep + 1}/{args.reps}: off {without[-1]:,.0f} img/s, on {with_eval[-1]:,.0f} img/s "
               f"(ratio {with_eval[-1] / without[-1]:.3f})", file=sys.stderr, flush=True)
     ratio = median_pair_ratio(without, with_eval)
-    measure_seconds, epoch_seconds = direct_fraction(on)
+    measure_seconds, histogram_seconds, epoch_seconds = direct_fraction(on)
     report = {"arch": args.arch, "dataset": args.dataset, "train_size": train_size,
               "measured_images": subset_size(train_size), "epochs": args.epochs, "reps": args.reps,
               "device": describe_device(), "off_images_per_second": statistics.median(without),
               "on_images_per_second": statistics.median(with_eval), "ratio": ratio, "target": TARGET,
               "within_target": ratio >= TARGET, "off_runs": without, "on_runs": with_eval,
               "measure_seconds": measure_seconds, "epoch_seconds": epoch_seconds,
-              "measure_fraction": measure_seconds / epoch_seconds}
+              "measure_fraction": measure_seconds / epoch_seconds, "histogram_seconds": histogram_seconds,
+              "histogram_fraction": histogram_seconds / epoch_seconds}
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -104,5 +118,6 @@ def main(argv=None) -> int:
         print(f"ratio on/off: {ratio:.3f}, the median of the {args.reps} pairs' ratios "
               f"({'within' if ratio >= TARGET else 'outside'} the 10% target)")
         print(f"directly: one measurement {measure_seconds:.3f} s, an epoch {epoch_seconds:.2f} s "
-              f"({measure_seconds / epoch_seconds:.1%} of it)")
+              f"({measure_seconds / epoch_seconds:.1%} of it); TensorBoard's activation histograms "
+              f"{histogram_seconds:.3f} s ({histogram_seconds / epoch_seconds:.1%})")
     return 0

@@ -277,7 +277,10 @@ class Trainer:
 
             callbacks.append(phase_callback(exp, train_model))
         if t.tensorboard and self.writer is not None and tensorboard_available():
+            from netlab.training.activation_logs import ActivationHistograms
+
             callbacks.append(EpochTensorBoard(self.writer.dir / TENSORBOARD_DIR))
+            callbacks.append(ActivationHistograms.for_data(self.writer.dir / TENSORBOARD_DIR, model, data, t.seed))
         if progress.epoch < t.epochs and not progress.stopped_early:
             try:
                 with warnings.catch_warnings():
