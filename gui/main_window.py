@@ -34,6 +34,7 @@ from netlab.training.events import (
     BatchEnd,
     DataProgress,
     EpochEnd,
+    Notice,
     RunFinished,
     RunPaused,
     RunResumed,
@@ -102,6 +103,10 @@ class MainWindow(QMainWindow):
         self.size_label = QLabel("")
         self.size_label.setToolTip("Size of the configured model (details in the Summary tab)")
         left_layout.addWidget(self.size_label)
+        # The run's sanity checks (first loss against log(C), BN batch size, frozen BN).
+        self.checks = QLabel("")
+        self.checks.setWordWrap(True)
+        left_layout.addWidget(self.checks)
         left_layout.addWidget(self.error)
 
         self.curves = CurvesView()
@@ -247,6 +252,8 @@ class MainWindow(QMainWindow):
         if self.thread is not None:
             return
         self.error.setText("")
+        self.checks.setText("")
+        self.checks.setStyleSheet("")
         self.curves.clear()
         self.thread = TrainThread(experiment, run_dir, parent=self)
         self.thread.event.connect(self._on_event)
@@ -301,10 +308,21 @@ class MainWindow(QMainWindow):
                                     f"({event.bytes_done / event.bytes_total:.0%})")
             else:
                 self.status.setText(f"Downloading {name}: {done:.1f} MB")
+        elif isinstance(event, Notice):
+            self._show_notice(event)
         elif isinstance(event, RunPaused):
             self.status.setText("Paused. Resume goes on from the next batch.")
         elif isinstance(event, RunResumed):
             self.status.setText("Resumed...")
+
+    def _show_notice(self, notice) -> None:
+        warn = notice.level == "warning"
+        line = f"⚠ {notice.text}" if warn else f"✓ {notice.text}"
+        self.checks.setText("\n".join(filter(None, [self.checks.text(), line])))
+        if warn:
+            self.checks.setStyleSheet("color: #b35c00;")
+        elif not self.checks.styleSheet():
+            self.checks.setStyleSheet("color: #2e7d32;")
 
     def _on_succeeded(self, result) -> None:
         self.result = result

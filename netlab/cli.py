@@ -85,7 +85,7 @@ def _experiment_from_args(args):
 
 
 def _print_event(event) -> None:
-    from netlab.training.events import EpochEnd, RunFailed, RunFinished, RunStarted
+    from netlab.training.events import EpochEnd, Notice, RunFailed, RunFinished, RunStarted
 
     if isinstance(event, RunStarted):
         from netlab.training.runs import shown_dataset
@@ -105,6 +105,8 @@ def _print_event(event) -> None:
             if event.best_epoch is not None else ""
         print(f"{state} after {event.epochs_completed} epochs{best}; run saved in {event.run_dir}",
               flush=True)
+    elif isinstance(event, Notice):
+        print(f"{'warning' if event.level == 'warning' else 'check'}: {event.text}", flush=True)
     elif isinstance(event, RunFailed):
         pass  # main() prints the error line
 

@@ -52,6 +52,15 @@ class BatchEnd(Event):
 
 
 @dataclass
+class Notice(Event):
+    """A sanity check's result (netlab/training/sanity.py): shown, never fatal."""
+
+    text: str
+    level: str = "info"  # "info" or "warning"
+    check: str = ""  # which check: first_loss, bn_batch_size, frozen_bn
+
+
+@dataclass
 class EpochEnd(Event):
     epoch: int  # 0-based
     epochs: int

@@ -200,8 +200,9 @@ def build_finetune_model(ft, source, input_shape, num_classes: int, extra_layers
         x = keras.layers.GlobalAveragePooling2D(name="finetune_pool")(x)
     elif len(x.shape) != 2:
         x = keras.layers.Flatten(name="finetune_flatten")(x)
+    # Zeros, as the registry's classifiers (Blocks.classifier): the first loss is log(C).
     outputs = keras.layers.Dense(num_classes, activation="softmax", name="finetune_head",
-                                 dtype="float32")(x)
+                                 kernel_initializer="zeros", dtype="float32")(x)
     model = keras.Model(inputs, outputs, name=f"finetuned_{base.name}")
     if gray_weights is not None:
         import numpy as np

@@ -264,7 +264,12 @@ class Trainer:
             params=int(model.count_params()), device=describe_device(),
             run_dir=str(self.run_dir) if self.run_dir else None, initial_epoch=progress.epoch,
         ))
-        callback = EventCallback(self, train_model, model, optimizer, progress, steps, t)
+        from netlab.training.sanity import setup_notices
+
+        for notice in setup_notices(exp, train_model):
+            self.emit(notice)
+        callback = EventCallback(self, train_model, model, optimizer, progress, steps, t,
+                                 num_classes=data.num_classes)
         callbacks = [callback]
         if exp.finetune.source:  # two-phase fine-tuning: each epoch's freeze, set at its start
             from netlab.training.finetune import phase_callback
