@@ -149,6 +149,7 @@ def image_files(paths) -> list[tuple[str, str | None]]:
         if path.is_dir():
             found = []
             for folder, dirs, files in os.walk(path):
+                abort_point()  # a tree of many thousands of files takes a while to list
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 found += [os.path.join(folder, f) for f in sorted(files)
                           if not f.startswith(".") and Path(f).suffix.lower() in IMAGE_SUFFIXES]

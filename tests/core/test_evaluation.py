@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from test_classify import tiny_model
+from classify_helpers import tiny_model
 
 from netlab.cli import main
 from netlab.inspect.evaluation import MistakeCollector, per_class_metrics
