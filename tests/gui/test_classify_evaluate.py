@@ -146,3 +146,30 @@ def test_a_model_added_to_the_ensemble_is_averaged_in(view, qtbot, tmp_path, mod
     assert finished.args == ["done"]
     view.clear_ensemble()
     assert view.extra_models == [] and not view.clear_ensemble_button.isEnabled()
+
+
+def test_the_evaluate_view_on_a_folder_and_a_folder_of_other_classes(qtbot, trained_run, tmp_path):
+    from test_evaluate_classes import _digit_folder
+
+    _, result = trained_run
+    view = EvaluateView()
+    qtbot.addWidget(view)
+    view.set_model(result.model, result.class_names, "a model file")  # no run: nothing evaluated by itself
+    view.show()
+    assert view.job is None and view.dataset.findData("run") < 0
+    folder = _digit_folder(tmp_path / "digits", {3: "3", 8: "8"}, 6, 32)
+    view.add_folder(str(folder))
+    with qtbot.waitSignal(view.evaluated, timeout=120_000) as evaluated:
+        view.evaluate()
+    report = evaluated.args[0]
+    assert report["class_names"] == ["3", "8"] and view.table.rowCount() == 2
+    assert all(Path(m["file"]).parent.name == m["true"] for m in report["misclassified"])
+    other = _digit_folder(tmp_path / "letters", {1: "a", 2: "b"}, 3, 32)
+    view.add_folder(str(other))
+    with qtbot.waitSignal(view.failed, timeout=120_000) as failed:
+        view.evaluate()
+    assert "class(es) a model file was not trained on: a, b" in failed.args[0]
+    assert "\n" not in failed.args[0] and view.message.text() == failed.args[0]
+    from gui.worker import wait_for_jobs
+
+    wait_for_jobs(60_000)
