@@ -137,6 +137,7 @@ class BatchClassifyView(QWidget):
         self.batch_size = 32
         self.job = None
         self._job_id = 0
+        self._errors = 0  # files of the table that could not be read
         self._relay = _Relay(self)
         self._relay.batch.connect(self._show_batch)
 
@@ -249,6 +250,7 @@ class BatchClassifyView(QWidget):
         self._job_id += 1
         tta = self.tta.currentData()
         self.table.clearSpans()
+        self._errors = 0
         self.table_model.reset(tta != "none")
         self.progress.setRange(0, 0)  # busy until the folders are listed
         self.message.setText("Listing and classifying...")
@@ -279,7 +281,8 @@ class BatchClassifyView(QWidget):
                 self.table.setSpan(row, 1, 1, self.table_model.columnCount() - 1)
         self.progress.setRange(0, total)
         self.progress.setValue(done)
-        errors = sum(1 for r in self.table_model.results if r.error)
+        self._errors += sum(1 for r in results if r.error)
+        errors = self._errors
         self.message.setText(f"{done:,} of {total:,} files" + (f" · {errors} could not be read" if errors else ""))
         self.export_button.setEnabled(True)
         self.batch_shown.emit(done, total)
