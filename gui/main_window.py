@@ -24,8 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from gui.panels.experiment_panel import ExperimentPanel
+from gui.views.batch_classify import BatchClassifyView
 from gui.views.classifier import ClassifierView
 from gui.views.curves import CurvesView
+from gui.views.evaluate import EvaluateView
 from gui.views.runs import RunsView
 from gui.views.summary import SummaryView
 from gui.worker import TrainThread, abort_jobs, run_job
@@ -119,6 +121,13 @@ class MainWindow(QMainWindow):
         self.runs = RunsView(runs_root())
         self.tabs.addTab(self.runs, "Runs")
         self.classifier = ClassifierView()
+        # Batch classification and evaluation follow the classifier's model.
+        self.classify, self.evaluation = BatchClassifyView(), EvaluateView()
+        self.tabs.addTab(self.classify, "Classify")
+        self.tabs.addTab(self.evaluation, "Evaluate")
+        self.classify.follow(self.classifier)
+        self.evaluation.follow(self.classifier)
+        self.classifier.batch_requested.connect(lambda paths: self.tabs.setCurrentWidget(self.classify))
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.tabs)
@@ -328,7 +337,8 @@ class MainWindow(QMainWindow):
         self.result = result
         exp = self.thread.experiment
         self.classifier.set_model(result.model, result.class_names,
-                                  f"just trained ({exp.model.arch} on {exp.data.dataset})")
+                                  f"just trained ({exp.model.arch} on {exp.data.dataset})",
+                                  result.run_dir and Path(result.run_dir) / "model.keras")
 
     def _on_failed(self, message: str) -> None:
         self.result = None
