@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.downloads import relay
 from gui.panels.experiment_panel import ExperimentPanel
 from gui.views.classifier import ClassifierView
 from gui.views.curves import CurvesView
@@ -126,6 +127,9 @@ class MainWindow(QMainWindow):
         self.lr_finder = None
         self.runs.open_model.connect(self.classifier.open_model)
         self.runs.load_settings.connect(self.load_experiment)
+        # Fine-tune tab: past runs to start from; its jobs' weight downloads reach the status bar.
+        self.panel.finetune_form.runs_root = runs_root()
+        relay().progress.connect(self._on_event)
 
         self.status = QLabel("Loading TensorFlow...")
         self.statusBar().addWidget(self.status, 1)
