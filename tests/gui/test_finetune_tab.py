@@ -9,6 +9,7 @@ import threading
 import numpy as np
 import pytest
 from conftest import tiny_experiment
+from PySide6.QtCore import Qt
 
 from netlab.config import Experiment
 from tests.core.test_finetune import _nested_keras_file, _place_imagenet_weights
@@ -118,6 +119,13 @@ def test_the_table_shows_the_core_report_and_the_slider_moves_the_cut(window, qt
         form.cut.setValue(0)
     assert window.panel.experiment().finetune.freeze == "none"
     assert all(row.trainable for row in ready.args[0].rows)
+    # A double-click on a row puts the cut there (Qt 6's test double-click needs its first press).
+    rect = form.table.visualRect(model.index(1, 1))
+    with qtbot.waitSignal(form.report_ready, timeout=60_000) as ready:
+        qtbot.mouseClick(form.table.viewport(), Qt.LeftButton, pos=rect.center())
+        qtbot.mouseDClick(form.table.viewport(), Qt.LeftButton, pos=rect.center())
+    assert window.panel.experiment().finetune.freeze == "b_bn1" and form.cut.value() == 1
+    assert [row.trainable for row in ready.args[0].rows] == [False, True, True, True, True]
 
 
 @pytest.mark.slow  # a MobileNetV2 built, its weights written to the cache and read back (~9 s)
@@ -170,6 +178,14 @@ def test_training_with_finetuning_keeps_the_frozen_layers_and_the_summary_shows_
         for a, b in zip(mine[name].get_weights(), theirs[name].get_weights(), strict=True):
             np.testing.assert_array_equal(a, b)
     assert not np.array_equal(mine["b_conv2"].get_weights()[0], theirs["b_conv2"].get_weights()[0])
+
+    # The run is now a source to start from: listed under "a past run", its report in the table.
+    form = window.panel.finetune_form
+    with qtbot.waitSignal(form.report_ready, timeout=60_000) as ready:
+        form.kind.setCurrentText("a past run")
+    assert form.source.currentText() == str(run.path)
+    assert window.panel.experiment().finetune.source == str(run.path)
+    assert ready.args[0].source == str(run.path) and ready.args[0].rows[0].status == "loaded"
 
 
 def test_a_jobs_download_progress_reaches_the_status_bar(window, qtbot, tmp_path):
