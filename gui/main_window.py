@@ -243,7 +243,8 @@ class MainWindow(QMainWindow):
             return
         from netlab.training.runs import new_run_dir
 
-        self.train_into(experiment, new_run_dir(runs_root(), experiment.model.arch, experiment.data.dataset))
+        name = "finetune" if experiment.finetune.source else experiment.model.arch  # as `netlab finetune` names it
+        self.train_into(experiment, new_run_dir(runs_root(), name, experiment.data.dataset))
 
     def train_into(self, experiment, run_dir) -> None:
         """Train in ``run_dir``. The trainer takes the folder's lock first: a folder another

@@ -171,6 +171,7 @@ def test_training_with_finetuning_keeps_the_frozen_layers_and_the_summary_shows_
         window.train_button.click()
     assert finished.args[0] is not None, window.error.text()
     (run,) = list_runs(window.runs.root)
+    assert "-finetune-digits" in run.path.name
     assert json.loads((run.path / "config.json").read_text())["finetune"]["freeze"] == "b_conv2"
     mine = {layer.name: layer for layer in weighted_layers(load_model(run.path / "model.keras"))}
     theirs = {layer.name: layer for layer in weighted_layers(load_model(source_file))}
