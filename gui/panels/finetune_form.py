@@ -291,17 +291,22 @@ class FinetuneForm(Form):
         """Rebuild the layer table for ``experiment`` soon (debounced)."""
         if not self.enabled_report:
             return
-        if experiment.finetune.source is None:
+        source = experiment.finetune.source
+        if source is None or not source.strip():
             self._jobs.cancel()
-            self.report = None
-            self._base_rows = []
-            self.table_model.set_rows([])
-            self.total.setText("")
-            self.cut_label.setText("")
-            self._set_state("Off: the Model tab's architecture trains from scratch.")
-            self.update_visibility()
+            self._clear()
+            self._set_state("Off: the Model tab's architecture trains from scratch." if source is None
+                            else "Choose the weights to start from.")
             return
         self._jobs.request(report_job, experiment)
+
+    def _clear(self) -> None:
+        self.report = None
+        self._base_rows = []
+        self.table_model.set_rows([])
+        self.total.setText("")
+        self.cut_label.setText("")
+        self.update_visibility()
 
     def _set_state(self, text: str, error: bool = False) -> None:
         self.state.setText(text)
@@ -336,11 +341,6 @@ class FinetuneForm(Form):
         self.report_ready.emit(report)
 
     def _report_error(self, text: str) -> None:
-        self.report = None
-        self._base_rows = []
-        self.table_model.set_rows([])
-        self.total.setText("")
-        self.cut_label.setText("")
+        self._clear()
         self._set_state(text, error=True)
-        self.update_visibility()
         self.report_failed.emit(text)

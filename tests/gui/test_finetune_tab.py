@@ -79,7 +79,8 @@ def test_the_tab_round_trips_an_experiment_file_losslessly(window, tmp_path, off
     # Switched on with ImageNet weights: the source follows the Model tab's architecture.
     window.panel.set_experiment(Experiment())
     form.enabled.setChecked(True)
-    form.kind.setCurrentText("ImageNet weights")
+    form.kind.setCurrentText("ImageNet weights")  # none for simple_cnn: asked for, never trained from scratch
+    assert window.panel.experiment().finetune.source == "" and form.state.text() == "Choose the weights to start from."
     window.panel.model_form.arch.setCurrentText("mobilenet_v1")
     assert window.panel.experiment().finetune.source == "imagenet:mobilenet"
     window.panel.model_form.arch.setCurrentText("densenet121")
