@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.downloads import relay
 from gui.panels.experiment_panel import ExperimentPanel
 from gui.views.batch_classify import BatchClassifyView
 from gui.views.classifier import ClassifierView
@@ -140,6 +141,9 @@ class MainWindow(QMainWindow):
         self.lr_finder = None
         self.runs.open_model.connect(self.classifier.open_model)
         self.runs.load_settings.connect(self.load_experiment)
+        # Fine-tune tab: past runs to start from; its jobs' weight downloads reach the status bar.
+        self.panel.finetune_form.runs_root = runs_root()
+        relay().progress.connect(self._on_event)
 
         self.status = QLabel("Loading TensorFlow...")
         self.statusBar().addWidget(self.status, 1)
@@ -253,7 +257,8 @@ class MainWindow(QMainWindow):
             return
         from netlab.training.runs import new_run_dir
 
-        self.train_into(experiment, new_run_dir(runs_root(), experiment.model.arch, experiment.data.dataset))
+        name = "finetune" if experiment.finetune.source else experiment.model.arch  # as `netlab finetune` names it
+        self.train_into(experiment, new_run_dir(runs_root(), name, experiment.data.dataset))
 
     def train_into(self, experiment, run_dir) -> None:
         """Train in ``run_dir``. The trainer takes the folder's lock first: a folder another

@@ -18,7 +18,7 @@ class Event:
 
 @dataclass
 class DataProgress(Event):
-    """A dataset being downloaded before training starts (Keras's built-ins)."""
+    """A download before training starts: a Keras built-in dataset, or ImageNet weights to fine-tune."""
 
     url: str
     bytes_done: int

@@ -151,9 +151,12 @@ class Trainer:
     def _build(self, exp, data, steps):
         """The training model (with any auxiliary heads), its inference form and the optimizer."""
         if exp.finetune.source:  # built from learned weights, not from the registry
+            from netlab.data.download import download_progress
             from netlab.training.finetune import build_for_trainer
 
-            return build_for_trainer(exp, data, steps)
+            # ImageNet weights missing from Keras's cache download here: reported like a dataset.
+            with download_progress(lambda url, done, total: self.emit(DataProgress(url, done, total))):
+                return build_for_trainer(exp, data, steps)
         import keras
 
         from netlab.architectures import build_model
