@@ -23,9 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.downloads import relay
 from gui.panels.experiment_panel import ExperimentPanel
+from gui.views.batch_classify import BatchClassifyView
 from gui.views.classifier import ClassifierView
 from gui.views.curves import CurvesView
+from gui.views.evaluate import EvaluateView
 from gui.views.runs import RunsView
 from gui.views.summary import SummaryView
 from gui.worker import TrainThread, abort_jobs, run_job
@@ -34,6 +37,7 @@ from netlab.training.events import (
     BatchEnd,
     DataProgress,
     EpochEnd,
+    Notice,
     RunFinished,
     RunPaused,
     RunResumed,
@@ -102,6 +106,10 @@ class MainWindow(QMainWindow):
         self.size_label = QLabel("")
         self.size_label.setToolTip("Size of the configured model (details in the Summary tab)")
         left_layout.addWidget(self.size_label)
+        # The run's sanity checks (first loss against log(C), BN batch size, frozen BN).
+        self.checks = QLabel("")
+        self.checks.setWordWrap(True)
+        left_layout.addWidget(self.checks)
         left_layout.addWidget(self.error)
 
         self.curves = CurvesView()
@@ -114,6 +122,13 @@ class MainWindow(QMainWindow):
         self.runs = RunsView(runs_root())
         self.tabs.addTab(self.runs, "Runs")
         self.classifier = ClassifierView()
+        # Batch classification and evaluation follow the classifier's model.
+        self.classify, self.evaluation = BatchClassifyView(), EvaluateView()
+        self.tabs.addTab(self.classify, "Classify")
+        self.tabs.addTab(self.evaluation, "Evaluate")
+        self.classify.follow(self.classifier)
+        self.evaluation.follow(self.classifier)
+        self.classifier.batch_requested.connect(lambda paths: self.tabs.setCurrentWidget(self.classify))
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.tabs)
@@ -127,6 +142,9 @@ class MainWindow(QMainWindow):
         self.runs.open_model.connect(self.classifier.open_model)
         self._add_statistics_tab()
         self.runs.load_settings.connect(self.load_experiment)
+        # Fine-tune tab: past runs to start from; its jobs' weight downloads reach the status bar.
+        self.panel.finetune_form.runs_root = runs_root()
+        relay().progress.connect(self._on_event)
 
         self.status = QLabel("Loading TensorFlow...")
         self.statusBar().addWidget(self.status, 1)
@@ -138,9 +156,7 @@ class MainWindow(QMainWindow):
 
         self.stats = StatsView()
         self.tabs.addTab(self.stats, "Statistics")
-        self.classifier.model_changed.connect(self.stats.set_model)
-        self.runs.open_model.connect(lambda path: self.stats.set_run(Path(path).parent))
-        self.training_finished.connect(lambda result: result is not None and self.stats.set_run(result.run_dir))
+        self.stats.follow(self.classifier)
 
     def _build_menu(self) -> None:
         menu = self.menuBar().addMenu("&File")
@@ -250,7 +266,8 @@ class MainWindow(QMainWindow):
             return
         from netlab.training.runs import new_run_dir
 
-        self.train_into(experiment, new_run_dir(runs_root(), experiment.model.arch, experiment.data.dataset))
+        name = "finetune" if experiment.finetune.source else experiment.model.arch  # as `netlab finetune` names it
+        self.train_into(experiment, new_run_dir(runs_root(), name, experiment.data.dataset))
 
     def train_into(self, experiment, run_dir) -> None:
         """Train in ``run_dir``. The trainer takes the folder's lock first: a folder another
@@ -258,6 +275,8 @@ class MainWindow(QMainWindow):
         if self.thread is not None:
             return
         self.error.setText("")
+        self.checks.setText("")
+        self.checks.setStyleSheet("")
         self.curves.clear()
         self.thread = TrainThread(experiment, run_dir, parent=self)
         self.thread.event.connect(self._on_event)
@@ -312,16 +331,28 @@ class MainWindow(QMainWindow):
                                     f"({event.bytes_done / event.bytes_total:.0%})")
             else:
                 self.status.setText(f"Downloading {name}: {done:.1f} MB")
+        elif isinstance(event, Notice):
+            self._show_notice(event)
         elif isinstance(event, RunPaused):
             self.status.setText("Paused. Resume goes on from the next batch.")
         elif isinstance(event, RunResumed):
             self.status.setText("Resumed...")
 
+    def _show_notice(self, notice) -> None:
+        warn = notice.level == "warning"
+        line = f"⚠ {notice.text}" if warn else f"✓ {notice.text}"
+        self.checks.setText("\n".join(filter(None, [self.checks.text(), line])))
+        if warn:
+            self.checks.setStyleSheet("color: #b35c00;")
+        elif not self.checks.styleSheet():
+            self.checks.setStyleSheet("color: #2e7d32;")
+
     def _on_succeeded(self, result) -> None:
         self.result = result
         exp = self.thread.experiment
         self.classifier.set_model(result.model, result.class_names,
-                                  f"just trained ({exp.model.arch} on {exp.data.dataset})")
+                                  f"just trained ({exp.model.arch} on {exp.data.dataset})",
+                                  result.run_dir and Path(result.run_dir) / "model.keras")
 
     def _on_failed(self, message: str) -> None:
         self.result = None

@@ -105,22 +105,41 @@ class StatsView(QWidget):
             page.done.connect(self._done)
 
     # -- what to compute on ----------------------------------------------------------
-    def set_model(self, model, class_names, source: str) -> None:
-        """The window's current model changed (``ClassifierView.model_changed``)."""
+    def follow(self, classifier) -> None:
+        """Show the window's current model; its file (``classifier.model_path``) names its run."""
+        classifier.model_changed.connect(
+            lambda model, names, source: self.set_model(model, names, source, classifier.model_path))
+
+    def set_model(self, model, class_names, source: str, model_path=None) -> None:
+        """A new current model; one from a run folder brings that run's training images."""
+        from netlab.training.evaluate import run_folder_of
+
         self.model, self.class_names, self.model_source = model, class_names, source
         self.images = None
+        run_dir = run_folder_of(model_path) if model_path is not None else None
+        if run_dir is not None:
+            self.set_run(run_dir)  # refreshes
+            return
+        self.source.blockSignals(True)  # another run's images are not this model's
+        self._drop_runs()
+        self.source.blockSignals(False)
         self.refresh()
 
+    def _drop_runs(self) -> None:
+        for i in reversed(range(self.source.count())):
+            if self.source.itemData(i)[0] == "run":
+                self.source.removeItem(i)
+
     def set_run(self, run_dir) -> None:
-        """The current model came from this run: its training images become the default batch."""
+        """Use the training images of the run in ``run_dir`` as the batch."""
         if run_dir is None or not (Path(run_dir) / "config.json").is_file():
             return
         source = ("run", str(run_dir))
         index = self.source.findData(source)
         if index < 0:
-            stale = [i for i in range(self.source.count()) if self.source.itemData(i)[0] == "run"]
-            for i in reversed(stale):  # one run at a time: the model's own
-                self.source.removeItem(i)
+            self.source.blockSignals(True)
+            self._drop_runs()  # one run at a time: the model's own
+            self.source.blockSignals(False)
             self.source.insertItem(0, f"training images of the run {Path(run_dir).name}", source)
             index = 0
         self.source.setCurrentIndex(index)

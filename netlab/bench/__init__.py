@@ -1,6 +1,7 @@
 """Benchmarks, run as ``python -m netlab.bench NAME`` (each NAME a module here with main(argv))."""
 
 BENCHMARKS = {
+    "classify": "netlab.bench.classify",
     "faults": "netlab.bench.faults",
     "overhead": "netlab.bench.overhead",
     "pipeline": "netlab.bench.pipeline",

@@ -113,10 +113,9 @@ def test_recomputing_the_statistics_on_a_runs_images_shows_the_accuracy_before_a
 
     run_dir, _ = trained_run
     model = load_model(run_dir / "model.keras")  # a copy of its own: the test changes it
-    view.set_run(run_dir)
-    assert view.source.currentData() == ("run", str(run_dir))
     with qtbot.waitSignal(view.bn.rendered, timeout=WAIT_MS):
-        view.set_model(model, read_classes(run_dir / "model.keras"), "the run")
+        view.set_model(model, read_classes(run_dir / "model.keras"), "the run", run_dir / "model.keras")
+    assert view.source.currentData() == ("run", str(run_dir))
     page = view.bn
     assert "training images of the run" in view.state.text()
     assert page.comparison.training_accuracy is not None and "%" in page.modes.text()
@@ -138,6 +137,9 @@ def test_recomputing_the_statistics_on_a_runs_images_shows_the_accuracy_before_a
     for a, b in zip(before, moving_statistics(model), strict=True):
         np.testing.assert_array_equal(a, b)
     assert not page.undo_button.isEnabled()
+    # A model from no run: the run's images are no longer offered.
+    view.set_model(sequential(), None, "another")
+    assert view.source.currentData()[0] == "dataset"
 
 
 def test_the_window_has_a_statistics_tab_that_follows_the_current_model(qtbot, window, image_folder):
