@@ -195,7 +195,9 @@ def _bn_training_function(model):
     import tensorflow as tf
 
     graph = flat_graph(model)
-    key = ("bn_training_function",)
+    # A trace fixes which BN layers are frozen (they stay on moving statistics); fine-tuning
+    # unfreezes layers between phases, so each set of frozen layers gets its own trace.
+    key = ("bn_training_function", tuple(bool(graph.objects[n].trainable) for n in bn_layers(model)))
     if key not in graph.models:
         _bn_training_model(model)
         predict = graph.models[("bn_training_prediction",)]

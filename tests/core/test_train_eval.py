@@ -104,3 +104,21 @@ def test_an_image_folders_subset_is_decoded_at_the_datasets_size(tmp_path):
     # The same images as the split's own pipeline gives, in the subset's order.
     names = [data.files["train"][i] for i in subset_indices(data.train_size, 4, 0)]
     assert [int(Image.open(n).getpixel((0, 0))[0]) for n in names] == [int(v) for v in x[:, 0, 0, 0]]
+
+
+def test_a_bn_layer_frozen_after_the_first_measurement_is_measured_frozen():
+    # Fine-tuning unfreezes (or freezes) layers between phases; a traced training-mode
+    # pass must follow, since a frozen BN layer runs on its moving statistics even in training.
+    from netlab.inspect.batchnorm import training_mode_predictions
+
+    keras.utils.set_random_seed(1)
+    inputs = keras.Input((SIDE, SIDE, 3))
+    x = keras.layers.BatchNormalization(name="bn")(keras.layers.Conv2D(4, 3, name="conv")(inputs))
+    model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(
+        keras.layers.GlobalAveragePooling2D()(x)))
+    data = images(8) * 255
+    trained_mode = training_mode_predictions(model, data, batch_size=8)
+    inference = model.predict(data, verbose=0)
+    assert np.abs(trained_mode - inference).max() > 1e-3
+    model.get_layer("bn").trainable = False
+    np.testing.assert_allclose(training_mode_predictions(model, data, batch_size=8), inference, atol=1e-5)
