@@ -201,7 +201,9 @@ def _bn_training_function(model):
     if key not in graph.models:
         _bn_training_model(model)
         predict = graph.models[("bn_training_prediction",)]
-        graph.models[key] = tf.function(lambda batch: predict(batch), reduce_retracing=True)
+        # Any batch size, one trace (tracing costs seconds: more than several calls).
+        spec = tf.TensorSpec((None, *graph.input.shape[1:]), graph.input.dtype)
+        graph.models[key] = tf.function(lambda batch: predict(batch), input_signature=[spec])
     return graph.models[key]
 
 

@@ -53,10 +53,13 @@ def _crossentropy(probabilities: np.ndarray, labels: np.ndarray) -> float:
 
 
 def inference_function(model):
-    """``model`` in inference mode as a traced function (an eager call costs several times more)."""
+    """``model`` in inference mode as a traced function (an eager call costs several times
+    more), traced once for any batch size."""
     import tensorflow as tf
 
-    return tf.function(lambda batch: model(batch, training=False), reduce_retracing=True)
+    shape = model.inputs[0].shape
+    spec = tf.TensorSpec((None, *shape[1:]), model.inputs[0].dtype)
+    return tf.function(lambda batch: model(batch, training=False), input_signature=[spec])
 
 
 def inference_predictions(function, x: np.ndarray, chunk: int = INFERENCE_CHUNK) -> np.ndarray:
