@@ -44,7 +44,7 @@ def direct_fraction(exp) -> tuple[float, float, float]:
     seconds = []
     result = Trainer(exp, on_event=lambda e: isinstance(e, EpochEnd) and seconds.append(e.seconds)).run()
     data = load_dataset(exp.data)
-    x, y = train_subset(data, subset_size(data.train_size), exp.training.seed)
+    x, y = train_subset(data, subset_size(data.train_size, data.input_shape), exp.training.seed)
     model, with_bn = result.model, bool(bn_layers(result.model))
     function = inference_function(model)
     measure(model, x, y, exp.training.batch_size, with_bn, function)  # traced once, as in epoch 1
@@ -89,8 +89,9 @@ def main(argv=None) -> int:
     off.training.train_eval = False
     on = copy.deepcopy(off)
     on.training.train_eval = True
-    train_size = load_dataset(off.data).train_size
-    print(f"warming up ({args.arch} on {args.dataset}, {train_size} training images, {subset_size(train_size)} "
+    data = load_dataset(off.data)
+    train_size, measured = data.train_size, subset_size(data.train_size, data.input_shape)
+    print(f"warming up ({args.arch} on {args.dataset}, {train_size} training images, {measured} "
           f"measured per epoch, {args.epochs} epochs, {describe_device()})", file=sys.stderr, flush=True)
     netlab_fit(off)
     netlab_fit(on)
@@ -103,7 +104,7 @@ def main(argv=None) -> int:
     ratio = median_pair_ratio(without, with_eval)
     measure_seconds, histogram_seconds, epoch_seconds = direct_fraction(on)
     report = {"arch": args.arch, "dataset": args.dataset, "train_size": train_size,
-              "measured_images": subset_size(train_size), "epochs": args.epochs, "reps": args.reps,
+              "measured_images": measured, "epochs": args.epochs, "reps": args.reps,
               "device": describe_device(), "off_images_per_second": statistics.median(without),
               "on_images_per_second": statistics.median(with_eval), "ratio": ratio, "target": TARGET,
               "within_target": ratio >= TARGET, "off_runs": without, "on_runs": with_eval,

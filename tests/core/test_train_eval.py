@@ -61,6 +61,7 @@ def test_the_subset_is_fixed_distinct_and_a_tenth_of_the_split_within_bounds():
     assert not np.array_equal(a, subset_indices(1000, 128, seed=4))
     np.testing.assert_array_equal(np.random.get_state()[1], before)  # the global generator is untouched
     assert subset_size(100) == 100 and subset_size(5000) == 500 and subset_size(10**6) == 2048
+    assert subset_size(10**6, (224, 224, 3)) == 445  # 256 MiB of float32 pixels
 
 
 def test_measuring_draws_no_random_numbers_and_leaves_the_model_as_it_was():
