@@ -29,11 +29,11 @@ MODEL_COLOUR = (31, 119, 180)
 MEAN_COLOUR = (255, 127, 14)
 
 
-def model_activations(model, x):
-    """Worker job: the current model's activation statistics on the batch."""
+def model_activations(model, batch):
+    """Worker job: the current model's activation statistics on the batch (an ImageBatch)."""
     from netlab.inspect.activations import activation_statistics
 
-    return model, activation_statistics(model, x)
+    return model, activation_statistics(model, batch.x)
 
 
 def init_comparison(activation: str):
@@ -114,9 +114,9 @@ class ActivationStatsPage(QWidget):
         self.plot_row.addWidget(hist, 1)
 
     # -- jobs ---------------------------------------------------------------
-    def compute_model(self, model, x) -> None:
+    def compute_model(self, model, batch) -> None:
         self.model = model
-        self._model_job.request(model_activations, model, x)
+        self._model_job.request(model_activations, model, batch)
 
     def cancel(self) -> None:
         for job in self.jobs:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.views.image_batch import ImageBatch, SavedStatistics
 from gui.views.plot_style import key_text, styled_plot
 from gui.worker import LatestJob
 
@@ -40,33 +41,33 @@ def number(value) -> str:
     return "" if value is None else f"{value:.6g}"
 
 
-def compute_bn(model, x, y):
+def compute_bn(model, batch: ImageBatch):
     """Worker job: the BN statistics with the batch's beside them, and the two modes' predictions."""
     from netlab.abort import abort_point
     from netlab.inspect.batchnorm import bn_statistics, train_vs_inference
 
-    stats = bn_statistics(model, x)
+    stats = bn_statistics(model, batch.x)
     abort_point()
-    return model, stats, train_vs_inference(model, x, y)
+    return model, stats, train_vs_inference(model, batch.x, batch.y)
 
 
-def recompute(model, x, y):
+def recompute(model, batch: ImageBatch):
     """Worker job: recompute the moving statistics on the batch; the accuracy before and after."""
     from netlab.inspect.batchnorm import moving_statistics, recompute_bn_statistics
 
-    saved = moving_statistics(model)
-    _, _, before = compute_bn(model, x, y)
-    recompute_bn_statistics(model, x)
-    model, stats, after = compute_bn(model, x, y)
+    saved = SavedStatistics(moving_statistics(model))
+    _, _, before = compute_bn(model, batch)
+    recompute_bn_statistics(model, batch.x)
+    model, stats, after = compute_bn(model, batch)
     return model, stats, after, saved, before
 
 
-def restore(model, saved, x, y):
+def restore(model, saved: SavedStatistics, batch: ImageBatch):
     """Worker job: put the saved moving statistics back, and recompute the view's numbers."""
     from netlab.inspect.batchnorm import set_moving_statistics
 
-    set_moving_statistics(model, saved)
-    return compute_bn(model, x, y)
+    set_moving_statistics(model, saved.values)
+    return compute_bn(model, batch)
 
 
 def mode_text(comparison) -> str:
@@ -87,7 +88,7 @@ class BnStatsPage(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.model = None
-        self.batch = None  # (x, y) the statistics were computed on
+        self.batch: ImageBatch | None = None  # the images the statistics were computed on
         self.stats = []  # BnStatistics per layer, as drawn
         self.comparison = None
         self.saved = None  # moving statistics before a recompute (for Undo)
@@ -187,22 +188,22 @@ class BnStatsPage(QWidget):
             self.plot_layout.addWidget(plot)
 
     # -- jobs -------------------------------------------------------------------
-    def compute(self, model, x, y) -> None:
-        self.model, self.batch = model, (x, y)
-        self._job.request(compute_bn, model, x, y)
+    def compute(self, model, batch: ImageBatch) -> None:
+        self.model, self.batch = model, batch
+        self._job.request(compute_bn, model, batch)
 
     def recompute(self) -> None:
         if self.model is None or self.batch is None or not self.stats:
             return
         self._job.cancel()
-        self._recompute_job.request(recompute, self.model, *self.batch)
+        self._recompute_job.request(recompute, self.model, self.batch)
 
     def undo(self) -> None:
         if self.saved is None or self.model is None:
             return
         saved, self.saved = self.saved, None
         self.recompute_result.setText("moving statistics put back")
-        self._job.request(restore, self.model, saved, *self.batch)
+        self._job.request(restore, self.model, saved, self.batch)
 
     def cancel(self) -> None:
         for job in self.jobs:
@@ -223,7 +224,7 @@ class BnStatsPage(QWidget):
             return "n/a (no labels)" if value is None else f"{value:.1%}"
 
         self.recompute_result.setText(
-            f"Inference-mode accuracy on these {len(self.batch[0])} images: {accuracy(before.inference_accuracy)}"
+            f"Inference-mode accuracy on these {len(self.batch.x)} images: {accuracy(before.inference_accuracy)}"
             f" with the moving statistics as they were, {accuracy(after.inference_accuracy)} recomputed "
             f"(training mode: {accuracy(before.training_accuracy)}).")
 

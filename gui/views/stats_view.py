@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from gui.views.activation_stats import ActivationStatsPage
 from gui.views.bn_stats import BnStatsPage
+from gui.views.image_batch import ImageBatch
 from gui.worker import LatestJob
 
 BUILT_IN = ("digits", "shapes")  # datasets that need no download
@@ -35,16 +36,16 @@ DEFAULT_IMAGES = 64
 DEBOUNCE_MS = 100
 
 
-def load_images(model, source: tuple, limit: int, class_names):
-    """Worker job: ``(images, labels or None, description)`` for a source of the combo box."""
+def load_images(model, source: tuple, limit: int, class_names) -> ImageBatch:
+    """Worker job: the batch for a source of the combo box."""
     from netlab.inspect import samples
 
     kind, value = source
     if kind == "run":
-        return samples.run_training_images(model, value, limit, class_names)
+        return ImageBatch(*samples.run_training_images(model, value, limit, class_names))
     if kind == "folder":
-        return samples.folder_images(model, value, limit)
-    return samples.dataset_images(model, value, limit, class_names)
+        return ImageBatch(*samples.folder_images(model, value, limit))
+    return ImageBatch(*samples.dataset_images(model, value, limit, class_names))
 
 
 class StatsView(QWidget):
@@ -55,7 +56,7 @@ class StatsView(QWidget):
         self.model = None
         self.class_names = None
         self.model_source = ""
-        self.images = None  # (x, y, description) of the batch in use
+        self.images: ImageBatch | None = None  # the batch in use
         self._stale = False  # a model or source changed while the tab was hidden
         self._jobs = LatestJob(self, DEBOUNCE_MS, self._images_ready, self._failed,
                                on_start=lambda: self._busy(f"loading images for {self.model_source}..."))
@@ -180,15 +181,14 @@ class StatsView(QWidget):
         self.activations.cancel()
         self._done()
 
-    def _images_ready(self, result) -> None:
-        self.images = result
-        x, y, description = result
-        self.state.setText(f"{self.model_source}: {description}"
-                           + ("" if y is not None else " (classes not the model's: no accuracies)"))
+    def _images_ready(self, batch: ImageBatch) -> None:
+        self.images = batch
+        self.state.setText(f"{self.model_source}: {batch.description}"
+                           + ("" if batch.y is not None else " (classes not the model's: no accuracies)"))
         self._done()
-        self.images_loaded.emit(description)
-        self.bn.compute(self.model, x, y)
-        self.activations.compute_model(self.model, x)
+        self.images_loaded.emit(batch.description)
+        self.bn.compute(self.model, batch)
+        self.activations.compute_model(self.model, batch)
 
     def _failed(self, text: str) -> None:
         self._done()

@@ -150,3 +150,20 @@ def test_the_window_has_a_statistics_tab_that_follows_the_current_model(qtbot, w
     with qtbot.waitSignal(stats.bn.rendered, timeout=WAIT_MS):
         window.tabs.setCurrentWidget(stats)
     assert stats.bn.layers.rowCount() == 1 and "a test model" in stats.state.text()
+
+
+def test_a_new_batch_replaces_the_one_still_computing(qtbot, view):
+    # Requests carry arrays; LatestJob compares a new request with the waiting one, which
+    # must not compare the arrays elementwise.
+    from inspect_models import images
+
+    from gui.views.image_batch import ImageBatch
+    from netlab.inspect.batchnorm import bn_statistics
+
+    model = sequential()
+    first, second = ImageBatch(images(4) * 255, None, "a"), ImageBatch(images(6, seed=1) * 255, None, "b")
+    with qtbot.waitSignal(view.bn.rendered, timeout=WAIT_MS):
+        view.bn.compute(model, first)
+        view.bn.compute(model, second)
+    expected = bn_statistics(model, second.x)[0].batch_mean
+    np.testing.assert_allclose(view.bn.stats[0].batch_mean, expected, rtol=1e-6)
