@@ -167,3 +167,17 @@ def test_a_new_batch_replaces_the_one_still_computing(qtbot, view):
         view.bn.compute(model, second)
     expected = bn_statistics(model, second.x)[0].batch_mean
     np.testing.assert_allclose(view.bn.stats[0].batch_mean, expected, rtol=1e-6)
+
+
+def test_cancel_aborts_the_running_job_and_draws_nothing_of_it(qtbot, view):
+    from gui.views.activation_stats import INIT
+
+    page = view.activations
+    page.mode.setCurrentText(INIT)
+    qtbot.waitUntil(lambda: page._init_job.running is not None, timeout=WAIT_MS)
+    assert view.cancel_button.isEnabled() and view.progress.text()
+    view.cancel_button.click()
+    assert not view.cancel_button.isEnabled() and view.progress.text() == ""
+    qtbot.waitUntil(lambda: len(page._init_job.aborted) == 1, timeout=WAIT_MS)  # the job has ended
+    qtbot.wait(100)
+    assert page.curves == {} and page.shown_statistics() == {}
