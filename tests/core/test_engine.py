@@ -178,7 +178,12 @@ def test_nan_loss_leaves_the_last_good_epoch_on_disk(tmp_path):
 
 def test_tensorboard_logs_are_written(tmp_path):
     # tensorboard is a dependency (pyproject.toml): no skip when it is missing, a failure.
-    Trainer(tiny_experiment(), run_dir=tmp_path / "run").run()
+    # This run also switches the per-epoch inference-mode measurement off (one training less).
+    Trainer(tiny_experiment(train_eval=False), run_dir=tmp_path / "run").run()
+    from netlab.training.train_eval import COLUMNS
+
+    header = open(tmp_path / "run" / "history.csv").readline().strip().split(",")
+    assert "val_loss" in header and not set(COLUMNS) & set(header)
     logs = list((tmp_path / "run" / "tensorboard").rglob("events.out.tfevents.*"))
     assert logs, "no TensorBoard event file"
     # Each activation layer's histogram, per epoch (netlab/training/activation_logs.py).
