@@ -17,8 +17,10 @@ Cost. A forward pass costs about a third of a training step per image
 training split cost about 7% of the epoch's training; at most MAX_SAMPLES
 images (and MAX_BYTES of pixels). Tiny training sets get at least
 MIN_SAMPLES (a fraction of a second). ``python -m netlab.bench train_eval``
-measures it: one measurement took 5-8% of a digits epoch on a shared 2-core
-CPU, plus about 2 s once per run to trace the two passes.
+measures it: on a shared 2-core CPU one measurement took 5-8% of a digits
+epoch, the epochs with it ran 10-15% longer (small epochs, where the fixed
+cost of each call weighs most), and tracing the two passes took about 2 s
+once per run.
 
 Determinism. The subset is drawn by its own NumPy generator from the
 training seed, and neither pass draws from a random layer's SeedGenerator
