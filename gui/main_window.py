@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from gui.panels.experiment_panel import ExperimentPanel
 from gui.views.classifier import ClassifierView
 from gui.views.curves import CurvesView
+from gui.views.inspect_view import InspectView
 from gui.views.runs import RunsView
 from gui.views.summary import SummaryView
 from gui.worker import TrainThread, abort_jobs, run_job
@@ -114,6 +115,10 @@ class MainWindow(QMainWindow):
         self.runs = RunsView(runs_root())
         self.tabs.addTab(self.runs, "Runs")
         self.classifier = ClassifierView()
+        self.inspect = InspectView()  # follows the classifier's model and its last image
+        self.tabs.addTab(self.inspect, "Inspect")
+        self.classifier.model_changed.connect(self.inspect.set_model)
+        self.classifier.image_classified.connect(self.inspect.show_image)
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.tabs)
