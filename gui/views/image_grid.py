@@ -14,9 +14,10 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from netlab.inspect.render import grid_columns, tile_array, unit_each
+from netlab.inspect.render import grid_columns
 
 GAP = 1  # pixels between tiles (the view box zooms; tiles are drawn at their own size)
+TOP, BACKGROUND = 254, 255  # a grid's values are colour indices 0..TOP; its gaps are BACKGROUND
 SORTS = {"channel order": None, "mean activation (highest first)": "mean",
          "max activation (highest first)": "max"}
 
@@ -40,35 +41,56 @@ class Grid:
         return int(self.order[index]) if index < len(self.order) else None
 
 
-def layer_grid(output: np.ndarray, order, lut: np.ndarray) -> tuple[np.ndarray, Grid]:
-    """One layer's output for one image as an RGB grid, a tile per channel in ``order``.
+def layer_grid(output: np.ndarray, order=None) -> tuple[np.ndarray, Grid]:
+    """One layer's output for one image as a grid image, a tile per channel in ``order``.
 
     Maps (h, w, c): each channel scaled on its own; a vector (c,) (dense,
     pooled): a pixel per channel, scaled together so they compare; (h, c): a
-    column per channel. ``lut`` (256, 3) uint8 colours the [0, 1] values.
+    column per channel. Values are LUT indices 0..TOP, gaps BACKGROUND (draw
+    with :func:`grid_lut`). Written straight into the canvas through a strided
+    view, with one pass of float arithmetic: a 64-channel 112x112 layer (a
+    905x905 grid) in a few milliseconds.
     """
     output = np.asarray(output, dtype=np.float32)
-    if output.ndim == 1:
-        low, high = float(output.min()), float(output.max())
-        unit = (output - low) / (high - low) if high > low else np.full_like(output, 0.5)
-        tiles = unit[:, None, None]
-    elif output.ndim == 2:
-        tiles = unit_each(np.moveaxis(output, -1, 0)[:, :, None])
-    elif output.ndim == 3:
-        tiles = unit_each(np.moveaxis(output, -1, 0))
-    else:
+    vector = output.ndim == 1
+    if output.ndim in (1, 2):
+        output = output.reshape((1,) * (3 - output.ndim) + output.shape).swapaxes(0, 1) if not vector \
+            else output[None, None]
+    elif output.ndim != 3:
         raise ValueError(f"cannot draw an output of shape {output.shape}")
-    order = np.arange(len(tiles)) if order is None else np.asarray(order)
-    colours = lut[np.round(tiles[order] * 255).astype(np.uint8)]
-    columns = grid_columns(len(order))
-    image = tile_array(colours, columns=columns, gap=GAP, min_tile=0)
-    return image, Grid(order, tiles.shape[1:3], columns)
+    h, w, n = output.shape
+    flat = output.reshape(-1, n)
+    low, high = (flat.min(), flat.max()) if vector else (flat.min(axis=0), flat.max(axis=0))
+    span = np.asarray(high - low, np.float32)
+    scale = np.where(span > 0, TOP / np.where(span > 0, span, 1), 0).astype(np.float32)
+    shift = np.where(span > 0, 0.5, 0.5 + TOP // 2).astype(np.float32)  # a constant channel: mid-colour
+    values = flat - low
+    values *= scale
+    values += shift
+    index = values.astype(np.uint8).reshape(h, w, n)
+    order = np.arange(n) if order is None else np.asarray(order)
+    if not np.array_equal(order, np.arange(n)):
+        index = index[..., order]
+    columns = grid_columns(n)
+    rows = -(-n // columns)
+    canvas = np.full((rows * (h + GAP) + GAP, columns * (w + GAP) + GAP), BACKGROUND, np.uint8)
+    cells = canvas[GAP:, GAP:].reshape(rows, h + GAP, columns, w + GAP)  # a view: axes only split
+    tiles = index.transpose(2, 0, 1)  # (n, h, w), a view
+    full = n // columns
+    cells[:full, :h, :, :w] = tiles[:full * columns].reshape(full, columns, h, w).transpose(0, 2, 1, 3)
+    if n > full * columns:
+        cells[full, :h, :n - full * columns, :w] = tiles[full * columns:].transpose(1, 0, 2)
+    return canvas, Grid(order, (h, w), columns)
 
 
-def viridis_lut() -> np.ndarray:
+def grid_lut() -> np.ndarray:
+    """Viridis for the values 0..TOP, white for the gaps (BACKGROUND)."""
     import pyqtgraph as pg
 
-    return np.asarray(pg.colormap.get("viridis").getLookupTable(0.0, 1.0, 256, alpha=False), np.uint8)
+    lut = np.empty((256, 3), np.uint8)
+    lut[:TOP + 1] = pg.colormap.get("viridis").getLookupTable(0.0, 1.0, TOP + 1, alpha=False)
+    lut[BACKGROUND] = 255
+    return lut
 
 
 class ImagePanel(QWidget):
@@ -111,13 +133,14 @@ class ImagePanel(QWidget):
         self.placeholder = None
         self._layout.addWidget(self.widget)
 
-    def set_image(self, index: int, image: np.ndarray, title: str | None = None) -> None:
-        """Show a uint8 image (H, W) gray or (H, W, 3) RGB in pane ``index``; its view fits a new shape."""
+    def set_image(self, index: int, image: np.ndarray, title: str | None = None, lut=None) -> None:
+        """Show a uint8 image (H, W) gray or (H, W, 3) RGB in pane ``index``, a gray one
+        through ``lut`` when given; its view fits a new shape."""
         if self.widget is None:
             self._build()
         previous = self.images[index]
         self.images[index] = image
-        self.items[index].setImage(image, levels=(0, 255), autoLevels=False)
+        self.items[index].setImage(image, levels=(0, 255), autoLevels=False, lut=lut)
         if title is not None:
             self.labels[index].setText(title, color="k")
         if previous is None or previous.shape[:2] != image.shape[:2]:

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.views.classifier import IMAGE_FILTER
-from gui.views.image_grid import SORTS, ImagePanel, layer_grid, viridis_lut
+from gui.views.image_grid import SORTS, ImagePanel, grid_lut, layer_grid
 from gui.views.inspect_jobs import ImageSource, all_maps, grad_cam, kernels, layer_structure
 from gui.worker import LatestJob
 
@@ -276,17 +276,18 @@ class InspectView(QWidget):
         started = time.perf_counter()
         output = self.maps.outputs[self.layer]
         by = SORTS[self.sort.currentText()]
-        order = channel_order(output, by=by) if by is not None and output.ndim >= 1 else None
+        order = channel_order(output if output.ndim > 1 else output[None], by=by) if by else None
         if self._lut is None:
-            self._lut = viridis_lut()
+            self._lut = grid_lut()
         try:
-            image, self.grid = layer_grid(output, order, self._lut)
+            image, self.grid = layer_grid(output, order)
         except ValueError as exc:
             self._fail(f"{self.layer}: {exc}")
             return
         sorted_by = f", by {by} activation" if by else ""
         self.maps_panel.set_image(1, image, f"{self.layer}: {output.shape[-1]} channels of "
-                                            f"{_shape_text(output.shape[:-1]) or '1'}{sorted_by}")
+                                            f"{_shape_text(output.shape[:-1]) or '1'}{sorted_by}",
+                                 lut=self._lut)
         self.last_draw_ms = (time.perf_counter() - started) * 1000
 
     def _kernels_ready(self, result) -> None:

@@ -91,10 +91,14 @@ def _channel_axis(layer, rank: int) -> int:
 
 
 def _moments(x: np.ndarray, layer) -> tuple[np.ndarray, np.ndarray]:
-    x = np.asarray(x, dtype=np.float64)
+    # Accumulated in float64 without a float64 copy of x: for 32 images ResNet-50's
+    # BN inputs are 25M values a layer, and the copy took 8x the arithmetic.
+    x = np.asarray(x)
     axis = _channel_axis(layer, x.ndim)
-    axes = tuple(a for a in range(x.ndim) if a != axis)
-    return x.mean(axis=axes), x.var(axis=axes)
+    flat = np.moveaxis(x, axis, -1).reshape(-1, x.shape[axis])
+    mean = flat.mean(axis=0, dtype=np.float64)
+    variance = np.square(flat - mean.astype(flat.dtype)).mean(axis=0, dtype=np.float64)
+    return mean, variance
 
 
 def _variables(name: str, layer) -> BnStatistics:
