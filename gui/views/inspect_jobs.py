@@ -17,7 +17,7 @@ INPUTS_SHOWN = 32  # input channels drawn per kernel at most
 
 @dataclass(eq=False)  # compared by identity: a job request holding one is never compared by pixels
 class ImageSource:
-    """An image to inspect: a file, or a PIL image already loaded (from the classifier)."""
+    """An image to inspect: a file, or an image already loaded (a PIL image or pixels)."""
 
     path: str | None = None
     image: object = None  # PIL.Image.Image
@@ -32,6 +32,12 @@ class ImageSource:
             return image
         if isinstance(image, (str, Path)):
             return ImageSource(path=str(image))
+        if isinstance(image, np.ndarray):  # pixels in [0, 255], (H, W), (H, W, 1) or (H, W, 3)
+            from PIL import Image
+
+            pixels = np.clip(np.round(image), 0, 255).astype(np.uint8)
+            return ImageSource(image=Image.fromarray(pixels[..., 0] if pixels.ndim == 3 and
+                                                     pixels.shape[-1] == 1 else pixels))
         return ImageSource(path=getattr(image, "filename", None) or None, image=image)
 
 

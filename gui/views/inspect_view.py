@@ -116,7 +116,7 @@ class InspectView(QWidget):
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(self.tree)
         splitter.addWidget(self.tabs)
-        splitter.setSizes([260, 640])
+        splitter.setSizes([320, 640])
         splitter.setStretchFactor(1, 1)
         layout.addWidget(splitter, 1)
         self.message = QLabel("")
@@ -198,7 +198,8 @@ class InspectView(QWidget):
         self._jobs["structure"].request(layer_structure, model)
 
     def show_image(self, image) -> None:
-        """Inspect an image (a path, or a PIL image): every layer's output for it, in one pass."""
+        """Inspect an image (a path, a PIL image, or pixels in [0, 255]): every layer's output
+        for it, in one pass."""
         self.source = ImageSource.of(image)
         self.message.setText("")
         if self.model is None:
@@ -249,7 +250,8 @@ class InspectView(QWidget):
             self._fill_tree(node.children, row[0])
         if parent is self.tree_model.invisibleRootItem():
             self.tree.expandAll()  # Up/Down then walks every layer, nested ones too
-            self.tree.resizeColumnToContents(0)
+            for column in range(3):
+                self.tree.resizeColumnToContents(column)
 
     def _maps_ready(self, maps) -> None:
         if maps.model is not self.model or maps.source is not self.source:
@@ -284,8 +286,8 @@ class InspectView(QWidget):
         except ValueError as exc:
             self._fail(f"{self.layer}: {exc}")
             return
-        sorted_by = f", by {by} activation" if by else ""
-        self.maps_panel.set_image(1, image, f"{self.layer}: {output.shape[-1]} channels of "
+        sorted_by = f", sorted by {by}" if by else ""
+        self.maps_panel.set_image(1, image, f"{self.layer}: {output.shape[-1]} channels "
                                             f"{_shape_text(output.shape[:-1]) or '1'}{sorted_by}",
                                  lut=self._lut)
         self.last_draw_ms = (time.perf_counter() - started) * 1000

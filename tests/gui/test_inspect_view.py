@@ -88,7 +88,7 @@ def _open(view, qtbot, model, image=None):
     qtbot.waitUntil(lambda: view.structure is not None, timeout=TIMEOUT)
     if image is not None:
         with qtbot.waitSignal(view.maps_ready, timeout=TIMEOUT):
-            view.show_image(str(image))
+            view.show_image(image)
 
 
 def _grid_shape(view, channels, tile):
@@ -107,7 +107,7 @@ def test_a_tile_per_channel_and_switching_layers_reads_the_cache(view, qtbot, pi
     from netlab.inspect.layers import flat_graph
 
     model = build()
-    _open(view, qtbot, model, picture)
+    _open(view, qtbot, model, str(picture))
     maps = view.maps
     passes = flat_graph(model).models.copy()
     assert view.layer == layers[0]  # the first convolution by default
@@ -147,7 +147,9 @@ def test_channels_sort_by_mean_activation(view, qtbot, picture):
 
 def test_nested_backbone_opens_in_the_tree_and_its_layers_render(view, qtbot, picture):
     model = _nested()
-    _open(view, qtbot, model, picture)
+    pixels = np.asarray(Image.open(picture))  # as the evaluation gallery hands images over
+    _open(view, qtbot, model, pixels)
+    np.testing.assert_array_equal(view.maps.input, pixels.astype(np.float32))
     root = view.tree_model.invisibleRootItem()
     tops = [root.child(i).text() for i in range(root.rowCount())]
     backbone = root.child(tops.index("backbone"))
@@ -163,7 +165,7 @@ def test_nested_backbone_opens_in_the_tree_and_its_layers_render(view, qtbot, pi
 @pytest.mark.parametrize("build", [_sequential, _nested])
 def test_gradcam_overlay_has_the_input_size_for_the_chosen_class(view, qtbot, picture, build):
     model = build()
-    _open(view, qtbot, model, picture)
+    _open(view, qtbot, model, Image.open(picture))
     with qtbot.waitSignal(view.cam_ready, timeout=TIMEOUT):
         view.tabs.setCurrentIndex(2)
     cam = view.cam
