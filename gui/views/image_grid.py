@@ -142,19 +142,30 @@ class ImagePanel(QWidget):
         self.images[index] = image
         self.items[index].setImage(image, levels=(0, 255), autoLevels=False, lut=lut)
         if title is not None:
-            self.labels[index].setText(title, color="k")
+            self.set_title(index, title)
         if previous is None or previous.shape[:2] != image.shape[:2]:
             self.boxes[index].autoRange(padding=0.02)
 
     def set_title(self, index: int, title: str) -> None:
         if self.widget is not None:
             self.labels[index].setText(title, color="k")
+            # A label asks for its text's width; a long one would widen its column past the
+            # window and push the image out of sight.
+            self.labels[index].setMinimumWidth(0)
 
     def clear(self, index: int | None = None) -> None:
         for i in range(len(self.titles)) if index is None else [index]:
             self.images[i] = None
             if self.widget is not None:
                 self.items[i].clear()
+
+    def resizeEvent(self, event) -> None:
+        """Fit each image to its resized view (an aspect-locked box keeps its old range otherwise)."""
+        super().resizeEvent(event)
+        if self.widget is not None:
+            for box, image in zip(self.boxes, self.images):
+                if image is not None:
+                    box.autoRange(padding=0.02)
 
     def _mouse_moved(self, position) -> None:
         for i, (box, item) in enumerate(zip(self.boxes, self.items)):

@@ -116,7 +116,7 @@ class InspectView(QWidget):
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(self.tree)
         splitter.addWidget(self.tabs)
-        splitter.setSizes([320, 640])
+        splitter.setSizes([360, 640])
         splitter.setStretchFactor(1, 1)
         layout.addWidget(splitter, 1)
         self.message = QLabel("")
@@ -133,15 +133,20 @@ class InspectView(QWidget):
         self.sort.addItems(list(SORTS))
         self.sort.currentIndexChanged.connect(lambda _: self.draw_maps())
         row.addWidget(self.sort)
-        self.hover = QLabel("")
-        row.addWidget(self.hover, 1)
+        self.maps_text = QLabel("")
+        row.addWidget(self.maps_text, 1)
         layout.addLayout(row)
         self.maps_panel = ImagePanel(["input", "feature maps"], stretch=[1, 3],
                                      placeholder="Drop an image here (or Open image...)")
         self.maps_panel.hovered.connect(self._hovered)
         layout.addWidget(self.maps_panel, 1)
+        row = QHBoxLayout()
         self.prediction = QLabel("")
-        layout.addWidget(self.prediction)
+        row.addWidget(self.prediction)
+        self.hover = QLabel("")
+        self.hover.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        row.addWidget(self.hover, 1)
+        layout.addLayout(row)
         return tab
 
     def _filters_tab(self) -> QWidget:
@@ -168,10 +173,11 @@ class InspectView(QWidget):
         self.cam_layer.setToolTip("The default is the last layer with maps larger than 1x1")
         self.cam_layer.currentIndexChanged.connect(lambda _: self._refresh())
         row.addWidget(self.cam_layer)
+        row.addStretch(1)
+        layout.addLayout(row)
         self.cam_text = QLabel("")
         self.cam_text.setWordWrap(True)
-        row.addWidget(self.cam_text, 1)
-        layout.addLayout(row)
+        layout.addWidget(self.cam_text)
         self.cam_panel = ImagePanel(["input", "Grad-CAM"], placeholder="Drop an image here (or Open image...)")
         layout.addWidget(self.cam_panel, 1)
         return tab
@@ -261,7 +267,7 @@ class InspectView(QWidget):
         self._shown["maps"] = (maps.model, maps.source)
         self._done()
         height, width = maps.input.shape[:2]
-        self.maps_panel.set_image(0, _input_image(maps.input), f"input {width}x{height}: {maps.source.name}")
+        self.maps_panel.set_image(0, _input_image(maps.input), f"{maps.source.name} ({width}x{height})")
         if maps.predicted is not None and self.class_names:
             p = maps.probabilities[maps.predicted]
             self.prediction.setText(f"Predicted: {self.class_names[maps.predicted]} ({p:.1%})")
@@ -286,10 +292,9 @@ class InspectView(QWidget):
         except ValueError as exc:
             self._fail(f"{self.layer}: {exc}")
             return
-        sorted_by = f", sorted by {by}" if by else ""
-        self.maps_panel.set_image(1, image, f"{self.layer}: {output.shape[-1]} channels "
-                                            f"{_shape_text(output.shape[:-1]) or '1'}{sorted_by}",
-                                 lut=self._lut)
+        self.maps_panel.set_image(1, image, self.layer, lut=self._lut)
+        self.maps_text.setText(f"{output.shape[-1]} channels of {_shape_text(output.shape[:-1]) or '1'}"
+                               + (" (a pixel each, scaled together)" if output.ndim == 1 else ""))
         self.last_draw_ms = (time.perf_counter() - started) * 1000
 
     def _kernels_ready(self, result) -> None:
