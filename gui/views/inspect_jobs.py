@@ -147,3 +147,14 @@ def grad_cam(maps: Maps, class_index: int | None, layer: str | None) -> Cam:
     result = gradcam(maps.model, maps.input, class_index=class_index, layer_name=layer)
     overlay = np.asarray(heatmap_overlay(maps.input, result.heatmap))
     return Cam(result.layer, result.class_index, result.logit, result.heatmap, overlay, result.logits_from)
+
+
+def input_image(x: np.ndarray) -> np.ndarray:
+    """The model's input (H, W, C) in [0, 255] as a uint8 image to draw."""
+    image = np.clip(np.round(x), 0, 255).astype(np.uint8)
+    return image[..., 0] if image.shape[-1] == 1 else image[..., :3]
+
+
+def has_vector_output(model) -> bool:
+    shape = getattr(model, "output_shape", None)
+    return isinstance(shape, tuple) and len(shape) == 2

@@ -8,8 +8,8 @@ arrays (``maps``), so choosing another layer, with the mouse or the Up/Down
 keys in the tree, only redraws from them. A layer's channels are composed in
 numpy into one image (``image_grid.layer_grid``), drawn by one ImageItem.
 The kernels and Grad-CAM are computed in workers too, when their tab is
-shown. Nothing is computed while the tab is hidden: a classified image or a
-new model waits until the tab is looked at.
+shown. While the tab is hidden only a new model's layer tree is read: the
+image's pass, the kernels and Grad-CAM wait until the tab is looked at.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
@@ -36,7 +35,15 @@ from PySide6.QtWidgets import (
 
 from gui.views.classifier import IMAGE_FILTER
 from gui.views.image_grid import SORTS, ImagePanel, grid_lut, layer_grid
-from gui.views.inspect_jobs import ImageSource, all_maps, grad_cam, kernels, layer_structure
+from gui.views.inspect_jobs import (
+    ImageSource,
+    all_maps,
+    grad_cam,
+    has_vector_output,
+    input_image,
+    kernels,
+    layer_structure,
+)
 from gui.worker import LatestJob
 
 NAME_ROLE = Qt.UserRole + 1
@@ -46,12 +53,6 @@ DEFAULT_CAM_LAYER, SELECTED_CAM_LAYER = "the last maps (default)", "the selected
 
 def _shape_text(shape) -> str:
     return "x".join("?" if s is None else str(s) for s in shape)
-
-
-def _input_image(x: np.ndarray) -> np.ndarray:
-    """The model's input (H, W, C) in [0, 255] as a uint8 image to draw."""
-    image = np.clip(np.round(x), 0, 255).astype(np.uint8)
-    return image[..., 0] if image.shape[-1] == 1 else image[..., :3]
 
 
 class InspectView(QWidget):
@@ -79,7 +80,7 @@ class InspectView(QWidget):
         self._shown: dict[str, object] = {}
         self._jobs = {
             "structure": LatestJob(self, 0, self._structure_ready, self._fail),
-            "maps": LatestJob(self, 0, self._maps_ready, self._fail,
+            "maps": LatestJob(self, 0, self._maps_ready, self._maps_failed,
                               on_start=lambda: self._busy("computing every layer's output...")),
             "kernels": LatestJob(self, 0, self._kernels_ready, self._fail),
             "cam": LatestJob(self, 0, self._cam_ready, self._fail,
@@ -188,7 +189,7 @@ class InspectView(QWidget):
         from netlab.predict import class_names_for
 
         self.model, self.structure, self.maps, self.cam, self.grid = model, None, None, None, None
-        self.class_names = class_names_for(model, class_names) if _has_vector_output(model) else []
+        self.class_names = class_names_for(model, class_names) if has_vector_output(model) else []
         self.source_label.setText(f"Model: {source}")
         self.message.setText("")
         self.tree_model.removeRows(0, self.tree_model.rowCount())
@@ -267,7 +268,7 @@ class InspectView(QWidget):
         self._shown["maps"] = (maps.model, maps.source)
         self._done()
         height, width = maps.input.shape[:2]
-        self.maps_panel.set_image(0, _input_image(maps.input), f"{maps.source.name} ({width}x{height})")
+        self.maps_panel.set_image(0, input_image(maps.input), f"{maps.source.name} ({width}x{height})")
         if maps.predicted is not None and self.class_names:
             p = maps.probabilities[maps.predicted]
             self.prediction.setText(f"Predicted: {self.class_names[maps.predicted]} ({p:.1%})")
@@ -307,11 +308,17 @@ class InspectView(QWidget):
         self._shown["cam"] = self._wanted.get("cam")
         self.cam = cam
         self._done()
-        self.cam_panel.set_image(0, _input_image(self.maps.input), "input")
+        maps = self._shown["cam"][0]  # the image the Grad-CAM was asked for
+        self.cam_panel.set_image(0, input_image(maps.input), "input")
         name = self.class_names[cam.class_index] if cam.class_index < len(self.class_names) else cam.class_index
         self.cam_panel.set_image(1, cam.overlay, f"Grad-CAM: {name} at {cam.layer}")
         self.cam_text.setText(f"{name} at {cam.layer}: logit {cam.logit:.3f}, from {cam.logits_from}")
         self.cam_ready.emit()
+
+    def _maps_failed(self, text: str) -> None:
+        # Back to the image shown (if any): a file that cannot be read is not asked for again.
+        self.source = self.maps.source if self.maps is not None else None
+        self._fail(text)
 
     def _fail(self, text: str) -> None:
         self._done()
@@ -393,7 +400,3 @@ class InspectView(QWidget):
             return
         self.show_image(path)
 
-
-def _has_vector_output(model) -> bool:
-    shape = getattr(model, "output_shape", None)
-    return isinstance(shape, tuple) and len(shape) == 2

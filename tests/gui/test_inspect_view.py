@@ -207,7 +207,9 @@ def test_a_dropped_file_that_is_not_an_image_is_one_message(view, qtbot, tmp_pat
     with qtbot.waitSignal(view.failed, timeout=TIMEOUT) as failed:
         view.dropEvent(QDropEvent(QPointF(5, 5), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier))
     assert "not an image" in failed.args[0] and view.message.text() == failed.args[0]
-    assert view.maps is None
+    assert view.maps is None and view.source is None
+    with qtbot.waitSignal(view.kernels_ready, timeout=TIMEOUT):  # the rest of the tab still works
+        view.tabs.setCurrentIndex(1)
 
 
 def test_the_window_follows_the_classifier_and_closing_mid_pass_is_clean(window, qtbot, picture):
