@@ -23,9 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.downloads import relay
 from gui.panels.experiment_panel import ExperimentPanel
+from gui.views.batch_classify import BatchClassifyView
 from gui.views.classifier import ClassifierView
 from gui.views.curves import CurvesView
+from gui.views.evaluate import EvaluateView
 from gui.views.inspect_view import InspectView
 from gui.views.runs import RunsView
 from gui.views.summary import SummaryView
@@ -35,6 +38,7 @@ from netlab.training.events import (
     BatchEnd,
     DataProgress,
     EpochEnd,
+    Notice,
     RunFinished,
     RunPaused,
     RunResumed,
@@ -103,6 +107,10 @@ class MainWindow(QMainWindow):
         self.size_label = QLabel("")
         self.size_label.setToolTip("Size of the configured model (details in the Summary tab)")
         left_layout.addWidget(self.size_label)
+        # The run's sanity checks (first loss against log(C), BN batch size, frozen BN).
+        self.checks = QLabel("")
+        self.checks.setWordWrap(True)
+        left_layout.addWidget(self.checks)
         left_layout.addWidget(self.error)
 
         self.curves = CurvesView()
@@ -115,10 +123,20 @@ class MainWindow(QMainWindow):
         self.runs = RunsView(runs_root())
         self.tabs.addTab(self.runs, "Runs")
         self.classifier = ClassifierView()
-        self.inspect = InspectView()  # follows the classifier's model and its last image
+        # Batch classification and evaluation follow the classifier's model.
+        self.classify, self.evaluation = BatchClassifyView(), EvaluateView()
+        self.tabs.addTab(self.classify, "Classify")
+        self.tabs.addTab(self.evaluation, "Evaluate")
+        self.classify.follow(self.classifier)
+        self.evaluation.follow(self.classifier)
+        self.classifier.batch_requested.connect(lambda paths: self.tabs.setCurrentWidget(self.classify))
+        # The Inspect tab follows the classifier's model and last image, and the gallery's clicks.
+        self.inspect = InspectView()
         self.tabs.addTab(self.inspect, "Inspect")
         self.classifier.model_changed.connect(self.inspect.set_model)
         self.classifier.image_classified.connect(self.inspect.show_image)
+        self.evaluation.open_image.connect(
+            lambda image: (self.tabs.setCurrentWidget(self.inspect), self.inspect.show_image(image)))
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.tabs)
@@ -131,6 +149,9 @@ class MainWindow(QMainWindow):
         self.lr_finder = None
         self.runs.open_model.connect(self.classifier.open_model)
         self.runs.load_settings.connect(self.load_experiment)
+        # Fine-tune tab: past runs to start from; its jobs' weight downloads reach the status bar.
+        self.panel.finetune_form.runs_root = runs_root()
+        relay().progress.connect(self._on_event)
 
         self.status = QLabel("Loading TensorFlow...")
         self.statusBar().addWidget(self.status, 1)
@@ -244,7 +265,8 @@ class MainWindow(QMainWindow):
             return
         from netlab.training.runs import new_run_dir
 
-        self.train_into(experiment, new_run_dir(runs_root(), experiment.model.arch, experiment.data.dataset))
+        name = "finetune" if experiment.finetune.source else experiment.model.arch  # as `netlab finetune` names it
+        self.train_into(experiment, new_run_dir(runs_root(), name, experiment.data.dataset))
 
     def train_into(self, experiment, run_dir) -> None:
         """Train in ``run_dir``. The trainer takes the folder's lock first: a folder another
@@ -252,6 +274,8 @@ class MainWindow(QMainWindow):
         if self.thread is not None:
             return
         self.error.setText("")
+        self.checks.setText("")
+        self.checks.setStyleSheet("")
         self.curves.clear()
         self.thread = TrainThread(experiment, run_dir, parent=self)
         self.thread.event.connect(self._on_event)
@@ -306,16 +330,28 @@ class MainWindow(QMainWindow):
                                     f"({event.bytes_done / event.bytes_total:.0%})")
             else:
                 self.status.setText(f"Downloading {name}: {done:.1f} MB")
+        elif isinstance(event, Notice):
+            self._show_notice(event)
         elif isinstance(event, RunPaused):
             self.status.setText("Paused. Resume goes on from the next batch.")
         elif isinstance(event, RunResumed):
             self.status.setText("Resumed...")
 
+    def _show_notice(self, notice) -> None:
+        warn = notice.level == "warning"
+        line = f"⚠ {notice.text}" if warn else f"✓ {notice.text}"
+        self.checks.setText("\n".join(filter(None, [self.checks.text(), line])))
+        if warn:
+            self.checks.setStyleSheet("color: #b35c00;")
+        elif not self.checks.styleSheet():
+            self.checks.setStyleSheet("color: #2e7d32;")
+
     def _on_succeeded(self, result) -> None:
         self.result = result
         exp = self.thread.experiment
         self.classifier.set_model(result.model, result.class_names,
-                                  f"just trained ({exp.model.arch} on {exp.data.dataset})")
+                                  f"just trained ({exp.model.arch} on {exp.data.dataset})",
+                                  result.run_dir and Path(result.run_dir) / "model.keras")
 
     def _on_failed(self, message: str) -> None:
         self.result = None

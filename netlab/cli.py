@@ -85,7 +85,7 @@ def _experiment_from_args(args):
 
 
 def _print_event(event) -> None:
-    from netlab.training.events import EpochEnd, RunFailed, RunFinished, RunStarted
+    from netlab.training.events import EpochEnd, Notice, RunFailed, RunFinished, RunStarted
 
     if isinstance(event, RunStarted):
         from netlab.training.runs import shown_dataset
@@ -105,6 +105,8 @@ def _print_event(event) -> None:
             if event.best_epoch is not None else ""
         print(f"{state} after {event.epochs_completed} epochs{best}; run saved in {event.run_dir}",
               flush=True)
+    elif isinstance(event, Notice):
+        print(f"{'warning' if event.level == 'warning' else 'check'}: {event.text}", flush=True)
     elif isinstance(event, RunFailed):
         pass  # main() prints the error line
 
@@ -137,7 +139,8 @@ def _run_to_the_end(trainer) -> int:
 def cmd_evaluate(args) -> int:
     from netlab.training.evaluate import evaluate
 
-    result = evaluate(args.model, dataset=args.dataset, best=args.best, batch_size=args.batch_size)
+    result = evaluate(args.model, dataset=args.dataset, best=args.best, batch_size=args.batch_size,
+                      mistakes=args.mistakes)
     if result.get("note"):
         print(f"netlab: note: {result['note']}", file=sys.stderr)
     if args.json:
@@ -146,15 +149,22 @@ def cmd_evaluate(args) -> int:
     print(f"{result['model']} on {result['dataset']} ({result['split']}, {result['samples']} images)")
     print(f"accuracy {result['accuracy']:.4f}  loss {result['loss']:.4f}")
     names = result["class_names"]
-    width = max(len(n) for n in names)
+    width = max(len(n) for n in [*names, "class"])
     other = result.get("other_predictions")
     if other is not None:
         print(f"  ({len(names)} of the model's classes; the last column counts predictions of the others)")
-    for index, (name, row) in enumerate(zip(names, result["confusion_matrix"], strict=True)):
-        acc = result["per_class_accuracy"][name]
-        acc_text = f"{acc:7.2%}" if acc is not None else "      -"
+    print(f"  {'class':<{width}}  recall precision      F1  confusion row (predicted)")
+    for index, (metrics, row) in enumerate(zip(result["per_class"], result["confusion_matrix"], strict=True)):
+        shown = [f"{v:7.2%}" if v is not None else "      -" for v in
+                 (metrics["recall"], metrics["precision"], metrics["f1"])]
         row = row + [other[index]] if other is not None else row
-        print(f"  {name:<{width}} {acc_text}  " + " ".join(f"{v:4d}" for v in row))
+        print(f"  {metrics['class']:<{width}} {shown[0]}  {shown[1]} {shown[2]}  "
+              + " ".join(f"{v:4d}" for v in row))
+    if result["misclassified"]:
+        print("most confidently misclassified:")
+    for m in result["misclassified"]:
+        print(f"  #{m['index']:<5} {m['true']} -> {m['predicted']} ({m['confidence']:.1%})"
+              + (f"  {m['file']}" if "file" in m else ""))
     return 0
 
 
@@ -223,26 +233,9 @@ def cmd_search(args) -> int:
 
 
 def cmd_predict(args) -> int:
-    from netlab.predict import load_image, load_model, model_file, model_input_shape, predict_images
-    from netlab.training.runs import read_classes
+    from netlab.cli_predict import run_predict
 
-    model_path = model_file(args.model)  # a run folder means its model.keras
-    model = load_model(model_path)
-    class_names = read_classes(model_path)
-    side = model_input_shape(model)[0]
-    images = [load_image(p, smallest=side) for p in args.images]
-    results = predict_images(model, images, class_names, top=args.top)
-    if args.json:
-        out = [{"image": str(p), "top": [{"label": r.label, "index": r.index,
-                                          "probability": r.probability} for r in res]}
-               for p, res in zip(args.images, results, strict=True)]
-        print(json.dumps(out[0] if len(out) == 1 else out, indent=2))
-    else:
-        for path, res in zip(args.images, results, strict=True):
-            print(path)
-            for r in res:
-                print(f"  {r.label:<20} {r.probability:7.2%}")
-    return 0
+    return run_predict(args)
 
 
 def _parse_input(text: str) -> tuple[int, int, int]:
@@ -367,6 +360,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", help="dataset name or folder (default: the run's own)")
     p.add_argument("--best", action="store_true", help="a run folder's best.keras, not model.keras")
     p.add_argument("--batch-size", type=number_flag(int, 1), default=64)
+    p.add_argument("--mistakes", type=number_flag(int, 0), default=16,
+                   help="how many of the most confidently misclassified images to list")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
 
@@ -406,12 +401,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_summary)
 
-    p = sub.add_parser("predict", help="classify images with a .keras model")
-    p.add_argument("model")
-    p.add_argument("images", nargs="+")
-    p.add_argument("--top", type=number_flag(int, 1), default=3, help="how many classes to show")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_predict)
+    from netlab.cli_predict import add_predict_parser
+
+    add_predict_parser(sub, number_flag).set_defaults(func=cmd_predict)
 
     from netlab.inspect_cli import add_inspect_parser
 

@@ -71,3 +71,27 @@ def window(qtbot):
 
     win.close()  # as a person would: no summary or preview request may start after this
     wait_for_jobs(60_000)  # nor a summary or preview job (aborted, then waited for)
+
+
+_FAMILY_MODELS = {}
+
+
+def first_of_each_family():
+    """One registered architecture per family (the first registered)."""
+    from netlab.architectures import all_archs
+
+    seen = {}
+    for spec in all_archs():
+        seen.setdefault(spec.family, spec)
+    return list(seen.values())
+
+
+def fresh_family_model(spec):
+    """``spec`` built fresh (5 classes, default knobs, seed 0) at its smallest input of at
+    least 32 pixels, once per session: the inspection and sanity tests share the builds."""
+    if spec.name not in _FAMILY_MODELS:
+        from netlab.knobs import RegularizationConfig
+
+        side = max(spec.min_input, 32)
+        _FAMILY_MODELS[spec.name] = spec.build((side, side, 3), 5, RegularizationConfig(), seed=0)
+    return _FAMILY_MODELS[spec.name]

@@ -1,4 +1,4 @@
-"""The form that edits an Experiment: Model | Data | Training tabs.
+"""The form that edits an Experiment: Model | Data | Training | Fine-tune tabs.
 
 Settings the form has no widget for are kept from the experiment it was
 given, and so are values a widget cannot show (reported, see
@@ -11,6 +11,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QScrollArea, QTabWidget
 
 from gui.panels.data_form import DataForm
+from gui.panels.finetune_form import FinetuneForm
 from gui.panels.model_form import ModelForm
 from gui.panels.training_form import TrainingForm
 from netlab.config import Experiment
@@ -32,8 +33,10 @@ class ExperimentPanel(QTabWidget):
         self.model_form = ModelForm()
         self.data_form = DataForm()
         self.training_form = TrainingForm()
-        self.forms = (self.model_form, self.data_form, self.training_form)
-        for form, title in zip(self.forms, ("Model", "Data", "Training"), strict=True):
+        self.finetune_form = FinetuneForm()
+        # The fine-tune form stores last: its ImageNet source follows the model's architecture.
+        self.forms = (self.model_form, self.data_form, self.training_form, self.finetune_form)
+        for form, title in zip(self.forms, ("Model", "Data", "Training", "Fine-tune"), strict=True):
             self.addTab(_scrolled(form), title)
             form.changed.connect(self._changed)
         self._base = Experiment()
@@ -47,6 +50,7 @@ class ExperimentPanel(QTabWidget):
         """Fill the architecture list once the registry (Keras) has loaded."""
         self.model_form.set_architectures(specs, self._base.model.arch, self._base.model.options)
         self.data_form.enabled_preview = True
+        self.finetune_form.enabled_report = True
         self._changed()
 
     def set_experiment(self, experiment: Experiment) -> list[str]:
@@ -69,5 +73,9 @@ class ExperimentPanel(QTabWidget):
         return experiment
 
     def _changed(self) -> None:
-        self.data_form.request_preview(self.experiment().data)
+        experiment = self.experiment()
+        if self.finetune_form.follow_arch(experiment.model.arch):
+            experiment = self.experiment()
+        self.data_form.request_preview(experiment.data)
+        self.finetune_form.request_report(experiment)
         self.changed.emit()

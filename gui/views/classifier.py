@@ -1,4 +1,5 @@
-"""Drop an image on the network: it is shown with the top-3 classes.
+"""Drop an image on the network: it is shown with the top-3 classes (several, or a folder:
+the Classify tab).
 
 Loading the image, the model and running the prediction happen in a worker
 thread; the view only shows results. A file that is not an image, or cannot
@@ -56,12 +57,15 @@ class ClassifierView(QWidget):
     # The window's current model (just trained or opened): (model, class_names, source).
     # The inspection and evaluation views follow it.
     model_changed = Signal(object, object, str)
+    # Several files or a folder dropped here: the Classify tab takes them.
+    batch_requested = Signal(list)
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setAcceptDrops(True)
         self.model = None
         self.class_names = None
+        self.model_path = None  # the current model's file, when it has one (the Evaluate tab finds its run)
 
         layout = QVBoxLayout(self)
         self.source = QLabel("No model yet: train one or open a .keras file.")
@@ -101,9 +105,10 @@ class ClassifierView(QWidget):
         layout.addWidget(self.message)
 
     # -- model ---------------------------------------------------------------
-    def set_model(self, model, class_names, source: str) -> None:
+    def set_model(self, model, class_names, source: str, path=None) -> None:
         self.model = model
         self.class_names = class_names
+        self.model_path = Path(path) if path is not None else None
         self.source.setText(f"Model: {source}")
         self.message.setText("")
         self.model_changed.emit(model, class_names, source)
@@ -115,7 +120,7 @@ class ClassifierView(QWidget):
 
     def _model_opened(self, result) -> None:
         path, model, class_names = result
-        self.set_model(model, class_names, Path(path).name)
+        self.set_model(model, class_names, Path(path).name, path)
 
     def _choose_model(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open a Keras model", "", "Keras models (*.keras)")
@@ -175,7 +180,9 @@ class ClassifierView(QWidget):
             return
         event.acceptProposedAction()
         path = urls[0].toLocalFile()
-        if path.endswith(".keras"):
+        if len(urls) > 1 or Path(path).is_dir():
+            self.batch_requested.emit([u.toLocalFile() for u in urls])
+        elif path.endswith(".keras"):
             self.open_model(path)
         else:
             self.classify(path)

@@ -28,8 +28,22 @@ TRAINING_INPUT, PAPER_INPUT = "training input", "paper input (ImageNet, 1000 cla
 DEBOUNCE_MS = 250
 
 
+def summary_row(r, prefix: str = "") -> tuple:
+    """One table row of a netlab.inspect.summary.LayerRow, as text."""
+    from netlab.inspect.text import human
+
+    return (prefix + r.name, r.class_name, "x".join(map(str, r.output_shape)), f"{r.trainable_params:,}",
+            f"{r.non_trainable_params:,}", human(r.macs) if r.macs else "",
+            "" if r.receptive_field is None else str(r.receptive_field),
+            "all" if r.jump is None else str(r.jump))
+
+
 def compute_summary(experiment, paper_input: bool):
     """Worker-thread job: build the model and summarize it (no Qt here)."""
+    if experiment.finetune.source is not None:  # the model that will train: the fine-tuned one
+        from gui.views.finetune_summary import finetune_summary
+
+        return finetune_summary(experiment, paper_input)
     from netlab.abort import abort_point
     from netlab.architectures import get_arch
     from netlab.data.input_spec import input_spec
@@ -49,13 +63,7 @@ def compute_summary(experiment, paper_input: bool):
     model = spec.build(input_shape, classes, experiment.regularization, experiment.model)
     abort_point()
     summary = summarize(model)
-    rows = [
-        (r.name, r.class_name, "x".join(map(str, r.output_shape)), f"{r.trainable_params:,}",
-         f"{r.non_trainable_params:,}", human(r.macs) if r.macs else "",
-         "" if r.receptive_field is None else str(r.receptive_field),
-         "all" if r.jump is None else str(r.jump))
-        for r in summary.rows
-    ]
+    rows = [summary_row(r) for r in summary.rows]
     totals = (f"{spec.name} at {'x'.join(map(str, input_shape))}, {classes} classes: "
               f"{summary.trainable_params:,} trainable + {summary.non_trainable_params:,} non-trainable "
               f"parameters, {human(summary.macs)} multiply-adds per image.\n"

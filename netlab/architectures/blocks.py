@@ -164,9 +164,20 @@ class Blocks:
         return layers.Dropout(rate, seed=self.next_seed(), name=name)(x) if rate > 0 else x
 
     def classifier(self, x, num_classes, name="predictions"):
-        """The final softmax; float32 so mixed precision keeps honest probabilities."""
+        """The final softmax; float32 so mixed precision keeps honest probabilities.
+
+        Its weights start at zero whatever the ``initializer`` knob (which sets
+        the hidden layers): an untrained classifier then predicts 1/C for every
+        class and its first loss is log(C), the sanity check a practitioner
+        makes. The classification layer of Fixup (Zhang, Dauphin & Ma, ICLR
+        2019) starts the same way; the hidden layers still break the symmetry.
+        Measured before this (digits, 10 classes, log(C) = 2.30): a fresh
+        simple_cnn under He init started at 3.6 in inference mode and 9.5 in
+        training mode, ResNet-18 at 13.9 in inference mode.
+        """
+        abort_point()
         return layers.Dense(
-            num_classes, activation="softmax", kernel_initializer=self.initializer(),
+            num_classes, activation="softmax", kernel_initializer="zeros",
             kernel_regularizer=self.regularizer(), dtype="float32", name=name,
         )(x)
 

@@ -1,6 +1,7 @@
 """Benchmarks, run as ``python -m netlab.bench NAME`` (each NAME a module here with main(argv))."""
 
 BENCHMARKS = {
+    "classify": "netlab.bench.classify",
     "faults": "netlab.bench.faults",
     "inspect": "netlab.bench.inspect_speed",  # its window runs as gui.bench_inspect in a child process
     "overhead": "netlab.bench.overhead",

@@ -69,8 +69,10 @@ def python_floats(logs: dict) -> dict:
 
 class EventCallback(keras.callbacks.Callback):
     def __init__(self, trainer, train_model, model, optimizer, progress: Progress,
-                 steps: int, training_config):
+                 steps: int, training_config, num_classes: int | None = None):
         super().__init__()
+        # The first batch of a fresh run is checked against log(C) (netlab/training/sanity.py).
+        self.check_first_loss = num_classes if progress.epoch == 0 else None
         self.trainer = trainer
         self.train_model = train_model
         self.inference_model = model
@@ -105,6 +107,8 @@ class EventCallback(keras.callbacks.Callback):
             # Leave fit() now: Keras would otherwise validate and log the
             # partial epoch as if it were complete.
             raise StopNow()
+        if self.check_first_loss:
+            self._first_loss(logs)
         now = time.perf_counter()
         if now - self.last_emit < 1.0 / BATCH_EVENTS_PER_SECOND and done < self.steps:
             return
@@ -122,6 +126,16 @@ class EventCallback(keras.callbacks.Callback):
             epoch=self.epoch, batch=done, steps=self.steps, loss=loss,
             accuracy=logs.get("accuracy"), images_per_second=rate, eta_seconds=max(eta, 0.0),
         ))
+
+    def _first_loss(self, logs) -> None:
+        from netlab.training.sanity import first_loss_notice
+
+        num_classes, self.check_first_loss = self.check_first_loss, None
+        logs = python_floats(logs or {})
+        # The main output's loss: a model with auxiliary heads adds theirs to "loss".
+        loss = logs.get("predictions_loss", logs.get("loss", math.nan))
+        if math.isfinite(loss):
+            self.trainer.emit(first_loss_notice(loss, num_classes))
 
     def _wait_while_paused(self, done: int) -> None:
         trainer = self.trainer

@@ -18,7 +18,7 @@ class Event:
 
 @dataclass
 class DataProgress(Event):
-    """A dataset being downloaded before training starts (Keras's built-ins)."""
+    """A download before training starts: a Keras built-in dataset, or ImageNet weights to fine-tune."""
 
     url: str
     bytes_done: int
@@ -49,6 +49,15 @@ class BatchEnd(Event):
     accuracy: float | None
     images_per_second: float
     eta_seconds: float
+
+
+@dataclass
+class Notice(Event):
+    """A sanity check's result (netlab/training/sanity.py): shown, never fatal."""
+
+    text: str
+    level: str = "info"  # "info" or "warning"
+    check: str = ""  # which check: first_loss, bn_batch_size, frozen_bn
 
 
 @dataclass

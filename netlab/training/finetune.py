@@ -154,7 +154,9 @@ def apply_freeze(base_layers, freeze: str, load_rows=None) -> None:
 def _update_rows(report: FinetuneReport, base_layers) -> None:
     import keras
 
-    for row, layer in zip(report.rows, base_layers, strict=False):
+    # The rows leave out the ImageNet preprocessing map, as transfer_weights does.
+    reported = [layer for layer in base_layers if not layer.name.startswith("imagenet_")]
+    for row, layer in zip(report.rows, reported, strict=False):
         row.trainable = bool(layer.trainable)
         if isinstance(layer, keras.layers.BatchNormalization) and not layer.trainable:
             row.note = (row.note + "; " if row.note else "") + BN_NOTE
@@ -200,8 +202,9 @@ def build_finetune_model(ft, source, input_shape, num_classes: int, extra_layers
         x = keras.layers.GlobalAveragePooling2D(name="finetune_pool")(x)
     elif len(x.shape) != 2:
         x = keras.layers.Flatten(name="finetune_flatten")(x)
+    # Zeros, as the registry's classifiers (Blocks.classifier): the first loss is log(C).
     outputs = keras.layers.Dense(num_classes, activation="softmax", name="finetune_head",
-                                 dtype="float32")(x)
+                                 kernel_initializer="zeros", dtype="float32")(x)
     model = keras.Model(inputs, outputs, name=f"finetuned_{base.name}")
     if gray_weights is not None:
         import numpy as np
@@ -233,15 +236,20 @@ def freeze_for_epoch(ft, base_layers, epoch: int) -> str:
     return "base" if epoch < head_only_epochs(ft) else ft.freeze
 
 
-def build_for_trainer(exp, data, steps: int):
-    """The Trainer's hook: (train model, inference model, optimizer) for a fine-tuning experiment."""
+def build_for_trainer(exp, data, steps: int, source=None):
+    """The Trainer's hook: (train model, inference model, optimizer) for a fine-tuning experiment.
+
+    ``source``: the experiment's source opened already (``open_source``), for a
+    caller that builds often from the same one (the window's layer table).
+    """
     from netlab.data.preprocessing import augmentation_layers
     from netlab.training.base_rate import with_base_rate
     from netlab.training.finetune_sources import open_source
     from netlab.training.optim import build_optimizer
 
     ft, t = exp.finetune, exp.training
-    source = open_source(ft.source, image_side=data.input_shape[0])
+    if source is None:
+        source = open_source(ft.source, image_side=data.input_shape[0])
     target_base = _arch_base(exp, source, data) if ft.into_arch else None
     extra = augmentation_layers(exp.data.augmentation, data.input_shape, exp.data.seed)
     model, base_layers, report = build_finetune_model(ft, source, data.input_shape, data.num_classes,
@@ -347,9 +355,9 @@ def registry_model_with_keras_weights(keras_model, arch: str, mode: str, options
     return model, rows
 
 
-def finetune_report(exp, data) -> FinetuneReport:
+def finetune_report(exp, data, source=None) -> FinetuneReport:
     """The per-layer report of a fine-tuning experiment, without training."""
-    model, _, _ = build_for_trainer(exp, data, 1)
+    model, _, _ = build_for_trainer(exp, data, 1, source)
     return model.netlab_finetune_report
 
 

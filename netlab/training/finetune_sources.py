@@ -12,6 +12,7 @@ backbones get the preprocessing their weights expect put inside them too.
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,11 @@ IMAGENET_ARCHS = {
     "inceptionv3": ("InceptionV3", "tf"), "mobilenet": ("MobileNet", "tf"),
     "mobilenetv2": ("MobileNetV2", "tf"),
 }
+# Registry architectures whose name is not their keras.applications name squeezed.
+_REGISTRY_TO_IMAGENET = {"mobilenet_v1": "mobilenet"}
+# One ImageNet backbone built at a time: Keras's get_file writes straight to the cache
+# path, so two threads fetching the same file at once would corrupt it.
+_imagenet_lock = threading.Lock()
 _IMAGENET_MEAN = (123.68, 116.779, 103.939)  # RGB, on [0, 255]
 _IMAGENET_STD = (0.229, 0.224, 0.225)  # on [0, 1]
 
@@ -133,6 +139,12 @@ def imagenet_spec(text: str) -> tuple[str, str, str]:
     return (arch, *IMAGENET_ARCHS[arch])
 
 
+def imagenet_source_for(arch: str) -> str | None:
+    """``imagenet:NAME`` for a registry architecture with a keras.applications counterpart, else None."""
+    name = _REGISTRY_TO_IMAGENET.get(arch, arch.replace("_", ""))
+    return IMAGENET_PREFIX + name if name in IMAGENET_ARCHS else None
+
+
 def imagenet_weights_file(arch: str, side: int) -> str:
     """The file name keras.applications keeps the headless ImageNet weights of ``arch`` under."""
     if arch == "mobilenetv2":
@@ -166,7 +178,8 @@ def _imagenet_source(text: str, image_side: int | None) -> Source:
     else:
         weights = "imagenet"  # Keras downloads it into its cache, with its progress bar
     try:
-        backbone = constructor(include_top=False, weights=weights, input_shape=(side, side, 3))
+        with _imagenet_lock:
+            backbone = constructor(include_top=False, weights=weights, input_shape=(side, side, 3))
     except ValueError as exc:  # too small an input for the architecture, a damaged file
         raise NetlabError(f"{text}: {exc}") from None
     except Exception as exc:  # noqa: BLE001  (Keras's get_file raises a bare Exception offline)

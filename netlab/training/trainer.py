@@ -151,9 +151,12 @@ class Trainer:
     def _build(self, exp, data, steps):
         """The training model (with any auxiliary heads), its inference form and the optimizer."""
         if exp.finetune.source:  # built from learned weights, not from the registry
+            from netlab.data.download import download_progress
             from netlab.training.finetune import build_for_trainer
 
-            return build_for_trainer(exp, data, steps)
+            # ImageNet weights missing from Keras's cache download here: reported like a dataset.
+            with download_progress(lambda url, done, total: self.emit(DataProgress(url, done, total))):
+                return build_for_trainer(exp, data, steps)
         import keras
 
         from netlab.architectures import build_model
@@ -264,7 +267,12 @@ class Trainer:
             params=int(model.count_params()), device=describe_device(),
             run_dir=str(self.run_dir) if self.run_dir else None, initial_epoch=progress.epoch,
         ))
-        callback = EventCallback(self, train_model, model, optimizer, progress, steps, t)
+        from netlab.training.sanity import setup_notices
+
+        for notice in setup_notices(exp, train_model):
+            self.emit(notice)
+        callback = EventCallback(self, train_model, model, optimizer, progress, steps, t,
+                                 num_classes=data.num_classes)
         callbacks = [callback]
         if exp.finetune.source:  # two-phase fine-tuning: each epoch's freeze, set at its start
             from netlab.training.finetune import phase_callback

@@ -135,15 +135,17 @@ def test_damaged_model_files(trained_run, tmp_path, digit_png, capsys):
     assert "not found" not in line
 
 
-def test_predict_takes_a_run_folder_and_refuses_a_folder_as_image(trained_run, digit_png, tmp_path, capsys):
+def test_predict_takes_a_run_folder_and_refuses_a_folder_without_images(trained_run, digit_png, tmp_path,
+                                                                         capsys):
     import json
 
     run_dir, _ = trained_run
     assert main(["predict", str(run_dir), str(digit_png), "--json", "--top", "10"]) == 0
     top = json.loads(capsys.readouterr().out)["top"]
     assert sorted(r["label"] for r in top) == [str(d) for d in range(10)]  # classes.json was read
-    assert main(["predict", str(run_dir), str(tmp_path)]) == 2
-    line = _one_error_line(capsys, "is a folder; give an image file")
+    (tmp_path / "empty").mkdir()
+    assert main(["predict", str(run_dir), str(tmp_path / "empty")]) == 2  # a folder is searched for images
+    line = _one_error_line(capsys, "no images in this folder")
     assert "no such file" not in line
     assert main(["predict", str(tmp_path), str(digit_png)]) == 2
     _one_error_line(capsys, "is a folder without a model.keras")

@@ -4,25 +4,17 @@ modules), residual adds, dense blocks and depthwise convolutions included."""
 import numpy as np
 import pytest
 
-from netlab.architectures import all_archs
 from netlab.inspect.batchnorm import bn_statistics
 from netlab.inspect.gradcam import gradcam
 from netlab.inspect.layers import feature_maps, find_layer
-from netlab.knobs import RegularizationConfig
-
-
-def _first_of_each_family():
-    seen = {}
-    for spec in all_archs():
-        seen.setdefault(spec.family, spec)
-    return list(seen.values())
+from tests.conftest import first_of_each_family, fresh_family_model
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("spec", _first_of_each_family(), ids=lambda s: s.name)
+@pytest.mark.parametrize("spec", first_of_each_family(), ids=lambda s: s.name)
 def test_every_family_gives_each_layers_maps_bn_statistics_and_gradcam(spec):
     side = max(spec.min_input, 32)
-    model = spec.build((side, side, 3), 5, RegularizationConfig(), seed=0)
+    model = fresh_family_model(spec)
     x = np.random.default_rng(0).uniform(0, 255, (1, side, side, 3)).astype(np.float32)
     maps = feature_maps(model, x)
     assert len(maps) >= len(model.layers) - 1  # every layer but the input

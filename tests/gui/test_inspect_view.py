@@ -143,6 +143,10 @@ def test_channels_sort_by_mean_activation(view, qtbot, picture):
     expected = channel_order(view.maps.outputs["conv2"], by="mean")
     assert list(view.grid.order) == list(expected) != list(range(12))
     assert not np.array_equal(view.maps_panel.images[1], before)
+    # Hovering the first tile names the most active channel.
+    view._hovered(1, 1.5, 1.5)
+    top = view.maps.outputs["conv2"][..., expected[0]]
+    assert view.hover.text() == f"channel {expected[0]}: mean {top.mean():.3g}, max {top.max():.3g}"
 
 
 def test_nested_backbone_opens_in_the_tree_and_its_layers_render(view, qtbot, picture):
@@ -222,6 +226,14 @@ def test_the_window_follows_the_classifier_and_closing_mid_pass_is_clean(window,
     with qtbot.waitSignal(inspect.maps_ready, timeout=TIMEOUT):
         window.classifier.classify(str(picture))  # the classified image is inspected too
     assert inspect.maps.source.path == str(picture)
+    # A click in the Evaluate tab's gallery (a PIL image) opens the image here.
+    window.tabs.setCurrentWidget(window.evaluation)
+    clicked = Image.open(picture).transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    with qtbot.waitSignal(inspect.maps_ready, timeout=TIMEOUT):
+        window.evaluation.open_image.emit(clicked)
+    assert window.tabs.currentWidget() is inspect
+    np.testing.assert_array_equal(inspect.maps.input, np.asarray(clicked, np.float32))
+    assert inspect.forward_passes == 2
     window.classifier.set_model(_nested(), None, "another model")
     qtbot.waitUntil(lambda: inspect.structure is not None, timeout=TIMEOUT)
     maps_jobs = inspect._jobs["maps"]

@@ -64,6 +64,7 @@ def test_train_draws_curves_and_finishes(window, qtbot):
     assert window.train_button.isEnabled() and not window.stop_button.isEnabled()
     assert window.classifier.model is not None
     assert "just trained" in window.classifier.source.text()
+    assert "first loss" in window.checks.text() and "expected ≈ 2.30 for 10 classes" in window.checks.text()
 
 
 def test_stop_mid_run(window, qtbot):

@@ -64,11 +64,18 @@ def test_window_and_cli_give_the_same_result_for_the_same_config(window, qtbot, 
     window.panel.set_experiment(tiny_experiment(epochs=2))
     config = tmp_path / "exp.json"
     window.save_experiment(str(config))
-    with qtbot.waitSignal(window.training_finished, timeout=180_000):
-        window.train_button.click()
-    proc = subprocess.run([sys.executable, "-m", "netlab", "train", "--config", str(config),
-                           "--out", str(tmp_path / "cli")], capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    # The CLI starts first, so its TensorFlow import overlaps the window's training.
+    proc = subprocess.Popen([sys.executable, "-m", "netlab", "train", "--config", str(config),
+                             "--out", str(tmp_path / "cli")], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        with qtbot.waitSignal(window.training_finished, timeout=180_000):
+            window.train_button.click()
+        _, stderr = proc.communicate(timeout=600)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, stderr[-2000:]
     rows = list(csv.DictReader(open(tmp_path / "cli" / "history.csv")))
     for metric in ("loss", "accuracy", "val_loss", "val_accuracy"):
         cli = [float(row[metric]) for row in rows]
