@@ -14,7 +14,6 @@ image's pass, the kernels and Grad-CAM wait until the tab is looked at.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
@@ -73,7 +72,6 @@ class InspectView(QWidget):
         self.layer: str | None = None
         self.grid = None  # image_grid.Grid of the drawn layer (for the hover text)
         self.cam = None
-        self.last_draw_ms = 0.0
         self._lut = None
         self._items: dict[str, QStandardItem] = {}
         self._wanted: dict[str, object] = {}  # what each tab should show, once visible
@@ -191,7 +189,8 @@ class InspectView(QWidget):
         self.model, self.structure, self.maps, self.cam, self.grid = model, None, None, None, None
         self.class_names = class_names_for(model, class_names) if has_vector_output(model) else []
         self.source_label.setText(f"Model: {source}")
-        self.message.setText("")
+        for label in (self.message, self.prediction, self.maps_text, self.hover, self.cam_text):
+            label.setText("")
         self.tree_model.removeRows(0, self.tree_model.rowCount())
         self._items = {}
         self._shown = {}
@@ -282,7 +281,6 @@ class InspectView(QWidget):
             return
         from netlab.inspect.layers import channel_order
 
-        started = time.perf_counter()
         output = self.maps.outputs[self.layer]
         by = SORTS[self.sort.currentText()]
         order = channel_order(output if output.ndim > 1 else output[None], by=by) if by else None
@@ -296,7 +294,6 @@ class InspectView(QWidget):
         self.maps_panel.set_image(1, image, self.layer, lut=self._lut)
         self.maps_text.setText(f"{output.shape[-1]} channels of {_shape_text(output.shape[:-1]) or '1'}"
                                + (" (a pixel each, scaled together)" if output.ndim == 1 else ""))
-        self.last_draw_ms = (time.perf_counter() - started) * 1000
 
     def _kernels_ready(self, result) -> None:
         self._shown["kernels"] = self._wanted.get("kernels")
