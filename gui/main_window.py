@@ -29,6 +29,7 @@ from gui.views.batch_classify import BatchClassifyView
 from gui.views.classifier import ClassifierView
 from gui.views.curves import CurvesView
 from gui.views.evaluate import EvaluateView
+from gui.views.inspect_view import InspectView
 from gui.views.runs import RunsView
 from gui.views.summary import SummaryView
 from gui.worker import TrainThread, abort_jobs, run_job
@@ -129,6 +130,13 @@ class MainWindow(QMainWindow):
         self.classify.follow(self.classifier)
         self.evaluation.follow(self.classifier)
         self.classifier.batch_requested.connect(lambda paths: self.tabs.setCurrentWidget(self.classify))
+        # The Inspect tab follows the classifier's model and last image, and the gallery's clicks.
+        self.inspect = InspectView()
+        self.tabs.addTab(self.inspect, "Inspect")
+        self.classifier.model_changed.connect(self.inspect.set_model)
+        self.classifier.image_classified.connect(self.inspect.show_image)
+        self.evaluation.open_image.connect(
+            lambda image: (self.tabs.setCurrentWidget(self.inspect), self.inspect.show_image(image)))
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.tabs)

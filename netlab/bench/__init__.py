@@ -3,6 +3,7 @@
 BENCHMARKS = {
     "classify": "netlab.bench.classify",
     "faults": "netlab.bench.faults",
+    "inspect": "netlab.bench.inspect_speed",  # its window runs as gui.bench_inspect in a child process
     "overhead": "netlab.bench.overhead",
     "pipeline": "netlab.bench.pipeline",
     "window": "netlab.bench.window",  # its windows run as gui.bench_window in child processes
