@@ -1,7 +1,8 @@
 """The main window: experiment form | live curves | classifier.
 
-It imports nothing heavy: TensorFlow and the architecture registry load in a
-worker thread after the window is on screen (see ``start_loading``).
+It imports nothing heavy: the architecture registry (TensorFlow-free) loads in a
+worker thread after the window is on screen, which fills the form and enables
+Train; TensorFlow loads after it, in another worker (see ``start_loading``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from gui.views.classifier import ClassifierView
 from gui.views.curves import CurvesView
 from gui.views.runs import RunsView
 from gui.views.summary import SummaryView
-from gui.worker import TrainThread, abort_jobs, run_job
+from gui.worker import TrainThread, abort_jobs, import_tensorflow, run_job
 from netlab.errors import NetlabError
 from netlab.training.events import (
     BatchEnd,
@@ -47,12 +48,19 @@ def _fmt_seconds(seconds: float) -> str:
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
-def _load_core():
-    """Worker-thread job: import Keras/TensorFlow and the registry; list the devices."""
+def _load_registry():
+    """Worker-thread job: the registry's architectures (their names, options and figures; no TensorFlow)."""
     from netlab.architectures import all_archs
+
+    return all_archs()
+
+
+def _load_tensorflow():
+    """Worker-thread job: import Keras/TensorFlow; list the devices."""
     from netlab.training.device import list_devices
 
-    return all_archs(), list_devices()
+    import_tensorflow()
+    return list_devices()
 
 
 def runs_root() -> Path:
@@ -60,7 +68,8 @@ def runs_root() -> Path:
 
 
 class MainWindow(QMainWindow):
-    core_loaded = Signal()
+    train_ready = Signal()  # the registry has loaded: the form is filled and Train usable
+    core_loaded = Signal()  # TensorFlow has loaded too, and the devices are listed
     training_finished = Signal(object)  # TrainResult or None when it failed
     error_shown = Signal(str)
 
@@ -74,6 +83,7 @@ class MainWindow(QMainWindow):
         self.devices: list[dict] = []
         self._device = ""
         self._epochs = 0
+        self.tensorflow_loaded = False
 
         self.panel = ExperimentPanel()
         self.train_button = QPushButton("Train")
@@ -171,8 +181,11 @@ class MainWindow(QMainWindow):
         self.error.setText("")
         kept = self.panel.set_experiment(experiment)
         self.status.setText(f"Settings loaded from {path}")
+        self._report_kept(Path(path).name, kept)
+
+    def _report_kept(self, source: str, kept: list[str]) -> None:
         if kept:  # reported, never clamped: saving again writes the same values
-            self.error.setText(f"{Path(path).name}: kept as loaded, beyond what their fields can show "
+            self.error.setText(f"{source}: kept as loaded, beyond what their fields can show "
                                f"(marked): {'; '.join(kept)}")
 
     def save_experiment(self, path: str) -> None:
@@ -196,19 +209,30 @@ class MainWindow(QMainWindow):
 
     # -- start-up --------------------------------------------------------------
     def start_loading(self) -> None:
-        """Load TensorFlow and the registry off the GUI thread."""
-        run_job(_load_core, on_result=self._core_ready, on_error=self._core_failed, owner=self)
+        """Load the registry, then TensorFlow, off the GUI thread.
 
-    def _core_ready(self, loaded) -> None:
-        specs, devices = loaded
-        self.devices = devices
-        self.panel.training_form.set_devices(devices)
-        self.panel.set_architectures(specs)
-        self.panel.changed.connect(lambda: self.summary.request(self.panel.experiment()))
-        self.summary.request(self.panel.experiment())
+        Train is usable once the registry is (a fraction of a second): pressed
+        before TensorFlow has loaded, the training thread imports it.
+        """
+        run_job(_load_registry, on_result=self._registry_ready, on_error=self._core_failed, owner=self)
+
+    def _registry_ready(self, specs) -> None:
+        self._report_kept("settings", self.panel.set_architectures(specs))
         self.train_button.setEnabled(True)
         self.train_button.setToolTip("")
-        self.status.setText("Ready.")
+        self.train_ready.emit()
+        run_job(_load_tensorflow, on_result=self._tensorflow_ready, on_error=self._core_failed, owner=self)
+
+    def _tensorflow_ready(self, devices) -> None:
+        """The summary and the augmentation preview (jobs that import TensorFlow) start from now."""
+        self.tensorflow_loaded = True
+        self.devices = devices
+        self.panel.training_form.set_devices(devices)
+        self.panel.changed.connect(lambda: self.summary.request(self.panel.experiment()))
+        self.panel.enable_preview()
+        self.summary.request(self.panel.experiment())
+        if self.thread is None:
+            self.status.setText("Ready.")
         self.core_loaded.emit()
 
     def _show_size(self, sizes) -> None:
@@ -257,7 +281,8 @@ class MainWindow(QMainWindow):
         self.stop_button.setEnabled(True)
         self.pause_button.setEnabled(True)
         self.panel.setEnabled(False)
-        self.status.setText(f"Preparing {experiment.model.arch} on {experiment.data.dataset}...")
+        preparing = f"Preparing {experiment.model.arch} on {experiment.data.dataset}..."
+        self.status.setText(preparing if self.tensorflow_loaded else f"Loading TensorFlow... {preparing}")
         self.thread.start()
 
     def stop_training(self) -> None:

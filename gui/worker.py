@@ -22,6 +22,21 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal
 from netlab.abort import JobAborted, abortable
 from netlab.errors import NetlabError
 
+_tensorflow_import = threading.Lock()
+
+
+def import_tensorflow() -> None:
+    """Import TensorFlow and Keras in this thread, one thread at a time.
+
+    Two threads importing TensorFlow at once can each meet the other's
+    half-initialized modules ("partially initialized module ... circular
+    import"); the window's loading job and a Train pressed before it has
+    finished both come through here.
+    """
+    with _tensorflow_import:
+        import keras  # noqa: F401
+        import tensorflow  # noqa: F401
+
 
 class TrainThread(QThread):
     event = Signal(object)  # netlab.training.events.Event
@@ -45,6 +60,7 @@ class TrainThread(QThread):
             self.pause_event.clear()
 
     def run(self) -> None:
+        import_tensorflow()  # at once when the window has loaded it already
         from netlab.training.trainer import Trainer
 
         trainer = Trainer(self.experiment, on_event=self.event.emit, run_dir=self.run_dir,
