@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from gui.panels.experiment_panel import ExperimentPanel
+from gui.panels.run_folder import RunFolderField
+from gui.panels.run_folder import decide as decide_run_folder
 from gui.views.classifier import ClassifierView
 from gui.views.curves import CurvesView
 from gui.views.runs import RunsView
@@ -104,6 +106,8 @@ class MainWindow(QMainWindow):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.addWidget(self.panel, 1)
+        self.run_folder = RunFolderField()
+        left_layout.addWidget(self.run_folder)
         buttons = QHBoxLayout()
         buttons.addWidget(self.train_button)
         buttons.addWidget(self.pause_button)
@@ -263,16 +267,40 @@ class MainWindow(QMainWindow):
             return
         from netlab.training.runs import new_run_dir
 
-        self.train_into(experiment, new_run_dir(runs_root(), experiment.model.arch, experiment.data.dataset))
+        chosen = self.run_folder.folder()
+        if chosen is None:
+            self.train_into(experiment, new_run_dir(runs_root(), experiment.model.arch, experiment.data.dataset))
+            return
+        decision = decide_run_folder(self, chosen)  # a folder in use: resume, a new folder, or cancel
+        if decision.action == "train":
+            self.train_into(experiment, decision.path)
+        elif decision.action == "resume":
+            self.resume_run(decision.path)
+        elif decision.action == "refused":
+            self.show_error(decision.message)
+        else:
+            self.status.setText(f"Not trained: {chosen} is left as it was.")
 
-    def train_into(self, experiment, run_dir) -> None:
-        """Train in ``run_dir``. The trainer takes the folder's lock first: a folder another
-        process writes, or one holding another run, fails with its message in the window."""
+    def resume_run(self, run_dir) -> None:
+        """Continue the run in ``run_dir`` from its last complete epoch, as ``netlab resume`` does."""
+        from netlab.config import Experiment
+
+        try:
+            experiment = Experiment.load(Path(run_dir) / "config.json")
+        except NetlabError as exc:
+            self.show_error(str(exc))
+            return
+        self.train_into(experiment, run_dir, resume=True)
+
+    def train_into(self, experiment, run_dir, resume=False) -> None:
+        """Train in ``run_dir`` (``resume``: continue the run there). The trainer takes the folder's
+        lock first: a folder another process writes, or one holding another run, fails with its
+        message in the window."""
         if self.thread is not None:
             return
         self.error.setText("")
         self.curves.clear()
-        self.thread = TrainThread(experiment, run_dir, parent=self)
+        self.thread = TrainThread(experiment, run_dir, parent=self, resume=resume)
         self.thread.event.connect(self._on_event)
         self.thread.succeeded.connect(self._on_succeeded)
         self.thread.failed.connect(self._on_failed)
@@ -281,7 +309,9 @@ class MainWindow(QMainWindow):
         self.stop_button.setEnabled(True)
         self.pause_button.setEnabled(True)
         self.panel.setEnabled(False)
-        preparing = f"Preparing {experiment.model.arch} on {experiment.data.dataset}..."
+        self.run_folder.setEnabled(False)
+        preparing = (f"Resuming {run_dir}..." if resume else
+                     f"Preparing {experiment.model.arch} on {experiment.data.dataset}...")
         self.status.setText(preparing if self.tensorflow_loaded else f"Loading TensorFlow... {preparing}")
         self.thread.start()
 
@@ -353,6 +383,7 @@ class MainWindow(QMainWindow):
         self.pause_button.blockSignals(False)
         self.pause_button.setEnabled(False)
         self.panel.setEnabled(True)
+        self.run_folder.setEnabled(True)
         self.runs.refresh()
         self.training_finished.emit(self.result)
         if self._close_when_stopped:

@@ -43,10 +43,11 @@ class TrainThread(QThread):
     succeeded = Signal(object)  # TrainResult
     failed = Signal(str)
 
-    def __init__(self, experiment, run_dir=None, parent=None):
+    def __init__(self, experiment, run_dir=None, parent=None, resume=False):
         super().__init__(parent)
         self.experiment = experiment
         self.run_dir = run_dir
+        self.resume = resume  # continue the run in run_dir (netlab resume's path), its own settings
         self.stop_event = threading.Event()
         self.pause_event = threading.Event()  # set = paused between batches
 
@@ -63,9 +64,13 @@ class TrainThread(QThread):
         import_tensorflow()  # at once when the window has loaded it already
         from netlab.training.trainer import Trainer
 
-        trainer = Trainer(self.experiment, on_event=self.event.emit, run_dir=self.run_dir,
-                          stop_event=self.stop_event, pause_event=self.pause_event)
         try:
+            if self.resume:
+                trainer = Trainer.resume_run(self.run_dir, on_event=self.event.emit,
+                                             stop_event=self.stop_event, pause_event=self.pause_event)
+            else:
+                trainer = Trainer(self.experiment, on_event=self.event.emit, run_dir=self.run_dir,
+                                  stop_event=self.stop_event, pause_event=self.pause_event)
             result = trainer.run()
         except Exception as exc:  # noqa: BLE001 - the window must show every failure
             if not isinstance(exc, NetlabError):

@@ -140,7 +140,9 @@ class Trainer:
             raise
         finally:
             if self.run_lock is not None:
-                self.run_lock.release()
+                # A folder this run created and never wrote (bad data, a stop while
+                # loading) is removed: no run folders holding only the lock file.
+                self.run_lock.release(remove_if_empty=True)
 
     def build_model(self, data, steps_per_epoch: int):
         """The training model (with any auxiliary heads), its inference form and the optimizer,
