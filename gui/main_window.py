@@ -300,6 +300,7 @@ class MainWindow(QMainWindow):
             return
         self.error.setText("")
         self.curves.clear()
+        self._epochs = 0  # until RunStarted
         self.thread = TrainThread(experiment, run_dir, parent=self, resume=resume)
         self.thread.event.connect(self._on_event)
         self.thread.succeeded.connect(self._on_succeeded)
@@ -320,7 +321,7 @@ class MainWindow(QMainWindow):
             self.thread.request_stop()
             self.stop_button.setEnabled(False)
             self.pause_button.setEnabled(False)
-            self.status.setText("Stopping after this batch...")
+            self.status.setText("Stopping (after this batch, or before the first one)...")
 
     def pause_training(self, paused: bool) -> None:
         """Pause between batches (the window and Stop keep working), or go on."""
@@ -346,7 +347,10 @@ class MainWindow(QMainWindow):
         elif isinstance(event, RunFinished):
             self.curves.finish()
             state = "Stopped" if event.stopped else "Finished"
-            self.status.setText(f"{state} after {event.epochs_completed} epoch(s). Run saved in {event.run_dir}")
+            if event.stopped and not self._epochs:  # no RunStarted: stopped while loading or building
+                self.status.setText("Stopped before training began.")
+            else:
+                self.status.setText(f"{state} after {event.epochs_completed} epoch(s). Run saved in {event.run_dir}")
         elif isinstance(event, DataProgress):
             name = event.url.rsplit("/", 1)[-1]
             done = event.bytes_done / 1e6
@@ -363,6 +367,8 @@ class MainWindow(QMainWindow):
 
     def _on_succeeded(self, result) -> None:
         self.result = result
+        if result.model is None:  # stopped before the model was built
+            return
         exp = self.thread.experiment
         self.classifier.set_model(result.model, result.class_names,
                                   f"just trained ({exp.model.arch} on {exp.data.dataset})")

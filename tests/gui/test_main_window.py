@@ -208,3 +208,26 @@ def test_train_is_usable_before_tensorflow_has_loaded(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     lines = proc.stdout.splitlines()
     assert "train-ready True False" in lines and "status True" in lines and "trained True" in lines
+
+
+def test_stop_while_the_model_builds_ends_the_run_without_training_a_batch(window, qtbot):
+    from netlab.training.events import BatchEnd, RunFinished, RunStarted
+
+    exp = tiny_experiment()
+    exp.model.arch = "densenet121"  # hundreds of layers: seconds to build on two cores
+    window.panel.set_experiment(exp)
+    events = []
+    window.train_button.click()
+    window.thread.event.connect(events.append)
+    run_dir = window.thread.run_dir
+    # classes.json is written once the data has loaded, just before the model is built.
+    qtbot.waitUntil(lambda: (run_dir / "classes.json").exists(), timeout=60_000)
+    with qtbot.waitSignal(window.training_finished, timeout=60_000) as finished:
+        window.stop_button.click()
+    result = finished.args[0]
+    assert result.stopped and result.model is None
+    assert not any(isinstance(e, BatchEnd | RunStarted) for e in events)  # not one batch
+    assert [e.epochs_completed for e in events if isinstance(e, RunFinished)] == [0]
+    assert window.status.text() == "Stopped before training began."
+    assert window.curves.point_count("loss", "batch") == 0
+    assert window.train_button.isEnabled()
