@@ -31,7 +31,7 @@ from gui.views.classifier import ClassifierView
 from gui.views.curves import CurvesView
 from gui.views.runs import RunsView
 from gui.views.summary import SummaryView
-from gui.worker import TrainThread, abort_jobs, import_tensorflow, run_job
+from gui.worker import TrainThread, abort_jobs, run_job
 from netlab.errors import NetlabError
 from netlab.training.events import (
     BatchEnd,
@@ -61,8 +61,7 @@ def _load_tensorflow():
     """Worker-thread job: import Keras/TensorFlow; list the devices."""
     from netlab.training.device import list_devices
 
-    import_tensorflow()
-    return list_devices()
+    return list_devices()  # the job imported TensorFlow first (run_job's needs_tensorflow)
 
 
 def runs_root() -> Path:
@@ -218,7 +217,8 @@ class MainWindow(QMainWindow):
         Train is usable once the registry is (a fraction of a second): pressed
         before TensorFlow has loaded, the training thread imports it.
         """
-        run_job(_load_registry, on_result=self._registry_ready, on_error=self._core_failed, owner=self)
+        run_job(_load_registry, on_result=self._registry_ready, on_error=self._core_failed, owner=self,
+                needs_tensorflow=False)
 
     def _registry_ready(self, specs) -> None:
         self._report_kept("settings", self.panel.set_architectures(specs))

@@ -88,6 +88,8 @@ class JobThread(QThread):
     ``abort()`` (GUI thread) sets the job's abort flag; the function stops at
     its next abort point (``netlab.abort``) and ``aborted`` is emitted instead
     of a result. ``failed`` carries the text to show (``error_text``).
+    ``needs_tensorflow``: import it first, through :func:`import_tensorflow`
+    (every job but the registry's, which runs before TensorFlow has loaded).
     """
 
     returned = Signal(object)
@@ -95,9 +97,10 @@ class JobThread(QThread):
     # True: it stopped at an abort point; False: it ran to its end and the result is unused.
     aborted = Signal(bool)
 
-    def __init__(self, fn, args, kwargs):
+    def __init__(self, fn, args, kwargs, needs_tensorflow=True):
         super().__init__()
         self.fn, self.args, self.kwargs = fn, args, kwargs
+        self.needs_tensorflow = needs_tensorflow
         self.abort_event = threading.Event()
 
     def abort(self) -> None:
@@ -105,6 +108,8 @@ class JobThread(QThread):
 
     def run(self) -> None:
         try:
+            if self.needs_tensorflow:
+                import_tensorflow()  # at once when it has loaded
             with abortable(self.abort_event):
                 result = self.fn(*self.args, **self.kwargs)
         except JobAborted:
@@ -130,14 +135,16 @@ _jobs: set[JobThread] = set()  # keep each thread alive until it has finished
 _latest_jobs: weakref.WeakSet = weakref.WeakSet()
 
 
-def run_job(fn, *args, on_result=None, on_error=None, on_abort=None, owner=None, **kwargs) -> JobThread:
+def run_job(fn, *args, on_result=None, on_error=None, on_abort=None, owner=None, needs_tensorflow=True,
+            **kwargs) -> JobThread:
     """Run ``fn(*args, **kwargs)`` off the GUI thread; callbacks run in the GUI thread.
 
     ``on_error`` receives the text to show. With ``owner`` (the widget that
     asked), a result arriving after the owner was destroyed (its window closed
-    meanwhile) is dropped instead of reaching a deleted widget.
+    meanwhile) is dropped instead of reaching a deleted widget. A job that
+    imports no TensorFlow says ``needs_tensorflow=False`` and never waits for it.
     """
-    job = JobThread(fn, args, kwargs)
+    job = JobThread(fn, args, kwargs, needs_tensorflow)
 
     def deliver(callback):
         def call(*value):
