@@ -61,10 +61,10 @@ class TrainThread(QThread):
             self.pause_event.clear()
 
     def run(self) -> None:
-        import_tensorflow()  # at once when the window has loaded it already
-        from netlab.training.trainer import Trainer
-
         try:
+            import_tensorflow()  # at once when the window has loaded it already
+            from netlab.training.trainer import Trainer
+
             if self.resume:
                 trainer = Trainer.resume_run(self.run_dir, on_event=self.event.emit,
                                              stop_event=self.stop_event, pause_event=self.pause_event)

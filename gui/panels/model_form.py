@@ -40,7 +40,7 @@ class ModelForm(Form):
 
         form = self.group("Architecture")
         self.arch = QComboBox()
-        self.arch.setToolTip("Architectures from the registry (loading TensorFlow...)")
+        self.arch.setToolTip("Architectures from the registry (loading...)")
         self.arch.setEnabled(False)
         self.arch.addItem("loading...")
         form.addRow("Architecture", self.arch)
