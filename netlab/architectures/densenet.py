@@ -36,8 +36,6 @@ scale and shift) match torchvision and Keras exactly; DenseNet-264 has no
 reference implementation to cite, so its count is left unpublished.
 """
 
-from keras import layers
-
 from netlab.architectures.registry import Option, ParamCount, choose_stem, register, stem_option
 
 # Inputs of at least this side get the ImageNet stem under stem="auto" (as ResNet).
@@ -51,6 +49,8 @@ BOTTLENECK_WIDTH = 4
 
 def dense_layer(x, growth_rate, bottleneck, blocks, name):
     """One layer of a dense block: k new maps, concatenated to everything before."""
+    from keras import layers
+
     y = x
     if bottleneck:
         y = blocks.norm_act_conv(y, BOTTLENECK_WIDTH * growth_rate, 1, name=f"{name}_1")

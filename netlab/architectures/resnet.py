@@ -13,12 +13,12 @@ Parameter counts follow the torchvision reference (bias-free convs, BN with
 scale and shift, stride on the 3x3 conv of a bottleneck).
 """
 
-from keras import layers
-
 from netlab.architectures.registry import Option, ParamCount, choose_stem, register, stem_option
 
 
 def residual_block(x, filters, stride, blocks, name, bottleneck, plain):
+    from keras import layers
+
     out_channels = filters * 4 if bottleneck else filters
     shortcut = x
     if bottleneck:
