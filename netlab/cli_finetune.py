@@ -26,6 +26,9 @@ def add_finetune_parser(sub, add_experiment_flags, run_folder_flag, number_flag)
     g.add_argument("--into-arch", action="store_true",
                    help="load the source into --arch (NetLab's architecture) by position and shape, "
                         "instead of a copy of the source's own layers")
+    g.add_argument("--cache-features", action="store_true",
+                   help="with the whole base frozen and no augmentation: run the base once over the "
+                        "images and train the head on its outputs (much faster per epoch)")
     p.add_argument("--out", type=run_folder_flag, help="run folder (default: runs/<time>-finetune-<dataset>)")
     p.add_argument("--overwrite", action="store_true", help="--out may hold files: move them aside")
     p.add_argument("--report", action="store_true", help="print the per-layer report and do not train")
@@ -50,6 +53,8 @@ def finetune_experiment(args, experiment_from_args):
             setattr(ft, name, value)
     if args.into_arch:
         ft.into_arch = True
+    if args.cache_features:
+        ft.cache_features = True
     if exp.data.image_size is None and not ft.into_arch:
         # The data comes at the source's input size when it has one (no resizing inside the model).
         from netlab.training.finetune_sources import open_source

@@ -275,10 +275,18 @@ def build_for_trainer(exp, data, steps: int, source=None):
                  for v in layer.weights if any(v is w for w in every)]
     optimizer = with_base_rate(build_optimizer(t, steps), base_vars, ft.base_lr_mult)
     optimizer.build(every)
-    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"],
-                  jit_compile=t.xla)
+    train_model = model
+    if ft.cache_features:  # the head trains on the frozen base's features, computed once
+        from netlab.training.feature_cache import split_for_cache
+
+        train_model, cache = split_for_cache(model)
+        train_model.netlab_feature_cache = cache
+        report.notes.append(f"cached features: the frozen layers below {cache.point} run once over the "
+                            "images, then the head trains on their output")
+    train_model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                        jit_compile=t.xla)
     model.netlab_finetune_report = report
-    return model, model, optimizer
+    return train_model, model, optimizer
 
 
 def _carry_matching_classes(source, data, dataset: str, head, report: FinetuneReport) -> None:

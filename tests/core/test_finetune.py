@@ -384,3 +384,66 @@ def test_netlab_vgg16_with_keras_applications_weights_gives_the_same_outputs():
     assert np.abs(ref_features).max() > 1e-3
     assert np.abs(features @ kernel + bias - (ref_features @ kernel + bias)).max() <= 1e-4
     assert np.abs(model.predict(images, verbose=0) - ref.predict(prepared, verbose=0)).max() <= 1e-4
+
+
+def test_cached_features_train_the_same_model_as_the_uncached_path(trained_run):
+    """A NetLab run's base ends in dropout, frozen fc1, dropout: they run in the head (same seeds) on
+    cached features."""
+    from netlab.training.feature_cache import split_for_cache
+    from netlab.training.trainer import Trainer
+
+    run_dir, _ = trained_run
+
+    def finetune(cache):
+        exp = tiny_experiment(epochs=2)
+        exp.data.max_samples = 120
+        exp.finetune.source, exp.finetune.cache_features = str(run_dir), cache
+        return Trainer(exp).run()
+
+    plain, cached = finetune(False), finetune(True)
+    assert [layer.name for layer in cached.model.layers] == [layer.name for layer in plain.model.layers]
+    head, cache = split_for_cache(cached.model)
+    assert [layer.name for layer in head.layers[1:]] == ["head_dropout", "fc1", "fc1_relu", "fc1_dropout",
+                                                       "finetune_head"]
+    assert cache.point == "head_dropout" and not cache.bottom.trainable_weights
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        np.testing.assert_allclose(cached.history[key], plain.history[key], rtol=1e-5, err_msg=key)
+    for a, b in zip(cached.model.get_weights(), plain.model.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    start = load_head_kernel(run_dir)
+    assert not np.allclose(cached.model.get_layer("finetune_head").get_weights()[0], start)
+
+
+def load_head_kernel(run_dir):
+    from netlab.predict import load_model
+
+    return [layer for layer in load_model(run_dir).layers if layer.weights][-1].get_weights()[0]
+
+
+def test_cached_features_refuse_what_cannot_be_computed_once(tmp_path, capsys):
+    import keras
+
+    from netlab.cli import main
+    from netlab.errors import ConfigError
+    from netlab.training.feature_cache import split_for_cache
+
+    _nested_keras_file(tmp_path / "src.keras")
+    args = ["finetune", str(tmp_path / "src.keras"), "--dataset", "digits", "--max-samples", "60",
+            "--cache-features", "--report"]
+    assert main([*args, "--freeze", "none"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "needs finetune.freeze base" in err, err
+    exp = tiny_experiment()
+    exp.finetune.source, exp.finetune.cache_features, exp.data.augmentation.flip = "x.keras", True, True
+    with pytest.raises(ConfigError, match="needs data augmentation off"):
+        exp.validate()
+    # A dropout inside a residual branch: not on the one-input chain below the head, so not movable into it.
+    inner = keras.Input((8, 8, 3))
+    x = keras.layers.Conv2D(4, 3, name="c1")(inner)
+    y = keras.layers.Dropout(0.5, name="mid_dropout")(keras.layers.Conv2D(4, 3, padding="same", name="c2")(x))
+    base = keras.Model(inner, keras.layers.Add()([x, y]), name="base")
+    base.trainable = False
+    inputs = keras.Input((8, 8, 3))
+    out = keras.layers.Dense(2, name="finetune_head")(keras.layers.GlobalAveragePooling2D()(base(inputs)))
+    with pytest.raises(ConfigError, match="layer mid_dropout is random while training"):
+        split_for_cache(keras.Model(inputs, out))
