@@ -332,6 +332,7 @@ def _arch_base(exp, source, data):
         IMAGENET_PREFIX,
         imagenet_preprocessing,
         imagenet_spec,
+        registry_options,
         split_head,
     )
 
@@ -339,6 +340,8 @@ def _arch_base(exp, source, data):
         preprocessing = imagenet_preprocessing(imagenet_spec(source.name)[2])
     else:
         preprocessing = preprocessing_layers(exp.data, data)
+    exp = dataclasses.replace(exp, model=dataclasses.replace(
+        exp.model, options=registry_options(source.name, exp.model.arch, exp.model.options)))
     full = build_model(exp, data.input_shape, data.num_classes, preprocessing)
     base, _ = split_head(full)
     return base

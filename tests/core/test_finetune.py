@@ -447,3 +447,58 @@ def test_cached_features_refuse_what_cannot_be_computed_once(tmp_path, capsys):
     out = keras.layers.Dense(2, name="finetune_head")(keras.layers.GlobalAveragePooling2D()(base(inputs)))
     with pytest.raises(ConfigError, match="layer mid_dropout is random while training"):
         split_for_cache(keras.Model(inputs, out))
+
+
+@pytest.mark.slow  # two ResNet-50s (23M parameters each) built and compared
+def test_netlab_resnet50_in_the_keras_layout_with_keras_applications_weights_gives_the_same_outputs():
+    """NetLab's ResNet differs from keras.applications' (no conv bias, stride on the 3x3, 'same' padding);
+    its layout="keras" option, which imagenet:resnet50 selects, takes the weights position by position."""
+    import keras
+
+    from netlab.training.finetune import LOADED, registry_model_with_keras_weights
+    from netlab.training.finetune_sources import registry_options, split_head
+
+    assert registry_options("imagenet:resnet50", "resnet50", {}) == {"layout": "keras"}
+    assert registry_options("imagenet:resnet50", "resnet50", {"layout": "netlab"}) == {"layout": "netlab"}
+    keras.utils.set_random_seed(0)
+    ref = keras.applications.ResNet50(weights=None, input_shape=(32, 32, 3), classes=10)
+    rng = np.random.default_rng(0)
+    for layer in ref.layers:  # moving statistics away from 0/1, so they count
+        if isinstance(layer, keras.layers.BatchNormalization):
+            gamma, beta, mean, var = layer.get_weights()
+            layer.set_weights([gamma, beta + rng.normal(0, 0.1, beta.shape).astype("float32"),
+                               rng.normal(0, 0.1, mean.shape).astype("float32"),
+                               rng.uniform(0.5, 2, var.shape).astype("float32")])
+    model, rows = registry_model_with_keras_weights(ref, "resnet50", "caffe",
+                                                    registry_options("imagenet:resnet50", "resnet50", {}))
+    assert all(r.status == LOADED for r in rows) and len(rows) == 107
+    images = rng.uniform(0, 255, (2, 32, 32, 3)).astype("float32")
+    prepared = keras.applications.resnet.preprocess_input(images.copy())
+    kernel, bias = ref.get_layer("predictions").get_weights()
+    ref_features = keras.Model(ref.inputs, ref.get_layer("predictions").input).predict(prepared, verbose=0)
+    features = split_head(model)[0].predict(images, verbose=0)
+    assert np.abs(ref_features).max() > 1e-3
+    assert np.abs(features @ kernel + bias - (ref_features @ kernel + bias)).max() <= 1e-4
+    assert np.abs(model.predict(images, verbose=0) - ref.predict(prepared, verbose=0)).max() <= 1e-4
+
+
+def test_report_rows_line_up_with_layers_behind_the_fixed_imagenet_map():
+    """A caffe-mode base starts with the fixed imagenet_bgr_mean map, which the report leaves out:
+    each row still shows its own layer's state (the head trainable, the BN's note on the BN row)."""
+    import keras
+
+    from netlab.config import FinetuneConfig
+    from netlab.training.finetune import _update_rows, apply_freeze, build_finetune_model
+    from netlab.training.finetune_sources import Source
+
+    inputs = keras.Input((16, 16, 3))
+    x = keras.layers.Dense(3, name="imagenet_bgr_mean")(inputs)
+    x = keras.layers.BatchNormalization(name="bn")(keras.layers.Conv2D(4, 3, name="conv")(x))
+    source = Source("src.keras", keras.Model(inputs, x), None, None)
+    model, base_layers, report = build_finetune_model(FinetuneConfig(source="src.keras"), source, (16, 16, 3), 2)
+    apply_freeze(base_layers, "base")
+    _update_rows(report, base_layers)
+    rows = {r.name: r for r in report.rows}
+    assert list(rows) == ["conv", "bn", "finetune_head"]
+    assert "inference mode" in rows["bn"].note and "inference mode" not in rows["conv"].note
+    assert not rows["conv"].trainable and rows["finetune_head"].trainable
