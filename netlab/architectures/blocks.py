@@ -137,9 +137,9 @@ class Blocks:
         x = self.norm(x, name)
         return self.act(x, name)
 
-    def norm_act_conv(self, x, filters, kernel_size, strides=1, padding="same", name=None):
+    def norm_act_conv(self, x, filters, kernel_size, strides=1, padding="same", name=None, epsilon=None):
         """Norm -> Act -> Conv, the pre-activation unit of DenseNet (its Table 1 note)."""
-        x = self.norm(x, name)
+        x = self.norm(x, name, epsilon=epsilon)
         x = self.act(x, name)
         return self.conv(x, filters, kernel_size, strides, padding, name=f"{name}_conv")
 

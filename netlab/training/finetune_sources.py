@@ -40,7 +40,8 @@ _imagenet_lock = threading.Lock()
 IMAGENET_REGISTRY = {
     "resnet50": ("resnet50", {"layout": "keras"}), "resnet101": ("resnet101", {"layout": "keras"}),
     "resnet152": ("resnet152", {"layout": "keras"}), "mobilenetv2": ("mobilenet_v2", {"stem": "imagenet"}),
-    "vgg16": ("vgg16", {}),
+    "vgg16": ("vgg16", {}), "densenet121": ("densenet121", {"layout": "keras"}),
+    "densenet169": ("densenet169", {"layout": "keras"}), "densenet201": ("densenet201", {"layout": "keras"}),
 }
 _IMAGENET_MEAN = (123.68, 116.779, 103.939)  # RGB, on [0, 255]
 _IMAGENET_STD = (0.229, 0.224, 0.225)  # on [0, 1]

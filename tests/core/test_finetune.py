@@ -449,13 +449,15 @@ def test_cached_features_refuse_what_cannot_be_computed_once(tmp_path, capsys):
         split_for_cache(keras.Model(inputs, out))
 
 
-@pytest.mark.slow  # two 24M-parameter networks built and compared, per case
+@pytest.mark.slow  # two networks of 8-24M parameters built and compared, per case
 # (InceptionV3 at 75x75 passes too, as NetLab builds it, max difference 3e-9: left out for CI time.)
-@pytest.mark.parametrize(("imagenet", "attribute", "module", "side"), [("resnet50", "ResNet50", "resnet", 32)])
+@pytest.mark.parametrize(("imagenet", "attribute", "module", "side"), [
+    ("resnet50", "ResNet50", "resnet", 32), ("densenet121", "DenseNet121", "densenet", 32)])
 def test_netlab_registry_model_with_keras_applications_weights_gives_the_same_outputs(imagenet, attribute,
                                                                                       module, side):
-    """NetLab's ResNet differs from keras.applications' (no conv bias, stride on the 3x3, 'same' padding):
-    its layout="keras" option, which imagenet:resnet50 selects, takes the weights position by position."""
+    """NetLab's ResNet differs from keras.applications' (no conv bias, stride on the 3x3, 'same' padding),
+    its DenseNet in padding and BN epsilon: their layout="keras" option, which imagenet:ARCH selects,
+    takes the weights position by position."""
     import keras
 
     from netlab.training.finetune import LOADED, registry_model_with_keras_weights
