@@ -515,3 +515,31 @@ def test_report_rows_line_up_with_layers_behind_the_fixed_imagenet_map():
     assert list(rows) == ["conv", "bn", "finetune_head"]
     assert "inference mode" in rows["bn"].note and "inference mode" not in rows["conv"].note
     assert not rows["conv"].trainable and rows["finetune_head"].trainable
+
+
+def test_netlab_mobilenet_v1_base_with_keras_applications_weights_gives_the_same_features():
+    """keras.applications' MobileNet classifies with a 1x1 conv where NetLab has a Dense: the bases
+    (all their layers loaded) give the same pooled features, so the same classifier gives the same logits."""
+    import keras
+
+    from netlab.training.finetune import LOADED, registry_model_with_keras_weights
+    from netlab.training.finetune_sources import IMAGENET_REGISTRY, split_head
+
+    keras.utils.set_random_seed(0)
+    ref = keras.applications.MobileNet(weights=None, include_top=False, input_shape=(32, 32, 3), alpha=0.25,
+                                       pooling="avg")
+    rng = np.random.default_rng(0)
+    for layer in ref.layers:  # moving statistics away from 0/1, so they count
+        if isinstance(layer, keras.layers.BatchNormalization):
+            gamma, beta, mean, var = layer.get_weights()
+            layer.set_weights([gamma, beta + rng.normal(0, 0.1, beta.shape).astype("float32"),
+                               rng.normal(0, 0.1, mean.shape).astype("float32"),
+                               rng.uniform(0.5, 2, var.shape).astype("float32")])
+    arch, options = IMAGENET_REGISTRY["mobilenet"]
+    model, rows = registry_model_with_keras_weights(ref, arch, "tf", {**options, "alpha": 0.25})
+    assert [r.status for r in rows] == [LOADED] * (len(rows) - 1) + ["new"]  # all but the classifier
+    images = rng.uniform(0, 255, (2, 32, 32, 3)).astype("float32")
+    expected = ref.predict(keras.applications.mobilenet.preprocess_input(images.copy()), verbose=0)
+    got = split_head(model)[0].predict(images, verbose=0)
+    assert np.abs(expected).max() > 1e-2
+    assert np.abs(got - expected).max() <= 1e-4
