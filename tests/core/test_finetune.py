@@ -495,28 +495,6 @@ def test_netlab_registry_model_with_keras_applications_weights_gives_the_same_ou
     assert np.abs(model.predict(images, verbose=0) - ref.predict(prepared, verbose=0)).max() <= 1e-4
 
 
-def test_report_rows_line_up_with_layers_behind_the_fixed_imagenet_map():
-    """A caffe-mode base starts with the fixed imagenet_bgr_mean map, which the report leaves out:
-    each row still shows its own layer's state (the head trainable, the BN's note on the BN row)."""
-    import keras
-
-    from netlab.config import FinetuneConfig
-    from netlab.training.finetune import _update_rows, apply_freeze, build_finetune_model
-    from netlab.training.finetune_sources import Source
-
-    inputs = keras.Input((16, 16, 3))
-    x = keras.layers.Dense(3, name="imagenet_bgr_mean")(inputs)
-    x = keras.layers.BatchNormalization(name="bn")(keras.layers.Conv2D(4, 3, name="conv")(x))
-    source = Source("src.keras", keras.Model(inputs, x), None, None)
-    model, base_layers, report = build_finetune_model(FinetuneConfig(source="src.keras"), source, (16, 16, 3), 2)
-    apply_freeze(base_layers, "base")
-    _update_rows(report, base_layers)
-    rows = {r.name: r for r in report.rows}
-    assert list(rows) == ["conv", "bn", "finetune_head"]
-    assert "inference mode" in rows["bn"].note and "inference mode" not in rows["conv"].note
-    assert not rows["conv"].trainable and rows["finetune_head"].trainable
-
-
 def test_netlab_mobilenet_v1_base_with_keras_applications_weights_gives_the_same_features():
     """keras.applications' MobileNet classifies with a 1x1 conv where NetLab has a Dense: the bases
     (all their layers loaded) give the same pooled features, so the same classifier gives the same logits."""
