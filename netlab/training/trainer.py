@@ -269,9 +269,13 @@ class Trainer:
         # Arrays and image folders alike (a folder streams through tf.data).
         # Epoch e's order depends on (seed, e) only, so a resumed run sees the same
         # batches as one never stopped; one pass per remaining epoch, back to back.
-        train_ds = data.train_pipeline(t.batch_size, seed=t.seed, num_outputs=num_outputs,
-                                       epochs=range(progress.epoch, t.epochs))
-        val_ds = data.val_pipeline(t.batch_size, num_outputs=num_outputs)
+        cache = getattr(train_model, "netlab_feature_cache", None)
+        if cache is not None:  # fine-tuning a frozen base: its features, computed once, in the same order
+            train_ds, val_ds = cache.pipelines(data, t.batch_size, t.seed, range(progress.epoch, t.epochs))
+        else:
+            train_ds = data.train_pipeline(t.batch_size, seed=t.seed, num_outputs=num_outputs,
+                                           epochs=range(progress.epoch, t.epochs))
+            val_ds = data.val_pipeline(t.batch_size, num_outputs=num_outputs)
         self.emit(RunStarted(
             arch=exp.model.arch, dataset=exp.data.dataset, epochs=t.epochs, steps_per_epoch=steps,
             train_samples=data.train_size, val_samples=data.val_size,
@@ -288,7 +292,7 @@ class Trainer:
         if exp.finetune.source:  # two-phase fine-tuning: each epoch's freeze, set at its start
             from netlab.training.finetune import phase_callback
 
-            callbacks.append(phase_callback(exp, train_model))
+            callbacks.append(phase_callback(exp, model))
         if t.tensorboard and self.writer is not None and tensorboard_available():
             callbacks.append(EpochTensorBoard(self.writer.dir / TENSORBOARD_DIR))
         if progress.epoch < t.epochs and not progress.stopped_early:
