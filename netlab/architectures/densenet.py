@@ -80,6 +80,8 @@ def transition(x, compression, blocks, name, epsilon=None):
 
 def keras_stem(x, filters, blocks):
     """keras.applications' stem: zero padding 3, 7x7/2 conv, BN-ReLU, zero padding 1, 3x3/2 max pool."""
+    from keras import layers
+
     x = layers.ZeroPadding2D(3, name="zero_padding2d")(x)
     x = blocks.conv(x, filters, 7, strides=2, padding="valid", name="conv1_conv")
     x = blocks.act(blocks.norm(x, "conv1", epsilon=KERAS_EPSILON), "conv1")

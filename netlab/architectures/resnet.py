@@ -27,6 +27,8 @@ KERAS_EPSILON = 1.001e-5  # keras.applications ResNet's batch norm
 
 def keras_bottleneck(x, filters, stride, blocks, name, shortcut_conv):
     """keras.applications' ``block1``: stride on the first 1x1, biases, projection built first."""
+    from keras import layers
+
     shortcut = x
     if shortcut_conv:
         shortcut = blocks.conv(x, 4 * filters, 1, strides=stride, padding="valid", use_bias=True,
@@ -45,6 +47,8 @@ def keras_bottleneck(x, filters, stride, blocks, name, shortcut_conv):
 
 def keras_resnet(x, num_classes, blocks, depths):
     """ResNet v1 as keras.applications.ResNet50/101/152 lays it out (imagenet stem only)."""
+    from keras import layers
+
     x = layers.ZeroPadding2D(3, name="conv1_pad")(x)
     x = blocks.conv(x, 64, 7, strides=2, padding="valid", use_bias=True, name="conv1_conv")
     x = blocks.act(blocks.norm(x, "conv1", epsilon=KERAS_EPSILON), "conv1")
