@@ -6,6 +6,9 @@ The summary of an architecture at its paper input instead:
     .venv/bin/python docs/make_screenshot.py --arch googlenet googlenet-summary.png
 The Statistics tab (batch norm) after the short training:
     .venv/bin/python docs/make_screenshot.py --statistics docs/statistics.png
+The Inspect tab (the same training, then the seven classified), its
+feature maps, filters (inspect-filters.png) and Grad-CAM (inspect-gradcam.png):
+    .venv/bin/python docs/make_screenshot.py --inspect docs/inspect.png
 Set QT_QPA_PLATFORM=offscreen to do it without a display.
 """
 
@@ -28,6 +31,8 @@ parser.add_argument("out", nargs="?", default=str(Path(__file__).with_name("scre
 parser.add_argument("--arch", help="show this architecture's summary instead of training")
 parser.add_argument("--statistics", action="store_true", help="show the Statistics tab after training")
 parser.add_argument("--recompute", action="store_true", help="with --statistics: after recomputing BN statistics")
+parser.add_argument("--inspect", action="store_true",
+                    help="train, classify a seven and save the Inspect tab's views")
 args = parser.parse_args()
 
 app = QApplication(sys.argv[:1])
@@ -78,6 +83,40 @@ def show_statistics():
     window.tabs.setCurrentWidget(window.stats)
 
 
+def inspect_digit(out):
+    """Train on digits, classify a seven; save the Inspect tab's feature maps as ``out``,
+    then its filters and Grad-CAM beside it (``-filters.png``, ``-gradcam.png``)."""
+    window.resize(1600, 1000)
+    inspect = window.inspect
+    stem = str(Path(out).with_suffix(""))
+
+    def grab(path, then):
+        QTimer.singleShot(500, lambda: (window.grab().save(path), print(path), then()))
+
+    def maps_in():
+        convolutions = inspect.structure.convolutions
+        inspect.select_layer(convolutions[min(1, len(convolutions) - 1)])
+        inspect.sort.setCurrentIndex(1)  # by mean activation
+        grab(out, show_filters)
+
+    def show_filters():
+        inspect.kernels_ready.connect(lambda: grab(f"{stem}-filters.png", show_cam))
+        inspect.select_layer(inspect.structure.convolutions[1])  # a row per kernel, a column per input
+        inspect.tabs.setCurrentIndex(1)
+
+    def show_cam():
+        inspect.cam_ready.connect(lambda: grab(f"{stem}-gradcam.png", app.quit))
+        inspect.tabs.setCurrentIndex(2)
+
+    def trained(_result):
+        window.tabs.setCurrentWidget(inspect)
+        window.classifier.classify(str(sample))
+
+    inspect.maps_ready.connect(maps_in)
+    window.training_finished.connect(trained)
+    window.core_loaded.connect(train)
+
+
 if args.arch:
     window.core_loaded.connect(lambda: show_summary(args.arch))
 elif args.statistics:
@@ -87,6 +126,8 @@ elif args.statistics:
     exp.training.epochs = 3
     window.core_loaded.connect(train)
     window.training_finished.connect(lambda result: show_statistics())
+elif args.inspect:
+    inspect_digit(args.out)
 else:
     window.core_loaded.connect(train)
     window.training_finished.connect(lambda result: window.classifier.classify(str(sample)))

@@ -18,7 +18,7 @@ START = time.perf_counter()
 def start(argv: list[str] | None = None):
     """The QApplication and the main window, shown and painted.
 
-    TensorFlow and the registry start loading in a worker on the event
+    The registry (then TensorFlow) starts loading in a worker on the event
     loop's first turn; the curves' pyqtgraph is built just after the first
     paint (gui/views/curves.py).
     """

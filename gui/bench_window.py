@@ -90,7 +90,7 @@ def run_netlab(seconds: float) -> dict:
         window.summary.failed.connect(train)
         QTimer.singleShot(SUMMARY_WAIT_MS, train)
 
-    window.core_loaded.connect(ready)
+    window.train_ready.connect(ready)
     window.training_finished.connect(lambda result: app.quit())
     _quit_if_stuck(app)
     app.exec()

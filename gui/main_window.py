@@ -1,7 +1,8 @@
 """The main window: experiment form | live curves | classifier.
 
-It imports nothing heavy: TensorFlow and the architecture registry load in a
-worker thread after the window is on screen (see ``start_loading``).
+It imports nothing heavy: the architecture registry (TensorFlow-free) loads in a
+worker thread after the window is on screen, which fills the form and enables
+Train; TensorFlow loads after it, in another worker (see ``start_loading``).
 """
 
 from __future__ import annotations
@@ -25,10 +26,13 @@ from PySide6.QtWidgets import (
 
 from gui.downloads import relay
 from gui.panels.experiment_panel import ExperimentPanel
+from gui.panels.run_folder import RunFolderField
+from gui.panels.run_folder import decide as decide_run_folder
 from gui.views.batch_classify import BatchClassifyView
 from gui.views.classifier import ClassifierView
 from gui.views.curves import CurvesView
 from gui.views.evaluate import EvaluateView
+from gui.views.inspect_view import InspectView
 from gui.views.runs import RunsView
 from gui.views.summary import SummaryView
 from gui.worker import TrainThread, abort_jobs, run_job
@@ -51,12 +55,18 @@ def _fmt_seconds(seconds: float) -> str:
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
-def _load_core():
-    """Worker-thread job: import Keras/TensorFlow and the registry; list the devices."""
+def _load_registry():
+    """Worker-thread job: the registry's architectures (their names, options and figures; no TensorFlow)."""
     from netlab.architectures import all_archs
+
+    return all_archs()
+
+
+def _load_tensorflow():
+    """Worker-thread job: import Keras/TensorFlow; list the devices."""
     from netlab.training.device import list_devices
 
-    return all_archs(), list_devices()
+    return list_devices()  # the job imported TensorFlow first (run_job's needs_tensorflow)
 
 
 def runs_root() -> Path:
@@ -64,7 +74,8 @@ def runs_root() -> Path:
 
 
 class MainWindow(QMainWindow):
-    core_loaded = Signal()
+    train_ready = Signal()  # the registry has loaded: the form is filled and Train usable
+    core_loaded = Signal()  # TensorFlow has loaded too, and the devices are listed
     training_finished = Signal(object)  # TrainResult or None when it failed
     error_shown = Signal(str)
 
@@ -78,6 +89,7 @@ class MainWindow(QMainWindow):
         self.devices: list[dict] = []
         self._device = ""
         self._epochs = 0
+        self.tensorflow_loaded = False
 
         self.panel = ExperimentPanel()
         self.train_button = QPushButton("Train")
@@ -98,6 +110,8 @@ class MainWindow(QMainWindow):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.addWidget(self.panel, 1)
+        self.run_folder = RunFolderField()
+        left_layout.addWidget(self.run_folder)
         buttons = QHBoxLayout()
         buttons.addWidget(self.train_button)
         buttons.addWidget(self.pause_button)
@@ -129,6 +143,13 @@ class MainWindow(QMainWindow):
         self.classify.follow(self.classifier)
         self.evaluation.follow(self.classifier)
         self.classifier.batch_requested.connect(lambda paths: self.tabs.setCurrentWidget(self.classify))
+        # The Inspect tab follows the classifier's model and last image, and the gallery's clicks.
+        self.inspect = InspectView()
+        self.tabs.addTab(self.inspect, "Inspect")
+        self.classifier.model_changed.connect(self.inspect.set_model)
+        self.classifier.image_classified.connect(self.inspect.show_image)
+        self.evaluation.open_image.connect(
+            lambda image: (self.tabs.setCurrentWidget(self.inspect), self.inspect.show_image(image)))
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.tabs)
@@ -198,8 +219,11 @@ class MainWindow(QMainWindow):
         self.error.setText("")
         kept = self.panel.set_experiment(experiment)
         self.status.setText(f"Settings loaded from {path}")
+        self._report_kept(Path(path).name, kept)
+
+    def _report_kept(self, source: str, kept: list[str]) -> None:
         if kept:  # reported, never clamped: saving again writes the same values
-            self.error.setText(f"{Path(path).name}: kept as loaded, beyond what their fields can show "
+            self.error.setText(f"{source}: kept as loaded, beyond what their fields can show "
                                f"(marked): {'; '.join(kept)}")
 
     def save_experiment(self, path: str) -> None:
@@ -223,19 +247,31 @@ class MainWindow(QMainWindow):
 
     # -- start-up --------------------------------------------------------------
     def start_loading(self) -> None:
-        """Load TensorFlow and the registry off the GUI thread."""
-        run_job(_load_core, on_result=self._core_ready, on_error=self._core_failed, owner=self)
+        """Load the registry, then TensorFlow, off the GUI thread.
 
-    def _core_ready(self, loaded) -> None:
-        specs, devices = loaded
-        self.devices = devices
-        self.panel.training_form.set_devices(devices)
-        self.panel.set_architectures(specs)
-        self.panel.changed.connect(lambda: self.summary.request(self.panel.experiment()))
-        self.summary.request(self.panel.experiment())
+        Train is usable once the registry is (a fraction of a second): pressed
+        before TensorFlow has loaded, the training thread imports it.
+        """
+        run_job(_load_registry, on_result=self._registry_ready, on_error=self._core_failed, owner=self,
+                needs_tensorflow=False)
+
+    def _registry_ready(self, specs) -> None:
+        self._report_kept("settings", self.panel.set_architectures(specs))
         self.train_button.setEnabled(True)
         self.train_button.setToolTip("")
-        self.status.setText("Ready.")
+        self.train_ready.emit()
+        run_job(_load_tensorflow, on_result=self._tensorflow_ready, on_error=self._core_failed, owner=self)
+
+    def _tensorflow_ready(self, devices) -> None:
+        """The summary and the augmentation preview (jobs that import TensorFlow) start from now."""
+        self.tensorflow_loaded = True
+        self.devices = devices
+        self.panel.training_form.set_devices(devices)
+        self.panel.changed.connect(lambda: self.summary.request(self.panel.experiment()))
+        self.panel.enable_preview()
+        self.summary.request(self.panel.experiment())
+        if self.thread is None:
+            self.status.setText("Ready.")
         self.core_loaded.emit()
 
     def _show_size(self, sizes) -> None:
@@ -266,19 +302,44 @@ class MainWindow(QMainWindow):
             return
         from netlab.training.runs import new_run_dir
 
-        name = "finetune" if experiment.finetune.source else experiment.model.arch  # as `netlab finetune` names it
-        self.train_into(experiment, new_run_dir(runs_root(), name, experiment.data.dataset))
+        chosen = self.run_folder.folder()
+        if chosen is None:
+            name = "finetune" if experiment.finetune.source else experiment.model.arch  # as `netlab finetune` names it
+            self.train_into(experiment, new_run_dir(runs_root(), name, experiment.data.dataset))
+            return
+        decision = decide_run_folder(self, chosen)  # a folder in use: resume, a new folder, or cancel
+        if decision.action == "train":
+            self.train_into(experiment, decision.path)
+        elif decision.action == "resume":
+            self.resume_run(decision.path)
+        elif decision.action == "refused":
+            self.show_error(decision.message)
+        else:
+            self.status.setText(f"Not trained: {chosen} is left as it was.")
 
-    def train_into(self, experiment, run_dir) -> None:
-        """Train in ``run_dir``. The trainer takes the folder's lock first: a folder another
-        process writes, or one holding another run, fails with its message in the window."""
+    def resume_run(self, run_dir) -> None:
+        """Continue the run in ``run_dir`` from its last complete epoch, as ``netlab resume`` does."""
+        from netlab.config import Experiment
+
+        try:
+            experiment = Experiment.load(Path(run_dir) / "config.json")
+        except NetlabError as exc:
+            self.show_error(str(exc))
+            return
+        self.train_into(experiment, run_dir, resume=True)
+
+    def train_into(self, experiment, run_dir, resume=False) -> None:
+        """Train in ``run_dir`` (``resume``: continue the run there). The trainer takes the folder's
+        lock first: a folder another process writes, or one holding another run, fails with its
+        message in the window."""
         if self.thread is not None:
             return
         self.error.setText("")
         self.checks.setText("")
         self.checks.setStyleSheet("")
         self.curves.clear()
-        self.thread = TrainThread(experiment, run_dir, parent=self)
+        self._epochs = 0  # until RunStarted
+        self.thread = TrainThread(experiment, run_dir, parent=self, resume=resume)
         self.thread.event.connect(self._on_event)
         self.thread.succeeded.connect(self._on_succeeded)
         self.thread.failed.connect(self._on_failed)
@@ -287,7 +348,10 @@ class MainWindow(QMainWindow):
         self.stop_button.setEnabled(True)
         self.pause_button.setEnabled(True)
         self.panel.setEnabled(False)
-        self.status.setText(f"Preparing {experiment.model.arch} on {experiment.data.dataset}...")
+        self.run_folder.setEnabled(False)
+        preparing = (f"Resuming {run_dir}..." if resume else
+                     f"Preparing {experiment.model.arch} on {experiment.data.dataset}...")
+        self.status.setText(preparing if self.tensorflow_loaded else f"Loading TensorFlow... {preparing}")
         self.thread.start()
 
     def stop_training(self) -> None:
@@ -295,7 +359,7 @@ class MainWindow(QMainWindow):
             self.thread.request_stop()
             self.stop_button.setEnabled(False)
             self.pause_button.setEnabled(False)
-            self.status.setText("Stopping after this batch...")
+            self.status.setText("Stopping (after this batch, or before the first one)...")
 
     def pause_training(self, paused: bool) -> None:
         """Pause between batches (the window and Stop keep working), or go on."""
@@ -321,7 +385,10 @@ class MainWindow(QMainWindow):
         elif isinstance(event, RunFinished):
             self.curves.finish()
             state = "Stopped" if event.stopped else "Finished"
-            self.status.setText(f"{state} after {event.epochs_completed} epoch(s). Run saved in {event.run_dir}")
+            if event.stopped and not self._epochs:  # no RunStarted: stopped while loading or building
+                self.status.setText("Stopped before training began.")
+            else:
+                self.status.setText(f"{state} after {event.epochs_completed} epoch(s). Run saved in {event.run_dir}")
         elif isinstance(event, DataProgress):
             name = event.url.rsplit("/", 1)[-1]
             done = event.bytes_done / 1e6
@@ -349,6 +416,8 @@ class MainWindow(QMainWindow):
 
     def _on_succeeded(self, result) -> None:
         self.result = result
+        if result.model is None:  # stopped before the model was built
+            return
         exp = self.thread.experiment
         self.classifier.set_model(result.model, result.class_names,
                                   f"just trained ({exp.model.arch} on {exp.data.dataset})",
@@ -370,6 +439,7 @@ class MainWindow(QMainWindow):
         self.pause_button.blockSignals(False)
         self.pause_button.setEnabled(False)
         self.panel.setEnabled(True)
+        self.run_folder.setEnabled(True)
         self.runs.refresh()
         self.training_finished.emit(self.result)
         if self._close_when_stopped:

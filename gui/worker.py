@@ -22,16 +22,32 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal
 from netlab.abort import JobAborted, abortable
 from netlab.errors import NetlabError
 
+_tensorflow_import = threading.Lock()
+
+
+def import_tensorflow() -> None:
+    """Import TensorFlow and Keras in this thread, one thread at a time.
+
+    Two threads importing TensorFlow at once can each meet the other's
+    half-initialized modules ("partially initialized module ... circular
+    import"); the window's loading job and a Train pressed before it has
+    finished both come through here.
+    """
+    with _tensorflow_import:
+        import keras  # noqa: F401
+        import tensorflow  # noqa: F401
+
 
 class TrainThread(QThread):
     event = Signal(object)  # netlab.training.events.Event
     succeeded = Signal(object)  # TrainResult
     failed = Signal(str)
 
-    def __init__(self, experiment, run_dir=None, parent=None):
+    def __init__(self, experiment, run_dir=None, parent=None, resume=False):
         super().__init__(parent)
         self.experiment = experiment
         self.run_dir = run_dir
+        self.resume = resume  # continue the run in run_dir (netlab resume's path), its own settings
         self.stop_event = threading.Event()
         self.pause_event = threading.Event()  # set = paused between batches
 
@@ -45,11 +61,16 @@ class TrainThread(QThread):
             self.pause_event.clear()
 
     def run(self) -> None:
-        from netlab.training.trainer import Trainer
-
-        trainer = Trainer(self.experiment, on_event=self.event.emit, run_dir=self.run_dir,
-                          stop_event=self.stop_event, pause_event=self.pause_event)
         try:
+            import_tensorflow()  # at once when the window has loaded it already
+            from netlab.training.trainer import Trainer
+
+            if self.resume:
+                trainer = Trainer.resume_run(self.run_dir, on_event=self.event.emit,
+                                             stop_event=self.stop_event, pause_event=self.pause_event)
+            else:
+                trainer = Trainer(self.experiment, on_event=self.event.emit, run_dir=self.run_dir,
+                                  stop_event=self.stop_event, pause_event=self.pause_event)
             result = trainer.run()
         except Exception as exc:  # noqa: BLE001 - the window must show every failure
             if not isinstance(exc, NetlabError):
@@ -67,6 +88,8 @@ class JobThread(QThread):
     ``abort()`` (GUI thread) sets the job's abort flag; the function stops at
     its next abort point (``netlab.abort``) and ``aborted`` is emitted instead
     of a result. ``failed`` carries the text to show (``error_text``).
+    ``needs_tensorflow``: import it first, through :func:`import_tensorflow`
+    (every job but the registry's, which runs before TensorFlow has loaded).
     """
 
     returned = Signal(object)
@@ -74,9 +97,10 @@ class JobThread(QThread):
     # True: it stopped at an abort point; False: it ran to its end and the result is unused.
     aborted = Signal(bool)
 
-    def __init__(self, fn, args, kwargs):
+    def __init__(self, fn, args, kwargs, needs_tensorflow=True):
         super().__init__()
         self.fn, self.args, self.kwargs = fn, args, kwargs
+        self.needs_tensorflow = needs_tensorflow
         self.abort_event = threading.Event()
 
     def abort(self) -> None:
@@ -84,6 +108,8 @@ class JobThread(QThread):
 
     def run(self) -> None:
         try:
+            if self.needs_tensorflow:
+                import_tensorflow()  # at once when it has loaded
             with abortable(self.abort_event):
                 result = self.fn(*self.args, **self.kwargs)
         except JobAborted:
@@ -109,14 +135,16 @@ _jobs: set[JobThread] = set()  # keep each thread alive until it has finished
 _latest_jobs: weakref.WeakSet = weakref.WeakSet()
 
 
-def run_job(fn, *args, on_result=None, on_error=None, on_abort=None, owner=None, **kwargs) -> JobThread:
+def run_job(fn, *args, on_result=None, on_error=None, on_abort=None, owner=None, needs_tensorflow=True,
+            **kwargs) -> JobThread:
     """Run ``fn(*args, **kwargs)`` off the GUI thread; callbacks run in the GUI thread.
 
     ``on_error`` receives the text to show. With ``owner`` (the widget that
     asked), a result arriving after the owner was destroyed (its window closed
-    meanwhile) is dropped instead of reaching a deleted widget.
+    meanwhile) is dropped instead of reaching a deleted widget. A job that
+    imports no TensorFlow says ``needs_tensorflow=False`` and never waits for it.
     """
-    job = JobThread(fn, args, kwargs)
+    job = JobThread(fn, args, kwargs, needs_tensorflow)
 
     def deliver(callback):
         def call(*value):

@@ -7,7 +7,9 @@ config.json holds them and ``netlab train --config`` / ``netlab resume`` carry t
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
 
 
 def add_finetune_parser(sub, add_experiment_flags, run_folder_flag, number_flag):
@@ -25,7 +27,11 @@ def add_finetune_parser(sub, add_experiment_flags, run_folder_flag, number_flag)
                    help="two phases: the head alone for K epochs, then unfreeze to --freeze")
     g.add_argument("--into-arch", action="store_true",
                    help="load the source into --arch (NetLab's architecture) by position and shape, "
-                        "instead of a copy of the source's own layers")
+                        "instead of a copy of the source's own layers; for imagenet:ARCH the default "
+                        "--arch is NetLab's counterpart (imagenet:resnet50: resnet50 in the keras layout)")
+    g.add_argument("--cache-features", action="store_true",
+                   help="with the whole base frozen and no augmentation: run the base once over the "
+                        "images and train the head on its outputs (much faster per epoch)")
     p.add_argument("--out", type=run_folder_flag, help="run folder (default: runs/<time>-finetune-<dataset>)")
     p.add_argument("--overwrite", action="store_true", help="--out may hold files: move them aside")
     p.add_argument("--report", action="store_true", help="print the per-layer report and do not train")
@@ -50,6 +56,15 @@ def finetune_experiment(args, experiment_from_args):
             setattr(ft, name, value)
     if args.into_arch:
         ft.into_arch = True
+        from netlab.training.finetune_sources import IMAGENET_REGISTRY, imagenet_spec
+
+        if args.source.startswith(IMAGENET_PREFIX) and args.arch is None and not args.config:
+            # NetLab's own counterpart of the ImageNet architecture, unless --arch names another.
+            counterpart = IMAGENET_REGISTRY.get(imagenet_spec(args.source)[0])
+            if counterpart is not None:
+                exp.model.arch = counterpart[0]
+    if args.cache_features:
+        ft.cache_features = True
     if exp.data.image_size is None and not ft.into_arch:
         # The data comes at the source's input size when it has one (no resizing inside the model).
         from netlab.training.finetune_sources import open_source
@@ -67,7 +82,9 @@ def run_finetune(args, experiment_from_args, run_to_the_end, print_event) -> int
         from netlab.data.input_spec import load_described
         from netlab.training.finetune import finetune_report
 
-        report = finetune_report(exp, load_described(exp.data))
+        # Keras's download bar for imagenet:ARCH weights goes to stderr: stdout is the report (--json).
+        with contextlib.redirect_stdout(sys.stderr):
+            report = finetune_report(exp, load_described(exp.data))
         print(json.dumps(report.to_dict(), indent=2) if args.json else report.text())
         return 0
     from pathlib import Path

@@ -200,7 +200,7 @@ class FinetuneConfig:
     base_lr_mult: float = 0.1  # the unfrozen base's rate relative to the head's
     head_epochs: int = 0  # two phases: the head alone this many epochs, then unfreeze to `freeze`
     into_arch: bool = False  # load into model.arch (by position and shape), not a copy of the source
-    cache_features: bool = False  # precompute a frozen base's outputs (not implemented yet)
+    cache_features: bool = False  # the frozen base runs once; the head trains on its outputs
 
 
 @dataclass
@@ -275,7 +275,7 @@ class Experiment:
         _in_range("training.warmup_epochs", t.warmup_epochs, 0, t.epochs - 1)
         _in_range("training.min_learning_rate", t.min_learning_rate, 0.0, t.learning_rate, hi_open=True)
         _one_of("training.mixed_precision", t.mixed_precision, MIXED_PRECISIONS)
-        _check_finetune(self.finetune, t)
+        _check_finetune(self.finetune, t, self.data.augmentation)
 
         # Architecture and dataset checks need the registries (which import Keras).
         from netlab.architectures import get_arch
@@ -306,7 +306,7 @@ class Experiment:
         return self
 
 
-def _check_finetune(ft: FinetuneConfig, t: TrainingConfig) -> None:
+def _check_finetune(ft: FinetuneConfig, t: TrainingConfig, augmentation: AugmentationConfig) -> None:
     if ft.source is None:
         return
     if not isinstance(ft.source, str) or not ft.source.strip():
@@ -319,8 +319,12 @@ def _check_finetune(ft: FinetuneConfig, t: TrainingConfig) -> None:
     if ft.head_epochs and ft.freeze == "base":
         raise ConfigError("finetune.head_epochs needs finetune.freeze none or a layer: with the whole base "
                           "frozen there is no second phase")
-    if ft.cache_features:
-        raise ConfigError("finetune.cache_features is not implemented yet; set it to false")
+    if ft.cache_features and ft.freeze != "base":
+        raise ConfigError(f"finetune.cache_features needs finetune.freeze base (got {ft.freeze!r}): features "
+                          "are computed once only when nothing below the head trains")
+    if ft.cache_features and augmentation.active():
+        raise ConfigError("finetune.cache_features needs data augmentation off: augmented images give "
+                          "new features every epoch, so they cannot be computed once")
     if t.mixed_precision != "off":
         # The copied base keeps the source's float32 layers; a loss-scaled optimizer around the
         # base-rate one is untested. Refused rather than silently run in float32.

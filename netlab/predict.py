@@ -68,7 +68,7 @@ def load_model(path: str | Path):
                              "damaged, cut short, or another format renamed?)")
     import keras
 
-    import netlab.architectures  # noqa: F401  (registers NetLab's custom layers: LRN)
+    import netlab.architectures.layers  # noqa: F401  (registers NetLab's custom layers: LRN)
     import netlab.data.layers  # noqa: F401  (and PCA whitening)
 
     try:

@@ -9,6 +9,10 @@ file or the CLI may say. A loaded value the field cannot show (beyond what a
 spin box displays, or finer than its decimals: a learning rate of 1e-7) is
 kept as loaded, never rounded or clamped, and reported: the field is marked and
 ``load`` returns a note, until the user types a new value.
+
+An architecture's own options (``model.options``) bind the same way
+(:class:`OptionBinding`), their ranges from the registry's option schema,
+the one ``validate()`` checks them against.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import math
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QSpinBox, QWidget
 
-from netlab.config import LIMITS, config_value
+from netlab.config import LIMITS, Limit, config_value
 
 # The largest value a field of an open-ended setting displays (a spin box needs one).
 DOUBLE_DISPLAY_MAX = 1000.0
@@ -66,9 +70,8 @@ def _set(obj, path: str, value) -> None:
     setattr(obj, last, value)
 
 
-def apply_limit(path: str, box, none_at_minimum: bool = False) -> None:
-    """Give a spin box the range LIMITS allows for ``path`` (one step below it: None)."""
-    limit = LIMITS.get(path)
+def apply_limit(limit: Limit | None, box, none_at_minimum: bool = False) -> None:
+    """Give a spin box the range ``limit`` allows (one step below it: None)."""
     if limit is None or not isinstance(box, QSpinBox | QDoubleSpinBox):
         return
     if isinstance(box, QDoubleSpinBox):
@@ -90,18 +93,25 @@ class Binding:
     """``widget`` edits the config field at ``path`` (e.g. "training.learning_rate").
 
     ``none_at_minimum``: the widget's minimum (shown as its special text) means None.
+    ``limit``: the allowed range, by default ``LIMITS[path]``.
     """
 
-    def __init__(self, path: str, widget: QWidget, none_at_minimum: bool = False):
+    def __init__(self, path: str, widget: QWidget, none_at_minimum: bool = False, limit: Limit | None = None):
         self.path, self.widget, self.none_at_minimum = path, widget, none_at_minimum
         self.kept = None  # a loaded value the widget cannot show, stored back unchanged
         self._shown = None  # what the widget showed instead
         self._tip = widget.toolTip()
-        apply_limit(path, widget, none_at_minimum)
+        apply_limit(LIMITS.get(path) if limit is None else limit, widget, none_at_minimum)
+
+    def read(self, experiment):
+        return config_value(experiment, self.path)
+
+    def write(self, experiment, value) -> None:
+        _set(experiment, self.path, value)
 
     def load(self, experiment) -> str | None:
         """Show the field's value; a note when the widget cannot show it exactly (it is kept)."""
-        value, w = config_value(experiment, self.path), self.widget
+        value, w = self.read(experiment), self.widget
         w.blockSignals(True)
         if isinstance(w, QComboBox):
             if w.isEditable() and w.findText(str(value)) < 0:
@@ -127,7 +137,7 @@ class Binding:
 
     def store(self, experiment) -> None:
         if self.kept is not None and self._shown_value() == self._shown:
-            _set(experiment, self.path, self.kept)
+            self.write(experiment, self.kept)
             return
         w = self.widget
         if isinstance(w, QComboBox):
@@ -140,7 +150,7 @@ class Binding:
             value = round(w.value(), w.decimals())
         else:
             value = w.value()
-        _set(experiment, self.path, value)
+        self.write(experiment, value)
 
     def connect(self, slot) -> None:
         w = self.widget
@@ -177,3 +187,27 @@ class Binding:
         self.kept = self._shown = None
         self.widget.setStyleSheet("")
         self.widget.setToolTip(self._tip)
+
+
+class OptionBinding(Binding):
+    """``widget`` edits option ``key`` of an architecture (``model.options.KEY``).
+
+    Its range is the option's schema (``Option.minimum``/``maximum``); the
+    value shown for a missing key is the option's default (an older name, the
+    choice it means), and a value equal to the default is left out of the config.
+    """
+
+    def __init__(self, key: str, option, widget: QWidget):
+        self.key, self.option = key, option
+        number = option.kind in (int, float)
+        limit = Limit(option.minimum, option.maximum, lo_open=option.minimum_open) if number else None
+        super().__init__(f"model.options.{key}", widget, limit=limit)
+
+    def read(self, experiment):
+        return self.option.canonical(experiment.model.options.get(self.key, self.option.default))
+
+    def write(self, experiment, value) -> None:
+        if value == self.option.default and type(value) is self.option.kind:
+            experiment.model.options.pop(self.key, None)
+        else:
+            experiment.model.options[self.key] = value

@@ -46,9 +46,15 @@ class ExperimentPanel(QTabWidget):
     def specs(self) -> dict:
         return self.model_form.specs
 
-    def set_architectures(self, specs) -> None:
-        """Fill the architecture list once the registry (Keras) has loaded."""
-        self.model_form.set_architectures(specs, self._base.model.arch, self._base.model.options)
+    def set_architectures(self, specs) -> list[str]:
+        """Fill the architecture list once the registry (no TensorFlow) has loaded; returns a
+        note per option value (of an experiment loaded before) its field cannot show (kept)."""
+        notes = self.model_form.set_architectures(specs, self._base.model.arch, self._base.model.options)
+        self._changed()
+        return notes
+
+    def enable_preview(self) -> None:
+        """Draw the augmentation preview from now on (TensorFlow has loaded)."""
         self.data_form.enabled_preview = True
         self.finetune_form.enabled_report = True
         self._changed()

@@ -119,6 +119,10 @@ class FinetuneForm(Form):
             step=0.05, decimals=3, tip="The unfrozen base's learning rate relative to the new head's"))
         self.head_epochs = self.bind(form, "Head-only epochs", "finetune.head_epochs", int_box(
             tip="Two phases: the new head alone for this many epochs, then the base unfrozen to the cut"))
+        self.cache_features = self.bind(form, "Cached features", "finetune.cache_features", check_box(
+            "With the whole base frozen and no augmentation: the base runs once over the images and the "
+            "head trains on its outputs (much faster epochs, the same result)"))
+        self.cache_features.setText("run the frozen base once")
 
         form = self.group("Layers with weights")
         self.state = QLabel("")
@@ -198,7 +202,7 @@ class FinetuneForm(Form):
     def update_visibility(self) -> None:
         on = self.enabled.isChecked()
         for widget in (self.kind, self.source, self.choose_button, self.into_arch, self.freeze, self.cut, self.load_up_to,
-                       self.base_lr_mult, self.head_epochs, self.table):
+                       self.base_lr_mult, self.head_epochs, self.cache_features, self.table):
             widget.setEnabled(on)
         self.cut.setEnabled(on and bool(self._base_rows))
         self.show_row(self.choose_button, self.kind.currentText() != IMAGENET)

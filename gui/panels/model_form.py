@@ -4,54 +4,43 @@ The group count shows with group norm, momentum with batch norm, alpha with
 leaky ReLU/ELU, and an architecture's own options (from the registry) with
 that architecture: one widget per option of the registry's schema (a check box,
 a spin box over the option's range, or a combo box of its choices), so the
-form keeps no list of its own.
+form keeps no list of its own. Each is bound like the generic fields
+(:class:`~gui.panels.bindings.OptionBinding`): a loaded value it cannot show
+is kept and reported, never clamped or rounded.
 """
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QWidget
 
-from gui.panels.bindings import combo_box, double_box, int_box
+from gui.panels.bindings import OptionBinding, check_box, combo_box, double_box, int_box
 from gui.panels.form import Form
-from netlab.config import ACTIVATIONS, HEADS, INITIALIZERS, NORMALIZATIONS, POOLINGS
+from netlab.config import ACTIVATIONS, HEADS, INITIALIZERS, NORMALIZATIONS, POOLINGS, Experiment, ModelConfig
 
-# Spin boxes need finite ends; an option without one gets these.
-INT_OPTION_LIMIT = 1_000_000
-FLOAT_OPTION_LIMIT = 1e6
 FLOAT_OPTION_DECIMALS = 3
 
 
-def option_widget(option) -> QWidget:
-    """The widget for one registry :class:`~netlab.architectures.Option`, set to its default."""
+def option_widget(option, tip: str = "") -> QWidget:
+    """The widget for one registry :class:`~netlab.architectures.Option` (its range: the binding's)."""
     if option.kind is bool:
-        widget = QCheckBox()
-        widget.setChecked(option.default)
-    elif option.kind is int:
-        lo = -INT_OPTION_LIMIT if option.minimum is None else int(option.minimum) + option.minimum_open
-        hi = INT_OPTION_LIMIT if option.maximum is None else int(option.maximum)
-        widget = int_box(lo, hi)
-        widget.setValue(option.default)
-    elif option.kind is float:
-        step = 10.0 ** -FLOAT_OPTION_DECIMALS
-        lo = -FLOAT_OPTION_LIMIT if option.minimum is None else option.minimum + step * option.minimum_open
-        hi = FLOAT_OPTION_LIMIT if option.maximum is None else option.maximum
-        widget = double_box(lo, hi, 0.05, FLOAT_OPTION_DECIMALS)
-        widget.setValue(option.default)
-    else:
-        widget = combo_box(option.choices)
-        widget.setCurrentText(option.default)
-    return widget
+        return check_box(tip)
+    if option.kind is int:
+        return int_box(tip=tip)
+    if option.kind is float:
+        return double_box(step=0.05, decimals=FLOAT_OPTION_DECIMALS, tip=tip)
+    return combo_box(option.choices, tip)
 
 
 class ModelForm(Form):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.specs = {}
+        self.option_bindings: dict[str, OptionBinding] = {}
         self.option_widgets: dict[str, QWidget] = {}
 
         form = self.group("Architecture")
         self.arch = QComboBox()
-        self.arch.setToolTip("Architectures from the registry (loading TensorFlow...)")
+        self.arch.setToolTip("Architectures from the registry (loading...)")
         self.arch.setEnabled(False)
         self.arch.addItem("loading...")
         form.addRow("Architecture", self.arch)
@@ -96,7 +85,8 @@ class ModelForm(Form):
         self.arch.currentTextChanged.connect(self._arch_changed)
 
     # -- architectures -------------------------------------------------------------
-    def set_architectures(self, specs, wanted: str, options: dict) -> None:
+    def set_architectures(self, specs, wanted: str, options: dict) -> list[str]:
+        """Offer ``specs``, showing ``wanted`` with ``options``; a note per option value kept unshown."""
         self.specs = {spec.name: spec for spec in specs}
         self.arch.blockSignals(True)
         self.arch.clear()
@@ -105,59 +95,47 @@ class ModelForm(Form):
         self.arch.blockSignals(False)
         self.arch.setEnabled(True)
         self.arch.setToolTip("Architectures from the registry")
-        self._show_arch(self.arch.currentText(), options)
+        return self._show_arch(self.arch.currentText(), options)
 
     def _arch_changed(self, name: str) -> None:
         self._show_arch(name, {})
         self._on_change()
 
-    def _show_arch(self, name: str, options: dict) -> None:
+    def _show_arch(self, name: str, options: dict) -> list[str]:
         spec = self.specs.get(name)
         if spec is None:
-            return
+            return []
         size = "x".join(map(str, spec.default_input))
         self.arch_info.setText(f"{spec.family} · {spec.paper}\npaper input {size}, smallest {spec.min_input}")
-        self._build_options(spec, options)
+        notes = self._build_options(spec, options)
         self.update_visibility()
+        return notes
 
-    def _build_options(self, spec, values: dict) -> None:
+    def _build_options(self, spec, values: dict) -> list[str]:
+        """One bound widget per option, showing ``values``; a note per value one cannot show (kept)."""
         while self.options_form.rowCount():
             self.options_form.removeRow(0)
-        self.option_widgets = {}
+        self.option_bindings, self.option_widgets = {}, {}
+        shown = Experiment(model=ModelConfig(arch=spec.name, options=dict(values)))
+        notes = []
         for key, option in spec.options.items():
-            widget = option_widget(option)
-            value = option.canonical(values.get(key, option.default))
-            if isinstance(widget, QCheckBox):
-                widget.setChecked(bool(value))
-                widget.toggled.connect(self._on_change)
-            elif isinstance(widget, QComboBox):
-                widget.setCurrentText(str(value))
-                widget.currentIndexChanged.connect(self._on_change)
-            else:
-                widget.setValue(value)
-                widget.valueChanged.connect(self._on_change)
-            widget.setToolTip(f"{option.help}\nmodel.options.{key} of {spec.name} (paper default: "
-                              f"{option.default})")
+            widget = option_widget(option, f"{option.help}\nmodel.options.{key} of {spec.name} "
+                                           f"(paper default: {option.default})")
+            binding = OptionBinding(key, option, widget)
+            if note := binding.load(shown):
+                notes.append(note)
+            binding.connect(self._on_change)
             self.options_form.addRow(key.replace("_", " ").capitalize(), widget)
-            self.option_widgets[key] = widget
+            self.option_bindings[key], self.option_widgets[key] = binding, widget
         self.options_box.setVisible(bool(self.option_widgets))
+        return notes
 
     def _option_values(self) -> dict:
-        """Only the options that differ from the architecture's defaults."""
-        spec = self.specs.get(self.arch.currentText())
-        values = {}
-        for key, widget in self.option_widgets.items():
-            if isinstance(widget, QCheckBox):
-                value = widget.isChecked()
-            elif isinstance(widget, QSpinBox):
-                value = widget.value()
-            elif isinstance(widget, QDoubleSpinBox):
-                value = round(widget.value(), 6)
-            else:
-                value = widget.currentText()
-            if spec is None or key not in spec.options or value != spec.options[key].default:
-                values[key] = value
-        return values
+        """Only the options that differ from the architecture's defaults (a kept value as loaded)."""
+        stored = Experiment(model=ModelConfig(arch=self.arch.currentText()))
+        for binding in self.option_bindings.values():
+            binding.store(stored)
+        return stored.model.options
 
     # -- experiment ------------------------------------------------------------------
     def load(self, experiment) -> list[str]:
@@ -166,7 +144,7 @@ class ModelForm(Form):
             self.arch.blockSignals(True)
             self.arch.setCurrentText(experiment.model.arch)
             self.arch.blockSignals(False)
-            self._show_arch(experiment.model.arch, experiment.model.options)
+            notes += self._show_arch(experiment.model.arch, experiment.model.options)
         return notes
 
     def store(self, experiment) -> None:

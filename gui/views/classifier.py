@@ -52,6 +52,7 @@ def _to_pixmap(image) -> QPixmap:
 
 class ClassifierView(QWidget):
     classified = Signal(list)  # the top-k predictions shown
+    image_classified = Signal(str)  # the file just classified (the Inspect tab follows it)
     failed = Signal(str)
     # The window's current model (just trained or opened): (model, class_names, source).
     # The inspection and evaluation views follow it.
@@ -153,6 +154,7 @@ class ClassifierView(QWidget):
             bar.setValue(round(p.probability * 1000))
             bar.setFormat(f"{p.probability:.1%}")
         self.classified.emit(predictions)
+        self.image_classified.emit(str(path))
 
     def _open_failed(self, text: str) -> None:
         if self.model is None:

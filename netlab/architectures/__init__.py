@@ -3,6 +3,11 @@
 The registry itself is :mod:`netlab.architectures.registry`; this package
 imports the family modules, which register their variants there, and re-exports
 the registry's names so ``from netlab.architectures import get_arch`` works.
+
+Importing it imports no Keras or TensorFlow: the family modules import Keras
+inside the functions that build layers, so the registry's metadata (names,
+families, option schemas, published figures) loads in a fraction of a second
+and the window can offer Train before TensorFlow has loaded (a test keeps it so).
 """
 
 from netlab.architectures.registry import (

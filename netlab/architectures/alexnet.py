@@ -30,9 +30,6 @@ Options:
   (sides from 67 for AlexNet, 53 for ZFNet) and the small form below.
 """
 
-from keras import layers
-
-from netlab.architectures.layers import LocalResponseNormalization
 from netlab.architectures.registry import Option, ParamCount, choose_stem, register, stem_option
 
 # Per stage, its convolutions as (filters, kernel, stride, pad); every stage
@@ -62,6 +59,8 @@ def small_form(table):
 
 def conv_layer(x, blocks, filters, kernel, stride, pad, name):
     """Conv (with bias unless a normalization follows) -> norm knob -> activation."""
+    from keras import layers
+
     if pad == 0:
         padding = "valid"
     elif stride == 1 and pad == kernel // 2:
@@ -75,6 +74,8 @@ def conv_layer(x, blocks, filters, kernel, stride, pad, name):
 
 
 def alexnet_family(x, num_classes, blocks, table, arch, lrn=True, stem="auto"):
+    from netlab.architectures.layers import LocalResponseNormalization
+
     side = min(x.shape[1], x.shape[2])
     if choose_stem(stem, side, arch, IMAGENET_MIN[arch]) == "small":
         table = small_form(table)

@@ -94,12 +94,16 @@ class Blocks:
             depthwise_regularizer=self.regularizer(), name=name,
         )(x)
 
-    def norm(self, x, name, scale=True):
-        """Batch / group / layer normalization, or nothing (``norm="none"``)."""
+    def norm(self, x, name, scale=True, epsilon=None):
+        """Batch / group / layer normalization, or nothing (``norm="none"``).
+
+        ``epsilon``: a layout's own (the one its published weights were trained with), else the knob's.
+        """
         kind = self.norm_kind
+        epsilon = self.reg.bn_epsilon if epsilon is None else epsilon
         if kind == "batch":
             return layers.BatchNormalization(
-                momentum=self.reg.bn_momentum, epsilon=self.reg.bn_epsilon, scale=scale,
+                momentum=self.reg.bn_momentum, epsilon=epsilon, scale=scale,
                 name=f"{name}_bn",
             )(x)
         if kind in ("group", "layer"):
@@ -108,7 +112,7 @@ class Blocks:
             # a per-channel affine: group norm with one group (Wu & He, ECCV18).
             groups = 1 if kind == "layer" else _largest_divisor_at_most(channels, self.reg.groups)
             return layers.GroupNormalization(
-                groups=groups, epsilon=self.reg.bn_epsilon, scale=scale,
+                groups=groups, epsilon=epsilon, scale=scale,
                 name=f"{name}_{'gn' if kind == 'group' else 'ln'}",
             )(x)
         return x
@@ -133,9 +137,9 @@ class Blocks:
         x = self.norm(x, name)
         return self.act(x, name)
 
-    def norm_act_conv(self, x, filters, kernel_size, strides=1, padding="same", name=None):
+    def norm_act_conv(self, x, filters, kernel_size, strides=1, padding="same", name=None, epsilon=None):
         """Norm -> Act -> Conv, the pre-activation unit of DenseNet (its Table 1 note)."""
-        x = self.norm(x, name)
+        x = self.norm(x, name, epsilon=epsilon)
         x = self.act(x, name)
         return self.conv(x, filters, kernel_size, strides, padding, name=f"{name}_conv")
 

@@ -34,11 +34,15 @@ the kind of norm and activation to every name, so a bare ``bn`` cannot occur.
 Trainable parameter counts (224x224x3, 1000 classes, bias-free convs, BN with
 scale and shift) match torchvision and Keras exactly; DenseNet-264 has no
 reference implementation to cite, so its count is left unpublished.
+
+``layout="keras"`` is keras.applications' DenseNet exactly, what
+``imagenet:densenetNNN`` weights load into: explicit zero padding before the
+7x7/2 conv and the max pool (where "same" pads one side less) and batch-norm
+epsilon 1.001e-5; same layers and counts.
 """
 
-from keras import layers
-
 from netlab.architectures.registry import Option, ParamCount, choose_stem, register, stem_option
+from netlab.errors import ConfigError
 
 # Inputs of at least this side get the ImageNet stem under stem="auto" (as ResNet).
 IMAGENET_STEM_FROM = 128
@@ -47,45 +51,67 @@ IMAGENET_STEM_FROM = 128
 IMAGENET_STEM_MIN_SIDE = 29
 # Channels of the 1x1 bottleneck conv, in multiples of k (Section 3, "Bottleneck layers").
 BOTTLENECK_WIDTH = 4
+KERAS_EPSILON = 1.001e-5  # keras.applications DenseNet's batch norm
 
 
-def dense_layer(x, growth_rate, bottleneck, blocks, name):
+def dense_layer(x, growth_rate, bottleneck, blocks, name, epsilon=None):
     """One layer of a dense block: k new maps, concatenated to everything before."""
+    from keras import layers
+
     y = x
     if bottleneck:
-        y = blocks.norm_act_conv(y, BOTTLENECK_WIDTH * growth_rate, 1, name=f"{name}_1")
-    y = blocks.norm_act_conv(y, growth_rate, 3, name=f"{name}_2")
+        y = blocks.norm_act_conv(y, BOTTLENECK_WIDTH * growth_rate, 1, name=f"{name}_1", epsilon=epsilon)
+    y = blocks.norm_act_conv(y, growth_rate, 3, name=f"{name}_2", epsilon=epsilon)
     return layers.Concatenate(name=f"{name}_concat")([x, y])
 
 
-def dense_block(x, count, growth_rate, bottleneck, blocks, name):
+def dense_block(x, count, growth_rate, bottleneck, blocks, name, epsilon=None):
     for i in range(count):
-        x = dense_layer(x, growth_rate, bottleneck, blocks, name=f"{name}_block{i + 1}")
+        x = dense_layer(x, growth_rate, bottleneck, blocks, name=f"{name}_block{i + 1}", epsilon=epsilon)
     return x
 
 
-def transition(x, compression, blocks, name):
+def transition(x, compression, blocks, name, epsilon=None):
     """BN-ReLU-1x1 conv keeping ``floor(theta * m)`` channels, then 2x2/2 average pooling."""
     channels = max(1, int(x.shape[-1] * compression))
-    x = blocks.norm_act_conv(x, channels, 1, name=name)
+    x = blocks.norm_act_conv(x, channels, 1, name=name, epsilon=epsilon)
     return blocks.pool(x, 2, 2, name=f"{name}_pool", kind="avg")
 
 
+def keras_stem(x, filters, blocks):
+    """keras.applications' stem: zero padding 3, 7x7/2 conv, BN-ReLU, zero padding 1, 3x3/2 max pool."""
+    from keras import layers
+
+    x = layers.ZeroPadding2D(3, name="zero_padding2d")(x)
+    x = blocks.conv(x, filters, 7, strides=2, padding="valid", name="conv1_conv")
+    x = blocks.act(blocks.norm(x, "conv1", epsilon=KERAS_EPSILON), "conv1")
+    x = layers.ZeroPadding2D(1, name="zero_padding2d_1")(x)
+    return blocks.pool(x, 3, 2, name="pool1")
+
+
 def densenet(x, num_classes, blocks, depths, growth_rate=32, bottleneck=True, compression=0.5,
-             stem="auto"):
+             stem="auto", layout="netlab"):
+    epsilon = None
+    if layout == "keras":
+        if stem == "small":
+            raise ConfigError("model.options.layout 'keras' is keras.applications' DenseNet, with its "
+                              "imagenet stem: not with stem 'small'")
+        stem, epsilon = "imagenet", KERAS_EPSILON
     stem = choose_stem(stem, min(x.shape[1], x.shape[2]), "densenet", IMAGENET_STEM_MIN_SIDE,
                        auto_from=IMAGENET_STEM_FROM)
-    if stem == "imagenet":
+    if layout == "keras":
+        x = keras_stem(x, 2 * growth_rate, blocks)
+    elif stem == "imagenet":
         x = blocks.conv_norm_act(x, 2 * growth_rate, 7, strides=2, name="conv1")
         x = blocks.pool(x, 3, 2, padding="same", name="pool1")
     else:
         x = blocks.conv(x, 2 * growth_rate, 3, name="conv1_conv")
     for stage, count in enumerate(depths, start=2):
-        x = dense_block(x, count, growth_rate, bottleneck, blocks, name=f"conv{stage}")
+        x = dense_block(x, count, growth_rate, bottleneck, blocks, name=f"conv{stage}", epsilon=epsilon)
         x = blocks.stage_end(x, name=f"conv{stage}")
         if stage < len(depths) + 1:
-            x = transition(x, compression, blocks, name=f"pool{stage}")
-    x = blocks.norm(x, "post")
+            x = transition(x, compression, blocks, name=f"pool{stage}", epsilon=epsilon)
+    x = blocks.norm(x, "post", epsilon=epsilon)
     x = blocks.act(x, "post")
     return blocks.head(x, num_classes, paper_head="gap")
 
@@ -100,6 +126,9 @@ def options(growth_rate: int) -> dict[str, Option]:
                               minimum=0.0, maximum=1.0, minimum_open=True),
         "stem": stem_option("imagenet: Table 1's 7x7/2 conv and 3x3/2 max pool (from 29 pixels); small: "
                             "the paper's CIFAR 3x3/1 conv; auto: imagenet from 128 pixels up"),
+        "layout": Option("netlab", "keras: keras.applications' DenseNet exactly (zero padding in the stem, "
+                         "BN epsilon 1.001e-5), what imagenet:densenetNNN weights load into",
+                         choices=("netlab", "keras")),
     }
 
 

@@ -53,8 +53,6 @@ checked against Keras. torchvision's 6,624,904 is a different network (batch
 norm, bias-free convs, 3x3 instead of 5x5 in the 5x5 branch) and is not used.
 """
 
-from keras import layers
-
 from netlab.architectures.registry import AuxHeads, Option, ParamCount, choose_stem, register, stem_option
 
 # Weight of each auxiliary classifier's loss in the training loss
@@ -103,6 +101,8 @@ IMAGENET_STEM_MIN_SIDE = 65
 
 def inception_module(x, blocks, name, filters):
     """Figure 2b: 1x1 | 1x1 -> 3x3 | 1x1 -> 5x5 | 3x3 max pool -> 1x1, concatenated."""
+    from keras import layers
+
     n1x1, n3x3_reduce, n3x3, n5x5_reduce, n5x5, pool_proj = filters
     branch1x1 = blocks.conv_norm_act(x, n1x1, 1, name=f"{name}_1x1")
     branch3x3 = blocks.conv_norm_act(x, n3x3_reduce, 1, name=f"{name}_3x3_reduce")
@@ -116,6 +116,8 @@ def inception_module(x, blocks, name, filters):
 
 def aux_classifier(x, num_classes, blocks, name):
     """Paper section 5: 5x5/3 avg pool, 1x1 conv 128, FC 1024, dropout 70%, softmax."""
+    from keras import layers
+
     x = blocks.pool(x, 5, 3, padding="valid", name=f"{name}_pool", kind="avg")
     x = blocks.conv_norm_act(x, AUX_CONV, 1, name=f"{name}_1x1")
     x = layers.Flatten(name=f"{name}_flatten")(x)

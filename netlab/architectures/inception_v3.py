@@ -44,8 +44,6 @@ stem whenever it fits (75 and up): the CIFAR stem's cost grows with the square
 of the side (20.6G multiply-adds at 74x74).
 """
 
-from keras import layers
-
 from netlab.architectures.registry import ParamCount, choose_stem, register, stem_option
 
 # 35x35 modules (Figure 5): (#1x1, #5x5 reduce, #5x5, #3x3dbl reduce, #3x3dbl, pool proj).
@@ -94,6 +92,8 @@ def unit(x, blocks, filters, kernel, name, strides=1, padding="same"):
 
 
 def module_35(x, blocks, name, filters):
+    from keras import layers
+
     n1x1, n5x5_reduce, n5x5, n3x3dbl_reduce, n3x3dbl, pool_proj = filters
     branch1x1 = unit(x, blocks, n1x1, 1, f"{name}_1x1")
     branch5x5 = unit(x, blocks, n5x5_reduce, 1, f"{name}_5x5_reduce")
@@ -107,6 +107,8 @@ def module_35(x, blocks, name, filters):
 
 
 def reduction_17(x, blocks, name, filters):
+    from keras import layers
+
     n3x3, n3x3dbl_reduce, n3x3dbl = filters
     branch3x3 = unit(x, blocks, n3x3, 3, f"{name}_3x3", strides=2, padding="valid")
     branch3x3dbl = unit(x, blocks, n3x3dbl_reduce, 1, f"{name}_3x3dbl_reduce")
@@ -117,6 +119,8 @@ def reduction_17(x, blocks, name, filters):
 
 
 def module_17(x, blocks, name, filters):
+    from keras import layers
+
     n1x1, n7x7_reduce, n7x7, pool_proj = filters
     branch1x1 = unit(x, blocks, n1x1, 1, f"{name}_1x1")
     branch7x7 = unit(x, blocks, n7x7_reduce, 1, f"{name}_7x7_reduce")
@@ -133,6 +137,8 @@ def module_17(x, blocks, name, filters):
 
 
 def reduction_8(x, blocks, name, filters):
+    from keras import layers
+
     n3x3_reduce, n3x3, n7x7x3 = filters
     branch3x3 = unit(x, blocks, n3x3_reduce, 1, f"{name}_3x3_reduce")
     branch3x3 = unit(branch3x3, blocks, n3x3, 3, f"{name}_3x3", strides=2, padding="valid")
@@ -146,12 +152,16 @@ def reduction_8(x, blocks, name, filters):
 
 def _split_1x3_3x1(x, blocks, filters, name):
     """Figure 7's expanded bank: parallel 1x3 and 3x1 convolutions, concatenated."""
+    from keras import layers
+
     a = unit(x, blocks, filters, (1, 3), f"{name}_1x3")
     b = unit(x, blocks, filters, (3, 1), f"{name}_3x1")
     return layers.Concatenate(name=f"{name}_concat")([a, b])
 
 
 def module_8(x, blocks, name, filters):
+    from keras import layers
+
     n1x1, n3x3_reduce, n3x3, n3x3dbl_reduce, n3x3dbl, pool_proj = filters
     branch1x1 = unit(x, blocks, n1x1, 1, f"{name}_1x1")
     branch3x3 = unit(x, blocks, n3x3_reduce, 1, f"{name}_3x3_reduce")

@@ -49,8 +49,6 @@ Trainable parameters at 224x224x3, 1000 classes: v1 1.0 4,231,976 and v2 1.0
 (bias-free convs, BN with scale and shift); v1 Table 8 rounds to 4.2 million.
 """
 
-from keras import layers
-
 from netlab.architectures.registry import Option, ParamCount, choose_stem, register, stem_option
 
 IMAGENET_STEM_FROM = 128
@@ -112,6 +110,8 @@ def mobilenet_v1(x, num_classes, blocks, alpha=1.0, stem="auto"):
 # -- v2 -------------------------------------------------------------------------
 def relu6(x, blocks, name):
     """ReLU6 where the activation knob says "relu" (v2's own nonlinearity), else the knob's."""
+    from keras import layers
+
     if blocks.reg.activation == "relu":
         return layers.ReLU(max_value=6.0, name=f"{name}_relu6")(x)
     return blocks.act(x, name)
@@ -119,6 +119,8 @@ def relu6(x, blocks, name):
 
 def inverted_residual(x, expansion, filters, stride, blocks, index):
     """1x1 expand + BN + ReLU6, 3x3 depthwise + BN + ReLU6, linear 1x1 project + BN (v2 Table 1)."""
+    from keras import layers
+
     name = f"block_{index}"
     in_channels = x.shape[-1]
     y = x

@@ -23,7 +23,6 @@ smallest that runs. "auto" picks the paper's network wherever it runs (from
 32) and the small form below, e.g. for 28x28 digits.
 """
 
-from netlab.architectures.layers import LocalResponseNormalization
 from netlab.architectures.registry import ParamCount, choose_stem, register, stem_option
 
 # Table 1, one tuple per block (between poolings).
@@ -82,6 +81,8 @@ def parse_layer(layer):
 
 
 def vgg(x, num_classes, blocks, config, arch, stem="auto"):
+    from netlab.architectures.layers import LocalResponseNormalization
+
     stem = choose_stem(stem, min(x.shape[1], x.shape[2]), arch, IMAGENET_MIN)
     for number, block in enumerate(CONFIGS[config], start=1):
         convs = 0

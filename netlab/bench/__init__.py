@@ -3,6 +3,8 @@
 BENCHMARKS = {
     "classify": "netlab.bench.classify",
     "faults": "netlab.bench.faults",
+    "finetune-cache": "netlab.bench.finetune_cache",
+    "inspect": "netlab.bench.inspect_speed",  # its window runs as gui.bench_inspect in a child process
     "overhead": "netlab.bench.overhead",
     "pipeline": "netlab.bench.pipeline",
     "train_eval": "netlab.bench.train_eval",

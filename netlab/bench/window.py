@@ -4,9 +4,10 @@ Each side runs in a fresh process (``python -m gui.bench_window netlab|bare``;
 Qt lives in gui/, the core never imports it), so start-up is a cold start:
   - time to window: from just before the process is started to the window
     shown and painted;
-  - time to a usable Train button: to NetLab's Train enabled (TensorFlow and
-    the registry loaded in its worker); for the bare window, to Keras imported
-    in a worker thread and its button enabled;
+  - time to a usable Train button: to NetLab's Train enabled (the registry,
+    which needs no TensorFlow, loaded in its worker; Train pressed earlier
+    than TensorFlow has loaded imports it in the training thread); for the
+    bare window, to Keras imported in a worker thread and its button enabled;
   - the event loop while training the default experiment (digits,
     simple_cnn; NetLab through its Trainer and live curves, the bare window
     through plain ``model.fit`` on the same built model and data, with a

@@ -275,7 +275,7 @@ class FolderDataset(Dataset):
                  num_outputs: int = 1, cache: bool | None = None, epochs: range | None = None):
         import tensorflow as tf
 
-        from netlab.data.pipeline import epoch_order, over_epochs
+        from netlab.data.pipeline import epoch_indices, epoch_order, over_epochs
 
         files, labels = list(self.files.get(split, [])), self.labels(split)
         cache = self.cache_in_memory if cache is None else cache
@@ -316,7 +316,7 @@ class FolderDataset(Dataset):
 
                 def one_epoch(epoch):
                     return whole.flat_map(lambda images, labels: _gathered(
-                        images, labels, _epoch_indices(tf.shape(labels)[0], n, seed, epoch), batch_size))
+                        images, labels, epoch_indices(tf.shape(labels)[0], n, seed, epoch), batch_size))
             else:  # shuffle names, not pixels: memory stays bounded
 
                 def one_epoch(epoch):
@@ -342,22 +342,6 @@ class FolderDataset(Dataset):
         with self._lock:
             if not any(s.path == path for s in self.skipped):
                 self.skipped.append(SkippedFile(path, f"could not be decoded ({type(exc).__name__}: {exc})"))
-
-
-def _epoch_indices(kept, n: int, seed: int, epoch):
-    """n indices into the ``kept`` decoded images, in epoch ``epoch``'s order.
-
-    A file that fails to decode (changed since the scan) hands its slot to the
-    epoch's first images: every epoch has n images, so the trainer's
-    steps_per_epoch stays exact and epochs never run into each other.
-    """
-    import tensorflow as tf
-
-    from netlab.data.pipeline import epoch_order
-
-    order = epoch_order(kept, seed, epoch)
-    slots = tf.range(tf.where(kept > 0, n, 0), dtype=tf.int64)
-    return tf.gather(order, slots % tf.maximum(tf.cast(kept, tf.int64), 1))
 
 
 def _gathered(images, labels, indices, batch_size: int):

@@ -28,6 +28,21 @@ def epoch_order(n: int, seed, epoch):
     return tf.random.experimental.stateless_shuffle(tf.range(tf.cast(n, tf.int64)), seed=epoch_seed(seed, epoch))
 
 
+def epoch_indices(kept, n: int, seed: int, epoch):
+    """n indices into ``kept`` items (decoded images, cached features), in epoch ``epoch``'s order.
+
+    With kept == n it is ``epoch_order(n, seed, epoch)``. A file that fails to
+    decode (changed since the scan) hands its slot to the epoch's first images:
+    every epoch has n items, so the trainer's steps_per_epoch stays exact and
+    epochs never run into each other.
+    """
+    import tensorflow as tf
+
+    order = epoch_order(kept, seed, epoch)
+    slots = tf.range(tf.where(kept > 0, n, 0), dtype=tf.int64)
+    return tf.gather(order, slots % tf.maximum(tf.cast(kept, tf.int64), 1))
+
+
 def over_epochs(epochs: range | None, one_epoch):
     """``one_epoch(e)`` (a Dataset) for each epoch of ``epochs``, back to back; None = epoch 0 only."""
     import tensorflow as tf

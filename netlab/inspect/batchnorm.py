@@ -90,11 +90,31 @@ def _channel_axis(layer, rank: int) -> int:
     return axis % rank
 
 
+def _moment_tensors(graph, names: list[str]) -> list:
+    """Each BN layer's input mean and variance per channel, as tensors of the flat graph.
+
+    Reduced inside the pass: handing the inputs themselves to numpy moved 1.2 GB
+    for 32 images through ResNet-50 (2.5x the time of a plain predict).
+    """
+    import keras
+
+    tensors = []
+    for name in names:
+        x = keras.ops.cast(graph.inputs_of[name], "float32")
+        axis = _channel_axis(graph.objects[name], len(x.shape))
+        axes = tuple(a for a in range(len(x.shape)) if a != axis)
+        tensors += [keras.ops.mean(x, axis=axes), keras.ops.var(x, axis=axes)]
+    return tensors
+
+
 def _moments(x: np.ndarray, layer) -> tuple[np.ndarray, np.ndarray]:
-    x = np.asarray(x, dtype=np.float64)
+    # Accumulated in float64 without a float64 copy of x (the copy took 8x the arithmetic).
+    x = np.asarray(x)
     axis = _channel_axis(layer, x.ndim)
-    axes = tuple(a for a in range(x.ndim) if a != axis)
-    return x.mean(axis=axes), x.var(axis=axes)
+    flat = np.moveaxis(x, axis, -1).reshape(-1, x.shape[axis])
+    mean = flat.mean(axis=0, dtype=np.float64)
+    variance = np.square(flat - mean.astype(flat.dtype)).mean(axis=0, dtype=np.float64)
+    return mean, variance
 
 
 def _variables(name: str, layer) -> BnStatistics:
@@ -116,11 +136,11 @@ def bn_statistics(model, images=None) -> list[BnStatistics]:
         return stats
     batch = image_batch(model, images)
     abort_point()
-    built = sub_model(model, ("bn_inputs",), lambda g: [g.inputs_of[n] for n in names])
-    inputs = run_sub_model(built, batch)
-    for stat, x in zip(stats, inputs, strict=True):
-        abort_point()
-        stat.batch_mean, stat.batch_variance = _moments(x, graph.objects[stat.layer])
+    built = sub_model(model, ("bn_moments",), lambda g: _moment_tensors(g, names))
+    moments = run_sub_model(built, batch)
+    for i, stat in enumerate(stats):
+        stat.batch_mean = np.asarray(moments[2 * i], dtype=np.float64)
+        stat.batch_variance = np.asarray(moments[2 * i + 1], dtype=np.float64)
     return stats
 
 

@@ -18,27 +18,61 @@ def _unit(a: np.ndarray) -> np.ndarray:
     return (a - low) / (high - low) if high > low else np.full_like(a, 0.5)
 
 
-def tile_grid(tiles: np.ndarray, columns: int | None = None, scaled: bool = False) -> Image.Image:
-    """Tiles (n, h, w) gray or (n, h, w, 3) RGB as one image; each tile scaled to
-    [0, 1] on its own unless ``scaled`` says they are already."""
+def unit_each(tiles: np.ndarray) -> np.ndarray:
+    """Each tile (first axis) scaled to [0, 1] on its own; a constant tile is mid-gray."""
     tiles = np.asarray(tiles, dtype=np.float32)
+    flat = tiles.reshape(len(tiles), -1)
+    if not flat.size:
+        return tiles.copy()
+    low, high = flat.min(axis=1, keepdims=True), flat.max(axis=1, keepdims=True)
+    span = np.where(high > low, high - low, 1.0)
+    scaled = np.where(high > low, (flat - low) / span, 0.5).astype(np.float32)
+    return scaled.reshape(tiles.shape)
+
+
+def grid_columns(n: int) -> int:
+    """Columns of a near-square grid of ``n`` tiles."""
+    return max(1, math.ceil(math.sqrt(n)))
+
+
+def tile_array(tiles: np.ndarray, columns: int | None = None, scaled: bool = False,
+               gap: int = GAP, min_tile: int = MIN_TILE) -> np.ndarray:
+    """Tiles (n, h, w) gray or (n, h, w, 3) RGB as one uint8 array, ``gap`` white
+    pixels between them; each tile scaled to [0, 1] on its own unless ``scaled``
+    says they are already (uint8 tiles are taken as they are), and enlarged
+    (nearest) to at least ``min_tile``.
+
+    Vectorized (no loop over tiles): the window redraws a layer's grid with it
+    while the event loop waits, 2048 channels included.
+    """
+    tiles = np.asarray(tiles)
     if tiles.ndim == 2:  # (n, channels) of a vector: one pixel per tile
         tiles = tiles[:, None, None]
     n, h, w = tiles.shape[:3]
-    columns = columns or max(1, math.ceil(math.sqrt(n)))
-    rows = math.ceil(n / columns)
-    zoom = max(1, math.ceil(MIN_TILE / max(h, w)))
-    th, tw = h * zoom, w * zoom
     rgb = tiles.ndim == 4
-    canvas = np.full((rows * (th + GAP) + GAP, columns * (tw + GAP) + GAP) + ((3,) if rgb else ()),
-                     255, np.uint8)
-    for i, tile in enumerate(tiles):
-        tile = tile if scaled else _unit(tile)
-        big = np.kron(tile, np.ones((zoom, zoom) + ((1,) if rgb else ()), np.float32))
-        r, c = divmod(i, columns)
-        y, x = GAP + r * (th + GAP), GAP + c * (tw + GAP)
-        canvas[y:y + th, x:x + tw] = np.round(big * 255).astype(np.uint8)
-    return Image.fromarray(canvas)
+    columns = columns or grid_columns(n)
+    rows = max(1, math.ceil(n / columns))
+    zoom = max(1, math.ceil(min_tile / max(h, w, 1)))
+    if tiles.dtype == np.uint8:
+        values = tiles
+    else:
+        tiles = tiles.astype(np.float32, copy=False)
+        values = np.round((tiles if scaled else unit_each(tiles)) * 255).astype(np.uint8)
+    if zoom > 1:
+        values = values.repeat(zoom, axis=1).repeat(zoom, axis=2)
+    th, tw = h * zoom, w * zoom
+    depth = (3,) if rgb else ()
+    cells = np.full((rows * columns, th + gap, tw + gap) + depth, 255, np.uint8)
+    cells[:n, :th, :tw] = values
+    grid = cells.reshape((rows, columns, th + gap, tw + gap) + depth).swapaxes(1, 2)
+    canvas = np.full((rows * (th + gap) + gap, columns * (tw + gap) + gap) + depth, 255, np.uint8)
+    canvas[gap:, gap:] = grid.reshape((rows * (th + gap), columns * (tw + gap)) + depth)
+    return canvas
+
+
+def tile_grid(tiles: np.ndarray, columns: int | None = None, scaled: bool = False) -> Image.Image:
+    """Tiles (n, h, w) gray or (n, h, w, 3) RGB as one image (see :func:`tile_array`)."""
+    return Image.fromarray(tile_array(tiles, columns, scaled))
 
 
 def maps_grid(maps: np.ndarray, order=None) -> Image.Image:

@@ -275,10 +275,18 @@ def build_for_trainer(exp, data, steps: int, source=None):
                  for v in layer.weights if any(v is w for w in every)]
     optimizer = with_base_rate(build_optimizer(t, steps), base_vars, ft.base_lr_mult)
     optimizer.build(every)
-    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"],
-                  jit_compile=t.xla)
+    train_model = model
+    if ft.cache_features:  # the head trains on the frozen base's features, computed once
+        from netlab.training.feature_cache import split_for_cache
+
+        train_model, cache = split_for_cache(model)
+        train_model.netlab_feature_cache = cache
+        report.notes.append(f"cached features: the frozen layers below {cache.point} run once over the "
+                            "images, then the head trains on their output")
+    train_model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                        jit_compile=t.xla)
     model.netlab_finetune_report = report
-    return model, model, optimizer
+    return train_model, model, optimizer
 
 
 def _carry_matching_classes(source, data, dataset: str, head, report: FinetuneReport) -> None:
@@ -324,6 +332,7 @@ def _arch_base(exp, source, data):
         IMAGENET_PREFIX,
         imagenet_preprocessing,
         imagenet_spec,
+        registry_options,
         split_head,
     )
 
@@ -331,6 +340,8 @@ def _arch_base(exp, source, data):
         preprocessing = imagenet_preprocessing(imagenet_spec(source.name)[2])
     else:
         preprocessing = preprocessing_layers(exp.data, data)
+    exp = dataclasses.replace(exp, model=dataclasses.replace(
+        exp.model, options=registry_options(source.name, exp.model.arch, exp.model.options)))
     full = build_model(exp, data.input_shape, data.num_classes, preprocessing)
     base, _ = split_head(full)
     return base

@@ -35,6 +35,15 @@ _REGISTRY_TO_IMAGENET = {"mobilenet_v1": "mobilenet"}
 # One ImageNet backbone built at a time: Keras's get_file writes straight to the cache
 # path, so two threads fetching the same file at once would corrupt it.
 _imagenet_lock = threading.Lock()
+# The registry architecture an ImageNet source loads into (--into-arch), and the options its
+# weights need there (each pair proven by a parity test in tests/core/test_finetune.py).
+IMAGENET_REGISTRY = {
+    "resnet50": ("resnet50", {"layout": "keras"}), "resnet101": ("resnet101", {"layout": "keras"}),
+    "resnet152": ("resnet152", {"layout": "keras"}), "mobilenetv2": ("mobilenet_v2", {"stem": "imagenet"}),
+    "mobilenet": ("mobilenet_v1", {"stem": "imagenet"}),
+    "vgg16": ("vgg16", {}), "densenet121": ("densenet121", {"layout": "keras"}),
+    "densenet169": ("densenet169", {"layout": "keras"}), "densenet201": ("densenet201", {"layout": "keras"}),
+}
 _IMAGENET_MEAN = (123.68, 116.779, 103.939)  # RGB, on [0, 255]
 _IMAGENET_STD = (0.229, 0.224, 0.225)  # on [0, 1]
 
@@ -196,3 +205,12 @@ def _imagenet_source(text: str, image_side: int | None) -> Source:
     outputs = backbone(x)
     base = keras.Model(inputs, outputs, name=f"imagenet_{arch}")
     return Source(text, base, None, None)
+
+
+def registry_options(source_name: str, arch: str, options: dict) -> dict:
+    """``options`` for NetLab's ``arch`` holding ``source_name``'s weights: the layout ImageNet weights
+    need (ResNet's keras layout) filled in where the experiment does not set it."""
+    if not source_name.startswith(IMAGENET_PREFIX):
+        return dict(options)
+    counterpart, needed = IMAGENET_REGISTRY.get(imagenet_spec(source_name)[0], (None, {}))
+    return {**needed, **options} if counterpart == arch else dict(options)

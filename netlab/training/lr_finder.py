@@ -36,6 +36,7 @@ def find_lr(experiment, min_lr: float = 1e-6, max_lr: float = 1.0, steps: int = 
     exp = copy.deepcopy(experiment).validate()
     exp.training.schedule = "constant"  # the sweep sets the rate itself
     exp.training.learning_rate = min_lr
+    exp.finetune.cache_features = False  # a sweep of a few batches: the model takes images, not features
     keras.utils.set_random_seed(exp.training.seed)
     data = load_described(exp.data)
     abort_point()

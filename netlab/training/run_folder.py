@@ -19,9 +19,11 @@ import json
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from netlab.errors import RunFolderError
+from netlab.config import Experiment
+from netlab.errors import NetlabError, RunFolderError
 
 LOCK_FILE = ".netlab.lock"
 CHECKPOINT_FILE = "checkpoint.json"
@@ -36,6 +38,7 @@ class RunLock:
     def __init__(self, run_dir: str | Path):
         self.dir = Path(run_dir)
         self._file = None
+        self.created = False  # the folder was made by this claim (claim_run_dir)
 
     @property
     def held(self) -> bool:
@@ -65,9 +68,16 @@ class RunLock:
         self._file = f
         return self
 
-    def release(self) -> None:
+    def release(self, remove_if_empty: bool = False) -> None:
+        """Drop the lock. ``remove_if_empty``: a folder this claim created and that holds nothing
+        but the lock file (a run that failed before writing anything) is removed too."""
         if self._file is not None:
             f, self._file = self._file, None
+            if remove_if_empty and self.created and not _contents(self.dir):
+                # Still holding the lock: no other writer can be in the folder.
+                with contextlib.suppress(OSError):
+                    (self.dir / LOCK_FILE).unlink()
+                    self.dir.rmdir()
             with contextlib.suppress(OSError):
                 f.truncate(0)
             f.close()  # closing the descriptor drops the lock
@@ -196,18 +206,20 @@ def claim_run_dir(run_dir: str | Path, *, resume: bool = False, overwrite: bool 
     run_dir = Path(run_dir)
     if run_dir.exists() and not run_dir.is_dir():
         raise RunFolderError(f"{run_dir} is a file, not a folder: give a folder for the run")
+    created = not run_dir.exists()
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise RunFolderError(f"cannot create the run folder {run_dir}: {exc.strerror}") from None
     lock = RunLock(run_dir).acquire()
+    lock.created = created
     try:
         if resume:
             _check_resumable(run_dir, restart)
         else:
             _check_empty(run_dir, overwrite)
     except BaseException:
-        lock.release()
+        lock.release(remove_if_empty=True)
         raise
     return lock
 
@@ -241,3 +253,65 @@ def _check_resumable(run_dir: Path, restart: bool) -> None:
             "over from epoch 1 in that folder with its config.json, after moving model.keras, "
             "best.keras, history.csv and the checkpoint files aside to a sibling folder"
         )
+
+
+@dataclass(frozen=True)
+class FolderState:
+    """What a folder chosen for a new run holds: what the window asks about before training there.
+
+    ``kind``: "free" (missing, or empty but for the lock file), "run" (a NetLab
+    run: config.json), "files" (anything else) or "refused" (another process
+    writes it, or it cannot be a run folder; ``message`` says which).
+    A run is ``resumable`` when ``netlab resume`` would continue it (a usable
+    checkpoint and epochs left); otherwise ``message`` says why not.
+    ``free_path`` is the free name beside it that the CLI's refusal suggests.
+    """
+
+    path: Path
+    kind: str
+    message: str = ""
+    resumable: bool = False
+    free_path: Path | None = None
+
+
+def folder_state(run_dir: str | Path) -> FolderState:
+    run_dir = Path(run_dir)
+    if run_dir.exists() and not run_dir.is_dir():
+        return FolderState(run_dir, "refused", f"{run_dir} is a file, not a folder: give a folder for the run")
+    if (run_dir / LOCK_FILE).exists():  # whoever holds the lock has this file
+        try:
+            RunLock(run_dir).acquire().release()
+        except RunFolderError as exc:
+            return FolderState(run_dir, "refused", str(exc))
+    contents = _contents(run_dir)
+    if not contents:
+        return FolderState(run_dir, "free")
+    if not (run_dir / "config.json").is_file():
+        return FolderState(run_dir, "files", f"{run_dir} holds {len(contents)} file(s), not a NetLab run",
+                           free_path=free_run_dir(run_dir))
+    why_not = resume_problem(run_dir)
+    return FolderState(run_dir, "run", why_not or "", resumable=why_not is None,
+                       free_path=free_run_dir(run_dir))
+
+
+def resume_problem(run_dir: Path) -> str | None:
+    """Why resuming would not continue the run in ``run_dir`` (no checkpoint, a broken one,
+    nothing left to train), or None when it would."""
+    problem = checkpoint_problem(run_dir)
+    if problem is not None:
+        return problem
+    try:
+        state = json.loads((run_dir / CHECKPOINT_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return "it has no checkpoint: no epoch was completed"
+    except (OSError, ValueError) as exc:
+        return f"{CHECKPOINT_FILE} cannot be read ({exc})"
+    try:
+        epochs = Experiment.load(run_dir / "config.json").training.epochs
+    except NetlabError as exc:
+        return f"its config.json cannot be read ({exc})"
+    if state.get("stopped_early"):
+        return f"it is finished (early stopping ended it after epoch {state['epoch']})"
+    if state["epoch"] >= epochs:
+        return f"it is finished ({state['epoch']} of {epochs} epochs)"
+    return None

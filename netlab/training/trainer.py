@@ -3,7 +3,9 @@
 It runs wherever it is called (the CLI's main thread, the window's worker
 thread) and never waits on its listener. Stopping is a ``threading.Event``
 checked after every batch, so a stop request ends training within one batch
-and keeps what was learned; pausing is another Event the callback waits on
+and keeps what was learned; before the first batch it is checked while the
+data loads (each download report, each folder scanned) and the model builds
+(each layer, ``netlab.abort``), so a stop then ends the run without training; pausing is another Event the callback waits on
 between batches. Every complete epoch leaves a checkpoint (weights, optimizer
 state, counters) in the run folder, and ``Trainer.resume_run(run_dir)``
 continues from it after a stop, a crash or a kill.
@@ -18,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from netlab.abort import JobAborted, abort_point, abortable
 from netlab.config import Experiment
 from netlab.errors import NetlabError, TrainingError
 from netlab.training.events import DataProgress, Event, RunFailed, RunFinished, RunStarted
@@ -135,12 +138,16 @@ class Trainer:
             with training_precision(self.experiment.training.mixed_precision), \
                     op_determinism(self.experiment.training.deterministic):
                 return self._run()
+        except JobAborted:  # stopped while loading or building: nothing trained
+            return self._stopped_before_training()
         except NetlabError as exc:
             self.emit(RunFailed(message=str(exc), kind=type(exc).__name__))
             raise
         finally:
             if self.run_lock is not None:
-                self.run_lock.release()
+                # A folder this run created and never wrote (bad data, a stop while
+                # loading) is removed: no run folders holding only the lock file.
+                self.run_lock.release(remove_if_empty=True)
 
     def build_model(self, data, steps_per_epoch: int):
         """The training model (with any auxiliary heads), its inference form and the optimizer,
@@ -211,7 +218,9 @@ class Trainer:
 
         enable_memory_growth()
         keras.utils.set_random_seed(t.seed)
-        data = load_described(exp.data, lambda url, done, total: self.emit(DataProgress(url, done, total)))
+        with abortable(self.stop_event):  # a Stop while loading ends the run at the next abort point
+            data = load_described(exp.data, self._download_progress)
+            abort_point()
         checkpoint = None
         if self.run_dir is not None:
             self.writer = RunWriter(self.run_dir)
@@ -235,7 +244,9 @@ class Trainer:
         # Several GPUs: one replica each (MirroredStrategy); otherwise the default strategy.
         strategy = distribution_strategy()
         with strategy.scope():
-            train_model, model, optimizer = self._build(exp, data, steps)
+            with abortable(self.stop_event):  # a Stop while building: at the next layer
+                train_model, model, optimizer = self._build(exp, data, steps)
+                abort_point()
             progress = Progress(seed=t.seed)
             if checkpoint is not None:
                 # Create the optimizer's slots so load_weights restores them (and
@@ -258,9 +269,13 @@ class Trainer:
         # Arrays and image folders alike (a folder streams through tf.data).
         # Epoch e's order depends on (seed, e) only, so a resumed run sees the same
         # batches as one never stopped; one pass per remaining epoch, back to back.
-        train_ds = data.train_pipeline(t.batch_size, seed=t.seed, num_outputs=num_outputs,
-                                       epochs=range(progress.epoch, t.epochs))
-        val_ds = data.val_pipeline(t.batch_size, num_outputs=num_outputs)
+        cache = getattr(train_model, "netlab_feature_cache", None)
+        if cache is not None:  # fine-tuning a frozen base: its features, computed once, in the same order
+            train_ds, val_ds = cache.pipelines(data, t.batch_size, t.seed, range(progress.epoch, t.epochs))
+        else:
+            train_ds = data.train_pipeline(t.batch_size, seed=t.seed, num_outputs=num_outputs,
+                                           epochs=range(progress.epoch, t.epochs))
+            val_ds = data.val_pipeline(t.batch_size, num_outputs=num_outputs)
         self.emit(RunStarted(
             arch=exp.model.arch, dataset=exp.data.dataset, epochs=t.epochs, steps_per_epoch=steps,
             train_samples=data.train_size, val_samples=data.val_size,
@@ -283,7 +298,7 @@ class Trainer:
         if exp.finetune.source:  # two-phase fine-tuning: each epoch's freeze, set at its start
             from netlab.training.finetune import phase_callback
 
-            callbacks.append(phase_callback(exp, train_model))
+            callbacks.append(phase_callback(exp, model))
         if t.tensorboard and self.writer is not None and tensorboard_available():
             from netlab.training.activation_logs import ActivationHistograms
 
@@ -327,6 +342,16 @@ class Trainer:
                            input_shape=data.input_shape, run_dir=self.run_dir, stopped=stopped,
                            stopped_early=progress.stopped_early, best_epoch=progress.best_epoch,
                            best_val_loss=progress.best_val_loss)
+
+    def _download_progress(self, url: str, done: int, total: int) -> None:
+        self.emit(DataProgress(url, done, total))
+        abort_point()  # a Stop ends the download (Keras removes the partial file)
+
+    def _stopped_before_training(self) -> TrainResult:
+        """Stopped while the data loaded or the model was built: no model, no epoch."""
+        self.emit(RunFinished(epochs_completed=self.completed_epochs, stopped=True, history=self.history,
+                              run_dir=str(self.run_dir) if self.run_dir else None))
+        return TrainResult(model=None, history=self.history, run_dir=self.run_dir, stopped=True)
 
     def _kept_note(self) -> str:
         if self.writer is None:

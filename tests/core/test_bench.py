@@ -27,3 +27,13 @@ def test_window_gap_stats_in_milliseconds_and_long_gaps_counted():
     assert stats["max_ms"] == pytest.approx(500.0)
     assert stats["over_33ms"] == 2
     assert gap_stats([])["over_33ms"] == 0
+
+
+def test_finetune_cache_ratio_pairs_each_plain_run_with_the_cached_run_beside_it():
+    from netlab.bench.finetune_cache import pair_ratios
+
+    plain = [{"epoch_seconds": 2.0}, {"epoch_seconds": 4.0}]
+    cached = [{"epoch_seconds": 0.1}, {"epoch_seconds": 0.5}]
+    assert pair_ratios(plain, cached) == pytest.approx([20.0, 8.0])
+    with pytest.raises(ValueError):
+        pair_ratios(plain, cached[:1])

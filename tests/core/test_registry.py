@@ -76,3 +76,23 @@ def test_aux_loss_weight_follows_the_options():
     assert spec.aux_loss_weight({"aux_weight": 0.5}) == 0.5
     assert spec.aux_loss_weight({"aux_classifiers": False}) == 0.0
     assert get_arch("resnet18").aux_loss_weight() == 0.0
+
+
+def test_the_registry_and_validate_import_no_tensorflow():
+    """The window fills its form and enables Train from the registry alone (issue 9: Train
+    usable <= 4 s), so the registry's metadata must not import Keras or TensorFlow."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from netlab.architectures import all_archs\n"
+            "from netlab.config import Experiment\n"
+            "Experiment.from_dict({'model': {'arch': 'alexnet', 'options': {'lrn': False}}}).validate()\n"
+            "specs = all_archs()\n"
+            "print(len(specs), sum(len(s.options) for s in specs) > 0, 'keras' in sys.modules, "
+            "'tensorflow' in sys.modules)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    count, has_options, keras, tensorflow = proc.stdout.split()
+    assert int(count) == len(all_archs()) and has_options == "True"
+    assert (keras, tensorflow) == ("False", "False")

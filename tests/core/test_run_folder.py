@@ -12,8 +12,8 @@ import pytest
 from conftest import tiny_experiment
 
 from netlab.cli import main
-from netlab.errors import RunFolderError
-from netlab.training.run_folder import LOCK_FILE, RunLock, claim_run_dir
+from netlab.errors import NetlabError, RunFolderError
+from netlab.training.run_folder import LOCK_FILE, RunLock, claim_run_dir, folder_state, free_run_dir
 from netlab.training.runs import read_history
 from netlab.training.trainer import Trainer
 
@@ -143,3 +143,36 @@ def test_restart_starts_over_and_moves_the_old_results_aside(old_run):
     assert (aside / "model.keras").read_bytes() == old_model
     assert {"best.keras", "history.csv", "checkpoint.json", "events.jsonl"} <= {p.name for p in aside.iterdir()}
     assert (old_run / "my-notes.txt").read_text() == "keep me"  # a user's file is not a result
+
+
+# -- the window's question about a used folder, and no lock-only folders left behind --
+def test_a_failed_new_run_removes_the_folder_it_created_and_keeps_one_it_did_not(tmp_path):
+    exp = tiny_experiment()
+    exp.data.dataset = str(tmp_path / "no-such-images")  # bad data: refused once the run has begun
+    with pytest.raises(NetlabError):
+        Trainer(exp, run_dir=tmp_path / "new" / "run").run()
+    assert not (tmp_path / "new" / "run").exists()  # not a folder holding only .netlab.lock
+    (tmp_path / "mine").mkdir()
+    with pytest.raises(NetlabError):
+        Trainer(exp, run_dir=tmp_path / "mine").run()
+    assert (tmp_path / "mine").is_dir()  # the user's own (empty) folder stays
+
+
+def test_folder_state_says_what_a_chosen_folder_holds(old_run, tmp_path):
+    assert folder_state(tmp_path / "missing").kind == "free"
+    finished = folder_state(old_run)
+    assert finished.kind == "run" and not finished.resumable and "finished (2 of 2 epochs)" in finished.message
+    assert finished.free_path == free_run_dir(old_run) == old_run.with_name("run-2")
+    config = json.loads((old_run / "config.json").read_text())
+    config["training"]["epochs"] = 3
+    (old_run / "config.json").write_text(json.dumps(config))
+    assert folder_state(old_run).resumable  # a checkpoint at epoch 2 of 3
+    _break_weights(old_run)
+    broken = folder_state(old_run)
+    assert not broken.resumable and "weights file" in broken.message
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "a.jpg").write_bytes(b"x")
+    assert folder_state(tmp_path / "photos").kind == "files"
+    with RunLock(old_run):  # this process's lock; another's reads the same (test above)
+        busy = folder_state(old_run)
+    assert busy.kind == "refused" and "being written by another NetLab process" in busy.message

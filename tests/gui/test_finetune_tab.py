@@ -58,6 +58,7 @@ def test_the_tab_round_trips_an_experiment_file_losslessly(window, tmp_path, off
     cases = [
         _experiment(source_file, freeze="b_conv2", load_up_to="b_bn2", base_lr_mult=0.25, head_epochs=1),
         Experiment(),  # off, every other setting at its default
+        _experiment(source_file, cache_features=True),
     ]
     other = Experiment()  # an ImageNet source that is not the Model tab's architecture's, kept as it is
     other.model.arch, other.finetune.source, other.finetune.into_arch = "mobilenet_v2", "imagenet:resnet50", True

@@ -179,3 +179,56 @@ def test_download_progress_shows_in_the_status_line(window):
 
     window._on_event(DataProgress("https://example.org/datasets/mnist.npz", 4_500_000, 11_490_434))
     assert window.status.text() == "Downloading mnist.npz: 4.5 of 11.5 MB (39%)"
+
+
+@pytest.mark.slow
+def test_train_is_usable_before_tensorflow_has_loaded(tmp_path):
+    """Train is enabled once the registry has loaded (no TensorFlow yet); pressed then, the
+    training thread loads TensorFlow itself and the run trains to its end."""
+    code = (
+        "import sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from gui.main_window import MainWindow\n"
+        "from netlab.config import Experiment\n"
+        "w = MainWindow(); w.show()\n"
+        "def press():\n"
+        "    print('train-ready', w.train_button.isEnabled(), 'tensorflow' in sys.modules, flush=True)\n"
+        "    exp = w.panel.experiment(); exp.data.max_samples = 120; exp.training.epochs = 1\n"
+        "    w.panel.set_experiment(exp)\n"
+        "    w.train_button.click()\n"
+        "    print('status', w.status.text().startswith('Loading TensorFlow...'), flush=True)\n"
+        "w.train_ready.connect(press)\n"
+        "w.training_finished.connect(lambda result: (print('trained', result is not None), app.quit()))\n"
+        "w.start_loading(); app.exec()\n"
+        "from gui.worker import wait_for_jobs\n"
+        "w.close(); wait_for_jobs()\n"
+    )
+    env = dict(__import__("os").environ, NETLAB_RUNS=str(tmp_path / "runs"))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = proc.stdout.splitlines()
+    assert "train-ready True False" in lines and "status True" in lines and "trained True" in lines
+
+
+def test_stop_while_the_model_builds_ends_the_run_without_training_a_batch(window, qtbot):
+    from netlab.training.events import BatchEnd, RunFinished, RunStarted
+
+    exp = tiny_experiment()
+    exp.model.arch = "densenet121"  # hundreds of layers: seconds to build on two cores
+    window.panel.set_experiment(exp)
+    events = []
+    window.train_button.click()
+    window.thread.event.connect(events.append)
+    run_dir = window.thread.run_dir
+    # classes.json is written once the data has loaded, just before the model is built.
+    qtbot.waitUntil(lambda: (run_dir / "classes.json").exists(), timeout=60_000)
+    with qtbot.waitSignal(window.training_finished, timeout=60_000) as finished:
+        window.stop_button.click()
+    result = finished.args[0]
+    assert result.stopped and result.model is None
+    assert not any(isinstance(e, BatchEnd | RunStarted) for e in events)  # not one batch
+    assert [e.epochs_completed for e in events if isinstance(e, RunFinished)] == [0]
+    assert window.status.text() == "Stopped before training began."
+    assert window.curves.point_count("loss", "batch") == 0
+    assert window.train_button.isEnabled()

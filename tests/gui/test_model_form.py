@@ -49,3 +49,32 @@ def test_loaded_options_show_and_come_back(form):
     form.store(out)
     assert out.model.arch == "googlenet"
     assert out.model.options == {"aux_classifiers": False, "aux_weight": 0.5, "stem": "small"}
+
+
+def test_an_option_value_its_field_cannot_show_is_kept_and_reported(window, tmp_path):
+    """Issue 9: a loaded option value beyond its field (finer than its decimals, below its
+    open minimum's first step) is kept and reported, never rounded or clamped."""
+    exp = Experiment(model=ModelConfig(arch="densenet121", options={"compression": 0.0004, "growth_rate": 12}))
+    exp.validate()  # a value the config accepts: (0, 1]
+    exp.save(tmp_path / "edge.json")
+    window.load_experiment(str(tmp_path / "edge.json"))
+    assert "model.options.compression = 0.0004" in window.error.text()
+    assert "growth_rate" not in window.error.text()  # 12 is shown as it is
+    widget = window.panel.model_form.option_widgets["compression"]
+    assert widget.styleSheet() and "kept as loaded" in widget.toolTip()
+    window.save_experiment(str(tmp_path / "again.json"))
+    assert Experiment.load(tmp_path / "again.json") == exp
+    widget.setValue(0.25)  # a value typed in replaces the kept one
+    assert window.panel.experiment().model.options == {"compression": 0.25, "growth_rate": 12}
+    assert not widget.styleSheet()
+
+
+def test_options_loaded_before_the_registry_are_kept_and_reported(qtbot):
+    form = ModelForm()
+    qtbot.addWidget(form)
+    notes = form.set_architectures(all_archs(), "googlenet", {"aux_weight": 0.12345, "stem": "cifar"})
+    assert notes == ["model.options.aux_weight = 0.12345"]
+    assert form.option_widgets["aux_weight"].value() == pytest.approx(0.123)
+    out = Experiment()
+    form.store(out)
+    assert out.model.options == {"aux_weight": 0.12345, "stem": "small"}
