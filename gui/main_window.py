@@ -161,6 +161,7 @@ class MainWindow(QMainWindow):
         self.panel.training_form.find_learning_rate.connect(self.open_lr_finder)
         self.lr_finder = None
         self.runs.open_model.connect(self.classifier.open_model)
+        self._add_statistics_tab()
         self.runs.load_settings.connect(self.load_experiment)
         # Fine-tune tab: past runs to start from; its jobs' weight downloads reach the status bar.
         self.panel.finetune_form.runs_root = runs_root()
@@ -169,6 +170,14 @@ class MainWindow(QMainWindow):
         self.status = QLabel("Loading TensorFlow...")
         self.statusBar().addWidget(self.status, 1)
         self._build_menu()
+
+    def _add_statistics_tab(self) -> None:
+        """Batch-norm and activation statistics of the current model (gui/views/stats_view.py)."""
+        from gui.views.stats_view import StatsView
+
+        self.stats = StatsView()
+        self.tabs.addTab(self.stats, "Statistics")
+        self.stats.follow(self.classifier)
 
     def _build_menu(self) -> None:
         menu = self.menuBar().addMenu("&File")

@@ -288,7 +288,7 @@ TRAINING_FLAGS = {
     "warmup_epochs": "warmup_epochs", "min_lr": "min_learning_rate",
     "plateau_patience": "plateau_patience", "early_stopping": "early_stopping",
     "patience": "patience", "restore_best": "restore_best", "mixed_precision": "mixed_precision",
-    "xla": "xla", "tensorboard": "tensorboard",
+    "xla": "xla", "tensorboard": "tensorboard", "train_eval": "train_eval",
 }
 
 
@@ -330,6 +330,9 @@ def _add_experiment_flags(p) -> None:
     g.add_argument("--mixed-precision", choices=MIXED_PRECISIONS)
     g.add_argument("--xla", action=argparse.BooleanOptionalAction)
     g.add_argument("--tensorboard", action=argparse.BooleanOptionalAction)
+    g.add_argument("--train-eval", action=argparse.BooleanOptionalAction,
+                   help="per epoch: a tenth of the training split in inference mode, and batch "
+                        "norm's train/inference gap (on by default)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -183,6 +183,9 @@ class TrainingConfig:
     # same numbers to the last bit, a resumed run included (slower, above all on a GPU).
     deterministic: bool = False
     tensorboard: bool = True  # event logs in RUN_DIR/tensorboard
+    # Per epoch, a fixed tenth of the training split in inference mode (train_eval_loss,
+    # train_eval_accuracy) and batch norm's train/inference gap (netlab/training/train_eval.py).
+    train_eval: bool = True
 
 
 @dataclass

@@ -11,8 +11,6 @@ from pathlib import Path
 from netlab.cli_flags import number_flag
 from netlab.errors import ConfigError
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
-
 
 def _model(path):
     from netlab.predict import load_model, model_file
@@ -29,36 +27,17 @@ def _image_array(model, path):
 
 
 def _folder_images(model, folder, limit: int):
-    import numpy as np
+    from netlab.inspect.samples import folder_images
 
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise ConfigError(f"--images {folder}: not a folder")
-    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)[:limit]
-    if not files:
-        raise ConfigError(f"--images {folder}: no images in it ({', '.join(IMAGE_SUFFIXES)})")
-    return np.stack([_image_array(model, p) for p in files]), None, f"{len(files)} images from {folder}"
+    return folder_images(model, folder, limit, flag="--images")
 
 
 def _dataset_images(model, model_path, dataset: str, limit: int):
     """Up to ``limit`` validation images of a dataset, with labels when its classes are the model's."""
-    import numpy as np
-
-    from netlab.config import DataConfig
-    from netlab.data import load_dataset
-    from netlab.predict import model_input_shape
+    from netlab.inspect.samples import dataset_images
     from netlab.training.runs import read_classes
 
-    height, _, channels = model_input_shape(model)
-    config = DataConfig(dataset=dataset, image_size=height)
-    if hasattr(config, "channels"):
-        config.channels = channels
-    data = load_dataset(config)
-    x = next(data.batches("val", limit), None)
-    if x is None or not len(x):
-        raise ConfigError(f"--dataset {dataset}: its validation split is empty")
-    y = data.labels("val")[:len(x)] if read_classes(model_path) == data.class_names else None
-    return np.asarray(x), y, f"{len(x)} validation images of {dataset}"
+    return dataset_images(model, dataset, limit, read_classes(model_path), flag="--dataset")
 
 
 def _images(args, model, model_path):

@@ -53,6 +53,9 @@ class TrainingForm(Form):
                                          combo_box(MIXED_PRECISIONS, "float16/bfloat16 compute on a GPU"))
         self.xla = self.bind(form, "XLA", "training.xla", check_box("Compile the training step with XLA"))
         self.tensorboard = self.bind(form, "TensorBoard logs", "training.tensorboard", check_box())
+        self.train_eval = self.bind(form, "Inference-mode train", "training.train_eval", check_box(
+            "Per epoch: a tenth of the training split in inference mode (dropout off, BN on its moving "
+            "statistics) and batch norm's train/inference gap, drawn with the curves"))
         self.deterministic = self.bind(form, "Deterministic", "training.deterministic",
                                        check_box("Bit-for-bit repeatable runs (slower, above all on a GPU)"))
         self.seed = self.bind(form, "Seed", "training.seed", int_box())

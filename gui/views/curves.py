@@ -45,11 +45,20 @@ import math
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from gui.views.plot_style import styled_plot
+
 TRAIN = (31, 119, 180)
 VAL = (255, 127, 14)
-GRID = (225, 225, 225)  # opaque: see the module docstring
-METRICS = (("loss", "Loss"), ("accuracy", "Accuracy"))
-KINDS = ("batch", "train", "val")
+TRAIN_EVAL = (44, 160, 44)
+GAP = (148, 103, 189)
+ZERO = (160, 160, 160)
+METRICS = (("loss", "Loss"), ("accuracy", "Accuracy"),
+           ("bn_gap", "Batch norm: train-mode minus inference-mode accuracy"))
+# The series of each plot. train_eval: a fixed training subset in inference mode after
+# each epoch (netlab/training/train_eval.py); gap: its BN train-mode accuracy minus that.
+SERIES = {"loss": ("batch", "train", "train_eval", "val"),
+          "accuracy": ("batch", "train", "train_eval", "val"), "bn_gap": ("gap",)}
+GAP_PLOT_HEIGHT = 170  # a small plot under the two, shown once a run reports a gap
 REDRAWS_PER_SECOND = 5
 BUILD_DELAY_MS = 50
 
@@ -88,49 +97,60 @@ class CurvesView(QWidget):
             QTimer.singleShot(BUILD_DELAY_MS, self.build_plots)
 
     def build_plots(self) -> None:
-        """Create the two plots (imports pyqtgraph); idempotent."""
+        """Create the plots (imports pyqtgraph); idempotent."""
         if self.plots:
             return
         import pyqtgraph as pg
 
-        pg.setConfigOptions(antialias=True, background="w", foreground="k")
         for metric, title in METRICS:
-            plot = pg.PlotWidget(title=title)
-            plot.setLabel("bottom", "epoch")
-            plot.showGrid(x=True, y=True)
-            for side in ("left", "bottom"):
-                axis = plot.getAxis(side)
-                axis.setTickPen(pg.mkPen(GRID))
-                axis.setTextPen(pg.mkPen("k"))
-                axis.setStyle(tickAlpha=255, maxTickLevel=0)
+            plot = self.plots[metric] = styled_plot(pg, title, bottom="epoch")
+            if metric == "bn_gap":
+                self._build_gap_plot(pg, plot)
+                continue
             # Loss falls and accuracy rises: keep each legend where the curves are not.
             plot.addLegend(offset=(-10, 10) if metric == "loss" else (-10, -10), brush=(255, 255, 255, 200))
-            self.plots[metric] = plot
             # connect="finite": a NaN between epochs breaks the running-mean
             # line, since Keras restarts the mean at every epoch.
             self.items[(metric, "batch")] = plot.plot(
                 [], [], pen=pg.mkPen(TRAIN + (110,), width=1), connect="finite",
-                name="train (running mean, per batch)")
+                name="train, per batch (running mean)")
             self.items[(metric, "train")] = plot.plot(
                 [], [], pen=pg.mkPen(TRAIN, width=2), symbol="o", symbolSize=6,
-                symbolBrush=TRAIN, name="train (epoch)")
+                symbolBrush=TRAIN, name="train, epoch (running mean)")
+            self.items[(metric, "train_eval")] = plot.plot(
+                [], [], pen=pg.mkPen(TRAIN_EVAL, width=2), symbol="t", symbolSize=7,
+                symbolBrush=TRAIN_EVAL, name="train, inference mode")
             self.items[(metric, "val")] = plot.plot(
                 [], [], pen=pg.mkPen(VAL, width=2), symbol="s", symbolSize=6,
                 symbolBrush=VAL, name="validation (epoch)")
-            self._layout.addWidget(plot)
+            self._layout.addWidget(plot, 3)
         self._ranges = {}
         self._dirty = set(self.items)
         self.flush()
 
+    def _build_gap_plot(self, pg, plot) -> None:
+        """Batch norm's train/inference gap per epoch: small, hidden until a run reports one."""
+        plot.setFixedHeight(GAP_PLOT_HEIGHT)
+        plot.addItem(pg.InfiniteLine(0, angle=0, pen=pg.mkPen(ZERO)))
+        self.items[("bn_gap", "gap")] = plot.plot(
+            [], [], pen=pg.mkPen(GAP, width=2), symbol="d", symbolSize=7, symbolBrush=GAP)
+        plot.setToolTip("Accuracy on the same training images with batch norm on batch statistics "
+                        "minus with its moving averages (dropout off in both). Far from 0: the "
+                        "moving statistics do not describe the data yet (seeds/001, seeds/002).")
+        plot.setVisible(self.point_count("bn_gap", "gap") > 0)
+        self._layout.addWidget(plot, 0)
+
     # -- data ---------------------------------------------------------------
     def clear(self) -> None:
-        self.data = {(metric, kind): ([], []) for metric, _ in METRICS for kind in KINDS}
+        self.data = {(metric, kind): ([], []) for metric, kinds in SERIES.items() for kind in kinds}
         self._bounds = {metric: (math.inf, -math.inf) for metric, _ in METRICS}
         self._ranges = {}  # metric -> (x range, y range) last set on the plot
         self._dirty = set(self.items)
         self._epochs = 0
         for plot in self.plots.values():
             plot.enableAutoRange()
+        if "bn_gap" in self.plots:
+            self.plots["bn_gap"].setVisible(False)
         self.flush()
 
     def set_epochs(self, epochs: int) -> None:
@@ -152,10 +172,14 @@ class CurvesView(QWidget):
         x = event.epoch + 1
         m = event.metrics
         for metric in ("loss", "accuracy"):
-            if metric in m:
-                self._append(metric, "train", x, m[metric])
-            if f"val_{metric}" in m:
-                self._append(metric, "val", x, m[f"val_{metric}"])
+            for kind, key in (("train", metric), ("train_eval", f"train_eval_{metric}"),
+                              ("val", f"val_{metric}")):
+                if key in m:
+                    self._append(metric, kind, x, m[key])
+        if "bn_gap" in m:
+            self._append("bn_gap", "gap", x, m["bn_gap"])
+            if "bn_gap" in self.plots and not self.plots["bn_gap"].isVisible():
+                self.plots["bn_gap"].setVisible(True)
         self._schedule()
 
     def point_count(self, metric: str, kind: str) -> int:
@@ -169,6 +193,8 @@ class CurvesView(QWidget):
         self._dirty.add((metric, kind))
         if math.isfinite(y):
             lo, hi = self._bounds[metric]
+            if metric == "bn_gap":  # a gap is read against zero: keep it in view
+                lo, hi = min(lo, 0.0), max(hi, 0.0)
             self._bounds[metric] = (min(lo, y), max(hi, y))
 
     def _schedule(self) -> None:

@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
 from netlab.training.catalog import RunInfo, list_runs
 
 COLUMNS = ("run", "architecture", "dataset", "epochs", "val accuracy", "best val acc.", "val loss")
-METRICS = ("val_accuracy", "val_loss", "accuracy", "loss")
+# train_eval_* and bn_gap: netlab/training/train_eval.py (runs from before it lack them: no curve).
+METRICS = ("val_accuracy", "val_loss", "train_eval_accuracy", "train_eval_loss", "accuracy", "loss", "bn_gap")
 
 
 def _fmt(value) -> str:

@@ -7,5 +7,6 @@ BENCHMARKS = {
     "inspect": "netlab.bench.inspect_speed",  # its window runs as gui.bench_inspect in a child process
     "overhead": "netlab.bench.overhead",
     "pipeline": "netlab.bench.pipeline",
+    "train_eval": "netlab.bench.train_eval",
     "window": "netlab.bench.window",  # its windows run as gui.bench_window in child processes
 }

@@ -180,6 +180,8 @@ def _bn_training_model(model):
     output = first_tensor(walk(functional_of(model), fresh, ""))
     built = keras.Model(fresh, [output] + [seen[n] for n in bn_layers(model)])
     graph.models[key] = built
+    # The same graph with the prediction alone: per-epoch measurements need no BN inputs.
+    graph.models[("bn_training_prediction",)] = keras.Model(fresh, output)
     return built
 
 
@@ -201,6 +203,51 @@ def _training_mode_pass(model, batch) -> list[np.ndarray]:
         for variable, value in zip(variables, saved, strict=True):
             variable.assign(value)
     return [np.asarray(o) for o in outputs]
+
+
+def _bn_training_function(model):
+    """The prediction-only training-mode model as a compiled function, built once per model.
+
+    Not ``predict_on_batch``: it calls the model with training=False, which
+    would put the BN layers back on their moving statistics. A traced call
+    keeps the per-layer modes and is several times faster than an eager one.
+    """
+    import tensorflow as tf
+
+    graph = flat_graph(model)
+    # A trace fixes which BN layers are frozen (they stay on moving statistics); fine-tuning
+    # unfreezes layers between phases, so each set of frozen layers gets its own trace.
+    key = ("bn_training_function", tuple(bool(graph.objects[n].trainable) for n in bn_layers(model)))
+    if key not in graph.models:
+        _bn_training_model(model)
+        predict = graph.models[("bn_training_prediction",)]
+        # Any batch size, one trace (tracing costs seconds: more than several calls).
+        spec = tf.TensorSpec((None, *graph.input.shape[1:]), graph.input.dtype)
+        graph.models[key] = tf.function(lambda batch: predict(batch), input_signature=[spec])
+    return graph.models[key]
+
+
+def training_mode_predictions(model, x, batch_size: int) -> np.ndarray:
+    """Predictions with BN on batch statistics (dropout off), ``batch_size`` images at a time.
+
+    Batch statistics depend on the batch, so the batches are the size training
+    uses; the images are split into equal batches (never a last one of 3
+    images). The moving statistics are put back once, after all batches.
+    """
+    batch = image_batch(model, x)
+    predict = _bn_training_function(model)
+    variables = _bn_variables(model)
+    saved = [np.array(v) for v in variables]
+    chunks = max(1, round(len(batch) / max(batch_size, 1)))
+    try:
+        outputs = []
+        for part in np.array_split(batch, chunks):
+            abort_point()
+            outputs.append(np.asarray(predict(part), dtype=np.float64))
+    finally:
+        for variable, value in zip(variables, saved, strict=True):
+            variable.assign(value)
+    return np.concatenate(outputs)
 
 
 @dataclass
@@ -243,6 +290,20 @@ def train_vs_inference(model, x, y=None) -> ModeComparison:
     return ModeComparison(training, inference, accuracy(training), accuracy(inference),
                           float(np.mean(training.argmax(-1) == inference.argmax(-1))),
                           float(np.max(np.abs(training - inference))))
+
+
+def moving_statistics(model) -> list[np.ndarray]:
+    """Copies of every BN layer's moving mean and variance (to put back with
+    :func:`set_moving_statistics`, e.g. to undo :func:`recompute_bn_statistics`)."""
+    return [np.array(v) for v in _bn_variables(model)]
+
+
+def set_moving_statistics(model, saved: list[np.ndarray]) -> None:
+    variables = _bn_variables(model)
+    if len(saved) != len(variables):
+        raise ConfigError(f"{len(saved)} saved statistics for {len(variables)} BN variables")
+    for variable, value in zip(variables, saved, strict=True):
+        variable.assign(value)
 
 
 def recompute_bn_statistics(model, images) -> None:

@@ -64,7 +64,9 @@ class Notice(Event):
 class EpochEnd(Event):
     epoch: int  # 0-based
     epochs: int
-    metrics: dict = field(default_factory=dict)  # loss, accuracy, val_loss, val_accuracy
+    # loss, accuracy, val_loss, val_accuracy, lr; train_eval_loss, train_eval_accuracy,
+    # train_mode_accuracy and bn_gap when training.train_eval is on (training/train_eval.py)
+    metrics: dict = field(default_factory=dict)
     seconds: float = 0.0
 
 

@@ -289,12 +289,21 @@ class Trainer:
         callback = EventCallback(self, train_model, model, optimizer, progress, steps, t,
                                  num_classes=data.num_classes)
         callbacks = [callback]
+        if t.train_eval:  # first: it adds its columns to the logs the others write
+            from netlab.training.train_eval import TrainEvaluation
+
+            evaluation = TrainEvaluation.for_data(model, data, t)
+            if evaluation is not None:
+                callbacks.insert(0, evaluation)
         if exp.finetune.source:  # two-phase fine-tuning: each epoch's freeze, set at its start
             from netlab.training.finetune import phase_callback
 
             callbacks.append(phase_callback(exp, model))
         if t.tensorboard and self.writer is not None and tensorboard_available():
+            from netlab.training.activation_logs import ActivationHistograms
+
             callbacks.append(EpochTensorBoard(self.writer.dir / TENSORBOARD_DIR))
+            callbacks.append(ActivationHistograms.for_data(self.writer.dir / TENSORBOARD_DIR, model, data, t.seed))
         if progress.epoch < t.epochs and not progress.stopped_early:
             try:
                 with warnings.catch_warnings():

@@ -178,9 +178,24 @@ def test_nan_loss_leaves_the_last_good_epoch_on_disk(tmp_path):
 
 def test_tensorboard_logs_are_written(tmp_path):
     # tensorboard is a dependency (pyproject.toml): no skip when it is missing, a failure.
-    Trainer(tiny_experiment(), run_dir=tmp_path / "run").run()
+    # This run also switches the per-epoch inference-mode measurement off (one training less).
+    Trainer(tiny_experiment(train_eval=False), run_dir=tmp_path / "run").run()
+    from netlab.training.train_eval import COLUMNS
+
+    header = open(tmp_path / "run" / "history.csv").readline().strip().split(",")
+    assert "val_loss" in header and not set(COLUMNS) & set(header)
     logs = list((tmp_path / "run" / "tensorboard").rglob("events.out.tfevents.*"))
     assert logs, "no TensorBoard event file"
+    # Each activation layer's histogram, per epoch (netlab/training/activation_logs.py).
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    from netlab.inspect.activations import activation_layers
+    from netlab.predict import load_model
+
+    events = EventAccumulator(str(tmp_path / "run" / "tensorboard" / "activations")).Reload()
+    tags = events.Tags()["tensors"] + events.Tags()["histograms"]
+    model = load_model(tmp_path / "run" / "model.keras")
+    assert sorted(tags) == sorted(f"activations/{name}" for name in activation_layers(model))
 
 
 def test_mixed_precision_policy_is_restored_after_the_run():

@@ -151,7 +151,7 @@ def test_window_appears_before_tensorflow_is_imported():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     # Nor pyqtgraph (0.3 s): the curves are built just after the first paint.
-    assert proc.stdout.split() == ["False", "False", "False", "2"]
+    assert proc.stdout.split() == ["False", "False", "False", "3"]  # loss, accuracy, BN gap
 
 
 def test_pause_then_resume_then_finish(window, qtbot):

@@ -22,6 +22,12 @@ def test_a_finished_run_appears_and_can_be_overlaid(window, qtbot):
     xs, ys = runs.curves[runs.runs[0].name].getData()
     assert list(xs) == [1, 2]
     assert list(ys) == pytest.approx(window.result.history["val_loss"], abs=1e-6)
+    runs.metric.setCurrentText("bn_gap")  # batch norm's train/inference gap, run beside run
+    assert list(runs.curves[runs.runs[0].name].getData()[1]) == pytest.approx(window.result.history["bn_gap"])
+    # The live curves drew the inference-mode train metric; the Statistics tab uses this run's images.
+    assert window.curves.point_count("accuracy", "train_eval") == 2
+    assert window.curves.point_count("bn_gap", "gap") == 2
+    assert window.stats.source.currentData() == ("run", str(window.result.run_dir))
     # its model goes to the classifier
     runs.table.selectRow(0)
     runs.model_button.click()
@@ -77,7 +83,7 @@ def test_window_and_cli_give_the_same_result_for_the_same_config(window, qtbot, 
             proc.kill()
     assert proc.returncode == 0, stderr[-2000:]
     rows = list(csv.DictReader(open(tmp_path / "cli" / "history.csv")))
-    for metric in ("loss", "accuracy", "val_loss", "val_accuracy"):
+    for metric in ("loss", "accuracy", "val_loss", "val_accuracy", "train_eval_accuracy", "bn_gap"):
         cli = [float(row[metric]) for row in rows]
         assert cli == pytest.approx(window.result.history[metric], rel=1e-4, abs=1e-5), metric
 
