@@ -1,0 +1,62 @@
+"""The seeds' lessons at their default budget: ``python -m netlab.bench lessons [--budget B] [NAME ...]``.
+
+Runs each experiment of ``netlab/resources/experiments/`` (netlab/training/experiments.py)
+in sequence on this machine and prints, for each, its claim's comparisons with
+the numbers and whether the claim held, then one summary line per lesson.
+Each lesson's folder of runs and result.json stay under --out (default: a
+temporary folder, removed afterwards).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def run_lessons(names, budget: str, out: Path) -> list[dict]:
+    from netlab.training.experiments import ExperimentRunner, load_lesson
+
+    results = []
+    for name in names:
+        start = time.perf_counter()
+        result = ExperimentRunner(load_lesson(name), out / name, budget).run()
+        result["seconds"] = time.perf_counter() - start
+        results.append(result)
+        print(f"{name} ({result['seconds']:.0f} s): {'HELD' if result['held'] else 'did not hold'}", flush=True)
+        for arm, summary in result["arms"].items():
+            shown = {k: v for k, v in summary["mean"].items() if k != "params"}
+            print(f"    {arm:<14} " + "  ".join(f"{k} {v:.3f}±{summary['std'][k]:.3f}"
+                                               for k, v in shown.items()), flush=True)
+        for check in result["comparisons"]:
+            print(f"    {'ok  ' if check['held'] else 'FAIL'} {check['text']}", flush=True)
+    return results
+
+
+def main(argv=None) -> int:
+    from netlab.logs import quiet_tensorflow
+    from netlab.training.experiments import BUDGETS, lesson_names
+
+    parser = argparse.ArgumentParser(prog="python -m netlab.bench lessons")
+    parser.add_argument("names", nargs="*", help="lessons to run (default: all)")
+    parser.add_argument("--budget", choices=BUDGETS, default="quick")
+    parser.add_argument("--out", help="keep the lessons' folders here")
+    parser.add_argument("--json", help="also write every result to this file")
+    args = parser.parse_args(argv)
+    quiet_tensorflow()
+    names = args.names or lesson_names()
+    unknown = sorted(set(names) - set(lesson_names()))
+    if unknown:
+        print(f"unknown lesson {unknown[0]!r}; the lessons are: {', '.join(lesson_names())}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory() as tmp:
+        results = run_lessons(names, args.budget, Path(args.out or tmp))
+    print("\nsummary")
+    for r in results:
+        print(f"  {r['name']:<16} {'held' if r['held'] else 'did not hold':<13} {r['verdict']}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return 0
