@@ -23,7 +23,11 @@ def run_lessons(names, budget: str, out: Path) -> list[dict]:
     results = []
     for name in names:
         start = time.perf_counter()
-        result = ExperimentRunner(load_lesson(name), out / name, budget).run()
+        try:
+            result = ExperimentRunner(load_lesson(name), out / name, budget).run()
+        except Exception as exc:  # one lesson's failure is reported; the others still run
+            print(f"{name}: FAILED: {type(exc).__name__}: {exc}", flush=True)
+            continue
         result["seconds"] = time.perf_counter() - start
         results.append(result)
         print(f"{name} ({result['seconds']:.0f} s): {'HELD' if result['held'] else 'did not hold'}", flush=True)
