@@ -108,3 +108,16 @@ def test_a_stopped_experiment_gives_no_verdict(tmp_path):
     result = runner.run()
     assert result["complete"] is False and result["held"] is None
     assert result["arms"]["dropout"]["runs"] == []
+
+
+def test_the_gap_head_asked_by_name_averages_even_where_the_paper_pools_by_max():
+    from netlab.architectures import build_model
+    from netlab.config import Experiment
+
+    kinds = {}
+    for head in ("default", "gap"):
+        exp = Experiment()
+        exp.model.head = head
+        model = build_model(exp, (16, 16, 1), 10)
+        kinds[head] = type(model.get_layer("global_pool")).__name__
+    assert kinds == {"default": "GlobalMaxPooling2D", "gap": "GlobalAveragePooling2D"}
