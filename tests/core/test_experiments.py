@@ -56,6 +56,15 @@ def test_the_cli_refuses_a_bad_name_in_one_line(capsys):
     assert err.startswith("netlab: error:") and "\n" not in err and "residual" in err
 
 
+def test_the_cli_lists_every_lesson(capsys):
+    from netlab.cli import main
+
+    assert main(["experiment", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [entry["name"] for entry in listed] == list(LESSONS)
+    assert all(entry["arms"] and entry["seed"] for entry in listed)
+
+
 def test_a_claim_naming_an_unknown_arm_or_metric_is_refused():
     raw = json.loads(resources.files("netlab.resources").joinpath("experiments/dropout.json").read_text())
     raw["claim"] = [{"left": "dropout.gap", "op": "<", "right": "no_such_arm.gap"}]
