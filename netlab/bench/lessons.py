@@ -5,6 +5,21 @@ in sequence on this machine and prints, for each, its claim's comparisons with
 the numbers and whether the claim held, then one summary line per lesson.
 Each lesson's folder of runs and result.json stay under --out (default: a
 temporary folder, removed afterwards).
+
+Measured at the quick budget on this 2-core machine under load 7-14 (issue 12, one run;
+val = inference-mode validation accuracy, mean over the seeds):
+- bn_momentum HELD: 0.99 val 0.192 vs 0.9 val 0.808; 0.99 recomputed 0.850 (both arms 0.850 recomputed).
+- residual HELD (1 seed, width 16, 3 epochs, recomputed BN): train acc plain-34 0.194 < plain-18 0.394;
+  residual-34 0.419 vs residual-18 0.406.
+- initialization did not hold: the activation spreads did (last/first std: small-tanh 0.001 <
+  Xavier-tanh 0.49; Xavier-ReLU 0.12 < He-ReLU 1.03), but in 6 SGD epochs only He-ReLU trained (val
+  0.69); Xavier-tanh stayed at chance (0.100) like zeros and small Gaussian.
+- dropout did not hold: 160 digits barely overfit (no dropout: train 1.000, val 0.988, gap 0.013);
+  dropout 0.5 underfits in 15 epochs (train 0.950, val 0.900, gap 0.050).
+- gap_head did not hold: fewer parameters (296,682 vs 308,266) but val 0.925 vs FC 0.975.
+- group_norm did not hold: at batch 2 BN val 0.733 (0.767 recomputed); GN stayed at chance (0.117).
+- augmentation did not hold: val 0.950 augmented vs 0.988 plain (the plain net hardly overfits).
+- aux_classifiers: inconclusive, neither GoogLeNet arm left chance (0.100) in 4 epochs.
 """
 
 from __future__ import annotations
