@@ -192,6 +192,16 @@ class MainWindow(QMainWindow):
                 action.setShortcut(shortcut)
             action.triggered.connect(slot)
             menu.addAction(action)
+        # The lectures' lessons as paired experiments (issue 12; gui/views/experiments.py).
+        lessons = QAction("&Lessons...", self)
+        lessons.triggered.connect(self.open_experiments)
+        self.menuBar().addMenu("E&xperiments").addAction(lessons)
+
+    def open_experiments(self) -> None:
+        from gui.views.experiments import ExperimentsDialog
+
+        self.experiments = ExperimentsDialog(runs_root(), self)
+        self.experiments.show()
 
     def open_lr_finder(self) -> None:
         from gui.views.lr_finder import LrFinderDialog

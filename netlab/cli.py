@@ -174,6 +174,12 @@ def cmd_finetune(args) -> int:
     return run_finetune(args, _experiment_from_args, _run_to_the_end, _print_event)
 
 
+def cmd_experiment(args) -> int:
+    from netlab.cli_experiment import run_experiment_command
+
+    return run_experiment_command(args, _print_event)
+
+
 def cmd_devices(args) -> int:
     from netlab.training.device import list_devices
 
@@ -371,6 +377,10 @@ def build_parser() -> argparse.ArgumentParser:
     from netlab.cli_finetune import add_finetune_parser
 
     add_finetune_parser(sub, _add_experiment_flags, run_folder_flag, number_flag).set_defaults(func=cmd_finetune)
+
+    from netlab.cli_experiment import add_experiment_parser
+
+    add_experiment_parser(sub, run_folder_flag).set_defaults(func=cmd_experiment)
 
     p = sub.add_parser("devices", help="list the CPUs and GPUs TensorFlow sees")
     p.add_argument("--json", action="store_true")

@@ -202,7 +202,9 @@ class Blocks:
             if not units:
                 x = self.dropout(x, name="head_dropout")
         else:
-            pooling = layers.GlobalMaxPooling2D if global_pool == "max" else layers.GlobalAveragePooling2D
+            # Asked for by name, "gap" is global *average* pooling even where the paper pools by max.
+            average = global_pool != "max" or self.model.head == "gap"
+            pooling = layers.GlobalAveragePooling2D if average else layers.GlobalMaxPooling2D
             x = pooling(name="global_pool")(x)
             x = self.dropout(x, name="head_dropout")
         for i, n in enumerate(units, start=1):

@@ -86,20 +86,23 @@ def residual_block(x, filters, stride, blocks, name, bottleneck, plain):
     return blocks.act(y, f"{name}_out")
 
 
-def resnet(x, num_classes, blocks, depths, bottleneck, plain=False, stem="auto", layout="netlab"):
+def resnet(x, num_classes, blocks, depths, bottleneck, plain=False, stem="auto", width=64,
+           layout="netlab"):
     if layout == "keras":
-        if plain or stem == "small":
+        if plain or stem == "small" or width != 64:
             raise ConfigError("model.options.layout 'keras' is keras.applications' ResNet-50/101/152, "
-                              "with shortcuts and the imagenet stem: not with plain or stem 'small'")
+                              "with shortcuts, the imagenet stem and width 64: not with plain, stem "
+                              "'small' or another width")
         choose_stem("imagenet", min(x.shape[1], x.shape[2]), "resnet", imagenet_min=32)
         return keras_resnet(x, num_classes, blocks, depths)
     stem = choose_stem(stem, min(x.shape[1], x.shape[2]), "resnet", imagenet_min=32, auto_from=128)
     if stem == "imagenet":
-        x = blocks.conv_norm_act(x, 64, 7, strides=2, name="conv1")
+        x = blocks.conv_norm_act(x, width, 7, strides=2, name="conv1")
         x = blocks.pool(x, 3, 2, padding="same", name="pool1")
     else:
-        x = blocks.conv_norm_act(x, 64, 3, strides=1, name="conv1")
-    for stage, (filters, count) in enumerate(zip((64, 128, 256, 512), depths, strict=True)):
+        x = blocks.conv_norm_act(x, width, 3, strides=1, name="conv1")
+    stages = (width, 2 * width, 4 * width, 8 * width)
+    for stage, (filters, count) in enumerate(zip(stages, depths, strict=True)):
         for i in range(count):
             stride = 2 if stage > 0 and i == 0 else 1
             x = residual_block(x, filters, stride, blocks, f"conv{stage + 2}_block{i + 1}",
@@ -112,6 +115,9 @@ OPTIONS = {
     "plain": Option(False, "Remove every shortcut: the plain network of the paper's Figure 4, same layers"),
     "stem": stem_option("imagenet: 7x7/2 conv and 3x3/2 max pool; small: one 3x3/1 conv, for CIFAR-sized "
                         "images; auto: imagenet from 128 pixels up"),
+    # Narrow ResNets train on a CPU in minutes (the lessons' residual experiment); 64 is the paper's.
+    "width": Option(64, "Filters of the first stage (the stages have 1, 2, 4 and 8 times as many); "
+                        "64 is the paper's", minimum=1),
 }
 BOTTLENECK_OPTIONS = {
     **OPTIONS,

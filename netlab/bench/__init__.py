@@ -5,6 +5,7 @@ BENCHMARKS = {
     "faults": "netlab.bench.faults",
     "finetune-cache": "netlab.bench.finetune_cache",
     "inspect": "netlab.bench.inspect_speed",  # its window runs as gui.bench_inspect in a child process
+    "lessons": "netlab.bench.lessons",  # the seeds' lessons (issue 12) at their quick budget
     "overhead": "netlab.bench.overhead",
     "pipeline": "netlab.bench.pipeline",
     "train_eval": "netlab.bench.train_eval",

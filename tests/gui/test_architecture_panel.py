@@ -26,7 +26,7 @@ def test_knobs_show_only_where_they_apply(window):
 def test_family_options_follow_the_architecture(window):
     panel, form = window.panel, window.panel.model_form
     form.arch.setCurrentText("resnet18")
-    assert set(form.option_widgets) == {"plain", "stem"}
+    assert set(form.option_widgets) == {"plain", "stem", "width"}
     form.option_widgets["plain"].setChecked(True)
     assert panel.experiment().model.options == {"plain": True}
     form.arch.setCurrentText("densenet121")

@@ -1,0 +1,240 @@
+"""The Experiments window: pick a lesson, read its question, run its arms, read the verdict.
+
+The arms train in sequence in an :class:`ExperimentThread` (the core's
+ExperimentRunner, netlab/training/experiments.py); its plain events arrive
+queued in the GUI thread. Every run's validation accuracy is drawn per epoch,
+one colour per arm, so the arms' curves overlay; the verdict and each arm's
+mean are shown from result.json's numbers when the last arm ends.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from pathlib import Path
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QThread, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from gui.worker import error_text
+from netlab.errors import NetlabError
+
+COLOURS = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75))
+PROGRESS_STEPS = 1000
+
+
+class ExperimentThread(QThread):
+    event = Signal(object)
+    succeeded = Signal(object)  # result.json's dict
+    failed = Signal(str)
+
+    def __init__(self, spec, out_dir, budget, parent=None):
+        super().__init__(parent)
+        from netlab.training.experiments import ExperimentRunner
+
+        self.runner = ExperimentRunner(spec, out_dir, budget, on_event=self.event.emit)
+        self.stop_event: threading.Event = self.runner.stop_event
+
+    def request_stop(self) -> None:
+        self.runner.request_stop()
+
+    def run(self) -> None:
+        try:
+            result = self.runner.run()
+        except Exception as exc:  # noqa: BLE001 - the window shows every failure
+            if not isinstance(exc, NetlabError):
+                traceback.print_exc()
+            self.failed.emit(error_text(exc))
+        else:
+            self.succeeded.emit(result)
+
+
+class ExperimentsDialog(QDialog):
+    finished_experiment = Signal(object)  # result.json's dict (or None after a failure)
+
+    def __init__(self, runs_root: Path, parent=None):
+        super().__init__(parent)
+        from netlab.training.experiments import lesson_names
+
+        self.runs_root = Path(runs_root)
+        self.thread: ExperimentThread | None = None
+        self.result: dict | None = None
+        self.curves: dict[tuple[str, int], pg.PlotDataItem] = {}
+        self.points: dict[tuple[str, int], list[float]] = {}
+        self.current: tuple[str, int] | None = None
+        self.arm_names: list[str] = []
+        self.out_dir = ""
+        self.done_runs = 0
+        self.total = 1
+        self.setWindowTitle("Experiments: the lectures' lessons")
+        self.resize(760, 620)
+        layout = QVBoxLayout(self)
+        row = QHBoxLayout()
+        self.lesson = QComboBox()
+        self.lesson.addItems(lesson_names())
+        self.lesson.currentTextChanged.connect(self._show_lesson)
+        self.budget = QComboBox()
+        self.budget.addItems(["tiny", "quick", "full"])
+        self.budget.setCurrentText("quick")
+        self.budget.setToolTip("tiny: seconds; quick: minutes on a CPU; full: the paper-like budget, for a GPU")
+        self.run_button = QPushButton("Run")
+        self.run_button.clicked.connect(self.start)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setEnabled(False)
+        self.stop_button.clicked.connect(self.stop)
+        for widget in (QLabel("Lesson"), self.lesson, QLabel("Budget"), self.budget):
+            row.addWidget(widget)
+        row.addStretch(1)
+        row.addWidget(self.run_button)
+        row.addWidget(self.stop_button)
+        layout.addLayout(row)
+        self.title = QLabel()
+        self.title.setStyleSheet("font-weight: bold")
+        self.question = QLabel()
+        self.question.setWordWrap(True)
+        self.seed = QLabel()
+        self.seed.setWordWrap(True)
+        self.arms = QLabel()
+        for label in (self.title, self.question, self.seed, self.arms):
+            layout.addWidget(label)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, PROGRESS_STEPS)
+        self.status = QLabel()
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        self.plot = pg.PlotWidget()
+        self.plot.setLabel("bottom", "epoch")
+        self.plot.setLabel("left", "validation accuracy")
+        self.plot.setYRange(0, 1)
+        self.legend = self.plot.addLegend()
+        layout.addWidget(self.plot, 1)
+        self.verdict = QLabel()
+        self.verdict.setWordWrap(True)
+        self.verdict.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        layout.addWidget(self.verdict)
+        self._show_lesson(self.lesson.currentText())
+
+    # -- the lesson ------------------------------------------------------------
+    def _show_lesson(self, name: str) -> None:
+        from netlab.training.experiments import load_lesson
+
+        if not name:
+            return
+        spec = load_lesson(name)
+        self.title.setText(spec.title)
+        self.question.setText(spec.question)
+        self.seed.setText(f"From {spec.seed}")
+        self.arms.setText("Arms: " + ", ".join(spec.arms) + "   Claim: "
+                          + "; ".join(f"{c.left} {c.op} {c.right}" + (f" {c.margin:+g}" if c.margin else "")
+                                      for c in spec.claim))
+
+    # -- running -----------------------------------------------------------------
+    def start(self) -> None:
+        from netlab.training.experiments import default_out_dir, load_lesson
+
+        if self.thread is not None:
+            return
+        spec = load_lesson(self.lesson.currentText())
+        self._clear()
+        self.thread = ExperimentThread(spec, default_out_dir(spec.name, self.runs_root),
+                                       self.budget.currentText(), parent=self)
+        self.thread.event.connect(self._on_event)
+        self.thread.succeeded.connect(self._on_result)
+        self.thread.failed.connect(self._on_failed)
+        self.thread.finished.connect(self._on_thread_finished)
+        self.run_button.setEnabled(False)
+        self.stop_button.setEnabled(True)
+        self.lesson.setEnabled(False)
+        self.budget.setEnabled(False)
+        self.status.setText(f"Preparing {spec.name}...")
+        self.thread.start()
+
+    def stop(self) -> None:
+        if self.thread is not None:
+            self.thread.request_stop()
+            self.stop_button.setEnabled(False)
+            self.status.setText("Stopping after this batch...")
+
+    def _clear(self) -> None:
+        self.plot.clear()
+        self.legend.clear()
+        self.curves.clear()
+        self.points.clear()
+        self.result = None
+        self.verdict.setText("")
+        self.progress.setValue(0)
+
+    def _on_event(self, event) -> None:
+        from netlab.training.events import EpochEnd
+        from netlab.training.experiments import ArmStarted, ExperimentStarted
+
+        if isinstance(event, ExperimentStarted):
+            self.total = max(1, len(event.arms) * len(event.seeds))
+            self.arm_names = list(event.arms)
+            self.out_dir = event.out_dir
+        elif isinstance(event, ArmStarted):
+            self.current = (event.arm, event.seed)
+            self.done_runs = event.index
+            self.status.setText(f"Run {event.index + 1} of {event.total}: {event.arm}, seed {event.seed}")
+            self.progress.setValue(int(PROGRESS_STEPS * event.index / self.total))
+        elif isinstance(event, EpochEnd) and self.current is not None:
+            self._add_point(event)
+
+    def _add_point(self, event) -> None:
+        value = event.metrics.get("val_accuracy")
+        if value is None:
+            return
+        key = self.current
+        if key not in self.curves:
+            arm = key[0]
+            colour = COLOURS[self.arm_names.index(arm) % len(COLOURS)]
+            first_of_arm = not any(k[0] == arm for k in self.curves)
+            self.curves[key] = self.plot.plot([], [], pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=5,
+                                              symbolBrush=colour, name=arm if first_of_arm else None)
+            self.points[key] = []
+        self.points[key].append(float(value))
+        ys = self.points[key]
+        self.curves[key].setData(list(range(1, len(ys) + 1)), ys)
+        fraction = (self.done_runs + (event.epoch + 1) / max(1, event.epochs)) / self.total
+        self.progress.setValue(int(PROGRESS_STEPS * min(1.0, fraction)))
+
+    def _on_result(self, result: dict) -> None:
+        self.result = result
+        self.progress.setValue(PROGRESS_STEPS if result["complete"] else self.progress.value())
+        lines = [result["verdict"]]
+        for arm, summary in result["arms"].items():
+            mean, std = summary["mean"], summary["std"]
+            shown = [f"{k} {mean[k]:.3f}±{std[k]:.3f}" for k in ("train_accuracy", "val_accuracy", "gap")
+                     if k in mean]
+            lines.append(f"{arm}: " + ", ".join(shown))
+        lines.append(f"Runs and result.json in {self.out_dir}")
+        self.verdict.setText("\n".join(line for line in lines if line))
+        self.status.setText("Finished." if result["complete"] else "Stopped.")
+        self.finished_experiment.emit(result)
+
+    def _on_failed(self, text: str) -> None:
+        self.verdict.setText(text)
+        self.status.setText("Failed.")
+        self.finished_experiment.emit(None)
+
+    def _on_thread_finished(self) -> None:
+        self.thread = None
+        self.run_button.setEnabled(True)
+        self.stop_button.setEnabled(False)
+        self.lesson.setEnabled(True)
+        self.budget.setEnabled(True)
+
+    def done(self, result: int) -> None:  # closing stops a running experiment after its batch
+        if self.thread is not None:
+            self.thread.request_stop()
+            self.thread.wait()
+        super().done(result)

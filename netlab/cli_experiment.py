@@ -1,0 +1,73 @@
+"""``netlab experiment list`` and ``netlab experiment NAME``: the seeds' lessons (issue 12)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def add_experiment_parser(sub, run_folder_flag):
+    """The subcommand's parser (cli.py sets its handler: this module never imports cli)."""
+    p = sub.add_parser("experiment", help="run one of the lectures' lessons as a paired experiment; "
+                                          "'netlab experiment list' lists them")
+    p.add_argument("name", help="an experiment's name, or 'list'")
+    p.add_argument("--budget", choices=("tiny", "quick", "full"), default="quick",
+                   help="tiny: seconds (the test suite); quick: minutes on a CPU (default); full: a GPU")
+    p.add_argument("--out", type=run_folder_flag,
+                   help="folder for the arms' run folders and result.json (default: runs/experiments/<time>-...)")
+    p.add_argument("--json", action="store_true", help="print result.json (or the list) as JSON")
+    return p
+
+
+def run_experiment_command(args, print_event) -> int:
+    from pathlib import Path
+
+    from netlab.training.experiments import ExperimentRunner, default_out_dir, lesson_names, load_lesson
+
+    if args.name == "list":
+        specs = [load_lesson(name) for name in lesson_names()]
+        if args.json:
+            print(json.dumps([{"name": s.name, "title": s.title, "seed": s.seed, "arms": list(s.arms)}
+                              for s in specs], indent=2))
+        for s in specs if not args.json else ():
+            print(f"{s.name:<16} {s.title}  [{', '.join(s.arms)}]")
+        return 0
+    spec = load_lesson(args.name)
+    out = Path(args.out) if args.out else default_out_dir(spec.name)
+    runner = ExperimentRunner(spec, out, args.budget,
+                              on_event=None if args.json else lambda e: print_lesson_event(e, print_event))
+    try:
+        result = runner.run()
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print_result(result)
+    return 0
+
+
+def print_lesson_event(event, print_event) -> None:
+    from netlab.training.events import EpochEnd, Notice, RunFailed
+    from netlab.training.experiments import ArmStarted, ExperimentStarted
+
+    if isinstance(event, ExperimentStarted):
+        print(f"experiment {event.name} ({event.budget}): arms {', '.join(event.arms)}; seeds "
+              f"{', '.join(map(str, event.seeds))}; folder {event.out_dir}", flush=True)
+    elif isinstance(event, ArmStarted):
+        print(f"[{event.index + 1}/{event.total}] {event.arm}, seed {event.seed}", flush=True)
+    elif isinstance(event, EpochEnd | Notice | RunFailed):
+        print_event(event)
+
+
+def print_result(result: dict) -> None:
+    metrics = sorted({m for arm in result["arms"].values() for m in arm["mean"]})
+    print(f"\n{result['title']} ({result['budget']} budget, seeds {result['seeds']})")
+    width = max(len(a) for a in result["arms"])
+    print(f"  {'arm':<{width}}  " + "  ".join(f"{m:>14}" for m in metrics))
+    for name, arm in result["arms"].items():
+        cells = [f"{arm['mean'][m]:>7.3f}±{arm['std'][m]:<6.3f}" if m in arm["mean"] else " " * 14
+                 for m in metrics]
+        print(f"  {name:<{width}}  " + "  ".join(cells))
+    print(result["verdict"])

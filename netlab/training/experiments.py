@@ -1,0 +1,345 @@
+"""The seeds' lessons as paired experiments (issue 12): arms trained alike, a claim checked.
+
+An experiment is a JSON file in ``netlab/resources/experiments/``: a question,
+the seed it comes from, a base configuration, its arms (each a few dotted
+overrides of the base, e.g. ``{"regularization.dropout": 0.5}``), the seeds
+each arm trains with, budgets (``tiny`` for the test suite, ``quick`` for a
+few CPU minutes, ``full`` for a GPU) and the claim: comparisons of the arms'
+mean final metrics, e.g. ``{"left": "dropout.gap", "op": "<", "right":
+"no_dropout.gap"}``. Every arm trains with the same budget, the same seeds and
+the same data split, and is measured the same way: accuracies are recomputed
+in inference mode after training (the training-mode running mean mixes
+dropout's noise into the fit), and a probe (batch-norm statistics recomputed,
+activation statistics at initialization) runs on every arm alike.
+
+:class:`ExperimentRunner` trains the arms in sequence with the Trainer into
+``OUT/ARM/seed-N/`` run folders, reports plain events, stops on request and
+writes ``OUT/result.json``: per arm the mean and spread of each metric, each
+comparison with its numbers, whether the claim held and a verdict made from
+those numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from netlab.errors import ConfigError
+from netlab.training.events import Event
+
+RESULT_FILE = "result.json"
+BUDGETS = ("tiny", "quick", "full")
+OPS = {"<": lambda a, b: a < b, ">": lambda a, b: a > b}
+# Measured on every run: the last epoch's history plus inference-mode accuracies.
+RUN_METRICS = ("loss", "val_loss", "train_accuracy", "val_accuracy", "gap", "params")
+PROBE_METRICS = {
+    # The model evaluated again after its BN moving statistics are recomputed on its training images.
+    "bn_recompute": ("train_accuracy_recomputed", "val_accuracy_recomputed", "gap_recomputed"),
+    # The fresh model's activation spread on training images, first and last activation layer.
+    "activations": ("act_std_first", "act_std_last", "act_std_ratio"),
+}
+
+
+# -- events -----------------------------------------------------------------
+@dataclass
+class ExperimentStarted(Event):
+    name: str
+    budget: str
+    arms: list = field(default_factory=list)
+    seeds: list = field(default_factory=list)
+    out_dir: str = ""
+
+
+@dataclass
+class ArmStarted(Event):
+    """One run of one arm begins; the Trainer's own events for it follow."""
+
+    arm: str
+    seed: int
+    index: int  # 0-based position among all runs
+    total: int
+    run_dir: str = ""
+
+
+@dataclass
+class ArmFinished(Event):
+    arm: str
+    seed: int
+    index: int
+    total: int
+    metrics: dict = field(default_factory=dict)
+
+
+@dataclass
+class ExperimentFinished(Event):
+    result: dict = field(default_factory=dict)
+    result_path: str = ""
+
+
+# -- the description --------------------------------------------------------
+@dataclass
+class Comparison:
+    """``left op right + margin``, each side ``ARM.METRIC`` (the arm's mean over seeds) or a number."""
+
+    left: str | float
+    op: str
+    right: str | float
+    margin: float = 0.0
+
+    def value(self, side, means: dict) -> float:
+        if isinstance(side, int | float):
+            return float(side)
+        arm, metric = side.split(".", 1)
+        return float(means[arm][metric])
+
+    def check(self, means: dict) -> dict:
+        left, right = self.value(self.left, means), self.value(self.right, means)
+        held = bool(OPS[self.op](left, right + self.margin))
+        return {"left": self.left, "op": self.op, "right": self.right, "margin": self.margin,
+                "left_value": left, "right_value": right, "held": held, "text": self.text(left, right)}
+
+    def text(self, left: float, right: float) -> str:
+        margin = f" {'+' if self.margin >= 0 else '-'} {abs(self.margin):g}" if self.margin else ""
+        sign = self.op if OPS[self.op](left, right + self.margin) else {"<": ">=", ">": "<="}[self.op]
+        return f"{self.left} {left:.3f} {sign} {self.right} {right:.3f}{margin}"
+
+
+@dataclass
+class LessonSpec:
+    name: str
+    title: str
+    question: str
+    seed: str  # the seed (lecture notes) the lesson comes from
+    base: dict
+    arms: dict  # arm name -> {dotted path: value}
+    claim: list[Comparison]
+    seeds: int = 2
+    budgets: dict = field(default_factory=dict)  # budget -> {dotted path: value, "seeds": n}
+    probe: str | None = None
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return RUN_METRICS + PROBE_METRICS.get(self.probe, ())
+
+    def seeds_for(self, budget: str) -> list[int]:
+        return list(range(int(self.budgets.get(budget, {}).get("seeds", self.seeds))))
+
+    def config(self, arm: str, budget: str, seed: int):
+        """The arm's Experiment: base, then the budget's overrides, then the arm's; seed set, checked."""
+        from netlab.config import Experiment
+
+        data = Experiment.from_dict(self.base).to_dict()
+        overrides = {k: v for k, v in self.budgets.get(budget, {}).items() if k != "seeds"}
+        for path, value in {**overrides, **self.arms[arm]}.items():
+            _set_path(data, path, value, f"{self.name}: arm {arm}")
+        data["training"]["seed"] = seed
+        # Event logs cost time and show nothing the experiment's curves do not.
+        data["training"]["tensorboard"] = False
+        return Experiment.from_dict(data).validate()
+
+
+def _set_path(data: dict, path: str, value, where: str) -> None:
+    *parents, key = path.split(".")
+    for part in parents:
+        if not isinstance(data.get(part), dict):
+            raise ConfigError(f"{where}: unknown setting {path}")
+        data = data[part]
+    if key not in data and parents != ["model", "options"]:
+        raise ConfigError(f"{where}: unknown setting {path}")
+    data[key] = value
+
+
+def _lesson_files() -> dict:
+    folder = resources.files("netlab.resources").joinpath("experiments")
+    return {f.name[:-5]: f for f in folder.iterdir() if f.name.endswith(".json")}
+
+
+def lesson_names() -> list[str]:
+    return sorted(_lesson_files())
+
+
+def load_lesson(name: str) -> LessonSpec:
+    files = _lesson_files()
+    if name not in files:
+        raise ConfigError(f"unknown experiment {name!r}; the experiments are: {', '.join(sorted(files))}")
+    return parse_lesson(name, json.loads(files[name].read_text("utf-8")))
+
+
+def parse_lesson(name: str, raw: dict) -> LessonSpec:
+    try:
+        claim = [Comparison(**c) for c in raw.pop("claim")]
+        spec = LessonSpec(name=name, claim=claim, **raw)
+    except (KeyError, TypeError) as exc:
+        raise ConfigError(f"experiment {name}: malformed description ({exc})") from None
+    if spec.probe is not None and spec.probe not in PROBE_METRICS:
+        raise ConfigError(f"experiment {name}: unknown probe {spec.probe!r} ({', '.join(PROBE_METRICS)})")
+    for c in claim:
+        if c.op not in OPS:
+            raise ConfigError(f"experiment {name}: claim op must be < or > (got {c.op!r})")
+        for side in (c.left, c.right):
+            if isinstance(side, str):
+                arm, _, metric = side.partition(".")
+                if arm not in spec.arms or metric not in spec.metrics:
+                    raise ConfigError(f"experiment {name}: the claim names {side!r}; arms: "
+                                      f"{', '.join(spec.arms)}; metrics: {', '.join(spec.metrics)}")
+    return spec
+
+
+# -- measuring one run --------------------------------------------------------
+def accuracy(model, data, split: str) -> float:
+    """Inference-mode accuracy of ``model`` on a split (no augmentation, no dropout)."""
+    labels = data.labels(split)
+    predicted = np.concatenate([np.argmax(np.asarray(model(b, training=False)), axis=-1)
+                                for b in data.batches(split, 128)])
+    return float(np.mean(predicted == labels))
+
+
+def run_metrics(result, data) -> dict:
+    history = result.history
+    metrics = {key: float(history[key][-1]) for key in ("loss", "val_loss") if history.get(key)}
+    metrics["train_accuracy"] = accuracy(result.model, data, "train")
+    metrics["val_accuracy"] = accuracy(result.model, data, "val")
+    metrics["gap"] = metrics["train_accuracy"] - metrics["val_accuracy"]
+    metrics["params"] = float(result.model.count_params())
+    return metrics
+
+
+def bn_recompute_metrics(model, data, images: int = 2048) -> dict:
+    """Accuracies after the moving statistics are recomputed on (up to ``images``) training images, in place."""
+    from netlab.inspect.batchnorm import bn_layers, recompute_bn_statistics
+
+    if bn_layers(model):  # one pass: a couple of thousand images pin the statistics down
+        recompute_bn_statistics(model, data.x_train[:images])
+    train, val = accuracy(model, data, "train"), accuracy(model, data, "val")
+    return {"train_accuracy_recomputed": train, "val_accuracy_recomputed": val,
+            "gap_recomputed": train - val}
+
+
+def activation_metrics(trainer, data, images: int = 256) -> dict:
+    """The fresh model's activation spread (std) at its first and last activation layer."""
+    import keras
+
+    from netlab.inspect.activations import activation_layers, activation_statistics
+    from netlab.inspect.layers import flat_graph
+
+    keras.utils.set_random_seed(trainer.experiment.training.seed)
+    steps = math.ceil(data.train_size / trainer.experiment.training.batch_size)
+    _, model, _ = trainer.build_model(data, steps)
+    # The convolutions' feature maps: the classifier's softmax (zero-initialized) says nothing of depth.
+    graph = flat_graph(model)
+    names = [n for n in activation_layers(model) if len(graph.objects[n].output.shape) == 4]
+    stds = activation_statistics(model, data.x_train[:images], layer_names=names or None).stds
+    first, last = stds[0], stds[-1]
+    return {"act_std_first": first, "act_std_last": last, "act_std_ratio": last / first if first else 0.0}
+
+
+def summarize(values: list[float]) -> tuple[float, float]:
+    """Mean and standard deviation (0 for one seed)."""
+    a = np.asarray(values, dtype=np.float64)
+    return float(a.mean()), float(a.std(ddof=1)) if len(a) > 1 else 0.0
+
+
+def verdict(spec: LessonSpec, checks: list[dict], held: bool) -> str:
+    head = "Held" if held else "Did not hold"
+    return f"{head}: " + "; ".join(c["text"] for c in checks) + "."
+
+
+# -- the runner ---------------------------------------------------------------
+class ExperimentRunner:
+    """Trains every arm x seed in sequence, then judges the claim; ``request_stop`` from any thread."""
+
+    def __init__(self, spec: LessonSpec, out_dir: str | Path, budget: str = "quick",
+                 on_event: Callable[[Event], None] | None = None):
+        if budget not in BUDGETS:
+            raise ConfigError(f"budget must be one of {', '.join(BUDGETS)} (got {budget!r})")
+        self.spec, self.out_dir, self.budget = spec, Path(out_dir), budget
+        self.on_event = on_event
+        self.stop_event = threading.Event()
+
+    def request_stop(self) -> None:
+        self.stop_event.set()
+
+    def emit(self, event: Event) -> None:
+        if self.on_event is not None:
+            self.on_event(event)
+
+    def run(self) -> dict:
+        from netlab.io import atomic_write_text
+
+        spec, seeds = self.spec, self.spec.seeds_for(self.budget)
+        configs = {(arm, s): spec.config(arm, self.budget, s) for arm in spec.arms for s in seeds}
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.emit(ExperimentStarted(spec.name, self.budget, list(spec.arms), seeds, str(self.out_dir)))
+        runs: dict[str, list[dict]] = {arm: [] for arm in spec.arms}
+        for index, (arm, seed) in enumerate(configs):
+            if self.stop_event.is_set():
+                break
+            run_dir = self.out_dir / arm / f"seed-{seed}"
+            self.emit(ArmStarted(arm, seed, index, len(configs), str(run_dir)))
+            metrics = self._run_one(configs[arm, seed], run_dir)
+            if metrics is None:  # stopped mid-run: an unfinished arm is not compared
+                break
+            runs[arm].append({"seed": seed, "run_dir": str(run_dir), "metrics": metrics})
+            self.emit(ArmFinished(arm, seed, index, len(configs), metrics))
+        result = self._result(runs, seeds)
+        path = self.out_dir / RESULT_FILE
+        atomic_write_text(path, json.dumps(result, indent=2) + "\n")
+        self.emit(ExperimentFinished(result, str(path)))
+        return result
+
+    def _run_one(self, exp, run_dir: Path) -> dict | None:
+        from netlab.data.input_spec import load_described
+        from netlab.training.trainer import Trainer
+
+        trainer = Trainer(exp, on_event=self.on_event, run_dir=run_dir, stop_event=self.stop_event,
+                          overwrite=True)
+        data = load_described(exp.data)  # the same split the Trainer loads (same config, same seed)
+        probe = activation_metrics(trainer, data) if self.spec.probe == "activations" else {}
+        result = trainer.run()
+        if result.stopped:
+            return None
+        metrics = {**run_metrics(result, data), **probe}
+        if self.spec.probe == "bn_recompute":
+            metrics.update(bn_recompute_metrics(result.model, data))
+        return metrics
+
+    def _result(self, runs: dict, seeds: list[int]) -> dict:
+        spec = self.spec
+        complete = all(len(r) == len(seeds) for r in runs.values())
+        arms = {}
+        for arm, arm_runs in runs.items():
+            summary = {"runs": arm_runs, "overrides": spec.arms[arm], "mean": {}, "std": {}}
+            for metric in spec.metrics:
+                values = [r["metrics"][metric] for r in arm_runs if metric in r["metrics"]]
+                if values:
+                    summary["mean"][metric], summary["std"][metric] = summarize(values)
+            arms[arm] = summary
+        result = {"name": spec.name, "title": spec.title, "question": spec.question, "seed": spec.seed,
+                  "budget": self.budget, "seeds": seeds, "arms": arms, "complete": complete}
+        if not complete:
+            result.update(comparisons=[], held=None,
+                          verdict="Stopped before every arm had trained: no verdict.")
+            return result
+        means = {arm: a["mean"] for arm, a in arms.items()}
+        checks = [c.check(means) for c in spec.claim]
+        held = all(c["held"] for c in checks)
+        result.update(comparisons=checks, held=held, verdict=verdict(spec, checks, held))
+        return result
+
+
+def default_out_dir(name: str, root: str | Path = "runs") -> Path:
+    """ROOT/experiments/<time>-lesson-NAME, a fresh folder."""
+    from netlab.training.runs import new_run_dir
+
+    return new_run_dir(Path(root) / "experiments", "lesson", name)
+
+
+def read_result(out_dir: str | Path) -> dict:
+    return json.loads((Path(out_dir) / RESULT_FILE).read_text("utf-8"))

@@ -1,0 +1,132 @@
+"""The lessons as experiments (issue 12): each runs end to end at its tiny budget, and
+result.json's verdict is the comparison of the numbers it holds."""
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from netlab.errors import ConfigError
+from netlab.training.experiments import (
+    OPS,
+    ExperimentRunner,
+    ExperimentStarted,
+    lesson_names,
+    load_lesson,
+    parse_lesson,
+    read_result,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+LESSONS = ("augmentation", "aux_classifiers", "bn_momentum", "dropout", "gap_head", "group_norm",
+           "initialization", "residual")
+
+
+def test_the_lessons_are_found_through_importlib_resources():
+    folder = resources.files("netlab.resources").joinpath("experiments")
+    assert sorted(f.name[:-5] for f in folder.iterdir() if f.name.endswith(".json")) == list(LESSONS)
+    assert lesson_names() == list(LESSONS)
+
+
+def test_the_package_data_listing_ships_every_lesson():
+    """setuptools globs package-data patterns from each package's folder; the JSONs must be matched."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    listing = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]["package-data"]
+    package = ROOT / "netlab" / "resources"
+    patterns = listing.get("*", []) + listing.get("netlab.resources", [])
+    shipped = {p.resolve() for pattern in patterns for p in package.glob(pattern)}
+    lessons = set((package / "experiments").glob("*.json"))
+    assert lessons and {p.resolve() for p in lessons} <= shipped
+
+
+def test_a_bad_name_is_one_line_listing_the_lessons():
+    with pytest.raises(ConfigError) as info:
+        load_lesson("dropuot")
+    text = str(info.value)
+    assert "\n" not in text and "dropuot" in text
+    assert all(name in text for name in LESSONS)
+
+
+def test_the_cli_refuses_a_bad_name_in_one_line(capsys):
+    from netlab.cli import main
+
+    assert main(["experiment", "nope"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("netlab: error:") and "\n" not in err and "residual" in err
+
+
+def test_the_cli_lists_every_lesson(capsys):
+    from netlab.cli import main
+
+    assert main(["experiment", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [entry["name"] for entry in listed] == list(LESSONS)
+    assert all(entry["arms"] and entry["seed"] for entry in listed)
+
+
+def test_a_claim_naming_an_unknown_arm_or_metric_is_refused():
+    raw = json.loads(resources.files("netlab.resources").joinpath("experiments/dropout.json").read_text())
+    raw["claim"] = [{"left": "dropout.gap", "op": "<", "right": "no_such_arm.gap"}]
+    with pytest.raises(ConfigError, match="no_such_arm"):
+        parse_lesson("broken", raw)
+
+
+def test_every_arm_config_validates_at_every_budget():
+    for name in LESSONS:
+        spec = load_lesson(name)
+        for budget in ("tiny", "quick"):
+            for arm in spec.arms:
+                exp = spec.config(arm, budget, seed=1)
+                assert exp.training.seed == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", LESSONS)
+def test_each_lesson_runs_at_the_tiny_budget_and_its_verdict_is_its_numbers(name, tmp_path):
+    events = []
+    spec = load_lesson(name)
+    result = ExperimentRunner(spec, tmp_path, "tiny", on_event=events.append).run()
+    assert isinstance(events[0], ExperimentStarted)
+    assert read_result(tmp_path) == json.loads(json.dumps(result))
+    assert result["complete"] and set(result["arms"]) == set(spec.arms)
+    for arm, summary in result["arms"].items():
+        assert (tmp_path / arm / "seed-0" / "model.keras").is_file()
+        assert set(spec.metrics) <= set(summary["mean"])
+        assert 0.0 <= summary["mean"]["val_accuracy"] <= 1.0
+        run = summary["runs"][0]["metrics"]
+        assert summary["mean"]["gap"] == pytest.approx(run["train_accuracy"] - run["val_accuracy"])
+    held = []
+    for check in result["comparisons"]:
+        for side, value in (("left", check["left_value"]), ("right", check["right_value"])):
+            ref = check[side]
+            expected = ref if isinstance(ref, float | int) else \
+                result["arms"][ref.split(".")[0]]["mean"][ref.split(".", 1)[1]]
+            assert value == pytest.approx(expected)
+        assert check["held"] == OPS[check["op"]](check["left_value"], check["right_value"] + check["margin"])
+        held.append(check["held"])
+    assert len(held) == len(spec.claim)
+    assert result["held"] == all(held)
+    assert result["verdict"].startswith("Held" if result["held"] else "Did not hold")
+
+
+def test_a_stopped_experiment_gives_no_verdict(tmp_path):
+    spec = load_lesson("dropout")
+    runner = ExperimentRunner(spec, tmp_path, "tiny")
+    runner.request_stop()
+    result = runner.run()
+    assert result["complete"] is False and result["held"] is None
+    assert result["arms"]["dropout"]["runs"] == []
+
+
+def test_the_gap_head_asked_by_name_averages_even_where_the_paper_pools_by_max():
+    from netlab.architectures import build_model
+    from netlab.config import Experiment
+
+    kinds = {}
+    for head in ("default", "gap"):
+        exp = Experiment()
+        exp.model.head = head
+        model = build_model(exp, (16, 16, 1), 10)
+        kinds[head] = type(model.get_layer("global_pool")).__name__
+    assert kinds == {"default": "GlobalMaxPooling2D", "gap": "GlobalAveragePooling2D"}

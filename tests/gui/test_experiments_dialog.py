@@ -1,0 +1,52 @@
+"""The Experiments window (issue 12): a lesson's question, its arms run in the worker, the verdict."""
+
+import json
+
+import pytest
+
+
+@pytest.fixture
+def dialog(qtbot, tmp_path):
+    from gui.views.experiments import ExperimentsDialog
+
+    dlg = ExperimentsDialog(tmp_path)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    yield dlg
+    if dlg.thread is not None:
+        dlg.thread.request_stop()
+        dlg.thread.wait(60_000)
+
+
+def test_picking_a_lesson_shows_its_question_seed_and_claim(dialog):
+    from netlab.training.experiments import load_lesson
+
+    dialog.lesson.setCurrentText("residual")
+    spec = load_lesson("residual")
+    assert dialog.question.text() == spec.question
+    assert spec.seed in dialog.seed.text()
+    assert all(arm in dialog.arms.text() for arm in spec.arms)
+
+
+def test_the_menu_opens_the_experiments_window(window):
+    menu = next(a.menu() for a in window.menuBar().actions() if "xperiments" in a.text())
+    menu.actions()[0].trigger()
+    assert window.experiments.isVisible() and window.experiments.lesson.count() >= 4
+    window.experiments.close()
+
+
+@pytest.mark.slow
+def test_running_a_lesson_overlays_the_arms_and_shows_the_verdict(dialog, qtbot, tmp_path):
+    dialog.lesson.setCurrentText("dropout")
+    dialog.budget.setCurrentText("tiny")
+    with qtbot.waitSignal(dialog.finished_experiment, timeout=240_000) as blocker:
+        dialog.run_button.click()
+    result = blocker.args[0]
+    assert result is not None and result["complete"]
+    assert {key[0] for key in dialog.curves} == {"no_dropout", "dropout"}
+    assert dialog.progress.value() == dialog.progress.maximum()
+    assert dialog.verdict.text().startswith(result["verdict"])
+    folder = next((tmp_path / "experiments").iterdir())
+    assert json.loads((folder / "result.json").read_text())["held"] == result["held"]
+    qtbot.waitUntil(lambda: dialog.thread is None, timeout=10_000)
+    assert dialog.run_button.isEnabled()
