@@ -1,0 +1,153 @@
+"""Models out of the app (issue 13): each format is run in its own runtime and matches Keras."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from netlab.cli import main
+from netlab.errors import ExportError
+from netlab.export import FORMATS, TOLERANCES, export_model, rejected_path, run_exported, runtime_missing
+from netlab.io import is_netlab_temporary
+
+
+def _out(folder, fmt):
+    return folder / (f"model{FORMATS[fmt]}" if FORMATS[fmt] else "saved_model")
+
+
+def _needs_runtime(fmt):
+    missing = runtime_missing(fmt)
+    if missing:
+        pytest.skip(missing)
+
+
+def _no_temporaries(folder):
+    return [name for name in os.listdir(folder) if is_netlab_temporary(name)] == []
+
+
+def _raw_digit(digit_png, model):
+    """A real digit as raw [0, 255] pixels at the model's input: preprocessing is the model's own."""
+    from netlab.predict import image_to_array, load_image, model_input_shape
+
+    return image_to_array(load_image(digit_png), model_input_shape(model))[None]
+
+
+def _assert_parity(source_model, fmt, out, result, digit):
+    assert result.format == fmt and result.path == str(out)
+    assert 0 <= result.max_abs_difference <= TOLERANCES[fmt] == result.tolerance
+    assert out.exists() and _no_temporaries(out.parent)
+    # Independently of the export's own check: the written file, run in its runtime on an
+    # image it never saw, gives the Keras model's probabilities for raw pixels.
+    got, _ = run_exported(fmt, out, digit)
+    expected = np.asarray(source_model.predict_on_batch(digit))
+    assert got.shape == expected.shape
+    assert np.abs(got - expected).max() <= TOLERANCES[fmt]
+    assert not np.allclose(expected, expected.mean())  # not a constant output that matches anything
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_simple_cnn_exports_give_the_keras_outputs(trained_run, tmp_path, digit_png, fmt):
+    from netlab.predict import load_model
+
+    _needs_runtime(fmt)
+    run_dir, _ = trained_run
+    out = _out(tmp_path / "exported", fmt)
+    result = export_model(run_dir, fmt, out)
+    assert result.images == 32 and result.images_from == "validation images of digits"
+    model = load_model(run_dir)
+    _assert_parity(model, fmt, out, result, _raw_digit(digit_png, model))
+
+
+@pytest.fixture(scope="module")
+def batch_norm_model(tmp_path_factory):
+    """A registered architecture with batch norm (MobileNet v1 at width 0.25, 32x32) saved as .keras.
+
+    Its weights and batch-norm statistics are moved off their initial values (a fresh
+    classifier's head starts at zero, so every export would trivially match).
+    """
+    import keras
+
+    from netlab.architectures import get_arch
+    from netlab.config import ModelConfig
+    from netlab.knobs import RegularizationConfig
+
+    model = get_arch("mobilenet_v1").build((32, 32, 3), 5, RegularizationConfig(),
+                                           ModelConfig(arch="mobilenet_v1", options={"alpha": 0.25}),
+                                           preprocessing=[keras.layers.Rescaling(1 / 255)], seed=0)
+    assert any(isinstance(layer, keras.layers.BatchNormalization) for layer in model.layers)
+    rng = np.random.default_rng(1)
+    for variable in model.weights:
+        value = np.asarray(variable)
+        if "moving_variance" in variable.path:
+            value = rng.uniform(0.5, 1.5, value.shape)
+        else:
+            value = value + rng.normal(0, 0.05, value.shape)
+        variable.assign(value.astype("float32"))
+    path = tmp_path_factory.mktemp("bn") / "mobilenet.keras"
+    model.save(path)
+    return path, model
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_a_batch_norm_architecture_exports_give_the_keras_outputs(batch_norm_model, tmp_path, digit_png, fmt):
+    _needs_runtime(fmt)
+    path, model = batch_norm_model
+    out = _out(tmp_path, fmt)
+    result = export_model(path, fmt, out)
+    assert result.images_from == "images of random pixels"  # a lone .keras file has no run data
+    _assert_parity(model, fmt, out, result, _raw_digit(digit_png, model))
+
+
+def test_a_failed_check_is_reported_and_the_file_moved_aside(trained_run, tmp_path):
+    """ONNX Runtime's kernels sum in another order than TensorFlow's, so its probabilities
+    differ from Keras's in the last bits: a tolerance of 0 fails the check for real."""
+    _needs_runtime("onnx")
+    run_dir, _ = trained_run
+    out = tmp_path / "model.onnx"
+    with pytest.raises(ExportError, match=r"does not match the Keras model: max abs difference .* > 0 ") as info:
+        export_model(run_dir, "onnx", out, tolerance=0)
+    assert not out.exists()
+    assert rejected_path(out).is_file() and str(rejected_path(out)) in str(info.value)
+    assert _no_temporaries(tmp_path)
+
+
+def test_the_cli_prints_the_parity_line_and_json(trained_run, tmp_path, capsys):
+    run_dir, _ = trained_run
+    out = tmp_path / "copy.keras"
+    assert main(["export", str(run_dir), "--format", "keras", "--out", str(out), "--images", "8"]) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith(f"keras: {out} written; max abs difference ") and "8 validation images" in line
+    assert main(["export", str(run_dir), "--best", "--format", "keras", "--out", str(out), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["max_abs_difference"] <= 1e-4 and report["images"] == 32 and report["path"] == str(out)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["nowhere", "--format", "keras", "--out", "{tmp}/m.keras"], "nowhere: no such run folder or model file"),
+    (["{tmp}", "--format", "keras", "--out", "{tmp}/m.keras"], "has no model.keras"),
+    (["{run}", "--format", "pb", "--out", "{tmp}/m.pb"], "argument --format: invalid choice: 'pb'"),
+    (["{run}", "--format", "onnx", "--out", "{tmp}/m.tflite"], "give a path ending in .onnx"),
+    (["{run}", "--format", "keras", "--out", "{tmp}/file.txt/m.keras"], "is not a folder you can write to"),
+    (["{run}", "--format", "savedmodel", "--out", "{tmp}/full"], "holds files"),
+    (["{run}", "--format", "keras", "--out", "{tmp}/m.keras", "--tolerance", "-1"], "must be a number >= 0"),
+    (["{run}/config.json", "--format", "keras", "--out", "{tmp}/m.keras"], "Keras 3 model files"),
+])
+def test_bad_requests_give_one_clear_line(trained_run, tmp_path, capsys, args, message):
+    (tmp_path / "file.txt").write_text("not a folder")
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "notes.txt").write_text("mine")
+    run_dir, _ = trained_run
+    argv = ["export", *[a.format(tmp=tmp_path, run=run_dir) for a in args]]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("netlab: error: ") and message in err[0]
+    assert sorted(os.listdir(tmp_path)) == ["file.txt", "full"]  # nothing written
+    assert os.listdir(tmp_path / "full") == ["notes.txt"]
+
+
+def test_an_unknown_format_is_refused_by_the_core(trained_run, tmp_path):
+    with pytest.raises(ExportError, match="unknown export format 'pb' .known: keras, savedmodel, tflite, onnx"):
+        export_model(trained_run[0], "pb", tmp_path / "m.pb")
