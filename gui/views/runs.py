@@ -84,10 +84,10 @@ class RunsView(QWidget):
         plot_layout.setContentsMargins(0, 0, 0, 0)
         choose = QHBoxLayout()
         choose.addWidget(QLabel("Overlay of the ticked runs:"))
-        self.metric = QComboBox()
-        self.metric.addItems(METRICS)
-        self.metric.currentIndexChanged.connect(self._redraw)
-        choose.addWidget(self.metric)
+        self.metric_choice = QComboBox()
+        self.metric_choice.addItems(METRICS)
+        self.metric_choice.currentIndexChanged.connect(self._redraw)
+        choose.addWidget(self.metric_choice)
         choose.addStretch(1)
         plot_layout.addLayout(choose)
         self._plot_layout = plot_layout
@@ -162,7 +162,7 @@ class RunsView(QWidget):
         self.plot.clear()
         self.legend.clear()
         self.curves = {}
-        metric = self.metric.currentText()
+        metric = self.metric_choice.currentText()
         self.plot.setTitle(metric)
         for k, run in enumerate(chosen):
             xs, ys = run.series(metric)
