@@ -151,3 +151,22 @@ def test_bad_requests_give_one_clear_line(trained_run, tmp_path, capsys, args, m
 def test_an_unknown_format_is_refused_by_the_core(trained_run, tmp_path):
     with pytest.raises(ExportError, match="unknown export format 'pb' .known: keras, savedmodel, tflite, onnx"):
         export_model(trained_run[0], "pb", tmp_path / "m.pb")
+
+
+@pytest.mark.slow
+def test_the_command_keeps_converter_and_runtime_logs_off_stderr(trained_run, tmp_path):
+    """The TFLite converter and LiteRT's interpreter log to descriptor 2 ("Created TensorFlow Lite
+    XNNPACK delegate"): the command's stderr stays for NetLab's own lines."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    _needs_runtime("tflite")
+    out = tmp_path / "digits.tflite"
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-m", "netlab", "export", str(trained_run[0]), "--format", "tflite",
+                           "--out", str(out)], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "PYTHONPATH": str(root), "TF_CPP_MIN_LOG_LEVEL": "0"})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(f"tflite: {out} written; max abs difference ") and "LiteRT" in proc.stdout
+    assert proc.stderr == "", proc.stderr
