@@ -47,7 +47,6 @@ def _assert_parity(source_model, fmt, out, result, digit):
     assert expected.max() < 0.999 and np.ptp(expected) > 0.01, expected
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("fmt", list(FORMATS))
 def test_simple_cnn_exports_give_the_keras_outputs(trained_run, tmp_path, digit_png, fmt):
     from netlab.predict import load_model
