@@ -244,6 +244,12 @@ def cmd_predict(args) -> int:
     return run_predict(args)
 
 
+def cmd_export(args) -> int:
+    from netlab.cli_export import run_export
+
+    return run_export(args)
+
+
 def _parse_input(text: str) -> tuple[int, int, int]:
     try:
         parts = tuple(int(p) for p in text.lower().split("x"))
@@ -417,6 +423,10 @@ def build_parser() -> argparse.ArgumentParser:
     from netlab.cli_predict import add_predict_parser
 
     add_predict_parser(sub, number_flag).set_defaults(func=cmd_predict)
+
+    from netlab.cli_export import add_export_parser
+
+    add_export_parser(sub, number_flag).set_defaults(func=cmd_export)
 
     from netlab.inspect_cli import add_inspect_parser
 

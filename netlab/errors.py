@@ -21,6 +21,10 @@ class ModelLoadError(NetlabError):
     """A model file is missing, unreadable or refused by safe mode."""
 
 
+class ExportError(NetlabError):
+    """A model could not be exported, or its export does not give the Keras model's outputs."""
+
+
 class TrainingError(NetlabError):
     """Training stopped because of the numbers (NaN loss) or the machine (out of memory)."""
 

@@ -16,6 +16,7 @@ import errno
 import json
 import os
 import secrets
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -119,6 +120,37 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             raise
         finally:
             tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def atomic_directory(path: str | Path) -> Iterator[Path]:
+    """Yield a new empty folder beside ``path``; rename it onto ``path`` on success.
+
+    For artifacts that are folders (a SavedModel). ``path`` must not exist or
+    be an empty folder; on failure the temporary folder and all it holds are removed.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with disk_full_as_error(path):
+        tmp = _create_temporary_directory(path)
+        try:
+            yield tmp
+            if path.is_dir():
+                path.rmdir()  # empty (else OSError): a folder cannot be renamed onto it on Windows
+            os.replace(tmp, path)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _create_temporary_directory(path: Path) -> Path:
+    for _ in range(100):
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}{TEMP_MARK}")
+        try:
+            os.mkdir(tmp, 0o777)  # the umask decides, as for any other folder
+        except FileExistsError:
+            continue
+        return tmp
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(path))
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:

@@ -26,7 +26,8 @@ import threading
 TENSORFLOW_LOG_LINE = re.compile(
     rb"^(?:[IWE]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ \S+:\d+\]"
     rb"|WARNING: All log messages before absl::InitializeLog\(\) is called"
-    rb"|To enable the following instructions: .* rebuild TensorFlow)"
+    rb"|To enable the following instructions: .* rebuild TensorFlow"
+    rb"|INFO: Created TensorFlow Lite XNNPACK delegate for CPU\.)"
 )
 
 _installed = False

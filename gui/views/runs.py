@@ -2,6 +2,8 @@
 
 The overlay is how a person sees dropout's effect on the train/validation gap,
 or plain vs residual networks (ResNet paper, Figure 4), for themselves.
+Export writes the selected run's model as .keras, SavedModel, TFLite or ONNX
+(``netlab.export``, in a worker) and shows the check's parity line or its error.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.worker import run_job
 from netlab.training.catalog import RunInfo, list_runs
 
 COLUMNS = ("run", "architecture", "dataset", "epochs", "val accuracy", "best val acc.", "val loss")
@@ -37,6 +40,7 @@ def _fmt(value) -> str:
 class RunsView(QWidget):
     open_model = Signal(str)  # path of a run's model.keras
     load_settings = Signal(str)  # path of a run's config.json
+    export_done = Signal(bool, str)  # succeeded, the line shown (parity line or error)
 
     def __init__(self, root: Path, parent=None):
         super().__init__(parent)
@@ -54,8 +58,17 @@ class RunsView(QWidget):
         self.model_button.clicked.connect(self._emit_model)
         self.settings_button = QPushButton("Load its settings")
         self.settings_button.clicked.connect(self._emit_settings)
-        for button in (self.refresh_button, self.model_button, self.settings_button):
+        self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip("Write the selected run's model as .keras, SavedModel, TFLite or ONNX, "
+                                      "checked against the Keras model")
+        self.export_button.clicked.connect(self.open_export_dialog)
+        for button in (self.refresh_button, self.model_button, self.settings_button, self.export_button):
             top.addWidget(button)
+        self.export_dialog = None
+        self.export_job = None
+        self.export_status = QLabel("")
+        self.export_status.setWordWrap(True)
+        self.export_status.setTextInteractionFlags(Qt.TextSelectableByMouse)
 
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -72,10 +85,10 @@ class RunsView(QWidget):
         plot_layout.setContentsMargins(0, 0, 0, 0)
         choose = QHBoxLayout()
         choose.addWidget(QLabel("Overlay of the ticked runs:"))
-        self.metric = QComboBox()
-        self.metric.addItems(METRICS)
-        self.metric.currentIndexChanged.connect(self._redraw)
-        choose.addWidget(self.metric)
+        self.metric_choice = QComboBox()
+        self.metric_choice.addItems(METRICS)
+        self.metric_choice.currentIndexChanged.connect(self._redraw)
+        choose.addWidget(self.metric_choice)
         choose.addStretch(1)
         plot_layout.addLayout(choose)
         self._plot_layout = plot_layout
@@ -85,6 +98,7 @@ class RunsView(QWidget):
         splitter.addWidget(plot_box)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.export_status)
         layout.addWidget(splitter, 1)
         self.refresh()
 
@@ -149,7 +163,7 @@ class RunsView(QWidget):
         self.plot.clear()
         self.legend.clear()
         self.curves = {}
-        metric = self.metric.currentText()
+        metric = self.metric_choice.currentText()
         self.plot.setTitle(metric)
         for k, run in enumerate(chosen):
             xs, ys = run.series(metric)
@@ -170,3 +184,34 @@ class RunsView(QWidget):
         run = self._selected()
         if run is not None:
             self.load_settings.emit(str(run.path / "config.json"))
+
+    # -- export -----------------------------------------------------------------------
+    def open_export_dialog(self) -> None:
+        run = self._selected()
+        if run is None:
+            self._show_export(False, "Select a run to export.")
+            return
+        from gui.views.export_dialog import ExportDialog
+
+        self.export_dialog = ExportDialog(run.path, self)
+        self.export_dialog.accepted.connect(
+            lambda dialog=self.export_dialog: self.start_export(dialog.run_path, *dialog.request()))
+        self.export_dialog.open()
+
+    def start_export(self, run_path, fmt: str, out: str, best: bool = False) -> None:
+        """Export in a worker; the parity line or the error follows in ``export_status``."""
+        from netlab.export import export_model
+
+        self.export_button.setEnabled(False)
+        self.export_status.setStyleSheet("")
+        self.export_status.setText(f"Exporting {Path(run_path).name} as {fmt} to {out} and checking it…")
+        self.export_job = run_job(export_model, str(run_path), fmt, out, best=best, owner=self,
+                                  on_result=lambda result: self._show_export(True, result.line()),
+                                  on_error=lambda text: self._show_export(False, text))
+
+    def _show_export(self, ok: bool, text: str) -> None:
+        self.export_job = None
+        self.export_button.setEnabled(True)
+        self.export_status.setStyleSheet("" if ok else "color: #b00020;")
+        self.export_status.setText(text)
+        self.export_done.emit(ok, text)

@@ -18,7 +18,7 @@ def test_a_finished_run_appears_and_can_be_overlaid(window, qtbot):
     assert row[1:4] == ["simple_cnn", "digits", "2/2"]
     assert float(row[4]) == pytest.approx(window.result.history["val_accuracy"][-1], abs=1e-4)
     runs.set_ticked({runs.runs[0].name})
-    runs.metric.setCurrentText("val_loss")
+    runs.metric_choice.setCurrentText("val_loss")
     xs, ys = runs.curves[runs.runs[0].name].getData()
     assert list(xs) == [1, 2]
     assert list(ys) == pytest.approx(window.result.history["val_loss"], abs=1e-6)
