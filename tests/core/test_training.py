@@ -8,6 +8,7 @@ from conftest import tiny_experiment
 from netlab.errors import TrainingError
 from netlab.predict import load_model
 from netlab.training.events import BatchEnd, EpochEnd, RunFailed, RunFinished
+from netlab.training.train_eval import COLUMNS as TRAIN_EVAL_COLUMNS
 from netlab.training.trainer import Trainer
 
 
@@ -18,7 +19,8 @@ def test_a_run_writes_history_events_and_a_loadable_model(trained_run):
     kinds = [e["event"] for e in events]
     assert kinds[0] == "RunStarted" and kinds[-1] == "RunFinished"
     assert kinds.count("EpochEnd") == 2 and "BatchEnd" in kinds
-    assert set(result.history) == {"loss", "accuracy", "val_loss", "val_accuracy", "lr"}
+    # Keras's metrics, the rate, and the per-epoch inference-mode measurement (on by default).
+    assert set(result.history) == {"loss", "accuracy", "val_loss", "val_accuracy", "lr", *TRAIN_EVAL_COLUMNS}
     assert not result.stopped
     for name in ("config.json", "classes.json", "history.csv", "events.jsonl", "model.keras"):
         assert (run / name).is_file(), name
@@ -111,6 +113,8 @@ def test_googlenet_trains_with_auxiliary_heads_and_saves_without_them(tmp_path):
 @pytest.mark.slow
 def test_googlenet_without_auxiliary_classifiers_trains_on_the_main_loss_alone(tmp_path):
     result = Trainer(_tiny_googlenet(aux_classifiers=False), run_dir=tmp_path / "run").run()
-    assert set(result.history) == {"loss", "accuracy", "val_loss", "val_accuracy", "lr"}
+    # GoogLeNet as in its paper has no batch norm, so no train-mode accuracy or BN gap is measured.
+    assert set(result.history) == {"loss", "accuracy", "val_loss", "val_accuracy", "lr",
+                                   "train_eval_loss", "train_eval_accuracy"}
     saved = load_model(tmp_path / "run" / "model.keras")
     assert not any(layer.name.startswith("aux") for layer in saved.layers)

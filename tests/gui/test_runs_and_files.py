@@ -22,7 +22,7 @@ def test_a_finished_run_appears_and_can_be_overlaid(window, qtbot):
     xs, ys = runs.curves[runs.runs[0].name].getData()
     assert list(xs) == [1, 2]
     assert list(ys) == pytest.approx(window.result.history["val_loss"], abs=1e-6)
-    runs.metric.setCurrentText("bn_gap")  # batch norm's train/inference gap, run beside run
+    runs.metric_choice.setCurrentText("bn_gap")  # batch norm's train/inference gap, run beside run
     assert list(runs.curves[runs.runs[0].name].getData()[1]) == pytest.approx(window.result.history["bn_gap"])
     # The live curves drew the inference-mode train metric; the Statistics tab uses this run's images.
     assert window.curves.point_count("accuracy", "train_eval") == 2
