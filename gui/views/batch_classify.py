@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from gui.views.classifier import IMAGE_FILTER
 from gui.views.classifier import _to_pixmap as to_pixmap
+from gui.views.drops import accept_files, dropped_paths
 from gui.worker import run_job
 
 TOP = 3
@@ -348,15 +349,13 @@ class BatchClassifyView(QWidget):
 
     # -- drag and drop -----------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
+        accept_files(event)
 
     def dropEvent(self, event) -> None:
-        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        paths = dropped_paths(event)
         if not paths:
             self._show_error("Only local files and folders can be dropped here.")
             return
-        event.acceptProposedAction()
         self.classify_paths(paths)
 
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.views.drops import accept_files, dropped_paths
 from gui.worker import run_job
 
 TOP = 3
@@ -170,18 +171,16 @@ class ClassifierView(QWidget):
 
     # -- drag and drop ---------------------------------------------------------
     def dragEnterEvent(self, event) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
+        accept_files(event)
 
     def dropEvent(self, event) -> None:
-        urls = [u for u in event.mimeData().urls() if u.isLocalFile()]
-        if not urls:
+        paths = dropped_paths(event)
+        if not paths:
             self._show_error("Only local files can be dropped here.")
             return
-        event.acceptProposedAction()
-        path = urls[0].toLocalFile()
-        if len(urls) > 1 or Path(path).is_dir():
-            self.batch_requested.emit([u.toLocalFile() for u in urls])
+        path = paths[0]
+        if len(paths) > 1 or Path(path).is_dir():
+            self.batch_requested.emit(paths)
         elif path.endswith(".keras"):
             self.open_model(path)
         else:

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.views.classifier import IMAGE_FILTER
+from gui.views.drops import accept_files, dropped_paths
 from gui.views.image_grid import SORTS, ImagePanel, grid_lut, layer_grid
 from gui.views.inspect_jobs import (
     ImageSource,
@@ -381,16 +382,14 @@ class InspectView(QWidget):
             self.show_image(path)
 
     def dragEnterEvent(self, event) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
+        accept_files(event)
 
     def dropEvent(self, event) -> None:
-        urls = [u for u in event.mimeData().urls() if u.isLocalFile()]
-        if not urls:
+        paths = dropped_paths(event)
+        if not paths:
             self._fail("Only local files can be dropped here.")
             return
-        event.acceptProposedAction()
-        path = urls[0].toLocalFile()
+        path = paths[0]
         if Path(path).suffix == ".keras":
             self._fail("Open models in the classifier (right) or with File > Open model...; "
                        "drop images here.")

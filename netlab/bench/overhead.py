@@ -88,8 +88,9 @@ def median_pair_ratio(plain: list[float], netlab: list[float]) -> float:
     return statistics.median(n / p for p, n in zip(plain, netlab))
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m netlab.bench overhead", description=__doc__.split("\n")[0])
+def training_arguments(name: str, doc: str, argv) -> argparse.Namespace:
+    """The arguments of the benchmarks that time training runs side by side (overhead, train_eval)."""
+    parser = argparse.ArgumentParser(prog=f"python -m netlab.bench {name}", description=doc.split("\n")[0])
     parser.add_argument("--arch", default="simple_cnn")
     parser.add_argument("--dataset", default="digits")
     parser.add_argument("--samples", type=int, default=3000, help="images the shapes set generates")
@@ -97,7 +98,11 @@ def main(argv=None) -> int:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--json", action="store_true")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = training_arguments("overhead", __doc__, argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
     from netlab.training.device import describe_device

@@ -13,7 +13,6 @@ does not.
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
 import os
@@ -67,19 +66,10 @@ def direct_fraction(exp) -> tuple[float, float, float]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m netlab.bench train_eval",
-                                     description=__doc__.split("\n")[0])
-    parser.add_argument("--arch", default="simple_cnn")
-    parser.add_argument("--dataset", default="digits")
-    parser.add_argument("--samples", type=int, default=3000, help="images the shapes set generates")
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from netlab.bench.overhead import _experiment, median_pair_ratio, netlab_fit, training_arguments
 
-    from netlab.bench.overhead import _experiment, median_pair_ratio, netlab_fit
+    args = training_arguments("train_eval", __doc__, argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from netlab.data import load_dataset
     from netlab.training.device import describe_device
     from netlab.training.train_eval import subset_size
