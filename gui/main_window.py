@@ -147,6 +147,7 @@ class MainWindow(QMainWindow):
         self.inspect = InspectView()
         self.tabs.addTab(self.inspect, "Inspect")
         self.classifier.model_changed.connect(self.inspect.set_model)
+        self.summary.layer_activated.connect(self._inspect_layer)
         self.classifier.image_classified.connect(self.inspect.show_image)
         self.evaluation.open_image.connect(
             lambda image: (self.tabs.setCurrentWidget(self.inspect), self.inspect.show_image(image)))
@@ -414,6 +415,15 @@ class MainWindow(QMainWindow):
             self.status.setText("Paused. Resume goes on from the next batch.")
         elif isinstance(event, RunResumed):
             self.status.setText("Resumed...")
+
+    def _inspect_layer(self, name: str) -> None:
+        """A summary row double-clicked: that layer of the current model in the Inspect tab."""
+        if self.classifier.model is None:
+            self.status.setText(f"No model to look inside yet: train one or open a .keras file, "
+                                f"then double-click {name} again.")
+            return
+        self.tabs.setCurrentWidget(self.inspect)
+        self.inspect.select_layer(name)
 
     def _show_notice(self, notice) -> None:
         warn = notice.level == "warning"

@@ -80,6 +80,7 @@ def compute_summary(experiment, paper_input: bool):
 class SummaryView(QWidget):
     updated = Signal(object)  # (trainable params, MACs, input shape) of the shown summary
     failed = Signal(str)
+    layer_activated = Signal(str)  # a layer's row double-clicked: look inside it (the Inspect tab)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -102,6 +103,9 @@ class SummaryView(QWidget):
         self.totals.setTextInteractionFlags(Qt.TextSelectableByMouse)
         layout.addWidget(self.totals)
         self.table = self._make_table(COLUMNS)
+        self.table.setToolTip("Double-click a layer to see its feature maps in the Inspect tab")
+        self.table.cellDoubleClicked.connect(
+            lambda row, _: self.layer_activated.emit(self.table.item(row, 0).text().strip()))
         layout.addWidget(self.table, 3)
         layout.addWidget(QLabel("Compared with the reference figures (published, computed by NetLab, "
                                 "the paper's, pretrained models), each with its source"))

@@ -243,3 +243,19 @@ def test_the_window_follows_the_classifier_and_closing_mid_pass_is_clean(window,
     qtbot.wait(50)  # let a late result try to arrive
     assert maps_jobs.aborted in ([True], [False])  # the pass was aborted, its result dropped
     assert inspect.maps is None and not window.isVisible()
+
+
+def test_a_double_clicked_summary_row_opens_that_layer_of_the_current_model(window, qtbot, trained_run):
+    run, _ = trained_run  # simple_cnn on digits, the window's default configuration
+    summary = window.summary
+    qtbot.waitUntil(lambda: summary.table.rowCount() > 0, timeout=TIMEOUT)
+    names = [summary.table.item(row, 0).text().strip() for row in range(summary.table.rowCount())]
+    row = names.index("block2_conv1_conv")
+    summary.table.cellDoubleClicked.emit(row, 0)  # no model yet: said, nothing else changes
+    assert "No model to look inside yet" in window.status.text()
+    assert window.tabs.currentWidget() is not window.inspect
+    with qtbot.waitSignal(window.classifier.model_changed, timeout=TIMEOUT):
+        window.classifier.open_model(str(run / "model.keras"))
+    summary.table.cellDoubleClicked.emit(row, 0)
+    assert window.tabs.currentWidget() is window.inspect
+    qtbot.waitUntil(lambda: window.inspect.layer == "block2_conv1_conv", timeout=TIMEOUT)
