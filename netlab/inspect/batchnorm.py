@@ -211,6 +211,9 @@ def _bn_training_function(model):
     Not ``predict_on_batch``: it calls the model with training=False, which
     would put the BN layers back on their moving statistics. A traced call
     keeps the per-layer modes and is several times faster than an eager one.
+    A training-mode call updates the moving statistics; the function reads
+    them first and puts them back after, inside the same graph: one call per
+    batch and no per-variable eager assignment from Python.
     """
     import tensorflow as tf
 
@@ -221,32 +224,37 @@ def _bn_training_function(model):
     if key not in graph.models:
         _bn_training_model(model)
         predict = graph.models[("bn_training_prediction",)]
+        variables = _bn_variables(model)
+
+        def predict_keeping_statistics(batch):
+            saved = [tf.identity(v.value) for v in variables]
+            outputs = predict(batch)
+            with tf.control_dependencies([outputs]):
+                for variable, value in zip(variables, saved, strict=True):
+                    variable.assign(value)
+            return outputs
+
         # Any batch size, one trace (tracing costs seconds: more than several calls).
         spec = tf.TensorSpec((None, *graph.input.shape[1:]), graph.input.dtype)
-        graph.models[key] = tf.function(lambda batch: predict(batch), input_signature=[spec])
+        graph.models[key] = tf.function(predict_keeping_statistics, input_signature=[spec])
     return graph.models[key]
 
 
 def training_mode_predictions(model, x, batch_size: int) -> np.ndarray:
-    """Predictions with BN on batch statistics (dropout off), ``batch_size`` images at a time.
+    """Predictions with BN on batch statistics (dropout off), ``batch_size`` images at a time;
+    the moving statistics are left as they were.
 
     Batch statistics depend on the batch, so the batches are the size training
     uses; the images are split into equal batches (never a last one of 3
-    images). The moving statistics are put back once, after all batches.
+    images).
     """
     batch = image_batch(model, x)
     predict = _bn_training_function(model)
-    variables = _bn_variables(model)
-    saved = [np.array(v) for v in variables]
     chunks = max(1, round(len(batch) / max(batch_size, 1)))
-    try:
-        outputs = []
-        for part in np.array_split(batch, chunks):
-            abort_point()
-            outputs.append(np.asarray(predict(part), dtype=np.float64))
-    finally:
-        for variable, value in zip(variables, saved, strict=True):
-            variable.assign(value)
+    outputs = []
+    for part in np.array_split(batch, chunks):
+        abort_point()
+        outputs.append(np.asarray(predict(part), dtype=np.float64))
     return np.concatenate(outputs)
 
 
