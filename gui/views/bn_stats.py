@@ -15,11 +15,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -27,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from gui.views.image_batch import ImageBatch, SavedStatistics
 from gui.views.plot_style import key_text, styled_plot
+from gui.views.tables import read_only_table
 from gui.worker import LatestJob
 
 LAYER_COLUMNS = ("#", "layer", "ch.", "mean shift", "var. ratio", "distance")
@@ -105,7 +104,7 @@ class BnStatsPage(QWidget):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        self.layers = self._table(LAYER_COLUMNS)
+        self.layers = read_only_table(LAYER_COLUMNS, row_height=20)
         self.layers.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.layers.setSelectionMode(QAbstractItemView.SingleSelection)
         self.layers.itemSelectionChanged.connect(self._layer_selected)
@@ -117,7 +116,7 @@ class BnStatsPage(QWidget):
         left_layout.addWidget(self.layers, 1)
         self.channel_title = QLabel("")
         left_layout.addWidget(self.channel_title)
-        self.channels = self._table(CHANNEL_COLUMNS)
+        self.channels = read_only_table(CHANNEL_COLUMNS, row_height=20)
         left_layout.addWidget(self.channels, 1)
         splitter.addWidget(left)
         self.plot_area = QWidget()
@@ -146,16 +145,6 @@ class BnStatsPage(QWidget):
         row.addWidget(self.recompute_result, 1)
         layout.addLayout(row)
         self._enable_actions()
-
-    @staticmethod
-    def _table(columns) -> QTableWidget:
-        table = QTableWidget(0, len(columns))
-        table.setHorizontalHeaderLabels(columns)
-        table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        table.verticalHeader().setVisible(False)
-        table.verticalHeader().setDefaultSectionSize(20)
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        return table
 
     def _build_plots(self) -> None:
         """The plots, made the first time there is something to draw (pyqtgraph loads late)."""

@@ -30,13 +30,13 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSplitter,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from gui.views.classifier import _to_pixmap as to_pixmap
+from gui.views.tables import read_only_table
 from gui.worker import run_job
 
 GALLERY_ICON = 72
@@ -120,11 +120,8 @@ class EvaluateView(QWidget):
         self.plot = None  # the heat map, built when first needed: pyqtgraph stays out of the window's start-up
         self.plot_box = QWidget()
         QVBoxLayout(self.plot_box).setContentsMargins(0, 0, 0, 0)
-        self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(["Class", "Precision", "Recall", "F1", "Images"])
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
+        self.table = read_only_table(["Class", "Precision", "Recall", "F1", "Images"],
+                                     resize=QHeaderView.Stretch)
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(self.plot_box)
         splitter.addWidget(self.table)

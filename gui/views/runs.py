@@ -15,16 +15,15 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from gui.views.tables import read_only_table
 from gui.worker import run_job
 from netlab.training.catalog import RunInfo, list_runs
 
@@ -70,14 +69,9 @@ class RunsView(QWidget):
         self.export_status.setWordWrap(True)
         self.export_status.setTextInteractionFlags(Qt.TextSelectableByMouse)
 
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table = read_only_table(COLUMNS, row_height=22)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(22)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.itemChanged.connect(self._tick_changed)
 
         plot_box = QWidget()

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QTableWidget,
     QTableWidgetItem,
@@ -20,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.views.tables import read_only_table
 from gui.worker import LatestJob
 
 COLUMNS = ("layer", "type", "output", "trainable", "non-trainable", "MACs", "RF", "stride")
@@ -102,25 +101,15 @@ class SummaryView(QWidget):
         self.totals.setWordWrap(True)
         self.totals.setTextInteractionFlags(Qt.TextSelectableByMouse)
         layout.addWidget(self.totals)
-        self.table = self._make_table(COLUMNS)
+        self.table = read_only_table(COLUMNS, row_height=22)
         self.table.setToolTip("Double-click a layer to see its feature maps in the Inspect tab")
         self.table.cellDoubleClicked.connect(
             lambda row, _: self.layer_activated.emit(self.table.item(row, 0).text().strip()))
         layout.addWidget(self.table, 3)
         layout.addWidget(QLabel("Compared with the reference figures (published, computed by NetLab, "
                                 "the paper's, pretrained models), each with its source"))
-        self.comparison = self._make_table(COMPARISON_COLUMNS)
+        self.comparison = read_only_table(COMPARISON_COLUMNS, row_height=22)
         layout.addWidget(self.comparison, 1)
-
-    @staticmethod
-    def _make_table(columns) -> QTableWidget:
-        table = QTableWidget(0, len(columns))
-        table.setHorizontalHeaderLabels(columns)
-        table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        table.verticalHeader().setVisible(False)
-        table.verticalHeader().setDefaultSectionSize(22)
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        return table
 
     @staticmethod
     def _fill(table: QTableWidget, rows, right_from: int) -> None:
