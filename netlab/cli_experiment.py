@@ -62,6 +62,9 @@ def print_lesson_event(event, print_event) -> None:
 
 
 def print_result(result: dict) -> None:
+    if "sweep" in result:
+        print_sweep(result)
+        return
     metrics = sorted({m for arm in result["arms"].values() for m in arm["mean"]})
     print(f"\n{result['title']} ({result['budget']} budget, seeds {result['seeds']})")
     width = max(len(a) for a in result["arms"])
@@ -70,4 +73,23 @@ def print_result(result: dict) -> None:
         cells = [f"{arm['mean'][m]:>7.3f}±{arm['std'][m]:<6.3f}" if m in arm["mean"] else " " * 14
                  for m in metrics]
         print(f"  {name:<{width}}  " + "  ".join(cells))
+    print(result["verdict"])
+
+
+def print_sweep(result: dict) -> None:
+    """One row per swept value, one column per arm: converged statistics, then Keras's default."""
+    sweep = result["sweep"]
+    print(f"\n{result['title']} ({result['budget']} budget, seeds {result['seeds']}, {sweep['steps']} steps a run)")
+    if "pretrain" in result:
+        print(f"  source model: val accuracy {result['pretrain']['mean']['val_accuracy']:.3f}")
+    arms = list(sweep["curves"])
+    print(f"  {sweep['label'] or sweep['path']}: {sweep['metric']} (and {sweep['default_metric']}), "
+          "mean±std over seeds")
+    print("  " + f"{'':>6}" + "".join(f"{arm:>28}" for arm in arms))
+    for i, value in enumerate(sweep["values"]):
+        cells = []
+        for arm in arms:
+            conv, default = sweep["curves"][arm][sweep["metric"]], sweep["curves"][arm][sweep["default_metric"]]
+            cells.append(f"{conv['mean'][i]:.3f}±{conv['std'][i]:.3f} ({default['mean'][i]:.3f})")
+        print("  " + f"{value!s:>6}" + "".join(f"{c:>28}" for c in cells))
     print(result["verdict"])

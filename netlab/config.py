@@ -72,6 +72,7 @@ LIMITS: dict[str, Limit] = {
     "data.image_size": Limit(1),
     "data.samples": Limit(10),
     "data.max_samples": Limit(10),
+    "data.train_per_class": Limit(1),
     "data.validation_split": Limit(0.0, 1.0, lo_open=True, hi_open=True),
     "data.test_split": _FRACTION,
     "data.channels": Limit(1, 3),  # and not 2: see validate()
@@ -142,6 +143,11 @@ class DataConfig:
     samples: int = 1200
     # Use at most this many images of any dataset (None = all); handy for quick runs.
     max_samples: int | None = None
+    # Learn only these classes of a built-in dataset (by name; label i is classes[i]); None = all.
+    classes: list[str] | None = None
+    # Keep at most this many training images per class (seeded; validation and test keep
+    # theirs): learning from a few labeled images. None = all.
+    train_per_class: int | None = None
     validation_split: float = 0.2
     # Fraction held out as a test set, never seen in training (a source's own
     # test set -- Keras's built-ins, a folder's test/ -- is used instead).
@@ -263,6 +269,7 @@ class Experiment:
                 f"data.validation_split + data.test_split must be below 1 so images are left to train on "
                 f"(got {d.validation_split} + {d.test_split})"
             )
+        _check_classes(d)
         if d.channels is not None and d.channels not in (1, 3):
             raise ConfigError(f"data.channels must be 1, 3 or null (got {d.channels!r})")
         _one_of("data.preprocessing", d.preprocessing, PREPROCESSINGS)
@@ -304,6 +311,25 @@ class Experiment:
                 "Use a smaller data.image_size or 'standardize'"
             )
         return self
+
+
+def _check_classes(d: DataConfig) -> None:
+    if d.classes is None:
+        return
+    if not isinstance(d.classes, list) or len(d.classes) < 2 or not all(isinstance(c, str) for c in d.classes):
+        raise ConfigError(f"data.classes must be a list of two or more class names, or null (got {d.classes!r})")
+    if len(set(d.classes)) != len(d.classes):
+        raise ConfigError(f"data.classes names a class twice: {d.classes}")
+    from netlab.data import get_source
+
+    source = get_source(d.dataset)
+    if source.is_folder:
+        raise ConfigError("data.classes picks classes of a built-in dataset; for an image folder, make a "
+                          "folder holding only the classes to learn")
+    unknown = [c for c in d.classes if c not in source.class_names]
+    if unknown:
+        raise ConfigError(f"data.classes: {d.dataset} has no class {unknown[0]!r} "
+                          f"(its classes: {', '.join(source.class_names)})")
 
 
 def _check_finetune(ft: FinetuneConfig, t: TrainingConfig, augmentation: AugmentationConfig) -> None:
@@ -412,6 +438,8 @@ def _coerce(hint, value, name: str):
         return value
     if origin in (int, str, bool, dict) and type(value) is origin:
         return value
+    if origin is list and isinstance(value, list) and all(type(v) is str for v in value):
+        return list(value)
     expected = {float: "a number", int: "an integer", str: "a string", bool: "true or false",
-                dict: "an object"}.get(origin, str(origin))
+                dict: "an object", list: "a list of names"}.get(origin, str(origin))
     raise ConfigError(f"{name} must be {expected} (got {value!r})")

@@ -45,7 +45,12 @@ def run_lessons(names, budget: str, out: Path) -> list[dict]:
             continue
         result["seconds"] = time.perf_counter() - start
         results.append(result)
-        print(f"{name} ({result['seconds']:.0f} s): {'HELD' if result['held'] else 'did not hold'}", flush=True)
+        print(f"{name} ({result['seconds']:.0f} s): {outcome(result).upper()}", flush=True)
+        if "sweep" in result:  # a table of the arms' accuracy at each value, and the verdict
+            from netlab.cli_experiment import print_sweep
+
+            print_sweep(result)
+            continue
         for arm, summary in result["arms"].items():
             shown = {k: v for k, v in summary["mean"].items() if k != "params"}
             print(f"    {arm:<14} " + "  ".join(f"{k} {v:.3f}±{summary['std'][k]:.3f}"
@@ -53,6 +58,11 @@ def run_lessons(names, budget: str, out: Path) -> list[dict]:
         for check in result["comparisons"]:
             print(f"    {'ok  ' if check['held'] else 'FAIL'} {check['text']}", flush=True)
     return results
+
+
+def outcome(result: dict) -> str:
+    """held / partly / not held (a sweep lesson), or held / did not hold."""
+    return result.get("outcome") or ("held" if result["held"] else "did not hold")
 
 
 def main(argv=None) -> int:
@@ -75,7 +85,7 @@ def main(argv=None) -> int:
         results = run_lessons(names, args.budget, Path(args.out or tmp))
     print("\nsummary")
     for r in results:
-        print(f"  {r['name']:<16} {'held' if r['held'] else 'did not hold':<13} {r['verdict']}")
+        print(f"  {r['name']:<20} {outcome(r):<13} {r['verdict']}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0

@@ -41,7 +41,8 @@ def input_spec(config) -> InputSpec:
 
         class_names, channels = describe_image_folder(Path(config.dataset), config.channels)
     else:
-        class_names, channels = source.class_names, config.channels or source.channels
+        class_names = getattr(config, "classes", None) or source.class_names
+        channels = config.channels or source.channels
     return InputSpec(int(size), int(channels), tuple(class_names))
 
 
