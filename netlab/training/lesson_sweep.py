@@ -81,7 +81,7 @@ class SweepOutcome:
 
 def sweep_summary(sweep: Sweep, arms: list[str], cells: dict) -> dict:
     """result.json's ``sweep`` part, comparisons and verdict from the cells' means (cell -> summary)."""
-    from netlab.training.experiments import Comparison
+    from netlab.training.claims import Comparison
 
     means = {name: summary["mean"] for name, summary in cells.items()}
     curves = {arm: {metric: {"mean": [means[cell(arm, v)].get(metric) for v in sweep.values],
