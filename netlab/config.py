@@ -73,6 +73,7 @@ LIMITS: dict[str, Limit] = {
     "data.samples": Limit(10),
     "data.max_samples": Limit(10),
     "data.train_per_class": Limit(1),
+    "data.train_repeat": Limit(1),
     "data.validation_split": Limit(0.0, 1.0, lo_open=True, hi_open=True),
     "data.test_split": _FRACTION,
     "data.channels": Limit(1, 3),  # and not 2: see validate()
@@ -148,6 +149,9 @@ class DataConfig:
     # Keep at most this many training images per class (seeded; validation and test keep
     # theirs): learning from a few labeled images. None = all.
     train_per_class: int | None = None
+    # An epoch passes over the training split this many times: 5 images still make 20 steps
+    # an epoch, not 200 epochs of one step, each with its validation and checkpoint.
+    train_repeat: int = 1
     validation_split: float = 0.2
     # Fraction held out as a test set, never seen in training (a source's own
     # test set -- Keras's built-ins, a folder's test/ -- is used instead).
@@ -314,14 +318,19 @@ class Experiment:
 
 
 def _check_classes(d: DataConfig) -> None:
+    if d.classes is None and d.train_per_class is None and d.train_repeat == 1:
+        return
+    from netlab.data import get_source
+
+    if get_source(d.dataset).is_folder and (d.train_per_class is not None or d.train_repeat != 1):
+        raise ConfigError("data.train_per_class and data.train_repeat work on built-in datasets; for an image "
+                          "folder, put the images to train on in the folder")
     if d.classes is None:
         return
     if not isinstance(d.classes, list) or len(d.classes) < 2 or not all(isinstance(c, str) for c in d.classes):
         raise ConfigError(f"data.classes must be a list of two or more class names, or null (got {d.classes!r})")
     if len(set(d.classes)) != len(d.classes):
         raise ConfigError(f"data.classes names a class twice: {d.classes}")
-    from netlab.data import get_source
-
     source = get_source(d.dataset)
     if source.is_folder:
         raise ConfigError("data.classes picks classes of a built-in dataset; for an image folder, make a "

@@ -195,6 +195,8 @@ def load_dataset(config) -> Dataset:
     train, val, test = pool[train], pool[val], pool[test]
     if getattr(config, "train_per_class", None):
         train = train[per_class_indices(y[train], config.train_per_class, config.seed)]
+    # Whole copies, so the split's statistics (batch norm's, recomputed on it) stay the same.
+    train = np.tile(train, getattr(config, "train_repeat", 1))
     if has_test:
         # The source's own test set (Keras's built-ins) is the test split;
         # max_samples caps it too, so quick runs evaluate quickly.

@@ -314,8 +314,7 @@ class ExperimentRunner:
             if metrics is None:  # stopped mid-run: an unfinished arm is not compared
                 break
             name = arm if value is None else _cell(arm, value)
-            runs[name].append({"seed": seed, "run_dir": str(run_dir), "metrics": metrics,
-                               "epochs": exp.training.epochs})
+            runs[name].append({"seed": seed, "run_dir": str(run_dir), "metrics": metrics})
             self.emit(ArmFinished(arm, seed, index, len(jobs), metrics, value))
         result = self._result(runs, seeds, sweep)
         path = self.out_dir / RESULT_FILE
@@ -333,20 +332,24 @@ class ExperimentRunner:
         import dataclasses
 
         from netlab.data.input_spec import load_described
-        from netlab.training.lesson_sweep import epochs_for_steps
+        from netlab.training.lesson_sweep import repeat_for_steps, steps_of
         from netlab.training.trainer import Trainer
 
-        data = load_described(exp.data)  # the same split the Trainer loads (same config, same seed)
+        # The same split the Trainer loads (same config, same seed); a repeated split would
+        # measure the same accuracies and batch-norm moments, so it is loaded once, unrepeated.
+        data = load_described(exp.data)
+        t = exp.training
         if steps is not None:  # the same optimizer steps on 5 images as on 250
-            epochs = epochs_for_steps(steps, data.train_size, exp.training.batch_size)
-            exp = dataclasses.replace(exp, training=dataclasses.replace(exp.training, epochs=epochs)).validate()
+            repeat = repeat_for_steps(steps, data.train_size, t.batch_size, t.epochs)
+            exp = dataclasses.replace(exp, data=dataclasses.replace(exp.data, train_repeat=repeat)).validate()
         trainer = Trainer(exp, on_event=self.on_event, run_dir=run_dir, stop_event=self.stop_event,
                           overwrite=True)
         act = activation_metrics(trainer, data) if probe and self.spec.probe == "activations" else {}
         result = trainer.run()
         if result.stopped:
             return None
-        metrics = {**run_metrics(result, data), **act}
+        metrics = {**run_metrics(result, data), **act,
+                   "steps": float(steps_of(data.train_size, exp.data.train_repeat, t.batch_size, t.epochs))}
         if probe and self.spec.probe == "bn_recompute":
             metrics.update(bn_recompute_metrics(result.model, data))
         return metrics

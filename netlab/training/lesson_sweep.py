@@ -2,8 +2,10 @@
 
 A lesson with a ``sweep`` trains every arm at every value of one setting
 (``data.train_per_class``: 1, 2, 5, ... images per class) with the same
-number of optimizer steps, so a run on 5 images takes as many steps as a run
-on 250 (the epochs follow from the training-set size). Its claim compares
+epochs and (at least) the same number of optimizer steps, so a run on 5 images
+takes as many steps as a run on 250: an epoch passes over a small training set
+several times (``data.train_repeat``, whole copies, so its statistics stay
+those of the few images). Its claim compares
 every arm with the baseline arm at each value, on the sweep's metric (the
 validation accuracy with batch-norm statistics recomputed on each arm's own
 training images: converged, whatever the steps) and, side by side, on the
@@ -65,10 +67,14 @@ def cell(arm: str, value) -> str:
     return f"{arm}@{value}"
 
 
-def epochs_for_steps(steps: int, train_size: int, batch_size: int) -> int:
-    """Epochs that give at least ``steps`` optimizer steps over ``train_size`` images."""
-    per_epoch = max(1, math.ceil(train_size / batch_size))
-    return max(1, math.ceil(steps / per_epoch))
+def repeat_for_steps(steps: int, train_size: int, batch_size: int, epochs: int) -> int:
+    """How many times an epoch passes over ``train_size`` images so ``epochs`` give ``steps`` or more."""
+    return max(1, math.ceil(steps * batch_size / (epochs * max(1, train_size))))
+
+
+def steps_of(train_size: int, repeat: int, batch_size: int, epochs: int) -> int:
+    """The optimizer steps a run takes."""
+    return epochs * math.ceil(train_size * repeat / batch_size)
 
 
 @dataclass
@@ -100,7 +106,9 @@ def sweep_summary(sweep: Sweep, arms: list[str], cells: dict) -> dict:
                  for metric, found in checks.items()}
     part = {"path": sweep.path, "label": sweep.label, "values": list(sweep.values), "steps": sweep.steps,
             "baseline": sweep.baseline, "metric": sweep.metric, "default_metric": sweep.default_metric,
-            "margin": sweep.margin, "curves": curves, "advantage": advantage,
+            "margin": sweep.margin, "curves": curves,
+            "steps_run": [max(r["metrics"].get("steps", 0) for r in cells[cell(sweep.baseline, v)]["runs"])
+                          for v in sweep.values], "advantage": advantage,
             "held_at": outcome.held_at, "default_held_at": outcome.default_held_at,
             "vanishes_at": outcome.vanishes_at, "default_comparisons": checks[sweep.default_metric]}
     return {"sweep": part, "comparisons": checks[sweep.metric], "outcome": outcome.outcome,

@@ -9,7 +9,7 @@ import pytest
 from netlab.config import DataConfig, Experiment
 from netlab.errors import ConfigError
 from netlab.training.experiments import PRETRAIN, ArmFinished, ArmStarted, load_lesson, parse_lesson
-from netlab.training.lesson_sweep import HELD, NOT_HELD, PARTLY, Sweep, epochs_for_steps, judge
+from netlab.training.lesson_sweep import HELD, NOT_HELD, PARTLY, Sweep, judge, repeat_for_steps, steps_of
 
 LESSON = "finetune-vs-scratch"
 
@@ -81,7 +81,19 @@ def test_the_lesson_pretrains_on_other_kinds_then_sweeps_n_with_the_same_steps(t
     assert tiny_source.training.epochs == 1 and tiny_source.data.samples == 120
     assert tiny_arm.data.samples == 60 and tiny_source.data.image_size == tiny_arm.data.image_size == 16
     assert spec.sweep_for("tiny").values == [1, 2] and spec.sweep_for("quick").values == [1, 2, 5, 10, 50]
-    assert epochs_for_steps(200, 5, 32) == 200 and epochs_for_steps(200, 250, 32) == 25
+    # 5 images are passed over 128 times an epoch: 10 epochs of 20 steps, as 50 images x 13 give 10 x 21.
+    assert repeat_for_steps(200, 5, 32, 10) == 128 and steps_of(5, 128, 32, 10) == 200
+    assert steps_of(50, repeat_for_steps(200, 50, 32, 10), 32, 10) == 210
+    assert repeat_for_steps(200, 5000, 32, 10) == 1
+
+
+def test_a_repeated_training_split_holds_whole_copies():
+    from netlab.data import load_dataset
+
+    once = load_dataset(DataConfig(dataset="digits", train_per_class=3))
+    thrice = load_dataset(DataConfig(dataset="digits", train_per_class=3, train_repeat=3))
+    np.testing.assert_array_equal(thrice.x_train, np.concatenate([once.x_train] * 3))
+    np.testing.assert_array_equal(thrice.x_val, once.x_val)
 
 
 def test_a_sweep_naming_an_unknown_baseline_is_one_line():
@@ -131,8 +143,10 @@ def test_the_lesson_runs_end_to_end_and_its_numbers_hold_together(finetune_lesso
         for arm in spec.arms:
             run = result["arms"][f"{arm}@{v}"]["runs"][0]
             config = json.loads((out / f"{arm}@{v}" / "seed-0" / "config.json").read_text())
-            # 5 kinds x v images; the epochs give the sweep's steps whatever v is.
-            assert run["epochs"] == config["training"]["epochs"] == epochs_for_steps(sweep.steps, 5 * v, 32)
+            # 5 kinds x v images, repeated so the epochs give the sweep's steps whatever v is.
+            repeat = repeat_for_steps(sweep.steps, 5 * v, 32, config["training"]["epochs"])
+            assert config["data"]["train_repeat"] == repeat
+            assert run["metrics"]["steps"] == steps_of(5 * v, repeat, 32, config["training"]["epochs"]) >= sweep.steps
             assert config["data"]["train_per_class"] == v
             assert (config["finetune"]["source"] is None) == (arm == "scratch")
             for metric in (sweep.metric, sweep.default_metric):
