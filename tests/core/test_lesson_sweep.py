@@ -156,10 +156,10 @@ def test_the_lesson_runs_end_to_end_and_its_numbers_hold_together(finetune_lesso
         # The frozen base is the source's, bit for bit; scratch's is not.
         frozen = load_model(out / f"frozen_base@{v}" / "seed-0" / "model.keras")
         scratch = load_model(out / f"scratch@{v}" / "seed-0" / "model.keras")
-        kernel = source.get_layer("block1_conv1").get_weights()[0]
+        kernel = source.get_layer("block1_conv1_conv").get_weights()[0]
         frozen_kernel = next(w for w in frozen.get_weights() if w.shape == kernel.shape)
         np.testing.assert_array_equal(frozen_kernel, kernel)
-        assert not np.array_equal(scratch.get_layer("block1_conv1").get_weights()[0], kernel)
+        assert not np.array_equal(scratch.get_layer("block1_conv1_conv").get_weights()[0], kernel)
     # The claim: each fine-tuning arm against scratch at each n, on the converged numbers.
     means = {name: arm["mean"] for name, arm in result["arms"].items()}
     assert len(result["comparisons"]) == len(sweep.values) * 2
