@@ -144,9 +144,10 @@ class ExperimentsDialog(QDialog):
         self.title.setText(spec.title)
         self.question.setText(spec.question)
         self.seed.setText(f"From {spec.seed}")
-        self.arms.setText("Arms: " + ", ".join(spec.arms) + "   Claim: "
-                          + "; ".join(f"{c.left} {c.op} {c.right}" + (f" {c.margin:+g}" if c.margin else "")
-                                      for c in spec.claim))
+        claim = spec.sweep.describe(spec.arms) if spec.sweep else "; ".join(
+            f"{c.left} {c.op} {c.right}" + (f" {c.margin:+g}" if c.margin else "") for c in spec.claim)
+        self.arms.setText("Arms: " + ", ".join(spec.arms) + "   Claim: " + claim)
+        self.arms.setWordWrap(True)
 
     # -- running -----------------------------------------------------------------
     def start(self) -> None:

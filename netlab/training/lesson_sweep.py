@@ -61,6 +61,11 @@ class Sweep:
     def challengers(self, arms) -> list[str]:
         return [arm for arm in arms if arm != self.baseline]
 
+    def describe(self, arms) -> str:
+        """The claim in one line, for the window and the CLI."""
+        return (f"{' or '.join(self.challengers(arms))} > {self.baseline} + {self.margin:g} in {self.metric} "
+                f"at {self.label or self.path} = {', '.join(str(v) for v in self.values)}")
+
 
 def cell(arm: str, value) -> str:
     """The name of one arm at one value of the sweep: ``scratch@5``."""

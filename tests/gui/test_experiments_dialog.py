@@ -55,6 +55,7 @@ def test_running_a_lesson_overlays_the_arms_and_shows_the_verdict(dialog, qtbot,
 def test_only_a_sweep_lesson_shows_the_accuracy_vs_n_plot(dialog):
     dialog.lesson.setCurrentText("finetune-vs-scratch")
     assert dialog.sweep_plot.widget.isVisible()
+    assert "frozen_base or full_finetune > scratch + 0.05" in dialog.arms.text()
     dialog.lesson.setCurrentText("dropout")
     assert not dialog.sweep_plot.widget.isVisible()
 
