@@ -29,8 +29,9 @@ def run_experiment_command(args, print_event) -> int:
         if args.json:
             print(json.dumps([{"name": s.name, "title": s.title, "seed": s.seed, "arms": list(s.arms)}
                               for s in specs], indent=2))
+        width = max(len(s.name) for s in specs)
         for s in specs if not args.json else ():
-            print(f"{s.name:<16} {s.title}  [{', '.join(s.arms)}]")
+            print(f"{s.name:<{width}} {s.title}  [{', '.join(s.arms)}]")
         return 0
     spec = load_lesson(args.name)
     out = Path(args.out) if args.out else default_out_dir(spec.name)
