@@ -85,7 +85,7 @@ def main(argv=None) -> int:
         results = run_lessons(names, args.budget, Path(args.out or tmp))
     print("\nsummary")
     for r in results:
-        print(f"  {r['name']:<20} {outcome(r):<13} {r['verdict']}")
+        print(f"  {r['name']:<26} {outcome(r):<13} {r['verdict'].splitlines()[0]}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0
