@@ -17,6 +17,12 @@ activation statistics at initialization) runs on every arm alike.
 writes ``OUT/result.json``: per arm the mean and spread of each metric, each
 comparison with its numbers, whether the claim held and a verdict made from
 those numbers.
+
+A lesson may also name a *pretraining* (a source run trained first, once, that
+arms fine-tune from as ``"finetune.source": "@pretrain"``) and a *sweep* of one
+setting over values (every arm at each, the same steps at each; its claim and
+verdict in netlab/training/lesson_sweep.py): fine-tuning vs scratch over the
+labeled-set size (issue 10).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ import numpy as np
 from netlab.errors import ConfigError
 from netlab.training.claims import OPS, Comparison  # noqa: F401  (part of this module's interface)
 from netlab.training.events import Event
+from netlab.training.lesson_sweep import Sweep, cell, repeat_for_steps, steps_of
 
 RESULT_FILE = "result.json"
 PRETRAIN = "pretrain"  # the source run of a lesson that fine-tunes; arms name it as "@pretrain"
@@ -105,7 +112,7 @@ class LessonSpec:
     # "finetune.source": "@pretrain" fine-tunes from it. Budget keys "pretrain.PATH" apply to it alone.
     pretrain: dict | None = None
     # One setting swept over values, every arm at each (netlab/training/lesson_sweep.py).
-    sweep: object = None
+    sweep: Sweep | None = None
     # The settings each run's seed goes to (data.seed too: each seed draws its own few images).
     seed_paths: list = field(default_factory=lambda: ["training.seed"])
 
@@ -178,8 +185,6 @@ def load_lesson(name: str) -> LessonSpec:
 
 
 def parse_lesson(name: str, raw: dict) -> LessonSpec:
-    from netlab.training.lesson_sweep import Sweep
-
     try:
         raw = dict(raw)
         # A sweep lesson's claim is made by its sweep: every arm against the baseline at each value.
@@ -288,8 +293,6 @@ class ExperimentRunner:
         jobs = [(PRETRAIN, seeds[0], None, spec.pretrain_dir(self.out_dir, seeds[0]))] if spec.pretrain else []
         if sweep is None:
             return jobs + [(arm, s, None, self.out_dir / arm / f"seed-{s}") for arm in spec.arms for s in seeds]
-        from netlab.training.lesson_sweep import cell
-
         return jobs + [(arm, s, v, self.out_dir / cell(arm, v) / f"seed-{s}")
                        for v in sweep.values for s in seeds for arm in spec.arms]
 
@@ -313,7 +316,7 @@ class ExperimentRunner:
                                     probe=arm != PRETRAIN)
             if metrics is None:  # stopped mid-run: an unfinished arm is not compared
                 break
-            name = arm if value is None else _cell(arm, value)
+            name = arm if value is None else cell(arm, value)
             runs[name].append({"seed": seed, "run_dir": str(run_dir), "metrics": metrics})
             self.emit(ArmFinished(arm, seed, index, len(jobs), metrics, value))
         result = self._result(runs, seeds, sweep)
@@ -325,14 +328,13 @@ class ExperimentRunner:
     def cells(self) -> list[str]:
         """result.json's arms: each arm, or each arm at each swept value; the pretraining first."""
         sweep = self.spec.sweep_for(self.budget)
-        names = [_cell(arm, v) for v in sweep.values for arm in self.spec.arms] if sweep else list(self.spec.arms)
+        names = [cell(arm, v) for v in sweep.values for arm in self.spec.arms] if sweep else list(self.spec.arms)
         return ([PRETRAIN] if self.spec.pretrain else []) + names
 
     def _run_one(self, exp, run_dir: Path, steps: int | None = None, probe: bool = True) -> dict | None:
         import dataclasses
 
         from netlab.data.input_spec import load_described
-        from netlab.training.lesson_sweep import repeat_for_steps, steps_of
         from netlab.training.trainer import Trainer
 
         # The same split the Trainer loads (same config, same seed); a repeated split would
@@ -389,12 +391,6 @@ class ExperimentRunner:
             if values:
                 summary["mean"][metric], summary["std"][metric] = summarize(values)
         return summary
-
-
-def _cell(arm: str, value) -> str:
-    from netlab.training.lesson_sweep import cell
-
-    return cell(arm, value)
 
 
 def default_out_dir(name: str, root: str | Path = "runs") -> Path:
