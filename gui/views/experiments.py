@@ -115,9 +115,9 @@ class ExperimentsDialog(QDialog):
         self.status = QLabel()
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
-        self.plot = pg.PlotWidget()
-        self.plot.setLabel("bottom", "epoch")
-        self.plot.setLabel("left", "validation accuracy")
+        from gui.views.plot_style import styled_plot
+
+        self.plot = styled_plot(pg, bottom="epoch", left="validation accuracy")
         self.plot.setYRange(0, 1)
         self.legend = self.plot.addLegend()
         from gui.views.sweep_plot import SweepPlot

@@ -16,7 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from gui.views.plot_style import styled_plot
+from gui.views.plot_style import key_text, styled_plot
 
 
 class SweepPlot:
@@ -27,7 +27,6 @@ class SweepPlot:
         self.widget = styled_plot(pg, bottom="labeled images per class", left="validation accuracy")
         self.widget.setLogMode(x=True, y=False)
         self.widget.setYRange(0, 1)
-        self.legend = self.widget.addLegend(offset=(-10, 10))
         self.arms: list[str] = []
         self.metric, self.default_metric = "val_accuracy_recomputed", "val_accuracy"
         self.values: dict[tuple[str, str], dict] = {}  # (arm, metric) -> value -> [per seed]
@@ -37,20 +36,27 @@ class SweepPlot:
     def start(self, arms, values=(), label: str = "", metric: str | None = None,
               default_metric: str | None = None) -> None:
         self.widget.clear()
-        self.legend.clear()
         self.arms, self.values, self.lines, self.bars = list(arms), {}, {}, []
         self.metric = metric or self.metric
         self.default_metric = default_metric or self.default_metric
         if label:
             self.widget.setLabel("bottom", label)
         self.widget.getAxis("bottom").setTicks([log_ticks(values)] if values else None)
+        # The key is the title: a legend covers the curves of a small plot (plot_style.key_text).
+        key = key_text(*((arm, self.colours[i % len(self.colours)]) for i, arm in enumerate(self.arms)))
+        self.widget.setTitle(key + ("; dashed: as Keras evaluates" if key else ""), size="9pt")
+        self.widget.setToolTip("Solid: validation accuracy with batch-norm statistics recomputed on each "
+                               "run's training images; dashed: as trained (Keras's default); bars: the "
+                               "seeds' spread")
+        if len(values):  # the view is in log10 units
+            low, high = math.log10(min(values)), math.log10(max(values))
+            self.widget.setXRange(low - 0.08 * (high - low or 1), high + 0.08 * (high - low or 1), padding=0)
         for i, arm in enumerate(self.arms):
             colour = self.colours[i % len(self.colours)]
-            for metric, style, name in ((self.metric, Qt.SolidLine, arm),
-                                        (self.default_metric, Qt.DashLine, None)):
+            for metric, style in ((self.metric, Qt.SolidLine), (self.default_metric, Qt.DashLine)):
                 self.lines[arm, metric] = self.widget.plot(
                     [], [], pen=pg.mkPen(colour, width=2, style=style), symbol="o", symbolSize=6,
-                    symbolBrush=colour if style == Qt.SolidLine else None, symbolPen=colour, name=name)
+                    symbolBrush=colour if style == Qt.SolidLine else None, symbolPen=colour)
 
     def add_run(self, arm: str, value, metrics: dict) -> None:
         """One finished run of ``arm`` at ``value``: its accuracies join the arm's means."""
