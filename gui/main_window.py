@@ -202,7 +202,14 @@ class MainWindow(QMainWindow):
         from gui.views.experiments import ExperimentsDialog
 
         self.experiments = ExperimentsDialog(runs_root(), self)
+        self.experiments.open_run.connect(self.show_experiment_run)
         self.experiments.show()
+
+    def show_experiment_run(self, folder: str, run_dir: str) -> None:
+        """An experiment's runs in the Runs tab, the chosen arm's run selected (the Experiments window)."""
+        self.tabs.setCurrentWidget(self.runs)
+        if not self.runs.show_runs(folder, select=run_dir):
+            self.status.setText(f"{run_dir} is about to start: Refresh the Runs tab in a moment.")
 
     def open_lr_finder(self) -> None:
         from gui.views.lr_finder import LrFinderDialog

@@ -50,3 +50,35 @@ def test_running_a_lesson_overlays_the_arms_and_shows_the_verdict(dialog, qtbot,
     assert json.loads((folder / "result.json").read_text())["held"] == result["held"]
     qtbot.waitUntil(lambda: dialog.thread is None, timeout=10_000)
     assert dialog.run_button.isEnabled()
+
+
+@pytest.mark.slow
+def test_any_arm_opens_in_the_runs_tab_during_and_after_the_experiment(window, qtbot):
+    from pathlib import Path
+
+    window.open_experiments()
+    dialog = window.experiments
+    dialog.lesson.setCurrentText("dropout")
+    dialog.budget.setCurrentText("tiny")
+    assert not dialog.open_button.isEnabled()  # nothing run yet
+    dialog.run_button.click()
+    # During: once the second run has begun, the first (finished) one opens in the Runs tab, selected.
+    qtbot.waitUntil(lambda: dialog.run_choice.count() == 2, timeout=240_000)
+    dialog.run_choice.setCurrentIndex(0)
+    dialog.open_button.click()
+    runs = window.runs
+    assert window.tabs.currentWidget() is runs
+    chosen = runs.selected_run()
+    assert chosen.name == "no_dropout/seed-0" and chosen.path == Path(dialog.run_choice.itemData(0))
+    assert chosen.epochs_done == 1 and runs.folder == Path(dialog.out_dir)
+    # After: the other arm, both runs ticked and overlaid.
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=240_000)
+    dialog.run_choice.setCurrentIndex(1)
+    dialog.open_button.click()
+    assert runs.selected_run().name == "dropout/seed-0"
+    assert set(runs.ticked_names()) == set(runs.curves) == {"no_dropout/seed-0", "dropout/seed-0"}
+    assert runs.selected_run().final("val_accuracy") == pytest.approx(
+        dialog.result["arms"]["dropout"]["runs"][0]["metrics"]["val_accuracy"], abs=1e-4)
+    runs.all_button.click()  # back to the runs root, where experiments' runs are not listed
+    assert runs.folder is None and not runs.all_button.isVisible()
+    assert all("/" not in run.name for run in runs.runs)
