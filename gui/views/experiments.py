@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from gui.icons import icon
 from gui.worker import error_text
 from netlab.errors import NetlabError
 
@@ -79,6 +80,7 @@ class ExperimentsDialog(QDialog):
         self.done_runs = 0
         self.total = 1
         self.setWindowTitle("Experiments: the lectures' lessons")
+        self.setWindowIcon(icon("experiments"))
         self.resize(760, 620)
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
