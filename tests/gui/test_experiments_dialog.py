@@ -82,3 +82,33 @@ def test_any_arm_opens_in_the_runs_tab_during_and_after_the_experiment(window, q
     runs.all_button.click()  # back to the runs root, where experiments' runs are not listed
     assert runs.folder is None and not runs.all_button.isVisible()
     assert all("/" not in run.name for run in runs.runs)
+
+
+def test_the_runs_tab_shows_an_experiments_runs_and_goes_back(qtbot, tmp_path):
+    from gui.views.runs import RunsView
+    from netlab.config import Experiment
+    from netlab.training.runs import RunWriter
+
+    def run(path, accuracies):
+        writer = RunWriter(path)
+        writer.write_config(Experiment())
+        for epoch, acc in enumerate(accuracies):
+            writer.add_epoch(epoch, {"loss": 1.0 - acc, "val_accuracy": acc})
+
+    run(tmp_path / "runs" / "20260101-000000-simple_cnn-digits", [0.5])
+    lesson = tmp_path / "runs" / "experiments" / "20260102-000000-lesson-dropout"
+    run(lesson / "no_dropout" / "seed-0", [0.6, 0.7])
+    run(lesson / "dropout" / "seed-0", [0.5, 0.8])
+    (lesson / "dropout" / "seed-1").mkdir()  # begun: its trainer has written nothing yet
+    view = RunsView(tmp_path / "runs")
+    qtbot.addWidget(view)
+    assert [r.name for r in view.runs] == ["20260101-000000-simple_cnn-digits"]
+    assert view.show_runs(lesson, select=lesson / "dropout" / "seed-0")
+    assert view.selected_run().name == "dropout/seed-0" and view.all_button.isVisibleTo(view)
+    assert set(view.ticked_names()) == set(view.curves) == {"dropout/seed-0", "no_dropout/seed-0"}
+    assert list(view.curves["dropout/seed-0"].getData()[1]) == [0.5, 0.8]
+    assert not view.show_runs(lesson, select=lesson / "dropout" / "seed-1")
+    assert view.selected_run() is None and str(lesson) in view.location.text()
+    view.all_button.click()
+    assert view.folder is None and not view.all_button.isVisibleTo(view)
+    assert [r.name for r in view.runs] == ["20260101-000000-simple_cnn-digits"]
