@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.downloads import relay
+from gui.icons import icon
 from gui.panels.experiment_panel import ExperimentPanel
 from gui.panels.run_folder import RunFolderField
 from gui.panels.run_folder import decide as decide_run_folder
@@ -82,6 +83,7 @@ class MainWindow(QMainWindow):
     def __init__(self):
         super().__init__()
         self.setWindowTitle("NetLab")
+        self.setWindowIcon(icon())
         self.resize(1400, 860)
         self.thread: TrainThread | None = None
         self.result = None
@@ -194,15 +196,29 @@ class MainWindow(QMainWindow):
             action.triggered.connect(slot)
             menu.addAction(action)
         # The lectures' lessons as paired experiments (issue 12; gui/views/experiments.py).
-        lessons = QAction("&Lessons...", self)
+        lessons = QAction(icon("experiments"), "&Lessons...", self)
         lessons.triggered.connect(self.open_experiments)
         self.menuBar().addMenu("E&xperiments").addAction(lessons)
+        # Sample images of the built-in datasets (netlab/resources/samples), classified in the Classify tab.
+        from gui.views.samples_menu import SamplesMenu
+
+        self.samples_menu = SamplesMenu(self)
+        self.samples_menu.classify_requested.connect(
+            lambda paths: (self.tabs.setCurrentWidget(self.classify), self.classify.classify_paths(paths)))
+        self.menuBar().addMenu("&Help").addMenu(self.samples_menu)
 
     def open_experiments(self) -> None:
         from gui.views.experiments import ExperimentsDialog
 
         self.experiments = ExperimentsDialog(runs_root(), self)
+        self.experiments.open_run.connect(self.show_experiment_run)
         self.experiments.show()
+
+    def show_experiment_run(self, folder: str, run_dir: str) -> None:
+        """An experiment's runs in the Runs tab, the chosen arm's run selected (the Experiments window)."""
+        self.tabs.setCurrentWidget(self.runs)
+        if not self.runs.show_runs(folder, select=run_dir):
+            self.status.setText(f"{run_dir} is about to start: Refresh the Runs tab in a moment.")
 
     def open_lr_finder(self) -> None:
         from gui.views.lr_finder import LrFinderDialog

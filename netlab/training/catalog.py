@@ -17,10 +17,11 @@ class RunInfo:
     epochs_planned: int | None = None
     history: list[dict] = field(default_factory=list)
     has_model: bool = False
+    label: str = ""  # its name under the listed folder when nested (an experiment's "ARM/seed-N")
 
     @property
     def name(self) -> str:
-        return self.path.name
+        return self.label or self.path.name
 
     @property
     def epochs_done(self) -> int:
@@ -71,3 +72,21 @@ def list_runs(root: str | Path) -> list[RunInfo]:
         return []
     runs = [read_run(p) for p in root.iterdir() if p.is_dir()]
     return sorted((r for r in runs if r is not None), key=lambda r: r.path.name, reverse=True)
+
+
+def list_nested_runs(folder: str | Path) -> list[RunInfo]:
+    """The runs of an experiment's folder (``ARM/seed-N``, netlab/training/experiments.py), by name.
+
+    A run directly in ``folder`` is listed too; each is named by its path under ``folder``.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(p for p in folder.iterdir() if p.is_dir()):
+        runs = [read_run(path)] if (path / "config.json").is_file() else \
+            [read_run(p) for p in sorted(path.iterdir()) if p.is_dir()]
+        for run in filter(None, runs):
+            run.label = run.path.relative_to(folder).as_posix()
+            found.append(run)
+    return found
