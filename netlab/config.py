@@ -8,6 +8,7 @@ so the window, the CLI and a hand-written JSON file fail the same way.
 from __future__ import annotations
 
 import codecs
+import copy
 import dataclasses
 import json
 import math
@@ -25,11 +26,15 @@ from netlab.knobs import (  # noqa: F401  (re-exported: part of an experiment's 
     ModelConfig,
     RegularizationConfig,
 )
+from netlab.search_space import DEFAULT_SPACE
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 # seeds/002 "learning rate decay"; "plateau" cuts the rate when val_loss stalls.
 SCHEDULES = ("constant", "step", "exponential", "cosine", "plateau")
 MIXED_PRECISIONS = ("off", "float16", "bfloat16")
+# netlab search (netlab/training/search.py): Optuna's samplers and pruners by name.
+SAMPLERS = ("tpe", "random", "grid")
+PRUNERS = ("median", "none")
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,12 @@ LIMITS: dict[str, Limit] = {
     "training.seed": Limit(0, 2**32 - 1),
     "finetune.base_lr_mult": Limit(0.0),
     "finetune.head_epochs": Limit(0),
+    "search.trials": Limit(1),
+    "search.trial_epochs": Limit(1),
+    "search.prune_after_trials": Limit(0),
+    "search.prune_after_epochs": Limit(0),
+    "search.grid_points": Limit(2),
+    "search.seed": Limit(0, 2**32 - 1),
 }
 
 
@@ -204,12 +215,34 @@ class FinetuneConfig:
 
 
 @dataclass
+class SearchConfig:
+    """A hyperparameter search over this experiment (``netlab search``, the Search tab).
+
+    Each trial trains the experiment for ``trial_epochs`` with the settings of
+    ``space`` drawn by the sampler (netlab/search_space.py: dotted path ->
+    range or choices); the median pruner stops a trial whose validation loss at
+    an epoch is worse than the median of earlier trials at that epoch.
+    """
+
+    space: dict = field(default_factory=lambda: copy.deepcopy(DEFAULT_SPACE))
+    trials: int = 8  # the budget: finished trials (complete, pruned or failed) over every process
+    trial_epochs: int = 2
+    sampler: str = "tpe"  # tpe (Bayesian), random, grid
+    pruner: str = "median"  # median or none
+    prune_after_trials: int = 2  # no pruning before this many trials have finished
+    prune_after_epochs: int = 0  # nor before this many epochs of a trial
+    grid_points: int = 3  # grid: values per range that has no step
+    seed: int | None = None  # the sampler's seed; null when several processes join one study
+
+
+@dataclass
 class Experiment:
     model: ModelConfig = field(default_factory=ModelConfig)
     regularization: RegularizationConfig = field(default_factory=RegularizationConfig)
     data: DataConfig = field(default_factory=DataConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
     finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
 
     # -- JSON -------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -276,6 +309,8 @@ class Experiment:
         _in_range("training.min_learning_rate", t.min_learning_rate, 0.0, t.learning_rate, hi_open=True)
         _one_of("training.mixed_precision", t.mixed_precision, MIXED_PRECISIONS)
         _check_finetune(self.finetune, t, self.data.augmentation)
+        _one_of("search.sampler", self.search.sampler, SAMPLERS)
+        _one_of("search.pruner", self.search.pruner, PRUNERS)
 
         # Architecture and dataset checks need the registries (which import Keras).
         from netlab.architectures import get_arch
@@ -303,7 +338,61 @@ class Experiment:
                 f"e.g. 32x32x3); {size}x{size}x{channels} = {size * size * channels}. "
                 "Use a smaller data.image_size or 'standardize'"
             )
+        search_dimensions(self)
         return self
+
+
+def setting_type(experiment, path: str) -> type:
+    """The type (float, int, str, bool) of the setting at a dotted path; ConfigError when it is none."""
+    where = f"search.space.{path}"
+    parts = path.split(".") if isinstance(path, str) else []
+    obj = experiment
+    for i, part in enumerate(parts):
+        if not dataclasses.is_dataclass(obj) or part not in {f.name for f in dataclasses.fields(obj)}:
+            raise ConfigError(f"{where}: unknown setting {path!r} (a dotted path such as "
+                              "training.learning_rate or regularization.dropout)")
+        hint = typing.get_type_hints(type(obj))[part]
+        obj = getattr(obj, part)
+        if i < len(parts) - 1:
+            continue
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        hint = args[0] if args else hint
+        if parts[0] == "search" or hint not in (float, int, str, bool):
+            raise ConfigError(f"{where}: {path} is not a setting a search can vary "
+                              "(one number, string or true/false of the model, regularization, data or training)")
+        return hint
+    raise ConfigError(f"{where}: unknown setting {path!r}")
+
+
+def search_dimensions(experiment) -> list:
+    """``search.space`` as Dimensions, each checked: its path is a setting and every value the
+    search can give it (a range's ends, each choice) is one that setting accepts."""
+    from netlab.search_space import parse_dimension
+
+    space = experiment.search.space
+    dimensions = [parse_dimension(path, spec, setting_type(experiment, path)) for path, spec in space.items()]
+    probe = None
+    for dim in dimensions:
+        for value in dim.bounds():
+            try:
+                if dim.kind != "choice" and dim.path in LIMITS:  # a range's ends: its limits say
+                    LIMITS[dim.path].check(dim.path, value)
+                    continue
+                # A choice (an architecture, a normalization ...): the whole experiment with it.
+                probe = probe or copy.deepcopy(experiment)
+                probe.search.space = {}
+                kept = config_value(probe, dim.path)
+                set_value(probe, dim.path, value)
+                probe.validate()
+                set_value(probe, dim.path, kept)
+            except ConfigError as exc:
+                raise ConfigError(f"search.space.{dim.path}: {value!r} is refused: {exc}") from None
+    return dimensions
+
+
+def set_value(experiment, path: str, value) -> None:
+    *parents, name = path.split(".")
+    setattr(config_value(experiment, ".".join(parents)), name, value)
 
 
 def _check_finetune(ft: FinetuneConfig, t: TrainingConfig, augmentation: AugmentationConfig) -> None:
