@@ -269,16 +269,22 @@ class Search:
         self._shared = storage is not None
         self.study = None
         self.storage = None
+        created = not resume and not self.out_dir.exists()
         if not resume:
             self.out_dir.mkdir(parents=True, exist_ok=True)
-        self.open()
+        try:
+            self.open(resume)
+        except NetlabError:
+            if created and not any(self.out_dir.iterdir()):
+                self.out_dir.rmdir()  # no empty search folder left by a storage that would not open
+            raise
         if not resume:
             atomic_write_json(self.out_dir / SEARCH_FILE, {
                 "experiment": self.experiment.to_dict(), "study_name": self.study_name,
                 "storage": storage})
 
     # -- storage ------------------------------------------------------------------
-    def open(self) -> None:
+    def open(self, resume: bool = False) -> None:
         """Create the study, or load it (a resume, or a shared study other processes started)."""
         import optuna
 
@@ -290,12 +296,12 @@ class Search:
             if "experiment" in stored:  # the study's settings win: every process searches one space
                 self.experiment = Experiment.from_dict(stored["experiment"])
                 self.dimensions = search_dimensions(self.experiment.validate())
-                self.joined = True
+                self.joined = not resume
         search = self.experiment.search
         self.study = optuna.create_study(
             storage=self.storage, study_name=self.study_name, direction="minimize", load_if_exists=True,
             sampler=make_sampler(search, self.dimensions), pruner=make_pruner(search))
-        if not self.joined:
+        if "experiment" not in self.study.user_attrs:
             self.study.set_user_attr("experiment", self.experiment.to_dict())
 
     @property

@@ -80,6 +80,12 @@ def test_the_cli_reads_the_space_and_refuses_a_bad_one_in_one_line(tmp_path, cap
     assert space_from_flag({"learning_rate": [1e-4, 1e-1], "regularization.dropout": {"low": 0, "high": 0.5}}) == {
         "training.learning_rate": {"low": 1e-4, "high": 1e-1, "log": True},
         "regularization.dropout": {"low": 0, "high": 0.5}}
+    # A storage that cannot be opened: one line, and no empty search folder left behind.
+    assert main(["search", "--storage", "nosuchdb://host/study", "--out", str(tmp_path / "s"),
+                 "--max-samples", "300"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("netlab: error: cannot open the study storage nosuchdb://host/study: ")
+    assert err.count("\n") == 0 and not (tmp_path / "s").exists()
     assert main(["search", "--resume", str(tmp_path), "--lr", "0.1"]) == 2
     assert "--resume continues the search with its own settings; leave out --lr" in capsys.readouterr().err
 

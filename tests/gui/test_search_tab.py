@@ -65,3 +65,16 @@ def test_a_bad_space_is_one_line_in_the_tab_and_nothing_starts(view):
     view.space.setPlainText("{not json")
     view.start_button.click()
     assert view.error.text().startswith("search.space is not valid JSON")
+
+
+def test_the_window_has_a_search_tab_whose_trial_settings_reach_the_form(window):
+    from netlab.training.search import apply_params
+
+    assert window.tabs.indexOf(window.search) >= 0 and window.tabs.tabText(window.tabs.indexOf(window.search)) == "Search"
+    window.tabs.setCurrentWidget(window.search)  # shown: its fields come from the form's experiment
+    assert window.search.trials.value() == window.panel.experiment().search.trials
+    trial = apply_params(window.panel.experiment(), {"training.learning_rate": 0.0042,
+                                                    "regularization.dropout": 0.3})
+    window.search.settings_chosen.emit(trial)
+    exp = window.panel.experiment()
+    assert exp.training.learning_rate == pytest.approx(0.0042) and exp.regularization.dropout == pytest.approx(0.3)
