@@ -284,7 +284,8 @@ def cmd_search(args) -> int:
         print(f"{rank:>4} {r.number:>5} {r.state:>11} "
               + " ".join(f"{v:>13.3g}" if isinstance(v, float) else f"{v!s:>13}" for v in values)
               + f" {_fmt_metric(r.val_accuracy, 12)} {_fmt_metric(r.val_loss, 9)}")
-    print(f"trials' run folders in {search.out_dir}; netlab search --resume {search.out_dir} goes on")
+    more = "--budget N adds trials" if search.taken() >= search.budget else "goes on to the budget"
+    print(f"trials' run folders in {search.out_dir}; netlab search --resume {search.out_dir} {more}")
     return 0
 
 

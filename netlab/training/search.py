@@ -379,7 +379,7 @@ class Search:
         if self.stop_event.is_set():
             raise _Stopped()
         params = {d.path: d.suggest(trial) for d in self.dimensions}
-        run_dir = self.out_dir / f"trial-{trial.number:04d}"
+        run_dir = self.out_dir.resolve() / f"trial-{trial.number:04d}"  # found again from any directory
         for key, value in (("run_dir", str(run_dir)), ("host", socket.gethostname()), ("pid", os.getpid())):
             trial.set_user_attr(key, value)
         self.emit(TrialStarted(number=trial.number, params=params, run_dir=str(run_dir)))

@@ -99,6 +99,7 @@ def test_grid_values_of_a_range_a_step_and_choices():
     assert parse_dimension("x", {"choices": ["batch", "none"]}, str).grid(3) == ["batch", "none"]
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:Fixed parameter")  # the enqueued sane rate lies outside the bad range
 def test_pruning_stops_a_trial_with_a_clearly_too_large_rate(tmp_path):
     from netlab.training.catalog import list_runs

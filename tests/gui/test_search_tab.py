@@ -22,6 +22,7 @@ def view(qtbot, tmp_path):
     search_view.close_search()
 
 
+@pytest.mark.slow
 def test_the_search_tab_runs_a_two_trial_study_and_fills_its_table(view, qtbot, tmp_path):
     from netlab.training.catalog import list_runs
 
