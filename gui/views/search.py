@@ -97,6 +97,7 @@ class SearchView(QWidget):
         self.paths: list[str] = []
         self.history_plot = self.importance_plot = None
         self._filled = False
+        self._trial = None  # the number of the trial running
 
         self.trials = QSpinBox()
         self.trials.setRange(1, 10_000)
@@ -228,7 +229,7 @@ class SearchView(QWidget):
 
     def _on_event(self, event) -> None:
         from netlab.training.events import EpochEnd
-        from netlab.training.search import SearchStarted, TrialFinished, TrialStarted
+        from netlab.training.search import SearchFinished, SearchStarted, TrialFinished, TrialStarted
 
         if isinstance(event, SearchStarted):
             self.status.setText(f"Study {event.study_name} in {event.storage}: {event.taken} of "
@@ -239,20 +240,18 @@ class SearchView(QWidget):
                 f"{path.split('.')[-1]} {_fmt(value)}" for path, value in event.params.items()))
         elif isinstance(event, EpochEnd):
             loss = event.metrics.get("val_loss")
-            self.status.setText(f"Trial {getattr(self, '_trial', '?')}: epoch {event.epoch + 1}/{event.epochs}"
+            self.status.setText(f"Trial {self._trial}: epoch {event.epoch + 1}/{event.epochs}"
                                 + (f", val_loss {loss:.4f}" if loss is not None else ""))
         elif isinstance(event, TrialFinished):
             self._show_rows(event.rows, event.importances)
             self.status.setText(f"{event.taken} of {event.trials} trials taken; runs in {self.out_dir}")
+        elif isinstance(event, SearchFinished):  # the importances stay those of the last trial's end
+            self._show_rows(event.rows, self.importances)
+            self.status.setText(f"{'Stopped' if event.stopped else 'Finished'}: {event.taken} of "
+                                f"{event.trials} trials taken; runs in {self.out_dir}")
 
     def _on_succeeded(self, rows) -> None:
-        search = self.thread.search
-        self.base = search.experiment
-        from netlab.training.search import param_importances
-
-        self._show_rows([r.to_dict() for r in rows], param_importances(search.study))
-        state = "Stopped" if self.thread.stop_event.is_set() else "Finished"
-        self.status.setText(f"{state}: {search.taken()} of {search.budget} trials taken; runs in {self.out_dir}")
+        self.base = self.thread.search.experiment  # a resumed study's own settings
         self.finished.emit(rows)
 
     def _on_failed(self, text: str) -> None:
