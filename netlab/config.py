@@ -342,8 +342,9 @@ class Experiment:
         return self
 
 
-def setting_type(experiment, path: str) -> type:
-    """The type (float, int, str, bool) of the setting at a dotted path; ConfigError when it is none."""
+def setting_type(experiment, path: str) -> tuple[type, bool]:
+    """The type (float, int, str, bool) of the setting at a dotted path, and whether it may be
+    null; ConfigError when the path is no such setting."""
     where = f"search.space.{path}"
     parts = path.split(".") if isinstance(path, str) else []
     obj = experiment
@@ -356,12 +357,25 @@ def setting_type(experiment, path: str) -> type:
         if i < len(parts) - 1:
             continue
         args = [a for a in typing.get_args(hint) if a is not type(None)]
+        optional = len(args) < len(typing.get_args(hint))
         hint = args[0] if args else hint
         if parts[0] == "search" or hint not in (float, int, str, bool):
             raise ConfigError(f"{where}: {path} is not a setting a search can vary "
                               "(one number, string or true/false of the model, regularization, data or training)")
-        return hint
+        return hint, optional
     raise ConfigError(f"{where}: unknown setting {path!r}")
+
+
+def _check_choice(path: str, value, kind: type, optional: bool) -> None:
+    """A choice has the setting's type (whole numbers for an integer setting; null where it may be)."""
+    if value is None and optional:
+        return
+    fits = (isinstance(value, bool) if kind is bool else
+            not isinstance(value, bool) and (isinstance(value, int | float) if kind is float else isinstance(value, kind)))
+    if not fits:
+        expected = {float: "a number", int: "a whole number", str: "a string", bool: "true or false"}[kind]
+        raise ConfigError(f"search.space.{path}: each choice must be {expected}"
+                          f"{' or null' if optional else ''} (got {value!r})")
 
 
 def search_dimensions(experiment) -> list:
@@ -370,8 +384,12 @@ def search_dimensions(experiment) -> list:
     from netlab.search_space import parse_dimension
 
     space = experiment.search.space
-    dimensions = [parse_dimension(path, spec, setting_type(experiment, path)) for path, spec in space.items()]
-    probe = None
+    dimensions, probe = [], None
+    for path, spec in space.items():
+        kind, optional = setting_type(experiment, path)
+        dimensions.append(parse_dimension(path, spec, kind))
+        for choice in dimensions[-1].choices:
+            _check_choice(path, choice, kind, optional)
     for dim in dimensions:
         for value in dim.bounds():
             try:

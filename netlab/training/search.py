@@ -370,7 +370,6 @@ class Search:
             study.stop()
 
     def _objective(self, trial) -> float:
-        import keras
         import optuna
 
         from netlab.training.callbacks import PruningCallback
@@ -383,7 +382,9 @@ class Search:
         for key, value in (("run_dir", str(run_dir)), ("host", socket.gethostname()), ("pid", os.getpid())):
             trial.set_user_attr(key, value)
         self.emit(TrialStarted(number=trial.number, params=params, run_dir=str(run_dir)))
-        keras.backend.clear_session()  # each trial builds a fresh graph; free the last one
+        # No keras.backend.clear_session() between trials: in the window a training may run
+        # beside the search, and clearing Keras's global state under it would break it. A
+        # trial's model and traced functions go with its Trainer, as the lessons' runs do.
         pruning = PruningCallback(trial)
         trainer = Trainer(trial_experiment(self.experiment, params), on_event=self.on_event, run_dir=run_dir,
                           stop_event=self.stop_event, callbacks=[pruning])

@@ -57,6 +57,8 @@ def search_experiment(**search):
      "search.space.regularization.norm: 'bogus' is refused: regularization.norm must be one of"),
     ({"regularization.norm": {"low": 0, "high": 1}}, "a str setting is searched with {\"choices\""),
     ({"model.options": {"choices": [{}]}}, "model.options is not a setting a search can vary"),
+    ({"training.batch_size": {"choices": [16, 24.5]}}, "batch_size: each choice must be a whole number .got 24.5"),
+    ({"data.image_size": {"choices": [32, "big"]}}, "image_size: each choice must be a whole number or null"),
 ])
 def test_a_bad_search_space_entry_is_one_clear_line(space, expected):
     exp = tiny_experiment()
