@@ -190,6 +190,7 @@ class MainWindow(QMainWindow):
         self.search.settings_chosen.connect(
             lambda exp: self._report_kept("trial settings", self.panel.set_experiment(exp)))
         self.search.finished.connect(lambda rows: self.runs.refresh())
+        self.search.started.connect(self.panel.set_experiment)  # File > Save keeps the search section
 
     def _build_menu(self) -> None:
         menu = self.menuBar().addMenu("&File")

@@ -83,6 +83,7 @@ def _fmt(value) -> str:
 
 class SearchView(QWidget):
     settings_chosen = Signal(object)  # an Experiment: the base with the selected trial's settings
+    started = Signal(object)  # the Experiment searched: the form's, with this tab's search section
     finished = Signal(object)  # the rows, or None after a failure
 
     def __init__(self, experiment_source: Callable[[], Experiment], root: Path, parent=None):
@@ -199,6 +200,7 @@ class SearchView(QWidget):
             self.error.setText(str(exc))
             return
         self._run(experiment, new_run_dir(self.root, "search", experiment.data.dataset), resume=False)
+        self.started.emit(experiment)
 
     def resume(self) -> None:
         if self.thread is None and self.out_dir is not None:

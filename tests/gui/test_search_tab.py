@@ -32,8 +32,10 @@ def test_the_search_tab_runs_a_two_trial_study_and_fills_its_table(view, qtbot, 
     view.space.setPlainText(json.dumps({
         "training.learning_rate": {"low": 1e-3, "high": 1e-2, "log": True},
         "regularization.dropout": {"choices": [0.0, 0.25]}}))
-    with qtbot.waitSignal(view.finished, timeout=300_000) as blocker:
+    with qtbot.waitSignal(view.finished, timeout=300_000) as blocker, \
+            qtbot.waitSignal(view.started) as started:
         view.start_button.click()
+    assert started.args[0].search.trials == 2 and started.args[0].search.sampler == "random"
     assert blocker.args[0] is not None, view.error.text()
     qtbot.waitUntil(lambda: view.thread is None, timeout=10_000)
     assert view.table.rowCount() == 2 and view.continue_button.isEnabled()
@@ -79,3 +81,8 @@ def test_the_window_has_a_search_tab_whose_trial_settings_reach_the_form(window)
     window.search.settings_chosen.emit(trial)
     exp = window.panel.experiment()
     assert exp.training.learning_rate == pytest.approx(0.0042) and exp.regularization.dropout == pytest.approx(0.3)
+    # A search started in the tab leaves its section in the form's experiment (File > Save writes it).
+    exp.search.trials, exp.search.space = 5, {"training.batch_size": {"choices": [16, 32]}}
+    window.search.started.emit(exp)
+    assert window.panel.experiment().search.trials == 5
+    assert window.panel.experiment().search.space == {"training.batch_size": {"choices": [16, 32]}}
