@@ -16,6 +16,7 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from netlab.config_paths import config_value  # (also read from here: gui/panels/bindings.py)
 from netlab.errors import ConfigError
 from netlab.knobs import (  # noqa: F401  (re-exported: part of an experiment's config)
     ACTIVATIONS,
@@ -26,7 +27,7 @@ from netlab.knobs import (  # noqa: F401  (re-exported: part of an experiment's 
     ModelConfig,
     RegularizationConfig,
 )
-from netlab.search_space import DEFAULT_SPACE
+from netlab.search_space import DEFAULT_SPACE, search_dimensions
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 # seeds/002 "learning rate decay"; "plateau" cuts the rate when val_loss stalls.
@@ -107,13 +108,6 @@ LIMITS: dict[str, Limit] = {
     "search.grid_points": Limit(2),
     "search.seed": Limit(0, 2**32 - 1),
 }
-
-
-def config_value(obj, path: str):
-    """The value at a dotted path ("training.learning_rate") of an Experiment."""
-    for part in path.split("."):
-        obj = getattr(obj, part)
-    return obj
 
 
 # seeds/002 "Data preprocessing": /255 only, zero-centering, per-channel
@@ -338,79 +332,8 @@ class Experiment:
                 f"e.g. 32x32x3); {size}x{size}x{channels} = {size * size * channels}. "
                 "Use a smaller data.image_size or 'standardize'"
             )
-        search_dimensions(self)
+        search_dimensions(self, LIMITS)
         return self
-
-
-def setting_type(experiment, path: str) -> tuple[type, bool]:
-    """The type (float, int, str, bool) of the setting at a dotted path, and whether it may be
-    null; ConfigError when the path is no such setting."""
-    where = f"search.space.{path}"
-    parts = path.split(".") if isinstance(path, str) else []
-    obj = experiment
-    for i, part in enumerate(parts):
-        if not dataclasses.is_dataclass(obj) or part not in {f.name for f in dataclasses.fields(obj)}:
-            raise ConfigError(f"{where}: unknown setting {path!r} (a dotted path such as "
-                              "training.learning_rate or regularization.dropout)")
-        hint = typing.get_type_hints(type(obj))[part]
-        obj = getattr(obj, part)
-        if i < len(parts) - 1:
-            continue
-        args = [a for a in typing.get_args(hint) if a is not type(None)]
-        optional = len(args) < len(typing.get_args(hint))
-        hint = args[0] if args else hint
-        if parts[0] == "search" or hint not in (float, int, str, bool):
-            raise ConfigError(f"{where}: {path} is not a setting a search can vary "
-                              "(one number, string or true/false of the model, regularization, data or training)")
-        return hint, optional
-    raise ConfigError(f"{where}: unknown setting {path!r}")
-
-
-def _check_choice(path: str, value, kind: type, optional: bool) -> None:
-    """A choice has the setting's type (whole numbers for an integer setting; null where it may be)."""
-    if value is None and optional:
-        return
-    fits = (isinstance(value, bool) if kind is bool else
-            not isinstance(value, bool) and (isinstance(value, int | float) if kind is float else isinstance(value, kind)))
-    if not fits:
-        expected = {float: "a number", int: "a whole number", str: "a string", bool: "true or false"}[kind]
-        raise ConfigError(f"search.space.{path}: each choice must be {expected}"
-                          f"{' or null' if optional else ''} (got {value!r})")
-
-
-def search_dimensions(experiment) -> list:
-    """``search.space`` as Dimensions, each checked: its path is a setting and every value the
-    search can give it (a range's ends, each choice) is one that setting accepts."""
-    from netlab.search_space import parse_dimension
-
-    space = experiment.search.space
-    dimensions, probe = [], None
-    for path, spec in space.items():
-        kind, optional = setting_type(experiment, path)
-        dimensions.append(parse_dimension(path, spec, kind))
-        for choice in dimensions[-1].choices:
-            _check_choice(path, choice, kind, optional)
-    for dim in dimensions:
-        for value in dim.bounds():
-            try:
-                if dim.kind != "choice" and dim.path in LIMITS:  # a range's ends: its limits say
-                    LIMITS[dim.path].check(dim.path, value)
-                    continue
-                # A choice (an architecture, a normalization ...): the whole experiment with it.
-                probe = probe or copy.deepcopy(experiment)
-                probe.search.space = {}
-                kept = config_value(probe, dim.path)
-                set_value(probe, dim.path, value)
-                probe.validate()
-                set_value(probe, dim.path, kept)
-            except ConfigError as exc:
-                raise ConfigError(f"search.space.{dim.path}: {value!r} is refused: {exc}") from None
-    return dimensions
-
-
-def set_value(experiment, path: str, value) -> None:
-    *parents, name = path.split(".")
-    setattr(config_value(experiment, ".".join(parents)), name, value)
 
 
 def _check_finetune(ft: FinetuneConfig, t: TrainingConfig, augmentation: AugmentationConfig) -> None:

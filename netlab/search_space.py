@@ -9,15 +9,20 @@ by its dotted config path (netlab/training/search.py runs the search):
 
 Rates and weight decays are searched on a log scale (their scale matters, not
 their digits; seeds/002 "hyperparameter optimization"). This module reads the
-entries' shape; ``Experiment.validate()`` (netlab/config.py) checks that each
-path is a setting and that its bounds and choices are values it accepts.
+entries' shape and checks that each path is a setting and that its bounds and
+choices are values it accepts; ``Experiment.validate()`` (netlab/config.py)
+runs those checks, so a bad entry is one ConfigError line wherever it is read.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import math
+import typing
 from dataclasses import dataclass
 
+from netlab.config_paths import config_value, set_value
 from netlab.errors import ConfigError
 
 # What `netlab search` searched before the space was declared in the JSON.
@@ -131,6 +136,71 @@ def parse_dimension(path: str, spec, setting_type: type) -> Dimension:
         if log and not (integer and step == 1):
             raise ConfigError(f"{where}: a range takes log or step, not both")
     return Dimension(path, "int" if integer else "float", low, high, log, step)
+
+
+def setting_type(experiment, path: str) -> tuple[type, bool]:
+    """The type (float, int, str, bool) of the setting at a dotted path, and whether it may be
+    null; ConfigError when the path is no such setting."""
+    where = f"search.space.{path}"
+    parts = path.split(".") if isinstance(path, str) else []
+    obj = experiment
+    for i, part in enumerate(parts):
+        if not dataclasses.is_dataclass(obj) or part not in {f.name for f in dataclasses.fields(obj)}:
+            raise ConfigError(f"{where}: unknown setting {path!r} (a dotted path such as "
+                              "training.learning_rate or regularization.dropout)")
+        hint = typing.get_type_hints(type(obj))[part]
+        obj = getattr(obj, part)
+        if i < len(parts) - 1:
+            continue
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        optional = len(args) < len(typing.get_args(hint))
+        hint = args[0] if args else hint
+        if parts[0] == "search" or hint not in (float, int, str, bool):
+            raise ConfigError(f"{where}: {path} is not a setting a search can vary "
+                              "(one number, string or true/false of the model, regularization, data or training)")
+        return hint, optional
+    raise ConfigError(f"{where}: unknown setting {path!r}")
+
+
+def search_dimensions(experiment, limits: dict) -> list:
+    """``search.space`` as Dimensions, each checked: its path is a setting and every value the
+    search can give it (a range's ends, each choice) is one that setting accepts (``limits``:
+    netlab.config.LIMITS; a choice is checked by validating the experiment with it)."""
+    space = experiment.search.space
+    dimensions, probe = [], None
+    for path, spec in space.items():
+        kind, optional = setting_type(experiment, path)
+        dimensions.append(parse_dimension(path, spec, kind))
+        for choice in dimensions[-1].choices:
+            _check_choice(path, choice, kind, optional)
+    for dim in dimensions:
+        for value in dim.bounds():
+            try:
+                if dim.kind != "choice" and dim.path in limits:  # a range's ends: its limits say
+                    limits[dim.path].check(dim.path, value)
+                    continue
+                # A choice (an architecture, a normalization ...): the whole experiment with it.
+                probe = probe or copy.deepcopy(experiment)
+                probe.search.space = {}
+                kept = config_value(probe, dim.path)
+                set_value(probe, dim.path, value)
+                probe.validate()
+                set_value(probe, dim.path, kept)
+            except ConfigError as exc:
+                raise ConfigError(f"search.space.{dim.path}: {value!r} is refused: {exc}") from None
+    return dimensions
+
+
+def _check_choice(path: str, value, kind: type, optional: bool) -> None:
+    """A choice has the setting's type (whole numbers for an integer setting; null where it may be)."""
+    if value is None and optional:
+        return
+    fits = (isinstance(value, bool) if kind is bool else
+            not isinstance(value, bool) and (isinstance(value, int | float) if kind is float else isinstance(value, kind)))
+    if not fits:
+        expected = {float: "a number", int: "a whole number", str: "a string", bool: "true or false"}[kind]
+        raise ConfigError(f"search.space.{path}: each choice must be {expected}"
+                          f"{' or null' if optional else ''} (got {value!r})")
 
 
 def space_from_flag(space: dict) -> dict:

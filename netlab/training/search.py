@@ -33,9 +33,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from netlab.config import Experiment, search_dimensions, set_value
+from netlab.config import LIMITS, Experiment
+from netlab.config_paths import set_value
 from netlab.errors import NetlabError, SearchError
 from netlab.io import atomic_write_json
+from netlab.search_space import search_dimensions
 from netlab.training.events import Event
 
 SEARCH_FILE = "search.json"  # the experiment searched, and where its study is stored
@@ -263,7 +265,7 @@ class Search:
         self.storage_url = storage or f"sqlite:///{(self.out_dir / STUDY_FILE).resolve()}"
         self.study_name = study_name or DEFAULT_STUDY
         self.experiment = experiment
-        self.dimensions = search_dimensions(experiment.validate())
+        self.dimensions = search_dimensions(experiment.validate(), LIMITS)
         if not self.dimensions:
             raise SearchError("search.space is empty: name at least one setting to search")
         self._shared = storage is not None
@@ -295,7 +297,7 @@ class Search:
             stored = optuna.load_study(study_name=self.study_name, storage=self.storage).user_attrs
             if "experiment" in stored:  # the study's settings win: every process searches one space
                 self.experiment = Experiment.from_dict(stored["experiment"])
-                self.dimensions = search_dimensions(self.experiment.validate())
+                self.dimensions = search_dimensions(self.experiment.validate(), LIMITS)
                 self.joined = not resume
         search = self.experiment.search
         self.study = optuna.create_study(
