@@ -92,8 +92,8 @@ def _number(where: str, key: str, value, integer: bool):
     return int(value) if integer else float(value)
 
 
-def parse_dimension(path: str, spec, setting_type: type) -> Dimension:
-    """One ``search.space`` entry, read for a setting of ``setting_type`` (float, int, str or bool)."""
+def parse_dimension(path: str, spec, kind: type) -> Dimension:
+    """One ``search.space`` entry, read for a setting of ``kind`` (float, int, str or bool)."""
     where = f"search.space.{path}"
     if not isinstance(spec, dict):
         raise ConfigError(f'{where} must be an object: {{"low": .., "high": .., "log": true}} or '
@@ -114,12 +114,12 @@ def parse_dimension(path: str, spec, setting_type: type) -> Dimension:
     if unknown:
         raise ConfigError(f"{where}: unknown key {unknown[0]!r} (a range takes {', '.join(RANGE_KEYS)}; "
                           "a list of values takes choices)")
-    if setting_type not in (int, float):
-        raise ConfigError(f"{where}: a {setting_type.__name__} setting is searched with "
+    if kind not in (int, float):
+        raise ConfigError(f"{where}: a {kind.__name__} setting is searched with "
                           '{"choices": [..]}, not a range')
     if "low" not in spec or "high" not in spec:
         raise ConfigError(f'{where}: a range needs "low" and "high" (got {spec!r})')
-    integer = setting_type is int
+    integer = kind is int
     low, high = (_number(where, key, spec[key], integer) for key in ("low", "high"))
     if not low < high:
         raise ConfigError(f"{where}: low must be below high (got {low:g}, {high:g})")
