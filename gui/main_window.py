@@ -165,6 +165,7 @@ class MainWindow(QMainWindow):
         self.lr_finder = None
         self.runs.open_model.connect(self.classifier.open_model)
         self._add_statistics_tab()
+        self._add_search_tab()
         self.runs.load_settings.connect(self.load_experiment)
         # Fine-tune tab: past runs to start from; its jobs' weight downloads reach the status bar.
         self.panel.finetune_form.runs_root = runs_root()
@@ -181,6 +182,17 @@ class MainWindow(QMainWindow):
         self.stats = StatsView()
         self.tabs.addTab(self.stats, "Statistics")
         self.stats.follow(self.classifier)
+
+    def _add_search_tab(self) -> None:
+        """Hyperparameter search on Optuna over the form's experiment (gui/views/search.py)."""
+        from gui.views.search import SearchView
+
+        self.search = SearchView(self.panel.experiment, runs_root())
+        self.tabs.addTab(self.search, "Search")
+        self.search.settings_chosen.connect(
+            lambda exp: self._report_kept("trial settings", self.panel.set_experiment(exp)))
+        self.search.finished.connect(lambda rows: self.runs.refresh())
+        self.search.started.connect(self.panel.set_experiment)  # File > Save keeps the search section
 
     def _build_menu(self) -> None:
         menu = self.menuBar().addMenu("&File")
@@ -485,6 +497,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         """Closing aborts every job and stops training first, then closes (no hang, no crash)."""
         abort_jobs()
+        self.search.close_search()  # a running study stops after its batch
         if self.thread is not None:
             self._close_when_stopped = True
             self.thread.request_stop()

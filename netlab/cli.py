@@ -206,36 +206,91 @@ def cmd_lr_find(args) -> int:
     return 0
 
 
-def cmd_search(args) -> int:
-    from netlab.training.search import random_search
+def _search_experiment(args):
+    """The experiment a new search runs: --config and the flags, then the search flags."""
+    from netlab.search_space import space_from_flag
 
     exp = _experiment_from_args(args)
-    try:
-        space = json.loads(args.space) if args.space else None
-    except json.JSONDecodeError as exc:
-        raise NetlabError(f"--space is not valid JSON: {exc}") from None
+    if args.space:
+        try:
+            exp.search.space = space_from_flag(json.loads(args.space))
+        except json.JSONDecodeError as exc:
+            raise NetlabError(f"--space is not valid JSON: {exc}") from None
+    for value, name in ((args.budget, "trials"), (args.trial_epochs, "trial_epochs"),
+                        (args.sampler, "sampler"), (args.pruner, "pruner")):
+        if value is not None:
+            setattr(exp.search, name, value)
+    return exp.validate()
 
-    def progress(trial):
-        if not args.json:
-            print(f"trial {trial.index}/{args.budget}: "
-                  + ", ".join(f"{k} {v:.3g}" for k, v in trial.params.items())
-                  + (f"  -> val_accuracy {trial.best_val_accuracy:.4f}" if trial.error is None
-                     else f"  -> failed: {trial.error}"), file=sys.stderr if args.json else sys.stdout,
-                  flush=True)
 
-    trials = random_search(exp, budget=args.budget, epochs_per_trial=args.trial_epochs, space=space,
-                           seed=exp.training.seed, on_trial=progress, run_root=args.out)
+def _experiment_flag_names() -> list[str]:
+    parser = argparse.ArgumentParser(add_help=False)
+    _add_experiment_flags(parser)
+    return [action.dest for action in parser._actions]
+
+
+def _print_search_event(event) -> None:
+    from netlab.training.search import SearchStarted, TrialFinished, TrialStarted
+
+    if isinstance(event, SearchStarted):
+        joined = " (joined: the study's settings)" if event.joined else ""
+        print(f"search in {event.out_dir}: study {event.study_name} in {event.storage}{joined}, "
+              f"{event.taken} of {event.trials} trials taken", file=sys.stderr, flush=True)
+    elif isinstance(event, TrialStarted):
+        print(f"trial {event.number}: " + ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
+                                                    for k, v in event.params.items()),
+              file=sys.stderr, flush=True)
+    elif isinstance(event, TrialFinished):
+        row = event.trial
+        note = {"pruned": f" after epoch {row['epochs']}", "failed": f": {row['error']}"}.get(row["state"], "")
+        result = f", val_accuracy {row['val_accuracy']:.4f}" if row["val_accuracy"] is not None else ""
+        print(f"trial {row['number']} {row['state']}{note}{result} ({event.taken} of {event.trials} taken)",
+              file=sys.stderr, flush=True)
+
+
+def cmd_search(args) -> int:
+    from netlab.training.search import Search
+
+    if args.resume:
+        given = [f"--{name.replace('_', '-')}" for name in _experiment_flag_names() if getattr(args, name, None) is not None]
+        if given or args.space or args.trial_epochs or args.sampler or args.pruner or args.out:
+            raise ConfigError(f"--resume continues the search with its own settings; leave out "
+                              f"{(given or ['--space/--trial-epochs/--sampler/--pruner/--out'])[0]}")
+        search = Search(None, args.resume, resume=True, storage=args.storage, study_name=args.study_name,
+                        on_event=_print_search_event)
+        if args.budget is not None:  # more trials for a search that is done
+            search.experiment.search.trials = args.budget
+    else:
+        from netlab.training.runs import new_run_dir
+
+        exp = _search_experiment(args)
+        out = args.out or new_run_dir("searches", "search", exp.data.dataset)
+        search = Search(exp, out, storage=args.storage, study_name=args.study_name,
+                        on_event=_print_search_event)
+    rows = search.run()
     if args.json:
-        print(json.dumps([t.to_dict() for t in trials], indent=2))
+        from netlab.training.search import param_importances
+
+        print(json.dumps({"out": str(search.out_dir), "study": search.study_name,
+                          "storage": search.shown_storage(), "trials": [r.to_dict() for r in rows],
+                          "importances": param_importances(search.study)}, indent=2))
         return 0
-    knobs = list(trials[0].params) if trials else []
+    paths = [d.path for d in search.dimensions]
     print()
-    print(f"{'rank':>4} {'trial':>5} " + " ".join(f"{k:>13}" for k in knobs)
+    print(f"{'rank':>4} {'trial':>5} {'state':>11} " + " ".join(f"{p.split('.')[-1]:>13}" for p in paths)
           + f" {'val_accuracy':>12} {'val_loss':>9}")
-    for rank, t in enumerate(trials, 1):
-        print(f"{rank:>4} {t.index:>5} " + " ".join(f"{t.params[k]:>13.3g}" for k in knobs)
-              + f" {t.best_val_accuracy:>12.4f} {t.best_val_loss:>9.4f}")
+    for rank, r in enumerate(rows, 1):
+        values = [r.params.get(p) for p in paths]
+        print(f"{rank:>4} {r.number:>5} {r.state:>11} "
+              + " ".join(f"{v:>13.3g}" if isinstance(v, float) else f"{v!s:>13}" for v in values)
+              + f" {_fmt_metric(r.val_accuracy, 12)} {_fmt_metric(r.val_loss, 9)}")
+    more = "--budget N adds trials" if search.taken() >= search.budget else "goes on to the budget"
+    print(f"trials' run folders in {search.out_dir}; netlab search --resume {search.out_dir} {more}")
     return 0
+
+
+def _fmt_metric(value, width: int) -> str:
+    return f"{value:>{width}.4f}" if value is not None else f"{'-':>{width}}"
 
 
 def cmd_predict(args) -> int:
@@ -348,7 +403,8 @@ def _add_experiment_flags(p) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from netlab.config import NORMALIZATIONS
+    from netlab.config import NORMALIZATIONS, PRUNERS, SAMPLERS
+    from netlab.training.search import DEFAULT_STUDY as DEFAULT_STUDY_NAME
     parser = NetlabArgumentParser(prog="netlab", description="NetLab: train and inspect CNNs")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -401,12 +457,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_lr_find)
 
-    p = sub.add_parser("search", help="random search over learning rate, L2 and dropout")
+    p = sub.add_parser("search", help="hyperparameter search on Optuna: TPE, median pruning, resumable")
     _add_experiment_flags(p)
-    p.add_argument("--budget", type=number_flag(int, 1), default=8, help="number of trials")
-    p.add_argument("--trial-epochs", type=number_flag(int, 1), default=2, help="epochs per trial")
-    p.add_argument("--space", help='knob ranges as JSON, e.g. \'{"learning_rate": [1e-4, 1e-1]}\'')
-    p.add_argument("--out", type=run_folder_flag, help="folder for the trials' run folders (default: none kept)")
+    p.add_argument("--budget", type=number_flag(int, 1), help="number of trials (search.trials, default 8)")
+    p.add_argument("--trial-epochs", type=number_flag(int, 1), help="epochs per trial (default 2)")
+    p.add_argument("--space", help='the searched settings as JSON (search.space), e.g. '
+                                   '\'{"training.learning_rate": {"low": 1e-4, "high": 1e-1, "log": true}}\'')
+    p.add_argument("--sampler", choices=SAMPLERS, help="tpe (default), random or grid")
+    p.add_argument("--pruner", choices=PRUNERS, help="median (default) or none")
+    p.add_argument("--out", type=run_folder_flag,
+                   help="the search folder: study.db and a run folder per trial (default: searches/TIME-search-DATASET)")
+    p.add_argument("--resume", metavar="DIR", help="continue (or join) the search in DIR to its budget")
+    p.add_argument("--storage", metavar="URL", help="a shared study database (postgresql://..., mysql://..., "
+                                                    "sqlite:///...) that several machines join")
+    p.add_argument("--study-name", help=f"the study's name in --storage (default {DEFAULT_STUDY_NAME})")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
 

@@ -126,7 +126,8 @@ class RunsView(QWidget):
         self.table.setRowCount(len(self.runs))
         for i, run in enumerate(self.runs):
             planned = f"/{run.epochs_planned}" if run.epochs_planned else ""
-            cells = (run.name, run.arch, run.dataset, f"{run.epochs_done}{planned}",
+            state = f" {run.trial_state}" if run.trial_state not in (None, "complete") else ""  # a search's pruned trial
+            cells = (run.name, run.arch, run.dataset, f"{run.epochs_done}{planned}{state}",
                      _fmt(run.final("val_accuracy")), _fmt(run.best("val_accuracy")),
                      _fmt(run.final("val_loss")))
             for j, text in enumerate(cells):

@@ -17,7 +17,9 @@ class RunInfo:
     epochs_planned: int | None = None
     history: list[dict] = field(default_factory=list)
     has_model: bool = False
-    label: str = ""  # its name under the listed folder when nested (an experiment's "ARM/seed-N")
+    # Its name under the listed folder when nested: an experiment's "ARM/seed-N", a search's "DIR/trial-NNNN".
+    label: str = ""
+    trial_state: str | None = None  # a search trial's outcome: complete, pruned, failed, stopped
 
     @property
     def name(self) -> str:
@@ -62,16 +64,31 @@ def read_run(path: str | Path) -> RunInfo | None:
         info.history = read_history(path)
     except (OSError, ValueError):
         info.history = []
+    try:
+        info.trial_state = str(json.loads((path / "trial.json").read_text(encoding="utf-8"))["state"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
     return info
 
 
 def list_runs(root: str | Path) -> list[RunInfo]:
-    """Every run folder directly under ``root``, newest first."""
+    """Every run folder directly under ``root``, and the trials' runs of each search folder
+    there (``root/SEARCH/trial-NNNN``), newest first."""
     root = Path(root)
     if not root.is_dir():
         return []
-    runs = [read_run(p) for p in root.iterdir() if p.is_dir()]
-    return sorted((r for r in runs if r is not None), key=lambda r: r.path.name, reverse=True)
+    runs = []
+    for folder in root.iterdir():
+        if not folder.is_dir():
+            continue
+        if (folder / "search.json").is_file():
+            for trial in (read_run(p) for p in folder.iterdir() if p.is_dir()):
+                if trial is not None:
+                    trial.label = f"{folder.name}/{trial.path.name}"
+                    runs.append(trial)
+        else:
+            runs.append(read_run(folder))
+    return sorted((r for r in runs if r is not None), key=lambda r: r.name, reverse=True)
 
 
 def list_nested_runs(folder: str | Path) -> list[RunInfo]:

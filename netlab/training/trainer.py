@@ -50,8 +50,12 @@ class Trainer:
         resume: bool = False,
         overwrite: bool = False,
         restart: bool = False,
+        callbacks: list | None = None,
     ):
         self.experiment = experiment
+        # Keras callbacks of the caller's, run after NetLab's own at each epoch's end
+        # (the search's pruning: netlab/training/search.py).
+        self.extra_callbacks = list(callbacks or ())
         self.on_event = on_event
         self.run_dir = Path(run_dir) if run_dir is not None else None
         self.stop_event = stop_event or threading.Event()
@@ -304,6 +308,7 @@ class Trainer:
 
             callbacks.append(EpochTensorBoard(self.writer.dir / TENSORBOARD_DIR))
             callbacks.append(ActivationHistograms.for_data(self.writer.dir / TENSORBOARD_DIR, model, data, t.seed))
+        callbacks.extend(self.extra_callbacks)
         if progress.epoch < t.epochs and not progress.stopped_early:
             try:
                 with warnings.catch_warnings():
