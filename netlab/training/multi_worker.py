@@ -153,12 +153,13 @@ def synchronize_batch_norm(model) -> int:
     return count
 
 
-def lost_worker(exc) -> str:
+def lost_worker(exc, cluster: Cluster) -> str:
     """What a collective op's failure means for the user: which worker went away (TensorFlow's
-    message names the tasks that stopped sending heartbeats)."""
+    message names the tasks that stopped sending heartbeats; this worker's own name is left out)."""
     text = getattr(exc, "message", None) or str(exc)
-    tasks = sorted(set(re.findall(r"/job:(\w+)/replica:\d+/task:(\d+)", text)))
-    who = " and ".join(f"{job} {task}" for job, task in tasks) or "a worker"
+    tasks = set(re.findall(r"/job:(\w+)/replica:\d+/task:(\d+)", text))
+    tasks.discard((cluster.task_type, str(cluster.index)))
+    who = " and ".join(f"{job} {task}" for job, task in sorted(tasks)) or "a worker"
     return f"the cluster lost {who} (stopped, crashed or unreachable), so training stopped"
 
 

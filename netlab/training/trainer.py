@@ -384,7 +384,7 @@ class Trainer:
                     raise
                 from netlab.training.multi_worker import lost_worker
 
-                raise TrainingError(lost_worker(exc) + self._kept_note()
+                raise TrainingError(lost_worker(exc, self.multi_worker) + self._kept_note()
                                     + "; start it again with --multi-worker on every worker") from None
         if callback.nan_at is not None:
             epoch, batch = callback.nan_at
@@ -418,7 +418,8 @@ class Trainer:
         """Stopped while the data loaded or the model was built: no model, no epoch."""
         self.emit(RunFinished(epochs_completed=self.completed_epochs, stopped=True, history=self.history,
                               run_dir=self.shown_run_dir))
-        return TrainResult(model=None, history=self.history, run_dir=self.run_dir, stopped=True)
+        return TrainResult(model=None, history=self.history, run_dir=self.run_dir if self.is_chief else None,
+                           stopped=True)
 
     def _device_text(self, device: str) -> str:
         if self.multi_worker is None:

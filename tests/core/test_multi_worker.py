@@ -61,17 +61,38 @@ def test_the_command_says_so_in_one_line(monkeypatch, capsys, tmp_path):
     assert not (tmp_path / "run").exists()
 
 
+def test_a_worker_that_cannot_resume_the_chiefs_folder_says_why(tmp_path):
+    from netlab.config import Experiment
+    from netlab.errors import RunFolderError
+    from netlab.training.multi_worker import Cluster
+    from netlab.training.trainer import Trainer
+
+    run = tmp_path / "chief-run"
+    run.mkdir()
+    Experiment().save(run / "config.json")
+    (run / "history.csv").write_text("epoch,loss\n1,2.0\n2,1.5\n")  # two epochs, no checkpoint
+    worker = Cluster(task_type="worker", index=1, workers=2, has_chief=False)
+    with pytest.raises(RunFolderError, match="this worker cannot resume .*checkpoint.json is missing"):
+        Trainer.resume_run(run, multi_worker=worker).run()
+    assert sorted(p.name for p in run.iterdir()) == ["config.json", "history.csv"]  # nothing written
+
+
 def test_a_lost_worker_is_named():
     import tensorflow as tf
 
-    from netlab.training.multi_worker import lost_worker
+    from netlab.training.multi_worker import Cluster, lost_worker
 
-    # The message a survivor got when the other worker was killed mid-epoch (TensorFlow 2.21).
+    # The message a survivor got when the other worker was killed mid-epoch (TensorFlow 2.21),
+    # with this worker's own device name in it as well.
     text = ("Graph execution error:\n\nCollective ops is aborted by: Error reported from /job:worker/task:1: "
             "The following tasks are unhealthy (stopped sending heartbeats):\n/job:worker/replica:0/task:1\n"
-            "The tasks have crashed. Check the task logs for an earlier error")
-    message = lost_worker(tf.errors.UnavailableError(None, None, text))
+            "The tasks have crashed. Check the task logs for an earlier error\n"
+            "\t [[{{node CollectiveReduceV2_12}}]] on /job:worker/replica:0/task:0/device:CPU:0")
+    chief = Cluster(task_type="worker", index=0, workers=2, has_chief=False)
+    message = lost_worker(tf.errors.UnavailableError(None, None, text), chief)
     assert message.startswith("the cluster lost worker 1 (") and "\n" not in message
+    unknown = lost_worker(tf.errors.UnavailableError(None, None, "Socket closed"), chief)
+    assert unknown.startswith("the cluster lost a worker (")
 
 
 def _free_ports(n):
@@ -145,6 +166,12 @@ def test_two_workers_train_one_model_and_the_chief_alone_writes_the_run(tmp_path
     chief, worker = _weights(tmp_path / "w0.npz"), _weights(tmp_path / "w1.npz")
     assert len(chief) == len(worker) > 0
     for a, b in zip(chief, worker, strict=True):
+        np.testing.assert_array_equal(a, b)
+    # The chief's model.keras is the cluster's model.
+    from netlab.predict import load_model
+
+    saved = load_model(chief_run / "model.keras").get_weights()
+    for a, b in zip(saved, chief, strict=True):
         np.testing.assert_array_equal(a, b)
     # Training moved the weights after the resume (it did not just reload epoch 1).
     before = _weights(tmp_path / "w0-a.npz")
