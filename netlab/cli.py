@@ -118,7 +118,7 @@ def _cluster(args):
     from netlab.training.multi_worker import cluster_from_env
 
     cluster = cluster_from_env()
-    print(f"multi-worker: {cluster.describe()}; waiting for all {cluster.workers} to join", flush=True)
+    print(f"multi-worker: {cluster.describe()}; waiting for all {cluster.workers} workers to join", flush=True)
     return cluster
 
 
