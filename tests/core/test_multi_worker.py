@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -105,31 +106,36 @@ def _free_ports(n):
     return ports
 
 
-def _run_workers(args_of, tmp_path, timeout=120):
-    """Both workers at once, each with its own TF_CONFIG and TMPDIR; their outputs when both end."""
+def _run_workers(args_of, tmp_path, timeout=240):
+    """Both workers at once, each with its own TF_CONFIG and TMPDIR; fails with a worker's output
+    as soon as one fails (the other would wait for it for an hour)."""
     ports = _free_ports(2)
     cluster = {"worker": [f"localhost:{port}" for port in ports]}
-    processes = []
+    processes, logs = [], []
     for index in range(2):
         scratch = tmp_path / f"tmp{index}"
         scratch.mkdir(exist_ok=True)
         env = {**os.environ, "TF_CONFIG": json.dumps(_tf_config(cluster, "worker", index)),
                "TMPDIR": str(scratch), "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
                "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
-        processes.append(subprocess.Popen([sys.executable, str(JOB), *args_of(index)], env=env, text=True,
-                                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
-    outputs = []
+        logs.append(tmp_path / f"worker{index}.log")
+        with open(logs[-1], "w") as log:
+            processes.append(subprocess.Popen([sys.executable, str(JOB), *args_of(index)], env=env,
+                                              stdout=log, stderr=subprocess.STDOUT))
+    deadline = time.monotonic() + timeout
     try:
-        for process in processes:
-            outputs.append(process.communicate(timeout=timeout)[0])
+        while any(p.poll() is None for p in processes) and time.monotonic() < deadline:
+            failed = [i for i, p in enumerate(processes) if p.poll() not in (None, 0)]
+            assert not failed, f"worker {failed[0]} failed:\n" + logs[failed[0]].read_text()[-3000:]
+            time.sleep(0.2)
     finally:
         for process in processes:
             if process.poll() is None:
                 process.kill()
-                process.wait()
-    for process, output in zip(processes, outputs, strict=True):
-        assert process.returncode == 0, output[-3000:]
-    return outputs
+            process.wait()
+    for index, process in enumerate(processes):
+        assert process.returncode == 0, f"worker {index} ended with {process.returncode}:\n" + \
+            logs[index].read_text()[-3000:]
 
 
 def _weights(path):
