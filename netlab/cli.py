@@ -103,27 +103,48 @@ def _print_event(event) -> None:
         state = "stopped" if event.stopped else "stopped early" if event.stopped_early else "finished"
         best = f" (best val_loss {event.best_val_loss:.4f} at epoch {event.best_epoch})" \
             if event.best_epoch is not None else ""
-        print(f"{state} after {event.epochs_completed} epochs{best}; run saved in {event.run_dir}",
-              flush=True)
+        saved = f"run saved in {event.run_dir}" if event.run_dir else "the chief worker saved the run"
+        print(f"{state} after {event.epochs_completed} epochs{best}; {saved}", flush=True)
     elif isinstance(event, Notice):
         print(f"{'warning' if event.level == 'warning' else 'check'}: {event.text}", flush=True)
     elif isinstance(event, RunFailed):
         pass  # main() prints the error line
 
 
+def _cluster(args):
+    """--multi-worker: this process's place in TF_CONFIG's cluster (None without the flag)."""
+    if not args.multi_worker:
+        return None
+    from netlab.training.multi_worker import cluster_from_env
+
+    cluster = cluster_from_env()
+    print(f"multi-worker: {cluster.describe()}; waiting for all {cluster.workers} workers to join", flush=True)
+    return cluster
+
+
 def cmd_train(args) -> int:
     from netlab.training.runs import new_run_dir
     from netlab.training.trainer import Trainer
 
+    cluster = _cluster(args)
     exp = _experiment_from_args(args)
     out = Path(args.out) if args.out else new_run_dir("runs", exp.model.arch, exp.data.dataset)
-    return _run_to_the_end(Trainer(exp, on_event=_print_event, run_dir=out, overwrite=args.overwrite))
+    return _run_to_the_end(Trainer(exp, on_event=_print_event, run_dir=out, overwrite=args.overwrite,
+                                   multi_worker=cluster))
 
 
 def cmd_resume(args) -> int:
     from netlab.training.trainer import Trainer
 
-    return _run_to_the_end(Trainer.resume_run(args.run_dir, on_event=_print_event, restart=args.restart))
+    cluster = _cluster(args)
+    return _run_to_the_end(Trainer.resume_run(args.run_dir, on_event=_print_event, restart=args.restart,
+                                              multi_worker=cluster))
+
+
+def _add_multi_worker_flag(p) -> None:
+    p.add_argument("--multi-worker", action="store_true",
+                   help="one worker of several machines (MultiWorkerMirroredStrategy from TF_CONFIG); "
+                        "the chief writes the run folder (README, section Scale)")
 
 
 def _run_to_the_end(trainer) -> int:
@@ -418,12 +439,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=run_folder_flag, help="run folder (default: runs/<time>-<arch>-<dataset>)")
     p.add_argument("--overwrite", action="store_true",
                    help="--out may hold files: move them aside to <out>.old-<time> (nothing is deleted)")
+    _add_multi_worker_flag(p)
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("resume", help="continue a stopped or killed run from its last complete epoch")
     p.add_argument("run_dir")
     p.add_argument("--restart", action="store_true",
                    help="start over from epoch 1 in that folder (its config), old results moved aside")
+    _add_multi_worker_flag(p)
     p.set_defaults(func=cmd_resume)
 
     p = sub.add_parser("evaluate", help="accuracy, loss, per-class accuracy and confusion matrix")
