@@ -41,7 +41,8 @@ IMAGENET_REGISTRY = {
     "resnet50": ("resnet50", {"layout": "keras"}), "resnet101": ("resnet101", {"layout": "keras"}),
     "resnet152": ("resnet152", {"layout": "keras"}), "mobilenetv2": ("mobilenet_v2", {"stem": "imagenet"}),
     "mobilenet": ("mobilenet_v1", {"stem": "imagenet"}),
-    "vgg16": ("vgg16", {}), "densenet121": ("densenet121", {"layout": "keras"}),
+    "vgg16": ("vgg16", {}), "vgg19": ("vgg19", {}), "inceptionv3": ("inception_v3", {}),
+    "densenet121": ("densenet121", {"layout": "keras"}),
     "densenet169": ("densenet169", {"layout": "keras"}), "densenet201": ("densenet201", {"layout": "keras"}),
 }
 _IMAGENET_MEAN = (123.68, 116.779, 103.939)  # RGB, on [0, 255]
