@@ -313,6 +313,12 @@ def _check_finetune(ft: FinetuneConfig, t: TrainingConfig, augmentation: Augment
         raise ConfigError(f"finetune.source must be a run folder, a .keras file or imagenet:ARCH (got {ft.source!r})")
     if not isinstance(ft.freeze, str) or not ft.freeze.strip():
         raise ConfigError(f"finetune.freeze must be base, none or a layer name (got {ft.freeze!r})")
+    if ft.cache_features and ft.head_epochs:
+        raise ConfigError(
+            "finetune.cache_features does not combine with finetune.head_epochs: cached features serve a base "
+            "frozen for the whole run, and the second phase trains it. Train the head alone with cached "
+            "features as a run of its own (freeze base, K epochs), then fine-tune that run (netlab finetune "
+            "RUN --freeze LAYER): the same classes keep its trained head")
     if ft.head_epochs >= t.epochs:
         raise ConfigError(f"finetune.head_epochs must be below training.epochs {t.epochs} so the base "
                           f"trains at all (got {ft.head_epochs})")

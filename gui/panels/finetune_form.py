@@ -35,6 +35,7 @@ from gui.worker import LatestJob
 from netlab.training.finetune_sources import (
     IMAGENET_ARCHS,
     IMAGENET_PREFIX,
+    imagenet_choices,
     imagenet_source_for,
     keras_models_dir,
 )
@@ -216,7 +217,7 @@ class FinetuneForm(Form):
     def _fill_sources(self, kind: str, current: str | None = None) -> None:
         """The choices for ``kind``; ``current`` (a loaded source) is shown as it is, listed or not."""
         if kind == IMAGENET:
-            items = [IMAGENET_PREFIX + name for name in IMAGENET_ARCHS]
+            items = imagenet_choices()  # NetLab's counterparts, then every other keras.applications model
             default = imagenet_source_for(self._arch) or ""
         elif kind == RUN:
             from netlab.training.catalog import list_runs
@@ -235,7 +236,11 @@ class FinetuneForm(Form):
         text, kind = self.source.currentText(), self.kind.currentText()
         if kind == IMAGENET:
             counterpart = imagenet_source_for(self._arch)
-            if not counterpart:
+            others = imagenet_choices()[len(IMAGENET_ARCHS):]  # keras.applications models with no NetLab twin
+            if text in others:
+                note = (f"Keras's {text[len(IMAGENET_PREFIX):]} with ImageNet weights as the base under a new "
+                        "head, the preprocessing its weights expect inside the model.")
+            elif not counterpart:
                 note = f"Keras has no ImageNet weights for {self._arch}; pick one of its backbones."
             elif text == counterpart:
                 note = f"Keras's {self._arch} backbone with ImageNet weights."

@@ -276,8 +276,10 @@ class Trainer:
             train_ds = data.train_pipeline(t.batch_size, seed=t.seed, num_outputs=num_outputs,
                                            epochs=range(progress.epoch, t.epochs))
             val_ds = data.val_pipeline(t.batch_size, num_outputs=num_outputs)
+        from netlab.training.finetune_sources import model_label
+
         self.emit(RunStarted(
-            arch=exp.model.arch, dataset=exp.data.dataset, epochs=t.epochs, steps_per_epoch=steps,
+            arch=model_label(exp.model.arch, exp.finetune.source, exp.finetune.into_arch), dataset=exp.data.dataset, epochs=t.epochs, steps_per_epoch=steps,
             train_samples=data.train_size, val_samples=data.val_size,
             params=int(model.count_params()), device=describe_device(),
             run_dir=str(self.run_dir) if self.run_dir else None, initial_epoch=progress.epoch,
