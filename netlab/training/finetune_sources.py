@@ -15,6 +15,7 @@ import contextlib
 import difflib
 import os
 import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -291,7 +292,10 @@ def _imagenet_source(text: str, image_side: int | None) -> Source:
     side = image_side or 224
     constructor = getattr(keras.applications, attr)
     try:
-        with _imagenet_lock, _cache_first(text):
+        with _imagenet_lock, _cache_first(text), warnings.catch_warnings():
+            # MobileNets at another size than their weights' load the 224-pixel ones and say so; the
+            # convolutions' weights fit any size.
+            warnings.filterwarnings("ignore", message=".*Weights for input shape", category=UserWarning)
             backbone = constructor(include_top=False, weights="imagenet", input_shape=(side, side, 3))
     except (ValueError, OSError) as exc:  # too small an input for the architecture, a damaged file
         raise NetlabError(f"{text}: {' '.join(str(exc).split())}") from None

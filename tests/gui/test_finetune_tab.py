@@ -218,3 +218,23 @@ def test_a_jobs_download_progress_reaches_the_status_bar(window, qtbot, tmp_path
                         timeout=30_000)
     finally:
         server.shutdown()
+
+
+def test_the_source_list_offers_every_keras_applications_model(window, qtbot, offline):
+    """EfficientNet, ConvNeXt, ... are listed after NetLab's counterparts; one picked is the core's
+    source (offline here: the core's line naming Keras's file for it)."""
+    from netlab.training.finetune_sources import imagenet_choices
+
+    exp = tiny_experiment()
+    exp.data.image_size = 32
+    exp.finetune.source = "imagenet:MobileNetV3Small"
+    form = window.panel.finetune_form
+    with qtbot.waitSignal(form.report_failed, timeout=60_000) as failed:
+        window.panel.set_experiment(exp)
+    assert "\n" not in failed.args[0] and "weights_mobilenet_v3_small_224_1.0_float_no_top_v2.h5" in failed.args[0]
+    assert form.kind.currentText() == "ImageNet weights"
+    items = [form.source.itemText(i) for i in range(form.source.count())]
+    assert items == imagenet_choices() and {"imagenet:EfficientNetB0", "imagenet:ConvNeXtTiny"} <= set(items)
+    assert "MobileNetV3Small with ImageNet weights" in form.source_note.text()
+    window.save_experiment(str(offline.parent / "picked.json"))
+    assert Experiment.load(offline.parent / "picked.json").finetune.source == "imagenet:MobileNetV3Small"
