@@ -15,7 +15,9 @@ import sys
 def add_finetune_parser(sub, add_experiment_flags, run_folder_flag, number_flag):
     """The subcommand's parser (cli.py sets its handler: this module never imports cli)."""
     p = sub.add_parser("finetune", help="train from learned weights: a run, a .keras file or imagenet:ARCH")
-    p.add_argument("source", help="a NetLab run folder, a .keras file, or imagenet:ARCH (e.g. imagenet:mobilenetv2)")
+    p.add_argument("source", help="a NetLab run folder, a .keras file, or imagenet:ARCH: NetLab's counterparts "
+                   "(imagenet:mobilenetv2) or any keras.applications model as Keras spells it "
+                   "(imagenet:EfficientNetB0, imagenet:ConvNeXtTiny)")
     add_experiment_flags(p)
     g = p.add_argument_group("fine-tuning")
     g.add_argument("--freeze", help="base (default: train the new head only), none, or a layer name: "

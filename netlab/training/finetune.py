@@ -368,7 +368,8 @@ def registry_model_with_keras_weights(keras_model, arch: str, mode: str, options
 
 def finetune_report(exp, data, source=None) -> FinetuneReport:
     """The per-layer report of a fine-tuning experiment, without training."""
-    model, _, _ = build_for_trainer(exp, data, 1, source)
+    # The whole model holds the report (with cached features the training model is the head alone).
+    _, model, _ = build_for_trainer(exp, data, 1, source)
     return model.netlab_finetune_report
 
 

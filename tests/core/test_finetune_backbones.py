@@ -143,6 +143,12 @@ def test_cached_features_and_two_phases_are_one_clear_line_and_its_advice_works(
     with pytest.raises(ConfigError, match="does not combine"):
         exp.validate()
 
+    # The report of a cached run describes the whole model (it had read the head model and failed).
+    assert main(["finetune", source, *data, "--cache-features", "--report", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [r["name"] for r in report["layers"]][:2] == ["b_conv1", "b_bn1"]
+    assert any(note.startswith("cached features") for note in report["notes"])
+
     head_run = tmp_path / "head"
     assert main(["finetune", source, *data, "--epochs", "1", "--cache-features", "--out", str(head_run)]) == 0
     capsys.readouterr()

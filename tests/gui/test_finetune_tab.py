@@ -238,3 +238,17 @@ def test_the_source_list_offers_every_keras_applications_model(window, qtbot, of
     assert "MobileNetV3Small with ImageNet weights" in form.source_note.text()
     window.save_experiment(str(offline.parent / "picked.json"))
     assert Experiment.load(offline.parent / "picked.json").finetune.source == "imagenet:MobileNetV3Small"
+
+
+def test_with_cached_features_the_table_and_the_summary_show_the_whole_model(window, qtbot, offline, source_file):
+    """With cached features the trainer trains the head alone; the report and the Summary tab still
+    describe the whole fine-tuned model (they had read the head model and failed)."""
+    exp = _experiment(source_file, cache_features=True)
+    with qtbot.waitSignal(window.summary.updated, timeout=60_000):
+        report = _show(window, qtbot, exp)
+    assert [row.name for row in report.rows] == ["b_conv1", "b_bn1", "b_conv2", "b_bn2", "finetune_head"]
+    assert any(note.startswith("cached features") for note in report.notes)
+    assert window.panel.finetune_form.state.text().startswith(f"From {source_file}")
+    names = [window.summary.table.item(i, 0).text() for i in range(window.summary.table.rowCount())]
+    assert "finetune_head" in names and any(name.endswith("/b_conv1") for name in names)
+    assert window.summary.totals.text().startswith(f"Fine-tuned from {source_file}")
