@@ -32,8 +32,9 @@ def add_finetune_parser(sub, add_experiment_flags, run_folder_flag, number_flag)
                         "instead of a copy of the source's own layers; for imagenet:ARCH the default "
                         "--arch is NetLab's counterpart (imagenet:resnet50: resnet50 in the keras layout)")
     g.add_argument("--cache-features", action="store_true",
-                   help="with the whole base frozen and no augmentation: run the base once over the "
-                        "images and train the head on its outputs (much faster per epoch)")
+                   help="with the whole base frozen (or for the --head-epochs of two phases) and no "
+                        "augmentation: run the base once over the images and train the head on its "
+                        "outputs (much faster per epoch)")
     p.add_argument("--out", type=run_folder_flag, help="run folder (default: runs/<time>-finetune-<dataset>)")
     p.add_argument("--overwrite", action="store_true", help="--out may hold files: move them aside")
     p.add_argument("--report", action="store_true", help="print the per-layer report and do not train")

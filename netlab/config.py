@@ -313,21 +313,16 @@ def _check_finetune(ft: FinetuneConfig, t: TrainingConfig, augmentation: Augment
         raise ConfigError(f"finetune.source must be a run folder, a .keras file or imagenet:ARCH (got {ft.source!r})")
     if not isinstance(ft.freeze, str) or not ft.freeze.strip():
         raise ConfigError(f"finetune.freeze must be base, none or a layer name (got {ft.freeze!r})")
-    if ft.cache_features and ft.head_epochs:
-        raise ConfigError(
-            "finetune.cache_features does not combine with finetune.head_epochs: cached features serve a base "
-            "frozen for the whole run, and the second phase trains it. Train the head alone with cached "
-            "features as a run of its own (freeze base, K epochs), then fine-tune that run (netlab finetune "
-            "RUN --freeze LAYER): the same classes keep its trained head")
     if ft.head_epochs >= t.epochs:
         raise ConfigError(f"finetune.head_epochs must be below training.epochs {t.epochs} so the base "
                           f"trains at all (got {ft.head_epochs})")
     if ft.head_epochs and ft.freeze == "base":
         raise ConfigError("finetune.head_epochs needs finetune.freeze none or a layer: with the whole base "
                           "frozen there is no second phase")
-    if ft.cache_features and ft.freeze != "base":
-        raise ConfigError(f"finetune.cache_features needs finetune.freeze base (got {ft.freeze!r}): features "
-                          "are computed once only when nothing below the head trains")
+    if ft.cache_features and ft.freeze != "base" and not ft.head_epochs:
+        raise ConfigError(f"finetune.cache_features needs finetune.freeze base (got {ft.freeze!r}), or two "
+                          "phases (finetune.head_epochs: the head-only epochs use the cache): features are "
+                          "computed once only while nothing below the head trains")
     if ft.cache_features and augmentation.active():
         raise ConfigError("finetune.cache_features needs data augmentation off: augmented images give "
                           "new features every epoch, so they cannot be computed once")

@@ -121,8 +121,9 @@ class FinetuneForm(Form):
         self.head_epochs = self.bind(form, "Head-only epochs", "finetune.head_epochs", int_box(
             tip="Two phases: the new head alone for this many epochs, then the base unfrozen to the cut"))
         self.cache_features = self.bind(form, "Cached features", "finetune.cache_features", check_box(
-            "With the whole base frozen and no augmentation: the base runs once over the images and the "
-            "head trains on its outputs (much faster epochs, the same result)"))
+            "With the whole base frozen (or in the head-only epochs of two phases) and no augmentation: the "
+            "base runs once over the images and the head trains on its outputs (much faster epochs, the "
+            "same result)"))
         self.cache_features.setText("run the frozen base once")
 
         form = self.group("Layers with weights")

@@ -123,37 +123,56 @@ def test_cached_features_on_a_keras_applications_backbone_equal_the_uncached_pat
     assert np.abs(head[0]).max() > 0
 
 
-def test_cached_features_and_two_phases_are_one_clear_line_and_its_advice_works(tmp_path, capsys):
-    """Cached features serve a base frozen for the whole run; two phases unfreeze it. The error's
-    advice: a cached head-only run, then that run fine-tuned with the cut, keeping its trained head."""
+def _two_phase(source, cache, run_dir=None, stop_after=None):
+    """Two phases on digits: the head alone for 1 epoch, then from b_conv2 up at the base's rate."""
+    from netlab.training.events import EpochEnd
+    from netlab.training.trainer import Trainer
+
+    exp = tiny_experiment(epochs=3)
+    exp.data.max_samples, exp.data.image_size = 96, 32
+    ft = exp.finetune
+    ft.source, ft.freeze, ft.head_epochs, ft.base_lr_mult, ft.cache_features = source, "b_conv2", 1, 0.5, cache
+    trainer = Trainer(exp, run_dir=run_dir)
+    if stop_after is not None:
+        trainer.on_event = lambda e: isinstance(e, EpochEnd) and e.epoch == stop_after and trainer.request_stop()
+    return trainer.run()
+
+
+@pytest.mark.slow  # four short fine-tuning runs (~10 s of CPU)
+def test_cached_features_serve_the_head_only_phase_of_two_phases(tmp_path, capsys):
+    """Cached features for the head-only epochs, then the whole model on the images from the cut up:
+    the same run as without the cache (float tolerance), stopped in the cached phase it resumes into
+    the second, and the report says so."""
     from netlab.cli import main
-    from netlab.config import Experiment
-    from netlab.errors import ConfigError
+    from netlab.predict import load_model
+    from netlab.training.finetune import weighted_layers
+    from netlab.training.trainer import Trainer
 
     _nested_keras_file(tmp_path / "src.keras")
     source = str(tmp_path / "src.keras")
-    data = ["--dataset", "digits", "--max-samples", "60"]
-    for freeze in (["--freeze", "b_conv2"], []):
-        code = main(["finetune", source, *data, "--epochs", "3", "--head-epochs", "1", "--cache-features",
-                     *freeze, "--report"])
-        err = capsys.readouterr().err
-        assert code == 2 and err.count("\n") == 1 and "does not combine with finetune.head_epochs" in err, err
-    exp = Experiment.from_dict({"training": {"epochs": 3}, "finetune": {
-        "source": source, "freeze": "none", "head_epochs": 1, "cache_features": True}})
-    with pytest.raises(ConfigError, match="does not combine"):
-        exp.validate()
+    plain, cached = _two_phase(source, False), _two_phase(source, True)
+    assert cached.model.netlab_cached_head.epochs == 1 and not hasattr(plain.model, "netlab_cached_head")
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        np.testing.assert_allclose(cached.history[key], plain.history[key], rtol=1e-5, atol=1e-6, err_msg=key)
+    for a, b in zip(cached.model.get_weights(), plain.model.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    layers = {layer.name: layer for layer in weighted_layers(cached.model)}
+    start = {layer.name: layer for layer in weighted_layers(load_model(source))}
+    np.testing.assert_array_equal(layers["b_conv1"].get_weights()[0], start["b_conv1"].get_weights()[0])
+    assert not np.allclose(layers["b_conv2"].get_weights()[0], start["b_conv2"].get_weights()[0])  # phase 2
 
-    # The report of a cached run describes the whole model (it had read the head model and failed).
-    assert main(["finetune", source, *data, "--cache-features", "--report", "--json"]) == 0
-    report = json.loads(capsys.readouterr().out)
-    assert [r["name"] for r in report["layers"]][:2] == ["b_conv1", "b_bn1"]
-    assert any(note.startswith("cached features") for note in report["notes"])
+    run = tmp_path / "run"
+    assert _two_phase(source, True, run, stop_after=0).stopped  # after the cached epoch
+    resumed = Trainer.resume_run(run).run()
+    np.testing.assert_allclose(resumed.history["val_loss"], plain.history["val_loss"], rtol=1e-5, atol=1e-6)
+    for a, b in zip(resumed.model.get_weights(), plain.model.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-5)
 
-    head_run = tmp_path / "head"
-    assert main(["finetune", source, *data, "--epochs", "1", "--cache-features", "--out", str(head_run)]) == 0
-    capsys.readouterr()
-    assert main(["finetune", str(head_run), *data, "--freeze", "b_conv2", "--report", "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)["layers"]
-    assert [(r["name"], r["trainable"]) for r in rows[:3]] == [
-        ("b_conv1", False), ("b_bn1", False), ("b_conv2", True)]
-    assert rows[-1]["name"] == "finetune_head" and rows[-1]["status"] == "loaded"  # the trained head kept
+    assert main(["finetune", source, "--dataset", "digits", "--max-samples", "60", "--epochs", "3",
+                 "--head-epochs", "1", "--freeze", "b_conv2", "--cache-features", "--report", "--json"]) == 0
+    notes = json.loads(capsys.readouterr().out)["notes"]
+    assert any(note.startswith("cached features for the 1 head-only epoch") for note in notes), notes
+    assert main(["finetune", source, "--dataset", "digits", "--max-samples", "60", "--cache-features",
+                 "--freeze", "b_conv2", "--report"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "or two phases" in err
