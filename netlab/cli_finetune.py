@@ -64,8 +64,13 @@ def finetune_experiment(args, experiment_from_args):
         if args.source.startswith(IMAGENET_PREFIX) and args.arch is None and not args.config:
             # NetLab's own counterpart of the ImageNet architecture, unless --arch names another.
             counterpart = IMAGENET_REGISTRY.get(imagenet_spec(args.source)[0])
-            if counterpart is not None:
-                exp.model.arch = counterpart[0]
+            if counterpart is None:
+                from netlab.errors import ConfigError
+
+                raise ConfigError(f"--into-arch: NetLab has no counterpart of {args.source} to load it into "
+                                  f"(those it has: {', '.join(IMAGENET_PREFIX + a for a in IMAGENET_REGISTRY)}); "
+                                  "name one with --arch, or fine-tune its own layers without --into-arch")
+            exp.model.arch = counterpart[0]
     if args.cache_features:
         ft.cache_features = True
     if exp.data.image_size is None and not ft.into_arch:

@@ -57,6 +57,10 @@ def test_keras_applications_names_their_preprocessing_and_a_wrong_name_is_one_li
     code = main(["finetune", "imagenet:ConvNextTiny", "--dataset", "digits", "--report"])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "imagenet:ConvNeXtTiny" in err
+    code = main(["finetune", "imagenet:ConvNeXtTiny", "--into-arch", "--dataset", "digits", "--report"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "no counterpart of imagenet:ConvNeXtTiny" in err
+    assert "imagenet:inceptionv3" in err and "imagenet:vgg19" in err  # the mapping covers them now
 
 
 @pytest.mark.slow  # EfficientNetB0 built three times and trained an epoch (~25 s of CPU)
