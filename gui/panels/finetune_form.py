@@ -191,13 +191,17 @@ class FinetuneForm(Form):
         ft.load_up_to = None if load_up_to in ("", ALL_THAT_FIT) else load_up_to
 
     def follow_arch(self, arch: str) -> bool:
-        """The Model tab's architecture changed: an ImageNet source follows it. True when the source changed."""
+        """The Model tab's architecture changed: an ImageNet source that was its counterpart (or none)
+        follows it; another backbone the user chose stays. True when the source changed."""
         if arch == self._arch:
             return False
-        self._arch = arch
+        old, self._arch = self._arch, arch
         if self.kind.currentText() != IMAGENET:
             return False
         before = self.source.currentText()
+        if before not in ("", imagenet_source_for(old)):
+            self._describe_source()  # its note names the Model tab's architecture
+            return False
         self._fill_sources(IMAGENET)
         return self.source.currentText() != before
 

@@ -238,6 +238,10 @@ def test_the_source_list_offers_every_keras_applications_model(window, qtbot, of
     assert "MobileNetV3Small with ImageNet weights" in form.source_note.text()
     window.save_experiment(str(offline.parent / "picked.json"))
     assert Experiment.load(offline.parent / "picked.json").finetune.source == "imagenet:MobileNetV3Small"
+    # A backbone picked by name stays when the Model tab's architecture changes (a counterpart follows it).
+    with qtbot.waitSignal(form.report_failed, timeout=60_000):
+        window.panel.model_form.arch.setCurrentText("mobilenet_v1")
+    assert window.panel.experiment().finetune.source == "imagenet:MobileNetV3Small"
 
 
 def test_with_cached_features_the_table_and_the_summary_show_the_whole_model(window, qtbot, offline, source_file):
