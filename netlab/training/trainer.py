@@ -322,10 +322,11 @@ class Trainer:
                     # pass (unreadable files drop out); Keras warns once, harmlessly.
                     warnings.filterwarnings("ignore", message="Your input ran out of data")
                     for fit_model, train_ds, val_ds, initial, end in fits:
-                        if progress.stopped_early or self.stop_event.is_set():
-                            break
                         fit_model.fit(train_ds, validation_data=val_ds, epochs=end, initial_epoch=initial,
                                       steps_per_epoch=steps, verbose=0, shuffle=False, callbacks=callbacks)
+                        # A callback's stop (early stopping, a search's pruning) ends the run, not the phase.
+                        if fit_model.stop_training or self.stop_event.is_set():
+                            break
             except StopNow:
                 pass
             except tf.errors.ResourceExhaustedError:
