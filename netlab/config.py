@@ -349,9 +349,10 @@ def _check_finetune(ft: FinetuneConfig, t: TrainingConfig, augmentation: Augment
     if ft.head_epochs and ft.freeze == "base":
         raise ConfigError("finetune.head_epochs needs finetune.freeze none or a layer: with the whole base "
                           "frozen there is no second phase")
-    if ft.cache_features and ft.freeze != "base":
-        raise ConfigError(f"finetune.cache_features needs finetune.freeze base (got {ft.freeze!r}): features "
-                          "are computed once only when nothing below the head trains")
+    if ft.cache_features and ft.freeze != "base" and not ft.head_epochs:
+        raise ConfigError(f"finetune.cache_features needs finetune.freeze base (got {ft.freeze!r}), or two "
+                          "phases (finetune.head_epochs: the head-only epochs use the cache): features are "
+                          "computed once only while nothing below the head trains")
     if ft.cache_features and augmentation.active():
         raise ConfigError("finetune.cache_features needs data augmentation off: augmented images give "
                           "new features every epoch, so they cannot be computed once")

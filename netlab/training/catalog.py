@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from netlab.training.finetune_sources import model_label
 from netlab.training.runs import MODEL_FILE, read_history
 
 
@@ -55,7 +56,8 @@ def read_run(path: str | Path) -> RunInfo | None:
     info = RunInfo(path=path, has_model=(path / MODEL_FILE).is_file())
     try:
         config = json.loads(config_file.read_text(encoding="utf-8"))
-        info.arch = config["model"]["arch"]
+        ft = config.get("finetune") or {}
+        info.arch = model_label(config["model"]["arch"], ft.get("source"), bool(ft.get("into_arch")))
         info.dataset = config["data"]["dataset"]
         info.epochs_planned = config["training"]["epochs"]
     except (OSError, ValueError, KeyError, TypeError):

@@ -327,19 +327,30 @@ class Trainer:
         # Arrays and image folders alike (a folder streams through tf.data).
         # Epoch e's order depends on (seed, e) only, so a resumed run sees the same
         # batches as one never stopped; one pass per remaining epoch, back to back.
+        # Each fit: (model, train pipeline, val pipeline, initial epoch, end epoch).
+        fits, start = [], progress.epoch
+        head_phase = getattr(train_model, "netlab_cached_head", None)
+        if head_phase is not None and start < head_phase.epochs:  # two-phase fine-tuning, phase 1 cached
+            fits.append(head_phase.fit_plan(data, t.batch_size, t.seed, start))
+            start = head_phase.epochs
         cache = getattr(train_model, "netlab_feature_cache", None)
         if cache is not None:  # fine-tuning a frozen base: its features, computed once, in the same order
-            train_ds, val_ds = cache.pipelines(data, t.batch_size, t.seed, range(progress.epoch, t.epochs))
+            train_ds, val_ds = cache.pipelines(data, t.batch_size, t.seed, range(start, t.epochs))
         else:
             train_ds = data.train_pipeline(t.batch_size, seed=t.seed, num_outputs=num_outputs,
-                                           epochs=range(progress.epoch, t.epochs))
+                                           epochs=range(start, t.epochs))
             val_ds = data.val_pipeline(t.batch_size, num_outputs=num_outputs)
         if self.multi_worker is not None:  # every worker its share of each global batch
             from netlab.training.multi_worker import shard_by_data
 
             train_ds, val_ds = shard_by_data(train_ds), shard_by_data(val_ds)
+        fits.append((train_model, train_ds, val_ds, start, t.epochs))
+        from netlab.training.finetune_sources import model_label
+
+        ft = exp.finetune
         self.emit(RunStarted(
-            arch=exp.model.arch, dataset=exp.data.dataset, epochs=t.epochs, steps_per_epoch=steps,
+            arch=model_label(exp.model.arch, ft.source, ft.into_arch), dataset=exp.data.dataset,
+            epochs=t.epochs, steps_per_epoch=steps,
             train_samples=data.train_size, val_samples=data.val_size,
             params=int(model.count_params()), device=self._device_text(describe_device()),
             run_dir=self.shown_run_dir, initial_epoch=progress.epoch,
@@ -373,9 +384,12 @@ class Trainer:
                     # An image folder's epoch length is known only after its first
                     # pass (unreadable files drop out); Keras warns once, harmlessly.
                     warnings.filterwarnings("ignore", message="Your input ran out of data")
-                    train_model.fit(train_ds, validation_data=val_ds, epochs=t.epochs,
-                                    initial_epoch=progress.epoch, steps_per_epoch=steps, verbose=0,
-                                    shuffle=False, callbacks=callbacks)
+                    for fit_model, train_ds, val_ds, initial, end in fits:
+                        fit_model.fit(train_ds, validation_data=val_ds, epochs=end, initial_epoch=initial,
+                                      steps_per_epoch=steps, verbose=0, shuffle=False, callbacks=callbacks)
+                        # A callback's stop (early stopping, a search's pruning) ends the run, not the phase.
+                        if fit_model.stop_training or self.stop_event.is_set():
+                            break
             except StopNow:
                 pass
             except tf.errors.ResourceExhaustedError:
