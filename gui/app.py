@@ -32,6 +32,9 @@ def start(argv: list[str] | None = None):
 
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     app.setApplicationName("NetLab")
+    from gui.icons import icon
+
+    app.setWindowIcon(icon())
     window = MainWindow()
     window.show()
     app.processEvents()

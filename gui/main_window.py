@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.downloads import relay
+from gui.icons import icon
 from gui.panels.experiment_panel import ExperimentPanel
 from gui.panels.run_folder import RunFolderField
 from gui.panels.run_folder import decide as decide_run_folder
@@ -82,6 +83,7 @@ class MainWindow(QMainWindow):
     def __init__(self):
         super().__init__()
         self.setWindowTitle("NetLab")
+        self.setWindowIcon(icon())
         self.resize(1400, 860)
         self.thread: TrainThread | None = None
         self.result = None
@@ -163,6 +165,7 @@ class MainWindow(QMainWindow):
         self.lr_finder = None
         self.runs.open_model.connect(self.classifier.open_model)
         self._add_statistics_tab()
+        self._add_search_tab()
         self.runs.load_settings.connect(self.load_experiment)
         # Fine-tune tab: past runs to start from; its jobs' weight downloads reach the status bar.
         self.panel.finetune_form.runs_root = runs_root()
@@ -180,6 +183,17 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.stats, "Statistics")
         self.stats.follow(self.classifier)
 
+    def _add_search_tab(self) -> None:
+        """Hyperparameter search on Optuna over the form's experiment (gui/views/search.py)."""
+        from gui.views.search import SearchView
+
+        self.search = SearchView(self.panel.experiment, runs_root())
+        self.tabs.addTab(self.search, "Search")
+        self.search.settings_chosen.connect(
+            lambda exp: self._report_kept("trial settings", self.panel.set_experiment(exp)))
+        self.search.finished.connect(lambda rows: self.runs.refresh())
+        self.search.started.connect(self.panel.set_experiment)  # File > Save keeps the search section
+
     def _build_menu(self) -> None:
         menu = self.menuBar().addMenu("&File")
         for text, shortcut, slot in (
@@ -194,15 +208,29 @@ class MainWindow(QMainWindow):
             action.triggered.connect(slot)
             menu.addAction(action)
         # The lectures' lessons as paired experiments (issue 12; gui/views/experiments.py).
-        lessons = QAction("&Lessons...", self)
+        lessons = QAction(icon("experiments"), "&Lessons...", self)
         lessons.triggered.connect(self.open_experiments)
         self.menuBar().addMenu("E&xperiments").addAction(lessons)
+        # Sample images of the built-in datasets (netlab/resources/samples), classified in the Classify tab.
+        from gui.views.samples_menu import SamplesMenu
+
+        self.samples_menu = SamplesMenu(self)
+        self.samples_menu.classify_requested.connect(
+            lambda paths: (self.tabs.setCurrentWidget(self.classify), self.classify.classify_paths(paths)))
+        self.menuBar().addMenu("&Help").addMenu(self.samples_menu)
 
     def open_experiments(self) -> None:
         from gui.views.experiments import ExperimentsDialog
 
         self.experiments = ExperimentsDialog(runs_root(), self)
+        self.experiments.open_run.connect(self.show_experiment_run)
         self.experiments.show()
+
+    def show_experiment_run(self, folder: str, run_dir: str) -> None:
+        """An experiment's runs in the Runs tab, the chosen arm's run selected (the Experiments window)."""
+        self.tabs.setCurrentWidget(self.runs)
+        if not self.runs.show_runs(folder, select=run_dir):
+            self.status.setText(f"{run_dir} is about to start: Refresh the Runs tab in a moment.")
 
     def open_lr_finder(self) -> None:
         from gui.views.lr_finder import LrFinderDialog
@@ -469,6 +497,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         """Closing aborts every job and stops training first, then closes (no hang, no crash)."""
         abort_jobs()
+        self.search.close_search()  # a running study stops after its batch
         if self.thread is not None:
             self._close_when_stopped = True
             self.thread.request_stop()

@@ -103,27 +103,48 @@ def _print_event(event) -> None:
         state = "stopped" if event.stopped else "stopped early" if event.stopped_early else "finished"
         best = f" (best val_loss {event.best_val_loss:.4f} at epoch {event.best_epoch})" \
             if event.best_epoch is not None else ""
-        print(f"{state} after {event.epochs_completed} epochs{best}; run saved in {event.run_dir}",
-              flush=True)
+        saved = f"run saved in {event.run_dir}" if event.run_dir else "the chief worker saved the run"
+        print(f"{state} after {event.epochs_completed} epochs{best}; {saved}", flush=True)
     elif isinstance(event, Notice):
         print(f"{'warning' if event.level == 'warning' else 'check'}: {event.text}", flush=True)
     elif isinstance(event, RunFailed):
         pass  # main() prints the error line
 
 
+def _cluster(args):
+    """--multi-worker: this process's place in TF_CONFIG's cluster (None without the flag)."""
+    if not args.multi_worker:
+        return None
+    from netlab.training.multi_worker import cluster_from_env
+
+    cluster = cluster_from_env()
+    print(f"multi-worker: {cluster.describe()}; waiting for all {cluster.workers} workers to join", flush=True)
+    return cluster
+
+
 def cmd_train(args) -> int:
     from netlab.training.runs import new_run_dir
     from netlab.training.trainer import Trainer
 
+    cluster = _cluster(args)
     exp = _experiment_from_args(args)
     out = Path(args.out) if args.out else new_run_dir("runs", exp.model.arch, exp.data.dataset)
-    return _run_to_the_end(Trainer(exp, on_event=_print_event, run_dir=out, overwrite=args.overwrite))
+    return _run_to_the_end(Trainer(exp, on_event=_print_event, run_dir=out, overwrite=args.overwrite,
+                                   multi_worker=cluster))
 
 
 def cmd_resume(args) -> int:
     from netlab.training.trainer import Trainer
 
-    return _run_to_the_end(Trainer.resume_run(args.run_dir, on_event=_print_event, restart=args.restart))
+    cluster = _cluster(args)
+    return _run_to_the_end(Trainer.resume_run(args.run_dir, on_event=_print_event, restart=args.restart,
+                                              multi_worker=cluster))
+
+
+def _add_multi_worker_flag(p) -> None:
+    p.add_argument("--multi-worker", action="store_true",
+                   help="one worker of several machines (MultiWorkerMirroredStrategy from TF_CONFIG); "
+                        "the chief writes the run folder (README, section Scale)")
 
 
 def _run_to_the_end(trainer) -> int:
@@ -206,36 +227,91 @@ def cmd_lr_find(args) -> int:
     return 0
 
 
-def cmd_search(args) -> int:
-    from netlab.training.search import random_search
+def _search_experiment(args):
+    """The experiment a new search runs: --config and the flags, then the search flags."""
+    from netlab.search_space import space_from_flag
 
     exp = _experiment_from_args(args)
-    try:
-        space = json.loads(args.space) if args.space else None
-    except json.JSONDecodeError as exc:
-        raise NetlabError(f"--space is not valid JSON: {exc}") from None
+    if args.space:
+        try:
+            exp.search.space = space_from_flag(json.loads(args.space))
+        except json.JSONDecodeError as exc:
+            raise NetlabError(f"--space is not valid JSON: {exc}") from None
+    for value, name in ((args.budget, "trials"), (args.trial_epochs, "trial_epochs"),
+                        (args.sampler, "sampler"), (args.pruner, "pruner")):
+        if value is not None:
+            setattr(exp.search, name, value)
+    return exp.validate()
 
-    def progress(trial):
-        if not args.json:
-            print(f"trial {trial.index}/{args.budget}: "
-                  + ", ".join(f"{k} {v:.3g}" for k, v in trial.params.items())
-                  + (f"  -> val_accuracy {trial.best_val_accuracy:.4f}" if trial.error is None
-                     else f"  -> failed: {trial.error}"), file=sys.stderr if args.json else sys.stdout,
-                  flush=True)
 
-    trials = random_search(exp, budget=args.budget, epochs_per_trial=args.trial_epochs, space=space,
-                           seed=exp.training.seed, on_trial=progress, run_root=args.out)
+def _experiment_flag_names() -> list[str]:
+    parser = argparse.ArgumentParser(add_help=False)
+    _add_experiment_flags(parser)
+    return [action.dest for action in parser._actions]
+
+
+def _print_search_event(event) -> None:
+    from netlab.training.search import SearchStarted, TrialFinished, TrialStarted
+
+    if isinstance(event, SearchStarted):
+        joined = " (joined: the study's settings)" if event.joined else ""
+        print(f"search in {event.out_dir}: study {event.study_name} in {event.storage}{joined}, "
+              f"{event.taken} of {event.trials} trials taken", file=sys.stderr, flush=True)
+    elif isinstance(event, TrialStarted):
+        print(f"trial {event.number}: " + ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
+                                                    for k, v in event.params.items()),
+              file=sys.stderr, flush=True)
+    elif isinstance(event, TrialFinished):
+        row = event.trial
+        note = {"pruned": f" after epoch {row['epochs']}", "failed": f": {row['error']}"}.get(row["state"], "")
+        result = f", val_accuracy {row['val_accuracy']:.4f}" if row["val_accuracy"] is not None else ""
+        print(f"trial {row['number']} {row['state']}{note}{result} ({event.taken} of {event.trials} taken)",
+              file=sys.stderr, flush=True)
+
+
+def cmd_search(args) -> int:
+    from netlab.training.search import Search
+
+    if args.resume:
+        given = [f"--{name.replace('_', '-')}" for name in _experiment_flag_names() if getattr(args, name, None) is not None]
+        if given or args.space or args.trial_epochs or args.sampler or args.pruner or args.out:
+            raise ConfigError(f"--resume continues the search with its own settings; leave out "
+                              f"{(given or ['--space/--trial-epochs/--sampler/--pruner/--out'])[0]}")
+        search = Search(None, args.resume, resume=True, storage=args.storage, study_name=args.study_name,
+                        on_event=_print_search_event)
+        if args.budget is not None:  # more trials for a search that is done
+            search.experiment.search.trials = args.budget
+    else:
+        from netlab.training.runs import new_run_dir
+
+        exp = _search_experiment(args)
+        out = args.out or new_run_dir("searches", "search", exp.data.dataset)
+        search = Search(exp, out, storage=args.storage, study_name=args.study_name,
+                        on_event=_print_search_event)
+    rows = search.run()
     if args.json:
-        print(json.dumps([t.to_dict() for t in trials], indent=2))
+        from netlab.training.search import param_importances
+
+        print(json.dumps({"out": str(search.out_dir), "study": search.study_name,
+                          "storage": search.shown_storage(), "trials": [r.to_dict() for r in rows],
+                          "importances": param_importances(search.study)}, indent=2))
         return 0
-    knobs = list(trials[0].params) if trials else []
+    paths = [d.path for d in search.dimensions]
     print()
-    print(f"{'rank':>4} {'trial':>5} " + " ".join(f"{k:>13}" for k in knobs)
+    print(f"{'rank':>4} {'trial':>5} {'state':>11} " + " ".join(f"{p.split('.')[-1]:>13}" for p in paths)
           + f" {'val_accuracy':>12} {'val_loss':>9}")
-    for rank, t in enumerate(trials, 1):
-        print(f"{rank:>4} {t.index:>5} " + " ".join(f"{t.params[k]:>13.3g}" for k in knobs)
-              + f" {t.best_val_accuracy:>12.4f} {t.best_val_loss:>9.4f}")
+    for rank, r in enumerate(rows, 1):
+        values = [r.params.get(p) for p in paths]
+        print(f"{rank:>4} {r.number:>5} {r.state:>11} "
+              + " ".join(f"{v:>13.3g}" if isinstance(v, float) else f"{v!s:>13}" for v in values)
+              + f" {_fmt_metric(r.val_accuracy, 12)} {_fmt_metric(r.val_loss, 9)}")
+    more = "--budget N adds trials" if search.taken() >= search.budget else "goes on to the budget"
+    print(f"trials' run folders in {search.out_dir}; netlab search --resume {search.out_dir} {more}")
     return 0
+
+
+def _fmt_metric(value, width: int) -> str:
+    return f"{value:>{width}.4f}" if value is not None else f"{'-':>{width}}"
 
 
 def cmd_predict(args) -> int:
@@ -348,7 +424,8 @@ def _add_experiment_flags(p) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from netlab.config import NORMALIZATIONS
+    from netlab.config import NORMALIZATIONS, PRUNERS, SAMPLERS
+    from netlab.training.search import DEFAULT_STUDY as DEFAULT_STUDY_NAME
     parser = NetlabArgumentParser(prog="netlab", description="NetLab: train and inspect CNNs")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -362,12 +439,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=run_folder_flag, help="run folder (default: runs/<time>-<arch>-<dataset>)")
     p.add_argument("--overwrite", action="store_true",
                    help="--out may hold files: move them aside to <out>.old-<time> (nothing is deleted)")
+    _add_multi_worker_flag(p)
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("resume", help="continue a stopped or killed run from its last complete epoch")
     p.add_argument("run_dir")
     p.add_argument("--restart", action="store_true",
                    help="start over from epoch 1 in that folder (its config), old results moved aside")
+    _add_multi_worker_flag(p)
     p.set_defaults(func=cmd_resume)
 
     p = sub.add_parser("evaluate", help="accuracy, loss, per-class accuracy and confusion matrix")
@@ -401,12 +480,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_lr_find)
 
-    p = sub.add_parser("search", help="random search over learning rate, L2 and dropout")
+    p = sub.add_parser("search", help="hyperparameter search on Optuna: TPE, median pruning, resumable")
     _add_experiment_flags(p)
-    p.add_argument("--budget", type=number_flag(int, 1), default=8, help="number of trials")
-    p.add_argument("--trial-epochs", type=number_flag(int, 1), default=2, help="epochs per trial")
-    p.add_argument("--space", help='knob ranges as JSON, e.g. \'{"learning_rate": [1e-4, 1e-1]}\'')
-    p.add_argument("--out", type=run_folder_flag, help="folder for the trials' run folders (default: none kept)")
+    p.add_argument("--budget", type=number_flag(int, 1), help="number of trials (search.trials, default 8)")
+    p.add_argument("--trial-epochs", type=number_flag(int, 1), help="epochs per trial (default 2)")
+    p.add_argument("--space", help='the searched settings as JSON (search.space), e.g. '
+                                   '\'{"training.learning_rate": {"low": 1e-4, "high": 1e-1, "log": true}}\'')
+    p.add_argument("--sampler", choices=SAMPLERS, help="tpe (default), random or grid")
+    p.add_argument("--pruner", choices=PRUNERS, help="median (default) or none")
+    p.add_argument("--out", type=run_folder_flag,
+                   help="the search folder: study.db and a run folder per trial (default: searches/TIME-search-DATASET)")
+    p.add_argument("--resume", metavar="DIR", help="continue (or join) the search in DIR to its budget")
+    p.add_argument("--storage", metavar="URL", help="a shared study database (postgresql://..., mysql://..., "
+                                                    "sqlite:///...) that several machines join")
+    p.add_argument("--study-name", help=f"the study's name in --storage (default {DEFAULT_STUDY_NAME})")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
 

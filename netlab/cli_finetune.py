@@ -15,7 +15,9 @@ import sys
 def add_finetune_parser(sub, add_experiment_flags, run_folder_flag, number_flag):
     """The subcommand's parser (cli.py sets its handler: this module never imports cli)."""
     p = sub.add_parser("finetune", help="train from learned weights: a run, a .keras file or imagenet:ARCH")
-    p.add_argument("source", help="a NetLab run folder, a .keras file, or imagenet:ARCH (e.g. imagenet:mobilenetv2)")
+    p.add_argument("source", help="a NetLab run folder, a .keras file, or imagenet:ARCH: NetLab's counterparts "
+                   "(imagenet:mobilenetv2) or any keras.applications model as Keras spells it "
+                   "(imagenet:EfficientNetB0, imagenet:ConvNeXtTiny)")
     add_experiment_flags(p)
     g = p.add_argument_group("fine-tuning")
     g.add_argument("--freeze", help="base (default: train the new head only), none, or a layer name: "
@@ -30,8 +32,9 @@ def add_finetune_parser(sub, add_experiment_flags, run_folder_flag, number_flag)
                         "instead of a copy of the source's own layers; for imagenet:ARCH the default "
                         "--arch is NetLab's counterpart (imagenet:resnet50: resnet50 in the keras layout)")
     g.add_argument("--cache-features", action="store_true",
-                   help="with the whole base frozen and no augmentation: run the base once over the "
-                        "images and train the head on its outputs (much faster per epoch)")
+                   help="with the whole base frozen (or for the --head-epochs of two phases) and no "
+                        "augmentation: run the base once over the images and train the head on its "
+                        "outputs (much faster per epoch)")
     p.add_argument("--out", type=run_folder_flag, help="run folder (default: runs/<time>-finetune-<dataset>)")
     p.add_argument("--overwrite", action="store_true", help="--out may hold files: move them aside")
     p.add_argument("--report", action="store_true", help="print the per-layer report and do not train")
@@ -61,8 +64,13 @@ def finetune_experiment(args, experiment_from_args):
         if args.source.startswith(IMAGENET_PREFIX) and args.arch is None and not args.config:
             # NetLab's own counterpart of the ImageNet architecture, unless --arch names another.
             counterpart = IMAGENET_REGISTRY.get(imagenet_spec(args.source)[0])
-            if counterpart is not None:
-                exp.model.arch = counterpart[0]
+            if counterpart is None:
+                from netlab.errors import ConfigError
+
+                raise ConfigError(f"--into-arch: NetLab has no counterpart of {args.source} to load it into "
+                                  f"(those it has: {', '.join(IMAGENET_PREFIX + a for a in IMAGENET_REGISTRY)}); "
+                                  "name one with --arch, or fine-tune its own layers without --into-arch")
+            exp.model.arch = counterpart[0]
     if args.cache_features:
         ft.cache_features = True
     if exp.data.image_size is None and not ft.into_arch:

@@ -8,6 +8,7 @@ so the window, the CLI and a hand-written JSON file fail the same way.
 from __future__ import annotations
 
 import codecs
+import copy
 import dataclasses
 import json
 import math
@@ -15,6 +16,7 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from netlab.config_paths import config_value  # (also read from here: gui/panels/bindings.py)
 from netlab.errors import ConfigError
 from netlab.knobs import (  # noqa: F401  (re-exported: part of an experiment's config)
     ACTIVATIONS,
@@ -25,11 +27,15 @@ from netlab.knobs import (  # noqa: F401  (re-exported: part of an experiment's 
     ModelConfig,
     RegularizationConfig,
 )
+from netlab.search_space import DEFAULT_SPACE, search_dimensions
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 # seeds/002 "learning rate decay"; "plateau" cuts the rate when val_loss stalls.
 SCHEDULES = ("constant", "step", "exponential", "cosine", "plateau")
 MIXED_PRECISIONS = ("off", "float16", "bfloat16")
+# netlab search (netlab/training/search.py): Optuna's samplers and pruners by name.
+SAMPLERS = ("tpe", "random", "grid")
+PRUNERS = ("median", "none")
 
 
 @dataclass(frozen=True)
@@ -97,14 +103,13 @@ LIMITS: dict[str, Limit] = {
     "training.seed": Limit(0, 2**32 - 1),
     "finetune.base_lr_mult": Limit(0.0),
     "finetune.head_epochs": Limit(0),
+    "search.trials": Limit(1),
+    "search.trial_epochs": Limit(1),
+    "search.prune_after_trials": Limit(0),
+    "search.prune_after_epochs": Limit(0),
+    "search.grid_points": Limit(2),
+    "search.seed": Limit(0, 2**32 - 1),
 }
-
-
-def config_value(obj, path: str):
-    """The value at a dotted path ("training.learning_rate") of an Experiment."""
-    for part in path.split("."):
-        obj = getattr(obj, part)
-    return obj
 
 
 # seeds/002 "Data preprocessing": /255 only, zero-centering, per-channel
@@ -214,12 +219,34 @@ class FinetuneConfig:
 
 
 @dataclass
+class SearchConfig:
+    """A hyperparameter search over this experiment (``netlab search``, the Search tab).
+
+    Each trial trains the experiment for ``trial_epochs`` with the settings of
+    ``space`` drawn by the sampler (netlab/search_space.py: dotted path ->
+    range or choices); the median pruner stops a trial whose validation loss at
+    an epoch is worse than the median of earlier trials at that epoch.
+    """
+
+    space: dict = field(default_factory=lambda: copy.deepcopy(DEFAULT_SPACE))
+    trials: int = 8  # the budget: finished trials (complete, pruned or failed) over every process
+    trial_epochs: int = 2
+    sampler: str = "tpe"  # tpe (Bayesian), random, grid
+    pruner: str = "median"  # median or none
+    prune_after_trials: int = 2  # no pruning before this many trials have finished
+    prune_after_epochs: int = 0  # nor before this many epochs of a trial
+    grid_points: int = 3  # grid: values per range that has no step
+    seed: int | None = None  # the sampler's seed; null when several processes join one study
+
+
+@dataclass
 class Experiment:
     model: ModelConfig = field(default_factory=ModelConfig)
     regularization: RegularizationConfig = field(default_factory=RegularizationConfig)
     data: DataConfig = field(default_factory=DataConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
     finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
 
     # -- JSON -------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -287,6 +314,8 @@ class Experiment:
         _in_range("training.min_learning_rate", t.min_learning_rate, 0.0, t.learning_rate, hi_open=True)
         _one_of("training.mixed_precision", t.mixed_precision, MIXED_PRECISIONS)
         _check_finetune(self.finetune, t, self.data.augmentation)
+        _one_of("search.sampler", self.search.sampler, SAMPLERS)
+        _one_of("search.pruner", self.search.pruner, PRUNERS)
 
         # Architecture and dataset checks need the registries (which import Keras).
         from netlab.architectures import get_arch
@@ -314,6 +343,7 @@ class Experiment:
                 f"e.g. 32x32x3); {size}x{size}x{channels} = {size * size * channels}. "
                 "Use a smaller data.image_size or 'standardize'"
             )
+        search_dimensions(self, LIMITS)
         return self
 
 
@@ -354,9 +384,10 @@ def _check_finetune(ft: FinetuneConfig, t: TrainingConfig, augmentation: Augment
     if ft.head_epochs and ft.freeze == "base":
         raise ConfigError("finetune.head_epochs needs finetune.freeze none or a layer: with the whole base "
                           "frozen there is no second phase")
-    if ft.cache_features and ft.freeze != "base":
-        raise ConfigError(f"finetune.cache_features needs finetune.freeze base (got {ft.freeze!r}): features "
-                          "are computed once only when nothing below the head trains")
+    if ft.cache_features and ft.freeze != "base" and not ft.head_epochs:
+        raise ConfigError(f"finetune.cache_features needs finetune.freeze base (got {ft.freeze!r}), or two "
+                          "phases (finetune.head_epochs: the head-only epochs use the cache): features are "
+                          "computed once only while nothing below the head trains")
     if ft.cache_features and augmentation.active():
         raise ConfigError("finetune.cache_features needs data augmentation off: augmented images give "
                           "new features every epoch, so they cannot be computed once")

@@ -25,6 +25,10 @@ class ExportError(NetlabError):
     """A model could not be exported, or its export does not give the Keras model's outputs."""
 
 
+class SearchError(NetlabError):
+    """A hyperparameter search cannot start or go on: its folder, or the database holding its study."""
+
+
 class TrainingError(NetlabError):
     """Training stopped because of the numbers (NaN loss) or the machine (out of memory)."""
 

@@ -35,6 +35,7 @@ from gui.worker import LatestJob
 from netlab.training.finetune_sources import (
     IMAGENET_ARCHS,
     IMAGENET_PREFIX,
+    imagenet_choices,
     imagenet_source_for,
     keras_models_dir,
 )
@@ -120,8 +121,9 @@ class FinetuneForm(Form):
         self.head_epochs = self.bind(form, "Head-only epochs", "finetune.head_epochs", int_box(
             tip="Two phases: the new head alone for this many epochs, then the base unfrozen to the cut"))
         self.cache_features = self.bind(form, "Cached features", "finetune.cache_features", check_box(
-            "With the whole base frozen and no augmentation: the base runs once over the images and the "
-            "head trains on its outputs (much faster epochs, the same result)"))
+            "With the whole base frozen (or in the head-only epochs of two phases) and no augmentation: the "
+            "base runs once over the images and the head trains on its outputs (much faster epochs, the "
+            "same result)"))
         self.cache_features.setText("run the frozen base once")
 
         form = self.group("Layers with weights")
@@ -189,13 +191,17 @@ class FinetuneForm(Form):
         ft.load_up_to = None if load_up_to in ("", ALL_THAT_FIT) else load_up_to
 
     def follow_arch(self, arch: str) -> bool:
-        """The Model tab's architecture changed: an ImageNet source follows it. True when the source changed."""
+        """The Model tab's architecture changed: an ImageNet source that was its counterpart (or none)
+        follows it; another backbone the user chose stays. True when the source changed."""
         if arch == self._arch:
             return False
-        self._arch = arch
+        old, self._arch = self._arch, arch
         if self.kind.currentText() != IMAGENET:
             return False
         before = self.source.currentText()
+        if before not in ("", imagenet_source_for(old)):
+            self._describe_source()  # its note names the Model tab's architecture
+            return False
         self._fill_sources(IMAGENET)
         return self.source.currentText() != before
 
@@ -216,7 +222,7 @@ class FinetuneForm(Form):
     def _fill_sources(self, kind: str, current: str | None = None) -> None:
         """The choices for ``kind``; ``current`` (a loaded source) is shown as it is, listed or not."""
         if kind == IMAGENET:
-            items = [IMAGENET_PREFIX + name for name in IMAGENET_ARCHS]
+            items = imagenet_choices()  # NetLab's counterparts, then every other keras.applications model
             default = imagenet_source_for(self._arch) or ""
         elif kind == RUN:
             from netlab.training.catalog import list_runs
@@ -235,7 +241,11 @@ class FinetuneForm(Form):
         text, kind = self.source.currentText(), self.kind.currentText()
         if kind == IMAGENET:
             counterpart = imagenet_source_for(self._arch)
-            if not counterpart:
+            others = imagenet_choices()[len(IMAGENET_ARCHS):]  # keras.applications models with no NetLab twin
+            if text in others:
+                note = (f"Keras's {text[len(IMAGENET_PREFIX):]} with ImageNet weights as the base under a new "
+                        "head, the preprocessing its weights expect inside the model.")
+            elif not counterpart:
                 note = f"Keras has no ImageNet weights for {self._arch}; pick one of its backbones."
             elif text == counterpart:
                 note = f"Keras's {self._arch} backbone with ImageNet weights."

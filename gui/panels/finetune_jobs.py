@@ -65,7 +65,8 @@ def _data(experiment):
 
 
 def finetuned_model(experiment):
-    """(compiled fine-tuned model, its FinetuneReport), as the trainer builds them."""
+    """(the whole fine-tuned model, its FinetuneReport), as the trainer builds them (with cached
+    features the trainer trains the head alone, on the base's outputs)."""
     from netlab.abort import abort_point
     from netlab.training.finetune import build_for_trainer
 
@@ -73,7 +74,7 @@ def finetuned_model(experiment):
     data = _data(experiment)
     source = opened_source(experiment.finetune.source, data.input_shape[0])
     abort_point()
-    model, _, _ = build_for_trainer(experiment, data, 1, source)
+    _, model, _ = build_for_trainer(experiment, data, 1, source)
     return model, model.netlab_finetune_report
 
 

@@ -4,9 +4,11 @@ The arms train in sequence in an :class:`ExperimentThread` (the core's
 ExperimentRunner, netlab/training/experiments.py); its plain events arrive
 queued in the GUI thread. Every run's validation accuracy is drawn per epoch,
 one colour per arm, so the arms' curves overlay; the verdict and each arm's
-mean are shown from result.json's numbers when the last arm ends. A lesson
-that sweeps a setting (fine-tuning vs scratch over the labeled-set size) also
-gets an accuracy-vs-size plot beside the curves (gui/views/sweep_plot.py).
+mean are shown from result.json's numbers when the last arm ends. Any run
+begun so far (an arm and seed) can be opened in the main window's Runs tab,
+during the experiment or after it (``open_run``). A lesson that sweeps a
+setting (fine-tuning vs scratch over the labeled-set size) also gets an
+accuracy-vs-size plot beside the curves (gui/views/sweep_plot.py).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from gui.icons import icon
 from gui.worker import error_text
 from netlab.errors import NetlabError
 
@@ -63,6 +66,7 @@ class ExperimentThread(QThread):
 
 class ExperimentsDialog(QDialog):
     finished_experiment = Signal(object)  # result.json's dict (or None after a failure)
+    open_run = Signal(str, str)  # the experiment's folder, the chosen run's folder (ARM/seed-N)
 
     def __init__(self, runs_root: Path, parent=None):
         super().__init__(parent)
@@ -80,6 +84,7 @@ class ExperimentsDialog(QDialog):
         self.done_runs = 0
         self.total = 1
         self.setWindowTitle("Experiments: the lectures' lessons")
+        self.setWindowIcon(icon("experiments"))
         self.resize(900, 640)
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
@@ -131,6 +136,18 @@ class ExperimentsDialog(QDialog):
         self.verdict.setWordWrap(True)
         self.verdict.setTextInteractionFlags(Qt.TextSelectableByMouse)
         layout.addWidget(self.verdict)
+        runs_row = QHBoxLayout()
+        self.run_choice = QComboBox()  # "arm, seed N" -> its run folder, as each run begins
+        self.run_choice.setToolTip("A run of this experiment: an arm and one of its seeds")
+        self.open_button = QPushButton("Open in Runs tab")
+        self.open_button.setToolTip("Show this experiment's runs in the main window's Runs tab, "
+                                    "ticked for the overlay, with the chosen run selected")
+        self.open_button.setEnabled(False)
+        self.open_button.clicked.connect(self._open_chosen_run)
+        for widget in (QLabel("Run"), self.run_choice, self.open_button):
+            runs_row.addWidget(widget)
+        runs_row.addStretch(1)
+        layout.addLayout(runs_row)
         self._show_lesson(self.lesson.currentText())
 
     # -- the lesson ------------------------------------------------------------
@@ -185,6 +202,8 @@ class ExperimentsDialog(QDialog):
         self.result = None
         self.verdict.setText("")
         self.progress.setValue(0)
+        self.run_choice.clear()
+        self.open_button.setEnabled(False)
 
     def _on_event(self, event) -> None:
         from netlab.training.events import EpochEnd
@@ -201,8 +220,10 @@ class ExperimentsDialog(QDialog):
                 self.sweep_plot.start(event.arms, event.sweep, sweep.label, sweep.metric, sweep.default_metric)
         elif isinstance(event, ArmStarted):
             self.current = (event.arm, event.seed, event.value)
-            self.done_runs = event.index
             at = "" if event.value is None else f" at {event.value}"
+            self.run_choice.addItem(f"{event.arm}{at}, seed {event.seed}", event.run_dir)
+            self.open_button.setEnabled(True)
+            self.done_runs = event.index
             self.status.setText(f"Run {event.index + 1} of {event.total}: {event.arm}{at}, seed {event.seed}")
             self.progress.setValue(int(PROGRESS_STEPS * event.index / self.total))
         elif isinstance(event, ArmFinished) and event.value is not None:
@@ -244,6 +265,11 @@ class ExperimentsDialog(QDialog):
         self.verdict.setText("\n".join(line for line in lines if line))
         self.status.setText("Finished." if result["complete"] else "Stopped.")
         self.finished_experiment.emit(result)
+
+    def _open_chosen_run(self) -> None:
+        run_dir = self.run_choice.currentData()
+        if run_dir:
+            self.open_run.emit(self.out_dir, run_dir)
 
     def _on_failed(self, text: str) -> None:
         self.verdict.setText(text)

@@ -2,7 +2,9 @@
 
 The overlay is how a person sees dropout's effect on the train/validation gap,
 or plain vs residual networks (ResNet paper, Figure 4), for themselves.
-Export writes the selected run's model as .keras, SavedModel, TFLite or ONNX
+An experiment's folder (its arms' runs, ``ARM/seed-N``) can be shown in place
+of the runs root (``show_runs``: the Experiments window's "Open in Runs tab");
+"All runs" goes back. Export writes the selected run's model as .keras, SavedModel, TFLite or ONNX
 (``netlab.export``, in a worker) and shows the check's parity line or its error.
 """
 
@@ -25,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from gui.views.tables import read_only_table
 from gui.worker import run_job
-from netlab.training.catalog import RunInfo, list_runs
+from netlab.training.catalog import RunInfo, list_nested_runs, list_runs
 
 COLUMNS = ("run", "architecture", "dataset", "epochs", "val accuracy", "best val acc.", "val loss")
 # train_eval_* and bn_gap: netlab/training/train_eval.py (runs from before it lack them: no curve).
@@ -44,6 +46,7 @@ class RunsView(QWidget):
     def __init__(self, root: Path, parent=None):
         super().__init__(parent)
         self.root = Path(root)
+        self.folder: Path | None = None  # an experiment's folder shown instead of the root
         self.runs: list[RunInfo] = []
         self.curves: dict = {}  # run name -> its pyqtgraph PlotDataItem
         self.plot = None  # built when first needed: pyqtgraph is not part of the first screen
@@ -53,6 +56,10 @@ class RunsView(QWidget):
         top.addWidget(self.location, 1)
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.clicked.connect(self.refresh)
+        self.all_button = QPushButton("All runs")
+        self.all_button.setToolTip("Back to every run in the runs folder")
+        self.all_button.clicked.connect(lambda: self.show_runs(None))
+        self.all_button.setVisible(False)
         self.model_button = QPushButton("Classify with its model")
         self.model_button.clicked.connect(self._emit_model)
         self.settings_button = QPushButton("Load its settings")
@@ -61,7 +68,7 @@ class RunsView(QWidget):
         self.export_button.setToolTip("Write the selected run's model as .keras, SavedModel, TFLite or ONNX, "
                                       "checked against the Keras model")
         self.export_button.clicked.connect(self.open_export_dialog)
-        for button in (self.refresh_button, self.model_button, self.settings_button, self.export_button):
+        for button in (self.all_button, self.refresh_button, self.model_button, self.settings_button, self.export_button):
             top.addWidget(button)
         self.export_dialog = None
         self.export_job = None
@@ -113,13 +120,14 @@ class RunsView(QWidget):
 
     def refresh(self) -> None:
         ticked = set(self.ticked_names())
-        self.runs = list_runs(self.root)
-        self.location.setText(f"{len(self.runs)} run(s) in {self.root}")
+        self.runs = list_runs(self.root) if self.folder is None else list_nested_runs(self.folder)
+        self.location.setText(f"{len(self.runs)} run(s) in {self.folder or self.root}")
         self.table.blockSignals(True)
         self.table.setRowCount(len(self.runs))
         for i, run in enumerate(self.runs):
             planned = f"/{run.epochs_planned}" if run.epochs_planned else ""
-            cells = (run.name, run.arch, run.dataset, f"{run.epochs_done}{planned}",
+            state = f" {run.trial_state}" if run.trial_state not in (None, "complete") else ""  # a search's pruned trial
+            cells = (run.name, run.arch, run.dataset, f"{run.epochs_done}{planned}{state}",
                      _fmt(run.final("val_accuracy")), _fmt(run.best("val_accuracy")),
                      _fmt(run.final("val_loss")))
             for j, text in enumerate(cells):
@@ -132,6 +140,24 @@ class RunsView(QWidget):
                 self.table.setItem(i, j, item)
         self.table.blockSignals(False)
         self._redraw()
+
+    def show_runs(self, folder, select=None) -> bool:
+        """List an experiment's runs (``folder``; None: the runs root), all ticked, ``select`` selected.
+
+        False when ``select`` is not (yet) a run there: its trainer has not written its settings.
+        """
+        self.folder = None if folder is None else Path(folder)
+        self.all_button.setVisible(self.folder is not None)
+        self.refresh()
+        if self.folder is not None:
+            self.set_ticked({run.name for run in self.runs})
+        row = next((i for i, run in enumerate(self.runs) if select and run.path == Path(select)), None)
+        if row is None:
+            self.table.clearSelection()
+            return select is None
+        self.table.selectRow(row)
+        self.table.scrollToItem(self.table.item(row, 0))
+        return True
 
     def set_ticked(self, names) -> None:
         for i, run in enumerate(self.runs):
@@ -165,23 +191,23 @@ class RunsView(QWidget):
             self.curves[run.name] = self.plot.plot(xs, ys, pen=pen, symbol="o", symbolSize=5,
                                                    symbolBrush=pen.color(), name=f"{run.arch} · {run.name}")
 
-    def _selected(self) -> RunInfo | None:
+    def selected_run(self) -> RunInfo | None:
         rows = self.table.selectionModel().selectedRows()
         return self.runs[rows[0].row()] if rows else None
 
     def _emit_model(self) -> None:
-        run = self._selected()
+        run = self.selected_run()
         if run is not None:
             self.open_model.emit(str(run.path / "model.keras"))
 
     def _emit_settings(self) -> None:
-        run = self._selected()
+        run = self.selected_run()
         if run is not None:
             self.load_settings.emit(str(run.path / "config.json"))
 
     # -- export -----------------------------------------------------------------------
     def open_export_dialog(self) -> None:
-        run = self._selected()
+        run = self.selected_run()
         if run is None:
             self._show_export(False, "Select a run to export.")
             return

@@ -201,6 +201,34 @@ class EventCallback(keras.callbacks.Callback):
         p.learning_rate = current_learning_rate(self.optimizer)
 
 
+class PruningCallback(keras.callbacks.Callback):
+    """Reports each epoch's validation loss to a search's trial (an Optuna trial) and ends the
+    run after the epoch its pruner stops (netlab/training/search.py).
+
+    It runs after EventCallback, so the epoch is in history.csv and checkpointed first; the
+    run then ends as a finished one (model.keras written) and the search marks it pruned.
+    """
+
+    def __init__(self, trial):
+        super().__init__()
+        self.trial = trial
+        self.trainer = None  # set by the search: RunPruned goes into the run's events
+        self.pruned_epoch: int | None = None  # 1-based
+
+    def on_epoch_end(self, epoch, logs=None):
+        val_loss = python_floats(logs).get("val_loss")
+        if val_loss is None or not math.isfinite(val_loss):
+            return
+        self.trial.report(val_loss, step=epoch)
+        if self.trial.should_prune():
+            from netlab.training.events import RunPruned
+
+            self.pruned_epoch = epoch + 1
+            self.model.stop_training = True
+            if self.trainer is not None:
+                self.trainer.emit(RunPruned(epoch=epoch + 1, val_loss=val_loss))
+
+
 def tensorboard_available() -> bool:
     """TensorFlow >= 2.21 no longer installs TensorBoard; without it the logs are skipped."""
     import importlib.util

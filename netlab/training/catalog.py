@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from netlab.training.finetune_sources import model_label
 from netlab.training.runs import MODEL_FILE, read_history
 
 
@@ -17,10 +18,13 @@ class RunInfo:
     epochs_planned: int | None = None
     history: list[dict] = field(default_factory=list)
     has_model: bool = False
+    # Its name under the listed folder when nested: an experiment's "ARM/seed-N", a search's "DIR/trial-NNNN".
+    label: str = ""
+    trial_state: str | None = None  # a search trial's outcome: complete, pruned, failed, stopped
 
     @property
     def name(self) -> str:
-        return self.path.name
+        return self.label or self.path.name
 
     @property
     def epochs_done(self) -> int:
@@ -52,7 +56,8 @@ def read_run(path: str | Path) -> RunInfo | None:
     info = RunInfo(path=path, has_model=(path / MODEL_FILE).is_file())
     try:
         config = json.loads(config_file.read_text(encoding="utf-8"))
-        info.arch = config["model"]["arch"]
+        ft = config.get("finetune") or {}
+        info.arch = model_label(config["model"]["arch"], ft.get("source"), bool(ft.get("into_arch")))
         info.dataset = config["data"]["dataset"]
         info.epochs_planned = config["training"]["epochs"]
     except (OSError, ValueError, KeyError, TypeError):
@@ -61,13 +66,46 @@ def read_run(path: str | Path) -> RunInfo | None:
         info.history = read_history(path)
     except (OSError, ValueError):
         info.history = []
+    try:
+        info.trial_state = str(json.loads((path / "trial.json").read_text(encoding="utf-8"))["state"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
     return info
 
 
 def list_runs(root: str | Path) -> list[RunInfo]:
-    """Every run folder directly under ``root``, newest first."""
+    """Every run folder directly under ``root``, and the trials' runs of each search folder
+    there (``root/SEARCH/trial-NNNN``), newest first."""
     root = Path(root)
     if not root.is_dir():
         return []
-    runs = [read_run(p) for p in root.iterdir() if p.is_dir()]
-    return sorted((r for r in runs if r is not None), key=lambda r: r.path.name, reverse=True)
+    runs = []
+    for folder in root.iterdir():
+        if not folder.is_dir():
+            continue
+        if (folder / "search.json").is_file():
+            for trial in (read_run(p) for p in folder.iterdir() if p.is_dir()):
+                if trial is not None:
+                    trial.label = f"{folder.name}/{trial.path.name}"
+                    runs.append(trial)
+        else:
+            runs.append(read_run(folder))
+    return sorted((r for r in runs if r is not None), key=lambda r: r.name, reverse=True)
+
+
+def list_nested_runs(folder: str | Path) -> list[RunInfo]:
+    """The runs of an experiment's folder (``ARM/seed-N``, netlab/training/experiments.py), by name.
+
+    A run directly in ``folder`` is listed too; each is named by its path under ``folder``.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(p for p in folder.iterdir() if p.is_dir()):
+        runs = [read_run(path)] if (path / "config.json").is_file() else \
+            [read_run(p) for p in sorted(path.iterdir()) if p.is_dir()]
+        for run in filter(None, runs):
+            run.label = run.path.relative_to(folder).as_posix()
+            found.append(run)
+    return found

@@ -1,5 +1,6 @@
 """Devices: which one trains (a readable name for the window and the CLI), GPU memory
-growth, mixed precision and several GPUs through tf.distribute.MirroredStrategy."""
+growth, mixed precision, several GPUs through tf.distribute.MirroredStrategy and
+several machines through MultiWorkerMirroredStrategy (netlab/training/multi_worker.py)."""
 
 from __future__ import annotations
 
@@ -53,12 +54,17 @@ def list_devices() -> list[dict]:
     return devices
 
 
-def distribution_strategy():
-    """MirroredStrategy (one replica per GPU) when several GPUs are visible, else the default strategy.
+def distribution_strategy(cluster=None):
+    """MirroredStrategy (one replica per GPU) when several GPUs are visible, else the default strategy;
+    with a ``cluster`` (multi_worker.Cluster) MultiWorkerMirroredStrategy over its machines.
 
     Build and compile the model inside ``strategy.scope()``; fit() then splits
     each batch across the replicas and averages the gradients.
     """
+    if cluster is not None:
+        from netlab.training.multi_worker import multi_worker_strategy
+
+        return multi_worker_strategy()
     import tensorflow as tf
 
     gpus = tf.config.list_logical_devices("GPU")

@@ -101,3 +101,12 @@ class RunResumed(Event):
 class RunFailed(Event):
     message: str
     kind: str = "error"  # the NetlabError class name, or "error"
+
+
+@dataclass
+class RunPruned(Event):
+    """A search's pruner ended this trial's run after an epoch (netlab/training/search.py):
+    its validation loss was worse than the median of earlier trials' at that epoch."""
+
+    epoch: int  # 1-based: the last epoch trained
+    val_loss: float

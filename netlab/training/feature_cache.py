@@ -19,6 +19,10 @@ the uncached one up to float rounding: each epoch's order is the pipeline's
 seed generator, drawn once per step as before. A random layer off that chain
 (in a residual branch, say) cannot be cached around: that is a clear error, as
 are augmentation and an unfrozen base (config.py refuses those before anything loads).
+
+Two-phase fine-tuning uses the cache for its head-only epochs (``CachedHeadPhase``): the
+head trains on the cached features, then the whole model trains on the images from the
+freeze cut up. The whole model is the one checkpointed, so a run stopped in either phase resumes.
 """
 
 from __future__ import annotations
@@ -78,6 +82,21 @@ class FeatureCache:
             lambda index: (tf.gather(features, index), tf.gather(labels, index)))
         val = make_dataset(*self.features(data, "val", batch_size), batch_size, shuffle=False)
         return train.prefetch(tf.data.AUTOTUNE), val
+
+
+@dataclass
+class CachedHeadPhase:
+    """Two-phase fine-tuning's first phase on cached features: ``head`` trains on ``cache``'s
+    features for the first ``epochs`` epochs; the whole model then trains on the images."""
+
+    head: object  # keras.Model: cached features -> classes (the whole model's own top layers)
+    cache: FeatureCache
+    epochs: int
+
+    def fit_plan(self, data, batch_size: int, seed: int, start: int) -> tuple:
+        """(model, train pipeline, val pipeline, initial epoch, end epoch) of the phase from ``start``."""
+        train, val = self.cache.pipelines(data, batch_size, seed, range(start, self.epochs))
+        return self.head, train, val, start, self.epochs
 
 
 def is_random(layer) -> bool:

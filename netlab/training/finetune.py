@@ -277,16 +277,30 @@ def build_for_trainer(exp, data, steps: int, source=None):
     optimizer.build(every)
     train_model = model
     if ft.cache_features:  # the head trains on the frozen base's features, computed once
-        from netlab.training.feature_cache import split_for_cache
+        from netlab.training.feature_cache import CachedHeadPhase, split_for_cache
 
-        train_model, cache = split_for_cache(model)
-        train_model.netlab_feature_cache = cache
-        report.notes.append(f"cached features: the frozen layers below {cache.point} run once over the "
-                            "images, then the head trains on their output")
-    train_model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"],
-                        jit_compile=t.xla)
+        head, cache = split_for_cache(model)
+        _compile(head, optimizer, t)
+        if head_only_epochs(ft):
+            # Two phases: the head-only epochs train on the cache, then the whole model on the images.
+            # The whole model is the one checkpointed and resumed, in either phase.
+            model.netlab_cached_head = CachedHeadPhase(head, cache, head_only_epochs(ft))
+            report.notes.append(f"cached features for the {head_only_epochs(ft)} head-only epoch(s): the "
+                                f"frozen layers below {cache.point} run once over the images")
+        else:
+            train_model = head
+            train_model.netlab_feature_cache = cache
+            report.notes.append(f"cached features: the frozen layers below {cache.point} run once over the "
+                                "images, then the head trains on their output")
+    if train_model is model:
+        _compile(model, optimizer, t)
     model.netlab_finetune_report = report
     return train_model, model, optimizer
+
+
+def _compile(model, optimizer, t) -> None:
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                  jit_compile=t.xla)
 
 
 def _carry_matching_classes(source, data, dataset: str, head, report: FinetuneReport) -> None:
@@ -368,7 +382,8 @@ def registry_model_with_keras_weights(keras_model, arch: str, mode: str, options
 
 def finetune_report(exp, data, source=None) -> FinetuneReport:
     """The per-layer report of a fine-tuning experiment, without training."""
-    model, _, _ = build_for_trainer(exp, data, 1, source)
+    # The whole model holds the report (with cached features the training model is the head alone).
+    _, model, _ = build_for_trainer(exp, data, 1, source)
     return model.netlab_finetune_report
 
 

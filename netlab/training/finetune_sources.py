@@ -11,8 +11,11 @@ backbones get the preprocessing their weights expect put inside them too.
 
 from __future__ import annotations
 
+import contextlib
+import difflib
 import os
 import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +33,21 @@ IMAGENET_ARCHS = {
     "inceptionv3": ("InceptionV3", "tf"), "mobilenet": ("MobileNet", "tf"),
     "mobilenetv2": ("MobileNetV2", "tf"),
 }
+# Every other keras.applications model is a backbone too, named as Keras spells it
+# (imagenet:EfficientNetB0), its preprocessing read off its module's preprocess_input.
+# This copy of the names is for the window's list, shown before TensorFlow has loaded;
+# the core checks names against keras.applications itself (and a test holds the two equal).
+KERAS_APPLICATIONS = (
+    "ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtSmall", "ConvNeXtTiny", "ConvNeXtXLarge",
+    "DenseNet121", "DenseNet169", "DenseNet201",
+    "EfficientNetB0", "EfficientNetB1", "EfficientNetB2", "EfficientNetB3", "EfficientNetB4",
+    "EfficientNetB5", "EfficientNetB6", "EfficientNetB7",
+    "EfficientNetV2B0", "EfficientNetV2B1", "EfficientNetV2B2", "EfficientNetV2B3",
+    "EfficientNetV2L", "EfficientNetV2M", "EfficientNetV2S",
+    "InceptionResNetV2", "InceptionV3", "MobileNet", "MobileNetV2", "MobileNetV3Large", "MobileNetV3Small",
+    "NASNetLarge", "NASNetMobile", "ResNet101", "ResNet101V2", "ResNet152", "ResNet152V2",
+    "ResNet50", "ResNet50V2", "VGG16", "VGG19", "Xception",
+)
 # Registry architectures whose name is not their keras.applications name squeezed.
 _REGISTRY_TO_IMAGENET = {"mobilenet_v1": "mobilenet"}
 # One ImageNet backbone built at a time: Keras's get_file writes straight to the cache
@@ -41,7 +59,8 @@ IMAGENET_REGISTRY = {
     "resnet50": ("resnet50", {"layout": "keras"}), "resnet101": ("resnet101", {"layout": "keras"}),
     "resnet152": ("resnet152", {"layout": "keras"}), "mobilenetv2": ("mobilenet_v2", {"stem": "imagenet"}),
     "mobilenet": ("mobilenet_v1", {"stem": "imagenet"}),
-    "vgg16": ("vgg16", {}), "densenet121": ("densenet121", {"layout": "keras"}),
+    "vgg16": ("vgg16", {}), "vgg19": ("vgg19", {}), "inceptionv3": ("inception_v3", {}),
+    "densenet121": ("densenet121", {"layout": "keras"}),
     "densenet169": ("densenet169", {"layout": "keras"}), "densenet201": ("densenet201", {"layout": "keras"}),
 }
 _IMAGENET_MEAN = (123.68, 116.779, 103.939)  # RGB, on [0, 255]
@@ -84,7 +103,8 @@ def open_source(text: str, image_side: int | None = None) -> Source:
     if not path.exists():
         raise ModelLoadError(f"fine-tuning source {text}: no such file or folder (give a NetLab run "
                              f"folder, a .keras file, or imagenet:ARCH with ARCH one of "
-                             f"{', '.join(IMAGENET_ARCHS)})")
+                             f"{', '.join(IMAGENET_ARCHS)} or any keras.applications model, e.g. "
+                             "imagenet:EfficientNetB0)")
     model = load_model(path)
     base, head = split_head(model)
     weights = model.get_layer(head).get_weights() if head else None
@@ -115,9 +135,12 @@ def split_head(model):
 
 
 def imagenet_preprocessing(mode: str) -> list:
-    """The layers that turn [0, 255] RGB into what a keras.applications model's weights expect."""
+    """The layers that turn [0, 255] RGB into what a keras.applications model's weights expect
+    (none for "inside": EfficientNet, ConvNeXt, MobileNetV3 take [0, 255] and scale it themselves)."""
     from keras import layers
 
+    if mode == "inside":
+        return []
     if mode == "tf":
         return [layers.Rescaling(1 / 127.5, offset=-1.0, name="imagenet_scale")]
     if mode == "torch":
@@ -140,12 +163,69 @@ def set_caffe_weights(layer) -> None:
 
 
 def imagenet_spec(text: str) -> tuple[str, str, str]:
-    """(arch, keras.applications attribute, preprocessing mode) of ``imagenet:ARCH``."""
-    arch = text[len(IMAGENET_PREFIX):].strip().lower().replace("_", "").replace("-", "")
-    if arch not in IMAGENET_ARCHS:
-        raise NetlabError(f"{text}: no ImageNet weights for {arch!r}; known: "
-                          f"{', '.join(IMAGENET_PREFIX + a for a in IMAGENET_ARCHS)}")
-    return (arch, *IMAGENET_ARCHS[arch])
+    """(arch, keras.applications attribute, preprocessing mode) of ``imagenet:ARCH``.
+
+    ARCH is a registered counterpart (any case: imagenet:resnet50, imagenet:ResNet50)
+    or any other keras.applications model as Keras spells it (imagenet:EfficientNetB0).
+    """
+    name = text[len(IMAGENET_PREFIX):].strip()
+    arch = name.lower().replace("_", "").replace("-", "")
+    if arch in IMAGENET_ARCHS:
+        return (arch, *IMAGENET_ARCHS[arch])
+    names = keras_application_names()
+    if name not in names:
+        close = _close_names(name, names)
+        raise NetlabError(f"{text}: keras.applications has no model {name!r} (names are case-sensitive, "
+                          f"as Keras spells them); " + (f"close: {close}" if close else
+                                                        "e.g. imagenet:EfficientNetB0, imagenet:ConvNeXtTiny"))
+    return name, name, preprocessing_mode(name)
+
+
+def keras_application_names() -> list[str]:
+    """The model constructors keras.applications has, as Keras spells them."""
+    import keras
+
+    return sorted(n for n in dir(keras.applications) if n[:1].isupper() and callable(getattr(keras.applications, n)))
+
+
+def _close_names(name: str, names: list[str]) -> str:
+    by_lower = {n.lower(): n for n in names}
+    close = [by_lower[n] for n in difflib.get_close_matches(name.lower(), list(by_lower), n=4, cutoff=0.6)]
+    return ", ".join(IMAGENET_PREFIX + n for n in close)
+
+
+def imagenet_choices() -> list[str]:
+    """Every ``imagenet:ARCH`` there is, for a list: the registered counterparts, then the other
+    keras.applications models."""
+    covered = {attr for attr, _ in IMAGENET_ARCHS.values()}
+    return [IMAGENET_PREFIX + a for a in IMAGENET_ARCHS] + [
+        IMAGENET_PREFIX + n for n in KERAS_APPLICATIONS if n not in covered]
+
+
+def _mode_outputs(x):
+    import numpy as np
+
+    return {"inside": x, "tf": x / 127.5 - 1.0,
+            "torch": (x / 255.0 - np.array([0.485, 0.456, 0.406])) / np.array(_IMAGENET_STD),
+            "caffe": x[..., ::-1] - np.array(_IMAGENET_MEAN[::-1])}
+
+
+def preprocessing_mode(attr: str) -> str:
+    """The preprocessing a keras.applications model's weights expect, read off what its module's
+    preprocess_input does to a few pixels: tf, torch, caffe, or inside (the model scales [0, 255] itself)."""
+    import importlib
+
+    import keras
+    import numpy as np
+
+    module = importlib.import_module(getattr(keras.applications, attr).__module__)
+    probe = np.array([[[[0.0, 128.0, 255.0], [10.0, 20.0, 30.0]]]], np.float32)
+    got = np.asarray(module.preprocess_input(probe.copy()), np.float64)
+    for mode, expected in _mode_outputs(probe.astype(np.float64)).items():
+        if got.shape == expected.shape and np.allclose(got, expected, atol=1e-3):
+            return mode
+    raise NetlabError(f"imagenet:{attr}: its preprocess_input is none of those NetLab puts inside a "
+                      "model (tf, torch, caffe, or the model's own)")
 
 
 def imagenet_source_for(arch: str) -> str | None:
@@ -173,28 +253,52 @@ def _offline_error(text: str, cached: Path) -> NetlabError:
         f"{cached.parent}, then run again")
 
 
+@contextlib.contextmanager
+def _cache_first(text: str):
+    """While this thread builds a keras.applications model: a weights file already in Keras's cache
+    is used as it is (no hash check, no network); a missing one downloads through Keras (its progress
+    reported as any download), and offline the NetlabError names the file and the folder for it."""
+    from keras.src.utils import file_utils
+
+    original, me = file_utils.get_file, threading.get_ident()
+
+    def get_file(fname=None, origin=None, *args, **kwargs):
+        if threading.get_ident() != me:  # another thread's download (a dataset): Keras's own way
+            return original(fname, origin, *args, **kwargs)
+        subdir = kwargs.get("cache_subdir", "datasets")
+        cached = Path(kwargs.get("cache_dir") or keras_models_dir().parent) / subdir / fname
+        if cached.is_file():
+            return str(cached)
+        if os.environ.get("NETLAB_OFFLINE"):
+            raise _offline_error(text, cached)
+        try:
+            return original(fname, origin, *args, **kwargs)
+        except Exception as exc:  # Keras's get_file raises a bare Exception when the URL fails
+            if "URL fetch failure" in str(exc) or isinstance(exc, OSError):
+                raise _offline_error(text, cached) from None
+            raise
+
+    file_utils.get_file = get_file
+    try:
+        yield
+    finally:
+        file_utils.get_file = original
+
+
 def _imagenet_source(text: str, image_side: int | None) -> Source:
     import keras
 
     arch, attr, mode = imagenet_spec(text)
     side = image_side or 224
     constructor = getattr(keras.applications, attr)
-    cached = keras_models_dir() / imagenet_weights_file(arch, side)
-    if cached.is_file():  # in Keras's cache already: no download, no network
-        weights = str(cached)
-    elif os.environ.get("NETLAB_OFFLINE"):
-        raise _offline_error(text, cached)
-    else:
-        weights = "imagenet"  # Keras downloads it into its cache, with its progress bar
     try:
-        with _imagenet_lock:
-            backbone = constructor(include_top=False, weights=weights, input_shape=(side, side, 3))
-    except ValueError as exc:  # too small an input for the architecture, a damaged file
-        raise NetlabError(f"{text}: {exc}") from None
-    except Exception as exc:  # noqa: BLE001  (Keras's get_file raises a bare Exception offline)
-        if weights != "imagenet" or ("URL fetch failure" not in str(exc) and not isinstance(exc, OSError)):
-            raise
-        raise _offline_error(text, cached) from None
+        with _imagenet_lock, _cache_first(text), warnings.catch_warnings():
+            # MobileNets at another size than their weights' load the 224-pixel ones and say so; the
+            # convolutions' weights fit any size.
+            warnings.filterwarnings("ignore", message=".*Weights for input shape", category=UserWarning)
+            backbone = constructor(include_top=False, weights="imagenet", input_shape=(side, side, 3))
+    except (ValueError, OSError) as exc:  # too small an input for the architecture, a damaged file
+        raise NetlabError(f"{text}: {' '.join(str(exc).split())}") from None
     inputs = keras.Input((side, side, 3), name="image")
     x = inputs
     prep = imagenet_preprocessing(mode)
@@ -203,8 +307,17 @@ def _imagenet_source(text: str, image_side: int | None) -> Source:
     if mode == "caffe":
         set_caffe_weights(prep[0])
     outputs = backbone(x)
-    base = keras.Model(inputs, outputs, name=f"imagenet_{arch}")
+    base = keras.Model(inputs, outputs, name=f"imagenet_{arch.lower()}")
     return Source(text, base, None, None)
+
+
+def model_label(arch: str, source: str | None, into_arch: bool = False) -> str:
+    """What a run trains, in a few words: the architecture, or the fine-tuned source (its model is the
+    source's layers, not ``arch``, unless loaded into NetLab's architecture)."""
+    if not source:
+        return arch
+    short = source if source.startswith(IMAGENET_PREFIX) else Path(source).name
+    return f"{arch} from {short}" if into_arch else f"{short}, fine-tuned"
 
 
 def registry_options(source_name: str, arch: str, options: dict) -> dict:

@@ -9,6 +9,11 @@ data loads (each download report, each folder scanned) and the model builds
 between batches. Every complete epoch leaves a checkpoint (weights, optimizer
 state, counters) in the run folder, and ``Trainer.resume_run(run_dir)``
 continues from it after a stop, a crash or a kill.
+
+With ``multi_worker`` (a TF_CONFIG cluster, netlab/training/multi_worker.py)
+it is one worker of several machines training one model: the chief writes the
+run folder, the other workers mirror its saves into a temporary folder that is
+deleted at the end, and a resume reads the chief's folder on every worker.
 """
 
 from __future__ import annotations
@@ -50,8 +55,13 @@ class Trainer:
         resume: bool = False,
         overwrite: bool = False,
         restart: bool = False,
+        callbacks: list | None = None,
+        multi_worker=None,
     ):
         self.experiment = experiment
+        # Keras callbacks of the caller's, run after NetLab's own at each epoch's end
+        # (the search's pruning: netlab/training/search.py).
+        self.extra_callbacks = list(callbacks or ())
         self.on_event = on_event
         self.run_dir = Path(run_dir) if run_dir is not None else None
         self.stop_event = stop_event or threading.Event()
@@ -62,6 +72,8 @@ class Trainer:
         # old one aside (overwrite), a resume may start over (restart).
         self.overwrite = overwrite
         self.restart = restart
+        self.multi_worker = multi_worker  # a multi_worker.Cluster, or None: this machine alone
+        self.scratch_dir: Path | None = None  # a non-chief worker's writes, deleted at the end
         self.run_lock = None
         self.writer = None
         self.model = None  # the inference model while it trains
@@ -72,18 +84,21 @@ class Trainer:
     @classmethod
     def resume_run(cls, run_dir: str | Path, on_event: Callable[[Event], None] | None = None,
                    stop_event: threading.Event | None = None,
-                   pause_event: threading.Event | None = None, restart: bool = False) -> Trainer:
+                   pause_event: threading.Event | None = None, restart: bool = False,
+                   multi_worker=None) -> Trainer:
         """A Trainer that continues the run in ``run_dir`` from its last complete epoch.
 
         ``restart``: start over from epoch 1 in that folder (with its config),
         the old results moved aside; what a broken checkpoint needs.
+        ``multi_worker``: every worker resumes from ``run_dir``, the chief's run
+        folder (shared storage, or a copy on each machine).
         """
         run_dir = Path(run_dir)
         if not (run_dir / "config.json").is_file():
             raise TrainingError(f"{run_dir} is not a NetLab run folder (it has no config.json)")
         experiment = Experiment.load(run_dir / "config.json")
         return cls(experiment, on_event=on_event, run_dir=run_dir, stop_event=stop_event,
-                   pause_event=pause_event, resume=True, restart=restart)
+                   pause_event=pause_event, resume=True, restart=restart, multi_worker=multi_worker)
 
     def request_stop(self) -> None:
         """Ask training to end after the current batch (safe from any thread)."""
@@ -129,7 +144,9 @@ class Trainer:
         from netlab.training.device import training_precision
 
         try:
-            if self.run_dir is not None:
+            if self.run_dir is not None and not self.is_chief:
+                self.scratch_dir = self._worker_scratch_dir()
+            elif self.run_dir is not None:
                 # Before anything loads: one writer per folder, never over another run.
                 from netlab.training.run_folder import claim_run_dir
 
@@ -148,6 +165,35 @@ class Trainer:
                 # A folder this run created and never wrote (bad data, a stop while
                 # loading) is removed: no run folders holding only the lock file.
                 self.run_lock.release(remove_if_empty=True)
+            if self.scratch_dir is not None:
+                import shutil
+
+                shutil.rmtree(self.scratch_dir, ignore_errors=True)
+
+    @property
+    def is_chief(self) -> bool:
+        """This process writes the run folder: it trains alone, or it is the cluster's chief."""
+        return self.multi_worker is None or self.multi_worker.is_chief
+
+    def _worker_scratch_dir(self) -> Path:
+        """A non-chief worker's folder for the saves it must join (deleted at the end). A resume
+        reads the chief's run folder, so it must be usable here too (shared storage or a copy)."""
+        import tempfile
+
+        if self.resume_from_checkpoint and not self.restart:
+            from netlab.errors import RunFolderError
+            from netlab.training.run_folder import checkpoint_problem
+
+            problem = checkpoint_problem(self.run_dir)
+            if problem is not None:
+                raise RunFolderError(f"this worker cannot resume {self.run_dir} (the chief's run folder, "
+                                     f"which every worker reads): {problem}")
+        return Path(tempfile.mkdtemp(prefix="netlab-worker-"))
+
+    @property
+    def shown_run_dir(self) -> str | None:
+        """The run folder this process writes, for events and results (None on a non-chief worker)."""
+        return str(self.run_dir) if self.run_dir is not None and self.is_chief else None
 
     def build_model(self, data, steps_per_epoch: int):
         """The training model (with any auxiliary heads), its inference form and the optimizer,
@@ -217,16 +263,23 @@ class Trainer:
         from netlab.training.runs import TENSORBOARD_DIR, RunWriter, read_checkpoint
 
         enable_memory_growth()
+        # Several machines: the strategy first, it sets up the process's collective ops.
+        strategy = distribution_strategy(self.multi_worker) if self.multi_worker is not None else None
         keras.utils.set_random_seed(t.seed)
         with abortable(self.stop_event):  # a Stop while loading ends the run at the next abort point
             data = load_described(exp.data, self._download_progress)
             abort_point()
         checkpoint = None
         if self.run_dir is not None:
-            self.writer = RunWriter(self.run_dir)
+            self.writer = RunWriter(self.scratch_dir or self.run_dir)
             if self.resume_from_checkpoint:
                 self.writer.remove_stray_temporaries()
-                checkpoint = read_checkpoint(self.run_dir)
+                if self.scratch_dir is not None and (self.run_dir / "history.csv").is_file():
+                    import shutil  # the chief's epochs so far, for this worker's history
+
+                    shutil.copyfile(self.run_dir / "history.csv", self.scratch_dir / "history.csv")
+                # A restart trains from epoch 1 (the chief moves the old checkpoint aside).
+                checkpoint = None if self.restart else read_checkpoint(self.run_dir)
                 # Rows after the checkpoint belong to an epoch that will run again.
                 for row in self.writer.truncate_history(checkpoint["epoch"] if checkpoint else 0):
                     for key, value in row.items():
@@ -242,11 +295,16 @@ class Trainer:
 
         steps = math.ceil(data.train_size / t.batch_size)
         # Several GPUs: one replica each (MirroredStrategy); otherwise the default strategy.
-        strategy = distribution_strategy()
+        if strategy is None:
+            strategy = distribution_strategy()
         with strategy.scope():
             with abortable(self.stop_event):  # a Stop while building: at the next layer
                 train_model, model, optimizer = self._build(exp, data, steps)
                 abort_point()
+            if self.multi_worker is not None:  # one set of moving statistics for all workers
+                from netlab.training.multi_worker import synchronize_batch_norm
+
+                synchronize_batch_norm(train_model)
             progress = Progress(seed=t.seed)
             if checkpoint is not None:
                 # Create the optimizer's slots so load_weights restores them (and
@@ -269,18 +327,33 @@ class Trainer:
         # Arrays and image folders alike (a folder streams through tf.data).
         # Epoch e's order depends on (seed, e) only, so a resumed run sees the same
         # batches as one never stopped; one pass per remaining epoch, back to back.
+        # Each fit: (model, train pipeline, val pipeline, initial epoch, end epoch).
+        fits, start = [], progress.epoch
+        head_phase = getattr(train_model, "netlab_cached_head", None)
+        if head_phase is not None and start < head_phase.epochs:  # two-phase fine-tuning, phase 1 cached
+            fits.append(head_phase.fit_plan(data, t.batch_size, t.seed, start))
+            start = head_phase.epochs
         cache = getattr(train_model, "netlab_feature_cache", None)
         if cache is not None:  # fine-tuning a frozen base: its features, computed once, in the same order
-            train_ds, val_ds = cache.pipelines(data, t.batch_size, t.seed, range(progress.epoch, t.epochs))
+            train_ds, val_ds = cache.pipelines(data, t.batch_size, t.seed, range(start, t.epochs))
         else:
             train_ds = data.train_pipeline(t.batch_size, seed=t.seed, num_outputs=num_outputs,
-                                           epochs=range(progress.epoch, t.epochs))
+                                           epochs=range(start, t.epochs))
             val_ds = data.val_pipeline(t.batch_size, num_outputs=num_outputs)
+        if self.multi_worker is not None:  # every worker its share of each global batch
+            from netlab.training.multi_worker import shard_by_data
+
+            train_ds, val_ds = shard_by_data(train_ds), shard_by_data(val_ds)
+        fits.append((train_model, train_ds, val_ds, start, t.epochs))
+        from netlab.training.finetune_sources import model_label
+
+        ft = exp.finetune
         self.emit(RunStarted(
-            arch=exp.model.arch, dataset=exp.data.dataset, epochs=t.epochs, steps_per_epoch=steps,
+            arch=model_label(exp.model.arch, ft.source, ft.into_arch), dataset=exp.data.dataset,
+            epochs=t.epochs, steps_per_epoch=steps,
             train_samples=data.train_size, val_samples=data.val_size,
-            params=int(model.count_params()), device=describe_device(),
-            run_dir=str(self.run_dir) if self.run_dir else None, initial_epoch=progress.epoch,
+            params=int(model.count_params()), device=self._device_text(describe_device()),
+            run_dir=self.shown_run_dir, initial_epoch=progress.epoch,
         ))
         from netlab.training.sanity import setup_notices
 
@@ -304,15 +377,19 @@ class Trainer:
 
             callbacks.append(EpochTensorBoard(self.writer.dir / TENSORBOARD_DIR))
             callbacks.append(ActivationHistograms.for_data(self.writer.dir / TENSORBOARD_DIR, model, data, t.seed))
+        callbacks.extend(self.extra_callbacks)
         if progress.epoch < t.epochs and not progress.stopped_early:
             try:
                 with warnings.catch_warnings():
                     # An image folder's epoch length is known only after its first
                     # pass (unreadable files drop out); Keras warns once, harmlessly.
                     warnings.filterwarnings("ignore", message="Your input ran out of data")
-                    train_model.fit(train_ds, validation_data=val_ds, epochs=t.epochs,
-                                    initial_epoch=progress.epoch, steps_per_epoch=steps, verbose=0,
-                                    shuffle=False, callbacks=callbacks)
+                    for fit_model, train_ds, val_ds, initial, end in fits:
+                        fit_model.fit(train_ds, validation_data=val_ds, epochs=end, initial_epoch=initial,
+                                      steps_per_epoch=steps, verbose=0, shuffle=False, callbacks=callbacks)
+                        # A callback's stop (early stopping, a search's pruning) ends the run, not the phase.
+                        if fit_model.stop_training or self.stop_event.is_set():
+                            break
             except StopNow:
                 pass
             except tf.errors.ResourceExhaustedError:
@@ -320,6 +397,14 @@ class Trainer:
                     f"out of memory while training {exp.model.arch} with batch size {t.batch_size}: "
                     "try a smaller batch size or a smaller input" + self._kept_note()
                 ) from None
+            except (tf.errors.UnavailableError, tf.errors.AbortedError, tf.errors.CancelledError,
+                    tf.errors.DeadlineExceededError) as exc:
+                if self.multi_worker is None:
+                    raise
+                from netlab.training.multi_worker import lost_worker
+
+                raise TrainingError(lost_worker(exc, self.multi_worker) + self._kept_note()
+                                    + "; start it again with --multi-worker on every worker") from None
         if callback.nan_at is not None:
             epoch, batch = callback.nan_at
             self._save_last_good(train_model, model)
@@ -334,12 +419,13 @@ class Trainer:
             self.writer.save_model(model)
         self.emit(RunFinished(
             epochs_completed=self.completed_epochs, stopped=stopped, history=self.history,
-            run_dir=str(self.run_dir) if self.run_dir else None,
+            run_dir=self.shown_run_dir,
             stopped_early=progress.stopped_early, best_epoch=progress.best_epoch,
             best_val_loss=progress.best_val_loss,
         ))
         return TrainResult(model=model, history=self.history, class_names=data.class_names,
-                           input_shape=data.input_shape, run_dir=self.run_dir, stopped=stopped,
+                           input_shape=data.input_shape, run_dir=self.run_dir if self.is_chief else None,
+                           stopped=stopped,
                            stopped_early=progress.stopped_early, best_epoch=progress.best_epoch,
                            best_val_loss=progress.best_val_loss)
 
@@ -350,16 +436,23 @@ class Trainer:
     def _stopped_before_training(self) -> TrainResult:
         """Stopped while the data loaded or the model was built: no model, no epoch."""
         self.emit(RunFinished(epochs_completed=self.completed_epochs, stopped=True, history=self.history,
-                              run_dir=str(self.run_dir) if self.run_dir else None))
-        return TrainResult(model=None, history=self.history, run_dir=self.run_dir, stopped=True)
+                              run_dir=self.shown_run_dir))
+        return TrainResult(model=None, history=self.history, run_dir=self.run_dir if self.is_chief else None,
+                           stopped=True)
+
+    def _device_text(self, device: str) -> str:
+        if self.multi_worker is None:
+            return device
+        return f"{device} on each of {self.multi_worker.workers} workers"
 
     def _kept_note(self) -> str:
         if self.writer is None:
             return ""
         if self.completed_epochs == 0:
             return "; no epoch completed, so no checkpoint was kept"
+        where = "the chief's run folder " if not self.is_chief else ""
         return (f"; the model of epoch {self.completed_epochs}, the last good one, is kept in "
-                f"{self.writer.dir} (netlab resume continues from it)")
+                f"{where}{self.run_dir} (netlab resume continues from it)")
 
     def _save_last_good(self, train_model, model) -> None:
         """After NaN/Inf: model.keras = the last complete finite epoch's checkpoint, never NaN weights."""

@@ -33,3 +33,18 @@ def test_damaged_config_still_lists_the_run(tmp_path):
     info = read_run(path)
     assert info is not None and info.arch == "?" and info.final("val_accuracy") == 0.5
     assert list_runs(tmp_path / "missing") == []
+
+
+def test_an_experiments_runs_are_listed_by_arm_and_seed(tmp_path):
+    from netlab.training.catalog import list_nested_runs
+
+    make_run(tmp_path / "no_dropout", "seed-0", "simple_cnn", [0.5, 0.9])
+    make_run(tmp_path / "no_dropout", "seed-1", "simple_cnn", [0.6])
+    make_run(tmp_path / "dropout", "seed-0", "simple_cnn", [0.4])
+    (tmp_path / "dropout" / "seed-1").mkdir()  # begun, nothing written yet: not a run
+    (tmp_path / "result.json").write_text("{}")
+    runs = list_nested_runs(tmp_path)
+    assert [r.name for r in runs] == ["dropout/seed-0", "no_dropout/seed-0", "no_dropout/seed-1"]
+    assert runs[1].path == tmp_path / "no_dropout" / "seed-0" and runs[1].final("val_accuracy") == 0.9
+    assert list_runs(tmp_path) == []  # the runs root's listing does not look inside experiments
+    assert list_nested_runs(tmp_path / "missing") == []

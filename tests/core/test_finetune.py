@@ -450,9 +450,9 @@ def test_cached_features_refuse_what_cannot_be_computed_once(tmp_path, capsys):
 
 
 @pytest.mark.slow  # two networks of 8-24M parameters built and compared, per case
-# (InceptionV3 at 75x75 passes too, as NetLab builds it, max difference 3e-9: left out for CI time.)
 @pytest.mark.parametrize(("imagenet", "attribute", "module", "side"), [
-    ("resnet50", "ResNet50", "resnet", 32), ("densenet121", "DenseNet121", "densenet", 32)])
+    ("resnet50", "ResNet50", "resnet", 32), ("densenet121", "DenseNet121", "densenet", 32),
+    ("vgg19", "VGG19", "vgg19", 32), ("inceptionv3", "InceptionV3", "inception_v3", 75)])
 def test_netlab_registry_model_with_keras_applications_weights_gives_the_same_outputs(imagenet, attribute,
                                                                                       module, side):
     """NetLab's ResNet differs from keras.applications' (no conv bias, stride on the 3x3, 'same' padding),

@@ -1,15 +1,20 @@
-"""Learning-rate finder and random-search hyperparameter optimization."""
+"""Learning-rate finder and hyperparameter search on Optuna (netlab/training/search.py)."""
 
 import json
-import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
-import numpy as np
 import pytest
 from conftest import tiny_experiment
 
 from netlab.errors import ConfigError
 from netlab.training.lr_finder import find_lr
-from netlab.training.search import random_search, sample_params
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_lr_finder_sweeps_up_and_suggests_a_rate_in_range():
@@ -29,28 +34,165 @@ def test_lr_finder_refuses_a_backwards_range():
         find_lr(tiny_experiment(), min_lr=1.0, max_lr=0.1)
 
 
-def test_random_search_returns_trials_sorted_by_validation_accuracy(tmp_path):
-    space = {"learning_rate": (1e-4, 1e-2), "dropout": (0.0, 0.5), "l2": (1e-6, 1e-3)}
-    seen = []
-    trials = random_search(tiny_experiment(), budget=3, epochs_per_trial=1, space=space, seed=1,
-                           on_trial=seen.append, run_root=tmp_path / "search")
-    assert len(trials) == len(seen) == 3
-    accuracies = [t.best_val_accuracy for t in trials]
-    assert accuracies == sorted(accuracies, reverse=True)
+def search_experiment(**search):
+    """The tiny experiment, no batch norm (its early moving statistics blur one epoch's val_loss),
+    no per-epoch extras: a trial of one epoch takes a second or two."""
+    exp = tiny_experiment(train_eval=False, tensorboard=False)
+    exp.regularization.norm = "none"
+    for key, value in search.items():
+        setattr(exp.search, key, value)
+    return exp
+
+
+@pytest.mark.parametrize("space, expected", [
+    ({"training.lr": {"low": 1e-4, "high": 1e-2}}, "search.space.training.lr: unknown setting 'training.lr'"),
+    ({"training.momentum": {"low": 0.5, "high": 1.5}},
+     r"search.space.training.momentum: 1.5 is refused: training.momentum must be in \[0.0, 1.0\)"),
+    ({"training.learning_rate": {"low": 0, "high": 0.1, "log": True}}, "a log-scale range needs low > 0"),
+    ({"training.learning_rate": {"low": 0.1, "high": 0.01}}, "low must be below high"),
+    ({"training.batch_size": {"low": 16.5, "high": 64}}, "low must be a whole number"),
+    ({"training.learning_rate": [1e-4, 1e-2]}, "search.space.training.learning_rate must be an object"),
+    ({"training.learning_rate": {"low": 1e-4, "hi": 1e-2}}, "unknown key 'hi'"),
+    ({"regularization.norm": {"choices": ["batch", "bogus"]}},
+     "search.space.regularization.norm: 'bogus' is refused: regularization.norm must be one of"),
+    ({"regularization.norm": {"low": 0, "high": 1}}, "a str setting is searched with {\"choices\""),
+    ({"model.options": {"choices": [{}]}}, "model.options is not a setting a search can vary"),
+    ({"training.batch_size": {"choices": [16, 24.5]}}, "batch_size: each choice must be a whole number .got 24.5"),
+    ({"data.image_size": {"choices": [32, "big"]}}, "image_size: each choice must be a whole number or null"),
+])
+def test_a_bad_search_space_entry_is_one_clear_line(space, expected):
+    exp = tiny_experiment()
+    exp.search.space = space
+    with pytest.raises(ConfigError, match=expected) as info:
+        exp.validate()
+    assert "\n" not in str(info.value)
+
+
+def test_the_cli_reads_the_space_and_refuses_a_bad_one_in_one_line(tmp_path, capsys):
+    from netlab.cli import main
+
+    bad = json.dumps({"training.momentum": {"low": 0.5, "high": 2}})
+    assert main(["search", "--space", bad, "--out", str(tmp_path / "s")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "training.momentum: 2.0 is refused" in err
+    assert not (tmp_path / "s").exists()  # refused before anything was written
+    # The old short form still reads: a knob name and a [low, high] pair (rates on a log scale).
+    from netlab.search_space import space_from_flag
+
+    assert space_from_flag({"learning_rate": [1e-4, 1e-1], "regularization.dropout": {"low": 0, "high": 0.5}}) == {
+        "training.learning_rate": {"low": 1e-4, "high": 1e-1, "log": True},
+        "regularization.dropout": {"low": 0, "high": 0.5}}
+    # A storage that cannot be opened: one line, and no empty search folder left behind.
+    assert main(["search", "--storage", "nosuchdb://host/study", "--out", str(tmp_path / "s"),
+                 "--max-samples", "300"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("netlab: error: cannot open the study storage nosuchdb://host/study: ")
+    assert err.count("\n") == 0 and not (tmp_path / "s").exists()
+    assert main(["search", "--resume", str(tmp_path), "--lr", "0.1"]) == 2
+    assert "--resume continues the search with its own settings; leave out --lr" in capsys.readouterr().err
+
+
+def test_grid_values_of_a_range_a_step_and_choices():
+    from netlab.search_space import parse_dimension
+
+    assert parse_dimension("x", {"low": 1e-4, "high": 1e-2, "log": True}, float).grid(3) == pytest.approx(
+        [1e-4, 1e-3, 1e-2])
+    assert parse_dimension("x", {"low": 16, "high": 64, "step": 16}, int).grid(3) == [16, 32, 48, 64]
+    assert parse_dimension("x", {"choices": ["batch", "none"]}, str).grid(3) == ["batch", "none"]
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:Fixed parameter")  # the enqueued sane rate lies outside the bad range
+def test_pruning_stops_a_trial_with_a_clearly_too_large_rate(tmp_path):
+    from netlab.training.catalog import list_runs
+    from netlab.training.search import Search, TrialFinished
+
+    # A deliberately bad range: Adam at ~0.5 throws the weights far off (val_loss in the
+    # thousands after one epoch, against ~2.3 at a sane rate); the first trial is a sane one.
+    exp = search_experiment(trials=2, trial_epochs=2, prune_after_trials=1, seed=0,
+                            space={"training.learning_rate": {"low": 0.4, "high": 0.6}})
+    events = []
+    search = Search(exp, tmp_path / "search", on_event=events.append)
+    search.study.enqueue_trial({"training.learning_rate": 3e-3})
+    rows = search.run()
+    by_number = {r.number: r for r in rows}
+    sane, bad = by_number[0], by_number[1]
+    assert sane.state == "complete" and sane.epochs == 2
+    assert bad.state == "pruned" and bad.epochs == 1  # stopped after its first epoch of two
+    assert bad.val_loss > 10 * sane.val_loss
+    assert [r.number for r in rows] == sorted(by_number, key=lambda n: -by_number[n].val_accuracy)
+    # The run folder says pruned (not failed): its outcome, its one epoch, its settings.
+    run = Path(bad.run_dir)
+    trial = json.loads((run / "trial.json").read_text())
+    assert trial["state"] == "pruned" and trial["params"] == bad.params
+    assert len((run / "history.csv").read_text().strip().splitlines()) == 2  # header + epoch 1
+    logged = [json.loads(line)["event"] for line in (run / "events.jsonl").read_text().splitlines()]
+    assert "RunPruned" in logged and "RunFailed" not in logged
+    assert json.loads((run / "config.json").read_text())["training"]["learning_rate"] == bad.params[
+        "training.learning_rate"]
+    assert [e.trial["number"] for e in events if isinstance(e, TrialFinished)] == [0, 1]
+    # The Runs tab lists both trials of the search folder, the pruned one marked.
+    listed = {r.name: r for r in list_runs(tmp_path)}
+    assert set(listed) == {"search/trial-0000", "search/trial-0001"}
+    assert listed["search/trial-0001"].trial_state == "pruned"
+
+
+def _search_process(*args) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-m", "netlab", "search", *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for(condition, process, timeout=300):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert process.poll() is None, process.communicate()[1][-2000:]
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+@pytest.mark.slow
+def test_a_killed_search_resumes_and_completes_its_budget(tmp_path):
+    from netlab.training.search import Search
+
+    exp = search_experiment(trials=3, trial_epochs=1)
+    exp.save(tmp_path / "exp.json")
+    out = tmp_path / "search"
+    process = _search_process("--config", str(tmp_path / "exp.json"), "--out", str(out))
+    try:  # killed while its second trial trains: the first is complete, the second running
+        _wait_for(lambda: (out / "trial-0001" / "config.json").is_file(), process)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    search = Search(None, out, resume=True)
+    assert [t.state.name for t in search.study.get_trials()] == ["COMPLETE", "RUNNING"]
+    rows = search.run()
+    states = {r.number: r.state for r in rows}
+    assert states[1] == "interrupted"  # the killed trial: failed, not counted
+    assert sorted(s for n, s in states.items() if n != 1) == ["complete"] * 3  # the budget: 3 more than the kill
+    assert search.taken() == 3 and len(rows) == 4
+    assert json.loads((out / "trial-0003" / "trial.json").read_text())["state"] == "complete"
+
+
+@pytest.mark.slow
+def test_two_processes_on_one_sqlite_study_never_run_a_trial_twice(tmp_path):
+    from netlab.training.search import Search
+
+    out = tmp_path / "search"
+    search = Search(search_experiment(trials=4, trial_epochs=1, pruner="none"), out)  # created, not run
+    processes = [_search_process("--resume", str(out)) for _ in range(2)]
+    for process in processes:
+        _, err = process.communicate(timeout=600)
+        assert process.returncode == 0, err[-2000:]
+    trials = search.study.get_trials()
+    # Both worked, each trial ran once: its own number, settings and run folder.
+    assert {t.user_attrs["pid"] for t in trials} == {p.pid for p in processes}
+    assert all(t.state.name == "COMPLETE" for t in trials)
+    assert 4 <= len(trials) <= 5  # two processes asking at the same instant may take one more
+    numbers = [t.number for t in trials]
+    assert sorted(numbers) == list(range(len(trials)))
+    assert len({t.params["training.learning_rate"] for t in trials}) == len(trials)
+    folders = {t.user_attrs["run_dir"] for t in trials}
+    assert len(folders) == len(trials)
     for t in trials:
-        assert 1e-4 <= t.params["learning_rate"] <= 1e-2 and 0 <= t.params["dropout"] <= 0.5
-        assert t.epochs == 1 and math.isfinite(t.best_val_loss)
-        assert (tmp_path / "search" / f"trial-{t.index:02d}" / "history.csv").is_file()
-    # Different draws per trial, the same draws for the same seed: a fresh
-    # generator seeded 1 draws exactly the trials' knobs, in trial order.
-    assert len({t.params["learning_rate"] for t in trials}) == 3
-    rng = np.random.default_rng(1)
-    assert [t.params for t in sorted(trials, key=lambda t: t.index)] == [sample_params(space, rng)
-                                                                         for _ in range(3)]
-    assert sample_params(space, np.random.default_rng(2)) != trials[0].params
-    json.dumps([t.to_dict() for t in trials])
-
-
-def test_random_search_refuses_an_unknown_knob():
-    with pytest.raises(ConfigError, match="unknown knob 'momentum'"):
-        random_search(tiny_experiment(), budget=1, space={"momentum": (0.5, 0.9)})
+        assert json.loads((Path(t.user_attrs["run_dir"]) / "trial.json").read_text())["number"] == t.number

@@ -88,3 +88,67 @@ def test_the_accuracy_vs_n_plot_gets_each_run_then_the_result(dialog, finetune_l
             assert ys == pytest.approx(sweep["curves"][arm][metric]["mean"])
     assert len(dialog.sweep_plot.bars) == len(sweep["curves"])
     assert dialog.verdict.text().startswith(result["verdict"])
+    # Every run, the pretraining included, can be opened: its label names the swept value.
+    assert dialog.run_choice.itemText(1) == "scratch at 1, seed 0"
+
+
+@pytest.mark.slow
+def test_any_arm_opens_in_the_runs_tab_during_and_after_the_experiment(window, qtbot):
+    from pathlib import Path
+
+    window.open_experiments()
+    dialog = window.experiments
+    dialog.lesson.setCurrentText("dropout")
+    dialog.budget.setCurrentText("tiny")
+    assert not dialog.open_button.isEnabled()  # nothing run yet
+    dialog.run_button.click()
+    # During: once the second run has begun, the first (finished) one opens in the Runs tab, selected.
+    qtbot.waitUntil(lambda: dialog.run_choice.count() == 2, timeout=240_000)
+    dialog.run_choice.setCurrentIndex(0)
+    dialog.open_button.click()
+    runs = window.runs
+    assert window.tabs.currentWidget() is runs
+    chosen = runs.selected_run()
+    assert chosen.name == "no_dropout/seed-0" and chosen.path == Path(dialog.run_choice.itemData(0))
+    assert chosen.epochs_done == 1 and runs.folder == Path(dialog.out_dir)
+    # After: the other arm, both runs ticked and overlaid.
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=240_000)
+    dialog.run_choice.setCurrentIndex(1)
+    dialog.open_button.click()
+    assert runs.selected_run().name == "dropout/seed-0"
+    assert set(runs.ticked_names()) == set(runs.curves) == {"no_dropout/seed-0", "dropout/seed-0"}
+    assert runs.selected_run().final("val_accuracy") == pytest.approx(
+        dialog.result["arms"]["dropout"]["runs"][0]["metrics"]["val_accuracy"], abs=1e-4)
+    runs.all_button.click()  # back to the runs root, where experiments' runs are not listed
+    assert runs.folder is None and not runs.all_button.isVisible()
+    assert all("/" not in run.name for run in runs.runs)
+
+
+def test_the_runs_tab_shows_an_experiments_runs_and_goes_back(qtbot, tmp_path):
+    from gui.views.runs import RunsView
+    from netlab.config import Experiment
+    from netlab.training.runs import RunWriter
+
+    def run(path, accuracies):
+        writer = RunWriter(path)
+        writer.write_config(Experiment())
+        for epoch, acc in enumerate(accuracies):
+            writer.add_epoch(epoch, {"loss": 1.0 - acc, "val_accuracy": acc})
+
+    run(tmp_path / "runs" / "20260101-000000-simple_cnn-digits", [0.5])
+    lesson = tmp_path / "runs" / "experiments" / "20260102-000000-lesson-dropout"
+    run(lesson / "no_dropout" / "seed-0", [0.6, 0.7])
+    run(lesson / "dropout" / "seed-0", [0.5, 0.8])
+    (lesson / "dropout" / "seed-1").mkdir()  # begun: its trainer has written nothing yet
+    view = RunsView(tmp_path / "runs")
+    qtbot.addWidget(view)
+    assert [r.name for r in view.runs] == ["20260101-000000-simple_cnn-digits"]
+    assert view.show_runs(lesson, select=lesson / "dropout" / "seed-0")
+    assert view.selected_run().name == "dropout/seed-0" and view.all_button.isVisibleTo(view)
+    assert set(view.ticked_names()) == set(view.curves) == {"dropout/seed-0", "no_dropout/seed-0"}
+    assert list(view.curves["dropout/seed-0"].getData()[1]) == [0.5, 0.8]
+    assert not view.show_runs(lesson, select=lesson / "dropout" / "seed-1")
+    assert view.selected_run() is None and str(lesson) in view.location.text()
+    view.all_button.click()
+    assert view.folder is None and not view.all_button.isVisibleTo(view)
+    assert [r.name for r in view.runs] == ["20260101-000000-simple_cnn-digits"]

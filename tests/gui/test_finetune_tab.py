@@ -218,3 +218,41 @@ def test_a_jobs_download_progress_reaches_the_status_bar(window, qtbot, tmp_path
                         timeout=30_000)
     finally:
         server.shutdown()
+
+
+def test_the_source_list_offers_every_keras_applications_model(window, qtbot, offline):
+    """EfficientNet, ConvNeXt, ... are listed after NetLab's counterparts; one picked is the core's
+    source (offline here: the core's line naming Keras's file for it)."""
+    from netlab.training.finetune_sources import imagenet_choices
+
+    exp = tiny_experiment()
+    exp.data.image_size = 32
+    exp.finetune.source = "imagenet:MobileNetV3Small"
+    form = window.panel.finetune_form
+    with qtbot.waitSignal(form.report_failed, timeout=60_000) as failed:
+        window.panel.set_experiment(exp)
+    assert "\n" not in failed.args[0] and "weights_mobilenet_v3_small_224_1.0_float_no_top_v2.h5" in failed.args[0]
+    assert form.kind.currentText() == "ImageNet weights"
+    items = [form.source.itemText(i) for i in range(form.source.count())]
+    assert items == imagenet_choices() and {"imagenet:EfficientNetB0", "imagenet:ConvNeXtTiny"} <= set(items)
+    assert "MobileNetV3Small with ImageNet weights" in form.source_note.text()
+    window.save_experiment(str(offline.parent / "picked.json"))
+    assert Experiment.load(offline.parent / "picked.json").finetune.source == "imagenet:MobileNetV3Small"
+    # A backbone picked by name stays when the Model tab's architecture changes (a counterpart follows it).
+    with qtbot.waitSignal(form.report_failed, timeout=60_000):
+        window.panel.model_form.arch.setCurrentText("mobilenet_v1")
+    assert window.panel.experiment().finetune.source == "imagenet:MobileNetV3Small"
+
+
+def test_with_cached_features_the_table_and_the_summary_show_the_whole_model(window, qtbot, offline, source_file):
+    """With cached features the trainer trains the head alone; the report and the Summary tab still
+    describe the whole fine-tuned model (they had read the head model and failed)."""
+    exp = _experiment(source_file, cache_features=True)
+    with qtbot.waitSignal(window.summary.updated, timeout=60_000):
+        report = _show(window, qtbot, exp)
+    assert [row.name for row in report.rows] == ["b_conv1", "b_bn1", "b_conv2", "b_bn2", "finetune_head"]
+    assert any(note.startswith("cached features") for note in report.notes)
+    assert window.panel.finetune_form.state.text().startswith(f"From {source_file}")
+    names = [window.summary.table.item(i, 0).text() for i in range(window.summary.table.rowCount())]
+    assert "finetune_head" in names and any(name.endswith("/b_conv1") for name in names)
+    assert window.summary.totals.text().startswith(f"Fine-tuned from {source_file}")
