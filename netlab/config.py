@@ -300,7 +300,9 @@ class Experiment:
                 f"data.validation_split + data.test_split must be below 1 so images are left to train on "
                 f"(got {d.validation_split} + {d.test_split})"
             )
-        _check_classes(d)
+        from netlab.data.input_spec import check_selection
+
+        check_selection(d)
         if d.channels is not None and d.channels not in (1, 3):
             raise ConfigError(f"data.channels must be 1, 3 or null (got {d.channels!r})")
         _one_of("data.preprocessing", d.preprocessing, PREPROCESSINGS)
@@ -345,30 +347,6 @@ class Experiment:
             )
         search_dimensions(self, LIMITS)
         return self
-
-
-def _check_classes(d: DataConfig) -> None:
-    if d.classes is None and d.train_per_class is None and d.train_repeat == 1:
-        return
-    from netlab.data import get_source
-
-    if get_source(d.dataset).is_folder and (d.train_per_class is not None or d.train_repeat != 1):
-        raise ConfigError("data.train_per_class and data.train_repeat work on built-in datasets; for an image "
-                          "folder, put the images to train on in the folder")
-    if d.classes is None:
-        return
-    if not isinstance(d.classes, list) or len(d.classes) < 2 or not all(isinstance(c, str) for c in d.classes):
-        raise ConfigError(f"data.classes must be a list of two or more class names, or null (got {d.classes!r})")
-    if len(set(d.classes)) != len(d.classes):
-        raise ConfigError(f"data.classes names a class twice: {d.classes}")
-    source = get_source(d.dataset)
-    if source.is_folder:
-        raise ConfigError("data.classes picks classes of a built-in dataset; for an image folder, make a "
-                          "folder holding only the classes to learn")
-    unknown = [c for c in d.classes if c not in source.class_names]
-    if unknown:
-        raise ConfigError(f"data.classes: {d.dataset} has no class {unknown[0]!r} "
-                          f"(its classes: {', '.join(source.class_names)})")
 
 
 def _check_finetune(ft: FinetuneConfig, t: TrainingConfig, augmentation: AugmentationConfig) -> None:
