@@ -36,7 +36,10 @@ and 200-240 steps a run; val accuracy with BN statistics recomputed, mean±std, 
 - finetune-vs-scratch HELD at every n (source: glyphs of 20 kinds, val 0.820): scratch / frozen base /
   full fine-tune at n = 1: 0.228±0.015 / 0.920±0.033 / 0.850±0.038; 2: 0.237 / 0.952 / 0.852;
   5: 0.267 / 0.969 / 0.934; 10: 0.288 / 0.979 / 0.966; 50: 0.574±0.054 (0.466 as Keras evaluates) /
-  0.991 / 0.990. The advantage shrinks (+0.69 to +0.42) but does not vanish by n = 50.
+  0.991 / 0.990. The advantage shrinks (+0.69 to +0.42) but does not vanish by n = 50. Beyond the
+  sweep, the same source: n = 200 at the same protocol (320 steps, 3 seeds) 0.859±0.025 / 0.988 / 0.998
+  (+0.14); n = 200 with 1,250 steps (seed 0 only) scratch 0.977, full fine-tune 0.999: +0.022, under
+  the 0.05 margin. The advantage vanishes once scratch has both the images and the steps.
 - finetune-vs-scratch-digits DID NOT HOLD (source: digits 0-4, val 0.994): scratch wins at every n,
   n = 1: 0.676±0.065 / 0.525±0.043 / 0.574±0.046; 5: 0.922 / 0.700 / 0.859; 50: 0.993 / 0.738 / 0.981.
   With 200 steps the default evaluation agrees with the recomputed one (a scratch net's moving averages
