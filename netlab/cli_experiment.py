@@ -29,8 +29,9 @@ def run_experiment_command(args, print_event) -> int:
         if args.json:
             print(json.dumps([{"name": s.name, "title": s.title, "seed": s.seed, "arms": list(s.arms)}
                               for s in specs], indent=2))
+        width = max(len(s.name) for s in specs)
         for s in specs if not args.json else ():
-            print(f"{s.name:<16} {s.title}  [{', '.join(s.arms)}]")
+            print(f"{s.name:<{width}} {s.title}  [{', '.join(s.arms)}]")
         return 0
     spec = load_lesson(args.name)
     out = Path(args.out) if args.out else default_out_dir(spec.name)
@@ -62,6 +63,9 @@ def print_lesson_event(event, print_event) -> None:
 
 
 def print_result(result: dict) -> None:
+    if "sweep" in result:
+        print_sweep(result)
+        return
     metrics = sorted({m for arm in result["arms"].values() for m in arm["mean"]})
     print(f"\n{result['title']} ({result['budget']} budget, seeds {result['seeds']})")
     width = max(len(a) for a in result["arms"])
@@ -70,4 +74,23 @@ def print_result(result: dict) -> None:
         cells = [f"{arm['mean'][m]:>7.3f}±{arm['std'][m]:<6.3f}" if m in arm["mean"] else " " * 14
                  for m in metrics]
         print(f"  {name:<{width}}  " + "  ".join(cells))
+    print(result["verdict"])
+
+
+def print_sweep(result: dict) -> None:
+    """One row per swept value, one column per arm: converged statistics, then Keras's default."""
+    sweep = result["sweep"]
+    print(f"\n{result['title']} ({result['budget']} budget, seeds {result['seeds']}, {sweep['steps']} steps a run)")
+    if "pretrain" in result:
+        print(f"  source model: val accuracy {result['pretrain']['mean']['val_accuracy']:.3f}")
+    arms = list(sweep["curves"])
+    print(f"  {sweep['label'] or sweep['path']}: {sweep['metric']} (and {sweep['default_metric']}), "
+          "mean±std over seeds")
+    print("  " + f"{'':>6}" + "".join(f"{arm:>28}" for arm in arms))
+    for i, value in enumerate(sweep["values"]):
+        cells = []
+        for arm in arms:
+            conv, default = sweep["curves"][arm][sweep["metric"]], sweep["curves"][arm][sweep["default_metric"]]
+            cells.append(f"{conv['mean'][i]:.3f}±{conv['std'][i]:.3f} ({default['mean'][i]:.3f})")
+        print("  " + f"{value!s:>6}" + "".join(f"{c:>28}" for c in cells))
     print(result["verdict"])

@@ -78,6 +78,8 @@ LIMITS: dict[str, Limit] = {
     "data.image_size": Limit(1),
     "data.samples": Limit(10),
     "data.max_samples": Limit(10),
+    "data.train_per_class": Limit(1),
+    "data.train_repeat": Limit(1),
     "data.validation_split": Limit(0.0, 1.0, lo_open=True, hi_open=True),
     "data.test_split": _FRACTION,
     "data.channels": Limit(1, 3),  # and not 2: see validate()
@@ -147,6 +149,14 @@ class DataConfig:
     samples: int = 1200
     # Use at most this many images of any dataset (None = all); handy for quick runs.
     max_samples: int | None = None
+    # Learn only these classes of a built-in dataset (by name; label i is classes[i]); None = all.
+    classes: list[str] | None = None
+    # Keep at most this many training images per class (seeded; validation and test keep
+    # theirs): learning from a few labeled images. None = all.
+    train_per_class: int | None = None
+    # An epoch passes over the training split this many times: 5 images still make 20 steps
+    # an epoch, not 200 epochs of one step, each with its validation and checkpoint.
+    train_repeat: int = 1
     validation_split: float = 0.2
     # Fraction held out as a test set, never seen in training (a source's own
     # test set -- Keras's built-ins, a folder's test/ -- is used instead).
@@ -290,6 +300,9 @@ class Experiment:
                 f"data.validation_split + data.test_split must be below 1 so images are left to train on "
                 f"(got {d.validation_split} + {d.test_split})"
             )
+        from netlab.data.input_spec import check_selection
+
+        check_selection(d)
         if d.channels is not None and d.channels not in (1, 3):
             raise ConfigError(f"data.channels must be 1, 3 or null (got {d.channels!r})")
         _one_of("data.preprocessing", d.preprocessing, PREPROCESSINGS)
@@ -443,6 +456,8 @@ def _coerce(hint, value, name: str):
         return value
     if origin in (int, str, bool, dict) and type(value) is origin:
         return value
+    if origin is list and isinstance(value, list) and all(type(v) is str for v in value):
+        return list(value)
     expected = {float: "a number", int: "an integer", str: "a string", bool: "true or false",
-                dict: "an object"}.get(origin, str(origin))
+                dict: "an object", list: "a list of names"}.get(origin, str(origin))
     raise ConfigError(f"{name} must be {expected} (got {value!r})")

@@ -40,6 +40,17 @@ def trained_run(tmp_path_factory):
     return run_dir, result
 
 
+@pytest.fixture(scope="session")
+def finetune_lesson(tmp_path_factory):
+    """The fine-tuning vs scratch lesson run once at its tiny budget: (result, events, folder)."""
+    from netlab.training.experiments import ExperimentRunner, load_lesson
+
+    out = tmp_path_factory.mktemp("lesson") / "finetune-vs-scratch"
+    events = []
+    result = ExperimentRunner(load_lesson("finetune-vs-scratch"), out, "tiny", on_event=events.append).run()
+    return result, events, out
+
+
 @pytest.fixture
 def digit_png(tmp_path):
     """A real digit image (a 3 from scikit-learn's set) written as a PNG."""

@@ -6,7 +6,9 @@ queued in the GUI thread. Every run's validation accuracy is drawn per epoch,
 one colour per arm, so the arms' curves overlay; the verdict and each arm's
 mean are shown from result.json's numbers when the last arm ends. Any run
 begun so far (an arm and seed) can be opened in the main window's Runs tab,
-during the experiment or after it (``open_run``).
+during the experiment or after it (``open_run``). A lesson that sweeps a
+setting (fine-tuning vs scratch over the labeled-set size) also gets an
+accuracy-vs-size plot beside the curves (gui/views/sweep_plot.py).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from gui.worker import error_text
 from netlab.errors import NetlabError
 
 COLOURS = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75))
+OTHER_COLOUR = (150, 150, 150)  # a run outside the arms: a lesson's pretraining
 PROGRESS_STEPS = 1000
 
 
@@ -72,16 +75,17 @@ class ExperimentsDialog(QDialog):
         self.runs_root = Path(runs_root)
         self.thread: ExperimentThread | None = None
         self.result: dict | None = None
-        self.curves: dict[tuple[str, int], pg.PlotDataItem] = {}
-        self.points: dict[tuple[str, int], list[float]] = {}
-        self.current: tuple[str, int] | None = None
+        # (arm, seed, swept value or None) -> that run's curve
+        self.curves: dict[tuple, pg.PlotDataItem] = {}
+        self.points: dict[tuple, list[float]] = {}
+        self.current: tuple | None = None
         self.arm_names: list[str] = []
         self.out_dir = ""
         self.done_runs = 0
         self.total = 1
         self.setWindowTitle("Experiments: the lectures' lessons")
         self.setWindowIcon(icon("experiments"))
-        self.resize(760, 620)
+        self.resize(900, 640)
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
         self.lesson = QComboBox()
@@ -116,12 +120,18 @@ class ExperimentsDialog(QDialog):
         self.status = QLabel()
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
-        self.plot = pg.PlotWidget()
-        self.plot.setLabel("bottom", "epoch")
-        self.plot.setLabel("left", "validation accuracy")
+        from gui.views.plot_style import styled_plot
+
+        self.plot = styled_plot(pg, bottom="epoch", left="validation accuracy")
         self.plot.setYRange(0, 1)
         self.legend = self.plot.addLegend()
-        layout.addWidget(self.plot, 1)
+        from gui.views.sweep_plot import SweepPlot
+
+        self.sweep_plot = SweepPlot(COLOURS)
+        plots = QHBoxLayout()
+        plots.addWidget(self.plot, 1)
+        plots.addWidget(self.sweep_plot.widget, 1)
+        layout.addLayout(plots, 1)
         self.verdict = QLabel()
         self.verdict.setWordWrap(True)
         self.verdict.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -147,12 +157,14 @@ class ExperimentsDialog(QDialog):
         if not name:
             return
         spec = load_lesson(name)
+        self.sweep_plot.widget.setVisible(spec.sweep is not None)
         self.title.setText(spec.title)
         self.question.setText(spec.question)
         self.seed.setText(f"From {spec.seed}")
-        self.arms.setText("Arms: " + ", ".join(spec.arms) + "   Claim: "
-                          + "; ".join(f"{c.left} {c.op} {c.right}" + (f" {c.margin:+g}" if c.margin else "")
-                                      for c in spec.claim))
+        claim = spec.sweep.describe(spec.arms) if spec.sweep else "; ".join(
+            f"{c.left} {c.op} {c.right}" + (f" {c.margin:+g}" if c.margin else "") for c in spec.claim)
+        self.arms.setText("Arms: " + ", ".join(spec.arms) + "   Claim: " + claim)
+        self.arms.setWordWrap(True)
 
     # -- running -----------------------------------------------------------------
     def start(self) -> None:
@@ -186,6 +198,7 @@ class ExperimentsDialog(QDialog):
         self.legend.clear()
         self.curves.clear()
         self.points.clear()
+        self.sweep_plot.start([])
         self.result = None
         self.verdict.setText("")
         self.progress.setValue(0)
@@ -194,19 +207,27 @@ class ExperimentsDialog(QDialog):
 
     def _on_event(self, event) -> None:
         from netlab.training.events import EpochEnd
-        from netlab.training.experiments import ArmStarted, ExperimentStarted
+        from netlab.training.experiments import ArmFinished, ArmStarted, ExperimentStarted
 
         if isinstance(event, ExperimentStarted):
-            self.total = max(1, len(event.arms) * len(event.seeds))
+            self.total = max(1, event.total or len(event.arms) * len(event.seeds))
             self.arm_names = list(event.arms)
             self.out_dir = event.out_dir
+            if event.sweep:
+                from netlab.training.experiments import load_lesson
+
+                sweep = load_lesson(event.name).sweep
+                self.sweep_plot.start(event.arms, event.sweep, sweep.label, sweep.metric, sweep.default_metric)
         elif isinstance(event, ArmStarted):
-            self.current = (event.arm, event.seed)
-            self.run_choice.addItem(f"{event.arm}, seed {event.seed}", event.run_dir)
+            self.current = (event.arm, event.seed, event.value)
+            at = "" if event.value is None else f" at {event.value}"
+            self.run_choice.addItem(f"{event.arm}{at}, seed {event.seed}", event.run_dir)
             self.open_button.setEnabled(True)
             self.done_runs = event.index
-            self.status.setText(f"Run {event.index + 1} of {event.total}: {event.arm}, seed {event.seed}")
+            self.status.setText(f"Run {event.index + 1} of {event.total}: {event.arm}{at}, seed {event.seed}")
             self.progress.setValue(int(PROGRESS_STEPS * event.index / self.total))
+        elif isinstance(event, ArmFinished) and event.value is not None:
+            self.sweep_plot.add_run(event.arm, event.value, event.metrics)
         elif isinstance(event, EpochEnd) and self.current is not None:
             self._add_point(event)
 
@@ -217,7 +238,8 @@ class ExperimentsDialog(QDialog):
         key = self.current
         if key not in self.curves:
             arm = key[0]
-            colour = COLOURS[self.arm_names.index(arm) % len(COLOURS)]
+            known = arm in self.arm_names
+            colour = COLOURS[self.arm_names.index(arm) % len(COLOURS)] if known else OTHER_COLOUR
             first_of_arm = not any(k[0] == arm for k in self.curves)
             self.curves[key] = self.plot.plot([], [], pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=5,
                                               symbolBrush=colour, name=arm if first_of_arm else None)
@@ -232,7 +254,9 @@ class ExperimentsDialog(QDialog):
         self.result = result
         self.progress.setValue(PROGRESS_STEPS if result["complete"] else self.progress.value())
         lines = [result["verdict"]]
-        for arm, summary in result["arms"].items():
+        if "sweep" in result:  # the verdict lists every arm at every value; the plot draws them
+            self.sweep_plot.show_result(result["sweep"])
+        for arm, summary in result["arms"].items() if "sweep" not in result else ():
             mean, std = summary["mean"], summary["std"]
             shown = [f"{k} {mean[k]:.3f}±{std[k]:.3f}" for k in ("train_accuracy", "val_accuracy", "gap")
                      if k in mean]

@@ -20,6 +20,7 @@ import numpy as np
 from netlab.errors import ConfigError, DataError
 
 SPLITS = ("train", "val", "test")
+PER_CLASS_SEED_OFFSET = 104729  # the few-shot picks' generator is not the split's
 
 
 @dataclass
@@ -178,6 +179,12 @@ def load_dataset(config) -> Dataset:
     loaded = source.load_arrays(config, size)
     x, y, class_names = loaded[:3]
     x_test, y_test = loaded[3:] if len(loaded) == 5 else (None, None)
+    classes = getattr(config, "classes", None)
+    if classes:
+        x, y, _ = select_classes(x, y, class_names, classes)
+        if x_test is not None:
+            x_test, y_test, _ = select_classes(x_test, y_test, class_names, classes)
+        class_names = list(classes)
     check_labels(y, class_names, config.dataset)
     x = convert_channels(x, getattr(config, "channels", None))
     pool = subsample(y, config.max_samples, config.seed)
@@ -186,6 +193,10 @@ def load_dataset(config) -> Dataset:
                                      0.0 if has_test else config.test_split, config.seed, config.dataset,
                                      class_names)
     train, val, test = pool[train], pool[val], pool[test]
+    if getattr(config, "train_per_class", None):
+        train = train[per_class_indices(y[train], config.train_per_class, config.seed)]
+    # Whole copies, so the split's statistics (batch norm's, recomputed on it) stay the same.
+    train = np.tile(train, getattr(config, "train_repeat", 1))
     if has_test:
         # The source's own test set (Keras's built-ins) is the test split;
         # max_samples caps it too, so quick runs evaluate quickly.
@@ -195,6 +206,20 @@ def load_dataset(config) -> Dataset:
         x_test, y_test = x[test], y[test]
     return Dataset(x[train], y[train].astype("int32"), x[val], y[val].astype("int32"), class_names,
                    x_test, None if y_test is None else y_test.astype("int32"))
+
+
+def select_classes(x: np.ndarray, y: np.ndarray, class_names, classes) -> tuple:
+    """The images of ``classes`` (names), labelled by their position in ``classes``."""
+    index = {class_names.index(name): new for new, name in enumerate(classes)}
+    keep = np.flatnonzero(np.isin(y, list(index)))
+    return x[keep], np.array([index[int(label)] for label in y[keep]], np.int32), list(classes)
+
+
+def per_class_indices(y: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """Ascending indices of at most ``n`` seeded picks of each class in ``y`` (few-shot training sets)."""
+    rng = np.random.default_rng(seed + PER_CLASS_SEED_OFFSET)
+    picks = [rng.permutation(np.flatnonzero(y == label))[:n] for label in np.unique(y)]
+    return np.sort(np.concatenate(picks))
 
 
 def check_labels(y: np.ndarray, class_names, dataset) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from netlab.data import get_source
+from netlab.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,8 @@ def input_spec(config) -> InputSpec:
 
         class_names, channels = describe_image_folder(Path(config.dataset), config.channels)
     else:
-        class_names, channels = source.class_names, config.channels or source.channels
+        class_names = getattr(config, "classes", None) or source.class_names
+        channels = config.channels or source.channels
     return InputSpec(int(size), int(channels), tuple(class_names))
 
 
@@ -69,3 +71,26 @@ def load_described(config, on_download=None):
             "it loaded? Start the run again"
         )
     return data
+
+
+def check_selection(d) -> None:
+    """data.classes, data.train_per_class and data.train_repeat: built-in datasets, known class names."""
+    if d.classes is None and d.train_per_class is None and d.train_repeat == 1:
+        return
+    if get_source(d.dataset).is_folder and (d.train_per_class is not None or d.train_repeat != 1):
+        raise ConfigError("data.train_per_class and data.train_repeat work on built-in datasets; for an image "
+                          "folder, put the images to train on in the folder")
+    if d.classes is None:
+        return
+    if not isinstance(d.classes, list) or len(d.classes) < 2 or not all(isinstance(c, str) for c in d.classes):
+        raise ConfigError(f"data.classes must be a list of two or more class names, or null (got {d.classes!r})")
+    if len(set(d.classes)) != len(d.classes):
+        raise ConfigError(f"data.classes names a class twice: {d.classes}")
+    source = get_source(d.dataset)
+    if source.is_folder:
+        raise ConfigError("data.classes picks classes of a built-in dataset; for an image folder, make a "
+                          "folder holding only the classes to learn")
+    unknown = [c for c in d.classes if c not in source.class_names]
+    if unknown:
+        raise ConfigError(f"data.classes: {d.dataset} has no class {unknown[0]!r} "
+                          f"(its classes: {', '.join(source.class_names)})")

@@ -17,6 +17,12 @@ activation statistics at initialization) runs on every arm alike.
 writes ``OUT/result.json``: per arm the mean and spread of each metric, each
 comparison with its numbers, whether the claim held and a verdict made from
 those numbers.
+
+A lesson may also name a *pretraining* (a source run trained first, once, that
+arms fine-tune from as ``"finetune.source": "@pretrain"``) and a *sweep* of one
+setting over values (every arm at each, the same steps at each; its claim and
+verdict in netlab/training/lesson_sweep.py): fine-tuning vs scratch over the
+labeled-set size (issue 10).
 """
 
 from __future__ import annotations
@@ -32,11 +38,13 @@ from pathlib import Path
 import numpy as np
 
 from netlab.errors import ConfigError
+from netlab.training.claims import OPS, Comparison  # noqa: F401  (part of this module's interface)
 from netlab.training.events import Event
+from netlab.training.lesson_sweep import Sweep, cell, repeat_for_steps, steps_of
 
 RESULT_FILE = "result.json"
+PRETRAIN = "pretrain"  # the source run of a lesson that fine-tunes; arms name it as "@pretrain"
 BUDGETS = ("tiny", "quick", "full")
-OPS = {"<": lambda a, b: a < b, ">": lambda a, b: a > b}
 # Measured on every run: the last epoch's history plus inference-mode accuracies.
 RUN_METRICS = ("loss", "val_loss", "train_accuracy", "val_accuracy", "gap", "params")
 PROBE_METRICS = {
@@ -55,6 +63,8 @@ class ExperimentStarted(Event):
     arms: list = field(default_factory=list)
     seeds: list = field(default_factory=list)
     out_dir: str = ""
+    sweep: list = field(default_factory=list)  # the swept values (a sweep lesson), else empty
+    total: int = 0  # runs in all, a pretraining run included
 
 
 @dataclass
@@ -66,6 +76,7 @@ class ArmStarted(Event):
     index: int  # 0-based position among all runs
     total: int
     run_dir: str = ""
+    value: object = None  # the swept setting's value for this run (a sweep lesson)
 
 
 @dataclass
@@ -75,6 +86,7 @@ class ArmFinished(Event):
     index: int
     total: int
     metrics: dict = field(default_factory=dict)
+    value: object = None
 
 
 @dataclass
@@ -84,33 +96,6 @@ class ExperimentFinished(Event):
 
 
 # -- the description --------------------------------------------------------
-@dataclass
-class Comparison:
-    """``left op right + margin``, each side ``ARM.METRIC`` (the arm's mean over seeds) or a number."""
-
-    left: str | float
-    op: str
-    right: str | float
-    margin: float = 0.0
-
-    def value(self, side, means: dict) -> float:
-        if isinstance(side, int | float):
-            return float(side)
-        arm, metric = side.split(".", 1)
-        return float(means[arm][metric])
-
-    def check(self, means: dict) -> dict:
-        left, right = self.value(self.left, means), self.value(self.right, means)
-        held = bool(OPS[self.op](left, right + self.margin))
-        return {"left": self.left, "op": self.op, "right": self.right, "margin": self.margin,
-                "left_value": left, "right_value": right, "held": held, "text": self.text(left, right)}
-
-    def text(self, left: float, right: float) -> str:
-        margin = f" {'+' if self.margin >= 0 else '-'} {abs(self.margin):g}" if self.margin else ""
-        sign = self.op if OPS[self.op](left, right + self.margin) else {"<": ">=", ">": "<="}[self.op]
-        return f"{self.left} {left:.3f} {sign} {self.right} {right:.3f}{margin}"
-
-
 @dataclass
 class LessonSpec:
     name: str
@@ -123,6 +108,13 @@ class LessonSpec:
     seeds: int = 2
     budgets: dict = field(default_factory=dict)  # budget -> {dotted path: value, "seeds": n}
     probe: str | None = None
+    # Overrides of base for a source run trained first (once, with the first seed); an arm's
+    # "finetune.source": "@pretrain" fine-tunes from it. Budget keys "pretrain.PATH" apply to it alone.
+    pretrain: dict | None = None
+    # One setting swept over values, every arm at each (netlab/training/lesson_sweep.py).
+    sweep: Sweep | None = None
+    # The settings each run's seed goes to (data.seed too: each seed draws its own few images).
+    seed_paths: list = field(default_factory=lambda: ["training.seed"])
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -131,15 +123,35 @@ class LessonSpec:
     def seeds_for(self, budget: str) -> list[int]:
         return list(range(int(self.budgets.get(budget, {}).get("seeds", self.seeds))))
 
-    def config(self, arm: str, budget: str, seed: int):
-        """The arm's Experiment: base, then the budget's overrides, then the arm's; seed set, checked."""
+    def sweep_for(self, budget: str):
+        return self.sweep.for_budget(self.budgets.get(budget, {})) if self.sweep is not None else None
+
+    def pretrain_dir(self, out_dir: Path, seed: int) -> Path:
+        return Path(out_dir) / PRETRAIN / f"seed-{seed}"
+
+    def config(self, arm: str, budget: str, seed: int, value=None, pretrain_dir: str | Path | None = None):
+        """The arm's Experiment: base, then the budget's overrides, then the arm's (or the
+        pretraining's), then the swept value; seed set, checked. "@pretrain" becomes ``pretrain_dir``."""
         from netlab.config import Experiment
 
         data = Experiment.from_dict(self.base).to_dict()
-        overrides = {k: v for k, v in self.budgets.get(budget, {}).items() if k != "seeds"}
-        for path, value in {**overrides, **self.arms[arm]}.items():
-            _set_path(data, path, value, f"{self.name}: arm {arm}")
-        data["training"]["seed"] = seed
+        budget_overrides = self.budgets.get(budget, {})
+        overrides = {k: v for k, v in budget_overrides.items()
+                     if k != "seeds" and not k.startswith(("sweep.", PRETRAIN + "."))}
+        if arm == PRETRAIN:
+            prefix = PRETRAIN + "."
+            own = {**(self.pretrain or {}),
+                   **{k[len(prefix):]: v for k, v in budget_overrides.items() if k.startswith(prefix)}}
+        else:
+            own = self.arms[arm]
+        for path, value_ in {**overrides, **own}.items():
+            _set_path(data, path, value_, f"{self.name}: arm {arm}")
+        if value is not None:
+            _set_path(data, self.sweep.path, value, f"{self.name}: sweep")
+        for path in self.seed_paths:
+            _set_path(data, path, seed, f"{self.name}: seed_paths")
+        if data["finetune"]["source"] == "@" + PRETRAIN and pretrain_dir is not None:
+            data["finetune"]["source"] = str(pretrain_dir)
         # Event logs cost time and show nothing the experiment's curves do not.
         data["training"]["tensorboard"] = False
         return Experiment.from_dict(data).validate()
@@ -174,12 +186,16 @@ def load_lesson(name: str) -> LessonSpec:
 
 def parse_lesson(name: str, raw: dict) -> LessonSpec:
     try:
-        claim = [Comparison(**c) for c in raw.pop("claim")]
+        raw = dict(raw)
+        # A sweep lesson's claim is made by its sweep: every arm against the baseline at each value.
+        claim = [Comparison(**c) for c in raw.pop("claim", [] if "sweep" in raw else None)]
         spec = LessonSpec(name=name, claim=claim, **raw)
     except (KeyError, TypeError) as exc:
         raise ConfigError(f"experiment {name}: malformed description ({exc})") from None
     if spec.probe is not None and spec.probe not in PROBE_METRICS:
         raise ConfigError(f"experiment {name}: unknown probe {spec.probe!r} ({', '.join(PROBE_METRICS)})")
+    if spec.sweep is not None:
+        spec.sweep = Sweep.parse(spec.sweep, spec.arms, spec.metrics, f"experiment {name}")
     for c in claim:
         if c.op not in OPS:
             raise ConfigError(f"experiment {name}: claim op must be < or > (got {c.op!r})")
@@ -270,68 +286,111 @@ class ExperimentRunner:
         if self.on_event is not None:
             self.on_event(event)
 
+    def plan(self) -> list[tuple[str, int, object, Path]]:
+        """(arm, seed, swept value or None, run folder) of every run, in order: the pretraining
+        first, then each value (smallest first) for every seed and arm."""
+        spec, seeds, sweep = self.spec, self.spec.seeds_for(self.budget), self.spec.sweep_for(self.budget)
+        jobs = [(PRETRAIN, seeds[0], None, spec.pretrain_dir(self.out_dir, seeds[0]))] if spec.pretrain else []
+        if sweep is None:
+            return jobs + [(arm, s, None, self.out_dir / arm / f"seed-{s}") for arm in spec.arms for s in seeds]
+        return jobs + [(arm, s, v, self.out_dir / cell(arm, v) / f"seed-{s}")
+                       for v in sweep.values for s in seeds for arm in spec.arms]
+
     def run(self) -> dict:
         from netlab.io import atomic_write_text
 
-        spec, seeds = self.spec, self.spec.seeds_for(self.budget)
-        configs = {(arm, s): spec.config(arm, self.budget, s) for arm in spec.arms for s in seeds}
+        spec, seeds, sweep = self.spec, self.spec.seeds_for(self.budget), self.spec.sweep_for(self.budget)
+        jobs = self.plan()
+        # Every configuration is checked before anything trains; the pretraining is the first seed's.
+        source = spec.pretrain_dir(self.out_dir, seeds[0]) if spec.pretrain else None
+        configs = [spec.config(arm, self.budget, s, v, source) for arm, s, v, _ in jobs]
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        self.emit(ExperimentStarted(spec.name, self.budget, list(spec.arms), seeds, str(self.out_dir)))
-        runs: dict[str, list[dict]] = {arm: [] for arm in spec.arms}
-        for index, (arm, seed) in enumerate(configs):
+        self.emit(ExperimentStarted(spec.name, self.budget, list(spec.arms), seeds, str(self.out_dir),
+                                    list(sweep.values) if sweep else [], len(jobs)))
+        runs: dict[str, list[dict]] = {name: [] for name in self.cells()}
+        for index, ((arm, seed, value, run_dir), exp) in enumerate(zip(jobs, configs, strict=True)):
             if self.stop_event.is_set():
                 break
-            run_dir = self.out_dir / arm / f"seed-{seed}"
-            self.emit(ArmStarted(arm, seed, index, len(configs), str(run_dir)))
-            metrics = self._run_one(configs[arm, seed], run_dir)
+            self.emit(ArmStarted(arm, seed, index, len(jobs), str(run_dir), value))
+            metrics = self._run_one(exp, run_dir, sweep.steps if sweep and arm != PRETRAIN else None,
+                                    probe=arm != PRETRAIN)
             if metrics is None:  # stopped mid-run: an unfinished arm is not compared
                 break
-            runs[arm].append({"seed": seed, "run_dir": str(run_dir), "metrics": metrics})
-            self.emit(ArmFinished(arm, seed, index, len(configs), metrics))
-        result = self._result(runs, seeds)
+            name = arm if value is None else cell(arm, value)
+            runs[name].append({"seed": seed, "run_dir": str(run_dir), "metrics": metrics})
+            self.emit(ArmFinished(arm, seed, index, len(jobs), metrics, value))
+        result = self._result(runs, seeds, sweep)
         path = self.out_dir / RESULT_FILE
         atomic_write_text(path, json.dumps(result, indent=2) + "\n")
         self.emit(ExperimentFinished(result, str(path)))
         return result
 
-    def _run_one(self, exp, run_dir: Path) -> dict | None:
+    def cells(self) -> list[str]:
+        """result.json's arms: each arm, or each arm at each swept value; the pretraining first."""
+        sweep = self.spec.sweep_for(self.budget)
+        names = [cell(arm, v) for v in sweep.values for arm in self.spec.arms] if sweep else list(self.spec.arms)
+        return ([PRETRAIN] if self.spec.pretrain else []) + names
+
+    def _run_one(self, exp, run_dir: Path, steps: int | None = None, probe: bool = True) -> dict | None:
+        import dataclasses
+
         from netlab.data.input_spec import load_described
         from netlab.training.trainer import Trainer
 
+        # The same split the Trainer loads (same config, same seed); a repeated split would
+        # measure the same accuracies and batch-norm moments, so it is loaded once, unrepeated.
+        data = load_described(exp.data)
+        t = exp.training
+        if steps is not None:  # the same optimizer steps on 5 images as on 250
+            repeat = repeat_for_steps(steps, data.train_size, t.batch_size, t.epochs)
+            exp = dataclasses.replace(exp, data=dataclasses.replace(exp.data, train_repeat=repeat)).validate()
         trainer = Trainer(exp, on_event=self.on_event, run_dir=run_dir, stop_event=self.stop_event,
                           overwrite=True)
-        data = load_described(exp.data)  # the same split the Trainer loads (same config, same seed)
-        probe = activation_metrics(trainer, data) if self.spec.probe == "activations" else {}
+        act = activation_metrics(trainer, data) if probe and self.spec.probe == "activations" else {}
         result = trainer.run()
         if result.stopped:
             return None
-        metrics = {**run_metrics(result, data), **probe}
-        if self.spec.probe == "bn_recompute":
+        metrics = {**run_metrics(result, data), **act,
+                   "steps": float(steps_of(data.train_size, exp.data.train_repeat, t.batch_size, t.epochs))}
+        if probe and self.spec.probe == "bn_recompute":
             metrics.update(bn_recompute_metrics(result.model, data))
         return metrics
 
-    def _result(self, runs: dict, seeds: list[int]) -> dict:
+    def _result(self, runs: dict, seeds: list[int], sweep=None) -> dict:
         spec = self.spec
-        complete = all(len(r) == len(seeds) for r in runs.values())
-        arms = {}
-        for arm, arm_runs in runs.items():
-            summary = {"runs": arm_runs, "overrides": spec.arms[arm], "mean": {}, "std": {}}
-            for metric in spec.metrics:
-                values = [r["metrics"][metric] for r in arm_runs if metric in r["metrics"]]
-                if values:
-                    summary["mean"][metric], summary["std"][metric] = summarize(values)
-            arms[arm] = summary
+        pretrain = runs.pop(PRETRAIN, None)
+        complete = all(len(r) == len(seeds) for r in runs.values()) and (pretrain is None or len(pretrain) == 1)
+        arms = {name: self._summary(name, arm_runs) for name, arm_runs in runs.items()}
         result = {"name": spec.name, "title": spec.title, "question": spec.question, "seed": spec.seed,
                   "budget": self.budget, "seeds": seeds, "arms": arms, "complete": complete}
+        if pretrain is not None:
+            result[PRETRAIN] = self._summary(PRETRAIN, pretrain)
         if not complete:
             result.update(comparisons=[], held=None,
                           verdict="Stopped before every arm had trained: no verdict.")
+            return result
+        if sweep is not None:
+            from netlab.training.lesson_sweep import sweep_summary
+
+            result.update(sweep_summary(sweep, list(spec.arms), arms))
             return result
         means = {arm: a["mean"] for arm, a in arms.items()}
         checks = [c.check(means) for c in spec.claim]
         held = all(c["held"] for c in checks)
         result.update(comparisons=checks, held=held, verdict=verdict(spec, checks, held))
         return result
+
+    def _summary(self, name: str, arm_runs: list[dict]) -> dict:
+        """One arm's (or cell's) runs, and the mean and spread of each metric over its seeds."""
+        spec = self.spec
+        arm = name.split("@")[0]
+        overrides = spec.pretrain if arm == PRETRAIN else spec.arms[arm]
+        summary = {"runs": arm_runs, "overrides": overrides, "mean": {}, "std": {}}
+        for metric in spec.metrics:
+            values = [r["metrics"][metric] for r in arm_runs if metric in r["metrics"]]
+            if values:
+                summary["mean"][metric], summary["std"][metric] = summarize(values)
+        return summary
 
 
 def default_out_dir(name: str, root: str | Path = "runs") -> Path:

@@ -10,6 +10,7 @@ import pytest
 from netlab.errors import ConfigError
 from netlab.training.experiments import (
     OPS,
+    PRETRAIN,
     ExperimentRunner,
     ExperimentStarted,
     lesson_names,
@@ -19,8 +20,10 @@ from netlab.training.experiments import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-LESSONS = ("augmentation", "aux_classifiers", "bn_momentum", "dropout", "gap_head", "group_norm",
-           "initialization", "residual")
+LESSONS = ("augmentation", "aux_classifiers", "bn_momentum", "dropout", "finetune-vs-scratch",
+           "finetune-vs-scratch-digits", "gap_head", "group_norm", "initialization", "residual")
+# The lessons whose claim compares arms' means; the fine-tuning ones sweep (tests/core/test_lesson_sweep.py).
+PAIRED = tuple(name for name in LESSONS if not name.startswith("finetune-vs-scratch"))
 
 
 def test_the_lessons_are_found_through_importlib_resources():
@@ -75,14 +78,18 @@ def test_a_claim_naming_an_unknown_arm_or_metric_is_refused():
 def test_every_arm_config_validates_at_every_budget():
     for name in LESSONS:
         spec = load_lesson(name)
-        for budget in ("tiny", "quick"):
+        for budget in ("tiny", "quick", "full"):
+            values = spec.sweep_for(budget).values if spec.sweep else [None]
             for arm in spec.arms:
-                exp = spec.config(arm, budget, seed=1)
-                assert exp.training.seed == 1
+                for value in values:
+                    exp = spec.config(arm, budget, seed=1, value=value)
+                    assert exp.training.seed == 1
+            if spec.pretrain:
+                assert spec.config(PRETRAIN, budget, seed=0).finetune.source is None
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", LESSONS)
+@pytest.mark.parametrize("name", PAIRED)
 def test_each_lesson_runs_at_the_tiny_budget_and_its_verdict_is_its_numbers(name, tmp_path):
     events = []
     spec = load_lesson(name)

@@ -52,6 +52,46 @@ def test_running_a_lesson_overlays_the_arms_and_shows_the_verdict(dialog, qtbot,
     assert dialog.run_button.isEnabled()
 
 
+def test_only_a_sweep_lesson_shows_the_accuracy_vs_n_plot(dialog):
+    dialog.lesson.setCurrentText("finetune-vs-scratch")
+    assert dialog.sweep_plot.widget.isVisible()
+    assert "frozen_base or full_finetune > scratch + 0.05" in dialog.arms.text()
+    dialog.lesson.setCurrentText("dropout")
+    assert not dialog.sweep_plot.widget.isVisible()
+
+
+@pytest.mark.slow
+def test_the_accuracy_vs_n_plot_gets_each_run_then_the_result(dialog, finetune_lesson):
+    """The real events of the lesson's tiny run, in their order, then its result."""
+    from netlab.training.experiments import ArmFinished
+
+    result, events, _ = finetune_lesson
+    sweep = result["sweep"]
+    dialog.lesson.setCurrentText("finetune-vs-scratch")
+    finished = [e for e in events if isinstance(e, ArmFinished) and e.value is not None]
+    for event in events:
+        dialog._on_event(event)
+        if event is finished[0]:  # the first run is on the plot as soon as it ends
+            xs, ys = dialog.sweep_plot.points(event.arm)
+            assert (xs, ys) == ([float(event.value)], [event.metrics[sweep["metric"]]])
+    for arm in sweep["curves"]:
+        xs, ys = dialog.sweep_plot.points(arm)
+        assert xs == [float(v) for v in sweep["values"]]
+        assert ys == pytest.approx(sweep["curves"][arm][sweep["metric"]]["mean"])
+    # Pretraining drew a curve too, outside the arms.
+    assert {key[0] for key in dialog.curves} == {"pretrain", *sweep["curves"]}
+    dialog._on_result(result)
+    for arm in sweep["curves"]:
+        for metric in (sweep["metric"], sweep["default_metric"]):
+            xs, ys = dialog.sweep_plot.points(arm, metric)
+            assert xs == [float(v) for v in sweep["values"]]
+            assert ys == pytest.approx(sweep["curves"][arm][metric]["mean"])
+    assert len(dialog.sweep_plot.bars) == len(sweep["curves"])
+    assert dialog.verdict.text().startswith(result["verdict"])
+    # Every run, the pretraining included, can be opened: its label names the swept value.
+    assert dialog.run_choice.itemText(1) == "scratch at 1, seed 0"
+
+
 @pytest.mark.slow
 def test_any_arm_opens_in_the_runs_tab_during_and_after_the_experiment(window, qtbot):
     from pathlib import Path
