@@ -57,9 +57,12 @@ def list_devices() -> list[dict]:
 def distribution_strategy(cluster=None):
     """MirroredStrategy (one replica per GPU) when several GPUs are visible, else the default strategy;
     with a ``cluster`` (multi_worker.Cluster) MultiWorkerMirroredStrategy over its machines.
+    Called inside a strategy's scope, that strategy (the several-device test trains under a
+    MirroredStrategy over two logical CPUs: tests/core/mirrored_job.py).
 
     Build and compile the model inside ``strategy.scope()``; fit() then splits
-    each batch across the replicas and averages the gradients.
+    each batch across the replicas and averages the gradients. With more than one
+    replica, call synchronize_batch_norm on the model.
     """
     if cluster is not None:
         from netlab.training.multi_worker import multi_worker_strategy
@@ -67,10 +70,38 @@ def distribution_strategy(cluster=None):
         return multi_worker_strategy()
     import tensorflow as tf
 
+    if tf.distribute.has_strategy():
+        return tf.distribute.get_strategy()
     gpus = tf.config.list_logical_devices("GPU")
     if len(gpus) > 1:
         return tf.distribute.MirroredStrategy([gpu.name for gpu in gpus])
     return tf.distribute.get_strategy()
+
+
+def synchronize_batch_norm(model) -> int:
+    """Every BatchNormalization layer of ``model`` (nested models included) on the global batch's
+    statistics; returns how many. Call before the first fit(): the flag is read when the step is traced.
+
+    Under any strategy with several replicas (GPUs, workers) Keras 3 keeps one
+    copy of the moving statistics per replica and updates each from its own
+    share of the batch, never averaging them: the copies drift apart and a save
+    keeps the first replica's. Synchronized, every replica normalizes with the
+    global batch's statistics (an all-reduce per layer and step) and all hold
+    the same moving statistics, those one device would compute.
+    """
+    import keras
+
+    count, stack, seen = 0, [model], set()
+    while stack:
+        layer = stack.pop()
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.synchronized = True
+            count += 1
+        stack.extend(getattr(layer, "layers", ()))
+    return count
 
 
 # TrainingConfig.mixed_precision -> Keras dtype policy. Weights stay float32;

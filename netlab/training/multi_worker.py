@@ -14,9 +14,10 @@ variables (Keras's metric state) is a collective every worker must join
 folder that is deleted when the run ends, so nothing a user sees.
 
 Batch normalization computes its statistics over the global batch
-(``synchronized=True``, an all-reduce per layer and step): left to each
-worker's share, the moving statistics would differ from worker to worker
-(Keras 3 does not average them), and the chief would save only its own.
+(``synchronized=True``, an all-reduce per layer and step; device.synchronize_batch_norm,
+as for several GPUs in one machine): left to each worker's share, the moving
+statistics would differ from worker to worker (Keras 3 does not average them),
+and the chief would save only its own.
 
 Each worker reads the whole dataset and keeps its share of every batch
 (tf.data's DATA auto-shard policy): NetLab's pipelines give every epoch an
@@ -133,24 +134,6 @@ def multi_worker_strategy():
             return tf.nest.map_structure(one, value)
 
     return KerasMultiWorkerStrategy()
-
-
-def synchronize_batch_norm(model) -> int:
-    """Every BatchNormalization layer of ``model`` (nested models included) on the global batch's
-    statistics; returns how many. Call before the first fit(): the flag is read when the step is traced."""
-    import keras
-
-    count, stack, seen = 0, [model], set()
-    while stack:
-        layer = stack.pop()
-        if id(layer) in seen:
-            continue
-        seen.add(id(layer))
-        if isinstance(layer, keras.layers.BatchNormalization):
-            layer.synchronized = True
-            count += 1
-        stack.extend(getattr(layer, "layers", ()))
-    return count
 
 
 def lost_worker(exc, cluster: Cluster) -> str:

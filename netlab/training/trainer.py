@@ -259,7 +259,12 @@ class Trainer:
             tensorboard_available,
         )
         from netlab.training.determinism import restore_seed_generator_states
-        from netlab.training.device import describe_device, distribution_strategy, enable_memory_growth
+        from netlab.training.device import (
+            describe_device,
+            distribution_strategy,
+            enable_memory_growth,
+            synchronize_batch_norm,
+        )
         from netlab.training.runs import TENSORBOARD_DIR, RunWriter, read_checkpoint
 
         enable_memory_growth()
@@ -301,9 +306,7 @@ class Trainer:
             with abortable(self.stop_event):  # a Stop while building: at the next layer
                 train_model, model, optimizer = self._build(exp, data, steps)
                 abort_point()
-            if self.multi_worker is not None:  # one set of moving statistics for all workers
-                from netlab.training.multi_worker import synchronize_batch_norm
-
+            if strategy.num_replicas_in_sync > 1:  # one set of moving statistics for all GPUs and workers
                 synchronize_batch_norm(train_model)
             progress = Progress(seed=t.seed)
             if checkpoint is not None:
