@@ -153,6 +153,10 @@ class SearchView(QWidget):
         splitter = QSplitter(Qt.Vertical)
         splitter.addWidget(self.table)
         splitter.addWidget(self.plots)
+        # The plots get most of the height: a handful of trials fits in a short table.
+        self.plots.setMinimumHeight(200)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addLayout(buttons)
@@ -294,7 +298,7 @@ class SearchView(QWidget):
         from gui.views.plot_style import key_text, styled_plot
 
         self.history_plot = styled_plot(pg, bottom="trial", left="best val_loss")
-        self.history_plot.setTitle("Optimization history: " + key_text(
+        self.history_plot.setTitle("History: " + key_text(
             ("complete", COMPLETE_COLOUR), ("pruned", PRUNED_COLOUR), ("best so far", BEST_COLOUR)))
         self.history_points = pg.ScatterPlotItem(size=8)
         self.history_plot.addItem(self.history_points)
@@ -304,6 +308,10 @@ class SearchView(QWidget):
         self.importance_bars = None
         self.plots.addWidget(self.history_plot)
         self.plots.addWidget(self.importance_plot)
+        for i in range(2):  # half the width each, whatever their titles ask for
+            self.plots.setStretchFactor(i, 1)
+            self.plots.widget(i).setMinimumWidth(120)
+        self.plots.setSizes([1, 1])
         self._draw()
 
     def _draw(self) -> None:
