@@ -540,6 +540,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         parser = build_parser()
+        if not (sys.argv[1:] if argv is None else argv):  # a bare `netlab`: what it can do
+            parser.print_help()
+            return 2
         try:
             args, extra = parser.parse_known_args(argv)
             if extra:  # named by the command's parser, so the hint is `netlab CMD --help`

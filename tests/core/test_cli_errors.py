@@ -63,6 +63,12 @@ def test_an_unknown_flag_points_to_its_command_help(argv, hint, capsys):
     _one_error_line(capsys, "unrecognized arguments:", hint)
 
 
+def test_a_bare_netlab_lists_the_commands(capsys):
+    assert main([]) == 2
+    out = capsys.readouterr().out
+    assert "usage: netlab" in out and all(f"    {name}" in out for name in ("train", "resume", "search", "export"))
+
+
 def test_lr_find_backwards_range_names_the_flags(capsys):
     assert main(["lr-find", "--start-lr", "1", "--end-lr", "0.1"]) == 2
     _one_error_line(capsys, "--start-lr 1", "--end-lr 0.1")
