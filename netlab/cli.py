@@ -7,7 +7,9 @@ Ctrl-C exits 130 with one line, wherever it lands (even inside TensorFlow's impo
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -523,12 +525,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _chosen_parser(parser: argparse.ArgumentParser, args) -> argparse.ArgumentParser:
+    """The parser of the (sub)command the arguments chose: ``netlab inspect maps``'s, say."""
+    while True:
+        chooser = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+        name = getattr(args, chooser.dest, None) if chooser is not None else None
+        if name not in (chooser.choices if chooser is not None else ()):
+            return parser
+        parser = chooser.choices[name]
+
+
 def main(argv: list[str] | None = None) -> int:
     from netlab.logs import quiet_tensorflow
 
     try:
+        parser = build_parser()
+        if not (sys.argv[1:] if argv is None else argv):  # a bare `netlab`: what it can do
+            parser.print_help()
+            return 2
         try:
-            args = build_parser().parse_args(argv)
+            args, extra = parser.parse_known_args(argv)
+            if extra:  # named by the command's parser, so the hint is `netlab CMD --help`
+                _chosen_parser(parser, args).error(f"unrecognized arguments: {' '.join(extra)}")
         except SystemExit as exc:  # --help, or argparse's one error line (printed already)
             return exc.code or 0
         quiet_tensorflow(verbose=args.verbose)  # before any command imports TensorFlow
@@ -536,6 +554,10 @@ def main(argv: list[str] | None = None) -> int:
     except NetlabError as exc:
         print(f"netlab: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (`netlab ... | head`): nothing more to say
+        with contextlib.suppress(OSError):  # and no complaint when Python flushes stdout at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except OSError as exc:  # a folder that cannot be written, a disk that vanished ...
         print(f"netlab: error: {os_error_text(exc)}", file=sys.stderr)
         return 2

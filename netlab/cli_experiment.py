@@ -22,7 +22,9 @@ def add_experiment_parser(sub, run_folder_flag):
 def run_experiment_command(args, print_event) -> int:
     from pathlib import Path
 
+    from netlab.errors import ConfigError
     from netlab.training.experiments import ExperimentRunner, default_out_dir, lesson_names, load_lesson
+    from netlab.training.run_folder import free_run_dir
 
     if args.name == "list":
         specs = [load_lesson(name) for name in lesson_names()]
@@ -35,6 +37,9 @@ def run_experiment_command(args, print_event) -> int:
         return 0
     spec = load_lesson(args.name)
     out = Path(args.out) if args.out else default_out_dir(spec.name)
+    if args.out and free_run_dir(out) != out:  # its arms' runs would land among another's files
+        raise ConfigError(f"{out} already holds files; give the experiment a free folder such as "
+                          f"{free_run_dir(out)}")
     runner = ExperimentRunner(spec, out, args.budget,
                               on_event=None if args.json else lambda e: print_lesson_event(e, print_event))
     try:

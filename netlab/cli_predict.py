@@ -64,11 +64,11 @@ def run_predict(args) -> int:
                              f"none of the {len(failed)} files could be classified; the first: {failed[0].error}")
     if args.csv:
         write_csv(results, sys.stdout if args.csv == "-" else args.csv, args.top)
-        if args.csv != "-":
+        if args.csv != "-" and not args.json:
             print(f"{args.csv}: {len(results) - len(failed)} images classified, {len(failed)} errors")
         for r in failed:
             print(f"netlab: warning: {r.error}", file=sys.stderr)
-    elif args.json:
+    if args.json:  # with --csv FILE too: the file and the JSON on stdout
         out = []
         for r in results:
             entry = {"image": r.path, "top": _prediction_list(r.top)}
@@ -78,7 +78,7 @@ def run_predict(args) -> int:
                 entry["error"] = r.error
             out.append(entry)
         print(json.dumps(out[0] if len(out) == 1 else out, indent=2))
-    else:
+    elif not args.csv:
         _print_text(results, members)
     return 0
 

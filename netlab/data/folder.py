@@ -198,8 +198,18 @@ def _any_colour_image(folder: Path) -> bool:
     return False
 
 
-def load_image_folder(root: str | Path, config) -> FolderDataset:
-    """Scan, check and split an image folder; the images stay on disk until a pipeline reads them."""
+def is_plain_folder(dataset) -> bool:
+    """``dataset`` is an image folder whose sub-folders are its classes (no own train/val/test)."""
+    root = Path(str(dataset)).expanduser()
+    return root.is_dir() and not _split_dirs(root)
+
+
+def load_image_folder(root: str | Path, config, whole: bool = False) -> FolderDataset:
+    """Scan, check and split an image folder; the images stay on disk until a pipeline reads them.
+
+    ``whole`` (a folder without its own splits, to evaluate on): every image is in the
+    validation split, nothing is held out for training.
+    """
     root = Path(root).expanduser()
     if not root.is_dir():
         raise DataError(f"{root} is not a folder")
@@ -227,9 +237,11 @@ def load_image_folder(root: str | Path, config) -> FolderDataset:
     files, labels = np.asarray(base.files), np.asarray(base.labels, dtype=np.int32)
     keep = subsample(labels, config.max_samples, config.seed)
     files, labels = files[keep], labels[keep]
-    val_fraction = 0.0 if "val" in scans else config.validation_split
-    test_fraction = 0.0 if "test" in scans else config.test_split
+    val_fraction = 0.0 if "val" in scans or whole else config.validation_split
+    test_fraction = 0.0 if "test" in scans or whole else config.test_split
     train, val, test = split_indices(labels, val_fraction, test_fraction, config.seed, str(root), class_names)
+    if whole and not own_splits:
+        train, val = train[:0], train
     parts = {"train": (files[train], labels[train]), "val": (files[val], labels[val]),
              "test": (files[test], labels[test])}
     for split in ("val", "test"):

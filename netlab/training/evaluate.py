@@ -148,7 +148,8 @@ def evaluate_model(model, model_classes, run_dir=None, dataset: str | None = Non
     The data settings come from the run's config.json (so its validation split
     is the one the run never trained on) with ``dataset`` overriding the
     source; images are sized to the model's input. A held-out test split is
-    used when the dataset has one, else the validation split. The dataset's
+    used when the dataset has one, else the validation split; a folder of class
+    sub-folders that is not the run's own dataset is evaluated whole. The dataset's
     classes are matched by name to the model's (``class_match``): a folder may
     hold only some of them, and is evaluated on those. For an image folder the
     misclassified samples also name their ``file``.
@@ -156,10 +157,14 @@ def evaluate_model(model, model_classes, run_dir=None, dataset: str | None = Non
     from netlab.config import DataConfig, Experiment
     from netlab.data import load_dataset
     from netlab.data.class_match import match_classes
+    from netlab.data.folder import is_plain_folder, load_image_folder
     from netlab.predict import model_input_shape
 
     run_dir = Path(run_dir) if run_dir is not None else None
     data_config = Experiment.load(run_dir / "config.json").data if run_dir is not None else DataConfig()
+    # Another folder of class sub-folders than the run's own: every image in it is evaluated.
+    whole = dataset is not None and is_plain_folder(dataset) and (
+        run_dir is None or Path(str(dataset)).expanduser().resolve() != Path(str(data_config.dataset)).resolve())
     if dataset is not None:
         data_config.dataset = dataset
     elif run_dir is None:
@@ -169,7 +174,7 @@ def evaluate_model(model, model_classes, run_dir=None, dataset: str | None = Non
     if hasattr(data_config, "channels"):
         data_config.channels = channels
     abort_point()
-    data = load_dataset(data_config)
+    data = load_image_folder(dataset, data_config, whole=True) if whole else load_dataset(data_config)
     if data.input_shape[-1] != channels:
         raise ConfigError(f"evaluate: the model takes {channels}-channel images but "
                           f"{data_config.dataset} has {data.input_shape[-1]}")
@@ -185,7 +190,7 @@ def evaluate_model(model, model_classes, run_dir=None, dataset: str | None = Non
     if files and len(data.skipped) == skipped:  # no file dropped while decoding: indices are positions
         for entry in result.report["misclassified"]:
             entry["file"] = str(files[entry["index"]])
-    split_name = "test" if split == "test" else "validation"
+    split_name = "test" if split == "test" else "whole folder" if whole else "validation"
     result.report = {"dataset": data_config.dataset, "split": split_name, **result.report}
     if match.note:
         result.report["note"] = match.note

@@ -24,7 +24,8 @@ DIVERGE_FACTOR = 4.0  # stop the sweep once the loss is this many times its best
 def find_lr(experiment, min_lr: float = 1e-6, max_lr: float = 1.0, steps: int = 50):
     """Return (lrs, losses, suggestion): the rates tried, the smoothed losses, a suggested rate."""
     if not (0 < min_lr < max_lr) or math.isinf(max_lr):
-        raise ConfigError(f"lr-find: need 0 < min_lr < max_lr (got {min_lr:g} and {max_lr:g})")
+        raise ConfigError(f"lr-find: the sweep's first rate must be below its last, both above 0 "
+                          f"(got --start-lr {min_lr:g}, --end-lr {max_lr:g})")
     if steps < 5:
         raise ConfigError(f"lr-find: steps must be >= 5 (got {steps})")
     import keras

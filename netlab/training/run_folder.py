@@ -27,6 +27,8 @@ from netlab.errors import NetlabError, RunFolderError
 
 LOCK_FILE = ".netlab.lock"
 CHECKPOINT_FILE = "checkpoint.json"
+# What a new run writes before its model is built and trained.
+START_FILES = frozenset({"config.json", "classes.json", "events.jsonl", "skipped_files.txt"})
 # What --restart moves aside: everything a run wrote except its settings.
 RESULT_FILES = ("model.keras", "best.keras", "history.csv", "events.jsonl", CHECKPOINT_FILE,
                 "tensorboard", "skipped_files.txt")
@@ -70,12 +72,17 @@ class RunLock:
 
     def release(self, remove_if_empty: bool = False) -> None:
         """Drop the lock. ``remove_if_empty``: a folder this claim created and that holds nothing
-        but the lock file (a run that failed before writing anything) is removed too."""
+        but the lock file (a run that failed before writing anything), or only what a new run
+        writes before it trains (:data:`START_FILES`) with its failure last in events.jsonl (a
+        fine-tuning source that does not open, weights that cannot download), is removed too:
+        the same command can then simply be run again."""
         if self._file is not None:
             f, self._file = self._file, None
-            if remove_if_empty and self.created and not _contents(self.dir):
+            if remove_if_empty and self.created and _failed_at_start(self.dir):
                 # Still holding the lock: no other writer can be in the folder.
                 with contextlib.suppress(OSError):
+                    for path in _contents(self.dir):
+                        path.unlink()
                     (self.dir / LOCK_FILE).unlink()
                     self.dir.rmdir()
             with contextlib.suppress(OSError):
@@ -116,6 +123,20 @@ def free_run_dir(path: str | Path) -> Path:
     while path.with_name(f"{path.name}-{n}").exists():
         n += 1
     return path.with_name(f"{path.name}-{n}")
+
+
+def _failed_at_start(path: Path) -> bool:
+    """``path`` holds nothing, or only START_FILES with a RunFailed as the last event."""
+    contents = _contents(path)
+    if not contents:
+        return True
+    if not all(p.name in START_FILES and p.is_file() for p in contents):
+        return False
+    try:
+        last = (path / "events.jsonl").read_text("utf-8").strip().splitlines()[-1]
+        return json.loads(last).get("event") == "RunFailed"
+    except (OSError, IndexError, ValueError, AttributeError):
+        return False
 
 
 def _contents(path: Path) -> list[Path]:

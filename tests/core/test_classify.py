@@ -163,6 +163,9 @@ def test_cli_predicts_a_folder_to_csv_and_json(model, tmp_path, capsys):
     assert "5 images classified, 1 errors" in out and "broken.png" in err
     rows = read_csv(tmp_path / "out.csv")
     assert len(rows) == 6 and all(len(r.top) == 2 for r in rows if r.error is None)
+    # --csv FILE --json: both (the JSON was silently dropped)
+    assert main(["predict", str(run), str(folder), "--csv", str(tmp_path / "both.csv"), "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 6 and len(read_csv(tmp_path / "both.csv")) == 6
     assert main(["predict", str(run), str(folder), "--tta", "10crop", "--ensemble", str(run), "--json"]) == 0
     entries = json.loads(capsys.readouterr().out)
     good = [e for e in entries if "error" not in e]

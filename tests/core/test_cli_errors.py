@@ -54,6 +54,37 @@ def test_numeric_flags_are_checked_before_anything_runs(argv, expected, capsys):
     _one_error_line(capsys, expected)
 
 
+@pytest.mark.parametrize(("argv", "hint"), [
+    (["resume", "run", "--epochs", "5"], "(see netlab resume --help)"),
+    (["inspect", "maps", "m.keras", "x.png", "--layer", "a", "--bogus"], "(see netlab inspect maps --help)"),
+])
+def test_an_unknown_flag_points_to_its_command_help(argv, hint, capsys):
+    assert main(argv) == 2
+    _one_error_line(capsys, "unrecognized arguments:", hint)
+
+
+def test_a_bare_netlab_lists_the_commands(capsys):
+    assert main([]) == 2
+    out = capsys.readouterr().out
+    assert "usage: netlab" in out and all(f"    {name}" in out for name in ("train", "resume", "search", "export"))
+
+
+def test_lr_find_backwards_range_names_the_flags(capsys):
+    assert main(["lr-find", "--start-lr", "1", "--end-lr", "0.1"]) == 2
+    _one_error_line(capsys, "--start-lr 1", "--end-lr 0.1")
+
+
+def test_a_reader_that_goes_away_is_no_error():
+    """`netlab archs --options | head -1`: no 'Broken pipe' error line, no Python complaint."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "netlab", "archs", "--options", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    proc.stdout.close()  # before the command writes a byte
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 1
+    assert err == ""
+
+
 def test_summary_options_that_are_not_json(capsys):
     assert main(["summary", "simple_cnn", "--options", "{bad"]) == 2
     _one_error_line(capsys, "--options is not valid JSON")

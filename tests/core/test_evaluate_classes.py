@@ -1,5 +1,6 @@
 """`netlab evaluate MODEL --dataset FOLDER` matches the folder's classes to the model's by name."""
 
+import json
 import shutil
 
 import numpy as np
@@ -56,6 +57,28 @@ def test_a_subset_of_the_classes_is_evaluated_on_that_subset(trained_run, tmp_pa
     for digit in (3, 5, 8):
         mine = truth == digit
         assert report["per_class_accuracy"][str(digit)] == pytest.approx((predicted[mine] == digit).mean())
+
+
+def test_another_folder_is_evaluated_whole_the_runs_own_on_its_validation_split(trained_run, tmp_path, capsys):
+    """README: point evaluate at samples/digits (2 images a class): too few to split, all are scored."""
+    from importlib import resources
+
+    run_dir, _ = trained_run
+    samples = resources.files("netlab.resources").joinpath("samples/digits")
+    assert main(["evaluate", str(run_dir), "--dataset", str(samples), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["split"] == "whole folder" and report["samples"] == 20
+    assert np.sum(report["confusion_matrix"]) + sum(report.get("other_predictions", [])) == 20
+
+    _, side = _model_side(run_dir)
+    folder = _digit_folder(tmp_path / "own", {d: str(d) for d in range(10)}, 5, side)
+    own_run = tmp_path / "run"
+    shutil.copytree(run_dir, own_run)
+    config = json.loads((own_run / "config.json").read_text())
+    config["data"]["dataset"] = str(folder)  # as if the run had trained on this folder
+    (own_run / "config.json").write_text(json.dumps(config))
+    own = evaluate(own_run, dataset=str(folder))
+    assert own["split"] == "validation" and own["samples"] < 50  # its held-out images only
 
 
 def test_an_unknown_class_folder_is_an_error_listing_the_models_classes(trained_run, tmp_path, capsys):

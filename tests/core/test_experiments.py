@@ -59,6 +59,18 @@ def test_the_cli_refuses_a_bad_name_in_one_line(capsys):
     assert err.startswith("netlab: error:") and "\n" not in err and "residual" in err
 
 
+def test_the_cli_refuses_an_out_folder_that_holds_files(tmp_path, capsys):
+    from netlab.cli import main
+
+    out = tmp_path / "lesson"
+    out.mkdir()
+    (out / "config.json").write_text("{}")  # say, a run folder given by mistake
+    assert main(["experiment", "dropout", "--budget", "tiny", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("netlab: error:") and "\n" not in err and "lesson-2" in err
+    assert sorted(p.name for p in out.iterdir()) == ["config.json"]  # no arm ran there
+
+
 def test_the_cli_lists_every_lesson(capsys):
     from netlab.cli import main
 

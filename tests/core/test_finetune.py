@@ -256,6 +256,26 @@ def test_imagenet_weights_offline_name_the_file_and_folder(tmp_path, monkeypatch
     assert str(tmp_path / "empty" / "models") in err
 
 
+def test_a_finetune_that_fails_at_start_leaves_no_folder_and_can_run_again(tmp_path, monkeypatch, capsys):
+    """The error says "then run again": the same command must not then find "a NetLab run" there."""
+    from netlab.cli import main
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "empty"))
+    monkeypatch.setenv("NETLAB_OFFLINE", "1")
+    out = tmp_path / "runs" / "ft"
+    argv = ["finetune", "imagenet:mobilenetv2", "--dataset", "digits", "--image-size", "32",
+            "--max-samples", "60", "--epochs", "1", "--out", str(out)]
+    for _ in range(2):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "could not be downloaded" in err and "already holds" not in err
+        assert not out.exists()
+    out.mkdir()  # a folder the run did not create stays
+    assert main(argv) == 2
+    capsys.readouterr()
+    assert out.is_dir()
+
+
 def test_the_head_only_phase_leaves_the_base_alone_then_the_base_trains(tmp_path):
     from netlab.data.input_spec import load_described
     from netlab.training.finetune import base_of, build_for_trainer, phase_callback, weighted_layers

@@ -30,7 +30,7 @@ def test_lr_finder_sweeps_up_and_suggests_a_rate_in_range():
 
 
 def test_lr_finder_refuses_a_backwards_range():
-    with pytest.raises(ConfigError, match="min_lr < max_lr"):
+    with pytest.raises(ConfigError, match="first rate must be below its last"):
         find_lr(tiny_experiment(), min_lr=1.0, max_lr=0.1)
 
 
