@@ -15,8 +15,8 @@ def raw_lesson(name: str = "dropout") -> dict:
     return json.loads(resources.files("netlab.resources").joinpath(f"experiments/{name}.json").read_text())
 
 
-@pytest.mark.parametrize("name", ["dropout", "augmentation"])
-def test_the_regularizer_lessons_train_every_arm_by_the_same_convergence_rule(name):
+@pytest.mark.parametrize("name", ["dropout", "augmentation", "gap_head"])
+def test_the_lessons_comparing_regularizers_or_heads_train_every_arm_by_one_convergence_rule(name):
     spec = load_lesson(name)
     rule = spec.convergence
     assert rule["max_epochs"] >= 3 and rule["patience"] >= 1 and rule["rule"]
