@@ -19,7 +19,20 @@ val = inference-mode validation accuracy, mean over the seeds):
   set picked by a rule on the no-dropout arm alone, the rest of digits validating): 100 digits, no
   dropout train 1.000, val 0.911 (of 1,697), gap 0.089; dropout 0.5 train 0.840, val 0.720, gap
   0.120: still did not hold, the dropout net is under-trained after 60 steps (15 epochs of 4 batches).
-- gap_head did not hold: fewer parameters (296,682 vs 308,266) but val 0.925 vs FC 0.975.
+  Now each arm is judged at its own convergence (the lesson's "convergence": at most 138 epochs = 3 x
+  the no-dropout arm's convergence epoch 46, fixed before the dropout arm ran; early stopping on
+  val_loss, patience 10, best epoch restored; 2 Dec 2026, load ~5, 751 s): still DID NOT HOLD.
+  no dropout: train 1.000, val 0.943 +- 0.018, gap 0.057 +- 0.018 (seeds 0.070, 0.045), best epochs
+  38/46, stopped 48/56; dropout 0.5: train 1.000, val 0.927 +- 0.008, gap 0.073 +- 0.008 (0.067,
+  0.079), best epochs 58/67, stopped 68/77 (the cap did not bind). The dropout net fits its 100
+  digits once trained 1.5x longer, but generalizes no better; early stopping alone already took the
+  no-dropout arm's gap from 0.089 (15 epochs) to 0.057, leaving dropout little to narrow.
+- gap_head did not hold: fewer parameters (296,682 vs 308,266) but val 0.925 vs FC 0.975 (8 epochs,
+  where the FC arm's val_loss was 0.041 against its best 0.032). Judged at each arm's convergence
+  (at most 165 epochs = 3 x the FC arm's convergence epoch 55, fixed before the GAP arm ran; patience
+  10; 501 s): HELD, GAP val 1.000 (both seeds) vs FC 0.988 (80 validation images: one image), best
+  epochs GAP 28/43 and FC 64/37, stopped GAP 38/53 and FC 74/47 (the 60-epoch measurement of the FC
+  arm had cut seed 0 short at 55; the 165 cap bound neither arm).
 - group_norm did not hold: at batch 2 BN val 0.733 (0.767 recomputed); GN stayed at chance (0.117):
   Adam at 1e-3 with 2-image batches killed 84% of its Dense units. With the GN paper's linear rule
   (1e-3 x 2/32 for both arms) and 10 epochs: GN val 0.817 +- 0.094, BN 0.825 +- 0.059 (0.858
@@ -27,7 +40,12 @@ val = inference-mode validation accuracy, mean over the seeds):
 - augmentation did not hold: val 0.950 augmented vs 0.988 plain (the plain net hardly overfits).
   Redesigned (no dropout in either arm; the dropout lesson's 100 training digits, 1,697 validating):
   plain train 1.000, val 0.911; augmented train 0.940, val 0.812 +- 0.070: still did not hold, the
-  augmented net is under-trained after 60 steps, as dropout's is.
+  augmented net is under-trained after 60 steps, as dropout's is. Judged at each arm's convergence
+  (the dropout lesson's rule and maximum, 138 epochs; the plain arm is its no-dropout arm, the same
+  numbers; 561 s): still DID NOT HOLD, a tie: augmented val 0.942 +- 0.004 (seeds 0.945, 0.939) vs
+  plain 0.943 +- 0.018 (0.930, 0.955); gaps 0.058 vs 0.057; best epochs augmented 33/54, plain
+  38/46; stopped 43/64 and 48/56. Augmentation wins on seed 0 and loses on seed 1; its val_loss is
+  lower (0.171 vs 0.191).
 - aux_classifiers: inconclusive, neither GoogLeNet arm left chance (0.100) in 4 epochs.
 
 finetune-vs-scratch and finetune-vs-scratch-digits, quick budget (3 seeds, one source run, 10 epochs

@@ -18,6 +18,12 @@ writes ``OUT/result.json``: per arm the mean and spread of each metric, each
 comparison with its numbers, whether the claim held and a verdict made from
 those numbers.
 
+A lesson may judge every arm *at its own convergence* (``"convergence": {"max_epochs": N,
+"patience": P, "rule": why N}``): every arm trains at most N epochs with early stopping
+on validation loss after P epochs without a better one and its best epoch's weights
+restored, so a regularized arm that learns more slowly is not judged half-trained;
+each arm's best and last epoch are measured with the rest.
+
 A lesson may also name a *pretraining* (a source run trained first, once, that
 arms fine-tune from as ``"finetune.source": "@pretrain"``) and a *sweep* of one
 setting over values (every arm at each, the same steps at each; its claim and
@@ -53,6 +59,12 @@ PROBE_METRICS = {
     # The fresh model's activation spread on training images, first and last activation layer.
     "activations": ("act_std_first", "act_std_last", "act_std_ratio"),
 }
+# Measured when a lesson judges each arm at its convergence: the epoch of lowest val_loss
+# (the weights compared) and the epoch training stopped at.
+CONVERGENCE_METRICS = ("best_epoch", "stop_epoch")
+# The settings the convergence rule sets alike for every arm; an arm may not change them.
+CONVERGENCE_SETTINGS = ("training.epochs", "training.early_stopping", "training.patience",
+                        "training.restore_best")
 
 
 # -- events -----------------------------------------------------------------
@@ -113,12 +125,15 @@ class LessonSpec:
     pretrain: dict | None = None
     # One setting swept over values, every arm at each (netlab/training/lesson_sweep.py).
     sweep: Sweep | None = None
+    # Every arm at its own convergence: {"max_epochs": N, "patience": P, "rule": how N was chosen}.
+    convergence: dict | None = None
     # The settings each run's seed goes to (data.seed too: each seed draws its own few images).
     seed_paths: list = field(default_factory=lambda: ["training.seed"])
 
     @property
     def metrics(self) -> tuple[str, ...]:
-        return RUN_METRICS + PROBE_METRICS.get(self.probe, ())
+        converge = CONVERGENCE_METRICS if self.convergence else ()
+        return RUN_METRICS + converge + PROBE_METRICS.get(self.probe, ())
 
     def seeds_for(self, budget: str) -> list[int]:
         return list(range(int(self.budgets.get(budget, {}).get("seeds", self.seeds))))
@@ -135,6 +150,9 @@ class LessonSpec:
         from netlab.config import Experiment
 
         data = Experiment.from_dict(self.base).to_dict()
+        if self.convergence:  # before the budget's overrides: a tiny budget still trains 1 epoch
+            data["training"].update(epochs=self.convergence["max_epochs"], early_stopping=True,
+                                    patience=self.convergence["patience"], restore_best=True)
         budget_overrides = self.budgets.get(budget, {})
         overrides = {k: v for k, v in budget_overrides.items()
                      if k != "seeds" and not k.startswith(("sweep.", PRETRAIN + "."))}
@@ -194,6 +212,8 @@ def parse_lesson(name: str, raw: dict) -> LessonSpec:
         raise ConfigError(f"experiment {name}: malformed description ({exc})") from None
     if spec.probe is not None and spec.probe not in PROBE_METRICS:
         raise ConfigError(f"experiment {name}: unknown probe {spec.probe!r} ({', '.join(PROBE_METRICS)})")
+    if spec.convergence is not None:
+        _check_convergence(spec)
     if spec.sweep is not None:
         spec.sweep = Sweep.parse(spec.sweep, spec.arms, spec.metrics, f"experiment {name}")
     for c in claim:
@@ -208,6 +228,20 @@ def parse_lesson(name: str, raw: dict) -> LessonSpec:
     return spec
 
 
+def _check_convergence(spec: LessonSpec) -> None:
+    where = f"experiment {spec.name}: convergence"
+    c = spec.convergence
+    if not isinstance(c, dict) or set(c) - {"max_epochs", "patience", "rule"}:
+        raise ConfigError(f"{where} is {{\"max_epochs\": N, \"patience\": P, \"rule\": \"why N\"}}")
+    for key in ("max_epochs", "patience"):
+        if not isinstance(c.get(key), int) or c[key] < 1:
+            raise ConfigError(f"{where}.{key} must be a whole number >= 1 (got {c.get(key)!r})")
+    for arm, overrides in spec.arms.items():
+        changed = sorted(set(overrides) & set(CONVERGENCE_SETTINGS))
+        if changed:
+            raise ConfigError(f"{where}: every arm trains by the same rule; arm {arm} sets {changed[0]}")
+
+
 # -- measuring one run --------------------------------------------------------
 def accuracy(model, data, split: str) -> float:
     """Inference-mode accuracy of ``model`` on a split (no augmentation, no dropout)."""
@@ -217,13 +251,19 @@ def accuracy(model, data, split: str) -> float:
     return float(np.mean(predicted == labels))
 
 
-def run_metrics(result, data) -> dict:
+def run_metrics(result, data, restored: bool = False) -> dict:
+    """Inference-mode accuracies of the model as returned; losses of the epoch it comes from
+    (the best one when ``restored``, with the best and the last epoch), else of the last epoch."""
     history = result.history
-    metrics = {key: float(history[key][-1]) for key in ("loss", "val_loss") if history.get(key)}
+    at = result.best_epoch - 1 if restored and result.best_epoch else -1
+    metrics = {key: float(history[key][at]) for key in ("loss", "val_loss") if history.get(key)}
     metrics["train_accuracy"] = accuracy(result.model, data, "train")
     metrics["val_accuracy"] = accuracy(result.model, data, "val")
     metrics["gap"] = metrics["train_accuracy"] - metrics["val_accuracy"]
     metrics["params"] = float(result.model.count_params())
+    if restored:
+        metrics["best_epoch"] = float(result.best_epoch or len(history.get("loss", [])))
+        metrics["stop_epoch"] = float(len(history.get("loss", [])))
     return metrics
 
 
@@ -262,9 +302,15 @@ def summarize(values: list[float]) -> tuple[float, float]:
     return float(a.mean()), float(a.std(ddof=1)) if len(a) > 1 else 0.0
 
 
-def verdict(spec: LessonSpec, checks: list[dict], held: bool) -> str:
+def verdict(spec: LessonSpec, checks: list[dict], held: bool, means: dict | None = None) -> str:
     head = "Held" if held else "Did not hold"
-    return f"{head}: " + "; ".join(c["text"] for c in checks) + "."
+    text = f"{head}: " + "; ".join(c["text"] for c in checks) + "."
+    if spec.convergence and means:
+        epochs = ", ".join(f"{arm} best epoch {m['best_epoch']:.1f} (stopped at {m['stop_epoch']:.1f})"
+                           for arm, m in means.items() if "best_epoch" in m)
+        text += (f" Each arm judged at its lowest val_loss (early stopping, patience "
+                 f"{spec.convergence['patience']}, the same maximum of epochs for all; mean over seeds): {epochs}.")
+    return text
 
 
 # -- the runner ---------------------------------------------------------------
@@ -350,8 +396,10 @@ class ExperimentRunner:
         result = trainer.run()
         if result.stopped:
             return None
-        metrics = {**run_metrics(result, data), **act,
-                   "steps": float(steps_of(data.train_size, exp.data.train_repeat, t.batch_size, t.epochs))}
+        restored = bool(self.spec.convergence) and t.early_stopping and t.restore_best
+        metrics = {**run_metrics(result, data, restored), **act}
+        epochs = int(metrics.get("stop_epoch", t.epochs))  # early stopping trains fewer steps
+        metrics["steps"] = float(steps_of(data.train_size, exp.data.train_repeat, t.batch_size, epochs))
         if probe and self.spec.probe == "bn_recompute":
             metrics.update(bn_recompute_metrics(result.model, data))
         return metrics
@@ -377,7 +425,7 @@ class ExperimentRunner:
         means = {arm: a["mean"] for arm, a in arms.items()}
         checks = [c.check(means) for c in spec.claim]
         held = all(c["held"] for c in checks)
-        result.update(comparisons=checks, held=held, verdict=verdict(spec, checks, held))
+        result.update(comparisons=checks, held=held, verdict=verdict(spec, checks, held, means))
         return result
 
     def _summary(self, name: str, arm_runs: list[dict]) -> dict:
