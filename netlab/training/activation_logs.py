@@ -104,7 +104,7 @@ class ActivationHistograms(keras.callbacks.Callback):
         from netlab.training.callbacks import all_finite
 
         # It runs before EventCallback, which ends the run on an epoch with NaN/Inf numbers.
-        if not all_finite(logs or {}) or not self._open():
+        if not all_finite(logs) or not self._open():
             return
         import tensorflow as tf
 
