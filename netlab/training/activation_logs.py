@@ -9,6 +9,17 @@ written as a histogram under ``tensorboard/activations``. At most
 MAX_VALUES values per layer (an evenly strided sample), so a wide layer
 costs what a narrow one does. Like the inference-mode columns, no random
 generator is touched.
+
+Cheap for the interpreter (issue 9): written with ``tf.summary.histogram``,
+each histogram was about 20 small eager ops dispatched from Python, so the
+training thread held the interpreter for about 26 ms of every epoch's end
+(py-spy --gil, default digits run, 2 cores) and 140 ms at the first one
+(the predict step's tracing), while the window wanted it to redraw the
+curves. Now the buckets are a few numpy calls per layer (TensorBoard's own
+bucket format, BUCKETS equal-width buckets), all layers go to the file as
+one serialized Summary in one op (about 5 ms held per epoch), and the
+predict step is traced when training begins, beside the train step's own
+tracing (about 160 ms held there), not at the first epoch's end.
 """
 
 from __future__ import annotations
@@ -21,6 +32,7 @@ import numpy as np
 
 HISTOGRAM_IMAGES = 32
 MAX_VALUES = 100_000
+BUCKETS = 30  # tf.summary.histogram's default
 LOG_SUBDIR = "activations"
 
 
@@ -28,6 +40,43 @@ def strided_sample(values: np.ndarray, limit: int = MAX_VALUES) -> np.ndarray:
     """At most ``limit`` values, every k-th of the flattened array (deterministic)."""
     flat = np.asarray(values).ravel()
     return flat[::max(1, math.ceil(flat.size / limit))]
+
+
+def histogram_buckets(values: np.ndarray, buckets: int = BUCKETS) -> np.ndarray:
+    """TensorBoard's histogram tensor: one row (left edge, right edge, count) per bucket.
+
+    Equal-width buckets from the minimum to the maximum, the last one closed;
+    all values equal: every edge is that value and the last bucket counts
+    them; no values: all zeros (as ``tensorboard.plugins.histogram`` does).
+    NaN and Inf are left out.
+    """
+    data = np.asarray(values, dtype=np.float64).ravel()
+    data = data[np.isfinite(data)]
+    if data.size == 0:
+        return np.zeros((buckets, 3))
+    low, high = float(data.min()), float(data.max())
+    counts = np.zeros(buckets)
+    if low == high:
+        edges = np.full(buckets + 1, low)
+        counts[-1] = data.size
+    else:
+        edges = np.linspace(low, high, buckets + 1)
+        index = np.minimum(((data - low) / ((high - low) / buckets)).astype(np.int64), buckets - 1)
+        counts = np.bincount(index, minlength=buckets).astype(np.float64)
+    return np.stack([edges[:-1], edges[1:], counts], axis=1)
+
+
+def histograms_summary(values_by_tag: dict[str, np.ndarray]):
+    """One Summary protobuf holding a TensorBoard histogram per tag."""
+    from tensorboard.compat.proto import summary_pb2
+    from tensorboard.plugins.histogram import metadata
+    from tensorboard.util import tensor_util
+
+    summary = summary_pb2.Summary()
+    for tag, values in values_by_tag.items():
+        summary.value.add(tag=tag, metadata=metadata.create_summary_metadata(display_name=None, description=None),
+                          tensor=tensor_util.make_tensor_proto(histogram_buckets(values), dtype=np.float64))
+    return summary
 
 
 class ActivationHistograms(keras.callbacks.Callback):
@@ -48,22 +97,40 @@ class ActivationHistograms(keras.callbacks.Callback):
         x, _ = train_subset(data, min(HISTOGRAM_IMAGES, data.train_size), seed)
         return cls(log_dir, inference_model, x)
 
+    def on_train_begin(self, logs=None):
+        if self._open():
+            self._activations()  # traces the predict step now, with the train step
+
     def on_epoch_end(self, epoch, logs=None):
-        if not self.layers or not len(self.images):
+        from netlab.training.callbacks import all_finite
+
+        # It runs before EventCallback, which ends the run on an epoch with NaN/Inf numbers.
+        if not all_finite(logs) or not self._open():
             return
         import tensorflow as tf
 
-        from netlab.inspect.layers import feature_maps
-
-        maps = feature_maps(self.inference_model, self.images, self.layers)
-        if self.writer is None:
-            self.writer = tf.summary.create_file_writer(str(self.log_dir))
+        summary = histograms_summary({f"activations/{name}": strided_sample(values)
+                                      for name, values in self._activations().items()})
         with self.writer.as_default(step=epoch + 1):
-            for name, values in maps.items():
-                tf.summary.histogram(f"activations/{name}", strided_sample(values))
+            tf.summary.experimental.write_raw_pb(summary.SerializeToString())
         self.writer.flush()
 
     def on_train_end(self, logs=None):
         if self.writer is not None:
             self.writer.close()
             self.writer = None
+
+    def _open(self) -> bool:
+        """The writer, opened once; False when there is nothing to log."""
+        if not self.layers or not len(self.images):
+            return False
+        if self.writer is None:
+            import tensorflow as tf
+
+            self.writer = tf.summary.create_file_writer(str(self.log_dir))
+        return True
+
+    def _activations(self) -> dict[str, np.ndarray]:
+        from netlab.inspect.layers import feature_maps
+
+        return feature_maps(self.inference_model, self.images, self.layers)

@@ -67,6 +67,11 @@ def python_floats(logs: dict) -> dict:
     return {MAIN_OUTPUT_ACCURACY.get(key, key): float(value) for key, value in (logs or {}).items()}
 
 
+def all_finite(logs: dict) -> bool:
+    """No NaN or Inf among an epoch's numbers (such an epoch ends the run unwritten)."""
+    return all(math.isfinite(value) for value in python_floats(logs).values())
+
+
 class EventCallback(keras.callbacks.Callback):
     def __init__(self, trainer, train_model, model, optimizer, progress: Progress,
                  steps: int, training_config, num_classes: int | None = None):
@@ -154,7 +159,7 @@ class EventCallback(keras.callbacks.Callback):
         seconds = time.perf_counter() - self.epoch_start
         self.train_seconds += seconds
         metrics = python_floats(logs)
-        if not all(math.isfinite(v) for v in metrics.values()):
+        if not all_finite(metrics):
             # Nothing of this epoch is written: the last checkpoint stays the last good one.
             self.nan_at = (epoch, self.steps)
             raise StopNow()
@@ -237,7 +242,11 @@ def tensorboard_available() -> bool:
 
 
 class EpochTensorBoard(keras.callbacks.TensorBoard):
-    """TensorBoard with epoch-level scalars only: no per-batch work at all."""
+    """TensorBoard with epoch-level scalars only: no per-batch work at all.
+
+    It runs before EventCallback (the Trainer's order), so it skips an epoch
+    with NaN/Inf numbers, which EventCallback then ends the run on.
+    """
 
     def __init__(self, log_dir):
         super().__init__(log_dir=str(log_dir), histogram_freq=0, write_graph=False,
@@ -248,3 +257,7 @@ class EpochTensorBoard(keras.callbacks.TensorBoard):
 
     def on_train_batch_end(self, batch, logs=None):
         pass
+
+    def on_epoch_end(self, epoch, logs=None):
+        if all_finite(logs):
+            super().on_epoch_end(epoch, logs)

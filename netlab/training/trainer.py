@@ -378,8 +378,14 @@ class Trainer:
         if t.tensorboard and self.writer is not None and tensorboard_available():
             from netlab.training.activation_logs import ActivationHistograms
 
-            callbacks.append(EpochTensorBoard(self.writer.dir / TENSORBOARD_DIR))
-            callbacks.append(ActivationHistograms.for_data(self.writer.dir / TENSORBOARD_DIR, model, data, t.seed))
+            # Before the callback that emits EpochEnd: the window redraws the curves with
+            # the epoch's points while the next epoch's steps run, which leave the
+            # interpreter free, not while the logs are written (issue 9).
+            at = callbacks.index(callback)
+            callbacks[at:at] = [
+                EpochTensorBoard(self.writer.dir / TENSORBOARD_DIR),
+                ActivationHistograms.for_data(self.writer.dir / TENSORBOARD_DIR, model, data, t.seed),
+            ]
         callbacks.extend(self.extra_callbacks)
         if progress.epoch < t.epochs and not progress.stopped_early:
             try:

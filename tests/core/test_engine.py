@@ -179,7 +179,19 @@ def test_nan_loss_leaves_the_last_good_epoch_on_disk(tmp_path):
 def test_tensorboard_logs_are_written(tmp_path):
     # tensorboard is a dependency (pyproject.toml): no skip when it is missing, a failure.
     # This run also switches the per-epoch inference-mode measurement off (one training less).
-    Trainer(tiny_experiment(train_eval=False), run_dir=tmp_path / "run").run()
+    # The logs are written before EpochEnd is emitted, so the window's redraw of the
+    # epoch's points never runs beside them (issue 9).
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    steps_at_epoch_end = []
+
+    def on_event(event):
+        if isinstance(event, EpochEnd):
+            written = EventAccumulator(str(tmp_path / "run" / "tensorboard" / "activations")).Reload()
+            steps_at_epoch_end.append({e.step for tag in written.Tags()["tensors"] for e in written.Tensors(tag)})
+
+    Trainer(tiny_experiment(train_eval=False), run_dir=tmp_path / "run", on_event=on_event).run()
+    assert steps_at_epoch_end == [{1}]
     from netlab.training.train_eval import COLUMNS
 
     header = open(tmp_path / "run" / "history.csv").readline().strip().split(",")
@@ -187,8 +199,6 @@ def test_tensorboard_logs_are_written(tmp_path):
     logs = list((tmp_path / "run" / "tensorboard").rglob("events.out.tfevents.*"))
     assert logs, "no TensorBoard event file"
     # Each activation layer's histogram, per epoch (netlab/training/activation_logs.py).
-    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-
     from netlab.inspect.activations import activation_layers
     from netlab.predict import load_model
 
