@@ -11,7 +11,7 @@ from conftest import tiny_experiment
 from netlab.config import OPTIMIZERS, SCHEDULES, Experiment, TrainingConfig
 from netlab.errors import ConfigError, TrainingError
 from netlab.predict import load_model
-from netlab.training.events import EpochEnd, RunPaused, RunResumed
+from netlab.training.events import BatchEnd, EpochEnd, RunPaused, RunResumed
 from netlab.training.optim import build_optimizer, build_schedule
 from netlab.training.trainer import Trainer
 
@@ -129,8 +129,9 @@ def test_pause_holds_training_and_resume_continues():
 
     def on_event(event):
         events.append(event)
-        if len(events) == 2:  # the first BatchEnd: pause, and resume from another thread
-            trainer.pause()
+        if isinstance(event, BatchEnd) and RunPaused not in map(type, events):
+            trainer.pause()  # the first BatchEnd: pause
+        if isinstance(event, RunPaused):  # held: resume from another thread a little later
             threading.Timer(0.3, trainer.resume).start()
 
     trainer.on_event = on_event
