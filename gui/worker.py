@@ -1,6 +1,6 @@
 """Long core work off the GUI thread.
 
-``TrainThread`` runs a Trainer and re-emits its plain events as a Qt signal
+``CoreThread`` (a Trainer's ``TrainThread``, a lesson's, a search's) runs a core job and re-emits its plain events as a Qt signal
 (emitted from the worker thread, delivered queued in the GUI thread).
 Stopping sets a ``threading.Event`` directly from the GUI thread; the trainer
 checks it after every batch, so a stop never waits behind a busy event loop.
@@ -38,40 +38,32 @@ def import_tensorflow() -> None:
         import tensorflow  # noqa: F401
 
 
-class TrainThread(QThread):
+class CoreThread(QThread):
+    """A long core job (a training run, a lesson, a search) in a thread of its own.
+
+    Its plain events, then its result or the one line of its failure, arrive
+    queued in the GUI thread; ``request_stop`` sets the stop event the job checks
+    after every batch. A subclass says what the job is in :meth:`work`.
+    """
+
     event = Signal(object)  # netlab.training.events.Event
-    succeeded = Signal(object)  # TrainResult
+    succeeded = Signal(object)  # what work() returned
     failed = Signal(str)
 
-    def __init__(self, experiment, run_dir=None, parent=None, resume=False):
+    def __init__(self, parent=None):
         super().__init__(parent)
-        self.experiment = experiment
-        self.run_dir = run_dir
-        self.resume = resume  # continue the run in run_dir (netlab resume's path), its own settings
         self.stop_event = threading.Event()
-        self.pause_event = threading.Event()  # set = paused between batches
 
     def request_stop(self) -> None:
         self.stop_event.set()
 
-    def set_paused(self, paused: bool) -> None:
-        if paused:
-            self.pause_event.set()
-        else:
-            self.pause_event.clear()
+    def work(self):
+        raise NotImplementedError
 
     def run(self) -> None:
         try:
             import_tensorflow()  # at once when the window has loaded it already
-            from netlab.training.trainer import Trainer
-
-            if self.resume:
-                trainer = Trainer.resume_run(self.run_dir, on_event=self.event.emit,
-                                             stop_event=self.stop_event, pause_event=self.pause_event)
-            else:
-                trainer = Trainer(self.experiment, on_event=self.event.emit, run_dir=self.run_dir,
-                                  stop_event=self.stop_event, pause_event=self.pause_event)
-            result = trainer.run()
+            result = self.work()
         except Exception as exc:  # noqa: BLE001 - the window must show every failure
             if not isinstance(exc, NetlabError):
                 traceback.print_exc()
@@ -80,6 +72,34 @@ class TrainThread(QThread):
             self.failed.emit(error_text(exc))
         else:
             self.succeeded.emit(result)
+
+
+class TrainThread(CoreThread):
+    """A Trainer's run (succeeded: its TrainResult), which can also pause between batches."""
+
+    def __init__(self, experiment, run_dir=None, parent=None, resume=False):
+        super().__init__(parent)
+        self.experiment = experiment
+        self.run_dir = run_dir
+        self.resume = resume  # continue the run in run_dir (netlab resume's path), its own settings
+        self.pause_event = threading.Event()  # set = paused between batches
+
+    def set_paused(self, paused: bool) -> None:
+        if paused:
+            self.pause_event.set()
+        else:
+            self.pause_event.clear()
+
+    def work(self):
+        from netlab.training.trainer import Trainer
+
+        if self.resume:
+            trainer = Trainer.resume_run(self.run_dir, on_event=self.event.emit,
+                                         stop_event=self.stop_event, pause_event=self.pause_event)
+        else:
+            trainer = Trainer(self.experiment, on_event=self.event.emit, run_dir=self.run_dir,
+                              stop_event=self.stop_event, pause_event=self.pause_event)
+        return trainer.run()
 
 
 class JobThread(QThread):

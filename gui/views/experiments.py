@@ -13,12 +13,10 @@ accuracy-vs-size plot beside the curves (gui/views/sweep_plot.py).
 
 from __future__ import annotations
 
-import threading
-import traceback
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QThread, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -30,38 +28,25 @@ from PySide6.QtWidgets import (
 )
 
 from gui.icons import icon
-from gui.worker import error_text
-from netlab.errors import NetlabError
+from gui.worker import CoreThread
 
 COLOURS = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75))
 OTHER_COLOUR = (150, 150, 150)  # a run outside the arms: a lesson's pretraining
 PROGRESS_STEPS = 1000
 
 
-class ExperimentThread(QThread):
-    event = Signal(object)
-    succeeded = Signal(object)  # result.json's dict
-    failed = Signal(str)
+class ExperimentThread(CoreThread):
+    """A lesson's arms in sequence (succeeded: result.json's dict)."""
 
     def __init__(self, spec, out_dir, budget, parent=None):
         super().__init__(parent)
         from netlab.training.experiments import ExperimentRunner
 
         self.runner = ExperimentRunner(spec, out_dir, budget, on_event=self.event.emit)
-        self.stop_event: threading.Event = self.runner.stop_event
+        self.stop_event = self.runner.stop_event
 
-    def request_stop(self) -> None:
-        self.runner.request_stop()
-
-    def run(self) -> None:
-        try:
-            result = self.runner.run()
-        except Exception as exc:  # noqa: BLE001 - the window shows every failure
-            if not isinstance(exc, NetlabError):
-                traceback.print_exc()
-            self.failed.emit(error_text(exc))
-        else:
-            self.succeeded.emit(result)
+    def work(self):
+        return self.runner.run()
 
 
 class ExperimentsDialog(QDialog):

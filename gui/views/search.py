@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import json
 import math
-import threading
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QThread, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -37,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.views.tables import read_only_table
-from gui.worker import error_text, import_tensorflow
+from gui.worker import CoreThread
 from netlab.config import PRUNERS, SAMPLERS, Experiment, SearchConfig
 from netlab.errors import ConfigError, NetlabError
 
@@ -45,34 +43,20 @@ FIXED_COLUMNS = ("trial", "state", "val accuracy", "val loss", "epochs")
 COMPLETE_COLOUR, PRUNED_COLOUR, BEST_COLOUR = (31, 119, 180), (180, 180, 180), (214, 39, 40)
 
 
-class SearchThread(QThread):
-    event = Signal(object)
-    succeeded = Signal(object)  # the trial rows
-    failed = Signal(str)
+class SearchThread(CoreThread):
+    """A study (succeeded: the trial rows)."""
 
     def __init__(self, experiment, out_dir, resume=False, parent=None):
         super().__init__(parent)
         self.experiment, self.out_dir, self.resume = experiment, out_dir, resume
-        self.stop_event = threading.Event()
         self.search = None
 
-    def request_stop(self) -> None:
-        self.stop_event.set()
+    def work(self):
+        from netlab.training.search import Search
 
-    def run(self) -> None:
-        try:
-            import_tensorflow()
-            from netlab.training.search import Search
-
-            self.search = Search(None if self.resume else self.experiment, self.out_dir, resume=self.resume,
-                                 on_event=self.event.emit, stop_event=self.stop_event)
-            rows = self.search.run()
-        except Exception as exc:  # noqa: BLE001 - the window shows every failure
-            if not isinstance(exc, NetlabError):
-                traceback.print_exc()
-            self.failed.emit(error_text(exc))
-        else:
-            self.succeeded.emit(rows)
+        self.search = Search(None if self.resume else self.experiment, self.out_dir, resume=self.resume,
+                             on_event=self.event.emit, stop_event=self.stop_event)
+        return self.search.run()
 
 
 def _fmt(value) -> str:
