@@ -93,6 +93,8 @@ def _print_event(event) -> None:
         from netlab.training.runs import shown_dataset
 
         resumed = f", resuming after epoch {event.initial_epoch}" if event.initial_epoch else ""
+        if event.initial_epoch and event.initial_epoch >= event.epochs:
+            resumed = f": all {event.epochs} epochs were already done, nothing left to train"
         print(f"training {event.arch} on {shown_dataset(event.dataset)} ({event.train_samples} train / "
               f"{event.val_samples} validation images, {event.params:,} parameters) on {event.device}"
               f"{resumed}", flush=True)

@@ -68,3 +68,16 @@ def test_summary_table_and_json(capsys):
     convs = [(1, 32), (32, 32), (32, 64), (64, 64), (64, 128), (128, 128)]
     expected = sum(9 * cin * cout + 2 * cout for cin, cout in convs) + (128 * 64 + 64) + (64 * 10 + 10)
     assert data["trainable_params"] == expected == 295_786
+
+
+def test_resuming_a_finished_run_says_nothing_is_left_to_train(capsys):
+    from netlab.cli import _print_event
+    from netlab.training.events import RunStarted
+
+    started = dict(arch="simple_cnn", dataset="digits", epochs=3, steps_per_epoch=5, train_samples=100,
+                   val_samples=20, params=1000, device="CPU")
+    _print_event(RunStarted(**started, initial_epoch=1))
+    _print_event(RunStarted(**started, initial_epoch=3))
+    first, second = capsys.readouterr().out.splitlines()
+    assert first.endswith("resuming after epoch 1")
+    assert second.endswith("all 3 epochs were already done, nothing left to train")
