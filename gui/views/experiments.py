@@ -124,6 +124,7 @@ class ExperimentsDialog(QDialog):
         runs_row = QHBoxLayout()
         self.run_choice = QComboBox()  # "arm, seed N" -> its run folder, as each run begins
         self.run_choice.setToolTip("A run of this experiment: an arm and one of its seeds")
+        self.run_choice.setMinimumContentsLength(28)  # "full_finetune at 50, seed 2" reads whole
         self.open_button = QPushButton("Open in Runs tab")
         self.open_button.setToolTip("Show this experiment's runs in the main window's Runs tab, "
                                     "ticked for the overlay, with the chosen run selected")
