@@ -83,11 +83,10 @@ def list_runs(root: str | Path) -> list[RunInfo]:
     for folder in root.iterdir():
         if not folder.is_dir():
             continue
-        if (folder / "search.json").is_file():
-            for trial in (read_run(p) for p in folder.iterdir() if p.is_dir()):
-                if trial is not None:
-                    trial.label = f"{folder.name}/{trial.path.name}"
-                    runs.append(trial)
+        if (folder / "search.json").is_file():  # netlab/training/search.py's SEARCH_FILE
+            for trial in list_nested_runs(folder):
+                trial.label = f"{folder.name}/{trial.label}"
+                runs.append(trial)
         else:
             runs.append(read_run(folder))
     return sorted((r for r in runs if r is not None), key=lambda r: r.name, reverse=True)

@@ -89,19 +89,12 @@ def synchronize_batch_norm(model) -> int:
     global batch's statistics (an all-reduce per layer and step) and all hold
     the same moving statistics, those one device would compute.
     """
-    import keras
+    from netlab.model_layers import batch_norms
 
-    count, stack, seen = 0, [model], set()
-    while stack:
-        layer = stack.pop()
-        if id(layer) in seen:
-            continue
-        seen.add(id(layer))
-        if isinstance(layer, keras.layers.BatchNormalization):
-            layer.synchronized = True
-            count += 1
-        stack.extend(getattr(layer, "layers", ()))
-    return count
+    norms = batch_norms(model)
+    for layer in norms:
+        layer.synchronized = True
+    return len(norms)
 
 
 # TrainingConfig.mixed_precision -> Keras dtype policy. Weights stay float32;

@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from netlab.errors import ConfigError
+from netlab.model_layers import all_layers
 
 FLAG = "finetune.cache_features (--cache-features)"
 
@@ -148,15 +149,6 @@ def _bottom_model(model, tensor, path):
     return keras.Model(model.inputs, tensor, name=f"{model.name}_bottom")
 
 
-def _all_layers(model):
-    import keras
-
-    for layer in model.layers:
-        yield layer
-        if isinstance(layer, keras.Model):
-            yield from _all_layers(layer)
-
-
 def split_for_cache(model):
     """(head model, FeatureCache): ``model`` cut for training its head on precomputed features."""
     import keras
@@ -166,7 +158,7 @@ def split_for_cache(model):
     top = random[-1] if random else 0  # steps[0] is the classifier
     cut = steps[top]
     bottom = _bottom_model(model, cut.input, cut.path)
-    moving = [layer.name for layer in _all_layers(bottom) if is_random(layer)]
+    moving = [layer.name for layer in all_layers(bottom) if is_random(layer)]
     if moving:
         raise ConfigError(f"{FLAG}: the base's layer {moving[-1]} is random while training (dropout, noise), "
                           "so its output changes every epoch and cannot be computed once; train without "

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 
+from netlab.model_layers import batch_norms
 from netlab.training.events import Notice
 
 FIRST_LOSS_TOLERANCE = 0.2  # relative to log(C)
@@ -32,21 +33,10 @@ def first_loss_notice(loss: float, num_classes: int) -> Notice:
                   level="warning", check="first_loss")
 
 
-def _batch_norms(model):
-    """Every BatchNormalization layer, nested models opened."""
-    import keras
-
-    for layer in model.layers:
-        if isinstance(layer, keras.Model):
-            yield from _batch_norms(layer)
-        elif isinstance(layer, keras.layers.BatchNormalization):
-            yield layer
-
-
 def setup_notices(experiment, model) -> list[Notice]:
     """Warnings about the configuration and the built model, before the first batch."""
     notices = []
-    norms = list(_batch_norms(model))
+    norms = batch_norms(model)
     batch_size = experiment.training.batch_size
     if batch_size < MIN_BN_BATCH and any(layer.trainable for layer in norms):
         notices.append(Notice(
