@@ -37,9 +37,9 @@ def run_experiment_command(args, print_event) -> int:
         return 0
     spec = load_lesson(args.name)
     out = Path(args.out) if args.out else default_out_dir(spec.name)
-    if args.out and free_run_dir(out) != out:  # its arms' runs would land among another's files
-        raise ConfigError(f"{out} already holds files; give the experiment a free folder such as "
-                          f"{free_run_dir(out)}")
+    free = free_run_dir(out) if args.out else out
+    if free != out:  # its arms' runs would land among another's files
+        raise ConfigError(f"{out} already holds files; give the experiment a free folder such as {free}")
     runner = ExperimentRunner(spec, out, args.budget,
                               on_event=None if args.json else lambda e: print_lesson_event(e, print_event))
     try:

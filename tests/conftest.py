@@ -106,3 +106,18 @@ def fresh_family_model(spec):
         side = max(spec.min_input, 32)
         _FAMILY_MODELS[spec.name] = spec.build((side, side, 3), 5, RegularizationConfig(), seed=0)
     return _FAMILY_MODELS[spec.name]
+
+
+def imagenet_weights_file(arch: str, side: int) -> str:
+    """The file name keras.applications keeps the headless ImageNet weights of ``arch`` under
+    (tests place a file made from weights=None there: nothing downloads)."""
+    if arch == "mobilenetv2":
+        rows = side if side in (96, 128, 160, 192, 224) else 224
+        return f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_{rows}_no_top.h5"
+    if arch == "mobilenet":
+        rows = side if side in (128, 160, 192, 224) else 224
+        return f"mobilenet_1_0_{rows}_tf_no_top.h5"
+    name = "inception_v3" if arch == "inceptionv3" else arch
+    return f"{name}_weights_tf_dim_ordering_tf_kernels_notop.h5"
+
+

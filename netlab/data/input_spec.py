@@ -77,7 +77,8 @@ def check_selection(d) -> None:
     """data.classes, data.train_per_class and data.train_repeat: built-in datasets, known class names."""
     if d.classes is None and d.train_per_class is None and d.train_repeat == 1:
         return
-    if get_source(d.dataset).is_folder and (d.train_per_class is not None or d.train_repeat != 1):
+    source = get_source(d.dataset)
+    if source.is_folder and (d.train_per_class is not None or d.train_repeat != 1):
         raise ConfigError("data.train_per_class and data.train_repeat work on built-in datasets; for an image "
                           "folder, put the images to train on in the folder")
     if d.classes is None:
@@ -86,7 +87,6 @@ def check_selection(d) -> None:
         raise ConfigError(f"data.classes must be a list of two or more class names, or null (got {d.classes!r})")
     if len(set(d.classes)) != len(d.classes):
         raise ConfigError(f"data.classes names a class twice: {d.classes}")
-    source = get_source(d.dataset)
     if source.is_folder:
         raise ConfigError("data.classes picks classes of a built-in dataset; for an image folder, make a "
                           "folder holding only the classes to learn")

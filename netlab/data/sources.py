@@ -6,6 +6,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from netlab.data import DataSource, register_source
+from netlab.data.glyphs import GLYPH_CLASSES, load_glyph_arrays
 
 
 def _resize_stack(images: np.ndarray, size: int) -> np.ndarray:
@@ -88,19 +89,7 @@ register_source(DataSource(
     image_size=32, channels=3, load_arrays=load_shapes_arrays, class_names=SHAPE_CLASSES))
 
 
-def _load_glyphs(config, size: int):
-    from netlab.data.glyphs import load_glyph_arrays
-
-    return load_glyph_arrays(config, size)
-
-
-def _glyph_classes() -> tuple[str, ...]:
-    from netlab.data.glyphs import GLYPH_CLASSES
-
-    return GLYPH_CLASSES
-
-
 register_source(DataSource(
     "glyphs", "synthetic glyphs of 25 kinds (polygons, stars, outlines, bars, arrows, rings, ...), "
               "random colour, size, position and rotation, RGB",
-    image_size=32, channels=3, load_arrays=_load_glyphs, class_names=_glyph_classes()))
+    image_size=32, channels=3, load_arrays=load_glyph_arrays, class_names=GLYPH_CLASSES))

@@ -234,18 +234,6 @@ def imagenet_source_for(arch: str) -> str | None:
     return IMAGENET_PREFIX + name if name in IMAGENET_ARCHS else None
 
 
-def imagenet_weights_file(arch: str, side: int) -> str:
-    """The file name keras.applications keeps the headless ImageNet weights of ``arch`` under."""
-    if arch == "mobilenetv2":
-        rows = side if side in (96, 128, 160, 192, 224) else 224
-        return f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_{rows}_no_top.h5"
-    if arch == "mobilenet":
-        rows = side if side in (128, 160, 192, 224) else 224
-        return f"mobilenet_1_0_{rows}_tf_no_top.h5"
-    name = "inception_v3" if arch == "inceptionv3" else arch
-    return f"{name}_weights_tf_dim_ordering_tf_kernels_notop.h5"
-
-
 def _offline_error(text: str, cached: Path) -> NetlabError:
     return NetlabError(
         f"{text}: the ImageNet weights are not in Keras's cache and could not be downloaded "

@@ -211,9 +211,8 @@ def _place_imagenet_weights(keras_home):
     """A weights=None MobileNetV2's weights where Keras's cache keeps the ImageNet file: no download."""
     import h5py
     import keras
+    from conftest import imagenet_weights_file
     from keras.src.legacy.saving import legacy_h5_format  # the .h5 layout keras.applications reads
-
-    from netlab.training.finetune_sources import imagenet_weights_file
 
     keras.utils.set_random_seed(3)
     backbone = keras.applications.MobileNetV2(include_top=False, weights=None, input_shape=(32, 32, 3))

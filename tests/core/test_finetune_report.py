@@ -14,9 +14,8 @@ def _place_vgg16_weights(keras_home):
     preprocessing map sits in front of the first conv). No download."""
     import h5py
     import keras
+    from conftest import imagenet_weights_file
     from keras.src.legacy.saving import legacy_h5_format
-
-    from netlab.training.finetune_sources import imagenet_weights_file
 
     backbone = keras.applications.VGG16(include_top=False, weights=None, input_shape=(32, 32, 3))
     folder = keras_home / "models"
