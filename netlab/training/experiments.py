@@ -347,13 +347,16 @@ class ExperimentRunner:
 
         spec, seeds, sweep = self.spec, self.spec.seeds_for(self.budget), self.spec.sweep_for(self.budget)
         jobs = self.plan()
-        # Every configuration is checked before anything trains; the pretraining is the first seed's.
-        source = spec.pretrain_dir(self.out_dir, seeds[0]) if spec.pretrain else None
+        # Every configuration is checked before anything trains; the pretraining is plan()'s first run.
+        source = jobs[0][3] if spec.pretrain else None
         configs = [spec.config(arm, self.budget, s, v, source) for arm, s, v, _ in jobs]
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.emit(ExperimentStarted(spec.name, self.budget, list(spec.arms), seeds, str(self.out_dir),
                                     list(sweep.values) if sweep else [], len(jobs)))
-        runs: dict[str, list[dict]] = {name: [] for name in self.cells()}
+        # result.json's arms, in plan() order: each arm, or each arm at each swept value.
+        names = [arm if value is None else cell(arm, value) for arm, _, value, _ in jobs]
+        arm_of = dict(zip(names, (job[0] for job in jobs)))
+        runs: dict[str, list[dict]] = {name: [] for name in names}
         for index, ((arm, seed, value, run_dir), exp) in enumerate(zip(jobs, configs, strict=True)):
             if self.stop_event.is_set():
                 break
@@ -362,20 +365,13 @@ class ExperimentRunner:
                                     probe=arm != PRETRAIN)
             if metrics is None:  # stopped mid-run: an unfinished arm is not compared
                 break
-            name = arm if value is None else cell(arm, value)
-            runs[name].append({"seed": seed, "run_dir": str(run_dir), "metrics": metrics})
+            runs[names[index]].append({"seed": seed, "run_dir": str(run_dir), "metrics": metrics})
             self.emit(ArmFinished(arm, seed, index, len(jobs), metrics, value))
-        result = self._result(runs, seeds, sweep)
+        result = self._result(runs, arm_of, seeds, sweep)
         path = self.out_dir / RESULT_FILE
         atomic_write_text(path, json.dumps(result, indent=2) + "\n")
         self.emit(ExperimentFinished(result, str(path)))
         return result
-
-    def cells(self) -> list[str]:
-        """result.json's arms: each arm, or each arm at each swept value; the pretraining first."""
-        sweep = self.spec.sweep_for(self.budget)
-        names = [cell(arm, v) for v in sweep.values for arm in self.spec.arms] if sweep else list(self.spec.arms)
-        return ([PRETRAIN] if self.spec.pretrain else []) + names
 
     def _run_one(self, exp, run_dir: Path, steps: int | None = None, probe: bool = True) -> dict | None:
         import dataclasses
@@ -404,11 +400,11 @@ class ExperimentRunner:
             metrics.update(bn_recompute_metrics(result.model, data))
         return metrics
 
-    def _result(self, runs: dict, seeds: list[int], sweep=None) -> dict:
+    def _result(self, runs: dict, arm_of: dict, seeds: list[int], sweep=None) -> dict:
         spec = self.spec
         pretrain = runs.pop(PRETRAIN, None)
         complete = all(len(r) == len(seeds) for r in runs.values()) and (pretrain is None or len(pretrain) == 1)
-        arms = {name: self._summary(name, arm_runs) for name, arm_runs in runs.items()}
+        arms = {name: self._summary(arm_of[name], arm_runs) for name, arm_runs in runs.items()}
         result = {"name": spec.name, "title": spec.title, "question": spec.question, "seed": spec.seed,
                   "budget": self.budget, "seeds": seeds, "arms": arms, "complete": complete}
         if pretrain is not None:
@@ -428,10 +424,10 @@ class ExperimentRunner:
         result.update(comparisons=checks, held=held, verdict=verdict(spec, checks, held, means))
         return result
 
-    def _summary(self, name: str, arm_runs: list[dict]) -> dict:
-        """One arm's (or cell's) runs, and the mean and spread of each metric over its seeds."""
+    def _summary(self, arm: str, arm_runs: list[dict]) -> dict:
+        """One arm's (or one cell's: the arm at a swept value) runs, and the mean and spread of each
+        metric over its seeds."""
         spec = self.spec
-        arm = name.split("@")[0]
         overrides = spec.pretrain if arm == PRETRAIN else spec.arms[arm]
         summary = {"runs": arm_runs, "overrides": overrides, "mean": {}, "std": {}}
         for metric in spec.metrics:
