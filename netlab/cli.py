@@ -283,7 +283,11 @@ def cmd_search(args) -> int:
                               f"{(given or ['--space/--trial-epochs/--sampler/--pruner/--out'])[0]}")
         search = Search(None, args.resume, resume=True, storage=args.storage, study_name=args.study_name,
                         on_event=_print_search_event)
-        if args.budget is not None:  # more trials for a search that is done
+        if args.budget is not None:  # more trials for a search that is done: the new total
+            taken = search.taken()
+            if args.budget <= taken:
+                raise ConfigError(f"--budget is the search's total number of trials and {search.out_dir} "
+                                  f"has taken {taken}: give more than {taken} to run more")
             search.experiment.search.trials = args.budget
     else:
         from netlab.training.runs import new_run_dir
@@ -486,7 +490,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("search", help="hyperparameter search on Optuna: TPE, median pruning, resumable")
     _add_experiment_flags(p)
-    p.add_argument("--budget", type=number_flag(int, 1), help="number of trials (search.trials, default 8)")
+    p.add_argument("--budget", type=number_flag(int, 1), help="number of trials in all (search.trials, default 8; with --resume the new total)")
     p.add_argument("--trial-epochs", type=number_flag(int, 1), help="epochs per trial (default 2)")
     p.add_argument("--space", help='the searched settings as JSON (search.space), e.g. '
                                    '\'{"training.learning_rate": {"low": 1e-4, "high": 1e-1, "log": true}}\'')

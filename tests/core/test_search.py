@@ -152,10 +152,10 @@ def _wait_for(condition, process, timeout=300):
 
 
 @pytest.mark.slow
-def test_a_killed_search_resumes_and_completes_its_budget(tmp_path):
+def test_a_killed_search_resumes_and_completes_its_budget(tmp_path, capsys):
     from netlab.training.search import Search
 
-    exp = search_experiment(trials=3, trial_epochs=1)
+    exp = search_experiment(trials=3, trial_epochs=1, pruner="none")  # close losses: the median pruner may cut one
     exp.save(tmp_path / "exp.json")
     out = tmp_path / "search"
     process = _search_process("--config", str(tmp_path / "exp.json"), "--out", str(out))
@@ -172,6 +172,10 @@ def test_a_killed_search_resumes_and_completes_its_budget(tmp_path):
     assert sorted(s for n, s in states.items() if n != 1) == ["complete"] * 3  # the budget: 3 more than the kill
     assert search.taken() == 3 and len(rows) == 4
     assert json.loads((out / "trial-0003" / "trial.json").read_text())["state"] == "complete"
+
+    from netlab.cli import main
+    assert main(["search", "--resume", str(out), "--budget", "3"]) == 2  # a total it has: nothing to run
+    assert "has taken 3: give more than 3" in capsys.readouterr().err
 
 
 @pytest.mark.slow
