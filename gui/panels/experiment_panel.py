@@ -7,7 +7,7 @@ given, and so are values a widget cannot show (reported, see
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import QScrollArea, QTabWidget
 
 from gui.panels.data_form import DataForm
@@ -17,8 +17,19 @@ from gui.panels.training_form import TrainingForm
 from netlab.config import Experiment
 
 
+class _FormScroll(QScrollArea):
+    """Scrolls its form up and down; never narrower than the form, so the window's splitter
+    cannot squeeze a form under a horizontal scroll bar (QScrollArea's own minimum is tiny)."""
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        width = (self.widget().minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
+                 + 2 * self.frameWidth())
+        return QSize(max(hint.width(), width), hint.height())
+
+
 def _scrolled(widget) -> QScrollArea:
-    area = QScrollArea()
+    area = _FormScroll()
     area.setWidgetResizable(True)
     area.setFrameShape(QScrollArea.NoFrame)
     area.setWidget(widget)

@@ -106,8 +106,10 @@ class SummaryView(QWidget):
         self.table.cellDoubleClicked.connect(
             lambda row, _: self.layer_activated.emit(self.table.item(row, 0).text().strip()))
         layout.addWidget(self.table, 3)
-        layout.addWidget(QLabel("Compared with the reference figures (published, computed by NetLab, "
-                                "the paper's, pretrained models), each with its source"))
+        note = QLabel("Compared with the reference figures (published, computed by NetLab, "
+                      "the paper's, pretrained models), each with its source")
+        note.setWordWrap(True)  # one line would set the tab's (and the window's middle) minimum width
+        layout.addWidget(note)
         self.comparison = read_only_table(COMPARISON_COLUMNS, row_height=22)
         layout.addWidget(self.comparison, 1)
 

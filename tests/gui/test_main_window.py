@@ -232,3 +232,15 @@ def test_stop_while_the_model_builds_ends_the_run_without_training_a_batch(windo
     assert window.status.text() == "Stopped before training began."
     assert window.curves.point_count("loss", "batch") == 0
     assert window.train_button.isEnabled()
+
+
+def test_every_form_tab_fits_the_left_panel_at_the_default_size(window, qtbot):
+    """No form is cut on the right under a horizontal scroll bar, also with fine-tuning on (the
+    Fine-tune form was, at the default window size)."""
+    panel = window.panel
+    panel.finetune_form.enabled.setChecked(True)
+    for i in range(panel.count()):
+        panel.setCurrentIndex(i)
+        area = panel.widget(i)
+        qtbot.waitUntil(lambda a=area: a.viewport().width() >= a.widget().minimumSizeHint().width(), timeout=2000)
+        assert not area.horizontalScrollBar().isVisible(), panel.tabText(i)
