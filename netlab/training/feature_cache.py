@@ -145,8 +145,8 @@ def _bottom_model(model, tensor, path):
     import keras
 
     for nested, called_on in reversed(path):
-        tensor = keras.Model(nested.inputs, tensor, name=f"{nested.name}_bottom")(called_on)
-    return keras.Model(model.inputs, tensor, name=f"{model.name}_bottom")
+        tensor = keras.Model(nested.input, tensor, name=f"{nested.name}_bottom")(called_on)
+    return keras.Model(model.input, tensor, name=f"{model.name}_bottom")
 
 
 def split_for_cache(model):

@@ -131,7 +131,7 @@ def split_head(model):
     if len(model.outputs) != 1:
         raise ModelLoadError(f"{model.name} has {len(model.outputs)} outputs; NetLab fine-tunes "
                              "single-output classifiers")
-    return keras.Model(model.inputs, features, name=f"{model.name}_base"), head.name
+    return keras.Model(model.input, features, name=f"{model.name}_base"), head.name
 
 
 def imagenet_preprocessing(mode: str) -> list:

@@ -222,7 +222,7 @@ class Trainer:
         train_model = build_model(exp, data.input_shape, data.num_classes, preprocessing, aux=True)
         outputs = train_model.outputs
         model = train_model if len(outputs) == 1 else keras.Model(
-            train_model.inputs, outputs[0], name=train_model.name)
+            train_model.input, outputs[0], name=train_model.name)
         t = exp.training
         optimizer = build_optimizer(t, steps)
         if len(outputs) == 1:
