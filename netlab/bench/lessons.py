@@ -103,7 +103,7 @@ def run_lessons(names, budget: str, out: Path) -> list[dict]:
 
 
 def outcome(result: dict) -> str:
-    """held / partly / not held (a sweep lesson), or held / did not hold."""
+    """held / partly / not held (a sweep lesson), inconclusive (no arm learned), or held / did not hold."""
     return result.get("outcome") or ("held" if result["held"] else "did not hold")
 
 

@@ -302,8 +302,40 @@ def summarize(values: list[float]) -> tuple[float, float]:
     return float(a.mean()), float(a.std(ddof=1)) if len(a) > 1 else 0.0
 
 
-def verdict(spec: LessonSpec, checks: list[dict], held: bool, means: dict | None = None) -> str:
-    head = "Held" if held else "Did not hold"
+INCONCLUSIVE = "inconclusive"
+CHANCE_SES = 3  # an arm has learned when its validation accuracy is this many standard errors above chance
+
+
+def chance_ceiling(run_metrics: dict) -> float:
+    """The validation accuracy a run must pass to have learned anything: chance (1 / classes)
+    plus CHANCE_SES binomial standard errors of guessing on its validation images."""
+    p, n = 1.0 / run_metrics["classes"], max(run_metrics["val_images"], 1)
+    return p + CHANCE_SES * math.sqrt(p * (1.0 - p) / n)
+
+
+def at_chance(arms: dict) -> str | None:
+    """When no arm has learned (each one's mean validation accuracy at most the ceiling of
+    guessing), why the claim cannot be judged on these runs; else None."""
+    ceilings, accuracies = [], []
+    for arm, summary in arms.items():
+        runs = [r["metrics"] for r in summary["runs"] if "classes" in r["metrics"]]
+        if not runs or "val_accuracy" not in summary["mean"]:
+            return None
+        ceiling = max(chance_ceiling(m) for m in runs)
+        if summary["mean"]["val_accuracy"] > ceiling:
+            return None
+        ceilings.append((runs[0]["classes"], runs[0]["val_images"], ceiling))
+        accuracies.append(f"{arm} {summary['mean']['val_accuracy']:.3f}")
+    classes, images, ceiling = max(ceilings, key=lambda c: c[2])
+    return (f"no arm learned beyond guessing (val_accuracy {', '.join(accuracies)}; chance is "
+            f"{1 / classes:.3f} for {classes} classes, and {CHANCE_SES} standard errors above it "
+            f"{ceiling:.3f} on {images} validation images), so this budget cannot test the claim")
+
+
+def verdict(spec: LessonSpec, checks: list[dict], held: bool, means: dict | None = None,
+            inconclusive: str | None = None) -> str:
+    head = f"Inconclusive: {inconclusive}. The comparison as measured" if inconclusive else \
+        "Held" if held else "Did not hold"
     text = f"{head}: " + "; ".join(c["text"] for c in checks) + "."
     if spec.convergence and means:
         epochs = ", ".join(f"{arm} best epoch {m['best_epoch']:.1f} (stopped at {m['stop_epoch']:.1f})"
@@ -396,6 +428,7 @@ class ExperimentRunner:
         metrics = {**run_metrics(result, data, restored), **act}
         epochs = int(metrics.get("stop_epoch", t.epochs))  # early stopping trains fewer steps
         metrics["steps"] = float(steps_of(data.train_size, exp.data.train_repeat, t.batch_size, epochs))
+        metrics["classes"], metrics["val_images"] = data.num_classes, data.val_size  # what chance is
         if probe and self.spec.probe == "bn_recompute":
             metrics.update(bn_recompute_metrics(result.model, data))
         return metrics
@@ -421,7 +454,10 @@ class ExperimentRunner:
         means = {arm: a["mean"] for arm, a in arms.items()}
         checks = [c.check(means) for c in spec.claim]
         held = all(c["held"] for c in checks)
-        result.update(comparisons=checks, held=held, verdict=verdict(spec, checks, held, means))
+        inconclusive = at_chance(arms)
+        result.update(comparisons=checks, held=held, verdict=verdict(spec, checks, held, means, inconclusive))
+        if inconclusive:
+            result["outcome"] = INCONCLUSIVE
         return result
 
     def _summary(self, arm: str, arm_runs: list[dict]) -> dict:

@@ -13,6 +13,8 @@ from netlab.training.experiments import (
     PRETRAIN,
     ExperimentRunner,
     ExperimentStarted,
+    at_chance,
+    chance_ceiling,
     lesson_names,
     load_lesson,
     parse_lesson,
@@ -126,7 +128,25 @@ def test_each_lesson_runs_at_the_tiny_budget_and_its_verdict_is_its_numbers(name
         held.append(check["held"])
     assert len(held) == len(spec.claim)
     assert result["held"] == all(held)
-    assert result["verdict"].startswith("Held" if result["held"] else "Did not hold")
+    # Inconclusive exactly when every arm's validation accuracy is within guessing's reach.
+    guessing = all(a["mean"]["val_accuracy"] <= max(chance_ceiling(r["metrics"]) for r in a["runs"])
+                   for a in result["arms"].values())
+    assert (result.get("outcome") == "inconclusive") == guessing
+    assert result["verdict"].startswith("Inconclusive" if guessing else "Held" if result["held"] else "Did not hold")
+
+
+def test_a_lesson_where_no_arm_beats_guessing_is_inconclusive_whatever_the_comparison():
+    def arms(*accuracies, val_images=60):
+        return {f"arm{i}": {"mean": {"val_accuracy": a},
+                            "runs": [{"metrics": {"classes": 10, "val_images": val_images, "val_accuracy": a}}]}
+                for i, a in enumerate(accuracies)}
+
+    ceiling = 0.1 + 3 * (0.1 * 0.9 / 60) ** 0.5  # 0.216
+    assert chance_ceiling({"classes": 10, "val_images": 60}) == pytest.approx(ceiling)
+    text = at_chance(arms(0.10, 0.20))
+    assert "no arm learned beyond guessing" in text and "0.216 on 60 validation images" in text
+    assert at_chance(arms(0.10, 0.25)) is None  # one arm learned: the comparison stands
+    assert at_chance(arms(0.10, 0.20, val_images=1500)) is None  # 0.20 is far above chance on 1,500 images
 
 
 def test_a_stopped_experiment_gives_no_verdict(tmp_path):
