@@ -87,7 +87,7 @@ class MainWindow(QMainWindow):
         self.resize(1400, 860)
         self.thread: TrainThread | None = None
         self.result = None
-        self._close_when_stopped = False
+        self.experiments = None  # the Experiments window, made on first use
         self.devices: list[dict] = []
         self._device = ""
         self._epochs = 0
@@ -222,9 +222,11 @@ class MainWindow(QMainWindow):
     def open_experiments(self) -> None:
         from gui.views.experiments import ExperimentsDialog
 
-        self.experiments = ExperimentsDialog(runs_root(), self)
-        self.experiments.open_run.connect(self.show_experiment_run)
+        if self.experiments is None:  # one window, kept: a lesson it runs goes on while it is hidden
+            self.experiments = ExperimentsDialog(runs_root(), self)
+            self.experiments.open_run.connect(self.show_experiment_run)
         self.experiments.show()
+        self.experiments.raise_()
 
     def show_experiment_run(self, folder: str, run_dir: str) -> None:
         """An experiment's runs in the Runs tab, the chosen arm's run selected (the Experiments window)."""
@@ -490,18 +492,21 @@ class MainWindow(QMainWindow):
         self.run_folder.setEnabled(True)
         self.runs.refresh()
         self.training_finished.emit(self.result)
-        if self._close_when_stopped:
-            self.close()
 
     # -- closing -------------------------------------------------------------
     def closeEvent(self, event) -> None:
         """Closing aborts every job and stops training first, then closes (no hang, no crash)."""
         abort_jobs()
-        self.search.close_search()  # a running study stops after its batch
-        if self.thread is not None:
-            self._close_when_stopped = True
-            self.thread.request_stop()
-            self.status.setText("Stopping training before closing...")
+        experiment = self.experiments.thread if self.experiments is not None else None
+        running = {what: thread for what, thread in (("training", self.thread), ("the search", self.search.thread),
+                                                      ("the lesson", experiment)) if thread is not None}
+        if running:  # each stops after its batch; the window closes once the last has ended
+            for thread in running.values():
+                thread.request_stop()
+                if not getattr(thread, "closes_window", False):
+                    thread.closes_window = True
+                    thread.finished.connect(self.close)  # after the owner's own finished slot
+            self.status.setText(f"Stopping {', '.join(running)} before closing...")
             event.ignore()
             return
         super().closeEvent(event)

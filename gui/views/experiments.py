@@ -59,6 +59,7 @@ class ExperimentsDialog(QDialog):
 
         self.runs_root = Path(runs_root)
         self.thread: ExperimentThread | None = None
+        self._close_with: int | None = None  # closed while a lesson ran: the dialog result, once it stops
         self.result: dict | None = None
         # (arm, seed, swept value or None) -> that run's curve
         self.curves: dict[tuple, pg.PlotDataItem] = {}
@@ -268,9 +269,16 @@ class ExperimentsDialog(QDialog):
         self.stop_button.setEnabled(False)
         self.lesson.setEnabled(True)
         self.budget.setEnabled(True)
+        if self._close_with is not None:  # closed while running: now it closes
+            result, self._close_with = self._close_with, None
+            super().done(result)
 
-    def done(self, result: int) -> None:  # closing stops a running experiment after its batch
+    def done(self, result: int) -> None:
+        """Closing stops a running experiment after its batch, then closes: nothing waits here."""
         if self.thread is not None:
+            self._close_with = result
             self.thread.request_stop()
-            self.thread.wait()
+            self.stop_button.setEnabled(False)
+            self.status.setText("Stopping after this batch, then closing...")
+            return
         super().done(result)

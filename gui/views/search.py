@@ -343,9 +343,3 @@ class SearchView(QWidget):
         self.settings_chosen.emit(apply_params(self.base, row["params"]))
         self.status.setText(f"Trial {row['number']}'s settings are in the form "
                             f"({', '.join(f'{p} = {_fmt(v)}' for p, v in row['params'].items())})")
-
-    def close_search(self) -> None:
-        """The window closes: stop the study after its batch and let the thread end."""
-        if self.thread is not None:
-            self.thread.request_stop()
-            self.thread.wait()

@@ -152,3 +152,18 @@ def test_the_runs_tab_shows_an_experiments_runs_and_goes_back(qtbot, tmp_path):
     view.all_button.click()
     assert view.folder is None and not view.all_button.isVisibleTo(view)
     assert [r.name for r in view.runs] == ["20260101-000000-simple_cnn-digits"]
+
+
+@pytest.mark.slow
+def test_closing_while_a_lesson_runs_stops_it_then_closes_without_waiting_in_the_gui(dialog, qtbot):
+    dialog.lesson.setCurrentText("dropout")
+    dialog.budget.setCurrentText("tiny")
+    results = []
+    dialog.finished_experiment.connect(results.append)
+    dialog.run_button.click()
+    qtbot.waitUntil(lambda: dialog.run_choice.count() > 0, timeout=120_000)  # the first arm has begun
+    dialog.close()
+    assert dialog.isVisible() and dialog.thread is not None  # the close returned at once: it stops after its batch
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=120_000)
+    assert dialog.thread is None  # its slot for the thread's end is what closed it
+    assert results and results[0]["complete"] is False  # stopped: no verdict

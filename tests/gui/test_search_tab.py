@@ -19,7 +19,9 @@ def view(qtbot, tmp_path):
     qtbot.addWidget(search_view)
     search_view.show()
     yield search_view
-    search_view.close_search()
+    if search_view.thread is not None:
+        search_view.thread.request_stop()
+        search_view.thread.wait(60_000)
 
 
 @pytest.mark.slow
@@ -86,3 +88,21 @@ def test_the_window_has_a_search_tab_whose_trial_settings_reach_the_form(window)
     window.search.started.emit(exp)
     assert window.panel.experiment().search.trials == 5
     assert window.panel.experiment().search.space == {"training.batch_size": {"choices": [16, 32]}}
+
+
+@pytest.mark.slow
+def test_closing_the_window_during_a_search_stops_it_first_without_waiting_in_the_gui(window, qtbot):
+    exp = tiny_experiment(train_eval=False, tensorboard=False)
+    exp.regularization.norm = "none"
+    window.panel.set_experiment(exp)
+    view = window.search
+    view.trials.setValue(4)
+    view.trial_epochs.setValue(3)
+    with qtbot.waitSignal(view.started, timeout=60_000):
+        view.start_button.click()
+    window.close()
+    assert window.isVisible() and view.thread is not None  # the close returned at once...
+    assert "Stopping the search before closing" in window.status.text()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=120_000)
+    assert view.thread is None  # ...and the tab's own slot for the thread's end ran before the window closed
+    assert "Stopped" in view.status.text()
