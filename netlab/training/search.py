@@ -33,11 +33,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from netlab.config import LIMITS, Experiment
+from netlab.config import Experiment
 from netlab.config_paths import set_value
 from netlab.errors import NetlabError, SearchError
 from netlab.io import atomic_write_json
-from netlab.search_space import search_dimensions
 from netlab.training.events import Event
 
 SEARCH_FILE = "search.json"  # the experiment searched, and where its study is stored
@@ -135,13 +134,19 @@ def counts_toward_budget(trial) -> bool:
     return trial.state == TrialState.FAIL and "error" in trial.user_attrs
 
 
-def param_importances(study) -> dict:
+def count_taken(trials) -> int:
+    """How many of ``trials`` (a study's, read once) count toward the budget."""
+    return sum(counts_toward_budget(t) for t in trials)
+
+
+def param_importances(study, trials=None) -> dict:
     """Each searched setting's share of the objective's variance (fANOVA), or {} before two
-    completed trials vary them."""
+    completed trials vary them (``trials``: the study's, when already read)."""
     from optuna.importance import FanovaImportanceEvaluator, get_param_importances
     from optuna.trial import TrialState
 
-    if len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))) < 2:
+    trials = study.get_trials(deepcopy=False) if trials is None else trials
+    if sum(t.state == TrialState.COMPLETE for t in trials) < 2:
         return {}
     try:
         return {k: float(v) for k, v in get_param_importances(
@@ -153,19 +158,25 @@ def param_importances(study) -> dict:
 def apply_params(experiment: Experiment, params: dict) -> Experiment:
     """A copy of ``experiment`` with a trial's settings (dotted path -> value): "load this trial's settings"."""
     exp = copy.deepcopy(experiment)
-    for path, value in params.items():
-        set_value(exp, path, value)
+    _set_params(exp, params)
     return exp
 
 
+def _set_params(experiment: Experiment, params: dict) -> None:
+    for path, value in params.items():
+        set_value(experiment, path, value)
+
+
 def trial_experiment(experiment: Experiment, params: dict) -> Experiment:
-    """What a trial trains: the settings drawn, ``search.trial_epochs`` epochs, no early stopping."""
-    exp = apply_params(experiment, {})
+    """What a trial trains: the settings drawn, ``search.trial_epochs`` epochs, no early stopping
+    (a searched setting wins over these, e.g. a searched training.warmup_epochs)."""
+    exp = copy.deepcopy(experiment)
     t, epochs = exp.training, exp.search.trial_epochs
     t.epochs, t.early_stopping = epochs, False
     t.warmup_epochs = min(t.warmup_epochs, epochs - 1)
     exp.finetune.head_epochs = min(exp.finetune.head_epochs, epochs - 1)
-    return apply_params(exp, params)
+    _set_params(exp, params)
+    return exp
 
 
 # -- the study ------------------------------------------------------------------
@@ -265,7 +276,7 @@ class Search:
         self.storage_url = storage or f"sqlite:///{(self.out_dir / STUDY_FILE).resolve()}"
         self.study_name = study_name or DEFAULT_STUDY
         self.experiment = experiment
-        self.dimensions = search_dimensions(experiment.validate(), LIMITS)
+        self.dimensions = experiment.validated_space()
         if not self.dimensions:
             raise SearchError("search.space is empty: name at least one setting to search")
         self._shared = storage is not None
@@ -292,45 +303,64 @@ class Search:
 
         optuna.logging.set_verbosity(optuna.logging.ERROR)  # trials are reported as events instead
         self.storage = open_storage(self.storage_url)
-        names = {s.study_name for s in optuna.get_all_study_summaries(self.storage, include_best_trial=False)}
-        if self.study_name in names:
-            stored = optuna.load_study(study_name=self.study_name, storage=self.storage).user_attrs
-            if "experiment" in stored:  # the study's settings win: every process searches one space
-                self.experiment = Experiment.from_dict(stored["experiment"])
-                self.dimensions = search_dimensions(self.experiment.validate(), LIMITS)
-                self.joined = not resume
+        stored = self._stored_experiment()
+        if stored is not None:  # the study's settings win: every process searches one space
+            stored = Experiment.from_dict(stored)
+            if stored != self.experiment:  # a resume reads the same settings: checked already
+                self.experiment, self.dimensions = stored, stored.validated_space()
+            self.joined = not resume
         search = self.experiment.search
         self.study = optuna.create_study(
             storage=self.storage, study_name=self.study_name, direction="minimize", load_if_exists=True,
             sampler=make_sampler(search, self.dimensions), pruner=make_pruner(search))
-        if "experiment" not in self.study.user_attrs:
+        if stored is None:
             self.study.set_user_attr("experiment", self.experiment.to_dict())
+
+    def _stored_experiment(self) -> dict | None:
+        """The experiment the study holds, None for a study not created yet (or created without one)."""
+        try:
+            study_id = self.storage.get_study_id_from_name(self.study_name)
+        except KeyError:  # Optuna's answer for no such study
+            return None
+        return self.storage.get_study_user_attrs(study_id).get("experiment")
 
     @property
     def budget(self) -> int:
         return self.experiment.search.trials
 
     def taken(self) -> int:
-        return sum(counts_toward_budget(t) for t in self.study.get_trials(deepcopy=False))
+        return count_taken(self.study.get_trials(deepcopy=False))
 
     def rows(self) -> list[TrialRow]:
         return sorted_rows(self.study.get_trials(deepcopy=False))
 
-    def fail_dead_trials(self) -> None:
+    def current_trials(self) -> list:
+        """The study's trials, read once, after failing those a killed process left running
+        (read again only when there were such trials)."""
+        trials = self.study.get_trials(deepcopy=False)
+        if self.fail_dead_trials(trials):
+            trials = self.study.get_trials(deepcopy=False)
+        return trials
+
+    def fail_dead_trials(self, trials) -> int:
         """Trials left running by a process of this machine that is gone (killed) become failed
-        (interrupted): they no longer count, and another trial runs in their place."""
+        (interrupted): they no longer count, and another trial runs in their place. How many."""
         from optuna.exceptions import UpdateFinishedTrialError
         from optuna.trial import TrialState
 
-        host, study_id = socket.gethostname(), self.storage.get_study_id_from_name(self.study_name)
-        for trial in self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        host, failed = socket.gethostname(), 0
+        for trial in trials:
             attrs = trial.user_attrs
-            if attrs.get("host") == host and attrs.get("pid") != os.getpid() and not _alive(attrs.get("pid")):
+            if (trial.state == TrialState.RUNNING and attrs.get("host") == host and attrs.get("pid") != os.getpid()
+                    and not _alive(attrs.get("pid"))):
+                study_id = self.storage.get_study_id_from_name(self.study_name)
                 trial_id = self.storage.get_trial_id_from_study_id_trial_number(study_id, trial.number)
                 try:
                     self.storage.set_trial_state_values(trial_id, TrialState.FAIL)
                 except UpdateFinishedTrialError:
                     pass  # another process found it first
+                failed += 1
+        return failed
 
     # -- running ------------------------------------------------------------------
     def emit(self, event: Event) -> None:
@@ -343,19 +373,20 @@ class Search:
 
     def run(self) -> list[TrialRow]:
         """Run trials until the study has its budget (or the grid is done, or a stop); the rows."""
-        self.fail_dead_trials()
+        trials = self.current_trials()
+        taken = count_taken(trials)
         self.emit(SearchStarted(out_dir=str(self.out_dir), study_name=self.study_name,
-                                storage=self.shown_storage(), trials=self.budget, taken=self.taken(),
-                                joined=self.joined))
+                                storage=self.shown_storage(), trials=self.budget, taken=taken, joined=self.joined))
         stopped = self.stop_event.is_set()
-        if not stopped and self.taken() < self.budget:
+        if not stopped and taken < self.budget:
             try:
                 self.study.optimize(self._objective, catch=(NetlabError,), callbacks=[self._after_trial])
             except _Stopped:
                 pass
             stopped = self.stop_event.is_set()
-        rows = self.rows()
-        self.emit(SearchFinished(stopped=stopped, taken=self.taken(), trials=self.budget,
+            trials = self.study.get_trials(deepcopy=False)
+        rows = sorted_rows(trials)
+        self.emit(SearchFinished(stopped=stopped, taken=count_taken(trials), trials=self.budget,
                                  rows=[r.to_dict() for r in rows]))
         return rows
 
@@ -363,11 +394,10 @@ class Search:
         return self.storage_url if self._shared else str(self.out_dir / STUDY_FILE)
 
     def _after_trial(self, study, trial) -> None:
-        self.fail_dead_trials()
-        taken = self.taken()
-        rows = self.rows()
-        self.emit(TrialFinished(trial=trial_row(trial).to_dict(), rows=[r.to_dict() for r in rows],
-                                importances=param_importances(study), taken=taken, trials=self.budget))
+        trials = self.current_trials()
+        taken = count_taken(trials)
+        self.emit(TrialFinished(trial=trial_row(trial).to_dict(), rows=[r.to_dict() for r in sorted_rows(trials)],
+                                importances=param_importances(study, trials), taken=taken, trials=self.budget))
         if taken >= self.budget or self.stop_event.is_set():
             study.stop()
 
