@@ -17,7 +17,10 @@ by their best validation accuracy.
 The budget counts trials that are finished (complete, pruned, or failed by
 their numbers, e.g. a NaN loss at a too-large rate) or running in some
 process. A trial whose process was killed or stopped (``interrupted``) does
-not count: the search runs another in its place.
+not count: the search runs another in its place. Each process checks the count
+before its next trial, so two of them can both start one when one slot is left:
+a trial whose lower-numbered trials already fill the budget is not trained but
+failed at once (``over budget``), and its process stops.
 """
 
 from __future__ import annotations
@@ -89,13 +92,13 @@ class SearchFinished(Event):
 @dataclass
 class TrialRow:
     number: int
-    state: str  # complete, pruned, failed, running, waiting, interrupted
+    state: str  # complete, pruned, failed, running, waiting, interrupted, over budget
     params: dict
     val_accuracy: float | None = None  # the best of its epochs
     val_loss: float | None = None  # the best of its epochs: the objective
     epochs: int = 0
     run_dir: str | None = None
-    error: str | None = None
+    error: str | None = None  # why it failed, or why it was not run (over budget)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -103,6 +106,13 @@ class TrialRow:
 
 class _Stopped(Exception):
     """Raised out of the objective when the user stops the search (Optuna marks the trial failed)."""
+
+
+class _OverBudget(Exception):
+    """Raised out of the objective when trials before it took the budget (Optuna marks it failed)."""
+
+
+OVER_BUDGET = "over_budget"  # the user attribute that marks such a trial, holding the reason
 
 
 # -- rows ---------------------------------------------------------------------
@@ -114,10 +124,11 @@ def trial_row(trial) -> TrialRow:
     state = {TrialState.COMPLETE: "complete", TrialState.PRUNED: "pruned", TrialState.RUNNING: "running",
              TrialState.WAITING: "waiting"}.get(trial.state)
     if state is None:
-        state = "failed" if "error" in attrs else "interrupted"
+        state = "failed" if "error" in attrs else "over budget" if OVER_BUDGET in attrs else "interrupted"
     return TrialRow(number=trial.number, state=state, params=dict(trial.params),
                     val_accuracy=attrs.get("val_accuracy"), val_loss=attrs.get("val_loss"),
-                    epochs=int(attrs.get("epochs", 0)), run_dir=attrs.get("run_dir"), error=attrs.get("error"))
+                    epochs=int(attrs.get("epochs", 0)), run_dir=attrs.get("run_dir"),
+                    error=attrs.get("error", attrs.get(OVER_BUDGET)))
 
 
 def sorted_rows(trials) -> list[TrialRow]:
@@ -381,7 +392,7 @@ class Search:
         if not stopped and taken < self.budget:
             try:
                 self.study.optimize(self._objective, catch=(NetlabError,), callbacks=[self._after_trial])
-            except _Stopped:
+            except (_Stopped, _OverBudget):
                 pass
             stopped = self.stop_event.is_set()
             trials = self.study.get_trials(deepcopy=False)
@@ -401,6 +412,16 @@ class Search:
         if taken >= self.budget or self.stop_event.is_set():
             study.stop()
 
+    def _check_budget(self, trial) -> None:
+        """Fail ``trial`` untrained when the trials numbered before it already take the budget:
+        another process started one after this one last counted (the count before a trial and
+        its start are not one step, so two processes can both take the last slot)."""
+        before = count_taken(t for t in self.study.get_trials(deepcopy=False) if t.number < trial.number)
+        if before >= self.budget:
+            trial.set_user_attr(OVER_BUDGET, f"not run: the {before} trials before it already take the "
+                                             f"budget of {self.budget} (another process started one)")
+            raise _OverBudget()
+
     def _objective(self, trial) -> float:
         import optuna
 
@@ -409,6 +430,7 @@ class Search:
 
         if self.stop_event.is_set():
             raise _Stopped()
+        self._check_budget(trial)
         params = {d.path: d.suggest(trial) for d in self.dimensions}
         run_dir = self.out_dir.resolve() / f"trial-{trial.number:04d}"  # found again from any directory
         for key, value in (("run_dir", str(run_dir)), ("host", socket.gethostname()), ("pid", os.getpid())):
