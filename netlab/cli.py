@@ -62,6 +62,11 @@ def _parse_options(arch: str, pairs: list[str] | None) -> dict:
 
 
 def _experiment_from_args(args):
+    return _unchecked_experiment_from_args(args).validate()
+
+
+def _unchecked_experiment_from_args(args):
+    """--config and the flags, not validated yet (a search validates it once, with its space)."""
     from netlab.config import Experiment
 
     exp = Experiment.load(args.config) if args.config else Experiment()
@@ -83,7 +88,7 @@ def _experiment_from_args(args):
     if args.seed is not None:
         exp.data.seed = args.seed
     exp.model.options.update(_parse_options(exp.model.arch, args.option))
-    return exp.validate()
+    return exp
 
 
 def _print_event(event) -> None:
@@ -232,10 +237,11 @@ def cmd_lr_find(args) -> int:
 
 
 def _search_experiment(args):
-    """The experiment a new search runs: --config and the flags, then the search flags."""
+    """The experiment a new search runs: --config and the flags, then the search flags (Search
+    validates it, before it writes anything)."""
     from netlab.search_space import space_from_flag
 
-    exp = _experiment_from_args(args)
+    exp = _unchecked_experiment_from_args(args)
     if args.space:
         try:
             exp.search.space = space_from_flag(json.loads(args.space))
@@ -245,7 +251,7 @@ def _search_experiment(args):
                         (args.sampler, "sampler"), (args.pruner, "pruner")):
         if value is not None:
             setattr(exp.search, name, value)
-    return exp.validate()
+    return exp
 
 
 def _experiment_flag_names() -> list[str]:

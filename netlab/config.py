@@ -284,6 +284,12 @@ class Experiment:
     # -- checks -----------------------------------------------------------
     def validate(self) -> Experiment:
         """Check every value; raise ConfigError naming the first bad field."""
+        self.validated_space()
+        return self
+
+    def validated_space(self) -> list:
+        """``validate()``, returning ``search.space`` as the Dimensions it checked
+        (netlab/search_space.py): what a search draws from, read once."""
         r, d, t = self.regularization, self.data, self.training
         for path, limit in LIMITS.items():
             value = config_value(self, path)
@@ -345,8 +351,7 @@ class Experiment:
                 f"e.g. 32x32x3); {size}x{size}x{channels} = {size * size * channels}. "
                 "Use a smaller data.image_size or 'standardize'"
             )
-        search_dimensions(self, LIMITS)
-        return self
+        return search_dimensions(self, LIMITS)
 
 
 def _check_finetune(ft: FinetuneConfig, t: TrainingConfig, augmentation: AugmentationConfig) -> None:

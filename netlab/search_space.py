@@ -11,7 +11,9 @@ Rates and weight decays are searched on a log scale (their scale matters, not
 their digits; seeds/002 "hyperparameter optimization"). This module reads the
 entries' shape and checks that each path is a setting and that its bounds and
 choices are values it accepts; ``Experiment.validate()`` (netlab/config.py)
-runs those checks, so a bad entry is one ConfigError line wherever it is read.
+runs those checks, so a bad entry is one ConfigError line wherever it is read, and
+``Experiment.validated_space()`` returns the Dimensions it checked (a search reads
+the space once).
 """
 
 from __future__ import annotations
@@ -164,15 +166,28 @@ def setting_type(experiment, path: str) -> tuple[type, bool]:
 
 def search_dimensions(experiment, limits: dict) -> list:
     """``search.space`` as Dimensions, each checked: its path is a setting and every value the
-    search can give it (a range's ends, each choice) is one that setting accepts (``limits``:
-    netlab.config.LIMITS; a choice is checked by validating the experiment with it)."""
-    space = experiment.search.space
-    dimensions, probe = [], None
-    for path, spec in space.items():
+    search can give it is one that setting accepts (``parse_space``, then ``check_values``)."""
+    dimensions = parse_space(experiment)
+    check_values(experiment, dimensions, limits)
+    return dimensions
+
+
+def parse_space(experiment) -> list:
+    """``search.space`` read as Dimensions: each path a setting, each entry well formed and each
+    choice of the setting's type. The values themselves are ``check_values``'s."""
+    dimensions = []
+    for path, spec in experiment.search.space.items():
         kind, optional = setting_type(experiment, path)
         dimensions.append(parse_dimension(path, spec, kind))
         for choice in dimensions[-1].choices:
             _check_choice(path, choice, kind, optional)
+    return dimensions
+
+
+def check_values(experiment, dimensions: list, limits: dict) -> None:
+    """Every value the search can give a setting (a range's ends, each choice) is one it accepts
+    (``limits``: netlab.config.LIMITS; a choice is checked by validating the experiment with it)."""
+    probe = None
     for dim in dimensions:
         for value in dim.bounds():
             try:
@@ -188,7 +203,6 @@ def search_dimensions(experiment, limits: dict) -> list:
                 set_value(probe, dim.path, kept)
             except ConfigError as exc:
                 raise ConfigError(f"search.space.{dim.path}: {value!r} is refused: {exc}") from None
-    return dimensions
 
 
 def _check_choice(path: str, value, kind: type, optional: bool) -> None:

@@ -17,7 +17,10 @@ by their best validation accuracy.
 The budget counts trials that are finished (complete, pruned, or failed by
 their numbers, e.g. a NaN loss at a too-large rate) or running in some
 process. A trial whose process was killed or stopped (``interrupted``) does
-not count: the search runs another in its place.
+not count: the search runs another in its place. Each process checks the count
+before its next trial, so two of them can both start one when one slot is left:
+a trial whose lower-numbered trials already fill the budget is not trained but
+failed at once (``over budget``), and its process stops.
 """
 
 from __future__ import annotations
@@ -33,11 +36,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from netlab.config import LIMITS, Experiment
+from netlab.config import Experiment
 from netlab.config_paths import set_value
 from netlab.errors import NetlabError, SearchError
 from netlab.io import atomic_write_json
-from netlab.search_space import search_dimensions
 from netlab.training.events import Event
 
 SEARCH_FILE = "search.json"  # the experiment searched, and where its study is stored
@@ -90,13 +92,13 @@ class SearchFinished(Event):
 @dataclass
 class TrialRow:
     number: int
-    state: str  # complete, pruned, failed, running, waiting, interrupted
+    state: str  # complete, pruned, failed, running, waiting, interrupted, over budget
     params: dict
     val_accuracy: float | None = None  # the best of its epochs
     val_loss: float | None = None  # the best of its epochs: the objective
     epochs: int = 0
     run_dir: str | None = None
-    error: str | None = None
+    error: str | None = None  # why it failed, or why it was not run (over budget)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -104,6 +106,13 @@ class TrialRow:
 
 class _Stopped(Exception):
     """Raised out of the objective when the user stops the search (Optuna marks the trial failed)."""
+
+
+class _OverBudget(Exception):
+    """Raised out of the objective when trials before it took the budget (Optuna marks it failed)."""
+
+
+OVER_BUDGET = "over_budget"  # the user attribute that marks such a trial, holding the reason
 
 
 # -- rows ---------------------------------------------------------------------
@@ -115,10 +124,11 @@ def trial_row(trial) -> TrialRow:
     state = {TrialState.COMPLETE: "complete", TrialState.PRUNED: "pruned", TrialState.RUNNING: "running",
              TrialState.WAITING: "waiting"}.get(trial.state)
     if state is None:
-        state = "failed" if "error" in attrs else "interrupted"
+        state = "failed" if "error" in attrs else "over budget" if OVER_BUDGET in attrs else "interrupted"
     return TrialRow(number=trial.number, state=state, params=dict(trial.params),
                     val_accuracy=attrs.get("val_accuracy"), val_loss=attrs.get("val_loss"),
-                    epochs=int(attrs.get("epochs", 0)), run_dir=attrs.get("run_dir"), error=attrs.get("error"))
+                    epochs=int(attrs.get("epochs", 0)), run_dir=attrs.get("run_dir"),
+                    error=attrs.get("error", attrs.get(OVER_BUDGET)))
 
 
 def sorted_rows(trials) -> list[TrialRow]:
@@ -135,13 +145,19 @@ def counts_toward_budget(trial) -> bool:
     return trial.state == TrialState.FAIL and "error" in trial.user_attrs
 
 
-def param_importances(study) -> dict:
+def count_taken(trials) -> int:
+    """How many of ``trials`` (a study's, read once) count toward the budget."""
+    return sum(counts_toward_budget(t) for t in trials)
+
+
+def param_importances(study, trials=None) -> dict:
     """Each searched setting's share of the objective's variance (fANOVA), or {} before two
-    completed trials vary them."""
+    completed trials vary them (``trials``: the study's, when already read)."""
     from optuna.importance import FanovaImportanceEvaluator, get_param_importances
     from optuna.trial import TrialState
 
-    if len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))) < 2:
+    trials = study.get_trials(deepcopy=False) if trials is None else trials
+    if sum(t.state == TrialState.COMPLETE for t in trials) < 2:
         return {}
     try:
         return {k: float(v) for k, v in get_param_importances(
@@ -153,19 +169,25 @@ def param_importances(study) -> dict:
 def apply_params(experiment: Experiment, params: dict) -> Experiment:
     """A copy of ``experiment`` with a trial's settings (dotted path -> value): "load this trial's settings"."""
     exp = copy.deepcopy(experiment)
-    for path, value in params.items():
-        set_value(exp, path, value)
+    _set_params(exp, params)
     return exp
 
 
+def _set_params(experiment: Experiment, params: dict) -> None:
+    for path, value in params.items():
+        set_value(experiment, path, value)
+
+
 def trial_experiment(experiment: Experiment, params: dict) -> Experiment:
-    """What a trial trains: the settings drawn, ``search.trial_epochs`` epochs, no early stopping."""
-    exp = apply_params(experiment, {})
+    """What a trial trains: the settings drawn, ``search.trial_epochs`` epochs, no early stopping
+    (a searched setting wins over these, e.g. a searched training.warmup_epochs)."""
+    exp = copy.deepcopy(experiment)
     t, epochs = exp.training, exp.search.trial_epochs
     t.epochs, t.early_stopping = epochs, False
     t.warmup_epochs = min(t.warmup_epochs, epochs - 1)
     exp.finetune.head_epochs = min(exp.finetune.head_epochs, epochs - 1)
-    return apply_params(exp, params)
+    _set_params(exp, params)
+    return exp
 
 
 # -- the study ------------------------------------------------------------------
@@ -265,7 +287,7 @@ class Search:
         self.storage_url = storage or f"sqlite:///{(self.out_dir / STUDY_FILE).resolve()}"
         self.study_name = study_name or DEFAULT_STUDY
         self.experiment = experiment
-        self.dimensions = search_dimensions(experiment.validate(), LIMITS)
+        self.dimensions = experiment.validated_space()
         if not self.dimensions:
             raise SearchError("search.space is empty: name at least one setting to search")
         self._shared = storage is not None
@@ -292,45 +314,64 @@ class Search:
 
         optuna.logging.set_verbosity(optuna.logging.ERROR)  # trials are reported as events instead
         self.storage = open_storage(self.storage_url)
-        names = {s.study_name for s in optuna.get_all_study_summaries(self.storage, include_best_trial=False)}
-        if self.study_name in names:
-            stored = optuna.load_study(study_name=self.study_name, storage=self.storage).user_attrs
-            if "experiment" in stored:  # the study's settings win: every process searches one space
-                self.experiment = Experiment.from_dict(stored["experiment"])
-                self.dimensions = search_dimensions(self.experiment.validate(), LIMITS)
-                self.joined = not resume
+        stored = self._stored_experiment()
+        if stored is not None:  # the study's settings win: every process searches one space
+            stored = Experiment.from_dict(stored)
+            if stored != self.experiment:  # a resume reads the same settings: checked already
+                self.experiment, self.dimensions = stored, stored.validated_space()
+            self.joined = not resume
         search = self.experiment.search
         self.study = optuna.create_study(
             storage=self.storage, study_name=self.study_name, direction="minimize", load_if_exists=True,
             sampler=make_sampler(search, self.dimensions), pruner=make_pruner(search))
-        if "experiment" not in self.study.user_attrs:
+        if stored is None:
             self.study.set_user_attr("experiment", self.experiment.to_dict())
+
+    def _stored_experiment(self) -> dict | None:
+        """The experiment the study holds, None for a study not created yet (or created without one)."""
+        try:
+            study_id = self.storage.get_study_id_from_name(self.study_name)
+        except KeyError:  # Optuna's answer for no such study
+            return None
+        return self.storage.get_study_user_attrs(study_id).get("experiment")
 
     @property
     def budget(self) -> int:
         return self.experiment.search.trials
 
     def taken(self) -> int:
-        return sum(counts_toward_budget(t) for t in self.study.get_trials(deepcopy=False))
+        return count_taken(self.study.get_trials(deepcopy=False))
 
     def rows(self) -> list[TrialRow]:
         return sorted_rows(self.study.get_trials(deepcopy=False))
 
-    def fail_dead_trials(self) -> None:
+    def current_trials(self) -> list:
+        """The study's trials, read once, after failing those a killed process left running
+        (read again only when there were such trials)."""
+        trials = self.study.get_trials(deepcopy=False)
+        if self.fail_dead_trials(trials):
+            trials = self.study.get_trials(deepcopy=False)
+        return trials
+
+    def fail_dead_trials(self, trials) -> int:
         """Trials left running by a process of this machine that is gone (killed) become failed
-        (interrupted): they no longer count, and another trial runs in their place."""
+        (interrupted): they no longer count, and another trial runs in their place. How many."""
         from optuna.exceptions import UpdateFinishedTrialError
         from optuna.trial import TrialState
 
-        host, study_id = socket.gethostname(), self.storage.get_study_id_from_name(self.study_name)
-        for trial in self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        host, failed = socket.gethostname(), 0
+        for trial in trials:
             attrs = trial.user_attrs
-            if attrs.get("host") == host and attrs.get("pid") != os.getpid() and not _alive(attrs.get("pid")):
+            if (trial.state == TrialState.RUNNING and attrs.get("host") == host and attrs.get("pid") != os.getpid()
+                    and not _alive(attrs.get("pid"))):
+                study_id = self.storage.get_study_id_from_name(self.study_name)
                 trial_id = self.storage.get_trial_id_from_study_id_trial_number(study_id, trial.number)
                 try:
                     self.storage.set_trial_state_values(trial_id, TrialState.FAIL)
                 except UpdateFinishedTrialError:
                     pass  # another process found it first
+                failed += 1
+        return failed
 
     # -- running ------------------------------------------------------------------
     def emit(self, event: Event) -> None:
@@ -343,19 +384,20 @@ class Search:
 
     def run(self) -> list[TrialRow]:
         """Run trials until the study has its budget (or the grid is done, or a stop); the rows."""
-        self.fail_dead_trials()
+        trials = self.current_trials()
+        taken = count_taken(trials)
         self.emit(SearchStarted(out_dir=str(self.out_dir), study_name=self.study_name,
-                                storage=self.shown_storage(), trials=self.budget, taken=self.taken(),
-                                joined=self.joined))
+                                storage=self.shown_storage(), trials=self.budget, taken=taken, joined=self.joined))
         stopped = self.stop_event.is_set()
-        if not stopped and self.taken() < self.budget:
+        if not stopped and taken < self.budget:
             try:
                 self.study.optimize(self._objective, catch=(NetlabError,), callbacks=[self._after_trial])
-            except _Stopped:
+            except (_Stopped, _OverBudget):
                 pass
             stopped = self.stop_event.is_set()
-        rows = self.rows()
-        self.emit(SearchFinished(stopped=stopped, taken=self.taken(), trials=self.budget,
+            trials = self.study.get_trials(deepcopy=False)
+        rows = sorted_rows(trials)
+        self.emit(SearchFinished(stopped=stopped, taken=count_taken(trials), trials=self.budget,
                                  rows=[r.to_dict() for r in rows]))
         return rows
 
@@ -363,13 +405,22 @@ class Search:
         return self.storage_url if self._shared else str(self.out_dir / STUDY_FILE)
 
     def _after_trial(self, study, trial) -> None:
-        self.fail_dead_trials()
-        taken = self.taken()
-        rows = self.rows()
-        self.emit(TrialFinished(trial=trial_row(trial).to_dict(), rows=[r.to_dict() for r in rows],
-                                importances=param_importances(study), taken=taken, trials=self.budget))
+        trials = self.current_trials()
+        taken = count_taken(trials)
+        self.emit(TrialFinished(trial=trial_row(trial).to_dict(), rows=[r.to_dict() for r in sorted_rows(trials)],
+                                importances=param_importances(study, trials), taken=taken, trials=self.budget))
         if taken >= self.budget or self.stop_event.is_set():
             study.stop()
+
+    def _check_budget(self, trial) -> None:
+        """Fail ``trial`` untrained when the trials numbered before it already take the budget:
+        another process started one after this one last counted (the count before a trial and
+        its start are not one step, so two processes can both take the last slot)."""
+        before = count_taken(t for t in self.study.get_trials(deepcopy=False) if t.number < trial.number)
+        if before >= self.budget:
+            trial.set_user_attr(OVER_BUDGET, f"not run: the {before} trials before it already take the "
+                                             f"budget of {self.budget} (another process started one)")
+            raise _OverBudget()
 
     def _objective(self, trial) -> float:
         import optuna
@@ -379,6 +430,7 @@ class Search:
 
         if self.stop_event.is_set():
             raise _Stopped()
+        self._check_budget(trial)
         params = {d.path: d.suggest(trial) for d in self.dimensions}
         run_dir = self.out_dir.resolve() / f"trial-{trial.number:04d}"  # found again from any directory
         for key, value in (("run_dir", str(run_dir)), ("host", socket.gethostname()), ("pid", os.getpid())):
