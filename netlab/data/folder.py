@@ -237,11 +237,13 @@ def load_image_folder(root: str | Path, config, whole: bool = False) -> FolderDa
     files, labels = np.asarray(base.files), np.asarray(base.labels, dtype=np.int32)
     keep = subsample(labels, config.max_samples, config.seed)
     files, labels = files[keep], labels[keep]
-    val_fraction = 0.0 if "val" in scans or whole else config.validation_split
-    test_fraction = 0.0 if "test" in scans or whole else config.test_split
-    train, val, test = split_indices(labels, val_fraction, test_fraction, config.seed, str(root), class_names)
-    if whole and not own_splits:
-        train, val = train[:0], train
+    if whole and not own_splits:  # nothing to split: every image is evaluated
+        everything = np.arange(len(labels))
+        train, val, test = everything[:0], everything, everything[:0]
+    else:
+        val_fraction = 0.0 if "val" in scans or whole else config.validation_split
+        test_fraction = 0.0 if "test" in scans or whole else config.test_split
+        train, val, test = split_indices(labels, val_fraction, test_fraction, config.seed, str(root), class_names)
     parts = {"train": (files[train], labels[train]), "val": (files[val], labels[val]),
              "test": (files[test], labels[test])}
     for split in ("val", "test"):

@@ -18,7 +18,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PIL import Image, ImageDraw
+
+from netlab.data.drawing import draw_on_noise
 
 # Polygons as (x, y) in a unit frame around the glyph's centre, before rotation.
 _SHAPES = {
@@ -75,50 +76,42 @@ def _outline(kind: str) -> tuple[list[tuple[float, float]], bool]:
 
 def draw_glyph(kind: str, size: int, rng: np.random.Generator) -> np.ndarray:
     """One RGB glyph of ``kind``, float32 (size, size, 3) in [0, 255]."""
-    scale = 4
-    big = size * scale
-    background = rng.uniform(0, 255, 3)
-    colour = rng.uniform(0, 255, 3)
-    while np.abs(colour - background).sum() < 200:  # far from the background, so it is visible
-        colour = rng.uniform(0, 255, 3)
-    fill, back = tuple(int(c) for c in colour), tuple(int(c) for c in background)
-    img = Image.new("RGB", (big, big), back)
-    draw = ImageDraw.Draw(img)
-    radius = rng.uniform(0.25, 0.42) * big
-    cx, cy = rng.uniform(radius, big - radius, 2)
-    angle = rng.uniform(0, 2 * math.pi)
-    cos, sin = math.cos(angle), math.sin(angle)
-    width = max(2, int(radius * 0.22))
 
-    def place(points, r=radius, dx=0.0, dy=0.0):
-        return [(cx + r * ((x + dx) * cos - (y + dy) * sin), cy + r * ((x + dx) * sin + (y + dy) * cos))
-                for x, y in points]
+    def paint(draw, big, fill, back):
+        radius = rng.uniform(0.25, 0.42) * big
+        cx, cy = rng.uniform(radius, big - radius, 2)
+        angle = rng.uniform(0, 2 * math.pi)
+        cos, sin = math.cos(angle), math.sin(angle)
+        width = max(2, int(radius * 0.22))
 
-    def disc(r, dx=0.0, dy=0.0, colour=fill):
-        x, y = place([(0, 0)], radius, dx, dy)[0]
-        draw.ellipse([x - r, y - r, x + r, y + r], fill=colour)
+        def place(points, r=radius, dx=0.0, dy=0.0):
+            return [(cx + r * ((x + dx) * cos - (y + dy) * sin), cy + r * ((x + dx) * sin + (y + dy) * cos))
+                    for x, y in points]
 
-    if kind == "disc":
-        disc(radius * 0.9)
-    elif kind == "ring":
-        disc(radius * 0.9)
-        disc(radius * 0.9 - width * 1.3, colour=back)
-    elif kind == "crescent":
-        disc(radius * 0.9)
-        disc(radius * 0.75, dx=0.4, colour=back)
-    elif kind == "two_discs":
-        disc(radius * 0.4, dx=-0.55)
-        disc(radius * 0.4, dx=0.55)
-    else:
-        points, outlined = _outline(kind)
-        xy = place(points)
-        if outlined:
-            draw.line(xy + xy[:1], fill=fill, width=width, joint="curve")
+        def disc(r, dx=0.0, dy=0.0, colour=fill):
+            x, y = place([(0, 0)], radius, dx, dy)[0]
+            draw.ellipse([x - r, y - r, x + r, y + r], fill=colour)
+
+        if kind == "disc":
+            disc(radius * 0.9)
+        elif kind == "ring":
+            disc(radius * 0.9)
+            disc(radius * 0.9 - width * 1.3, colour=back)
+        elif kind == "crescent":
+            disc(radius * 0.9)
+            disc(radius * 0.75, dx=0.4, colour=back)
+        elif kind == "two_discs":
+            disc(radius * 0.4, dx=-0.55)
+            disc(radius * 0.4, dx=0.55)
         else:
-            draw.polygon(xy, fill=fill)
-    noise = rng.normal(0, 25, (size, size, 3))
-    small = np.asarray(img.resize((size, size), Image.Resampling.BOX), dtype=np.float32)
-    return np.clip(small + noise, 0, 255)
+            points, outlined = _outline(kind)
+            xy = place(points)
+            if outlined:
+                draw.line(xy + xy[:1], fill=fill, width=width, joint="curve")
+            else:
+                draw.polygon(xy, fill=fill)
+
+    return draw_on_noise(size, rng, paint)
 
 
 def load_glyph_arrays(config, size: int):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from netlab.data import DataSource, register_source
+from netlab.data.drawing import draw_on_noise
 from netlab.data.glyphs import GLYPH_CLASSES, load_glyph_arrays
 
 
@@ -39,33 +40,24 @@ SHAPE_CLASSES = ("circle", "square", "triangle", "cross")
 
 def draw_shape(kind: str, size: int, rng: np.random.Generator) -> np.ndarray:
     """One RGB image of a shape on a noisy background; drawn 4x larger, then downsampled."""
-    scale = 4
-    big = size * scale
-    background = rng.uniform(0, 255, 3)
-    noise = rng.normal(0, 25, (size, size, 3))
-    # A foreground colour far from the background, so every shape is visible.
-    colour = rng.uniform(0, 255, 3)
-    while np.abs(colour - background).sum() < 200:
-        colour = rng.uniform(0, 255, 3)
-    img = Image.new("RGB", (big, big), tuple(int(c) for c in background))
-    draw = ImageDraw.Draw(img)
-    radius = rng.uniform(0.22, 0.4) * big
-    cx, cy = rng.uniform(radius, big - radius, 2)
-    fill = tuple(int(c) for c in colour)
-    if kind == "circle":
-        draw.ellipse([cx - radius, cy - radius, cx + radius, cy + radius], fill=fill)
-    elif kind == "square":
-        r = radius * 0.85
-        draw.rectangle([cx - r, cy - r, cx + r, cy + r], fill=fill)
-    elif kind == "triangle":
-        draw.polygon([(cx, cy - radius), (cx - radius, cy + radius * 0.8),
-                      (cx + radius, cy + radius * 0.8)], fill=fill)
-    else:  # cross
-        w = radius * 0.35
-        draw.rectangle([cx - radius, cy - w, cx + radius, cy + w], fill=fill)
-        draw.rectangle([cx - w, cy - radius, cx + w, cy + radius], fill=fill)
-    small = np.asarray(img.resize((size, size), Image.Resampling.BOX), dtype=np.float32)
-    return np.clip(small + noise, 0, 255)
+
+    def paint(draw, big, fill, back):
+        radius = rng.uniform(0.22, 0.4) * big
+        cx, cy = rng.uniform(radius, big - radius, 2)
+        if kind == "circle":
+            draw.ellipse([cx - radius, cy - radius, cx + radius, cy + radius], fill=fill)
+        elif kind == "square":
+            r = radius * 0.85
+            draw.rectangle([cx - r, cy - r, cx + r, cy + r], fill=fill)
+        elif kind == "triangle":
+            draw.polygon([(cx, cy - radius), (cx - radius, cy + radius * 0.8),
+                          (cx + radius, cy + radius * 0.8)], fill=fill)
+        else:  # cross
+            w = radius * 0.35
+            draw.rectangle([cx - radius, cy - w, cx + radius, cy + w], fill=fill)
+            draw.rectangle([cx - w, cy - radius, cx + w, cy + radius], fill=fill)
+
+    return draw_on_noise(size, rng, paint, noise_first=True)
 
 
 def load_shapes_arrays(config, size: int):

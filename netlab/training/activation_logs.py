@@ -89,6 +89,7 @@ class ActivationHistograms(keras.callbacks.Callback):
         self.images = images[:HISTOGRAM_IMAGES]
         self.layers = activation_layers(inference_model)
         self.writer = None
+        self.traced = False
 
     @classmethod
     def for_data(cls, log_dir, inference_model, data, seed: int) -> ActivationHistograms:
@@ -98,8 +99,11 @@ class ActivationHistograms(keras.callbacks.Callback):
         return cls(log_dir, inference_model, x)
 
     def on_train_begin(self, logs=None):
-        if self._open():
-            self._activations()  # traces the predict step now, with the train step
+        # Traces the predict step now, with the train step. Once: a run of two fits (two-phase
+        # fine-tuning's cached head, then the whole model) logs the same inference model in both.
+        if not self.traced and self._open():
+            self._activations()
+            self.traced = True
 
     def on_epoch_end(self, epoch, logs=None):
         from netlab.training.callbacks import all_finite

@@ -99,16 +99,15 @@ def sweep_summary(sweep: Sweep, arms: list[str], cells: dict) -> dict:
                              "std": [cells[cell(arm, v)]["std"].get(metric) for v in sweep.values]}
                     for metric in (sweep.metric, sweep.default_metric)} for arm in arms}
     checks = {metric: [] for metric in (sweep.metric, sweep.default_metric)}
+    advantage = {metric: [] for metric in checks}  # per value: the best arm's lead over the baseline
     for metric, found in checks.items():
         for value in sweep.values:
-            for arm in sweep.challengers(arms):
-                check = Comparison(f"{cell(arm, value)}.{metric}", ">", f"{cell(sweep.baseline, value)}.{metric}",
-                                   sweep.margin).check(means)
-                found.append({**check, "value": value, "arm": arm})
+            at_value = [{**Comparison(f"{cell(arm, value)}.{metric}", ">", f"{cell(sweep.baseline, value)}.{metric}",
+                                      sweep.margin).check(means), "value": value, "arm": arm}
+                        for arm in sweep.challengers(arms)]
+            found.extend(at_value)
+            advantage[metric].append(max(c["left_value"] - c["right_value"] for c in at_value))
     outcome = judge(sweep, checks[sweep.metric], checks[sweep.default_metric])
-    advantage = {metric: [max(c["left_value"] for c in found if c["value"] == v)
-                          - next(c["right_value"] for c in found if c["value"] == v) for v in sweep.values]
-                 for metric, found in checks.items()}
     part = {"path": sweep.path, "label": sweep.label, "values": list(sweep.values), "steps": sweep.steps,
             "baseline": sweep.baseline, "metric": sweep.metric, "default_metric": sweep.default_metric,
             "margin": sweep.margin, "curves": curves,

@@ -89,3 +89,27 @@ def test_an_epoch_with_nan_writes_no_tensorboard_logs(tmp_path):
     histograms.on_epoch_end(0, {"loss": 1.0})
     histograms.on_train_end()
     assert _steps(_events(tmp_path / "activations"), f"activations/{histograms.layers[0]}") == [1]
+
+
+def test_two_fits_trace_the_activations_once_and_log_every_epoch(tmp_path):
+    """Two-phase cached fine-tuning fits twice with the same callbacks: one pre-pass, one histogram an epoch."""
+    import keras
+
+    class Counted(ActivationHistograms):
+        passes = 0
+
+        def _activations(self):
+            Counted.passes += 1
+            return super()._activations()
+
+    inputs = keras.Input((8, 8, 1))
+    outputs = keras.layers.Dense(3, activation="softmax")(
+        keras.layers.Flatten()(keras.layers.Conv2D(2, 3, activation="relu")(inputs)))
+    model = keras.Model(inputs, outputs)
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    x, y = np.random.default_rng(0).normal(size=(8, 8, 8, 1)).astype(np.float32), np.arange(8) % 3
+    histograms = Counted(tmp_path, model, x)
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[histograms])
+    model.fit(x, y, epochs=3, initial_epoch=1, verbose=0, callbacks=[histograms])
+    assert Counted.passes == 1 + 3  # the trace at the first fit's start, then each epoch's end
+    assert _steps(_events(tmp_path / "activations"), f"activations/{histograms.layers[0]}") == [1, 2, 3]
