@@ -161,9 +161,20 @@ def _run_to_the_end(trainer) -> int:
     try:
         trainer.run()
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(f"netlab: {interrupted_run_text(trainer.shown_run_dir)}", file=sys.stderr)
         return 130
     return 0
+
+
+def interrupted_run_text(run_dir: str | None) -> str:
+    """What a Ctrl-C left of a run: its last complete epoch and the command that goes on from it."""
+    from netlab.training.runs import read_checkpoint
+
+    if run_dir is None or not (Path(run_dir) / "config.json").is_file():
+        return "interrupted"  # before the run folder was written (or on a worker that writes none)
+    state = read_checkpoint(run_dir)
+    done = f"after epoch {state['epoch']}" if state else "before its first epoch ended"
+    return f"interrupted {done}; netlab resume {run_dir} goes on from there"
 
 
 def cmd_evaluate(args) -> int:
@@ -302,7 +313,12 @@ def cmd_search(args) -> int:
         out = args.out or new_run_dir("searches", "search", exp.data.dataset)
         search = Search(exp, out, storage=args.storage, study_name=args.study_name,
                         on_event=_print_search_event)
-    rows = search.run()
+    try:
+        rows = search.run()
+    except KeyboardInterrupt:  # the running trial counts as interrupted; another takes its place
+        print(f"netlab: interrupted; netlab search --resume {search.out_dir} goes on to the budget",
+              file=sys.stderr)
+        return 130
     if args.json:
         from netlab.training.search import param_importances
 

@@ -44,8 +44,9 @@ def run_experiment_command(args, print_event) -> int:
                               on_event=None if args.json else lambda e: print_lesson_event(e, print_event))
     try:
         result = runner.run()
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+    except KeyboardInterrupt:  # a lesson does not resume: its arms are compared only when all ran alike
+        print(f"netlab: interrupted; the runs so far stay in {out}, and the lesson runs again into a free "
+              "folder (--out)", file=sys.stderr)
         return 130
     if args.json:
         print(json.dumps(result, indent=2))

@@ -222,3 +222,50 @@ def test_tensorflow_keeps_its_log_lines_to_itself(digit_png, trained_run):
     assert verbose.returncode == 0
     assert any(TENSORFLOW_LOG_LINE.match(line.encode()) for line in verbose.stderr.splitlines()), \
         verbose.stderr
+
+
+
+def _interrupt(args, waits_for: str, on_stderr: bool = False) -> tuple[int, list[str]]:
+    """Run netlab, send Ctrl-C's SIGINT once a line starting with ``waits_for`` is printed; the exit
+    code and the stderr lines that came after it."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "netlab", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    for line in proc.stderr if on_stderr else proc.stdout:
+        if line.startswith(waits_for):
+            break
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    return proc.returncode, err.strip().splitlines()
+
+
+@pytest.mark.slow
+def test_ctrl_c_mid_training_names_the_epoch_and_the_resume_command(tmp_path):
+    """Ctrl-C after an epoch: one line with the last complete epoch and how to go on; the folder resumes."""
+    from netlab.training.run_folder import checkpoint_problem
+    from netlab.training.runs import read_checkpoint
+
+    run = tmp_path / "run"
+    code, lines = _interrupt(["train", "--dataset", "digits", "--image-size", "16", "--max-samples", "100",
+                              "--epochs", "1000", "--no-train-eval", "--no-tensorboard", "--out", str(run)],
+                             "epoch 2/")  # printed after the epoch's checkpoint is written
+    assert code == 130
+    assert len(lines) == 1 and lines[0].startswith("netlab: interrupted after epoch "), lines
+    epoch = read_checkpoint(run)["epoch"]
+    assert epoch >= 2 and lines[0] == f"netlab: interrupted after epoch {epoch}; netlab resume {run} goes on from there"
+    assert checkpoint_problem(run) is None
+
+
+@pytest.mark.slow
+def test_ctrl_c_mid_search_and_mid_lesson_say_what_goes_on(tmp_path):
+    search = tmp_path / "search"
+    code, lines = _interrupt(["search", "--dataset", "digits", "--image-size", "16", "--max-samples", "100",
+                              "--budget", "2", "--trial-epochs", "1000", "--out", str(search)],
+                             "trial 0:", on_stderr=True)
+    assert code == 130
+    assert lines == [f"netlab: interrupted; netlab search --resume {search} goes on to the budget"]
+    lesson = tmp_path / "lesson"
+    code, lines = _interrupt(["experiment", "dropout", "--budget", "tiny", "--out", str(lesson)], "[1/2]")
+    assert code == 130
+    assert lines == [f"netlab: interrupted; the runs so far stay in {lesson}, and the lesson runs again "
+                     "into a free folder (--out)"]
