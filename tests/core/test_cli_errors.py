@@ -269,3 +269,25 @@ def test_ctrl_c_mid_search_and_mid_lesson_say_what_goes_on(tmp_path):
     assert code == 130
     assert lines == [f"netlab: interrupted; the runs so far stay in {lesson}, and the lesson runs again "
                      "into a free folder (--out)"]
+
+
+def test_imagenet_weights_offline_is_one_line_with_the_url(tmp_path, monkeypatch, capsys):
+    """A download that cannot connect (a proxy on a closed port stands for no network): Keras's
+    'Downloading data from URL' line is not printed before the error, which names the URL itself."""
+    import urllib.request
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    for name in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    for name in ("no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(urllib.request, "_opener", None)  # urlopen's opener reads the proxies anew
+    out = tmp_path / "ft"
+    for extra in (["--report"], ["--epochs", "1", "--max-samples", "60", "--out", str(out)]):
+        assert main(["finetune", "imagenet:mobilenetv2", "--dataset", "digits", "--image-size", "32", *extra]) == 2
+        captured = capsys.readouterr()
+        assert "Downloading" not in captured.out + captured.err
+        err = captured.err.strip().splitlines()
+        assert len(err) == 1 and "could not be downloaded" in err[0], err
+        assert "https://storage.googleapis.com/" in err[0] and str(tmp_path / "keras" / "models") in err[0]
+    assert not out.exists()
