@@ -291,3 +291,27 @@ def test_imagenet_weights_offline_is_one_line_with_the_url(tmp_path, monkeypatch
         assert len(err) == 1 and "could not be downloaded" in err[0], err
         assert "https://storage.googleapis.com/" in err[0] and str(tmp_path / "keras" / "models") in err[0]
     assert not out.exists()
+
+
+def test_search_resume_refuses_a_storage_or_study_that_is_not_its_own(tmp_path, capsys):
+    """--resume with --storage/--study-name naming no such study started a new study in it, whose trial
+    numbers ran into the folder's trial-NNNN runs ('already holds a NetLab run' for each)."""
+    from conftest import tiny_experiment
+
+    from netlab.training.search import Search
+
+    out = tmp_path / "search"
+    Search(tiny_experiment(), out)  # the study and search.json, nothing trained
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    for extra in (["--storage", other], ["--study-name", "another"]):
+        assert main(["search", "--resume", str(out), "--budget", "3", *extra]) == 2
+        _one_error_line(capsys, "holds no study", "resume without --storage/--study-name")
+    assert sorted(p.name for p in out.iterdir()) == ["search.json", "study.db"]  # no trial began
+    assert main(["search", "--out", str(out)]) == 2
+    _one_error_line(capsys, f"already holds files: netlab search --resume {out} continues the search there, "
+                            "or choose a new folder")
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "a.txt").write_text("mine")
+    assert main(["search", "--out", str(tmp_path / "notes")]) == 2
+    line = _one_error_line(capsys, "already holds files; choose a new folder")
+    assert "; or" not in line
