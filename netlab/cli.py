@@ -62,7 +62,9 @@ def _parse_options(arch: str, pairs: list[str] | None) -> dict:
 
 
 def _experiment_from_args(args):
-    return _unchecked_experiment_from_args(args).validate()
+    exp = _unchecked_experiment_from_args(args)
+    _refuse_flags_that_do_nothing(args, exp)
+    return exp.validate()
 
 
 def _unchecked_experiment_from_args(args):
@@ -89,6 +91,32 @@ def _unchecked_experiment_from_args(args):
         exp.data.seed = args.seed
     exp.model.options.update(_parse_options(exp.model.arch, args.option))
     return exp
+
+
+# --flag (argparse dest) -> the setting it works with and the values where it does something.
+FLAG_ACTS_WITH = {
+    "momentum": ("optimizer", ("sgd", "rmsprop")), "nesterov": ("optimizer", ("sgd",)),
+    "weight_decay": ("optimizer", ("adamw",)),
+    "decay_rate": ("schedule", ("step", "exponential", "plateau")),
+    "decay_epochs": ("schedule", ("step", "exponential")), "warmup_epochs": ("schedule", ("cosine",)),
+    "min_lr": ("schedule", ("cosine", "plateau")), "plateau_patience": ("schedule", ("plateau",)),
+    "patience": ("early_stopping", (True,)),
+}
+
+
+def _refuse_flags_that_do_nothing(args, exp) -> None:
+    """`--optimizer adam --momentum 0.9` trained without momentum, silently: a flag typed for nothing
+    (unless a search varies the setting it works with)."""
+    training = exp.training
+    for flag, (setting, values) in FLAG_ACTS_WITH.items():
+        if (getattr(args, flag, None) in (None, False) or getattr(training, setting) in values
+                or f"training.{setting}" in exp.search.space):
+            continue
+        name = f"--{flag.replace('_', '-')}"
+        if setting == "early_stopping":
+            raise ConfigError(f"{name} does nothing without early stopping; add --early-stopping or leave it out")
+        raise ConfigError(f"{name} does nothing with {setting} {getattr(training, setting)}: it acts with "
+                          f"--{setting} {' or '.join(values)}; leave it out or choose one of those")
 
 
 def _print_event(event) -> None:
@@ -258,6 +286,7 @@ def _search_experiment(args):
             exp.search.space = space_from_flag(json.loads(args.space))
         except json.JSONDecodeError as exc:
             raise NetlabError(f"--space is not valid JSON: {exc}") from None
+    _refuse_flags_that_do_nothing(args, exp)
     for value, name in ((args.budget, "trials"), (args.trial_epochs, "trial_epochs"),
                         (args.sampler, "sampler"), (args.pruner, "pruner")):
         if value is not None:

@@ -315,3 +315,38 @@ def test_search_resume_refuses_a_storage_or_study_that_is_not_its_own(tmp_path, 
     assert main(["search", "--out", str(tmp_path / "notes")]) == 2
     line = _one_error_line(capsys, "already holds files; choose a new folder")
     assert "; or" not in line
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["train", "--momentum", "0.9"], "--momentum does nothing with optimizer adam: it acts with --optimizer sgd or "
+                                     "rmsprop"),
+    (["train", "--optimizer", "sgd", "--weight-decay", "0.01"], "--weight-decay does nothing with optimizer sgd"),
+    (["train", "--optimizer", "rmsprop", "--nesterov"], "--nesterov does nothing with optimizer rmsprop"),
+    (["train", "--decay-rate", "0.5"], "--decay-rate does nothing with schedule constant"),
+    (["train", "--schedule", "step", "--warmup-epochs", "2"], "--warmup-epochs does nothing with schedule step"),
+    (["train", "--schedule", "step", "--min-lr", "1e-5"], "--min-lr does nothing with schedule step"),
+    (["lr-find", "--plateau-patience", "3"], "--plateau-patience does nothing with schedule constant"),
+    (["search", "--patience", "3"], "--patience does nothing without early stopping; add --early-stopping"),
+])
+def test_a_flag_that_would_do_nothing_is_refused(argv, expected, tmp_path, capsys):
+    """`--optimizer adam --momentum 0.9` trained plain Adam without a word."""
+    assert main([*argv, "--out", str(tmp_path / "run")] if argv[0] != "lr-find" else argv) == 2
+    _one_error_line(capsys, expected)
+    assert not (tmp_path / "run").exists()
+
+
+def test_flags_where_they_act_are_taken(tmp_path):
+    from netlab.cli import _experiment_from_args, _search_experiment, build_parser
+
+    config = tmp_path / "sgd.json"
+    config.write_text('{"training": {"optimizer": "sgd", "schedule": "plateau"}}')
+    parse = build_parser().parse_args
+    t = _experiment_from_args(parse(["train", "--config", str(config), "--momentum", "0.8", "--nesterov",
+                                     "--decay-rate", "0.3", "--min-lr", "1e-5", "--plateau-patience", "2",
+                                     "--early-stopping", "--patience", "4"])).training
+    assert (t.momentum, t.nesterov, t.decay_rate, t.min_learning_rate, t.plateau_patience, t.patience) == (
+        0.8, True, 0.3, 1e-5, 2, 4)
+    # A search that varies the optimizer: momentum acts in its SGD trials.
+    space = '{"training.optimizer": {"choices": ["adam", "sgd"]}}'
+    exp = _search_experiment(parse(["search", "--momentum", "0.7", "--space", space]))
+    assert exp.training.momentum == 0.7
