@@ -350,3 +350,17 @@ def test_flags_where_they_act_are_taken(tmp_path):
     space = '{"training.optimizer": {"choices": ["adam", "sgd"]}}'
     exp = _search_experiment(parse(["search", "--momentum", "0.7", "--space", space]))
     assert exp.training.momentum == 0.7
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["inspect", "bn", "m.keras", "--dataset", "digits", "--images", "photos"],
+     "argument --images: not allowed with argument --dataset"),
+    (["inspect", "activations", "--images", "photos", "--dataset", "digits"],
+     "argument --dataset: not allowed with argument --images"),
+    (["finetune", "imagenet:mobilenetv2", "--dataset", "digits", "--json"], "--json goes with --report"),
+])
+def test_flags_that_contradict_each_other(argv, expected, tmp_path, capsys):
+    """inspect bn took --images and silently left --dataset out; finetune --json trained and printed text."""
+    assert main([*argv, "--out", str(tmp_path / "run")] if argv[0] == "finetune" else argv) == 2
+    _one_error_line(capsys, expected)
+    assert not (tmp_path / "run").exists()
