@@ -364,3 +364,31 @@ def test_flags_that_contradict_each_other(argv, expected, tmp_path, capsys):
     assert main([*argv, "--out", str(tmp_path / "run")] if argv[0] == "finetune" else argv) == 2
     _one_error_line(capsys, expected)
     assert not (tmp_path / "run").exists()
+
+
+def test_a_folder_netlab_knows_but_without_a_model_says_what_to_give(tmp_path, capsys):
+    """An unfinished run, a search's folder and a lesson's folder each say what they are and what to give
+    (they said 'is it a finished NetLab run folder?' or 'give a .keras file or a NetLab run folder')."""
+    from conftest import tiny_experiment
+
+    from netlab.training.runs import RunWriter
+    from netlab.training.search import Search
+
+    run = tmp_path / "run"
+    RunWriter(run).write_config(tiny_experiment())
+    (run / "best.keras").write_bytes(b"")  # its best epoch so far; model.keras comes at the end
+    search = tmp_path / "search"
+    Search(tiny_experiment(), search)
+    lesson_run = tmp_path / "lesson" / "dropout" / "seed-0"
+    RunWriter(lesson_run).write_config(tiny_experiment())
+    expected = {
+        run: f"{run} has no model.keras yet: its training has not finished; netlab resume {run} finishes it, "
+             f"and {run / 'best.keras'} holds its best epoch so far",
+        search: f"{search} is a search's folder; give one of its trials' run folders (none has begun yet)",
+        tmp_path / "lesson": f"{tmp_path / 'lesson'} is a lesson's folder; give one of its runs ({lesson_run}, ...)",
+    }
+    for folder, line in expected.items():
+        for argv in (["evaluate", str(folder)], ["predict", str(folder), "x.png"],
+                     ["export", str(folder), "--format", "keras", "--out", str(tmp_path / "m.keras")]):
+            assert main(argv) == 2
+            assert _one_error_line(capsys) == f"netlab: error: {line}"
