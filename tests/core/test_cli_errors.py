@@ -392,3 +392,22 @@ def test_a_folder_netlab_knows_but_without_a_model_says_what_to_give(tmp_path, c
                      ["export", str(folder), "--format", "keras", "--out", str(tmp_path / "m.keras")]):
             assert main(argv) == 2
             assert _one_error_line(capsys) == f"netlab: error: {line}"
+
+
+def test_resume_of_a_search_a_lesson_or_no_folder(tmp_path, capsys):
+    from conftest import tiny_experiment
+
+    from netlab.training.runs import RunWriter
+    from netlab.training.search import Search
+
+    search = tmp_path / "search"
+    Search(tiny_experiment(), search)
+    RunWriter(tmp_path / "lesson" / "dropout" / "seed-0").write_config(tiny_experiment())
+    assert main(["resume", str(search)]) == 2
+    _one_error_line(capsys, f"is a search's folder: netlab search --resume {search} goes on with it")
+    assert main(["resume", str(tmp_path / "lesson")]) == 2
+    _one_error_line(capsys, "is a lesson's folder; give one of its runs")
+    assert main(["resume", str(tmp_path / "nothing")]) == 2
+    _one_error_line(capsys, "nothing: no such run folder")
+    assert main(["resume", str(tmp_path / "lesson" / "dropout")]) == 2
+    _one_error_line(capsys, "is not a NetLab run folder (it has no config.json)")
