@@ -127,7 +127,8 @@ def _print_event(event) -> None:
 
         resumed = f", resuming after epoch {event.initial_epoch}" if event.initial_epoch else ""
         if event.initial_epoch and event.initial_epoch >= event.epochs:
-            resumed = f": all {event.epochs} epochs were already done, nothing left to train"
+            resumed = (f": all {event.epochs} epochs were already done" if event.epochs > 1
+                       else ": its one epoch was already done") + ", nothing left to train"
         print(f"training {event.arch} on {shown_dataset(event.dataset)} ({event.train_samples} train / "
               f"{event.val_samples} validation images, {event.params:,} parameters) on {event.device}"
               f"{resumed}", flush=True)
@@ -141,11 +142,15 @@ def _print_event(event) -> None:
         best = f" (best val_loss {event.best_val_loss:.4f} at epoch {event.best_epoch})" \
             if event.best_epoch is not None else ""
         saved = f"run saved in {event.run_dir}" if event.run_dir else "the chief worker saved the run"
-        print(f"{state} after {event.epochs_completed} epochs{best}; {saved}", flush=True)
+        print(f"{state} after {_epochs(event.epochs_completed)}{best}; {saved}", flush=True)
     elif isinstance(event, Notice):
         print(f"{'warning' if event.level == 'warning' else 'check'}: {event.text}", flush=True)
     elif isinstance(event, RunFailed):
         pass  # main() prints the error line
+
+
+def _epochs(count: int) -> str:
+    return f"{count} epoch" if count == 1 else f"{count} epochs"
 
 
 def _cluster(args):

@@ -411,3 +411,15 @@ def test_resume_of_a_search_a_lesson_or_no_folder(tmp_path, capsys):
     _one_error_line(capsys, "nothing: no such run folder")
     assert main(["resume", str(tmp_path / "lesson" / "dropout")]) == 2
     _one_error_line(capsys, "is not a NetLab run folder (it has no config.json)")
+
+
+def test_one_epoch_is_said_in_the_singular(capsys):
+    from netlab.cli import _print_event
+    from netlab.training.events import RunFinished, RunStarted
+
+    _print_event(RunStarted(arch="simple_cnn", dataset="digits", epochs=1, steps_per_epoch=3, train_samples=80,
+                            val_samples=20, params=10, device="CPU", initial_epoch=1))
+    _print_event(RunFinished(epochs_completed=1, stopped=False, best_epoch=1, best_val_loss=2.3, run_dir="r1"))
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].endswith("on CPU: its one epoch was already done, nothing left to train")
+    assert out[1] == "finished after 1 epoch (best val_loss 2.3000 at epoch 1); run saved in r1"
