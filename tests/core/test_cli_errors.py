@@ -423,3 +423,21 @@ def test_one_epoch_is_said_in_the_singular(capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0].endswith("on CPU: its one epoch was already done, nothing left to train")
     assert out[1] == "finished after 1 epoch (best val_loss 2.3000 at epoch 1); run saved in r1"
+
+
+def test_a_lessons_table_lines_up(capsys):
+    """Metric names wider than the 14-character columns and parameter counts as '691930.000±0.000'
+    pushed every column after them out of line."""
+    from netlab.cli_experiment import print_result
+
+    arms = {"plain_18": {"mean": {"params": 691930.0, "train_accuracy_recomputed": 0.118, "best_epoch": 3.5},
+                         "std": {"params": 0.0, "train_accuracy_recomputed": 0.0, "best_epoch": 0.5}},
+            "residual_34": {"mean": {"params": 1338586.0, "train_accuracy_recomputed": 0.098, "best_epoch": 4.0},
+                            "std": {"params": 0.0, "train_accuracy_recomputed": 0.012, "best_epoch": 0.0}}}
+    print_result({"title": "Residual", "budget": "tiny", "seeds": [0, 1], "arms": arms, "verdict": "Held."})
+    lines = capsys.readouterr().out.splitlines()[2:5]
+    assert len({len(line) for line in lines}) == 1, lines  # right-aligned columns of one width each
+    header, first, second = lines
+    assert header.split() == ["arm", "best_epoch", "params", "train_accuracy_recomputed"]
+    assert first.split() == ["plain_18", "3.500±0.500", "691,930", "0.118±0.000"]
+    assert second.split() == ["residual_34", "4", "1,338,586", "0.098±0.012"]
