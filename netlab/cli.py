@@ -285,6 +285,10 @@ def _search_experiment(args):
     validates it, before it writes anything)."""
     from netlab.search_space import space_from_flag
 
+    for flag in ("epochs", "early_stopping", "patience", "restore_best"):  # trial_experiment sets them
+        if getattr(args, flag) not in (None, False):
+            raise ConfigError(f"--{flag.replace('_', '-')} does nothing in a search: each trial trains "
+                              "--trial-epochs epochs without early stopping (the pruner ends the poor ones)")
     exp = _unchecked_experiment_from_args(args)
     if args.space:
         try:

@@ -326,7 +326,9 @@ def test_search_resume_refuses_a_storage_or_study_that_is_not_its_own(tmp_path, 
     (["train", "--schedule", "step", "--warmup-epochs", "2"], "--warmup-epochs does nothing with schedule step"),
     (["train", "--schedule", "step", "--min-lr", "1e-5"], "--min-lr does nothing with schedule step"),
     (["lr-find", "--plateau-patience", "3"], "--plateau-patience does nothing with schedule constant"),
-    (["search", "--patience", "3"], "--patience does nothing without early stopping; add --early-stopping"),
+    (["train", "--patience", "3"], "--patience does nothing without early stopping; add --early-stopping"),
+    (["search", "--epochs", "5"], "--epochs does nothing in a search: each trial trains --trial-epochs epochs"),
+    (["search", "--early-stopping", "--patience", "3"], "--early-stopping does nothing in a search"),
 ])
 def test_a_flag_that_would_do_nothing_is_refused(argv, expected, tmp_path, capsys):
     """`--optimizer adam --momentum 0.9` trained plain Adam without a word."""
