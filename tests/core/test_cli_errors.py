@@ -443,3 +443,17 @@ def test_a_lessons_table_lines_up(capsys):
     assert header.split() == ["arm", "best_epoch", "params", "train_accuracy_recomputed"]
     assert first.split() == ["plain_18", "3.500±0.500", "691,930", "0.118±0.000"]
     assert second.split() == ["residual_34", "4", "1,338,586", "0.098±0.012"]
+
+
+def test_config_naming_a_run_folder_points_to_its_config_json(tmp_path, capsys):
+    from conftest import tiny_experiment
+
+    from netlab.training.runs import RunWriter
+
+    run = tmp_path / "run"
+    RunWriter(run).write_config(tiny_experiment())
+    assert main(["train", "--config", str(run), "--out", str(tmp_path / "new")]) == 2
+    _one_error_line(capsys, f"{run} is a folder; its settings are {run / 'config.json'}", f"netlab resume {run}")
+    (tmp_path / "plain").mkdir()
+    assert main(["train", "--config", str(tmp_path / "plain")]) == 2
+    _one_error_line(capsys, "cannot read configuration", "Is a directory")
