@@ -62,7 +62,9 @@ def _parse_options(arch: str, pairs: list[str] | None) -> dict:
 
 
 def _experiment_from_args(args):
-    return _unchecked_experiment_from_args(args).validate()
+    exp = _unchecked_experiment_from_args(args)
+    _refuse_flags_that_do_nothing(args, exp)
+    return exp.validate()
 
 
 def _unchecked_experiment_from_args(args):
@@ -91,6 +93,32 @@ def _unchecked_experiment_from_args(args):
     return exp
 
 
+# --flag (argparse dest) -> the setting it works with and the values where it does something.
+FLAG_ACTS_WITH = {
+    "momentum": ("optimizer", ("sgd", "rmsprop")), "nesterov": ("optimizer", ("sgd",)),
+    "weight_decay": ("optimizer", ("adamw",)),
+    "decay_rate": ("schedule", ("step", "exponential", "plateau")),
+    "decay_epochs": ("schedule", ("step", "exponential")), "warmup_epochs": ("schedule", ("cosine",)),
+    "min_lr": ("schedule", ("cosine", "plateau")), "plateau_patience": ("schedule", ("plateau",)),
+    "patience": ("early_stopping", (True,)),
+}
+
+
+def _refuse_flags_that_do_nothing(args, exp) -> None:
+    """`--optimizer adam --momentum 0.9` trained without momentum, silently: a flag typed for nothing
+    (unless a search varies the setting it works with)."""
+    training = exp.training
+    for flag, (setting, values) in FLAG_ACTS_WITH.items():
+        if (getattr(args, flag, None) in (None, False) or getattr(training, setting) in values
+                or f"training.{setting}" in exp.search.space):
+            continue
+        name = f"--{flag.replace('_', '-')}"
+        if setting == "early_stopping":
+            raise ConfigError(f"{name} does nothing without early stopping; add --early-stopping or leave it out")
+        raise ConfigError(f"{name} does nothing with {setting} {getattr(training, setting)}: it acts with "
+                          f"--{setting} {' or '.join(values)}; leave it out or choose one of those")
+
+
 def _print_event(event) -> None:
     from netlab.training.events import EpochEnd, Notice, RunFailed, RunFinished, RunStarted
 
@@ -99,7 +127,8 @@ def _print_event(event) -> None:
 
         resumed = f", resuming after epoch {event.initial_epoch}" if event.initial_epoch else ""
         if event.initial_epoch and event.initial_epoch >= event.epochs:
-            resumed = f": all {event.epochs} epochs were already done, nothing left to train"
+            resumed = (f": all {event.epochs} epochs were already done" if event.epochs > 1
+                       else ": its one epoch was already done") + ", nothing left to train"
         print(f"training {event.arch} on {shown_dataset(event.dataset)} ({event.train_samples} train / "
               f"{event.val_samples} validation images, {event.params:,} parameters) on {event.device}"
               f"{resumed}", flush=True)
@@ -113,11 +142,15 @@ def _print_event(event) -> None:
         best = f" (best val_loss {event.best_val_loss:.4f} at epoch {event.best_epoch})" \
             if event.best_epoch is not None else ""
         saved = f"run saved in {event.run_dir}" if event.run_dir else "the chief worker saved the run"
-        print(f"{state} after {event.epochs_completed} epochs{best}; {saved}", flush=True)
+        print(f"{state} after {_epochs(event.epochs_completed)}{best}; {saved}", flush=True)
     elif isinstance(event, Notice):
         print(f"{'warning' if event.level == 'warning' else 'check'}: {event.text}", flush=True)
     elif isinstance(event, RunFailed):
         pass  # main() prints the error line
+
+
+def _epochs(count: int) -> str:
+    return f"{count} epoch" if count == 1 else f"{count} epochs"
 
 
 def _cluster(args):
@@ -161,9 +194,20 @@ def _run_to_the_end(trainer) -> int:
     try:
         trainer.run()
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(f"netlab: {interrupted_run_text(trainer.shown_run_dir)}", file=sys.stderr)
         return 130
     return 0
+
+
+def interrupted_run_text(run_dir: str | None) -> str:
+    """What a Ctrl-C left of a run: its last complete epoch and the command that goes on from it."""
+    from netlab.training.runs import read_checkpoint
+
+    if run_dir is None or not (Path(run_dir) / "config.json").is_file():
+        return "interrupted"  # before the run folder was written (or on a worker that writes none)
+    state = read_checkpoint(run_dir)
+    done = f"after epoch {state['epoch']}" if state else "before its first epoch ended"
+    return f"interrupted {done}; netlab resume {run_dir} goes on from there"
 
 
 def cmd_evaluate(args) -> int:
@@ -241,12 +285,17 @@ def _search_experiment(args):
     validates it, before it writes anything)."""
     from netlab.search_space import space_from_flag
 
+    for flag in ("epochs", "early_stopping", "patience", "restore_best"):  # trial_experiment sets them
+        if getattr(args, flag) not in (None, False):
+            raise ConfigError(f"--{flag.replace('_', '-')} does nothing in a search: each trial trains "
+                              "--trial-epochs epochs without early stopping (the pruner ends the poor ones)")
     exp = _unchecked_experiment_from_args(args)
     if args.space:
         try:
             exp.search.space = space_from_flag(json.loads(args.space))
         except json.JSONDecodeError as exc:
             raise NetlabError(f"--space is not valid JSON: {exc}") from None
+    _refuse_flags_that_do_nothing(args, exp)
     for value, name in ((args.budget, "trials"), (args.trial_epochs, "trial_epochs"),
                         (args.sampler, "sampler"), (args.pruner, "pruner")):
         if value is not None:
@@ -302,7 +351,12 @@ def cmd_search(args) -> int:
         out = args.out or new_run_dir("searches", "search", exp.data.dataset)
         search = Search(exp, out, storage=args.storage, study_name=args.study_name,
                         on_event=_print_search_event)
-    rows = search.run()
+    try:
+        rows = search.run()
+    except KeyboardInterrupt:  # the running trial counts as interrupted; another takes its place
+        print(f"netlab: interrupted; netlab search --resume {search.out_dir} goes on to the budget",
+              file=sys.stderr)
+        return 130
     if args.json:
         from netlab.training.search import param_importances
 

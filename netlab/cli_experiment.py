@@ -44,8 +44,9 @@ def run_experiment_command(args, print_event) -> int:
                               on_event=None if args.json else lambda e: print_lesson_event(e, print_event))
     try:
         result = runner.run()
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+    except KeyboardInterrupt:  # a lesson does not resume: its arms are compared only when all ran alike
+        print(f"netlab: interrupted; the runs so far stay in {out}, and the lesson runs again into a free "
+              "folder (--out)", file=sys.stderr)
         return 130
     if args.json:
         print(json.dumps(result, indent=2))
@@ -73,13 +74,22 @@ def print_result(result: dict) -> None:
         return
     metrics = sorted({m for arm in result["arms"].values() for m in arm["mean"]})
     print(f"\n{result['title']} ({result['budget']} budget, seeds {result['seeds']})")
-    width = max(len(a) for a in result["arms"])
-    print(f"  {'arm':<{width}}  " + "  ".join(f"{m:>14}" for m in metrics))
-    for name, arm in result["arms"].items():
-        cells = [f"{arm['mean'][m]:>7.3f}±{arm['std'][m]:<6.3f}" if m in arm["mean"] else " " * 14
-                 for m in metrics]
-        print(f"  {name:<{width}}  " + "  ".join(cells))
+    rows = [[name, *(_mean_std(arm, m) for m in metrics)] for name, arm in result["arms"].items()]
+    widths = [max(len(row[i]) for row in [["arm", *metrics], *rows]) for i in range(len(metrics) + 1)]
+    for row in [["arm", *metrics], *rows]:  # the arm's name to the left, the numbers to the right
+        print("  " + "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
+                               for i, (cell, w) in enumerate(zip(row, widths, strict=True))))
     print(result["verdict"])
+
+
+def _mean_std(arm: dict, metric: str) -> str:
+    """mean±std; a count the same for every seed (parameters, epochs) as the whole number it is."""
+    if metric not in arm["mean"]:
+        return ""
+    mean, std = arm["mean"][metric], arm["std"][metric]
+    if std == 0 and float(mean).is_integer():
+        return f"{int(mean):,}"
+    return f"{mean:.3f}±{std:.3f}"
 
 
 def print_sweep(result: dict) -> None:

@@ -85,6 +85,11 @@ def finetune_experiment(args, experiment_from_args):
 
 
 def run_finetune(args, experiment_from_args, run_to_the_end, print_event) -> int:
+    if args.json and not args.report:  # it trained and printed text, --json unheeded
+        from netlab.errors import ConfigError
+
+        raise ConfigError("--json goes with --report (the per-layer report as JSON); training prints its "
+                          "progress as text")
     exp = finetune_experiment(args, experiment_from_args)
     if args.report:
         from netlab.data.input_spec import load_described

@@ -270,6 +270,9 @@ class Experiment:
     @classmethod
     def load(cls, path: str | Path) -> Experiment:
         path = Path(path)
+        if path.is_dir() and (path / "config.json").is_file():  # a run folder: its settings file
+            raise ConfigError(f"{path} is a folder; its settings are {path / 'config.json'} "
+                              f"(netlab resume {path} goes on with that run)")
         try:
             raw = path.read_bytes()
         except OSError as exc:

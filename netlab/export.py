@@ -157,7 +157,10 @@ def _model_path(source, best: bool) -> Path:
 
         name = BEST_FILE if best else MODEL_FILE
         if not (path / name).is_file():
-            raise ExportError(f"{path} has no {name}: give a NetLab run folder or a .keras file")
+            from netlab.run_files import folder_without_model
+
+            raise ExportError(folder_without_model(path, name)
+                              or f"{path} has no {name}: give a NetLab run folder or a .keras file")
         return path / name
     if best:
         raise ExportError(f"--best picks a run folder's best.keras; {path} is not a folder")

@@ -218,8 +218,9 @@ def add_inspect_parser(sub) -> None:
         return p
 
     def image_source(p):
-        p.add_argument("--images", metavar="DIR", help="a folder of images")
-        p.add_argument("--dataset", help="a dataset name or folder (its validation images)")
+        one = p.add_mutually_exclusive_group()  # both given: --dataset was silently left out
+        one.add_argument("--images", metavar="DIR", help="a folder of images")
+        one.add_argument("--dataset", help="a dataset name or folder (its validation images)")
         p.add_argument("--limit", type=number_flag(int, 1), default=32, help="at most this many images")
 
     p = command("maps", "one layer's feature maps for an image", cmd_maps)

@@ -45,11 +45,11 @@ def model_file(path: str | Path) -> Path:
     """The model file a path names: itself, or a run folder's model.keras."""
     path = Path(path)
     if path.is_dir():
-        from netlab.run_files import MODEL_FILE
+        from netlab.run_files import MODEL_FILE, folder_without_model
 
         if not (path / MODEL_FILE).is_file():
-            raise ModelLoadError(f"{path} is a folder without a {MODEL_FILE}: give a .keras file "
-                                 "or a NetLab run folder")
+            raise ModelLoadError(folder_without_model(path) or f"{path} is a folder without a {MODEL_FILE}: "
+                                 "give a .keras file or a NetLab run folder")
         return path / MODEL_FILE
     return path
 

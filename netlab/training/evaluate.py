@@ -113,7 +113,9 @@ def _resolve(model_or_run: str | Path, best: bool) -> tuple[Path, Path | None]:
 
         name = BEST_FILE if best else MODEL_FILE
         if not (path / name).is_file():
-            raise ConfigError(f"{path} has no {name}: is it a finished NetLab run folder?")
+            from netlab.run_files import folder_without_model
+
+            raise ConfigError(folder_without_model(path, name) or f"{path} has no {name}: is it a NetLab run folder?")
         return path / name, path
     return path, path.parent if (path.parent / "config.json").is_file() else None
 

@@ -450,6 +450,10 @@ class ExperimentRunner:
             from netlab.training.lesson_sweep import sweep_summary
 
             result.update(sweep_summary(sweep, list(spec.arms), arms))
+            inconclusive = at_chance(arms)  # every arm at every value: what the sweep compares
+            if inconclusive:  # held stays as measured, as for a paired lesson
+                result.update(outcome=INCONCLUSIVE,
+                              verdict=f"Inconclusive: {inconclusive}. As measured: {result['verdict']}")
             return result
         means = {arm: a["mean"] for arm, a in arms.items()}
         checks = [c.check(means) for c in spec.claim]

@@ -234,11 +234,37 @@ def imagenet_source_for(arch: str) -> str | None:
     return IMAGENET_PREFIX + name if name in IMAGENET_ARCHS else None
 
 
-def _offline_error(text: str, cached: Path) -> NetlabError:
+def _offline_error(text: str, cached: Path, origin: str | None) -> NetlabError:
+    source = origin or "Keras's applications weights release"
     return NetlabError(
         f"{text}: the ImageNet weights are not in Keras's cache and could not be downloaded "
-        f"(offline?). Put the file {cached.name} (from Keras's applications weights release) in "
-        f"{cached.parent}, then run again")
+        f"(offline?). Put the file {cached.name} (from {source}) in {cached.parent}, then run again")
+
+
+@contextlib.contextmanager
+def _announced_once_bytes_arrive():
+    """Keras's "Downloading data from URL" line, from this thread, is held until the download prints
+    its progress: offline, the error that names the file and its URL is the only line."""
+    from keras.src.utils import io_utils
+
+    original, me, held = io_utils.print_msg, threading.get_ident(), []
+
+    def print_msg(message, line_break=True):
+        if threading.get_ident() == me and not held and str(message).startswith("Downloading data from"):
+            held.append((message, line_break))
+            return
+        if threading.get_ident() == me:
+            while held:
+                original(*held.pop())
+        original(message, line_break)
+
+    io_utils.print_msg = print_msg
+    try:
+        yield
+        while held:  # downloaded without a progress line
+            original(*held.pop())
+    finally:
+        io_utils.print_msg = original
 
 
 @contextlib.contextmanager
@@ -258,12 +284,13 @@ def _cache_first(text: str):
         if cached.is_file():
             return str(cached)
         if os.environ.get("NETLAB_OFFLINE"):
-            raise _offline_error(text, cached)
+            raise _offline_error(text, cached, origin)
         try:
-            return original(fname, origin, *args, **kwargs)
+            with _announced_once_bytes_arrive():
+                return original(fname, origin, *args, **kwargs)
         except Exception as exc:  # Keras's get_file raises a bare Exception when the URL fails
             if "URL fetch failure" in str(exc) or isinstance(exc, OSError):
-                raise _offline_error(text, cached) from None
+                raise _offline_error(text, cached, origin) from None
             raise
 
     file_utils.get_file = get_file

@@ -281,9 +281,9 @@ class Search:
         elif experiment is None:
             raise SearchError("a new search needs an experiment")
         elif self.out_dir.exists() and any(self.out_dir.iterdir()):
-            hint = ("; netlab search --resume continues the search there" if (self.out_dir / SEARCH_FILE).is_file()
-                    else "")
-            raise SearchError(f"the search folder {self.out_dir} already holds files{hint}; or choose another folder")
+            hint = (f": netlab search --resume {self.out_dir} continues the search there, or choose a new folder"
+                    if (self.out_dir / SEARCH_FILE).is_file() else "; choose a new folder")
+            raise SearchError(f"the search folder {self.out_dir} already holds files{hint}")
         self.storage_url = storage or f"sqlite:///{(self.out_dir / STUDY_FILE).resolve()}"
         self.study_name = study_name or DEFAULT_STUDY
         self.experiment = experiment
@@ -314,6 +314,10 @@ class Search:
 
         optuna.logging.set_verbosity(optuna.logging.ERROR)  # trials are reported as events instead
         self.storage = open_storage(self.storage_url)
+        if resume and self._study_id() is None:  # a new study there would reuse the folder's trial numbers
+            raise SearchError(f"{self.shown_storage()} holds no study {self.study_name!r}, so it is not where the "
+                              f"search in {self.out_dir} keeps its trials; resume without --storage/--study-name "
+                              "to use the search's own")
         stored = self._stored_experiment()
         if stored is not None:  # the study's settings win: every process searches one space
             stored = Experiment.from_dict(stored)
@@ -329,11 +333,14 @@ class Search:
 
     def _stored_experiment(self) -> dict | None:
         """The experiment the study holds, None for a study not created yet (or created without one)."""
+        study_id = self._study_id()
+        return None if study_id is None else self.storage.get_study_user_attrs(study_id).get("experiment")
+
+    def _study_id(self) -> int | None:
         try:
-            study_id = self.storage.get_study_id_from_name(self.study_name)
+            return self.storage.get_study_id_from_name(self.study_name)
         except KeyError:  # Optuna's answer for no such study
             return None
-        return self.storage.get_study_user_attrs(study_id).get("experiment")
 
     @property
     def budget(self) -> int:

@@ -95,7 +95,14 @@ class Trainer:
         """
         run_dir = Path(run_dir)
         if not (run_dir / "config.json").is_file():
-            raise TrainingError(f"{run_dir} is not a NetLab run folder (it has no config.json)")
+            from netlab.run_files import folder_without_model
+
+            if (run_dir / "search.json").is_file():
+                raise TrainingError(f"{run_dir} is a search's folder: netlab search --resume {run_dir} goes on with it")
+            if not run_dir.exists():
+                raise TrainingError(f"{run_dir}: no such run folder")
+            raise TrainingError(folder_without_model(run_dir)
+                                or f"{run_dir} is not a NetLab run folder (it has no config.json)")
         experiment = Experiment.load(run_dir / "config.json")
         return cls(experiment, on_event=on_event, run_dir=run_dir, stop_event=stop_event,
                    pause_event=pause_event, resume=True, restart=restart, multi_worker=multi_worker)

@@ -222,3 +222,238 @@ def test_tensorflow_keeps_its_log_lines_to_itself(digit_png, trained_run):
     assert verbose.returncode == 0
     assert any(TENSORFLOW_LOG_LINE.match(line.encode()) for line in verbose.stderr.splitlines()), \
         verbose.stderr
+
+
+
+def _interrupt(args, waits_for: str, on_stderr: bool = False) -> tuple[int, list[str]]:
+    """Run netlab, send Ctrl-C's SIGINT once a line starting with ``waits_for`` is printed; the exit
+    code and the stderr lines that came after it."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "netlab", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    for line in proc.stderr if on_stderr else proc.stdout:
+        if line.startswith(waits_for):
+            break
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    return proc.returncode, err.strip().splitlines()
+
+
+@pytest.mark.slow
+def test_ctrl_c_mid_training_names_the_epoch_and_the_resume_command(tmp_path):
+    """Ctrl-C after an epoch: one line with the last complete epoch and how to go on; the folder resumes."""
+    from netlab.training.run_folder import checkpoint_problem
+    from netlab.training.runs import read_checkpoint
+
+    run = tmp_path / "run"
+    code, lines = _interrupt(["train", "--dataset", "digits", "--image-size", "16", "--max-samples", "100",
+                              "--epochs", "1000", "--no-train-eval", "--no-tensorboard", "--out", str(run)],
+                             "epoch 2/")  # printed after the epoch's checkpoint is written
+    assert code == 130
+    assert len(lines) == 1 and lines[0].startswith("netlab: interrupted after epoch "), lines
+    epoch = read_checkpoint(run)["epoch"]
+    assert epoch >= 2 and lines[0] == f"netlab: interrupted after epoch {epoch}; netlab resume {run} goes on from there"
+    assert checkpoint_problem(run) is None
+
+
+@pytest.mark.slow
+def test_ctrl_c_mid_search_and_mid_lesson_say_what_goes_on(tmp_path):
+    search = tmp_path / "search"
+    code, lines = _interrupt(["search", "--dataset", "digits", "--image-size", "16", "--max-samples", "100",
+                              "--budget", "2", "--trial-epochs", "1000", "--out", str(search)],
+                             "trial 0:", on_stderr=True)
+    assert code == 130
+    assert lines == [f"netlab: interrupted; netlab search --resume {search} goes on to the budget"]
+    lesson = tmp_path / "lesson"
+    code, lines = _interrupt(["experiment", "dropout", "--budget", "tiny", "--out", str(lesson)], "[1/2]")
+    assert code == 130
+    assert lines == [f"netlab: interrupted; the runs so far stay in {lesson}, and the lesson runs again "
+                     "into a free folder (--out)"]
+
+
+def test_imagenet_weights_offline_is_one_line_with_the_url(tmp_path, monkeypatch, capsys):
+    """A download that cannot connect (a proxy on a closed port stands for no network): Keras's
+    'Downloading data from URL' line is not printed before the error, which names the URL itself."""
+    import urllib.request
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    for name in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    for name in ("no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(urllib.request, "_opener", None)  # urlopen's opener reads the proxies anew
+    out = tmp_path / "ft"
+    for extra in (["--report"], ["--epochs", "1", "--max-samples", "60", "--out", str(out)]):
+        assert main(["finetune", "imagenet:mobilenetv2", "--dataset", "digits", "--image-size", "32", *extra]) == 2
+        captured = capsys.readouterr()
+        assert "Downloading" not in captured.out + captured.err
+        err = captured.err.strip().splitlines()
+        assert len(err) == 1 and "could not be downloaded" in err[0], err
+        assert "https://storage.googleapis.com/" in err[0] and str(tmp_path / "keras" / "models") in err[0]
+    assert not out.exists()
+
+
+def test_search_resume_refuses_a_storage_or_study_that_is_not_its_own(tmp_path, capsys):
+    """--resume with --storage/--study-name naming no such study started a new study in it, whose trial
+    numbers ran into the folder's trial-NNNN runs ('already holds a NetLab run' for each)."""
+    from conftest import tiny_experiment
+
+    from netlab.training.search import Search
+
+    out = tmp_path / "search"
+    Search(tiny_experiment(), out)  # the study and search.json, nothing trained
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    for extra in (["--storage", other], ["--study-name", "another"]):
+        assert main(["search", "--resume", str(out), "--budget", "3", *extra]) == 2
+        _one_error_line(capsys, "holds no study", "resume without --storage/--study-name")
+    assert sorted(p.name for p in out.iterdir()) == ["search.json", "study.db"]  # no trial began
+    assert main(["search", "--out", str(out)]) == 2
+    _one_error_line(capsys, f"already holds files: netlab search --resume {out} continues the search there, "
+                            "or choose a new folder")
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "a.txt").write_text("mine")
+    assert main(["search", "--out", str(tmp_path / "notes")]) == 2
+    line = _one_error_line(capsys, "already holds files; choose a new folder")
+    assert "; or" not in line
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["train", "--momentum", "0.9"], "--momentum does nothing with optimizer adam: it acts with --optimizer sgd or "
+                                     "rmsprop"),
+    (["train", "--optimizer", "sgd", "--weight-decay", "0.01"], "--weight-decay does nothing with optimizer sgd"),
+    (["train", "--optimizer", "rmsprop", "--nesterov"], "--nesterov does nothing with optimizer rmsprop"),
+    (["train", "--decay-rate", "0.5"], "--decay-rate does nothing with schedule constant"),
+    (["train", "--schedule", "step", "--warmup-epochs", "2"], "--warmup-epochs does nothing with schedule step"),
+    (["train", "--schedule", "step", "--min-lr", "1e-5"], "--min-lr does nothing with schedule step"),
+    (["lr-find", "--plateau-patience", "3"], "--plateau-patience does nothing with schedule constant"),
+    (["train", "--patience", "3"], "--patience does nothing without early stopping; add --early-stopping"),
+    (["search", "--epochs", "5"], "--epochs does nothing in a search: each trial trains --trial-epochs epochs"),
+    (["search", "--early-stopping", "--patience", "3"], "--early-stopping does nothing in a search"),
+])
+def test_a_flag_that_would_do_nothing_is_refused(argv, expected, tmp_path, capsys):
+    """`--optimizer adam --momentum 0.9` trained plain Adam without a word."""
+    assert main([*argv, "--out", str(tmp_path / "run")] if argv[0] != "lr-find" else argv) == 2
+    _one_error_line(capsys, expected)
+    assert not (tmp_path / "run").exists()
+
+
+def test_flags_where_they_act_are_taken(tmp_path):
+    from netlab.cli import _experiment_from_args, _search_experiment, build_parser
+
+    config = tmp_path / "sgd.json"
+    config.write_text('{"training": {"optimizer": "sgd", "schedule": "plateau"}}')
+    parse = build_parser().parse_args
+    t = _experiment_from_args(parse(["train", "--config", str(config), "--momentum", "0.8", "--nesterov",
+                                     "--decay-rate", "0.3", "--min-lr", "1e-5", "--plateau-patience", "2",
+                                     "--early-stopping", "--patience", "4"])).training
+    assert (t.momentum, t.nesterov, t.decay_rate, t.min_learning_rate, t.plateau_patience, t.patience) == (
+        0.8, True, 0.3, 1e-5, 2, 4)
+    # A search that varies the optimizer: momentum acts in its SGD trials.
+    space = '{"training.optimizer": {"choices": ["adam", "sgd"]}}'
+    exp = _search_experiment(parse(["search", "--momentum", "0.7", "--space", space]))
+    assert exp.training.momentum == 0.7
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["inspect", "bn", "m.keras", "--dataset", "digits", "--images", "photos"],
+     "argument --images: not allowed with argument --dataset"),
+    (["inspect", "activations", "--images", "photos", "--dataset", "digits"],
+     "argument --dataset: not allowed with argument --images"),
+    (["finetune", "imagenet:mobilenetv2", "--dataset", "digits", "--json"], "--json goes with --report"),
+])
+def test_flags_that_contradict_each_other(argv, expected, tmp_path, capsys):
+    """inspect bn took --images and silently left --dataset out; finetune --json trained and printed text."""
+    assert main([*argv, "--out", str(tmp_path / "run")] if argv[0] == "finetune" else argv) == 2
+    _one_error_line(capsys, expected)
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_folder_netlab_knows_but_without_a_model_says_what_to_give(tmp_path, capsys):
+    """An unfinished run, a search's folder and a lesson's folder each say what they are and what to give
+    (they said 'is it a finished NetLab run folder?' or 'give a .keras file or a NetLab run folder')."""
+    from conftest import tiny_experiment
+
+    from netlab.training.runs import RunWriter
+    from netlab.training.search import Search
+
+    run = tmp_path / "run"
+    RunWriter(run).write_config(tiny_experiment())
+    (run / "best.keras").write_bytes(b"")  # its best epoch so far; model.keras comes at the end
+    search = tmp_path / "search"
+    Search(tiny_experiment(), search)
+    lesson_run = tmp_path / "lesson" / "dropout" / "seed-0"
+    RunWriter(lesson_run).write_config(tiny_experiment())
+    expected = {
+        run: f"{run} has no model.keras yet: its training has not finished; netlab resume {run} finishes it, "
+             f"and {run / 'best.keras'} holds its best epoch so far",
+        search: f"{search} is a search's folder; give one of its trials' run folders (none has begun yet)",
+        tmp_path / "lesson": f"{tmp_path / 'lesson'} is a lesson's folder; give one of its runs ({lesson_run}, ...)",
+    }
+    for folder, line in expected.items():
+        for argv in (["evaluate", str(folder)], ["predict", str(folder), "x.png"],
+                     ["export", str(folder), "--format", "keras", "--out", str(tmp_path / "m.keras")]):
+            assert main(argv) == 2
+            assert _one_error_line(capsys) == f"netlab: error: {line}"
+
+
+def test_resume_of_a_search_a_lesson_or_no_folder(tmp_path, capsys):
+    from conftest import tiny_experiment
+
+    from netlab.training.runs import RunWriter
+    from netlab.training.search import Search
+
+    search = tmp_path / "search"
+    Search(tiny_experiment(), search)
+    RunWriter(tmp_path / "lesson" / "dropout" / "seed-0").write_config(tiny_experiment())
+    assert main(["resume", str(search)]) == 2
+    _one_error_line(capsys, f"is a search's folder: netlab search --resume {search} goes on with it")
+    assert main(["resume", str(tmp_path / "lesson")]) == 2
+    _one_error_line(capsys, "is a lesson's folder; give one of its runs")
+    assert main(["resume", str(tmp_path / "nothing")]) == 2
+    _one_error_line(capsys, "nothing: no such run folder")
+    assert main(["resume", str(tmp_path / "lesson" / "dropout")]) == 2
+    _one_error_line(capsys, "is not a NetLab run folder (it has no config.json)")
+
+
+def test_one_epoch_is_said_in_the_singular(capsys):
+    from netlab.cli import _print_event
+    from netlab.training.events import RunFinished, RunStarted
+
+    _print_event(RunStarted(arch="simple_cnn", dataset="digits", epochs=1, steps_per_epoch=3, train_samples=80,
+                            val_samples=20, params=10, device="CPU", initial_epoch=1))
+    _print_event(RunFinished(epochs_completed=1, stopped=False, best_epoch=1, best_val_loss=2.3, run_dir="r1"))
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].endswith("on CPU: its one epoch was already done, nothing left to train")
+    assert out[1] == "finished after 1 epoch (best val_loss 2.3000 at epoch 1); run saved in r1"
+
+
+def test_a_lessons_table_lines_up(capsys):
+    """Metric names wider than the 14-character columns and parameter counts as '691930.000±0.000'
+    pushed every column after them out of line."""
+    from netlab.cli_experiment import print_result
+
+    arms = {"plain_18": {"mean": {"params": 691930.0, "train_accuracy_recomputed": 0.118, "best_epoch": 3.5},
+                         "std": {"params": 0.0, "train_accuracy_recomputed": 0.0, "best_epoch": 0.5}},
+            "residual_34": {"mean": {"params": 1338586.0, "train_accuracy_recomputed": 0.098, "best_epoch": 4.0},
+                            "std": {"params": 0.0, "train_accuracy_recomputed": 0.012, "best_epoch": 0.0}}}
+    print_result({"title": "Residual", "budget": "tiny", "seeds": [0, 1], "arms": arms, "verdict": "Held."})
+    lines = capsys.readouterr().out.splitlines()[2:5]
+    assert len({len(line) for line in lines}) == 1, lines  # right-aligned columns of one width each
+    header, first, second = lines
+    assert header.split() == ["arm", "best_epoch", "params", "train_accuracy_recomputed"]
+    assert first.split() == ["plain_18", "3.500±0.500", "691,930", "0.118±0.000"]
+    assert second.split() == ["residual_34", "4", "1,338,586", "0.098±0.012"]
+
+
+def test_config_naming_a_run_folder_points_to_its_config_json(tmp_path, capsys):
+    from conftest import tiny_experiment
+
+    from netlab.training.runs import RunWriter
+
+    run = tmp_path / "run"
+    RunWriter(run).write_config(tiny_experiment())
+    assert main(["train", "--config", str(run), "--out", str(tmp_path / "new")]) == 2
+    _one_error_line(capsys, f"{run} is a folder; its settings are {run / 'config.json'}", f"netlab resume {run}")
+    (tmp_path / "plain").mkdir()
+    assert main(["train", "--config", str(tmp_path / "plain")]) == 2
+    _one_error_line(capsys, "cannot read configuration", "Is a directory")

@@ -8,7 +8,16 @@ import pytest
 
 from netlab.config import DataConfig, Experiment
 from netlab.errors import ConfigError
-from netlab.training.experiments import PRETRAIN, ArmFinished, ArmStarted, load_lesson, parse_lesson
+from netlab.training.experiments import (
+    INCONCLUSIVE,
+    PRETRAIN,
+    ArmFinished,
+    ArmStarted,
+    ExperimentRunner,
+    at_chance,
+    load_lesson,
+    parse_lesson,
+)
 from netlab.training.lesson_sweep import HELD, NOT_HELD, PARTLY, Sweep, judge, repeat_for_steps, steps_of
 
 LESSON = "finetune-vs-scratch"
@@ -130,8 +139,13 @@ def test_the_lesson_runs_end_to_end_and_its_numbers_hold_together(finetune_lesso
     result, events, out = finetune_lesson
     spec, sweep = load_lesson(LESSON), load_lesson(LESSON).sweep_for("tiny")
     assert json.loads((out / "result.json").read_text()) == json.loads(json.dumps(result))
-    assert result["complete"] and result["outcome"] in (HELD, PARTLY, NOT_HELD)
-    assert result["held"] == (result["outcome"] == HELD)
+    assert result["complete"] and result["outcome"] in (HELD, PARTLY, NOT_HELD, INCONCLUSIVE)
+    # Inconclusive exactly when no arm at any n left guessing (the tiny budget's usual case).
+    assert (result["outcome"] == INCONCLUSIVE) == (at_chance(result["arms"]) is not None)
+    assert result["verdict"].startswith("Inconclusive: no arm learned" if result["outcome"] == INCONCLUSIVE
+                                        else "Held" if result["held"] else ("Partly held", "Did not hold"))
+    if result["outcome"] != INCONCLUSIVE:
+        assert result["held"] == (result["outcome"] == HELD)
     started = [e for e in events if isinstance(e, ArmStarted)]
     assert [(e.arm, e.value) for e in started] == [(PRETRAIN, None)] + [
         (arm, v) for v in sweep.values for arm in spec.arms]
@@ -169,7 +183,7 @@ def test_the_lesson_runs_end_to_end_and_its_numbers_hold_together(finetune_lesso
         assert check["held"] == (check["left_value"] > check["right_value"] + sweep.margin)
     held_at = sorted({c["value"] for c in result["comparisons"] if c["held"]})
     assert result["sweep"]["held_at"] == held_at
-    assert (result["outcome"] == HELD) == (bool(held_at) and held_at[0] == sweep.values[0])
+    assert result["held"] == (bool(held_at) and held_at[0] == sweep.values[0])
     for i, v in enumerate(sweep.values):
         best = max(means[f"{arm}@{v}"][sweep.metric] for arm in ("frozen_base", "full_finetune"))
         assert result["sweep"]["advantage"][sweep.metric][i] == pytest.approx(best - means[f"scratch@{v}"][sweep.metric])
@@ -185,3 +199,25 @@ def test_the_cli_prints_the_table_of_the_sweep(finetune_lesson, capsys):
     assert "scratch" in out and "frozen_base" in out and result["verdict"] in out
     rows = [line.split()[0] for line in out.splitlines() if line.strip()[:1].isdigit()]
     assert rows[:2] == ["1", "2"]
+
+
+def test_a_sweep_where_no_arm_left_guessing_is_inconclusive(tmp_path):
+    """At the tiny budget every cell sat near 1/5 and the verdict said 'Did not hold' as if measured."""
+    spec = load_lesson(LESSON)
+    sweep = spec.sweep_for("tiny")
+    runner = ExperimentRunner(spec, tmp_path, "tiny")
+
+    def run(accuracy, val_images=30):
+        return [{"seed": 0, "run_dir": "r", "metrics": {"classes": 5, "val_images": val_images,
+                                                        "val_accuracy": accuracy, "val_accuracy_recomputed": accuracy}}]
+
+    names = [f"{arm}@{v}" for v in sweep.values for arm in spec.arms]
+    arm_of = {name: name.split("@")[0] for name in names}
+    guessing = {PRETRAIN: run(0.5), **{name: run(0.2 + 0.03 * (name.startswith("frozen"))) for name in names}}
+    result = runner._result(guessing, arm_of, [0], sweep)
+    assert result["outcome"] == INCONCLUSIVE and result["held"] is False
+    assert result["verdict"].startswith("Inconclusive: no arm learned beyond guessing")
+    assert "As measured: Did not hold" in result["verdict"]
+    learned = {PRETRAIN: run(0.5), **{name: run(0.9 if name.startswith("frozen") else 0.2) for name in names}}
+    result = runner._result(learned, arm_of, [0], sweep)
+    assert result["outcome"] == HELD and result["verdict"].startswith("Held")
