@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 
 def add_predict_parser(sub, number_flag):
@@ -52,6 +53,8 @@ def run_predict(args) -> int:
 
     if args.csv == "-" and args.json:
         raise ConfigError("--csv - and --json both write to stdout: give --csv a file name")
+    if args.csv and args.csv != "-":
+        _check_csv_path(Path(args.csv).expanduser())
     members = ensemble([load_member(path) for path in [args.model, *args.ensemble]])
     progress = _progress_line if sys.stderr.isatty() and not args.json else None
     results = classify_files(members, args.images, top=args.top, tta=args.tta,
@@ -81,6 +84,16 @@ def run_predict(args) -> int:
     elif not args.csv:
         _print_text(results, members)
     return 0
+
+
+def _check_csv_path(path: Path) -> None:
+    """Before any image is classified: a folder or a missing parent would fail only at the end."""
+    from netlab.errors import ConfigError
+
+    if path.is_dir():
+        raise ConfigError(f"--csv {path} is a folder; give a file name, e.g. {path / 'predictions.csv'}")
+    if not path.parent.is_dir():
+        raise ConfigError(f"--csv {path}: there is no folder {path.parent} to write it in")
 
 
 def _print_text(results, members) -> None:

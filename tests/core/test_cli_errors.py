@@ -180,6 +180,11 @@ def test_predict_takes_a_run_folder_and_refuses_a_folder_without_images(trained_
     assert "no such file" not in line
     assert main(["predict", str(tmp_path), str(digit_png)]) == 2
     _one_error_line(capsys, "is a folder without a model.keras")
+    # --csv naming a folder or a missing folder: said before classifying (it was a bare 'Is a directory' after)
+    assert main(["predict", str(run_dir), str(digit_png), "--csv", str(tmp_path)]) == 2
+    _one_error_line(capsys, "is a folder; give a file name", "predictions.csv")
+    assert main(["predict", str(run_dir), str(digit_png), "--csv", str(tmp_path / "no" / "p.csv")]) == 2
+    _one_error_line(capsys, "there is no folder")
 
 
 def test_a_class_with_a_single_image(tmp_path, capsys):
