@@ -11,10 +11,12 @@ def add_experiment_parser(sub, run_folder_flag):
     p = sub.add_parser("experiment", help="run one of the lectures' lessons as a paired experiment; "
                                           "'netlab experiment list' lists them")
     p.add_argument("name", help="an experiment's name, or 'list'")
-    p.add_argument("--budget", choices=("tiny", "quick", "full"), default="quick",
+    p.add_argument("--budget", choices=("tiny", "quick", "full"),
                    help="tiny: seconds (the test suite); quick: minutes on a CPU (default); full: a GPU")
     p.add_argument("--out", type=run_folder_flag,
                    help="folder for the arms' run folders and result.json (default: runs/experiments/<time>-...)")
+    p.add_argument("--resume", metavar="DIR",
+                   help="go on with the lesson stopped in DIR: runs that finished are kept, the others train")
     p.add_argument("--json", action="store_true", help="print result.json (or the list) as JSON")
     return p
 
@@ -23,6 +25,7 @@ def run_experiment_command(args, print_event) -> int:
     from pathlib import Path
 
     from netlab.errors import ConfigError
+    from netlab.run_files import lesson_in
     from netlab.training.experiments import ExperimentRunner, default_out_dir, lesson_names, load_lesson
     from netlab.training.run_folder import free_run_dir
 
@@ -36,17 +39,24 @@ def run_experiment_command(args, print_event) -> int:
             print(f"{s.name:<{width}} {s.title}  [{', '.join(s.arms)}]")
         return 0
     spec = load_lesson(args.name)
-    out = Path(args.out) if args.out else default_out_dir(spec.name)
-    free = free_run_dir(out) if args.out else out
-    if free != out:  # its arms' runs would land among another's files
-        raise ConfigError(f"{out} already holds files; give the experiment a free folder such as {free}")
-    runner = ExperimentRunner(spec, out, args.budget,
+    if args.resume:
+        if args.out:
+            raise ConfigError("--resume goes on in its own folder; leave out --out")
+        out = Path(args.resume)
+        budget = args.budget or (lesson_in(out) or {}).get("budget", "quick")
+    else:
+        out = Path(args.out) if args.out else default_out_dir(spec.name)
+        free = free_run_dir(out) if args.out else out
+        if free != out:  # its arms' runs would land among another's files
+            raise ConfigError(f"{out} already holds files; give the experiment a free folder such as {free}")
+        budget = args.budget or "quick"
+    runner = ExperimentRunner(spec, out, budget, resume=bool(args.resume),
                               on_event=None if args.json else lambda e: print_lesson_event(e, print_event))
     try:
         result = runner.run()
-    except KeyboardInterrupt:  # a lesson does not resume: its arms are compared only when all ran alike
-        print(f"netlab: interrupted; the runs so far stay in {out}, and the lesson runs again into a free "
-              "folder (--out)", file=sys.stderr)
+    except KeyboardInterrupt:  # the finished runs are kept; the one cut short trains again
+        print(f"netlab: interrupted; the finished runs stay in {out}: netlab experiment {spec.name} "
+              f"--resume {out} goes on with the others", file=sys.stderr)
         return 130
     if args.json:
         print(json.dumps(result, indent=2))
@@ -63,7 +73,8 @@ def print_lesson_event(event, print_event) -> None:
         print(f"experiment {event.name} ({event.budget}): arms {', '.join(event.arms)}; seeds "
               f"{', '.join(map(str, event.seeds))}; folder {event.out_dir}", flush=True)
     elif isinstance(event, ArmStarted):
-        print(f"[{event.index + 1}/{event.total}] {event.arm}, seed {event.seed}", flush=True)
+        kept = ": finished before, kept" if event.kept else ""
+        print(f"[{event.index + 1}/{event.total}] {event.arm}, seed {event.seed}{kept}", flush=True)
     elif isinstance(event, EpochEnd | Notice | RunFailed):
         print_event(event)
 

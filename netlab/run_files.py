@@ -10,6 +10,24 @@ BEST_FILE = "best.keras"
 CLASSES_FILE = "classes.json"
 CHECKPOINT_FILE = "checkpoint.json"
 TENSORBOARD_DIR = "tensorboard"
+LESSON_FILE = "lesson.json"  # in a lesson's folder: its name and budget, so it can go on after a stop
+
+
+def lesson_in(path) -> dict | None:
+    """The name and budget of the lesson whose folder ``path`` is, or None."""
+    import json
+    from pathlib import Path
+
+    try:
+        held = json.loads((Path(path) / LESSON_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return held if isinstance(held, dict) and {"name", "budget"} <= held.keys() else None
+
+
+def lesson_resume_command(path) -> str | None:
+    held = lesson_in(path)
+    return None if held is None else f"netlab experiment {held['name']} --budget {held['budget']} --resume {path}"
 
 
 def folder_without_model(path, name: str = MODEL_FILE) -> str | None:

@@ -38,11 +38,11 @@ PROGRESS_STEPS = 1000
 class ExperimentThread(CoreThread):
     """A lesson's arms in sequence (succeeded: result.json's dict)."""
 
-    def __init__(self, spec, out_dir, budget, parent=None):
+    def __init__(self, spec, out_dir, budget, parent=None, resume=False):
         super().__init__(parent)
         from netlab.training.experiments import ExperimentRunner
 
-        self.runner = ExperimentRunner(spec, out_dir, budget, on_event=self.event.emit)
+        self.runner = ExperimentRunner(spec, out_dir, budget, on_event=self.event.emit, resume=resume)
         self.stop_event = self.runner.stop_event
 
     def work(self):
@@ -67,6 +67,7 @@ class ExperimentsDialog(QDialog):
         self.current: tuple | None = None
         self.arm_names: list[str] = []
         self.out_dir = ""
+        self.stopped: tuple[str, str, str] | None = None  # (lesson, budget, folder) of a stopped lesson
         self.done_runs = 0
         self.total = 1
         self.setWindowTitle("Experiments: the lectures' lessons")
@@ -86,11 +87,17 @@ class ExperimentsDialog(QDialog):
         self.stop_button = QPushButton("Stop")
         self.stop_button.setEnabled(False)
         self.stop_button.clicked.connect(self.stop)
+        self.continue_button = QPushButton("Continue")
+        self.continue_button.setToolTip("Go on with the stopped lesson in its folder: the runs that finished "
+                                        "are kept, the others train")
+        self.continue_button.setEnabled(False)
+        self.continue_button.clicked.connect(self.resume)
         for widget in (QLabel("Lesson"), self.lesson, QLabel("Budget"), self.budget):
             row.addWidget(widget)
         row.addStretch(1)
         row.addWidget(self.run_button)
         row.addWidget(self.stop_button)
+        row.addWidget(self.continue_button)
         layout.addLayout(row)
         self.title = QLabel()
         self.title.setStyleSheet("font-weight: bold")
@@ -154,15 +161,24 @@ class ExperimentsDialog(QDialog):
         self.arms.setWordWrap(True)
 
     # -- running -----------------------------------------------------------------
-    def start(self) -> None:
+    def start(self, resume: bool = False) -> None:
+        """Run the chosen lesson into a new folder; ``resume``: go on with the stopped one in its folder."""
         from netlab.training.experiments import default_out_dir, load_lesson
 
-        if self.thread is not None:
+        if self.thread is not None or (resume and self.stopped is None):
             return
-        spec = load_lesson(self.lesson.currentText())
+        if resume:
+            name, budget, out_dir = self.stopped
+            self.lesson.setCurrentText(name)
+            self.budget.setCurrentText(budget)
+        else:
+            name, budget = self.lesson.currentText(), self.budget.currentText()
+            out_dir = default_out_dir(name, self.runs_root)
+        spec = load_lesson(name)
         self._clear()
-        self.thread = ExperimentThread(spec, default_out_dir(spec.name, self.runs_root),
-                                       self.budget.currentText(), parent=self)
+        self.stopped = None
+        self.continue_button.setEnabled(False)
+        self.thread = ExperimentThread(spec, out_dir, budget, parent=self, resume=resume)
         self.thread.event.connect(self._on_event)
         self.thread.succeeded.connect(self._on_result)
         self.thread.failed.connect(self._on_failed)
@@ -173,6 +189,9 @@ class ExperimentsDialog(QDialog):
         self.budget.setEnabled(False)
         self.status.setText(f"Preparing {spec.name}...")
         self.thread.start()
+
+    def resume(self) -> None:
+        self.start(resume=True)
 
     def stop(self) -> None:
         if self.thread is not None:
@@ -211,6 +230,8 @@ class ExperimentsDialog(QDialog):
             self.run_choice.addItem(f"{event.arm}{at}, seed {event.seed}", event.run_dir)
             self.open_button.setEnabled(True)
             self.done_runs = event.index
+            if event.kept:  # finished before the stop: its curve from its history
+                self._draw_kept_run(event.run_dir)
             self.status.setText(f"Run {event.index + 1} of {event.total}: {event.arm}{at}, seed {event.seed}")
             self.progress.setValue(int(PROGRESS_STEPS * event.index / self.total))
         elif isinstance(event, ArmFinished) and event.value is not None:
@@ -218,8 +239,23 @@ class ExperimentsDialog(QDialog):
         elif isinstance(event, EpochEnd) and self.current is not None:
             self._add_point(event)
 
+    def _draw_kept_run(self, run_dir: str) -> None:
+        from netlab.errors import NetlabError
+        from netlab.training.runs import read_history
+
+        try:
+            rows = read_history(run_dir)
+        except (NetlabError, OSError):  # its metrics were kept; a damaged history only loses the curve
+            return
+        for row in rows:
+            self._add_value(row.get("val_accuracy"))
+
     def _add_point(self, event) -> None:
-        value = event.metrics.get("val_accuracy")
+        self._add_value(event.metrics.get("val_accuracy"))
+        fraction = (self.done_runs + (event.epoch + 1) / max(1, event.epochs)) / self.total
+        self.progress.setValue(int(PROGRESS_STEPS * min(1.0, fraction)))
+
+    def _add_value(self, value) -> None:
         if value is None:
             return
         key = self.current
@@ -234,8 +270,6 @@ class ExperimentsDialog(QDialog):
         self.points[key].append(float(value))
         ys = self.points[key]
         self.curves[key].setData(list(range(1, len(ys) + 1)), ys)
-        fraction = (self.done_runs + (event.epoch + 1) / max(1, event.epochs)) / self.total
-        self.progress.setValue(int(PROGRESS_STEPS * min(1.0, fraction)))
 
     def _on_result(self, result: dict) -> None:
         self.result = result
@@ -250,7 +284,10 @@ class ExperimentsDialog(QDialog):
             lines.append(f"{arm}: " + ", ".join(shown))
         lines.append(f"Runs and result.json in {self.out_dir}")
         self.verdict.setText("\n".join(line for line in lines if line))
-        self.status.setText("Finished." if result["complete"] else "Stopped.")
+        self.status.setText("Finished." if result["complete"] else "Stopped: Continue goes on with it.")
+        if not result["complete"]:
+            self.stopped = (result["name"], result["budget"], self.out_dir)
+            self.continue_button.setEnabled(True)
         self.finished_experiment.emit(result)
 
     def _open_chosen_run(self) -> None:

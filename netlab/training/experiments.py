@@ -44,11 +44,13 @@ from pathlib import Path
 import numpy as np
 
 from netlab.errors import ConfigError
+from netlab.run_files import LESSON_FILE, lesson_in
 from netlab.training.claims import OPS, Comparison  # noqa: F401  (part of this module's interface)
 from netlab.training.events import Event
 from netlab.training.lesson_sweep import Sweep, cell, repeat_for_steps, steps_of
 
 RESULT_FILE = "result.json"
+RUN_METRICS_FILE = "lesson-metrics.json"  # in each finished run's folder: its settings and metrics
 PRETRAIN = "pretrain"  # the source run of a lesson that fine-tunes; arms name it as "@pretrain"
 BUDGETS = ("tiny", "quick", "full")
 # Measured on every run: the last epoch's history plus inference-mode accuracies.
@@ -89,6 +91,7 @@ class ArmStarted(Event):
     total: int
     run_dir: str = ""
     value: object = None  # the swept setting's value for this run (a sweep lesson)
+    kept: bool = False  # finished before an interruption, same settings: its metrics are read, not retrained
 
 
 @dataclass
@@ -350,11 +353,14 @@ class ExperimentRunner:
     """Trains every arm x seed in sequence, then judges the claim; ``request_stop`` from any thread."""
 
     def __init__(self, spec: LessonSpec, out_dir: str | Path, budget: str = "quick",
-                 on_event: Callable[[Event], None] | None = None):
+                 on_event: Callable[[Event], None] | None = None, resume: bool = False):
+        """``resume``: ``out_dir`` holds this lesson at this budget, stopped; each run that finished
+        there with the same settings is kept (its metrics read back), the others train again."""
         if budget not in BUDGETS:
             raise ConfigError(f"budget must be one of {', '.join(BUDGETS)} (got {budget!r})")
         self.spec, self.out_dir, self.budget = spec, Path(out_dir), budget
         self.on_event = on_event
+        self.resume = resume
         self.stop_event = threading.Event()
 
     def request_stop(self) -> None:
@@ -382,21 +388,32 @@ class ExperimentRunner:
         # Every configuration is checked before anything trains; the pretraining is plan()'s first run.
         source = jobs[0][3] if spec.pretrain else None
         configs = [spec.config(arm, self.budget, s, v, source) for arm, s, v, _ in jobs]
+        if self.resume:
+            check_resumable(self.out_dir, spec.name, self.budget)
         self.out_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(self.out_dir / LESSON_FILE, json.dumps({"name": spec.name, "budget": self.budget}) + "\n")
         self.emit(ExperimentStarted(spec.name, self.budget, list(spec.arms), seeds, str(self.out_dir),
                                     list(sweep.values) if sweep else [], len(jobs)))
         # result.json's arms, in plan() order: each arm, or each arm at each swept value.
         names = [arm if value is None else cell(arm, value) for arm, _, value, _ in jobs]
         arm_of = dict(zip(names, (job[0] for job in jobs)))
         runs: dict[str, list[dict]] = {name: [] for name in names}
+        keep = self.resume
         for index, ((arm, seed, value, run_dir), exp) in enumerate(zip(jobs, configs, strict=True)):
             if self.stop_event.is_set():
                 break
-            self.emit(ArmStarted(arm, seed, index, len(jobs), str(run_dir), value))
-            metrics = self._run_one(exp, run_dir, sweep.steps if sweep and arm != PRETRAIN else None,
-                                    probe=arm != PRETRAIN)
-            if metrics is None:  # stopped mid-run: an unfinished arm is not compared
-                break
+            settings = _settings(exp, source)
+            metrics = kept_metrics(run_dir, settings) if keep else None
+            # A pretraining trained again is a new source: the runs fine-tuned from the old one go too.
+            keep = keep and (metrics is not None or arm != PRETRAIN)
+            self.emit(ArmStarted(arm, seed, index, len(jobs), str(run_dir), value, kept=metrics is not None))
+            if metrics is None:
+                metrics = self._run_one(exp, run_dir, sweep.steps if sweep and arm != PRETRAIN else None,
+                                        probe=arm != PRETRAIN)
+                if metrics is None:  # stopped mid-run: an unfinished arm is not compared
+                    break
+                atomic_write_text(run_dir / RUN_METRICS_FILE,
+                                  json.dumps({"settings": settings, "metrics": metrics}, indent=2) + "\n")
             runs[names[index]].append({"seed": seed, "run_dir": str(run_dir), "metrics": metrics})
             self.emit(ArmFinished(arm, seed, index, len(jobs), metrics, value))
         result = self._result(runs, arm_of, seeds, sweep)
@@ -475,6 +492,36 @@ class ExperimentRunner:
             if values:
                 summary["mean"][metric], summary["std"][metric] = summarize(values)
         return summary
+
+
+def _settings(exp, source: Path | None) -> dict:
+    """What a run was trained with, independent of where the lesson's folder is."""
+    settings = exp.to_dict()
+    if source is not None and settings["finetune"]["source"] == str(source):
+        settings["finetune"]["source"] = "@" + PRETRAIN
+    return settings
+
+
+def kept_metrics(run_dir: Path, settings: dict) -> dict | None:
+    """A finished run's metrics, when it was trained with ``settings``; else None (train it again)."""
+    try:
+        saved = json.loads((Path(run_dir) / RUN_METRICS_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(saved, dict) or saved.get("settings") != settings:
+        return None
+    return saved.get("metrics") if isinstance(saved.get("metrics"), dict) else None
+
+
+def check_resumable(out_dir: Path, name: str, budget: str) -> None:
+    """``out_dir`` holds lesson ``name`` at ``budget``; else one line saying what it holds."""
+    held = lesson_in(out_dir)
+    if held is None:
+        raise ConfigError(f"{out_dir} holds no lesson to go on with (no readable {LESSON_FILE})")
+    if held["name"] != name or held["budget"] != budget:
+        raise ConfigError(f"{out_dir} holds lesson {held['name']} at the {held['budget']} budget, not {name} "
+                          f"at {budget}: netlab experiment {held['name']} --budget {held['budget']} "
+                          f"--resume {out_dir}")
 
 
 def default_out_dir(name: str, root: str | Path = "runs") -> Path:

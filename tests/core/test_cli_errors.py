@@ -272,8 +272,8 @@ def test_ctrl_c_mid_search_and_mid_lesson_say_what_goes_on(tmp_path):
     lesson = tmp_path / "lesson"
     code, lines = _interrupt(["experiment", "dropout", "--budget", "tiny", "--out", str(lesson)], "[1/2]")
     assert code == 130
-    assert lines == [f"netlab: interrupted; the runs so far stay in {lesson}, and the lesson runs again "
-                     "into a free folder (--out)"]
+    assert lines == [f"netlab: interrupted; the finished runs stay in {lesson}: netlab experiment dropout "
+                     f"--resume {lesson} goes on with the others"]
 
 
 def test_imagenet_weights_offline_is_one_line_with_the_url(tmp_path, monkeypatch, capsys):

@@ -169,3 +169,60 @@ def test_the_gap_head_asked_by_name_averages_even_where_the_paper_pools_by_max()
         model = build_model(exp, (16, 16, 1), 10)
         kinds[head] = type(model.get_layer("global_pool")).__name__
     assert kinds == {"default": "GlobalMaxPooling2D", "gap": "GlobalAveragePooling2D"}
+
+
+def test_a_stopped_lesson_goes_on_with_its_finished_runs_kept(tmp_path, capsys):
+    """Stopped after its first run, the lesson goes on in its folder: that run is kept (not trained
+    again, its metrics as they were), the others train, and the verdict comes as for an unbroken run."""
+    from netlab.cli import main
+    from netlab.training.events import EpochEnd
+    from netlab.training.experiments import ArmFinished, ArmStarted
+
+    spec = load_lesson("bn_momentum")
+
+    def stop_after_the_first_run(event):
+        if isinstance(event, ArmFinished):
+            runner.request_stop()
+
+    runner = ExperimentRunner(spec, tmp_path, "tiny", on_event=stop_after_the_first_run)
+    stopped = runner.run()
+    first = list(spec.arms)[0]
+    assert not stopped["complete"] and len(stopped["arms"][first]["runs"]) == 1
+    model = tmp_path / first / "seed-0" / "model.keras"
+    trained_at = model.stat().st_mtime_ns
+    events = []
+    result = ExperimentRunner(spec, tmp_path, "tiny", on_event=events.append, resume=True).run()
+    started = [e for e in events if isinstance(e, ArmStarted)]
+    assert [e.kept for e in started] == [True] + [False] * (len(started) - 1)
+    assert not any(isinstance(e, EpochEnd) for e in events[:events.index(started[1])])  # nothing retrained
+    assert model.stat().st_mtime_ns == trained_at
+    assert result["complete"] and result["held"] is not None
+    assert result["arms"][first]["runs"] == stopped["arms"][first]["runs"]
+    assert read_result(tmp_path) == json.loads(json.dumps(result))
+    # Another lesson or budget is refused in one line naming what the folder holds.
+    assert main(["experiment", "dropout", "--resume", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--budget tiny --resume {tmp_path}" in err and "bn_momentum" in err
+    assert main(["resume", str(tmp_path)]) == 2  # a run's resume points to the lesson's
+    assert f"netlab experiment bn_momentum --budget tiny --resume {tmp_path}" in capsys.readouterr().err
+
+
+def test_a_finished_run_is_kept_only_with_the_same_settings(tmp_path):
+    from netlab.run_files import LESSON_FILE
+    from netlab.training.experiments import RUN_METRICS_FILE, check_resumable, kept_metrics
+
+    settings = load_lesson("dropout").config("dropout", "tiny", seed=0).to_dict()
+    (tmp_path / RUN_METRICS_FILE).write_text(json.dumps({"settings": settings, "metrics": {"val_accuracy": 0.5}}))
+    assert kept_metrics(tmp_path, settings) == {"val_accuracy": 0.5}
+    changed = json.loads(json.dumps(settings))
+    changed["training"]["epochs"] += 1  # the lesson's description changed since: train it again
+    assert kept_metrics(tmp_path, changed) is None
+    assert kept_metrics(tmp_path / "nothing", settings) is None
+    (tmp_path / RUN_METRICS_FILE).write_text("{not json")
+    assert kept_metrics(tmp_path, settings) is None
+    with pytest.raises(ConfigError, match="holds no lesson to go on with"):
+        check_resumable(tmp_path, "dropout", "tiny")
+    (tmp_path / LESSON_FILE).write_text(json.dumps({"name": "dropout", "budget": "quick"}))
+    with pytest.raises(ConfigError, match="dropout at the quick budget, not dropout at tiny"):
+        check_resumable(tmp_path, "dropout", "tiny")
+    check_resumable(tmp_path, "dropout", "quick")

@@ -167,3 +167,29 @@ def test_closing_while_a_lesson_runs_stops_it_then_closes_without_waiting_in_the
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=120_000)
     assert dialog.thread is None  # its slot for the thread's end is what closed it
     assert results and results[0]["complete"] is False  # stopped: no verdict
+
+
+@pytest.mark.slow
+def test_a_stopped_lesson_continues_with_its_finished_run_kept_and_drawn(dialog, qtbot):
+    dialog.lesson.setCurrentText("bn_momentum")
+    dialog.budget.setCurrentText("tiny")
+    assert not dialog.continue_button.isEnabled()
+    dialog.run_button.click()
+    qtbot.waitUntil(lambda: dialog.run_choice.count() == 2, timeout=120_000)  # the first run has finished
+    with qtbot.waitSignal(dialog.finished_experiment, timeout=120_000) as stopped:
+        dialog.stop_button.click()
+    assert stopped.args[0]["complete"] is False
+    qtbot.waitUntil(lambda: dialog.thread is None, timeout=10_000)
+    assert dialog.continue_button.isEnabled() and "Continue" in dialog.status.text()
+    folder = dialog.out_dir
+    dialog.lesson.setCurrentText("dropout")  # another lesson chosen meanwhile: Continue goes on with the stopped one
+    with qtbot.waitSignal(dialog.finished_experiment, timeout=120_000) as finished:
+        dialog.continue_button.click()
+    result = finished.args[0]
+    assert result["complete"] and result["name"] == "bn_momentum" and dialog.out_dir == folder
+    assert dialog.lesson.currentText() == "bn_momentum" and not dialog.continue_button.isEnabled()
+    first = result["arms"]["momentum_099"]["runs"][0]["metrics"]
+    assert first == stopped.args[0]["arms"]["momentum_099"]["runs"][0]["metrics"]  # kept, not retrained
+    curve = dialog.points[("momentum_099", 0, None)]  # drawn from the kept run's history.csv
+    assert curve and curve[-1] == pytest.approx(first["val_accuracy"], abs=0.05)
+    assert {key[0] for key in dialog.curves} == {"momentum_099", "momentum_09"}
