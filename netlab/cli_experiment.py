@@ -85,7 +85,7 @@ def print_result(result: dict) -> None:
         return
     metrics = sorted({m for arm in result["arms"].values() for m in arm["mean"]})
     print(f"\n{result['title']} ({result['budget']} budget, seeds {result['seeds']})")
-    rows = [[name, *(_mean_std(arm, m) for m in metrics)] for name, arm in result["arms"].items()]
+    rows = [[name, *(mean_std(arm, m) for m in metrics)] for name, arm in result["arms"].items()]
     widths = [max(len(row[i]) for row in [["arm", *metrics], *rows]) for i in range(len(metrics) + 1)]
     for row in [["arm", *metrics], *rows]:  # the arm's name to the left, the numbers to the right
         print("  " + "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
@@ -93,7 +93,7 @@ def print_result(result: dict) -> None:
     print(result["verdict"])
 
 
-def _mean_std(arm: dict, metric: str) -> str:
+def mean_std(arm: dict, metric: str) -> str:
     """mean±std; a count the same for every seed (parameters, epochs) as the whole number it is."""
     if metric not in arm["mean"]:
         return ""

@@ -93,10 +93,10 @@ def run_lessons(names, budget: str, out: Path) -> list[dict]:
 
             print_sweep(result)
             continue
-        for arm, summary in result["arms"].items():
-            shown = {k: v for k, v in summary["mean"].items() if k != "params"}
-            print(f"    {arm:<14} " + "  ".join(f"{k} {v:.3f}±{summary['std'][k]:.3f}"
-                                               for k, v in shown.items()), flush=True)
+        from netlab.cli_experiment import mean_std
+
+        for arm, summary in result["arms"].items():  # counts (epochs, parameters) as whole numbers
+            print(f"    {arm:<14} " + "  ".join(f"{k} {mean_std(summary, k)}" for k in summary["mean"]), flush=True)
         for check in result["comparisons"]:
             print(f"    {'ok  ' if check['held'] else 'FAIL'} {check['text']}", flush=True)
     return results
