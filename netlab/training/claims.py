@@ -31,4 +31,9 @@ class Comparison:
     def text(self, left: float, right: float) -> str:
         margin = f" {'+' if self.margin >= 0 else '-'} {abs(self.margin):g}" if self.margin else ""
         sign = self.op if OPS[self.op](left, right + self.margin) else {"<": ">=", ">": "<="}[self.op]
-        return f"{self.left} {left:.3f} {sign} {self.right} {right:.3f}{margin}"
+        return f"{self.left} {_number(left)} {sign} {self.right} {_number(right)}{margin}"
+
+
+def _number(value: float) -> str:
+    """A measurement to three places; a count (parameters) whole: 296,682, not 296682.000."""
+    return f"{int(value):,}" if float(value).is_integer() and abs(value) >= 10 else f"{value:.3f}"

@@ -226,3 +226,13 @@ def test_a_finished_run_is_kept_only_with_the_same_settings(tmp_path):
     with pytest.raises(ConfigError, match="dropout at the quick budget, not dropout at tiny"):
         check_resumable(tmp_path, "dropout", "tiny")
     check_resumable(tmp_path, "dropout", "quick")
+
+
+def test_a_comparison_reads_counts_whole_and_measurements_to_three_places():
+    from netlab.training.claims import Comparison
+
+    means = {"gap": {"params": 296682.0, "val_accuracy": 1.0}, "fc": {"params": 308266.0, "val_accuracy": 0.9875}}
+    assert Comparison("gap.params", "<", "fc.params").check(means)["text"] == "gap.params 296,682 < fc.params 308,266"
+    checked = Comparison("gap.val_accuracy", ">", "fc.val_accuracy", -0.02).check(means)
+    assert checked["held"] and checked["text"] == "gap.val_accuracy 1.000 > fc.val_accuracy 0.988 - 0.02"
+    assert Comparison("gap.params", ">", "fc.params").check(means)["text"].startswith("gap.params 296,682 <= ")
