@@ -25,7 +25,7 @@ def run_experiment_command(args, print_event) -> int:
     from pathlib import Path
 
     from netlab.errors import ConfigError
-    from netlab.run_files import lesson_in
+    from netlab.run_files import lesson_in, lesson_resume_command
     from netlab.training.experiments import ExperimentRunner, default_out_dir, lesson_names, load_lesson
     from netlab.training.run_folder import free_run_dir
 
@@ -48,7 +48,8 @@ def run_experiment_command(args, print_event) -> int:
         out = Path(args.out) if args.out else default_out_dir(spec.name)
         free = free_run_dir(out) if args.out else out
         if free != out:  # its arms' runs would land among another's files
-            raise ConfigError(f"{out} already holds files; give the experiment a free folder such as {free}")
+            going_on = f"{lesson_resume_command(out)} goes on with the lesson there, or " if lesson_in(out) else ""
+            raise ConfigError(f"{out} already holds files; {going_on}give the experiment a free folder such as {free}")
         budget = args.budget or "quick"
     runner = ExperimentRunner(spec, out, budget, resume=bool(args.resume),
                               on_event=None if args.json else lambda e: print_lesson_event(e, print_event))

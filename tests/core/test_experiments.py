@@ -71,6 +71,9 @@ def test_the_cli_refuses_an_out_folder_that_holds_files(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("netlab: error:") and "\n" not in err and "lesson-2" in err
     assert sorted(p.name for p in out.iterdir()) == ["config.json"]  # no arm ran there
+    (out / "lesson.json").write_text('{"name": "residual", "budget": "tiny"}')  # a lesson's folder: go on with it
+    assert main(["experiment", "residual", "--out", str(out)]) == 2
+    assert f"netlab experiment residual --budget tiny --resume {out} goes on" in capsys.readouterr().err
 
 
 def test_the_cli_lists_every_lesson(capsys):
