@@ -4,7 +4,8 @@ Runs each experiment of ``netlab/resources/experiments/`` (netlab/training/exper
 in sequence on this machine and prints, for each, its claim's comparisons with
 the numbers and whether the claim held, then one summary line per lesson.
 Each lesson's folder of runs and result.json stay under --out (default: a
-temporary folder, removed afterwards).
+temporary folder, removed afterwards); run again with the same --out, a stopped
+bench goes on (each lesson's finished runs are kept, see ``netlab experiment --resume``).
 
 Measured at the quick budget on this 2-core machine under load 7-14 (issue 12, one run;
 val = inference-mode validation accuracy, mean over the seeds):
@@ -75,13 +76,16 @@ from pathlib import Path
 
 
 def run_lessons(names, budget: str, out: Path) -> list[dict]:
+    from netlab.run_files import lesson_in
     from netlab.training.experiments import ExperimentRunner, load_lesson
 
     results = []
     for name in names:
         start = time.perf_counter()
+        # A lesson this --out already holds (a bench stopped part way) goes on, its finished runs kept.
+        resume = lesson_in(out / name) is not None
         try:
-            result = ExperimentRunner(load_lesson(name), out / name, budget).run()
+            result = ExperimentRunner(load_lesson(name), out / name, budget, resume=resume).run()
         except Exception as exc:  # one lesson's failure is reported; the others still run
             print(f"{name}: FAILED: {type(exc).__name__}: {exc}", flush=True)
             continue

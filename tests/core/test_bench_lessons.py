@@ -20,6 +20,12 @@ def test_the_bench_prints_each_lesson_its_numbers_and_a_summary(tmp_path, capsys
         assert re.search(rf"params {int(summary['mean']['params']):,}(\s|$)", row)  # not 691930.000±0.000
     assert sum(line.strip().startswith(("ok ", "FAIL ")) for line in out.splitlines()) == len(result["comparisons"])
     assert out.rstrip().splitlines()[-1].split()[:2] == ["bn_momentum", outcome.split()[0]]
+    # Again with the same --out: the lesson's finished runs are kept, not trained again.
+    model = tmp_path / "bn_momentum" / "momentum_09" / "seed-0" / "model.keras"
+    trained_at = model.stat().st_mtime_ns
+    assert main(["bn_momentum", "--budget", "tiny", "--out", str(tmp_path), "--json", str(tmp_path / "r.json")]) == 0
+    assert model.stat().st_mtime_ns == trained_at
+    assert json.loads((tmp_path / "r.json").read_text())[0]["arms"] == result["arms"]
 
 
 def test_an_unknown_lesson_is_one_line(capsys):
