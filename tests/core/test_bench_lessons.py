@@ -28,6 +28,14 @@ def test_the_bench_prints_each_lesson_its_numbers_and_a_summary(tmp_path, capsys
     assert json.loads((tmp_path / "r.json").read_text())[0]["arms"] == result["arms"]
 
 
+def test_counts_read_whole_and_measurements_to_three_places_even_when_round():
+    from netlab.cli_experiment import mean_std
+
+    perfect = {"mean": {"train_accuracy": 1.0, "act_std_last": 0.0, "params": 296682.0},
+               "std": {"train_accuracy": 0.0, "act_std_last": 0.0, "params": 0.0}}
+    assert [mean_std(perfect, k) for k in perfect["mean"]] == ["1.000±0.000", "0.000±0.000", "296,682"]
+
+
 def test_an_unknown_lesson_is_one_line(capsys):
     assert main(["nosuch"]) == 2
     assert capsys.readouterr().err.startswith("unknown lesson 'nosuch'; the lessons are: ")
