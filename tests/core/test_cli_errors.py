@@ -204,10 +204,17 @@ def test_a_class_with_a_single_image(tmp_path, capsys):
     _one_error_line(capsys, "class 'owl'")
 
 
+def _ctrl_c_reaches_it() -> None:
+    """In the child before exec: SIGINT as a terminal gives it. A suite started in the background
+    (`.ci/run &`, nohup) ignores SIGINT, its children inherit that, and Python then installs no
+    KeyboardInterrupt handler: Ctrl-C's code path would never run."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_while_tensorflow_imports():
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "netlab", "devices"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+                            stderr=subprocess.PIPE, text=True, env=env, preexec_fn=_ctrl_c_reaches_it)
     time.sleep(2.5)  # past Python's start and argparse; TensorFlow's import takes seconds more
     assert proc.poll() is None, "netlab devices finished before it could be interrupted"
     proc.send_signal(signal.SIGINT)
@@ -235,7 +242,7 @@ def _interrupt(args, waits_for: str, on_stderr: bool = False) -> tuple[int, list
     code and the stderr lines that came after it."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "netlab", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+                            stderr=subprocess.PIPE, text=True, env=env, preexec_fn=_ctrl_c_reaches_it)
     for line in proc.stderr if on_stderr else proc.stdout:
         if line.startswith(waits_for):
             break
