@@ -94,15 +94,14 @@ def print_result(result: dict) -> None:
     print(result["verdict"])
 
 
-COUNTS = ("params", "best_epoch", "stop_epoch", "steps", "classes", "val_images")
-
-
 def mean_std(arm: dict, metric: str) -> str:
     """mean±std; a count the same for every seed (parameters, epochs) as the whole number it is."""
+    from netlab.training.claims import is_count
+
     if metric not in arm["mean"]:
         return ""
     mean, std = arm["mean"][metric], arm["std"][metric]
-    if metric in COUNTS and std == 0 and float(mean).is_integer():  # an accuracy of 1.0 stays 1.000±0.000
+    if std == 0 and is_count(metric, mean):  # an accuracy of 1.0 stays 1.000±0.000
         return f"{int(mean):,}"
     return f"{mean:.3f}±{std:.3f}"
 

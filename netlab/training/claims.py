@@ -31,9 +31,18 @@ class Comparison:
     def text(self, left: float, right: float) -> str:
         margin = f" {'+' if self.margin >= 0 else '-'} {abs(self.margin):g}" if self.margin else ""
         sign = self.op if OPS[self.op](left, right + self.margin) else {"<": ">=", ">": "<="}[self.op]
-        return f"{self.left} {_number(left)} {sign} {self.right} {_number(right)}{margin}"
+        return f"{self.left} {shown(self.left, left)} {sign} {self.right} {shown(self.right, right)}{margin}"
 
 
-def _number(value: float) -> str:
-    """A measurement to three places; a count (parameters) whole: 296,682, not 296682.000."""
-    return f"{int(value):,}" if float(value).is_integer() and abs(value) >= 10 else f"{value:.3f}"
+# Metrics that count things: written whole (296,682, not 296682.000); every other to three places.
+COUNTS = ("params", "best_epoch", "stop_epoch", "steps", "classes", "val_images")
+
+
+def is_count(metric: str, value: float) -> bool:
+    return metric in COUNTS and float(value).is_integer()
+
+
+def shown(side, value: float) -> str:
+    """A side's value as a lesson writes it: ``ARM.METRIC`` of a count whole, else to three places."""
+    metric = side.split(".", 1)[-1] if isinstance(side, str) else ""
+    return f"{int(value):,}" if is_count(metric, value) else f"{value:.3f}"
