@@ -48,7 +48,8 @@ def run_experiment_command(args, print_event) -> int:
         out = Path(args.out) if args.out else default_out_dir(spec.name)
         free = free_run_dir(out) if args.out else out
         if free != out:  # its arms' runs would land among another's files
-            going_on = f"{lesson_resume_command(out)} goes on with the lesson there, or " if lesson_in(out) else ""
+            command = lesson_resume_command(out)
+            going_on = f"{command} goes on with the lesson there, or " if command else ""
             raise ConfigError(f"{out} already holds files; {going_on}give the experiment a free folder such as {free}")
         budget = args.budget or "quick"
     runner = ExperimentRunner(spec, out, budget, resume=bool(args.resume),

@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from netlab.errors import ConfigError
-from netlab.run_files import LESSON_FILE, lesson_in
+from netlab.run_files import LESSON_FILE, lesson_in, lesson_resume_command
 from netlab.training.claims import OPS, Comparison  # noqa: F401  (part of this module's interface)
 from netlab.training.events import Event
 from netlab.training.lesson_sweep import Sweep, cell, repeat_for_steps, steps_of
@@ -520,8 +520,7 @@ def check_resumable(out_dir: Path, name: str, budget: str) -> None:
         raise ConfigError(f"{out_dir} holds no lesson to go on with (no readable {LESSON_FILE})")
     if held["name"] != name or held["budget"] != budget:
         raise ConfigError(f"{out_dir} holds lesson {held['name']} at the {held['budget']} budget, not {name} "
-                          f"at {budget}: netlab experiment {held['name']} --budget {held['budget']} "
-                          f"--resume {out_dir}")
+                          f"at {budget}: {lesson_resume_command(out_dir)}")
 
 
 def default_out_dir(name: str, root: str | Path = "runs") -> Path:

@@ -99,8 +99,8 @@ class Trainer:
 
             if (run_dir / "search.json").is_file():
                 raise TrainingError(f"{run_dir} is a search's folder: netlab search --resume {run_dir} goes on with it")
-            if lesson_resume_command(run_dir):
-                raise TrainingError(f"{run_dir} is a lesson's folder: {lesson_resume_command(run_dir)} goes on with it")
+            if command := lesson_resume_command(run_dir):
+                raise TrainingError(f"{run_dir} is a lesson's folder: {command} goes on with it")
             if not run_dir.exists():
                 raise TrainingError(f"{run_dir}: no such run folder")
             raise TrainingError(folder_without_model(run_dir)
