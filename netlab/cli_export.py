@@ -1,8 +1,10 @@
-"""``netlab export RUN --format keras|savedmodel|tflite|onnx --out PATH [--best] [--tolerance X] [--json]``.
+"""``netlab export RUN --format keras|savedmodel|tflite|onnx --out PATH [--overwrite] [--best] [--tolerance X] [--json]``.
 
 The export is checked before it is kept (``netlab.export``): its parity line
 is printed, and an export whose outputs differ from the Keras model's by
-more than the tolerance is the command's error (exit 2), moved aside.
+more than the tolerance is the command's error (exit 2), moved aside. A file
+already at PATH is replaced only with --overwrite; a run's, a search's or a
+lesson's folder is never written into.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ def add_export_parser(sub, number_flag):
     p.add_argument("--format", required=True, choices=list(FORMATS))
     p.add_argument("--out", required=True, metavar="PATH",
                    help="the file to write (.keras, .tflite, .onnx), or a new folder for a SavedModel")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a file already at PATH (never a folder, never in a run's folder)")
     p.add_argument("--best", action="store_true", help="a run folder's best.keras, not model.keras")
     p.add_argument("--tolerance", type=number_flag(float, 0),
                    help="largest max abs difference from the Keras model accepted (default: "
@@ -33,6 +37,6 @@ def run_export(args) -> int:
     from netlab.export import export_model
 
     result = export_model(args.run, args.format, args.out, best=args.best, tolerance=args.tolerance,
-                          images=args.images)
+                          images=args.images, overwrite=args.overwrite)
     print(json.dumps(result.to_dict(), indent=2) if args.json else result.line())
     return 0

@@ -8,6 +8,11 @@ largest absolute difference must stay within the format's tolerance
 ``NAME.rejected.EXT``, never left at the path asked for as if it were good;
 an export that passes is renamed into place in one step (``netlab.io``).
 
+An export never replaces a file unless asked (``overwrite``: the CLI's
+``--overwrite``, the window's question), never replaces a folder, and never
+goes into a folder NetLab keeps for its own files (a run's, a search's, a
+lesson's: ``netlab.run_files.folder_kind``), even when asked.
+
 NetLab models hold their preprocessing (scaling, normalization) as layers, so
 every exported model takes raw [0, 255] pixels, like the .keras file.
 """
@@ -16,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import tempfile
 import time
 import warnings
@@ -59,18 +63,19 @@ class ExportResult:
 
 
 def export_model(source: str | Path, fmt: str, out: str | Path, best: bool = False,
-                 tolerance: float | None = None, images: int = CHECK_IMAGES) -> ExportResult:
+                 tolerance: float | None = None, images: int = CHECK_IMAGES,
+                 overwrite: bool = False) -> ExportResult:
     """Export the model of ``source`` (a run folder or a .keras file) as ``fmt`` to ``out``, checked.
 
     ``best``: a run folder's best.keras instead of model.keras. ``tolerance``
-    overrides the format's. Raises ExportError when the format, ``out`` or the
-    conversion is unusable, or when the export's outputs differ from the
-    Keras model's by more than the tolerance (the export is then moved aside).
+    overrides the format's. ``overwrite``: replace a file already at ``out``.
+    Raises ExportError when the format, ``out`` or the conversion is unusable,
+    or when the export's outputs differ from the Keras model's by more than
+    the tolerance (the export is then moved aside; a file at ``out`` stays as it was).
     """
     started = time.monotonic()
     tolerance = _check_request(fmt, tolerance)
-    out = Path(out).expanduser()
-    _check_out(out, fmt)
+    out = check_out(out, fmt, overwrite)
     model_path = _model_path(source, best)
     from netlab.predict import load_model
 
@@ -80,7 +85,7 @@ def export_model(source: str | Path, fmt: str, out: str | Path, best: bool = Fal
     with _on_cpu():
         expected = _single_output(model.predict_on_batch(x))
     abort_point()
-    with _staged(out, fmt) as tmp:
+    with _staged(out, fmt, overwrite) as tmp:
         try:
             _WRITERS[fmt](model, tmp)
         except NetlabError:
@@ -132,22 +137,58 @@ def runtime_missing(fmt: str) -> str | None:
     return None
 
 
-def _check_out(out: Path, fmt: str) -> None:
+def check_out(out: str | Path, fmt: str, overwrite: bool = False) -> Path:
+    """``out`` as a path, when an export of format ``fmt`` (a known one) may be written there.
+
+    Raises ExportError when it is missing, has the wrong suffix, is in a folder
+    NetLab keeps for its own files, is a folder that holds files (a SavedModel),
+    cannot be written, or is a file already there and ``overwrite`` is false.
+    """
     suffix = FORMATS[fmt]
+    if not str(out).strip():
+        what = f"a {suffix} file" if suffix else "a new folder for the SavedModel"
+        raise ExportError(f"choose where to write the export: give the path of {what}")
+    out = Path(out).expanduser()
     if suffix and out.suffix != suffix:
         raise ExportError(f"{out}: {fmt} exports are {suffix} files; give a path ending in {suffix}")
     if suffix and out.is_dir():
         raise ExportError(f"{out} is a folder; give a {suffix} file path")
+    _check_not_netlabs(out, fmt)
     if not suffix:
         if out.is_file():
             raise ExportError(f"{out} is a file; a SavedModel is a folder: give a new folder's path")
         if out.is_dir() and any(out.iterdir()):
-            raise ExportError(f"{out} is a folder that holds files; give a new or empty folder for the SavedModel")
+            never = " (--overwrite replaces a file, never a folder)" if overwrite else ""
+            raise ExportError(f"{out} is a folder that holds files; give a new or empty folder for the "
+                              f"SavedModel{never}")
+    if replaces(out, fmt) and not overwrite:
+        raise ExportError(f"{out} already exists; give another path, or --overwrite to replace it")
     existing = out.parent
     while not existing.exists():
         existing = existing.parent
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
         raise ExportError(f"cannot write {out}: {existing} is not a folder you can write to")
+    return out
+
+
+def replaces(out: str | Path, fmt: str) -> bool:
+    """Whether an export of ``fmt`` to ``out`` would replace a file there (a SavedModel never replaces:
+    its folder must be new or empty)."""
+    out = Path(out).expanduser()
+    return bool(FORMATS[fmt]) and (out.is_file() or out.is_symlink())
+
+
+def _check_not_netlabs(out: Path, fmt: str) -> None:
+    """Refuse a path in (or, for a SavedModel, at) a run's, a search's or a lesson's folder."""
+    from netlab.run_files import KNOWN_FOLDERS, folder_kind
+
+    for folder in (out, out.parent) if not FORMATS[fmt] else (out.parent,):
+        kind = folder_kind(folder)
+        if kind is not None:
+            shown = Path(os.path.abspath(folder))
+            name = out.name if folder == out.parent else "saved_model"
+            raise ExportError(f"{shown} is {KNOWN_FOLDERS[kind]}, whose files are NetLab's: NetLab writes no "
+                              f"export into it; give a path outside it, such as {shown / 'export' / name}")
 
 
 def _model_path(source, best: bool) -> Path:
@@ -221,31 +262,40 @@ def _max_abs_difference(got, expected: np.ndarray) -> float:
 
 # -- writing ---------------------------------------------------------------------------
 @contextlib.contextmanager
-def _staged(out: Path, fmt: str):
-    """A temporary file or folder beside ``out``, renamed onto it if the block succeeds."""
+def _staged(out: Path, fmt: str, overwrite: bool):
+    """A temporary file or folder beside ``out``, renamed onto it if the block succeeds.
+
+    A file that appeared at ``out`` while the export ran is replaced only with ``overwrite``.
+    """
     try:
         staging = atomic_directory(out) if fmt == "savedmodel" else atomic_path(out)
         with staging as tmp:
             yield tmp
+            if replaces(out, fmt) and not overwrite:
+                raise ExportError(f"{out} appeared while the export ran; it is left as it was: give another "
+                                  "path, or --overwrite to replace it")
     except NetlabError:
         raise
     except OSError as exc:
         raise ExportError(f"cannot write {out}: {exc.strerror or exc}") from None
 
 
-def rejected_path(out: Path) -> Path:
-    """Where an export that failed its check goes: model.tflite -> model.rejected.tflite."""
+def rejected_path(out: Path, n: int = 1) -> Path:
+    """Where an export that failed its check goes: model.tflite -> model.rejected.tflite
+    (``n`` > 1: model.rejected-2.tflite, when the first is taken)."""
+    mark = "rejected" if n == 1 else f"rejected-{n}"
     if out.suffix in FORMATS.values():
-        return out.with_name(f"{out.stem}.rejected{out.suffix}")
-    return out.with_name(f"{out.name}.rejected")
+        return out.with_name(f"{out.stem}.{mark}{out.suffix}")
+    return out.with_name(f"{out.name}.{mark}")
 
 
 def _move_aside(tmp: Path, out: Path) -> Path:
-    rejected = rejected_path(out)
-    if rejected.is_dir():
-        shutil.rmtree(rejected)
-    os.replace(tmp, rejected)
-    return rejected
+    """``tmp`` renamed to the first free rejected_path: an earlier rejected export is kept too."""
+    n = 1
+    while rejected_path(out, n).exists() or rejected_path(out, n).is_symlink():
+        n += 1
+    os.replace(tmp, rejected_path(out, n))
+    return rejected_path(out, n)
 
 
 @contextlib.contextmanager

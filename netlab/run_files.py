@@ -30,22 +30,48 @@ def lesson_resume_command(path) -> str | None:
     return None if held is None else f"netlab experiment {held['name']} --budget {held['budget']} --resume {path}"
 
 
+# What folder_kind answers -> how a message names it.
+KNOWN_FOLDERS = {"run": "a run's folder", "search": "a search's folder", "lesson": "a lesson's folder",
+                 "arm": "a folder of a lesson's runs"}
+
+
+def folder_kind(path) -> str | None:
+    """What NetLab folder ``path`` is: "run" (its config.json), "search" (search.json), "lesson"
+    (lesson.json, or runs at ARM/seed-N), "arm" (a lesson's ARM folder: runs at seed-N); None for
+    any other folder, or none."""
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.is_dir():
+        return None
+    if (path / "config.json").is_file():
+        return "run"
+    if (path / "search.json").is_file():  # netlab/training/search.py's SEARCH_FILE
+        return "search"
+    if (path / LESSON_FILE).is_file() or any(path.glob("*/seed-*/config.json")):
+        return "lesson"
+    if any(path.glob("seed-*/config.json")):
+        return "arm"
+    return None
+
+
 def folder_without_model(path, name: str = MODEL_FILE) -> str | None:
     """Why a folder NetLab knows has no ``name`` to open, naming what to give instead: an unfinished run,
     a search's folder or a lesson's; None for any other folder (the caller says what it needs)."""
     from pathlib import Path
 
     path = Path(path)
-    if (path / "config.json").is_file():  # a run still training, stopped, or killed before its end
+    kind = folder_kind(path)
+    if kind == "run":  # a run still training, stopped, or killed before its end
         if name == MODEL_FILE and (path / BEST_FILE).is_file():
             return (f"{path} has no {name} yet: its training has not finished; netlab resume {path} "
                     f"finishes it, and {path / BEST_FILE} holds its best epoch so far")
         return f"{path} has no {name} yet: its training has not finished an epoch; netlab resume {path} goes on"
-    if (path / "search.json").is_file():
+    if kind == "search":
         trials = sorted(path.glob("trial-*/config.json"))
         example = f"{trials[0].parent}, ..." if trials else "none has begun yet"
         return f"{path} is a search's folder; give one of its trials' run folders ({example})"
     runs = sorted(path.glob("*/seed-*/config.json"))
-    if runs:
+    if kind == "lesson" and runs:
         return f"{path} is a lesson's folder; give one of its runs ({runs[0].parent}, ...)"
     return None

@@ -9,6 +9,11 @@ begun so far (an arm and seed) can be opened in the main window's Runs tab,
 during the experiment or after it (``open_run``). A lesson that sweeps a
 setting (fine-tuning vs scratch over the labeled-set size) also gets an
 accuracy-vs-size plot beside the curves (gui/views/sweep_plot.py).
+
+The lesson's text, the plots and the verdict share the height in a splitter:
+a long question or verdict scrolls in its own pane and the plots keep at least
+PLOT_MIN_HEIGHT. Choosing another lesson clears the results shown (verdict,
+runs, curves) unless they are that lesson's.
 """
 
 from __future__ import annotations
@@ -20,11 +25,15 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
+    QSplitter,
     QVBoxLayout,
+    QWidget,
 )
 
 from gui.icons import icon
@@ -33,6 +42,26 @@ from gui.worker import CoreThread
 COLOURS = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75))
 OTHER_COLOUR = (150, 150, 150)  # a run outside the arms: a lesson's pretraining
 PROGRESS_STEPS = 1000
+PLOT_MIN_HEIGHT = 220  # the curves' axis title and ticks read whole at this height
+TEXT_MIN_HEIGHT = 48  # a scrolling text pane: at least about two lines
+
+
+def _scrolling(*labels: QLabel) -> QScrollArea:
+    """The labels, one under the other, in a pane that scrolls when they are taller than it."""
+    inner = QWidget()
+    column = QVBoxLayout(inner)
+    column.setContentsMargins(0, 0, 0, 0)
+    for label in labels:
+        label.setWordWrap(True)
+        column.addWidget(label)
+    column.addStretch(1)
+    pane = QScrollArea()
+    pane.setWidget(inner)
+    pane.setWidgetResizable(True)
+    pane.setFrameShape(QFrame.NoFrame)
+    pane.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+    pane.setMinimumHeight(TEXT_MIN_HEIGHT)
+    return pane
 
 
 class ExperimentThread(CoreThread):
@@ -67,6 +96,7 @@ class ExperimentsDialog(QDialog):
         self.current: tuple | None = None
         self.arm_names: list[str] = []
         self.out_dir = ""
+        self.shown_lesson: str | None = None  # the lesson whose runs and verdict are shown
         self.stopped: tuple[str, str, str] | None = None  # (lesson, budget, folder) of a stopped lesson
         self.done_runs = 0
         self.total = 1
@@ -102,12 +132,10 @@ class ExperimentsDialog(QDialog):
         self.title = QLabel()
         self.title.setStyleSheet("font-weight: bold")
         self.question = QLabel()
-        self.question.setWordWrap(True)
         self.seed = QLabel()
-        self.seed.setWordWrap(True)
         self.arms = QLabel()
-        for label in (self.title, self.question, self.seed, self.arms):
-            layout.addWidget(label)
+        layout.addWidget(self.title)
+        self.lesson_pane = _scrolling(self.question, self.seed, self.arms)
         self.progress = QProgressBar()
         self.progress.setRange(0, PROGRESS_STEPS)
         self.status = QLabel()
@@ -121,14 +149,23 @@ class ExperimentsDialog(QDialog):
         from gui.views.sweep_plot import SweepPlot
 
         self.sweep_plot = SweepPlot(COLOURS)
-        plots = QHBoxLayout()
+        self.plots = QWidget()
+        plots = QHBoxLayout(self.plots)
+        plots.setContentsMargins(0, 0, 0, 0)
         plots.addWidget(self.plot, 1)
         plots.addWidget(self.sweep_plot.widget, 1)
-        layout.addLayout(plots, 1)
+        self.plots.setMinimumHeight(PLOT_MIN_HEIGHT)
         self.verdict = QLabel()
-        self.verdict.setWordWrap(True)
         self.verdict.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        layout.addWidget(self.verdict)
+        self.verdict_pane = _scrolling(self.verdict)
+        self.verdict_pane.setVisible(False)  # until there is a verdict (or an error) to read
+        self.splitter = QSplitter(Qt.Vertical)
+        self.splitter.setChildrenCollapsible(False)
+        for pane in (self.lesson_pane, self.plots, self.verdict_pane):
+            self.splitter.addWidget(pane)
+        self.splitter.setStretchFactor(1, 1)  # a taller window goes to the plots
+        self.splitter.setSizes([110, 400, 130])  # in proportion: about 4 lines of text each
+        layout.insertWidget(layout.indexOf(self.title) + 1, self.splitter, 1)
         runs_row = QHBoxLayout()
         self.run_choice = QComboBox()  # "arm, seed N" -> its run folder, as each run begins
         self.run_choice.setToolTip("A run of this experiment: an arm and one of its seeds")
@@ -158,7 +195,11 @@ class ExperimentsDialog(QDialog):
         claim = spec.sweep.describe(spec.arms) if spec.sweep else "; ".join(
             f"{c.left} {c.op} {c.right}" + (f" {c.margin:+g}" if c.margin else "") for c in spec.claim)
         self.arms.setText("Arms: " + ", ".join(spec.arms) + "   Claim: " + claim)
-        self.arms.setWordWrap(True)
+        self.lesson_pane.verticalScrollBar().setValue(0)
+        if self.thread is None and self.shown_lesson not in (None, name):  # another lesson's results
+            self._clear()
+            self.shown_lesson = None
+            self.status.setText(f"{self.stopped[0]} was stopped: Continue goes on with it." if self.stopped else "")
 
     # -- running -----------------------------------------------------------------
     def start(self, resume: bool = False) -> None:
@@ -176,6 +217,7 @@ class ExperimentsDialog(QDialog):
             out_dir = default_out_dir(name, self.runs_root)
         spec = load_lesson(name)
         self._clear()
+        self.shown_lesson = name
         self.stopped = None
         self.continue_button.setEnabled(False)
         self.thread = ExperimentThread(spec, out_dir, budget, parent=self, resume=resume)
@@ -206,7 +248,7 @@ class ExperimentsDialog(QDialog):
         self.points.clear()
         self.sweep_plot.start([])
         self.result = None
-        self.verdict.setText("")
+        self._set_verdict("")
         self.progress.setValue(0)
         self.run_choice.clear()
         self.open_button.setEnabled(False)
@@ -283,7 +325,7 @@ class ExperimentsDialog(QDialog):
                      if k in mean]
             lines.append(f"{arm}: " + ", ".join(shown))
         lines.append(f"Runs and result.json in {self.out_dir}")
-        self.verdict.setText("\n".join(line for line in lines if line))
+        self._set_verdict("\n".join(line for line in lines if line))
         self.status.setText("Finished." if result["complete"] else "Stopped: Continue goes on with it.")
         if not result["complete"]:
             self.stopped = (result["name"], result["budget"], self.out_dir)
@@ -295,8 +337,13 @@ class ExperimentsDialog(QDialog):
         if run_dir:
             self.open_run.emit(self.out_dir, run_dir)
 
-    def _on_failed(self, text: str) -> None:
+    def _set_verdict(self, text: str) -> None:
         self.verdict.setText(text)
+        self.verdict_pane.setVisible(bool(text))
+        self.verdict_pane.verticalScrollBar().setValue(0)
+
+    def _on_failed(self, text: str) -> None:
+        self._set_verdict(text)
         self.status.setText("Failed.")
         self.finished_experiment.emit(None)
 

@@ -1,13 +1,17 @@
 """The Runs tab's Export dialog: which model of the run, which format, where to write it.
 
-It only gathers the request; the Runs tab runs the export (``netlab.export``)
-in a worker and shows its parity line or its error.
+It gathers the request and checks where it goes before it closes (the core's
+``check_out``): a missing path, a wrong suffix or a run's folder is said in the
+dialog, and a file already there is replaced only after a question naming it
+(``ask_replace``; "No" keeps the dialog open for another path). The Runs tab
+runs the export (``netlab.export``) in a worker and shows its parity line or its error.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -18,11 +22,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QWidget,
 )
 
-from netlab.export import FORMATS, TOLERANCES
+from netlab.errors import ExportError
+from netlab.export import FORMATS, TOLERANCES, check_out, replaces
 
 FORMAT_LABELS = {
     "keras": "Keras (.keras)",
@@ -58,13 +64,20 @@ class ExportDialog(QDialog):
         self.best.setEnabled((self.run_path / "best.keras").is_file())
         self.check = QLabel("")
         self.check.setWordWrap(True)
+        self.problem = QLabel("")  # why the path cannot be written to, shown instead of closing
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #b00020;")
+        self.problem.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.replace = False  # the person answered Yes to replacing the file at the path
         self.format.currentIndexChanged.connect(self._format_changed)
+        self.out.textChanged.connect(lambda: self.problem.setText(""))
 
         form = QFormLayout(self)
         form.addRow("Format:", self.format)
         form.addRow("Write to:", where)
         form.addRow("", self.best)
         form.addRow("", self.check)
+        form.addRow("", self.problem)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         self.buttons.button(QDialogButtonBox.Ok).setText("Export")
         self.buttons.accepted.connect(self.accept)
@@ -81,6 +94,28 @@ class ExportDialog(QDialog):
     def request(self) -> tuple[str, str, bool]:
         """(format, output path, best)."""
         return self.chosen_format(), self.out.text().strip(), self.best.isChecked()
+
+    def accept(self) -> None:
+        """Close only for a path the export may write: said in the dialog otherwise; a file there is
+        replaced only when the person says Yes."""
+        fmt, out, _ = self.request()
+        try:
+            path = check_out(out, fmt, overwrite=True)
+        except ExportError as exc:
+            self.problem.setText(str(exc))
+            return
+        self.replace = replaces(path, fmt)
+        if self.replace and not self.ask_replace(path):
+            self.problem.setText(f"{path} is kept as it is; choose another path.")
+            return
+        super().accept()
+
+    def ask_replace(self, path: Path) -> bool:
+        """Whether to replace the file at ``path``: a question naming it, No by default."""
+        answer = QMessageBox.question(
+            self, "Replace the file?", f"{path} already exists.\n\nReplace it with this export?",
+            QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+        return answer == QMessageBox.Yes
 
     def _format_changed(self) -> None:
         fmt = self.chosen_format()

@@ -215,17 +215,20 @@ class RunsView(QWidget):
 
         self.export_dialog = ExportDialog(run.path, self)
         self.export_dialog.accepted.connect(
-            lambda dialog=self.export_dialog: self.start_export(dialog.run_path, *dialog.request()))
+            lambda dialog=self.export_dialog: self.start_export(dialog.run_path, *dialog.request(),
+                                                                overwrite=dialog.replace))
         self.export_dialog.open()
 
-    def start_export(self, run_path, fmt: str, out: str, best: bool = False) -> None:
-        """Export in a worker; the parity line or the error follows in ``export_status``."""
+    def start_export(self, run_path, fmt: str, out: str, best: bool = False, overwrite: bool = False) -> None:
+        """Export in a worker; the parity line or the error follows in ``export_status``.
+
+        ``overwrite``: the person said Yes to replacing the file at ``out`` (the dialog asks)."""
         from netlab.export import export_model
 
         self.export_button.setEnabled(False)
         self.export_status.setStyleSheet("")
         self.export_status.setText(f"Exporting {Path(run_path).name} as {fmt} to {out} and checking it…")
-        self.export_job = run_job(export_model, str(run_path), fmt, out, best=best, owner=self,
+        self.export_job = run_job(export_model, str(run_path), fmt, out, best=best, overwrite=overwrite, owner=self,
                                   on_result=lambda result: self._show_export(True, result.line()),
                                   on_error=lambda text: self._show_export(False, text))
 

@@ -143,7 +143,8 @@ def test_the_cli_prints_the_parity_line_and_json(trained_run, tmp_path, capsys):
     assert main(["export", str(run_dir), "--format", "keras", "--out", str(out), "--images", "8"]) == 0
     line = capsys.readouterr().out.strip()
     assert line.startswith(f"keras: {out} written; max abs difference ") and "8 validation images" in line
-    assert main(["export", str(run_dir), "--best", "--format", "keras", "--out", str(out), "--json"]) == 0
+    assert main(["export", str(run_dir), "--best", "--format", "keras", "--out", str(out), "--json",
+                 "--overwrite"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["max_abs_difference"] <= 1e-4 and report["images"] == 32 and report["path"] == str(out)
 
@@ -193,3 +194,95 @@ def test_the_command_keeps_converter_and_runtime_logs_off_stderr(trained_run, tm
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith(f"tflite: {out} written; max abs difference ") and "LiteRT" in proc.stdout
     assert proc.stderr == "", proc.stderr
+
+
+def _one_error(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("netlab: error: "), err
+    return err[0].removeprefix("netlab: error: ")
+
+
+@pytest.mark.parametrize("fmt", ["keras", "tflite", "onnx"])
+def test_an_existing_file_is_replaced_only_with_overwrite(trained_run, tmp_path, capsys, fmt):
+    """It was replaced without a word: another run's 3.67 MB model.keras became a copy of this one's."""
+    run_dir, _ = trained_run
+    out = tmp_path / f"theirs{FORMATS[fmt]}"
+    out.write_bytes(b"someone's model")
+    assert main(["export", str(run_dir), "--format", fmt, "--out", str(out)]) == 2
+    assert _one_error(capsys) == f"{out} already exists; give another path, or --overwrite to replace it"
+    assert out.read_bytes() == b"someone's model" and os.listdir(tmp_path) == [out.name]
+    if fmt == "keras":  # the same path for every format; one conversion shows the replacement
+        assert main(["export", str(run_dir), "--format", fmt, "--out", str(out), "--overwrite"]) == 0
+        assert capsys.readouterr().out.startswith(f"keras: {out} written; ")
+        assert out.read_bytes()[:2] == b"PK" and _no_temporaries(tmp_path)  # a .keras file is a zip
+
+
+def test_a_failed_export_leaves_the_file_it_was_to_replace_and_earlier_rejects(trained_run, tmp_path):
+    _needs_runtime("onnx")
+    out = tmp_path / "model.onnx"
+    out.write_bytes(b"the good one")
+    rejected_path(out).write_bytes(b"an earlier reject")
+    with pytest.raises(ExportError, match="the one already there is left as it was") as info:
+        export_model(trained_run[0], "onnx", out, tolerance=0, overwrite=True)
+    assert out.read_bytes() == b"the good one"
+    assert rejected_path(out).read_bytes() == b"an earlier reject"
+    assert rejected_path(out, 2).is_file() and f"moved aside to {rejected_path(out, 2)}," in str(info.value)
+    assert _no_temporaries(tmp_path)
+
+
+def _netlab_folders(tmp_path, trained_run_dir):
+    """A run (the trained one), a search's and a lesson's folder, and one of the lesson's arms."""
+    from conftest import tiny_experiment
+
+    from netlab.training.runs import RunWriter
+    from netlab.training.search import Search
+
+    search = tmp_path / "search"
+    Search(tiny_experiment(), search)
+    lesson = tmp_path / "lesson"
+    RunWriter(lesson / "dropout" / "seed-0").write_config(tiny_experiment())
+    return {trained_run_dir: "a run's folder", search: "a search's folder", lesson: "a lesson's folder",
+            lesson / "dropout": "a folder of a lesson's runs"}
+
+
+def test_no_export_goes_into_a_folder_netlab_keeps_even_with_overwrite(trained_run, tmp_path, capsys):
+    run_dir, _ = trained_run
+    before = {path: path.read_bytes() for path in run_dir.iterdir() if path.is_file()}
+    for folder, what in _netlab_folders(tmp_path, run_dir).items():
+        files = sorted(os.listdir(folder))
+        for fmt, out in (("keras", folder / "model.keras"), ("onnx", folder / "m.onnx"),
+                         ("savedmodel", folder / "saved_model"), ("savedmodel", folder)):
+            for overwrite in ([], ["--overwrite"]):
+                assert main(["export", str(run_dir), "--format", fmt, "--out", str(out), *overwrite]) == 2
+                name = "saved_model" if fmt == "savedmodel" else out.name
+                assert _one_error(capsys) == (f"{folder} is {what}, whose files are NetLab's: NetLab writes no "
+                                              f"export into it; give a path outside it, such as "
+                                              f"{folder / 'export' / name}")
+        assert sorted(os.listdir(folder)) == files
+    assert {path: path.read_bytes() for path in run_dir.iterdir() if path.is_file()} == before
+    # Its own export/ folder (the window's default) is outside the run's files: that one is written.
+    out = run_dir / "export" / "model.keras"
+    try:
+        assert main(["export", str(run_dir), "--format", "keras", "--out", str(out), "--images", "4"]) == 0
+        assert out.is_file()
+    finally:
+        import shutil
+
+        shutil.rmtree(run_dir / "export", ignore_errors=True)  # the run is shared by other tests
+
+
+@pytest.mark.parametrize("fmt, what", [("onnx", "a .onnx file"), ("savedmodel", "a new folder for the SavedModel")])
+def test_an_empty_destination_says_to_choose_one(trained_run, capsys, fmt, what):
+    """It said '.: onnx exports are .onnx files; give a path ending in .onnx'."""
+    assert main(["export", str(trained_run[0]), "--format", fmt, "--out", " "]) == 2
+    assert _one_error(capsys) == f"choose where to write the export: give the path of {what}"
+
+
+def test_overwrite_never_replaces_a_folder(trained_run, tmp_path, capsys):
+    (tmp_path / "saved").mkdir()
+    (tmp_path / "saved" / "notes.txt").write_text("mine")
+    assert main(["export", str(trained_run[0]), "--format", "savedmodel", "--out", str(tmp_path / "saved"),
+                 "--overwrite"]) == 2
+    assert _one_error(capsys).endswith("holds files; give a new or empty folder for the SavedModel "
+                                       "(--overwrite replaces a file, never a folder)")
+    assert os.listdir(tmp_path / "saved") == ["notes.txt"]

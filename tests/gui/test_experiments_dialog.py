@@ -183,6 +183,8 @@ def test_a_stopped_lesson_continues_with_its_finished_run_kept_and_drawn(dialog,
     assert dialog.continue_button.isEnabled() and "Continue" in dialog.status.text()
     folder = dialog.out_dir
     dialog.lesson.setCurrentText("dropout")  # another lesson chosen meanwhile: Continue goes on with the stopped one
+    assert dialog.status.text() == "bn_momentum was stopped: Continue goes on with it."
+    assert dialog.run_choice.count() == 0 and dialog.curves == {}  # its results are not shown under dropout
     with qtbot.waitSignal(dialog.finished_experiment, timeout=120_000) as finished:
         dialog.continue_button.click()
     result = finished.args[0]
@@ -193,3 +195,77 @@ def test_a_stopped_lesson_continues_with_its_finished_run_kept_and_drawn(dialog,
     curve = dialog.points[("momentum_099", 0, None)]  # drawn from the kept run's history.csv
     assert curve and curve[-1] == pytest.approx(first["val_accuracy"], abs=0.05)
     assert {key[0] for key in dialog.curves} == {"momentum_099", "momentum_09"}
+
+
+def _longest_verdict_result(out_dir):
+    """The initialization lesson's result as its tiny budget gives it (no arm beyond chance): the longest
+    verdict of the lessons, an inconclusive note, four comparisons and five arms' lines, made by the
+    core's own result code from one run's metrics per arm."""
+    from netlab.training.experiments import ExperimentRunner, load_lesson
+
+    spec = load_lesson("initialization")
+    metrics = {"train_accuracy": 0.118, "val_accuracy": 0.077, "gap": 0.041, "loss": 2.303, "val_loss": 2.303,
+               "act_std_first": 0.09, "act_std_last": 0.04, "act_std_ratio": 0.4, "classes": 10, "val_images": 13}
+    runs = {arm: [{"seed": 0, "run_dir": str(out_dir / arm / "seed-0"), "metrics": metrics}] for arm in spec.arms}
+    result = ExperimentRunner(spec, out_dir, "tiny")._result(runs, {arm: arm for arm in spec.arms}, [0])
+    assert result["verdict"].startswith("Inconclusive: no arm learned beyond guessing") and len(result["verdict"]) > 500
+    return result
+
+
+def _show_result(dialog, result, out_dir):
+    """The lesson's run as the window gets it: each arm's run begins, draws its curve, then the result."""
+    from netlab.training.events import EpochEnd
+    from netlab.training.experiments import ArmStarted, ExperimentStarted
+
+    dialog.lesson.setCurrentText(result["name"])
+    dialog.shown_lesson = result["name"]  # what start() says when the lesson's thread begins
+    arms = list(result["arms"])
+    dialog._on_event(ExperimentStarted(result["name"], "tiny", arms, [0], str(out_dir), [], len(arms)))
+    for i, arm in enumerate(arms):
+        dialog._on_event(ArmStarted(arm, 0, i, len(arms), str(out_dir / arm / "seed-0")))
+        dialog._on_event(EpochEnd(epoch=0, epochs=1, metrics={"val_accuracy": 0.077}))
+    dialog._on_result(result)
+
+
+@pytest.mark.parametrize("font_scale", [1.0, 1.4])
+def test_a_long_verdict_leaves_the_plot_its_height_at_the_default_size(dialog, qtbot, tmp_path, font_scale):
+    """At 900x640 the initialization lesson's verdict squeezed the accuracy plot to a 50 px strip
+    (its axis title clipped, its ticks on top of each other): 190 px here at the default font, 68 px
+    with an empty drawing area at a font 1.4 times as large."""
+    from gui.views.experiments import PLOT_MIN_HEIGHT
+
+    font = dialog.font()
+    font.setPointSizeF(font.pointSizeF() * font_scale)
+    dialog.setFont(font)
+    result = _longest_verdict_result(tmp_path / "lesson")
+    _show_result(dialog, result, tmp_path / "lesson")
+    assert dialog.size().width() == 900 and dialog.size().height() == 640
+    verdict = dialog.verdict
+    # Laid out again with the verdict: the label as tall as its text at its width.
+    qtbot.waitUntil(lambda: verdict.isVisible() and verdict.height() >= verdict.heightForWidth(verdict.width()) > 100)
+    assert dialog.plot.height() >= PLOT_MIN_HEIGHT >= 200
+    # The plot's own drawing area, inside its axes, is still a plot.
+    assert dialog.plot.getPlotItem().getViewBox().sceneBoundingRect().height() >= 140
+    # The verdict and the question are whole in their panes, which scroll.
+    assert dialog.verdict.text().startswith(result["verdict"])
+    assert dialog.verdict_pane.verticalScrollBar().maximum() > 0
+    assert dialog.lesson_pane.widget().height() > dialog.lesson_pane.viewport().height()
+    # Everything still fits in the window: nothing is pushed below its bottom edge.
+    bottom = dialog.open_button.mapTo(dialog, dialog.open_button.rect().bottomLeft()).y()
+    assert bottom < dialog.height()
+
+
+def test_another_lesson_clears_the_results_of_the_one_shown(dialog, tmp_path):
+    """Choosing another lesson showed its question above the previous lesson's verdict and runs."""
+    result = _longest_verdict_result(tmp_path / "lesson")
+    _show_result(dialog, result, tmp_path / "lesson")
+    assert dialog.run_choice.count() == 5 and dialog.curves and dialog.open_button.isEnabled()
+    dialog.lesson.setCurrentText("initialization")  # the same lesson chosen again keeps its results
+    assert dialog.verdict.text().startswith(result["verdict"]) and dialog.run_choice.count() == 5
+    dialog.lesson.setCurrentText("dropout")
+    assert dialog.verdict.text() == "" and not dialog.verdict_pane.isVisibleTo(dialog)
+    assert dialog.run_choice.count() == 0 and not dialog.open_button.isEnabled()
+    assert dialog.curves == {} and dialog.plot.getPlotItem().listDataItems() == []
+    assert dialog.result is None and dialog.progress.value() == 0 and dialog.status.text() == ""
+    dialog.lesson.setCurrentText("initialization")  # cleared: going back does not bring them back
+    assert dialog.verdict.text() == "" and dialog.run_choice.count() == 0
