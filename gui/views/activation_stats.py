@@ -114,6 +114,11 @@ class ActivationStatsPage(QWidget):
         self.plot_row.addWidget(hist, 1)
 
     # -- jobs ---------------------------------------------------------------
+    def follow_model(self, model) -> None:
+        """A new current model: what is computing for the previous one is stale."""
+        self.model = model
+        self._model_job.cancel()
+
     def compute_model(self, model, batch) -> None:
         self.model = model
         self._model_job.request(model_activations, model, batch)

@@ -73,7 +73,9 @@ def mode_text(comparison) -> str:
     def accuracy(value):
         return "n/a" if value is None else f"{value:.1%}"
 
-    return (f"Same images, training mode (BN on batch statistics, dropout off): accuracy "
+    batches = comparison.training_batches
+    statistics = f"each of {batches} batches' own statistics" if batches > 1 else "batch statistics"
+    return (f"Same images, training mode (BN on {statistics}, dropout off): accuracy "
             f"{accuracy(comparison.training_accuracy)}; inference mode (moving statistics): "
             f"{accuracy(comparison.inference_accuracy)}. Same top class for {comparison.agreement:.0%}, "
             f"largest probability difference {comparison.max_abs_difference:.3f}.")
@@ -177,6 +179,14 @@ class BnStatsPage(QWidget):
             self.plot_layout.addWidget(plot)
 
     # -- jobs -------------------------------------------------------------------
+    def follow_model(self, model) -> None:
+        """A new current model: what is computing for the previous one is stale (a recompute
+        stopped here changed nothing: it sets the statistics after its last batch)."""
+        self.model, self.batch, self.saved = model, None, None
+        for job in self.jobs:
+            job.cancel()
+        self._enable_actions()
+
     def compute(self, model, batch: ImageBatch) -> None:
         self.model, self.batch = model, batch
         self._job.request(compute_bn, model, batch)

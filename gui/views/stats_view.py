@@ -117,6 +117,8 @@ class StatsView(QWidget):
 
         self.model, self.class_names, self.model_source = model, class_names, source
         self.images = None
+        for page in (self.bn, self.activations):
+            page.follow_model(model)
         run_dir = run_folder_of(model_path) if model_path is not None else None
         if run_dir is not None:
             self.set_run(run_dir)  # refreshes

@@ -8,6 +8,7 @@ BENCHMARKS = {
     "lessons": "netlab.bench.lessons",  # the seeds' lessons (issue 12) at their quick budget
     "overhead": "netlab.bench.overhead",
     "pipeline": "netlab.bench.pipeline",
+    "stats-memory": "netlab.bench.stats_memory",  # each case in a fresh child process (its peak RSS)
     "train_eval": "netlab.bench.train_eval",
     "window": "netlab.bench.window",  # its windows run as gui.bench_window in child processes
 }

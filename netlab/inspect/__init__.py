@@ -11,6 +11,8 @@
 - :mod:`~netlab.inspect.layers`: the layer tree (nested models opened,
   ``outer/inner``) and every layer's output in one forward pass;
 - :mod:`~netlab.inspect.filters`: convolution kernels as tiles;
+- :mod:`~netlab.inspect.passes`: statistics over any number of images in
+  memory bounded by a batch, each pass traced once per model;
 - :mod:`~netlab.inspect.batchnorm`: BN statistics, training vs inference mode;
 - :mod:`~netlab.inspect.activations`: per-layer activation statistics and the
   initialization experiment;

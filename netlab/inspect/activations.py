@@ -18,7 +18,8 @@ import numpy as np
 
 from netlab.abort import abort_point
 from netlab.errors import ConfigError
-from netlab.inspect.layers import feature_maps, flat_graph, unknown_layer
+from netlab.inspect.layers import batch_spec, flat_graph, image_batch, sub_model, unknown_layer
+from netlab.inspect.passes import INFERENCE_BATCH, RunningMoments, batch_slices, traced
 
 ACTIVATION_CLASSES = ("Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax")
 # The lecture's names for the initializers beside Keras's.
@@ -66,34 +67,122 @@ def activation_layers(model) -> list[str]:
 
 
 def activation_statistics(model, images, layer_names=None, bins: int = 50,
-                          value_range: tuple[float, float] | None = None) -> ActivationStatistics:
-    """Mean, std and histogram of each layer's activations for ``images`` (one pass).
+                          value_range: tuple[float, float] | None = None,
+                          batch_size: int = INFERENCE_BATCH, eager: bool = False) -> ActivationStatistics:
+    """Mean, std and histogram of each layer's activations for ``images``.
 
     ``layer_names`` defaults to the activation layers (all layers when there
     are none). The bins are shared: ``value_range``, or symmetric around zero
-    out to the largest activation seen.
+    out to the largest activation seen. Memory is bounded by a batch, whatever
+    the image count: the images go through the model ``batch_size`` at a time
+    and each layer's output is reduced inside the pass (count, mean, squared
+    deviations, largest |value|, histogram counts), merged across batches.
+    Without ``value_range`` that takes two passes, the first finding the range
+    and the second counting, so the edges are those of all the images at once.
+    ``eager=True`` runs the passes untraced: for a model used once (a fresh
+    stack of :func:`init_experiment`), where a trace costs more than it saves
+    and each new model's trace counts toward TensorFlow's retracing warning.
     """
     if bins < 1:
         raise ConfigError(f"bins must be at least 1 (got {bins})")
     graph = flat_graph(model)
     if layer_names is None:
         layer_names = activation_layers(model) or [i.name for i in graph.layers if not i.nested]
-    for name in layer_names:
+    names = list(dict.fromkeys(layer_names))
+    for name in names:
         if name not in graph.outputs_of:
             raise unknown_layer(name, graph)
-    maps = feature_maps(model, images, layer_names)
+    batch = image_batch(model, images)
+    def run(function):
+        return function.python_function if eager else function
+
     if value_range is None:
-        top = max((float(np.max(np.abs(a))) for a in maps.values() if a.size), default=0.0)
+        tops = np.full(len(names), -np.inf)
+        function = run(_range_function(model, names))
+        for part in batch_slices(len(batch), batch_size):
+            abort_point()
+            tops = np.maximum(tops, np.asarray(function(batch[part])))
+        top = float(np.max(tops, initial=0.0))
         top = top if np.isfinite(top) and top > 0 else 1.0
         value_range = (-top, top)
     edges = np.linspace(value_range[0], value_range[1], bins + 1)
-    stats = ActivationStatistics(edges)
-    for name, values in maps.items():
+    moments, counts = RunningMoments(), np.zeros((len(names), bins), dtype=np.int64)
+    function = run(_statistics_function(model, names, bins))
+    for part in batch_slices(len(batch), batch_size):
         abort_point()
-        values = np.asarray(values, dtype=np.float64).ravel()
-        counts, _ = np.histogram(np.clip(values, edges[0], edges[-1]), bins=edges)
-        stats.layers.append(LayerActivations(name, float(values.mean()), float(values.std()), counts))
+        layer_moments, layer_counts = function(batch[part], edges)
+        layer_moments = np.asarray(layer_moments)
+        moments.add(*layer_moments.T)
+        counts += np.asarray(layer_counts)
+    stds = np.sqrt(moments.variance)
+    stats = ActivationStatistics(edges)
+    for i, name in enumerate(names):
+        stats.layers.append(LayerActivations(name, float(moments.mean[i]), float(stds[i]), counts[i]))
     return stats
+
+
+def _outputs(model, names):
+    """The layers' outputs as one multi-output model (shared with feature_maps) and its slots."""
+    multi, slots, _ = sub_model(model, ("outputs", tuple(names)),
+                                lambda g: [g.outputs_of[n] for n in names])
+    return multi, slots
+
+
+def _range_function(model, names):
+    """Per layer, the largest |activation| of a batch (inf where one is not finite), traced once."""
+    def make(graph):
+        import tensorflow as tf
+
+        multi, slots = _outputs(model, names)
+
+        def largest_activations(images):
+            outputs = _listed(multi(images, training=False))
+            tops = []
+            for i in slots:
+                x = tf.reshape(outputs[i], [-1])
+                finite = tf.reduce_all(tf.math.is_finite(x))
+                top = tf.cast(tf.reduce_max(tf.abs(x)), tf.float64)  # no values: the lowest float
+                tops.append(tf.where(finite, top, tf.constant(np.inf, tf.float64)))
+            return tf.stack(tops)
+
+        return tf.function(largest_activations, input_signature=[batch_spec(graph.input)])
+
+    return traced(model, ("activation_range", tuple(names)), make)
+
+
+def _statistics_function(model, names, bins: int):
+    """Per layer, a batch's (count, mean, squared deviations) in float64 and its histogram
+    over the edges given: numpy's bins (``np.histogram`` of the values clipped to the
+    edges: left-closed, the last one closed too), traced once per model and bin count."""
+    def make(graph):
+        import tensorflow as tf
+
+        multi, slots = _outputs(model, names)
+
+        def activation_statistics(images, edges):
+            outputs = _listed(multi(images, training=False))
+            moments, counts = [], []
+            for i in slots:
+                x = tf.reshape(tf.cast(outputs[i], tf.float64), [-1])
+                count = tf.cast(tf.size(x), tf.float64)
+                mean = tf.math.divide_no_nan(tf.reduce_sum(x), count)
+                moments.append(tf.stack([count, mean, tf.reduce_sum(tf.square(x - mean))]))
+                clipped = tf.clip_by_value(x, edges[0], edges[-1])
+                index = tf.searchsorted(edges, clipped, side="right") - 1  # edges[index] <= x
+                index = tf.minimum(index, bins - 1)  # the last edge belongs to the last bin
+                index = tf.where(tf.math.is_nan(x), bins, index)  # numpy counts no NaN
+                counts.append(tf.math.bincount(index, minlength=bins + 1, maxlength=bins + 1,
+                                               dtype=tf.int64)[:bins])
+            return tf.stack(moments), tf.stack(counts)
+
+        spec = tf.TensorSpec((bins + 1,), tf.float64)
+        return tf.function(activation_statistics, input_signature=[batch_spec(graph.input), spec])
+
+    return traced(model, ("activation_statistics", tuple(names), bins), make)
+
+
+def _listed(outputs) -> list:
+    return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
 
 
 def deep_stack(initializer: str, activation: str = "tanh", depth: int = 6, width: int = 512,
@@ -129,7 +218,7 @@ def init_experiment(initializer: str, activation: str = "tanh", depth: int = 6, 
     model = deep_stack(initializer, activation, depth, width, seed)
     abort_point()
     data = np.random.default_rng(seed).standard_normal((samples, width)).astype(np.float32)
-    stats = activation_statistics(model, data, bins=bins, value_range=value_range)
+    stats = activation_statistics(model, data, bins=bins, value_range=value_range, eager=True)
     stats.description = (f"{depth} x {width} fully connected, {INIT_ALIASES.get(initializer, initializer)} "
                          f"init, {activation}, {samples} unit Gaussian samples")
     return stats

@@ -4,8 +4,9 @@ In training a BN layer normalizes with the batch's own mean and variance and
 keeps running averages of them (momentum 0.99 in Keras: the moving statistics
 trail the weights by ~100 steps); in inference it uses the running averages.
 When they differ, the same images get different predictions in the two modes:
-the lecture's forgotten ``model.eval()``. Everything here reads one forward
-pass: the inputs of all BN layers come out of one multi-output model.
+the lecture's forgotten ``model.eval()``. The inputs of all BN layers come out
+of one multi-output model, reduced inside the pass to their moments, a batch
+at a time (memory bounded by a batch, whatever the image count).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from netlab.abort import abort_point
 from netlab.errors import ConfigError
 from netlab.inspect.layers import (
     SEP,
+    batch_spec,
     first_tensor,
     flat_graph,
     functional_of,
@@ -25,6 +27,11 @@ from netlab.inspect.layers import (
     run_sub_model,
     sub_model,
 )
+from netlab.inspect.passes import INFERENCE_BATCH, RunningMoments, batch_slices, equal_slices, predictions
+
+# Images per batch where batch norm runs on batch statistics (training mode): the numbers
+# depend on it. The Statistics tab's default image count, so its default batch is one batch.
+TRAINING_MODE_BATCH = 64
 
 
 @dataclass
@@ -107,16 +114,6 @@ def _moment_tensors(graph, names: list[str]) -> list:
     return tensors
 
 
-def _moments(x: np.ndarray, layer) -> tuple[np.ndarray, np.ndarray]:
-    # Accumulated in float64 without a float64 copy of x (the copy took 8x the arithmetic).
-    x = np.asarray(x)
-    axis = _channel_axis(layer, x.ndim)
-    flat = np.moveaxis(x, axis, -1).reshape(-1, x.shape[axis])
-    mean = flat.mean(axis=0, dtype=np.float64)
-    variance = np.square(flat - mean.astype(flat.dtype)).mean(axis=0, dtype=np.float64)
-    return mean, variance
-
-
 def _variables(name: str, layer) -> BnStatistics:
     mean = np.asarray(layer.moving_mean, dtype=np.float64)
     ones, zeros = np.ones_like(mean), np.zeros_like(mean)
@@ -126,21 +123,27 @@ def _variables(name: str, layer) -> BnStatistics:
                         np.asarray(layer.moving_variance, dtype=np.float64), gamma, beta)
 
 
-def bn_statistics(model, images=None) -> list[BnStatistics]:
+def bn_statistics(model, images=None, batch_size: int = INFERENCE_BATCH) -> list[BnStatistics]:
     """Each BN layer's moving statistics, gamma and beta; with ``images``, the
-    batch mean and variance of each BN layer's input beside them (one pass)."""
+    mean and variance of each BN layer's input over all of them beside them
+    (inference mode, ``batch_size`` images per pass, batches merged exactly)."""
     graph = flat_graph(model)
     names = bn_layers(model)
     stats = [_variables(n, graph.objects[n]) for n in names]
     if images is None or not names:
         return stats
     batch = image_batch(model, images)
-    abort_point()
     built = sub_model(model, ("bn_moments",), lambda g: _moment_tensors(g, names))
-    moments = run_sub_model(built, batch)
-    for i, stat in enumerate(stats):
-        stat.batch_mean = np.asarray(moments[2 * i], dtype=np.float64)
-        stat.batch_variance = np.asarray(moments[2 * i + 1], dtype=np.float64)
+    running = [RunningMoments() for _ in names]
+    for part in batch_slices(len(batch), batch_size):
+        abort_point()
+        moments = run_sub_model(built, batch[part])
+        # Every channel of a layer sees (images x positions) values, positions alike in each batch.
+        count = part.stop - part.start
+        for i, merged in enumerate(running):
+            merged.add_variance(count, moments[2 * i], moments[2 * i + 1])
+    for stat, merged in zip(stats, running, strict=True):
+        stat.batch_mean, stat.batch_variance = merged.mean, merged.variance
     return stats
 
 
@@ -191,18 +194,56 @@ def _bn_variables(model) -> list:
                                                    graph.objects[n].moving_variance)]
 
 
-def _training_mode_pass(model, batch) -> list[np.ndarray]:
-    """Prediction and BN inputs with BN on batch statistics; the moving
-    statistics (which a training-mode call updates) are put back after."""
+def _trainable_key(model) -> tuple:
+    # A trace fixes which BN layers are frozen (they stay on moving statistics); fine-tuning
+    # unfreezes layers between phases, so each set of frozen layers gets its own trace.
+    graph = flat_graph(model)
+    return tuple(bool(graph.objects[n].trainable) for n in bn_layers(model))
+
+
+def _keeping_statistics(model, compute):
+    """``compute(batch)`` (a training-mode call) as a ``tf.function`` that reads the moving
+    statistics first and puts them back after, inside the same graph: one call per batch
+    and no per-variable eager assignment from Python. Any batch size, one trace."""
+    import tensorflow as tf
+
     variables = _bn_variables(model)
-    saved = [np.array(v) for v in variables]
-    try:
-        # No training argument: a value here would override the per-layer modes set above.
-        outputs = _bn_training_model(model)(batch)
-    finally:
-        for variable, value in zip(variables, saved, strict=True):
-            variable.assign(value)
-    return [np.asarray(o) for o in outputs]
+
+    def keeping_statistics(batch):
+        saved = [tf.identity(v.value) for v in variables]
+        outputs = compute(batch)
+        with tf.control_dependencies(tf.nest.flatten(outputs)):
+            for variable, value in zip(variables, saved, strict=True):
+                variable.assign(value)
+        return outputs
+
+    return tf.function(keeping_statistics, input_signature=[batch_spec(flat_graph(model).input)])
+
+
+def _bn_training_moments_function(model):
+    """Each BN layer's input mean and variance per channel, BN on batch statistics
+    (``keras.ops.moments``, what the layer normalizes with), traced once per model."""
+    import keras
+
+    graph = flat_graph(model)
+    key = ("bn_training_moments", _trainable_key(model))
+    if key not in graph.models:
+        built = _bn_training_model(model)
+        names = bn_layers(model)
+        layers = [graph.objects[n] for n in names]
+
+        def training_moments(batch):
+            # No training argument: a value here would override the per-layer modes.
+            inputs = built(batch)[1:]
+            moments = []
+            for layer, x in zip(layers, inputs, strict=True):
+                x = keras.ops.cast(x, "float32")
+                axis = _channel_axis(layer, len(x.shape))
+                moments += keras.ops.moments(x, axes=[a for a in range(len(x.shape)) if a != axis])
+            return moments
+
+        graph.models[key] = _keeping_statistics(model, training_moments)
+    return graph.models[key]
 
 
 def _bn_training_function(model):
@@ -215,28 +256,16 @@ def _bn_training_function(model):
     them first and puts them back after, inside the same graph: one call per
     batch and no per-variable eager assignment from Python.
     """
-    import tensorflow as tf
-
     graph = flat_graph(model)
-    # A trace fixes which BN layers are frozen (they stay on moving statistics); fine-tuning
-    # unfreezes layers between phases, so each set of frozen layers gets its own trace.
-    key = ("bn_training_function", tuple(bool(graph.objects[n].trainable) for n in bn_layers(model)))
+    key = ("bn_training_function", _trainable_key(model))
     if key not in graph.models:
         _bn_training_model(model)
         predict = graph.models[("bn_training_prediction",)]
-        variables = _bn_variables(model)
 
-        def predict_keeping_statistics(batch):
-            saved = [tf.identity(v.value) for v in variables]
-            outputs = predict(batch)
-            with tf.control_dependencies([outputs]):
-                for variable, value in zip(variables, saved, strict=True):
-                    variable.assign(value)
-            return outputs
+        def training_predictions(batch):
+            return predict(batch)
 
-        # Any batch size, one trace (tracing costs seconds: more than several calls).
-        spec = tf.TensorSpec((None, *graph.input.shape[1:]), graph.input.dtype)
-        graph.models[key] = tf.function(predict_keeping_statistics, input_signature=[spec])
+        graph.models[key] = _keeping_statistics(model, training_predictions)
     return graph.models[key]
 
 
@@ -250,11 +279,10 @@ def training_mode_predictions(model, x, batch_size: int) -> np.ndarray:
     """
     batch = image_batch(model, x)
     predict = _bn_training_function(model)
-    chunks = max(1, round(len(batch) / max(batch_size, 1)))
     outputs = []
-    for part in np.array_split(batch, chunks):
+    for part in equal_slices(len(batch), batch_size):
         abort_point()
-        outputs.append(np.asarray(predict(part), dtype=np.float64))
+        outputs.append(np.asarray(predict(batch[part]), dtype=np.float64))
     return np.concatenate(outputs)
 
 
@@ -268,25 +296,29 @@ class ModeComparison:
     inference_accuracy: float | None
     agreement: float  # fraction of images with the same top class in both modes
     max_abs_difference: float  # largest |p_train - p_inference| over images and classes
+    training_batches: int = 1  # training mode normalized each of these batches with its own statistics
 
     def to_dict(self) -> dict:
         return {"training_accuracy": self.training_accuracy, "inference_accuracy": self.inference_accuracy,
                 "agreement": self.agreement, "max_abs_difference": self.max_abs_difference,
+                "training_batches": self.training_batches,
                 "training_top": self.training_predictions.argmax(-1).tolist(),
                 "inference_top": self.inference_predictions.argmax(-1).tolist()}
 
 
-def train_vs_inference(model, x, y=None) -> ModeComparison:
+def train_vs_inference(model, x, y=None, batch_size: int = TRAINING_MODE_BATCH) -> ModeComparison:
     """Predictions (and accuracy against integer labels ``y``) in both modes.
 
-    Dropout is off in both, so the difference is batch norm's. The model's
-    variables are left as they were.
+    Dropout is off in both, so the difference is batch norm's. Training mode
+    normalizes each batch of about ``batch_size`` images with its own
+    statistics, as training does (:func:`training_mode_predictions`); fewer
+    than 1.5x ``batch_size`` images are one batch. The model's variables are
+    left as they were.
     """
     batch = image_batch(model, x)
+    inference = predictions(model, batch)
     abort_point()
-    inference = np.asarray(model(batch, training=False), dtype=np.float64)
-    abort_point()
-    training = np.asarray(_training_mode_pass(model, batch)[0], dtype=np.float64)
+    training = training_mode_predictions(model, batch, batch_size)
     if inference.ndim != 2:
         raise ConfigError(f"the model's output has shape {inference.shape[1:]}, not class scores")
 
@@ -297,7 +329,8 @@ def train_vs_inference(model, x, y=None) -> ModeComparison:
 
     return ModeComparison(training, inference, accuracy(training), accuracy(inference),
                           float(np.mean(training.argmax(-1) == inference.argmax(-1))),
-                          float(np.max(np.abs(training - inference))))
+                          float(np.max(np.abs(training - inference))),
+                          len(equal_slices(len(batch), batch_size)))
 
 
 def moving_statistics(model) -> list[np.ndarray]:
@@ -314,24 +347,34 @@ def set_moving_statistics(model, saved: list[np.ndarray]) -> None:
         variable.assign(value)
 
 
-def recompute_bn_statistics(model, images) -> None:
-    """Set every BN layer's moving statistics to those of ``images`` (one pass).
+def recompute_bn_statistics(model, images, batch_size: int = TRAINING_MODE_BATCH) -> None:
+    """Set every BN layer's moving statistics to those of ``images``: precise BN
+    (Wu & Johnson 2021, "Rethinking 'Batch' in BatchNorm", section 3).
 
-    Each layer's input is taken with the layers before it also on batch
-    statistics, so afterwards inference mode on these images reproduces
-    training mode (the cure for moving averages that never converged, e.g. after
-    few steps at momentum 0.99: recompute them over a large batch). Frozen BN
-    layers (``trainable = False``) keep theirs.
+    The images go through the model in training mode in batches of about
+    ``batch_size`` (each BN layer normalizing with its batch's statistics, as in
+    training), and each layer's input mean and variance over all the images are
+    merged from the batches'; fewer than 1.5x ``batch_size`` images are one
+    batch, and then inference mode on these images reproduces training mode
+    exactly. The cure for moving averages that never converged (e.g. after few
+    steps at momentum 0.99). Frozen BN layers (``trainable = False``) keep theirs.
     """
     batch = image_batch(model, images)
     graph = flat_graph(model)
     names = bn_layers(model)
-    abort_point()
-    inputs = _training_mode_pass(model, batch)[1:]
-    for name, x in zip(names, inputs, strict=True):
+    if not names:
+        return
+    function = _bn_training_moments_function(model)
+    running = [RunningMoments() for _ in names]
+    for part in equal_slices(len(batch), batch_size):
+        abort_point()
+        moments = function(batch[part])
+        for i, merged in enumerate(running):
+            merged.add_variance(part.stop - part.start, np.asarray(moments[2 * i]),
+                                np.asarray(moments[2 * i + 1]))
+    for name, merged in zip(names, running, strict=True):
         layer = graph.objects[name]
         if not layer.trainable:  # frozen: its input was normalized by its moving statistics
             continue
-        mean, variance = _moments(x, layer)
-        layer.moving_mean.assign(mean.astype(np.float32))
-        layer.moving_variance.assign(variance.astype(np.float32))
+        layer.moving_mean.assign(merged.mean.astype(np.float32))
+        layer.moving_variance.assign(merged.variance.astype(np.float32))

@@ -11,6 +11,7 @@ import numpy as np
 from netlab.abort import abort_point
 from netlab.errors import ConfigError
 from netlab.inspect.evaluation import MistakeCollector, per_class_metrics
+from netlab.inspect.passes import predict_batch
 
 # The most confidently misclassified samples a report lists (the window's gallery shows them).
 MISTAKES = 16
@@ -65,7 +66,8 @@ def evaluation(model, batches, class_names: list[str], model_index=None, output_
     for x, y in batches:
         abort_point()
         x = np.asarray(x)
-        part = np.asarray(model.predict_on_batch(x), dtype="float64")
+        # Traced once per model for any batch size (predict_on_batch retraced for the short last batch).
+        part = predict_batch(model, x)
         truth = model_index[np.asarray(y, dtype="int64")]
         collector.add(part, truth, x)
         parts.append(part)

@@ -37,3 +37,20 @@ def test_finetune_cache_ratio_pairs_each_plain_run_with_the_cached_run_beside_it
     assert pair_ratios(plain, cached) == pytest.approx([20.0, 8.0])
     with pytest.raises(ValueError):
         pair_ratios(plain, cached[:1])
+
+
+@pytest.mark.slow  # two child processes, each importing TensorFlow
+def test_stats_memory_reports_each_case_peak_against_its_peak_over_few_images(capsys):
+    import json
+
+    from netlab.bench import BENCHMARKS
+    from netlab.bench.stats_memory import main
+
+    assert BENCHMARKS["stats-memory"] == "netlab.bench.stats_memory"
+    assert main(["--cases", "tiny", "--images", "40", "--baseline", "8", "--json"]) == 0
+    tiny = json.loads(capsys.readouterr().out)["cases"]["tiny"]
+    assert (tiny["few"]["images"], tiny["many"]["images"]) == (8, 40)
+    for side in (tiny["few"], tiny["many"]):  # each child's own peak, at least what it held before computing
+        assert side["peak_mb"] >= side["peak_before_mb"] > 0 and side["seconds"] > 0
+    assert tiny["ratio"] == pytest.approx(tiny["many"]["peak_mb"] / tiny["few"]["peak_mb"])
+    assert tiny["within_target"] == (tiny["ratio"] <= 1.5)

@@ -53,3 +53,44 @@ def test_statistics_of_a_given_model_match_its_feature_maps():
 def test_unknown_initializer_names_the_choices():
     with pytest.raises(ConfigError, match="unknown initializer 'ones'.*he_normal.*xavier"):
         init_experiment("ones")
+
+
+def _reference(maps: dict, bins: int):
+    """The statistics of the layers' whole outputs at once, in numpy (float64)."""
+    top = max(float(np.max(np.abs(a))) for a in maps.values())
+    edges = np.linspace(-top, top, bins + 1)
+    rows = {}
+    for name, a in maps.items():
+        values = a.astype(np.float64).ravel()
+        counts, _ = np.histogram(np.clip(values, edges[0], edges[-1]), bins=edges)
+        rows[name] = (values.mean(), values.std(), counts)
+    return edges, rows
+
+
+@pytest.mark.parametrize("batch_size", [4, 1000])  # several batches with a short last one, and one
+def test_batched_statistics_equal_numpy_on_the_whole_outputs(batch_size):
+    model = nested()
+    x = images(23) * 255
+    names = activation_layers(model)
+    stats = activation_statistics(model, x, bins=30, batch_size=batch_size)
+    edges, reference = _reference(feature_maps(model, x, names), bins=30)
+    np.testing.assert_array_equal(stats.edges, edges)  # the range of all the images, not the first batch's
+    assert [layer.layer for layer in stats.layers] == names
+    for layer in stats.layers:
+        mean, std, counts = reference[layer.layer]
+        assert layer.mean == pytest.approx(mean, rel=1e-9, abs=1e-12)
+        assert layer.std == pytest.approx(std, rel=1e-9, abs=1e-12)
+        np.testing.assert_array_equal(layer.counts, counts)
+
+
+def test_histogram_bins_are_numpys_on_the_edges_and_outside_the_range():
+    import keras
+
+    values = np.array([[-3.0, 0.0, 0.25, 0.2499999, 0.5, 0.75, 1.0, 7.0, np.nan, 0.6]], dtype=np.float32)
+    model = keras.Sequential([keras.Input((values.shape[1],)), keras.layers.Identity(name="same")])
+    stats = activation_statistics(model, values, ["same"], bins=4, value_range=(0, 1))
+    edges = np.linspace(0, 1, 5)
+    clipped = np.clip(values.astype(np.float64).ravel(), 0, 1)
+    np.testing.assert_array_equal(stats.layers[0].counts, np.histogram(clipped, bins=edges)[0])
+    # -3 clipped into the first bin, 7 into the last; an edge opens its bin; NaN counted nowhere.
+    assert stats.layers[0].counts.tolist() == [3, 1, 2, 3]

@@ -34,13 +34,14 @@ def test_filters_of_a_layer_that_is_no_convolution_is_one_clear_error():
         conv_filters(nested(), "nope")
 
 
-def test_bn_statistics_equal_the_layer_variables_and_the_input_moments():
+@pytest.mark.parametrize("batch_size", [2, 32])  # merged over 3 batches (the last short), and one
+def test_bn_statistics_equal_the_layer_variables_and_the_input_moments(batch_size):
     model = nested()
     bn = find_layer(model, "backbone/stem_bn")
     bn.moving_mean.assign(np.linspace(-1, 1, 8).astype(np.float32))
     bn.gamma.assign(np.linspace(0.5, 2, 8).astype(np.float32))
     x = images(5)
-    stats = {s.layer: s for s in bn_statistics(model, x)}
+    stats = {s.layer: s for s in bn_statistics(model, x, batch_size=batch_size)}
     assert list(stats) == bn_layers(model) == ["backbone/stem_bn", "backbone/concat_bn"]
     s = stats["backbone/stem_bn"]
     np.testing.assert_array_equal(s.moving_mean, np.asarray(bn.moving_mean))
@@ -51,6 +52,9 @@ def test_bn_statistics_equal_the_layer_variables_and_the_input_moments():
     np.testing.assert_allclose(s.batch_mean, conv_out.mean(axis=(0, 1, 2)), rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(s.batch_variance, conv_out.var(axis=(0, 1, 2)), rtol=1e-4, atol=1e-6)
     assert s.distance > 0 and s.to_dict()["channels"] == 8
+    concat = feature_maps(model, x, ["backbone/concat"])["backbone/concat"]
+    second = stats["backbone/concat_bn"]
+    np.testing.assert_allclose(second.batch_variance, concat.var(axis=(0, 1, 2)), rtol=1e-4, atol=1e-6)
 
 
 def _unconverged_bn_model():
@@ -92,3 +96,21 @@ def test_a_frozen_backbone_keeps_its_bn_in_inference_mode():
     before = np.array(find_layer(model, "backbone/stem_bn").moving_mean)
     recompute_bn_statistics(model, x)
     np.testing.assert_array_equal(find_layer(model, "backbone/stem_bn").moving_mean, before)
+
+
+def test_recompute_merges_the_batches_statistics_of_each_bn_input_over_all_images():
+    model, x, y = _unconverged_bn_model()
+    # bn1's input (conv1's output) does not depend on batch statistics: its moments over all 48
+    # images, whatever the batches, are the reference.
+    conv = feature_maps(model, x, ["conv1"])["conv1"].astype(np.float64)
+    recompute_bn_statistics(model, x, batch_size=10)  # 5 batches of 9 or 10 images
+    bn = find_layer(model, "bn1")
+    np.testing.assert_allclose(np.asarray(bn.moving_mean), conv.mean(axis=(0, 1, 2)), rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(np.asarray(bn.moving_variance), conv.var(axis=(0, 1, 2)), rtol=1e-4)
+    # Inference mode now matches training mode on batches of that size closely, not exactly.
+    assert train_vs_inference(model, x, y, batch_size=10).max_abs_difference < 0.05
+
+
+def test_an_empty_batch_is_one_clear_error():
+    with pytest.raises(ConfigError, match="no images"):
+        bn_statistics(nested(), images(0))
