@@ -11,13 +11,12 @@ import codecs
 import copy
 import dataclasses
 import json
-import math
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from netlab.config_paths import config_value  # (also read from here: gui/panels/bindings.py)
-from netlab.errors import ConfigError
+from netlab.errors import ConfigError, shown
 from netlab.knobs import (  # noqa: F401  (re-exported: part of an experiment's config)
     ACTIVATIONS,
     HEADS,
@@ -27,6 +26,7 @@ from netlab.knobs import (  # noqa: F401  (re-exported: part of an experiment's 
     ModelConfig,
     RegularizationConfig,
 )
+from netlab.limits import Limit, in_range, one_of
 from netlab.search_space import DEFAULT_SPACE, search_dimensions
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
@@ -36,30 +36,6 @@ MIXED_PRECISIONS = ("off", "float16", "bfloat16")
 # netlab search (netlab/training/search.py): Optuna's samplers and pruners by name.
 SAMPLERS = ("tpe", "random", "grid")
 PRUNERS = ("median", "none")
-
-
-@dataclass(frozen=True)
-class Limit:
-    """The allowed range of a number setting; ``None`` is an open-ended side.
-
-    One table (``LIMITS``) holds every range: ``validate()`` checks against it
-    and the window's fields take their ranges from it, so a field never
-    accepts what validation refuses, nor refuses what it accepts.
-    """
-
-    lo: float | None = None
-    hi: float | None = None
-    lo_open: bool = False  # lo itself is not allowed
-    hi_open: bool = False
-
-    def check(self, name: str, value) -> None:
-        _number(name, value)
-        if self.hi is None and self.lo == 0 and self.lo_open:
-            _positive(name, value)
-        elif self.hi is None:
-            _at_least(name, value, self.lo)
-        else:
-            _in_range(name, value, self.lo, self.hi, self.lo_open, self.hi_open)
 
 
 _FRACTION = Limit(0.0, 1.0, hi_open=True)  # [0, 1): a rate that must leave something
@@ -263,7 +239,7 @@ class Experiment:
     def from_json(cls, text: str) -> Experiment:
         try:
             data = json.loads(text)
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, RecursionError) as exc:  # RecursionError: nested thousands deep
             raise ConfigError(f"the configuration is not valid JSON: {exc}") from None
         return cls.from_dict(data)
 
@@ -298,11 +274,11 @@ class Experiment:
             value = config_value(self, path)
             if value is not None:
                 limit.check(path, value)
-        _one_of("model.head", self.model.head, HEADS)
-        _one_of("model.pooling", self.model.pooling, POOLINGS)
-        _one_of("regularization.norm", r.norm, NORMALIZATIONS)
-        _one_of("regularization.activation", r.activation, ACTIVATIONS)
-        _one_of("regularization.initializer", r.initializer, INITIALIZERS)
+        one_of("model.head", self.model.head, HEADS)
+        one_of("model.pooling", self.model.pooling, POOLINGS)
+        one_of("regularization.norm", r.norm, NORMALIZATIONS)
+        one_of("regularization.activation", r.activation, ACTIVATIONS)
+        one_of("regularization.initializer", r.initializer, INITIALIZERS)
 
         if d.validation_split + d.test_split >= 1.0:
             raise ConfigError(
@@ -314,19 +290,19 @@ class Experiment:
         check_selection(d)
         if d.channels is not None and d.channels not in (1, 3):
             raise ConfigError(f"data.channels must be 1, 3 or null (got {d.channels!r})")
-        _one_of("data.preprocessing", d.preprocessing, PREPROCESSINGS)
+        one_of("data.preprocessing", d.preprocessing, PREPROCESSINGS)
         a = d.augmentation
         if a.crop >= 1 and a.crop != int(a.crop):
             raise ConfigError(f"data.augmentation.crop must be whole pixels or a fraction below 1 (got {a.crop})")
 
-        _one_of("training.optimizer", t.optimizer, OPTIMIZERS)
-        _one_of("training.schedule", t.schedule, SCHEDULES)
-        _in_range("training.warmup_epochs", t.warmup_epochs, 0, t.epochs - 1)
-        _in_range("training.min_learning_rate", t.min_learning_rate, 0.0, t.learning_rate, hi_open=True)
-        _one_of("training.mixed_precision", t.mixed_precision, MIXED_PRECISIONS)
+        one_of("training.optimizer", t.optimizer, OPTIMIZERS)
+        one_of("training.schedule", t.schedule, SCHEDULES)
+        in_range("training.warmup_epochs", t.warmup_epochs, 0, t.epochs - 1)
+        in_range("training.min_learning_rate", t.min_learning_rate, 0.0, t.learning_rate, hi_open=True)
+        one_of("training.mixed_precision", t.mixed_precision, MIXED_PRECISIONS)
         _check_finetune(self.finetune, t, self.data.augmentation)
-        _one_of("search.sampler", self.search.sampler, SAMPLERS)
-        _one_of("search.pruner", self.search.pruner, PRUNERS)
+        one_of("search.sampler", self.search.sampler, SAMPLERS)
+        one_of("search.pruner", self.search.pruner, PRUNERS)
 
         # Architecture and dataset checks need the registries (which import Keras).
         from netlab.architectures import get_arch
@@ -361,9 +337,9 @@ def _check_finetune(ft: FinetuneConfig, t: TrainingConfig, augmentation: Augment
     if ft.source is None:
         return
     if not isinstance(ft.source, str) or not ft.source.strip():
-        raise ConfigError(f"finetune.source must be a run folder, a .keras file or imagenet:ARCH (got {ft.source!r})")
+        raise ConfigError(f"finetune.source must be a run folder, a .keras file or imagenet:ARCH (got {shown(ft.source)})")
     if not isinstance(ft.freeze, str) or not ft.freeze.strip():
-        raise ConfigError(f"finetune.freeze must be base, none or a layer name (got {ft.freeze!r})")
+        raise ConfigError(f"finetune.freeze must be base, none or a layer name (got {shown(ft.freeze)})")
     if ft.head_epochs >= t.epochs:
         raise ConfigError(f"finetune.head_epochs must be below training.epochs {t.epochs} so the base "
                           f"trains at all (got {ft.head_epochs})")
@@ -371,7 +347,7 @@ def _check_finetune(ft: FinetuneConfig, t: TrainingConfig, augmentation: Augment
         raise ConfigError("finetune.head_epochs needs finetune.freeze none or a layer: with the whole base "
                           "frozen there is no second phase")
     if ft.cache_features and ft.freeze != "base" and not ft.head_epochs:
-        raise ConfigError(f"finetune.cache_features needs finetune.freeze base (got {ft.freeze!r}), or two "
+        raise ConfigError(f"finetune.cache_features needs finetune.freeze base (got {shown(ft.freeze)}), or two "
                           "phases (finetune.head_epochs: the head-only epochs use the cache): features are "
                           "computed once only while nothing below the head trains")
     if ft.cache_features and augmentation.active():
@@ -399,37 +375,6 @@ def decode_config_text(raw: bytes, path) -> str:
             f"configuration {path} is not {encoding.upper().replace('-SIG', '')} text "
             f"(undecodable byte at position {exc.start}); save it as UTF-8"
         ) from None
-
-
-# -- checkers -------------------------------------------------------------
-def _number(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-        raise ConfigError(f"{name} must be a number (got {value!r})")
-    return value
-
-
-def _in_range(name, value, lo, hi, lo_open=False, hi_open=False) -> None:
-    _number(name, value)
-    if (value <= lo if lo_open else value < lo) or (value >= hi if hi_open else value > hi):
-        interval = f"{'(' if lo_open else '['}{lo}, {hi}{')' if hi_open else ']'}"
-        raise ConfigError(f"{name} must be in {interval} (got {value})")
-
-
-def _at_least(name, value, lo) -> None:
-    _number(name, value)
-    if value < lo:
-        raise ConfigError(f"{name} must be >= {lo} (got {value})")
-
-
-def _positive(name, value) -> None:
-    _number(name, value)
-    if not value > 0 or math.isinf(value):
-        raise ConfigError(f"{name} must be a positive number (got {value})")
-
-
-def _one_of(name, value, allowed) -> None:
-    if value not in allowed:
-        raise ConfigError(f"{name} must be one of {', '.join(allowed)} (got {value!r})")
 
 
 # -- typed from_dict --------------------------------------------------------
@@ -468,4 +413,4 @@ def _coerce(hint, value, name: str):
         return list(value)
     expected = {float: "a number", int: "an integer", str: "a string", bool: "true or false",
                 dict: "an object", list: "a list of names"}.get(origin, str(origin))
-    raise ConfigError(f"{name} must be {expected} (got {value!r})")
+    raise ConfigError(f"{name} must be {expected} (got {shown(value)})")
