@@ -28,6 +28,7 @@ from netlab.knobs import (  # noqa: F401  (re-exported: part of an experiment's 
 )
 from netlab.limits import Limit, in_range, one_of
 from netlab.search_space import DEFAULT_SPACE, search_dimensions
+from netlab.user_paths import checked_path
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 # seeds/002 "learning rate decay"; "plateau" cuts the rate when val_loss stalls.
@@ -245,7 +246,7 @@ class Experiment:
 
     @classmethod
     def load(cls, path: str | Path) -> Experiment:
-        path = Path(path)
+        path = checked_path(path, "configuration")
         if path.is_dir() and (path / "config.json").is_file():  # a run folder: its settings file
             raise ConfigError(f"{path} is a folder; its settings are {path / 'config.json'} "
                               f"(netlab resume {path} goes on with that run)")
@@ -338,6 +339,8 @@ def _check_finetune(ft: FinetuneConfig, t: TrainingConfig, augmentation: Augment
         return
     if not isinstance(ft.source, str) or not ft.source.strip():
         raise ConfigError(f"finetune.source must be a run folder, a .keras file or imagenet:ARCH (got {shown(ft.source)})")
+    if not ft.source.startswith("imagenet:"):  # netlab/training/finetune_sources.py's IMAGENET_PREFIX
+        checked_path(ft.source, "finetune.source")
     if not isinstance(ft.freeze, str) or not ft.freeze.strip():
         raise ConfigError(f"finetune.freeze must be base, none or a layer name (got {shown(ft.freeze)})")
     if ft.head_epochs >= t.epochs:

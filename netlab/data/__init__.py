@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from netlab.errors import ConfigError, DataError
+from netlab.errors import ConfigError, DataError, shown
+from netlab.user_paths import checked_path
 
 SPLITS = ("train", "val", "test")
 PER_CLASS_SEED_OFFSET = 104729  # the few-shot picks' generator is not the split's
@@ -149,7 +150,10 @@ def get_source(name: str) -> DataSource:
     """A registered source by name, or an image folder when ``name`` is a folder's path."""
     if name in _SOURCES:
         return _SOURCES[name]
-    path = Path(str(name)).expanduser()
+    if not str(name).strip():
+        raise ConfigError(f"data.dataset is empty: choose one of {', '.join(source_names())}, "
+                          "or give the path of a folder with one sub-folder of images per class")
+    path = checked_path(Path(name).expanduser(), "data.dataset")
     if path.is_dir():
         from netlab.data.folder import folder_source
 
@@ -161,7 +165,7 @@ def get_source(name: str) -> DataSource:
             f"data.dataset: no such folder {str(name)!r} (an image folder needs one sub-folder per class)"
         )
     raise ConfigError(
-        f"data.dataset: unknown dataset {name!r} (known: {', '.join(source_names())}, "
+        f"data.dataset: unknown dataset {shown(name)} (known: {', '.join(source_names())}, "
         "or the path of a folder with one sub-folder of images per class)"
     )
 
