@@ -52,8 +52,10 @@ LIMITS: dict[str, Limit] = {
     "regularization.activation_alpha": Limit(0.0),
     "regularization.l1": Limit(0.0),
     "regularization.l2": Limit(0.0),
-    "data.image_size": Limit(1),
-    "data.samples": Limit(10),
+    # An upper end so that a stray digit is refused in words, not as numpy's "array is too
+    # big": a 1024x1024 RGB batch of 32 is 400 MB of float32 before the first layer.
+    "data.image_size": Limit(1, 1024),
+    "data.samples": Limit(10, 100_000),  # shapes drawn in memory (the lessons draw up to 20,000)
     "data.max_samples": Limit(10),
     "data.train_per_class": Limit(1),
     "data.train_repeat": Limit(1),
@@ -270,31 +272,17 @@ class Experiment:
     def validated_space(self) -> list:
         """``validate()``, returning ``search.space`` as the Dimensions it checked
         (netlab/search_space.py): what a search draws from, read once."""
-        r, d, t = self.regularization, self.data, self.training
+        r, t = self.regularization, self.training
         for path, limit in LIMITS.items():
             value = config_value(self, path)
-            if value is not None:
+            if value is not None and not path.startswith("data."):  # the data's: validate_data
                 limit.check(path, value)
         one_of("model.head", self.model.head, HEADS)
         one_of("model.pooling", self.model.pooling, POOLINGS)
         one_of("regularization.norm", r.norm, NORMALIZATIONS)
         one_of("regularization.activation", r.activation, ACTIVATIONS)
         one_of("regularization.initializer", r.initializer, INITIALIZERS)
-
-        if d.validation_split + d.test_split >= 1.0:
-            raise ConfigError(
-                f"data.validation_split + data.test_split must be below 1 so images are left to train on "
-                f"(got {d.validation_split} + {d.test_split})"
-            )
-        from netlab.data.input_spec import check_selection
-
-        check_selection(d)
-        if d.channels is not None and d.channels not in (1, 3):
-            raise ConfigError(f"data.channels must be 1, 3 or null (got {d.channels!r})")
-        one_of("data.preprocessing", d.preprocessing, PREPROCESSINGS)
-        a = d.augmentation
-        if a.crop >= 1 and a.crop != int(a.crop):
-            raise ConfigError(f"data.augmentation.crop must be whole pixels or a fraction below 1 (got {a.crop})")
+        size = validate_data(self.data)
 
         one_of("training.optimizer", t.optimizer, OPTIMIZERS)
         one_of("training.schedule", t.schedule, SCHEDULES)
@@ -305,33 +293,61 @@ class Experiment:
         one_of("search.sampler", self.search.sampler, SAMPLERS)
         one_of("search.pruner", self.search.pruner, PRUNERS)
 
-        # Architecture and dataset checks need the registries (which import Keras).
+        # The architecture checks need the registry (which imports Keras).
         from netlab.architectures import get_arch
-        from netlab.data import get_source
-        from netlab.data.preprocessing import PCA_MAX_DIMS
 
         spec = get_arch(self.model.arch)
         spec.check_options(self.model.options)
-        source = get_source(d.dataset)
-        size = d.image_size if d.image_size is not None else source.image_size
         if size < spec.min_input:
             raise ConfigError(
                 f"data.image_size: {self.model.arch} needs inputs of at least "
                 f"{spec.min_input}x{spec.min_input} (got {size}x{size})"
             )
-        if d.augmentation.crop >= 1 and d.augmentation.crop * 2 >= size:
-            raise ConfigError(
-                f"data.augmentation.crop must be less than half the image side {size} (got {d.augmentation.crop:g})"
-            )
-        # A folder's channels are known after its scan; count the fewest it can have.
-        channels = d.channels or (1 if source.is_folder else source.channels)
-        if d.preprocessing == "pca_whiten" and size * size * channels > PCA_MAX_DIMS:
-            raise ConfigError(
-                f"data.preprocessing: pca_whiten is for small inputs (at most {PCA_MAX_DIMS} values, "
-                f"e.g. 32x32x3); {size}x{size}x{channels} = {size * size * channels}. "
-                "Use a smaller data.image_size or 'standardize'"
-            )
         return search_dimensions(self, LIMITS)
+
+
+def validate_data(d: DataConfig) -> int:
+    """Check the data settings alone (``Experiment.validate()`` runs this among its checks): every
+    ``data.*`` value, the dataset, and what depends on its images' side. Returns that side.
+
+    What uses the data settings before Train (the augmentation preview) asks this, so a value
+    Train refuses is refused there in the same words, never drawn with.
+    """
+    for path, limit in LIMITS.items():
+        if path.startswith("data."):
+            value = config_value(d, path.removeprefix("data."))
+            if value is not None:
+                limit.check(path, value)
+    if d.validation_split + d.test_split >= 1.0:
+        raise ConfigError(
+            f"data.validation_split + data.test_split must be below 1 so images are left to train on "
+            f"(got {d.validation_split} + {d.test_split})"
+        )
+    # The dataset checks need the source registry (which imports Keras).
+    from netlab.data import get_source
+    from netlab.data.input_spec import check_selection
+    from netlab.data.preprocessing import PCA_MAX_DIMS
+
+    check_selection(d)
+    if d.channels is not None and d.channels not in (1, 3):
+        raise ConfigError(f"data.channels must be 1, 3 or null (got {shown(d.channels)})")
+    one_of("data.preprocessing", d.preprocessing, PREPROCESSINGS)
+    a = d.augmentation
+    if a.crop >= 1 and a.crop != int(a.crop):
+        raise ConfigError(f"data.augmentation.crop must be whole pixels or a fraction below 1 (got {a.crop})")
+    source = get_source(d.dataset)
+    size = d.image_size if d.image_size is not None else source.image_size
+    if a.crop >= 1 and a.crop * 2 >= size:
+        raise ConfigError(f"data.augmentation.crop must be less than half the image side {size} (got {a.crop:g})")
+    # A folder's channels are known after its scan; count the fewest it can have.
+    channels = d.channels or (1 if source.is_folder else source.channels)
+    if d.preprocessing == "pca_whiten" and size * size * channels > PCA_MAX_DIMS:
+        raise ConfigError(
+            f"data.preprocessing: pca_whiten is for small inputs (at most {PCA_MAX_DIMS} values, "
+            f"e.g. 32x32x3); {size}x{size}x{channels} = {size * size * channels}. "
+            "Use a smaller data.image_size or 'standardize'"
+        )
+    return size
 
 
 def _check_finetune(ft: FinetuneConfig, t: TrainingConfig, augmentation: AugmentationConfig) -> None:

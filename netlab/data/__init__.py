@@ -176,6 +176,15 @@ def source_names() -> list[str]:
 
 def load_dataset(config) -> Dataset:
     """Load, subsample and split the dataset a DataConfig names (seeded, stratified)."""
+    try:
+        return _load_dataset(config)
+    except MemoryError:  # an in-memory set is made whole at data.image_size before it is subsampled
+        size = config.image_size or get_source(config.dataset).image_size
+        raise DataError(f"{config.dataset} does not fit in memory at {size}x{size}: choose a smaller "
+                        "data.image_size (or fewer data.samples)") from None
+
+
+def _load_dataset(config) -> Dataset:
     source = get_source(config.dataset)
     if source.load is not None:
         return source.load(config)
@@ -272,8 +281,8 @@ def split_indices(y: np.ndarray, validation_split: float, test_split: float, see
     except ValueError:  # a split too small to hold every class (each class has enough: checked above)
         raise DataError(
             f"cannot split {dataset!r} ({len(y)} images, {len(np.unique(y))} classes) into training, "
-            "validation and test sets with every class in each: raise data.validation_split / "
-            "data.test_split or add images"
+            "validation and test sets with every class in each: each split needs an image of every "
+            "class, so move data.validation_split / data.test_split away from 0 and 1, or add images"
         ) from None
     return train, val, test
 
