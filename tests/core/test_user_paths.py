@@ -78,11 +78,14 @@ def test_a_run_named_after_a_long_dataset_folder_still_fits_a_file_name(tmp_path
     path.mkdir(parents=True)  # makeable, with room for "-2" and ".old-<time>" beside it
 
 
-@pytest.mark.parametrize("flag", ["--out", "--dataset", "--config"])
-def test_the_cli_refuses_a_too_long_path_in_one_line(flag, tmp_path, capsys):
+@pytest.mark.parametrize("argv", [
+    ["train", "--out", "{long}"], ["train", "--dataset", "{long}"], ["train", "--config", "{long}"],
+    ["resume", "{long}"], ["finetune", "{long}"], ["evaluate", "{long}"], ["predict", "{long}", "x.png"],
+], ids=lambda argv: " ".join(argv[:2]))
+def test_the_cli_refuses_a_too_long_path_in_one_line(argv, tmp_path, capsys):
     from netlab.cli import main
 
-    assert main(["train", flag, _long(tmp_path), "--epochs", "1"]) == 2
+    assert main([arg.replace("{long}", _long(tmp_path)) for arg in argv]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("netlab: error:") and "the name 'aaaa" in err[0], err
     assert "too long" in err[0] and list(tmp_path.iterdir()) == []
