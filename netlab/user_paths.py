@@ -40,7 +40,7 @@ def checked_path(text, what: str = "", error: type[NetlabError] = ConfigError) -
     if not text.strip():
         raise refuse("the path is empty: give a folder or a file")
     if "\0" in text:
-        raise refuse(f"{shown(text)} holds a NUL character (\\0), which no path may; type it again")
+        raise refuse(f"{shown(text, 200)} holds a NUL character (\\0), which no path may; type it again")
     path = Path(text)
     for part in path.parts:
         try:
@@ -59,9 +59,9 @@ def checked_path(text, what: str = "", error: type[NetlabError] = ConfigError) -
         if exc.errno == errno.ENAMETOOLONG:
             raise refuse(f"the path {shown(text, 40)} is too long for the file system "
                          f"({len(os.fsencode(text))} bytes): choose a shorter one") from None
-        raise refuse(f"cannot look at {shown(text)}: {exc.strerror or exc}") from None
+        raise refuse(f"cannot look at {shown(text, 200)}: {exc.strerror or exc}") from None
     except ValueError as exc:  # an encoding the stat call cannot take
-        raise refuse(f"{shown(text)} is not a path the file system can take ({exc})") from None
+        raise refuse(f"{shown(text, 200)} is not a path the file system can take ({exc})") from None
     return path
 
 

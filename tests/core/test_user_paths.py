@@ -34,6 +34,12 @@ def test_a_path_the_file_system_refuses_is_one_line_naming_the_field(text, words
     assert "\n" not in message and len(message) < 200  # the long name is cut short
 
 
+def test_a_path_the_file_system_cannot_resolve_says_why(tmp_path):
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")  # ELOOP: exists() called it missing, mkdir then failed
+    with pytest.raises(RunFolderError, match=r"^the run folder: cannot look at .*/loop/run': Too many levels of"):
+        checked_path(tmp_path / "loop" / "run", "the run folder", RunFolderError)
+
+
 def test_paths_the_callers_answer_for_themselves_pass(tmp_path):
     a_file = tmp_path / "notes.txt"
     a_file.write_text("x")
