@@ -4,9 +4,10 @@ Each is checked here, once, before anything looks it up. Python's own checks
 do not answer for every text: on Python 3.11 ``Path.exists()`` and ``is_dir()``
 raise OSError for a name longer than the file system allows (ENAMETOOLONG) or
 a folder that may not be entered, and a NUL character makes every file call
-raise ValueError; such a path reached the window as "unexpected error" and the
-command line as a traceback. Here it is one line naming the field and what to
-do, the same in the window and the CLI.
+raise ValueError. Such a path reached the window as an uncaught exception or
+"unexpected error", and the command line as its last-resort OSError line (the
+whole path and "File name too long"). Here it is one line naming the field and
+what to do, the same in the window and the CLI.
 """
 
 from __future__ import annotations
