@@ -32,8 +32,14 @@ def number_flag(kind: type, lowest: float, above: bool = False):
 
 
 def run_folder_flag(text: str) -> str:
-    """--out: a folder to create or use, never an existing file."""
-    path = Path(text).expanduser()
+    """--out: a folder to create or use, never an existing file (nor a path the file system refuses)."""
+    from netlab.errors import NetlabError
+    from netlab.user_paths import checked_path
+
+    try:
+        path = checked_path(Path(text).expanduser())
+    except NetlabError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     if path.exists() and not path.is_dir():
         raise argparse.ArgumentTypeError(f"{text} is a file; give a folder for the run")
     return text

@@ -11,13 +11,12 @@ import codecs
 import copy
 import dataclasses
 import json
-import math
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from netlab.config_paths import config_value  # (also read from here: gui/panels/bindings.py)
-from netlab.errors import ConfigError
+from netlab.errors import ConfigError, shown
 from netlab.knobs import (  # noqa: F401  (re-exported: part of an experiment's config)
     ACTIVATIONS,
     HEADS,
@@ -27,7 +26,9 @@ from netlab.knobs import (  # noqa: F401  (re-exported: part of an experiment's 
     ModelConfig,
     RegularizationConfig,
 )
+from netlab.limits import Limit, in_range, one_of
 from netlab.search_space import DEFAULT_SPACE, search_dimensions
+from netlab.user_paths import checked_path
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 # seeds/002 "learning rate decay"; "plateau" cuts the rate when val_loss stalls.
@@ -36,30 +37,6 @@ MIXED_PRECISIONS = ("off", "float16", "bfloat16")
 # netlab search (netlab/training/search.py): Optuna's samplers and pruners by name.
 SAMPLERS = ("tpe", "random", "grid")
 PRUNERS = ("median", "none")
-
-
-@dataclass(frozen=True)
-class Limit:
-    """The allowed range of a number setting; ``None`` is an open-ended side.
-
-    One table (``LIMITS``) holds every range: ``validate()`` checks against it
-    and the window's fields take their ranges from it, so a field never
-    accepts what validation refuses, nor refuses what it accepts.
-    """
-
-    lo: float | None = None
-    hi: float | None = None
-    lo_open: bool = False  # lo itself is not allowed
-    hi_open: bool = False
-
-    def check(self, name: str, value) -> None:
-        _number(name, value)
-        if self.hi is None and self.lo == 0 and self.lo_open:
-            _positive(name, value)
-        elif self.hi is None:
-            _at_least(name, value, self.lo)
-        else:
-            _in_range(name, value, self.lo, self.hi, self.lo_open, self.hi_open)
 
 
 _FRACTION = Limit(0.0, 1.0, hi_open=True)  # [0, 1): a rate that must leave something
@@ -75,8 +52,10 @@ LIMITS: dict[str, Limit] = {
     "regularization.activation_alpha": Limit(0.0),
     "regularization.l1": Limit(0.0),
     "regularization.l2": Limit(0.0),
-    "data.image_size": Limit(1),
-    "data.samples": Limit(10),
+    # An upper end so that a stray digit is refused in words, not as numpy's "array is too
+    # big": a 1024x1024 RGB batch of 32 is 400 MB of float32 before the first layer.
+    "data.image_size": Limit(1, 1024),
+    "data.samples": Limit(10, 100_000),  # shapes drawn in memory (the lessons draw up to 20,000)
     "data.max_samples": Limit(10),
     "data.train_per_class": Limit(1),
     "data.train_repeat": Limit(1),
@@ -263,13 +242,13 @@ class Experiment:
     def from_json(cls, text: str) -> Experiment:
         try:
             data = json.loads(text)
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, RecursionError) as exc:  # RecursionError: nested thousands deep
             raise ConfigError(f"the configuration is not valid JSON: {exc}") from None
         return cls.from_dict(data)
 
     @classmethod
     def load(cls, path: str | Path) -> Experiment:
-        path = Path(path)
+        path = checked_path(path, "configuration")
         if path.is_dir() and (path / "config.json").is_file():  # a run folder: its settings file
             raise ConfigError(f"{path} is a folder; its settings are {path / 'config.json'} "
                               f"(netlab resume {path} goes on with that run)")
@@ -293,77 +272,93 @@ class Experiment:
     def validated_space(self) -> list:
         """``validate()``, returning ``search.space`` as the Dimensions it checked
         (netlab/search_space.py): what a search draws from, read once."""
-        r, d, t = self.regularization, self.data, self.training
+        r, t = self.regularization, self.training
         for path, limit in LIMITS.items():
             value = config_value(self, path)
-            if value is not None:
+            if value is not None and not path.startswith("data."):  # the data's: validate_data
                 limit.check(path, value)
-        _one_of("model.head", self.model.head, HEADS)
-        _one_of("model.pooling", self.model.pooling, POOLINGS)
-        _one_of("regularization.norm", r.norm, NORMALIZATIONS)
-        _one_of("regularization.activation", r.activation, ACTIVATIONS)
-        _one_of("regularization.initializer", r.initializer, INITIALIZERS)
+        one_of("model.head", self.model.head, HEADS)
+        one_of("model.pooling", self.model.pooling, POOLINGS)
+        one_of("regularization.norm", r.norm, NORMALIZATIONS)
+        one_of("regularization.activation", r.activation, ACTIVATIONS)
+        one_of("regularization.initializer", r.initializer, INITIALIZERS)
+        size = validate_data(self.data)
 
-        if d.validation_split + d.test_split >= 1.0:
-            raise ConfigError(
-                f"data.validation_split + data.test_split must be below 1 so images are left to train on "
-                f"(got {d.validation_split} + {d.test_split})"
-            )
-        from netlab.data.input_spec import check_selection
-
-        check_selection(d)
-        if d.channels is not None and d.channels not in (1, 3):
-            raise ConfigError(f"data.channels must be 1, 3 or null (got {d.channels!r})")
-        _one_of("data.preprocessing", d.preprocessing, PREPROCESSINGS)
-        a = d.augmentation
-        if a.crop >= 1 and a.crop != int(a.crop):
-            raise ConfigError(f"data.augmentation.crop must be whole pixels or a fraction below 1 (got {a.crop})")
-
-        _one_of("training.optimizer", t.optimizer, OPTIMIZERS)
-        _one_of("training.schedule", t.schedule, SCHEDULES)
-        _in_range("training.warmup_epochs", t.warmup_epochs, 0, t.epochs - 1)
-        _in_range("training.min_learning_rate", t.min_learning_rate, 0.0, t.learning_rate, hi_open=True)
-        _one_of("training.mixed_precision", t.mixed_precision, MIXED_PRECISIONS)
+        one_of("training.optimizer", t.optimizer, OPTIMIZERS)
+        one_of("training.schedule", t.schedule, SCHEDULES)
+        in_range("training.warmup_epochs", t.warmup_epochs, 0, t.epochs - 1)
+        in_range("training.min_learning_rate", t.min_learning_rate, 0.0, t.learning_rate, hi_open=True)
+        one_of("training.mixed_precision", t.mixed_precision, MIXED_PRECISIONS)
         _check_finetune(self.finetune, t, self.data.augmentation)
-        _one_of("search.sampler", self.search.sampler, SAMPLERS)
-        _one_of("search.pruner", self.search.pruner, PRUNERS)
+        one_of("search.sampler", self.search.sampler, SAMPLERS)
+        one_of("search.pruner", self.search.pruner, PRUNERS)
 
-        # Architecture and dataset checks need the registries (which import Keras).
+        # The architecture checks need the registry (which imports Keras).
         from netlab.architectures import get_arch
-        from netlab.data import get_source
-        from netlab.data.preprocessing import PCA_MAX_DIMS
 
         spec = get_arch(self.model.arch)
         spec.check_options(self.model.options)
-        source = get_source(d.dataset)
-        size = d.image_size if d.image_size is not None else source.image_size
         if size < spec.min_input:
             raise ConfigError(
                 f"data.image_size: {self.model.arch} needs inputs of at least "
                 f"{spec.min_input}x{spec.min_input} (got {size}x{size})"
             )
-        if d.augmentation.crop >= 1 and d.augmentation.crop * 2 >= size:
-            raise ConfigError(
-                f"data.augmentation.crop must be less than half the image side {size} (got {d.augmentation.crop:g})"
-            )
-        # A folder's channels are known after its scan; count the fewest it can have.
-        channels = d.channels or (1 if source.is_folder else source.channels)
-        if d.preprocessing == "pca_whiten" and size * size * channels > PCA_MAX_DIMS:
-            raise ConfigError(
-                f"data.preprocessing: pca_whiten is for small inputs (at most {PCA_MAX_DIMS} values, "
-                f"e.g. 32x32x3); {size}x{size}x{channels} = {size * size * channels}. "
-                "Use a smaller data.image_size or 'standardize'"
-            )
         return search_dimensions(self, LIMITS)
+
+
+def validate_data(d: DataConfig) -> int:
+    """Check the data settings alone (``Experiment.validate()`` runs this among its checks): every
+    ``data.*`` value, the dataset, and what depends on its images' side. Returns that side.
+
+    What uses the data settings before Train (the augmentation preview) asks this, so a value
+    Train refuses is refused there in the same words, never drawn with.
+    """
+    for path, limit in LIMITS.items():
+        if path.startswith("data."):
+            value = config_value(d, path.removeprefix("data."))
+            if value is not None:
+                limit.check(path, value)
+    if d.validation_split + d.test_split >= 1.0:
+        raise ConfigError(
+            f"data.validation_split + data.test_split must be below 1 so images are left to train on "
+            f"(got {d.validation_split} + {d.test_split})"
+        )
+    # The dataset checks need the source registry (which imports Keras).
+    from netlab.data import get_source
+    from netlab.data.input_spec import check_selection
+    from netlab.data.preprocessing import PCA_MAX_DIMS
+
+    check_selection(d)
+    if d.channels is not None and d.channels not in (1, 3):
+        raise ConfigError(f"data.channels must be 1, 3 or null (got {shown(d.channels)})")
+    one_of("data.preprocessing", d.preprocessing, PREPROCESSINGS)
+    a = d.augmentation
+    if a.crop >= 1 and a.crop != int(a.crop):
+        raise ConfigError(f"data.augmentation.crop must be whole pixels or a fraction below 1 (got {a.crop})")
+    source = get_source(d.dataset)
+    size = d.image_size if d.image_size is not None else source.image_size
+    if a.crop >= 1 and a.crop * 2 >= size:
+        raise ConfigError(f"data.augmentation.crop must be less than half the image side {size} (got {a.crop:g})")
+    # A folder's channels are known after its scan; count the fewest it can have.
+    channels = d.channels or (1 if source.is_folder else source.channels)
+    if d.preprocessing == "pca_whiten" and size * size * channels > PCA_MAX_DIMS:
+        raise ConfigError(
+            f"data.preprocessing: pca_whiten is for small inputs (at most {PCA_MAX_DIMS} values, "
+            f"e.g. 32x32x3); {size}x{size}x{channels} = {size * size * channels}. "
+            "Use a smaller data.image_size or 'standardize'"
+        )
+    return size
 
 
 def _check_finetune(ft: FinetuneConfig, t: TrainingConfig, augmentation: AugmentationConfig) -> None:
     if ft.source is None:
         return
     if not isinstance(ft.source, str) or not ft.source.strip():
-        raise ConfigError(f"finetune.source must be a run folder, a .keras file or imagenet:ARCH (got {ft.source!r})")
+        raise ConfigError(f"finetune.source must be a run folder, a .keras file or imagenet:ARCH (got {shown(ft.source)})")
+    if not ft.source.startswith("imagenet:"):  # netlab/training/finetune_sources.py's IMAGENET_PREFIX
+        checked_path(ft.source, "finetune.source")
     if not isinstance(ft.freeze, str) or not ft.freeze.strip():
-        raise ConfigError(f"finetune.freeze must be base, none or a layer name (got {ft.freeze!r})")
+        raise ConfigError(f"finetune.freeze must be base, none or a layer name (got {shown(ft.freeze)})")
     if ft.head_epochs >= t.epochs:
         raise ConfigError(f"finetune.head_epochs must be below training.epochs {t.epochs} so the base "
                           f"trains at all (got {ft.head_epochs})")
@@ -371,7 +366,7 @@ def _check_finetune(ft: FinetuneConfig, t: TrainingConfig, augmentation: Augment
         raise ConfigError("finetune.head_epochs needs finetune.freeze none or a layer: with the whole base "
                           "frozen there is no second phase")
     if ft.cache_features and ft.freeze != "base" and not ft.head_epochs:
-        raise ConfigError(f"finetune.cache_features needs finetune.freeze base (got {ft.freeze!r}), or two "
+        raise ConfigError(f"finetune.cache_features needs finetune.freeze base (got {shown(ft.freeze)}), or two "
                           "phases (finetune.head_epochs: the head-only epochs use the cache): features are "
                           "computed once only while nothing below the head trains")
     if ft.cache_features and augmentation.active():
@@ -399,37 +394,6 @@ def decode_config_text(raw: bytes, path) -> str:
             f"configuration {path} is not {encoding.upper().replace('-SIG', '')} text "
             f"(undecodable byte at position {exc.start}); save it as UTF-8"
         ) from None
-
-
-# -- checkers -------------------------------------------------------------
-def _number(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-        raise ConfigError(f"{name} must be a number (got {value!r})")
-    return value
-
-
-def _in_range(name, value, lo, hi, lo_open=False, hi_open=False) -> None:
-    _number(name, value)
-    if (value <= lo if lo_open else value < lo) or (value >= hi if hi_open else value > hi):
-        interval = f"{'(' if lo_open else '['}{lo}, {hi}{')' if hi_open else ']'}"
-        raise ConfigError(f"{name} must be in {interval} (got {value})")
-
-
-def _at_least(name, value, lo) -> None:
-    _number(name, value)
-    if value < lo:
-        raise ConfigError(f"{name} must be >= {lo} (got {value})")
-
-
-def _positive(name, value) -> None:
-    _number(name, value)
-    if not value > 0 or math.isinf(value):
-        raise ConfigError(f"{name} must be a positive number (got {value})")
-
-
-def _one_of(name, value, allowed) -> None:
-    if value not in allowed:
-        raise ConfigError(f"{name} must be one of {', '.join(allowed)} (got {value!r})")
 
 
 # -- typed from_dict --------------------------------------------------------
@@ -468,4 +432,4 @@ def _coerce(hint, value, name: str):
         return list(value)
     expected = {float: "a number", int: "an integer", str: "a string", bool: "true or false",
                 dict: "an object", list: "a list of names"}.get(origin, str(origin))
-    raise ConfigError(f"{name} must be {expected} (got {value!r})")
+    raise ConfigError(f"{name} must be {expected} (got {shown(value)})")

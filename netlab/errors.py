@@ -1,6 +1,13 @@
 """Errors a user can cause. Every message says what happened and what to do."""
 
 
+def shown(value, width: int = 60) -> str:
+    """``value`` as a message quotes it: its repr, cut to ``width`` characters, so that a pasted
+    300-character name or a huge list leaves the message one readable line."""
+    text = repr(value)
+    return text if len(text) <= width else f"{text[:width - 3]}..."
+
+
 class NetlabError(Exception):
     """Base of every error NetLab reports to a person (window or CLI)."""
 

@@ -16,6 +16,7 @@ from PIL import Image, UnidentifiedImageError
 
 from netlab.data.images import load_reduced, open_image, to_8bit
 from netlab.errors import ConfigError, ImageLoadError, ModelLoadError
+from netlab.user_paths import checked_path
 
 
 def load_image(path: str | Path, smallest: int | None = None) -> Image.Image:
@@ -43,7 +44,7 @@ def load_image(path: str | Path, smallest: int | None = None) -> Image.Image:
 
 def model_file(path: str | Path) -> Path:
     """The model file a path names: itself, or a run folder's model.keras."""
-    path = Path(path)
+    path = checked_path(path, "the model", ModelLoadError)
     if path.is_dir():
         from netlab.run_files import MODEL_FILE, folder_without_model
 

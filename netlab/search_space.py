@@ -25,7 +25,8 @@ import typing
 from dataclasses import dataclass
 
 from netlab.config_paths import config_value, set_value
-from netlab.errors import ConfigError
+from netlab.errors import ConfigError, shown
+from netlab.limits import is_finite_number
 
 # What `netlab search` searched before the space was declared in the JSON.
 DEFAULT_SPACE = {
@@ -87,10 +88,10 @@ class Dimension:
 
 
 def _number(where: str, key: str, value, integer: bool):
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ConfigError(f"{where}: {key} must be a number (got {value!r})")
+    if not is_finite_number(value):
+        raise ConfigError(f"{where}: {key} must be a finite number (got {shown(value)})")
     if integer and value != int(value):
-        raise ConfigError(f"{where}: {key} must be a whole number for this integer setting (got {value!r})")
+        raise ConfigError(f"{where}: {key} must be a whole number for this integer setting (got {shown(value)})")
     return int(value) if integer else float(value)
 
 
@@ -99,35 +100,35 @@ def parse_dimension(path: str, spec, kind: type) -> Dimension:
     where = f"search.space.{path}"
     if not isinstance(spec, dict):
         raise ConfigError(f'{where} must be an object: {{"low": .., "high": .., "log": true}} or '
-                          f'{{"choices": [..]}} (got {spec!r})')
+                          f'{{"choices": [..]}} (got {shown(spec)})')
     if "choices" in spec:
         unknown = sorted(set(spec) - {"choices"})
         if unknown:
-            raise ConfigError(f"{where}: {unknown[0]!r} does not go with choices (a list of values only)")
+            raise ConfigError(f"{where}: {shown(unknown[0])} does not go with choices (a list of values only)")
         choices = spec["choices"]
         if not isinstance(choices, list) or not choices:
-            raise ConfigError(f"{where}: choices must be a non-empty list (got {choices!r})")
+            raise ConfigError(f"{where}: choices must be a non-empty list (got {shown(choices)})")
         if not all(c is None or isinstance(c, bool | int | float | str) for c in choices):
             raise ConfigError(f"{where}: each choice must be a number, a string, true/false or null")
         if len({repr(c) for c in choices}) != len(choices):
-            raise ConfigError(f"{where}: choices repeat a value ({choices!r})")
+            raise ConfigError(f"{where}: choices repeat a value ({shown(choices)})")
         return Dimension(path, "choice", choices=tuple(choices))
     unknown = sorted(set(spec) - set(RANGE_KEYS))
     if unknown:
-        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (a range takes {', '.join(RANGE_KEYS)}; "
+        raise ConfigError(f"{where}: unknown key {shown(unknown[0])} (a range takes {', '.join(RANGE_KEYS)}; "
                           "a list of values takes choices)")
     if kind not in (int, float):
         raise ConfigError(f"{where}: a {kind.__name__} setting is searched with "
                           '{"choices": [..]}, not a range')
     if "low" not in spec or "high" not in spec:
-        raise ConfigError(f'{where}: a range needs "low" and "high" (got {spec!r})')
+        raise ConfigError(f'{where}: a range needs "low" and "high" (got {shown(spec)})')
     integer = kind is int
     low, high = (_number(where, key, spec[key], integer) for key in ("low", "high"))
     if not low < high:
         raise ConfigError(f"{where}: low must be below high (got {low:g}, {high:g})")
     log = spec.get("log", False)
     if not isinstance(log, bool):
-        raise ConfigError(f"{where}: log must be true or false (got {log!r})")
+        raise ConfigError(f"{where}: log must be true or false (got {shown(log)})")
     if log and low <= 0:
         raise ConfigError(f"{where}: a log-scale range needs low > 0 (got {low:g})")
     step = spec.get("step")
@@ -148,7 +149,7 @@ def setting_type(experiment, path: str) -> tuple[type, bool]:
     obj = experiment
     for i, part in enumerate(parts):
         if not dataclasses.is_dataclass(obj) or part not in {f.name for f in dataclasses.fields(obj)}:
-            raise ConfigError(f"{where}: unknown setting {path!r} (a dotted path such as "
+            raise ConfigError(f"{where}: unknown setting {shown(path)} (a dotted path such as "
                               "training.learning_rate or regularization.dropout)")
         hint = typing.get_type_hints(type(obj))[part]
         obj = getattr(obj, part)
@@ -161,7 +162,7 @@ def setting_type(experiment, path: str) -> tuple[type, bool]:
             raise ConfigError(f"{where}: {path} is not a setting a search can vary "
                               "(one number, string or true/false of the model, regularization, data or training)")
         return hint, optional
-    raise ConfigError(f"{where}: unknown setting {path!r}")
+    raise ConfigError(f"{where}: unknown setting {shown(path)}")
 
 
 def search_dimensions(experiment, limits: dict) -> list:
@@ -175,8 +176,13 @@ def search_dimensions(experiment, limits: dict) -> list:
 def parse_space(experiment) -> list:
     """``search.space`` read as Dimensions: each path a setting, each entry well formed and each
     choice of the setting's type. The values themselves are ``check_values``'s."""
+    space = experiment.search.space
+    if not isinstance(space, dict):  # a JSON file's is checked as it is read; the Search tab's text is not
+        raise ConfigError('search.space must be a JSON object of settings, e.g. '
+                          '{"training.learning_rate": {"low": 1e-4, "high": 1e-2, "log": true}} '
+                          f"(got {shown(space)})")
     dimensions = []
-    for path, spec in experiment.search.space.items():
+    for path, spec in space.items():
         kind, optional = setting_type(experiment, path)
         dimensions.append(parse_dimension(path, spec, kind))
         for choice in dimensions[-1].choices:
@@ -202,7 +208,7 @@ def check_values(experiment, dimensions: list, limits: dict) -> None:
                 probe.validate()
                 set_value(probe, dim.path, kept)
             except ConfigError as exc:
-                raise ConfigError(f"search.space.{dim.path}: {value!r} is refused: {exc}") from None
+                raise ConfigError(f"search.space.{dim.path}: {shown(value)} is refused: {exc}") from None
 
 
 def _check_choice(path: str, value, kind: type, optional: bool) -> None:
@@ -214,19 +220,19 @@ def _check_choice(path: str, value, kind: type, optional: bool) -> None:
     if not fits:
         expected = {float: "a number", int: "a whole number", str: "a string", bool: "true or false"}[kind]
         raise ConfigError(f"search.space.{path}: each choice must be {expected}"
-                          f"{' or null' if optional else ''} (got {value!r})")
+                          f"{' or null' if optional else ''} (got {shown(value)})")
 
 
 def space_from_flag(space: dict) -> dict:
     """``netlab search --space``: the JSON's entries, or the old short form ``{"dropout": [0, 0.5]}``."""
     if not isinstance(space, dict):
-        raise ConfigError(f"--space must be a JSON object of settings (got {space!r})")
+        raise ConfigError(f"--space must be a JSON object of settings (got {shown(space)})")
     converted = {}
     for name, spec in space.items():
         if name in KNOB_PATHS and isinstance(spec, list | tuple):
             path, log = KNOB_PATHS[name]
             if len(spec) != 2:
-                raise ConfigError(f"--space: {name} needs a [low, high] pair (got {spec!r})")
+                raise ConfigError(f"--space: {name} needs a [low, high] pair (got {shown(spec)})")
             converted[path] = {"low": spec[0], "high": spec[1], "log": log}
         else:
             converted[name] = spec

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QWi
 from gui.panels.bindings import check_box, combo_box, double_box, int_box
 from gui.panels.form import Form
 from gui.worker import LatestJob
-from netlab.config import PREPROCESSINGS
+from netlab.config import PREPROCESSINGS, validate_data
 from netlab.data import get_source, source_names
 
 PREVIEW_COUNT = 8
@@ -19,10 +19,15 @@ PREVIEW_TILE = 64
 
 
 def _preview_job(data_config, seed):
-    """Worker-thread job: one sample image and its augmented versions (no Qt here)."""
+    """Worker-thread job: one sample image and its augmented versions (no Qt here).
+
+    The data settings are checked first, as Train checks them (``validate_data``): a value
+    Train refuses is the same one line here, never drawn with.
+    """
     from netlab.data.preprocessing import augmentation_preview
     from netlab.data.preview import sample_image
 
+    validate_data(data_config)
     return augmentation_preview(sample_image(data_config), data_config, n=PREVIEW_COUNT, seed=seed)
 
 

@@ -32,6 +32,7 @@ from gui.panels.finetune_jobs import report_job
 from gui.panels.form import Form
 from gui.panels.layer_table import LayerTableModel
 from gui.worker import LatestJob
+from netlab.errors import NetlabError
 from netlab.training.finetune_sources import (
     IMAGENET_ARCHS,
     IMAGENET_PREFIX,
@@ -39,6 +40,7 @@ from netlab.training.finetune_sources import (
     imagenet_source_for,
     keras_models_dir,
 )
+from netlab.user_paths import checked_path
 
 IMAGENET, RUN, FILE = "ImageNet weights", "a past run", "a .keras file"
 KINDS = (IMAGENET, RUN, FILE)
@@ -51,7 +53,10 @@ ERROR_STYLE = "color: #b00020;"
 def kind_of(source: str) -> str:
     if source.startswith(IMAGENET_PREFIX):
         return IMAGENET
-    return RUN if Path(source).is_dir() else FILE
+    try:
+        return RUN if checked_path(source).is_dir() else FILE
+    except NetlabError:  # a path the file system refuses: validate() says why, in the report's place
+        return FILE
 
 
 def _narrow(combo: QComboBox) -> QComboBox:

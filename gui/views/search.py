@@ -169,7 +169,7 @@ class SearchView(QWidget):
         exp = self.experiment_source()
         try:
             space = json.loads(self.space.toPlainText())
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, RecursionError) as exc:  # RecursionError: nested thousands deep
             raise ConfigError(f"search.space is not valid JSON: {exc}") from None
         exp.search.space = space
         exp.search.trials, exp.search.trial_epochs = self.trials.value(), self.trial_epochs.value()

@@ -20,7 +20,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from netlab.errors import ConfigError
+from netlab.errors import ConfigError, TrainingError
 from netlab.knobs import ModelConfig, RegularizationConfig
 
 # The values of every family's ``stem`` option (resolved by blocks.choose_stem).
@@ -236,6 +236,7 @@ class ArchSpec:
         ``[main, *aux]``; the default (inference) model has the main output only.
         """
         import keras
+        import tensorflow as tf
 
         from netlab.architectures.blocks import Blocks
 
@@ -255,13 +256,23 @@ class ArchSpec:
         x = inputs
         for layer in preprocessing:
             x = layer(x)
-        outputs = self.body(x, num_classes, blocks, **self.variant, **options)
+        try:
+            outputs = self.body(x, num_classes, blocks, **self.variant, **options)
+        except (MemoryError, tf.errors.ResourceExhaustedError):  # the weights are made as layers are built
+            raise _too_large(self.name, input_shape) from None
         aux_outputs = []
         if isinstance(outputs, tuple):
             outputs, aux_outputs = outputs
         if aux and aux_outputs:
             return keras.Model(inputs, [outputs, *aux_outputs], name=self.name)
         return keras.Model(inputs, outputs, name=self.name)
+
+
+def _too_large(name: str, input_shape) -> TrainingError:
+    """A model whose weights do not fit in memory (a huge width option or input with a dense head)."""
+    return TrainingError(f"{name} at {'x'.join(map(str, input_shape))} does not fit in memory (its weights "
+                         "alone): choose a smaller data.image_size, a narrower model (its options) or a "
+                         "global-average-pooling head (model.head gap)")
 
 
 _REGISTRY: dict[str, ArchSpec] = {}

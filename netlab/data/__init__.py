@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from netlab.errors import ConfigError, DataError
+from netlab.errors import ConfigError, DataError, shown
+from netlab.user_paths import checked_path
 
 SPLITS = ("train", "val", "test")
 PER_CLASS_SEED_OFFSET = 104729  # the few-shot picks' generator is not the split's
@@ -149,7 +150,10 @@ def get_source(name: str) -> DataSource:
     """A registered source by name, or an image folder when ``name`` is a folder's path."""
     if name in _SOURCES:
         return _SOURCES[name]
-    path = Path(str(name)).expanduser()
+    if not str(name).strip():
+        raise ConfigError(f"data.dataset is empty: choose one of {', '.join(source_names())}, "
+                          "or give the path of a folder with one sub-folder of images per class")
+    path = checked_path(Path(name).expanduser(), "data.dataset")
     if path.is_dir():
         from netlab.data.folder import folder_source
 
@@ -161,7 +165,7 @@ def get_source(name: str) -> DataSource:
             f"data.dataset: no such folder {str(name)!r} (an image folder needs one sub-folder per class)"
         )
     raise ConfigError(
-        f"data.dataset: unknown dataset {name!r} (known: {', '.join(source_names())}, "
+        f"data.dataset: unknown dataset {shown(name)} (known: {', '.join(source_names())}, "
         "or the path of a folder with one sub-folder of images per class)"
     )
 
@@ -172,6 +176,15 @@ def source_names() -> list[str]:
 
 def load_dataset(config) -> Dataset:
     """Load, subsample and split the dataset a DataConfig names (seeded, stratified)."""
+    try:
+        return _load_dataset(config)
+    except MemoryError:  # an in-memory set is made whole at data.image_size before it is subsampled
+        size = config.image_size or get_source(config.dataset).image_size
+        raise DataError(f"{config.dataset} does not fit in memory at {size}x{size}: choose a smaller "
+                        "data.image_size (or fewer data.samples)") from None
+
+
+def _load_dataset(config) -> Dataset:
     source = get_source(config.dataset)
     if source.load is not None:
         return source.load(config)
@@ -268,8 +281,8 @@ def split_indices(y: np.ndarray, validation_split: float, test_split: float, see
     except ValueError:  # a split too small to hold every class (each class has enough: checked above)
         raise DataError(
             f"cannot split {dataset!r} ({len(y)} images, {len(np.unique(y))} classes) into training, "
-            "validation and test sets with every class in each: raise data.validation_split / "
-            "data.test_split or add images"
+            "validation and test sets with every class in each: each split needs an image of every "
+            "class, so move data.validation_split / data.test_split away from 0 and 1, or add images"
         ) from None
     return train, val, test
 

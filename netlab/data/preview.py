@@ -30,11 +30,12 @@ def sample_image(config) -> np.ndarray:
             except (OSError, ValueError):
                 continue  # a damaged file: try the next
         raise DataError(f"no readable image in {config.dataset}")
-    if source.download:
-        from netlab.data.keras_sources import first_test_image, resize_images
+    from netlab.data.keras_sources import first_test_image, resize_images
 
-        image = resize_images(first_test_image(config.dataset)[None], spec.image_size)
-    else:  # digits, shapes: made in memory, ten are cheap
+    if source.download:
+        image = first_test_image(config.dataset)[None]
+    else:  # digits, shapes: made in memory at their own side (ten are cheap), the first one resized
         small = dataclasses.replace(config, samples=10)
-        image = source.load_arrays(small, spec.image_size)[0][:1]
+        image = source.load_arrays(small, source.image_size)[0][:1]
+    image = resize_images(image, spec.image_size)  # one image, not the set made at a side up to 1024
     return np.asarray(convert_channels(image, spec.channels)[0], dtype=np.float32)

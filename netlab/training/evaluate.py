@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 
 from netlab.abort import abort_point
-from netlab.errors import ConfigError
+from netlab.errors import ConfigError, ModelLoadError
 from netlab.inspect.evaluation import MistakeCollector, per_class_metrics
 from netlab.inspect.passes import predict_batch
+from netlab.user_paths import checked_path
 
 # The most confidently misclassified samples a report lists (the window's gallery shows them).
 MISTAKES = 16
@@ -109,7 +110,7 @@ def evaluation(model, batches, class_names: list[str], model_index=None, output_
 
 def _resolve(model_or_run: str | Path, best: bool) -> tuple[Path, Path | None]:
     """(model file, run folder or None)."""
-    path = Path(model_or_run)
+    path = checked_path(model_or_run, "the model", ModelLoadError)
     if path.is_dir():
         from netlab.training.runs import BEST_FILE, MODEL_FILE
 

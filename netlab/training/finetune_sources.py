@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from netlab.errors import ModelLoadError, NetlabError
+from netlab.user_paths import checked_path
 
 IMAGENET_PREFIX = "imagenet:"
 # keras.applications name -> (its module's attribute, the input preprocessing its weights expect).
@@ -99,7 +100,7 @@ def open_source(text: str, image_side: int | None = None) -> Source:
     from netlab.predict import load_model, model_file
     from netlab.training.runs import read_classes
 
-    path = Path(text)
+    path = checked_path(text, "fine-tuning source", ModelLoadError)
     if not path.exists():
         raise ModelLoadError(f"fine-tuning source {text}: no such file or folder (give a NetLab run "
                              f"folder, a .keras file, or imagenet:ARCH with ARCH one of "

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from netlab.config import Experiment
 from netlab.errors import NetlabError, RunFolderError
+from netlab.user_paths import checked_path
 
 LOCK_FILE = ".netlab.lock"
 CHECKPOINT_FILE = "checkpoint.json"
@@ -224,7 +225,7 @@ def claim_run_dir(run_dir: str | Path, *, resume: bool = False, overwrite: bool 
     checkpoint, or ``restart`` (old results moved aside, settings kept).
     Returns the held lock; the caller releases it when the run ends.
     """
-    run_dir = Path(run_dir)
+    run_dir = checked_path(run_dir, "the run folder", RunFolderError)
     if run_dir.exists() and not run_dir.is_dir():
         raise RunFolderError(f"{run_dir} is a file, not a folder: give a folder for the run")
     created = not run_dir.exists()
@@ -296,7 +297,10 @@ class FolderState:
 
 
 def folder_state(run_dir: str | Path) -> FolderState:
-    run_dir = Path(run_dir)
+    try:
+        run_dir = checked_path(run_dir, "the run folder", RunFolderError)
+    except RunFolderError as exc:
+        return FolderState(Path(run_dir), "refused", str(exc))
     if run_dir.exists() and not run_dir.is_dir():
         return FolderState(run_dir, "refused", f"{run_dir} is a file, not a folder: give a folder for the run")
     if (run_dir / LOCK_FILE).exists():  # whoever holds the lock has this file

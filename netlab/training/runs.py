@@ -39,12 +39,13 @@ from netlab.run_files import (  # noqa: F401  (re-exported: callers read them fr
     MODEL_FILE,
     TENSORBOARD_DIR,
 )
+from netlab.user_paths import fitting_name
 
 
 def new_run_dir(root: str | Path, arch: str, dataset: str) -> Path:
     """A fresh folder under ``root`` named by time, architecture and dataset."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    base = Path(root) / f"{stamp}-{arch}-{Path(dataset).name}"
+    base = Path(root) / fitting_name(f"{stamp}-{arch}-{Path(dataset).name}")
     path, n = base, 1
     while path.exists():
         n += 1

@@ -27,8 +27,9 @@ from pathlib import Path
 
 from netlab.abort import JobAborted, abort_point, abortable
 from netlab.config import Experiment
-from netlab.errors import NetlabError, TrainingError
+from netlab.errors import NetlabError, RunFolderError, TrainingError
 from netlab.training.events import DataProgress, Event, RunFailed, RunFinished, RunStarted
+from netlab.user_paths import checked_path
 
 
 @dataclass
@@ -93,7 +94,7 @@ class Trainer:
         ``multi_worker``: every worker resumes from ``run_dir``, the chief's run
         folder (shared storage, or a copy on each machine).
         """
-        run_dir = Path(run_dir)
+        run_dir = checked_path(run_dir, "the run folder", RunFolderError)
         if not (run_dir / "config.json").is_file():
             from netlab.run_files import folder_without_model, lesson_resume_command
 

@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 
@@ -96,3 +97,18 @@ def test_integer_where_a_float_is_expected_is_accepted():
     data = json.loads(Experiment().to_json())
     data["training"]["learning_rate"] = 1
     assert Experiment.from_dict(data).training.learning_rate == 1.0
+
+
+@pytest.mark.parametrize("text, words", [
+    # JSON's integers have no bound: one past a float's range made math.isnan raise OverflowError.
+    ('{"training": {"batch_size": 1' + "0" * 400 + "}}", "training.batch_size must be a finite number (got 1000"),
+    ('{"data": {"augmentation": {"crop": Infinity}}}', "data.augmentation.crop must be a finite number (got inf)"),
+    ('{"regularization": {"l2": NaN}}', "regularization.l2 must be a finite number (got nan)"),
+    ('{"search": {"space": {"training.batch_size": {"choices": [1' + "0" * 400 + "]}}}}",
+     "search.space.training.batch_size: 1000"),
+    ("[" * 100_000 + "]" * 100_000, "the configuration is not valid JSON"),  # nested past the recursion limit
+])
+def test_a_number_or_json_beyond_what_python_computes_with_is_one_config_error(text, words):
+    with pytest.raises(ConfigError, match=re.escape(words)) as info:
+        Experiment.from_json(text).validate()
+    assert "\n" not in str(info.value) and len(str(info.value)) < 300  # the huge number is cut short

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from sklearn.model_selection import train_test_split
 
-from netlab.config import AugmentationConfig, DataConfig, Experiment
+from netlab.config import AugmentationConfig, DataConfig, Experiment, validate_data
 from netlab.data import get_source, load_dataset, source_names
 from netlab.data.keras_sources import expected_files
 from netlab.data.pipeline import make_dataset
@@ -136,12 +136,23 @@ def test_channels_convert_array_sources():
     (DataConfig(augmentation=AugmentationConfig(crop=-1)), "data.augmentation.crop must be >= 0"),
     (DataConfig(augmentation=AugmentationConfig(crop=2.5)), "whole pixels or a fraction"),
     (DataConfig(augmentation=AugmentationConfig(crop=16)), "less than half the image side 32"),
+    (DataConfig(augmentation=AugmentationConfig(crop=999)), "less than half the image side 32 .got 999"),
+    (DataConfig(augmentation=AugmentationConfig(crop=math.inf)), "data.augmentation.crop must be a finite number"),
     (DataConfig(dataset="shapes", image_size=64, preprocessing="pca_whiten"),
      "pca_whiten is for small inputs .*64x64x3 = 12288"),
+    (DataConfig(image_size=2**31 - 1), r"data.image_size must be in \[1, 1024\]"),
+    (DataConfig(dataset=""), "data.dataset is empty: choose one of"),
+    (DataConfig(dataset="/tmp/" + "a" * 300), "data.dataset: the name 'aaaa.* is too long .300 bytes"),
+    (DataConfig(dataset="a\0b"), "data.dataset: .* holds a NUL character"),
 ])
 def test_bad_data_settings_name_the_field(data, message):
-    with pytest.raises(ConfigError, match=message):
+    """Train's check (validate) and the augmentation preview's (validate_data, the data's part of
+    it) refuse a bad data setting in the same one line."""
+    with pytest.raises(ConfigError, match=message) as train:
         Experiment(data=data).validate()
+    with pytest.raises(ConfigError) as preview:
+        validate_data(data)
+    assert str(preview.value) == str(train.value) and "\n" not in str(train.value)
 
 
 def test_good_data_settings_pass():

@@ -68,6 +68,20 @@ def test_the_preview_of_a_keras_set_reads_one_file_and_never_downloads(tmp_path,
     assert image.shape == (28, 28, 3) and image[14, 14, 0] == 255 and image[0, 0, 2] == 0
 
 
+@pytest.mark.parametrize("dataset", ["digits", "shapes"])
+def test_the_preview_of_an_in_memory_set_resizes_its_first_image_alone(dataset):
+    """Made at the source's own side, one image resized: at the largest data.image_size, making
+    the whole of digits at 1024x1024 took half a minute and 7.5 GB for a preview of one image."""
+    from netlab.data import get_source
+    from netlab.data.preview import sample_image
+
+    config = DataConfig(dataset=dataset, samples=10)
+    first = get_source(dataset).load_arrays(config, get_source(dataset).image_size)[0][0]
+    np.testing.assert_array_equal(sample_image(config), first)  # at its own side: the image itself
+    big = sample_image(DataConfig(dataset=dataset, image_size=1024, channels=1))
+    assert big.shape == (1024, 1024, 1) and big.dtype == np.float32 and 0 <= big.min() < big.max() <= 255
+
+
 def test_an_aborted_model_build_stops_at_a_layer():
     from netlab.abort import JobAborted, abortable
     from netlab.architectures import get_arch

@@ -11,7 +11,7 @@ import pytest
 from netlab.architectures import all_archs, get_arch
 from netlab.cli import _parse_options, main
 from netlab.config import Experiment, ModelConfig
-from netlab.errors import ConfigError
+from netlab.errors import ConfigError, TrainingError
 
 OPTIONS = [(spec, key, option) for spec in all_archs() for key, option in spec.options.items()]
 IDS = [f"{spec.name}.{key}" for spec, key, _ in OPTIONS]
@@ -96,3 +96,13 @@ def test_the_registry_and_validate_import_no_tensorflow():
     count, has_options, keras, tensorflow = proc.stdout.split()
     assert int(count) == len(all_archs()) and has_options == "True"
     assert (keras, tensorflow) == ("False", "False")
+
+
+@pytest.mark.slow  # TensorFlow's allocator waits 10 s for memory before it gives up
+def test_a_model_too_large_for_memory_is_one_training_error():
+    """A width the option schema allows (no upper end) whose weights no machine holds: the summary
+    and Train showed TensorFlow's ResourceExhaustedError as "unexpected error"."""
+    with pytest.raises(TrainingError, match=r"resnet18 at 32x32x1 does not fit in memory") as info:
+        get_arch("resnet18").build((32, 32, 1), 10, model_config=ModelConfig(arch="resnet18",
+                                                                           options={"width": 2**40}))
+    assert "\n" not in str(info.value)

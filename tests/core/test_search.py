@@ -68,6 +68,17 @@ def test_a_bad_search_space_entry_is_one_clear_line(space, expected):
     assert "\n" not in str(info.value)
 
 
+@pytest.mark.parametrize("space", [[], 1, None, "x", [{"training.learning_rate": {"low": 1e-4, "high": 1e-2}}]])
+def test_a_space_that_is_json_but_not_an_object_is_one_config_error(space):
+    """What the Search tab's text can parse to: refused by validate() itself (the tab sets the space
+    without the typed reading a JSON file gets), never an AttributeError from .items()."""
+    exp = tiny_experiment()
+    exp.search.space = space
+    with pytest.raises(ConfigError, match="search.space must be a JSON object of settings") as info:
+        exp.validate()
+    assert f"(got {space!r}"[:20] in str(info.value) and "\n" not in str(info.value)
+
+
 def test_the_cli_reads_the_space_and_refuses_a_bad_one_in_one_line(tmp_path, capsys):
     from netlab.cli import main
 

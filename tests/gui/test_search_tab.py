@@ -72,6 +72,17 @@ def test_a_bad_space_is_one_line_in_the_tab_and_nothing_starts(view):
     assert view.error.text().startswith("search.space is not valid JSON")
 
 
+@pytest.mark.parametrize("text", ["[]", "1", "null", '"x"'])
+def test_a_space_that_is_json_but_not_an_object_is_one_line_in_the_tab(view, text):
+    # It parsed, so the tab handed it to validate(); .items() on it raised AttributeError in the
+    # GUI thread and nothing was shown.
+    view.space.setPlainText(text)
+    view.start_button.click()
+    assert view.thread is None and view.start_button.isEnabled()
+    assert view.error.text().startswith("search.space must be a JSON object of settings")
+    assert f"(got {json.loads(text)!r})" in view.error.text()
+
+
 def test_the_window_has_a_search_tab_whose_trial_settings_reach_the_form(window):
     from netlab.training.search import apply_params
 
