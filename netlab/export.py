@@ -32,6 +32,7 @@ import numpy as np
 from netlab.abort import abort_point
 from netlab.errors import ExportError, NetlabError
 from netlab.io import atomic_directory, atomic_path
+from netlab.user_paths import checked_path
 
 # Format -> the suffix its file must have ("" : a SavedModel is a folder).
 FORMATS = {"keras": ".keras", "savedmodel": "", "tflite": ".tflite", "onnx": ".onnx"}
@@ -148,7 +149,7 @@ def check_out(out: str | Path, fmt: str, overwrite: bool = False) -> Path:
     if not str(out).strip():
         what = f"a {suffix} file" if suffix else "a new folder for the SavedModel"
         raise ExportError(f"choose where to write the export: give the path of {what}")
-    out = Path(out).expanduser()
+    out = checked_path(Path(out).expanduser(), "the export's path", ExportError)
     if suffix and out.suffix != suffix:
         raise ExportError(f"{out}: {fmt} exports are {suffix} files; give a path ending in {suffix}")
     if suffix and out.is_dir():

@@ -158,6 +158,7 @@ def test_the_cli_prints_the_parity_line_and_json(trained_run, tmp_path, capsys):
     (["{run}", "--format", "savedmodel", "--out", "{tmp}/full"], "holds files"),
     (["{run}", "--format", "keras", "--out", "{tmp}/m.keras", "--tolerance", "-1"], "must be a number >= 0"),
     (["{run}/config.json", "--format", "keras", "--out", "{tmp}/m.keras"], "Keras 3 model files"),
+    (["{run}", "--format", "keras", "--out", "{tmp}/" + "m" * 300 + ".keras"], "is too long (306 bytes"),
 ])
 def test_bad_requests_give_one_clear_line(trained_run, tmp_path, capsys, args, message):
     (tmp_path / "file.txt").write_text("not a folder")
