@@ -7,12 +7,14 @@ checks it after every batch, so a stop never waits behind a busy event loop.
 ``run_job`` runs any other core job (loading TensorFlow, a model, a
 prediction, a summary, the learning-rate sweep) in a QThread of its own, with
 an abort flag the job checks (``netlab.abort``); errors reach the window one
-way, as the text to show.
+way, as the text to show. Closing the window asks every job to stop
+(``stop_all``); ``finish_all`` waits a bounded time for them to end.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 import traceback
 import weakref
 
@@ -23,6 +25,8 @@ from netlab.abort import JobAborted, abortable
 from netlab.errors import NetlabError
 
 _tensorflow_import = threading.Lock()
+# Every CoreThread (a training, a search, a lesson), so that closing the window stops them all.
+_core_threads: weakref.WeakSet = weakref.WeakSet()
 
 
 def import_tensorflow() -> None:
@@ -53,6 +57,7 @@ class CoreThread(QThread):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.stop_event = threading.Event()
+        _core_threads.add(self)
 
     def request_stop(self) -> None:
         self.stop_event.set()
@@ -250,6 +255,35 @@ def abort_jobs() -> None:
             latest.cancel()
     for job in list(_jobs):
         job.abort()
+
+
+def stop_all() -> None:
+    """Closing the window: abort every job and ask every training, search and lesson to stop after its batch."""
+    abort_jobs()
+    for thread in _running_core_threads():
+        thread.request_stop()
+
+
+def _running_core_threads() -> list[CoreThread]:
+    return [thread for thread in list(_core_threads) if shiboken6.isValid(thread) and thread.isRunning()]
+
+
+def finish_all(seconds: float) -> bool:
+    """Stop every job and wait at most ``seconds`` in all for them to end; whether they all did.
+
+    A training stops at its next batch boundary and saves its model; one caught
+    inside a long step (the first batch's graph tracing) or a long save is left
+    running: the caller abandons it (gui/app.py).
+    """
+    stop_all()
+    deadline = time.monotonic() + seconds
+    for thread in [*_running_core_threads(), *list(_jobs)]:
+        if not shiboken6.isValid(thread):
+            continue
+        left_ms = max(0, int((deadline - time.monotonic()) * 1000))
+        if not thread.wait(left_ms):
+            return False
+    return True
 
 
 def wait_for_jobs(msecs: int = 10_000) -> None:

@@ -10,4 +10,5 @@ BENCHMARKS = {
     "pipeline": "netlab.bench.pipeline",
     "train_eval": "netlab.bench.train_eval",
     "window": "netlab.bench.window",  # its windows run as gui.bench_window in child processes
+    "window-close": "netlab.bench.window_close",  # its window runs as gui.bench_close in a child process
 }
