@@ -24,9 +24,10 @@ START = time.perf_counter()
 def start(argv: list[str] | None = None):
     """The QApplication and the main window, shown and painted.
 
-    The registry (then TensorFlow) starts loading in a worker on the event
-    loop's first turn; the curves' pyqtgraph is built just after the first
-    paint (gui/views/curves.py).
+    On the event loop's first turn the registry and pyqtgraph start loading in
+    workers; the curves are built once pyqtgraph has loaded, then TensorFlow
+    loads (MainWindow.start_loading). What would hold the GIL long enough to
+    freeze the shown window is imported before it is built.
     """
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
@@ -41,6 +42,7 @@ def start(argv: list[str] | None = None):
     from gui.icons import icon
 
     app.setWindowIcon(icon())
+    _import_what_would_freeze_the_window()
     window = MainWindow()
     window.show()
     app.processEvents()
@@ -50,6 +52,21 @@ def start(argv: list[str] | None = None):
               f"(TensorFlow imported: {loaded})", file=sys.stderr, flush=True)
     QTimer.singleShot(0, window.start_loading)
     return app, window
+
+
+def _import_what_would_freeze_the_window() -> None:
+    """Import ml_dtypes now, before the window is built, not in TensorFlow's worker after it shows.
+
+    TensorFlow imports it, and its import is 0.48 s in C holding the GIL
+    (numpy's PyUFunc_AddLoop for each of its number types): from the worker it
+    froze the shown window's event loop for that long. The window shows that
+    much later instead; the rest of TensorFlow's import leaves the event loop
+    turning (``python -m netlab.bench window-start``).
+    """
+    try:
+        import ml_dtypes  # noqa: F401
+    except ImportError:  # no TensorFlow here: nothing to import early
+        pass
 
 
 # After the window has closed: how long the jobs get to see their stop flag and end.

@@ -291,8 +291,12 @@ class MainWindow(QMainWindow):
         """Load the registry, then TensorFlow, off the GUI thread.
 
         Train is usable once the registry is (a fraction of a second): pressed
-        before TensorFlow has loaded, the training thread imports it.
+        before TensorFlow has loaded, the training thread imports it. The
+        curves' pyqtgraph is imported first and the curves built, then
+        TensorFlow: its libraries' loading slowed the plots' building in the
+        GUI thread to 60-180 ms a plot (``python -m netlab.bench window-start``).
         """
+        self.curves.load()
         run_job(_load_registry, on_result=self._registry_ready, on_error=self._core_failed, owner=self,
                 needs_tensorflow=False)
 
@@ -301,7 +305,8 @@ class MainWindow(QMainWindow):
         self.train_button.setEnabled(True)
         self.train_button.setToolTip("")
         self.train_ready.emit()
-        run_job(_load_tensorflow, on_result=self._tensorflow_ready, on_error=self._core_failed, owner=self)
+        self.curves.when_built(lambda: run_job(_load_tensorflow, on_result=self._tensorflow_ready,
+                                               on_error=self._core_failed, owner=self))
 
     def _tensorflow_ready(self, devices) -> None:
         """The summary and the augmentation preview (jobs that import TensorFlow) start from now."""
