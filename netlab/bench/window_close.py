@@ -72,8 +72,8 @@ def main(argv=None) -> int:
         report = run_once(args)
         reports.append(report)
         if not args.json:
-            print(f"run {index + 1}: window hidden in {report['hidden_s'] * 1000:.0f} ms "
-                  f"(visible after close: {report['visible']}), process exited {report['exit_s']:.2f} s after "
+            print(f"run {index + 1}: close() returned in {report['hidden_s'] * 1000:.0f} ms "
+                  f"(window still visible: {report['visible']}), process exited {report['exit_s']:.2f} s after "
                   f"the close (code {report['code']}); batches done at the close: {report['batches_done']}",
                   flush=True)
     worst = max(r["exit_s"] for r in reports)

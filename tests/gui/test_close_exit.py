@@ -72,22 +72,24 @@ def _events(run_dir: Path) -> list[dict]:
 def test_closing_the_window_mid_training_ends_the_process_and_the_abandoned_run_resumes(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen", "TF_CPP_MIN_LOG_LEVEL": "2",
            "NETLAB_RUNS": str(tmp_path / "runs")}
-    proc = subprocess.Popen([sys.executable, "-c", SCRIPT], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    errors = tmp_path / "stderr.txt"
+    with open(errors, "w", encoding="utf-8") as stderr:
+        proc = subprocess.Popen([sys.executable, "-c", SCRIPT], env=env, stdout=subprocess.PIPE, stderr=stderr,
+                                text=True)
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=_lines, args=(proc.stdout, lines), daemon=True).start()
     try:
         said = {}
         while "visible" not in said:
             line = lines.get(timeout=300)  # TensorFlow, then the first epoch
-            assert line is not None, f"the window ended before it was closed:\n{proc.stderr.read()[-3000:]}"
+            assert line is not None, f"the window ended before it was closed:\n{errors.read_text()[-3000:]}"
             said.update(json.loads(line))
         assert said["visible"] is False  # the window went at once
         code = proc.wait(timeout=60)  # and the process ends: no job keeps it
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert code == 0, proc.stderr.read()[-3000:]
+    assert code == 0, errors.read_text()[-3000:]
 
     run_dir = Path(said["run_dir"])
     events = _events(run_dir)  # every line whole: no half-written event
