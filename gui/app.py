@@ -1,16 +1,22 @@
-"""Start NetLab's window: the window first, TensorFlow after.
+"""Start NetLab's window: the window first, TensorFlow after; and leave it at once.
 
 Importing TensorFlow takes seconds; the window is on screen before it starts
 (set NETLAB_TIMING=1 to print the time to window; ``python -m netlab.bench
 window`` measures it, and the time to a usable Train button, against a bare
 Qt window).
+
+Closing the window hides it at once and asks every job to stop; the process
+gives them STOP_WAIT_S, then ends, abandoning what has not (``leave``;
+``python -m netlab.bench window-close`` times it).
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
 import time
+from typing import NoReturn
 
 START = time.perf_counter()
 
@@ -18,9 +24,10 @@ START = time.perf_counter()
 def start(argv: list[str] | None = None):
     """The QApplication and the main window, shown and painted.
 
-    The registry (then TensorFlow) starts loading in a worker on the event
-    loop's first turn; the curves' pyqtgraph is built just after the first
-    paint (gui/views/curves.py).
+    On the event loop's first turn the registry and pyqtgraph start loading in
+    workers; the curves are built once pyqtgraph has loaded, then TensorFlow
+    loads (MainWindow.start_loading). What would hold the GIL long enough to
+    freeze the shown window is imported before it is built.
     """
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
@@ -35,6 +42,7 @@ def start(argv: list[str] | None = None):
     from gui.icons import icon
 
     app.setWindowIcon(icon())
+    _import_what_would_freeze_the_window()
     window = MainWindow()
     window.show()
     app.processEvents()
@@ -46,10 +54,58 @@ def start(argv: list[str] | None = None):
     return app, window
 
 
-def main(argv: list[str] | None = None) -> int:
-    from gui.worker import wait_for_jobs
+def _import_what_would_freeze_the_window() -> None:
+    """Import ml_dtypes now, before the window is built, not in TensorFlow's worker after it shows.
 
+    TensorFlow imports it, and its import is 0.48 s in C holding the GIL
+    (numpy's PyUFunc_AddLoop for each of its number types): from the worker it
+    froze the shown window's event loop for that long. The window shows that
+    much later instead; the rest of TensorFlow's import leaves the event loop
+    turning (``python -m netlab.bench window-start``).
+    """
+    try:
+        import ml_dtypes  # noqa: F401
+    except ImportError:  # no TensorFlow here: nothing to import early
+        pass
+
+
+# After the window has closed: how long the jobs get to see their stop flag and end.
+STOP_WAIT_S = 1.0
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
     app, _window = start(argv)
-    code = app.exec()
-    wait_for_jobs()
-    return code
+    return leave(app.exec())
+
+
+def leave(code: int) -> NoReturn:
+    """The window has closed: give the jobs STOP_WAIT_S to stop, then end the process.
+
+    A training that reaches its next batch boundary in time stops as Stop
+    stops it (its model saved, RunFinished logged). A job still running then
+    (inside a step it cannot leave, such as the first batch's graph tracing,
+    or saving a large model) is abandoned, and its folder is as a kill -9
+    leaves it: every file the core writes is written to a temporary name and
+    renamed, so none is half written; the run's lock is the kernel's and goes
+    with the process; ``netlab resume`` goes on from the last complete epoch
+    (a search's running trial is failed as interrupted and run again by
+    ``netlab search --resume``; a lesson keeps its finished runs and trains the
+    interrupted one again).
+
+    Either way the process ends with os._exit, as pyqtgraph.exit() does:
+    Python's own teardown takes over a second once TensorFlow is loaded, and
+    a QThread still running when Qt is torn down aborts the process. When
+    every job has ended, what Python runs at exit runs first (the stderr
+    filter's last lines, logging's flush); with a job still running it does
+    not, since a handler could wait on a lock that job holds.
+    """
+    from gui.worker import finish_all
+
+    if finish_all(STOP_WAIT_S):
+        atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (AttributeError, OSError, ValueError):  # closed, or no stream at all (pythonw)
+            pass
+    os._exit(code)

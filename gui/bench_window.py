@@ -6,11 +6,16 @@ measurement, whichever comes first), measures the event loop and prints one JSON
 line: time to window, time to a usable Train button (seconds since
 NETLAB_BENCH_LAUNCHED, the parent's clock just before it started this
 process) and the gaps between ticks of a 1 ms timer in the GUI thread.
+
+``--start`` measures instead the first ``--seconds`` after the window has
+shown, and nothing is trained (``python -m netlab.bench window-start``); its
+side ``bare-keras`` is the bare window importing Keras in a worker thread.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import time
 
 LAUNCHED = float(os.environ.get("NETLAB_BENCH_LAUNCHED", time.time()))
@@ -182,6 +187,38 @@ def run_bare(seconds: float) -> dict:
     return {**report, "gaps": meter.gaps}
 
 
+def run_start(side: str, seconds: float) -> dict:
+    """The window shown, then the event loop's gaps for ``seconds``: what a person sees right after start."""
+    from PySide6.QtCore import QThread
+    from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+
+    if side == "netlab":
+        from gui.app import start
+
+        app, window = start([])
+    else:
+        app = QApplication.instance() or QApplication([])
+        window = QMainWindow()
+        window.setCentralWidget(QLabel("Loading..."))
+        window.resize(1400, 860)
+        window.show()
+        app.processEvents()
+    report = {"window_s": since_launch()}
+    meter = GapMeter()
+
+    class LoadKeras(QThread):
+        def run(self):
+            import keras  # noqa: F401 - TensorFlow's import, as NetLab's window starts it
+
+    loader = LoadKeras()
+    if side == "bare-keras":
+        loader.start()
+    meter.measure_for(seconds, app.quit)
+    app.exec()
+    report["loaded"] = sorted(name for name in ("tensorflow", "pyqtgraph") if name in sys.modules)
+    return {**report, "gaps": meter.gaps}
+
+
 def _quit_if_stuck(app) -> None:
     from PySide6.QtCore import QTimer
 
@@ -193,9 +230,15 @@ def main(argv=None) -> int:
     import json
 
     parser = argparse.ArgumentParser(prog="python -m gui.bench_window")
-    parser.add_argument("side", choices=("netlab", "bare"))
+    parser.add_argument("side", choices=("netlab", "bare", "bare-keras"))
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--start", action="store_true", help="the first --seconds after the window shows")
     args = parser.parse_args(argv)
+    if args.side == "bare-keras" and not args.start:
+        parser.error("bare-keras is a side of --start only")
+    if args.start:
+        print(json.dumps(run_start(args.side, args.seconds)), flush=True)
+        os._exit(0)  # a worker may still be importing: no teardown to wait for, none to crash
     report = (run_netlab if args.side == "netlab" else run_bare)(args.seconds)
     print(json.dumps(report), flush=True)
     return 0

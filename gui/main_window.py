@@ -36,7 +36,7 @@ from gui.views.evaluate import EvaluateView
 from gui.views.inspect_view import InspectView
 from gui.views.runs import RunsView
 from gui.views.summary import SummaryView
-from gui.worker import TrainThread, abort_jobs, run_job
+from gui.worker import TrainThread, run_job, stop_all
 from netlab.errors import NetlabError
 from netlab.training.events import (
     BatchEnd,
@@ -291,8 +291,12 @@ class MainWindow(QMainWindow):
         """Load the registry, then TensorFlow, off the GUI thread.
 
         Train is usable once the registry is (a fraction of a second): pressed
-        before TensorFlow has loaded, the training thread imports it.
+        before TensorFlow has loaded, the training thread imports it. The
+        curves' pyqtgraph is imported first and the curves built, then
+        TensorFlow: its libraries' loading slowed the plots' building in the
+        GUI thread to 60-180 ms a plot (``python -m netlab.bench window-start``).
         """
+        self.curves.load()
         run_job(_load_registry, on_result=self._registry_ready, on_error=self._core_failed, owner=self,
                 needs_tensorflow=False)
 
@@ -301,7 +305,8 @@ class MainWindow(QMainWindow):
         self.train_button.setEnabled(True)
         self.train_button.setToolTip("")
         self.train_ready.emit()
-        run_job(_load_tensorflow, on_result=self._tensorflow_ready, on_error=self._core_failed, owner=self)
+        self.curves.when_built(lambda: run_job(_load_tensorflow, on_result=self._tensorflow_ready,
+                                               on_error=self._core_failed, owner=self))
 
     def _tensorflow_ready(self, devices) -> None:
         """The summary and the augmentation preview (jobs that import TensorFlow) start from now."""
@@ -495,18 +500,10 @@ class MainWindow(QMainWindow):
 
     # -- closing -------------------------------------------------------------
     def closeEvent(self, event) -> None:
-        """Closing aborts every job and stops training first, then closes (no hang, no crash)."""
-        abort_jobs()
-        experiment = self.experiments.thread if self.experiments is not None else None
-        running = {what: thread for what, thread in (("training", self.thread), ("the search", self.search.thread),
-                                                      ("the lesson", experiment)) if thread is not None}
-        if running:  # each stops after its batch; the window closes once the last has ended
-            for thread in running.values():
-                thread.request_stop()
-                if not getattr(thread, "closes_window", False):
-                    thread.closes_window = True
-                    thread.finished.connect(self.close)  # after the owner's own finished slot
-            self.status.setText(f"Stopping {', '.join(running)} before closing...")
-            event.ignore()
-            return
+        """Closing goes at once: every job is asked to stop (training, the search and a lesson after
+        their batch) and the window and its dialogs go; gui/app.py's ``leave`` ends the process."""
+        stop_all()
+        for dialog in (self.experiments, self.lr_finder):
+            if dialog is not None:
+                dialog.hide()
         super().closeEvent(event)

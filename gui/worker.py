@@ -7,14 +7,23 @@ checks it after every batch, so a stop never waits behind a busy event loop.
 ``run_job`` runs any other core job (loading TensorFlow, a model, a
 prediction, a summary, the learning-rate sweep) in a QThread of its own, with
 an abort flag the job checks (``netlab.abort``); errors reach the window one
-way, as the text to show.
+way, as the text to show. Closing the window asks every job to stop
+(``stop_all``); ``finish_all`` waits a bounded time for them to end.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import importlib
+import importlib.util
+import os
+import sys
 import threading
+import time
 import traceback
 import weakref
+from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
@@ -22,7 +31,16 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal
 from netlab.abort import JobAborted, abortable
 from netlab.errors import NetlabError
 
-_tensorflow_import = threading.Lock()
+# Workers' big imports (TensorFlow, pyqtgraph) run one at a time (import_in_turn).
+_big_imports = threading.Lock()
+# Every CoreThread (a training, a search, a lesson), so that closing the window stops them all.
+_core_threads: weakref.WeakSet = weakref.WeakSet()
+
+
+# TensorFlow's C++ libraries, loaded before its Python modules (see _load_tensorflow_libraries).
+TENSORFLOW_LIBRARIES = ("libtensorflow_framework.so.2", "libtensorflow_cc.so.2",
+                        "libtensorflow_framework.2.dylib", "libtensorflow_cc.2.dylib")
+_loaded_libraries: list[int] = []  # their handles, never closed
 
 
 def import_tensorflow() -> None:
@@ -33,9 +51,76 @@ def import_tensorflow() -> None:
     import"); the window's loading job and a Train pressed before it has
     finished both come through here.
     """
-    with _tensorflow_import:
-        import keras  # noqa: F401
-        import tensorflow  # noqa: F401
+    with _big_imports:
+        if "tensorflow" in sys.modules:
+            import keras  # noqa: F401
+            return
+        _load_tensorflow_libraries()
+        with _no_collections_then_frozen():
+            import keras  # noqa: F401
+            import tensorflow  # noqa: F401
+
+
+@contextlib.contextmanager
+def _no_collections_then_frozen():
+    """No garbage collection during TensorFlow's import; what it made frozen after it.
+
+    The import makes about a million lasting objects, and each full collection
+    on the way scanned them all holding the GIL: 60 and 110 ms pauses of the
+    window's event loop. Frozen (gc.freeze), later full collections skip them
+    too, during training as well.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
+def import_in_turn(name: str) -> None:
+    """Import module ``name`` in this worker once no other big import runs (pyqtgraph's, 0.3 s).
+
+    Two at once would only share the GIL with each other and with the event
+    loop, and a thread that loads an extension module holds the GIL while it
+    waits for the dynamic linker, which TensorFlow's libraries hold for 0.3 s
+    (_load_tensorflow_libraries): the event loop would wait as long.
+    """
+    with _big_imports:
+        importlib.import_module(name)
+
+
+def _load_tensorflow_libraries() -> None:
+    """Load TensorFlow's C++ libraries (1.2 GB) without holding the GIL.
+
+    Python loads an extension module, and the libraries it links, holding the
+    GIL: TensorFlow's first extension held it for 0.26 s while the dynamic
+    linker mapped and initialized these two, and the window's event loop, which
+    needs the GIL for every Python call, stood still for as long. dlopen called
+    through ctypes runs with the GIL released; the extension then finds them
+    loaded. Plain C++ libraries: loading them runs no Python code. Any failure is
+    left to the import that follows, which reports it.
+    """
+    import ctypes
+
+    try:
+        spec = importlib.util.find_spec("tensorflow")
+        libc = ctypes.CDLL(None)
+        dlopen = libc.dlopen
+    except (ImportError, ValueError, OSError, AttributeError, TypeError):  # no dlopen (Windows)
+        return
+    if spec is None or not spec.submodule_search_locations:
+        return
+    dlopen.restype, dlopen.argtypes = ctypes.c_void_p, [ctypes.c_char_p, ctypes.c_int]
+    folder = Path(spec.submodule_search_locations[0])
+    for name in TENSORFLOW_LIBRARIES:
+        if (folder / name).is_file():
+            handle = dlopen(os.fsencode(folder / name), os.RTLD_NOW | os.RTLD_LOCAL)
+            if handle:
+                _loaded_libraries.append(handle)
 
 
 class CoreThread(QThread):
@@ -53,6 +138,7 @@ class CoreThread(QThread):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.stop_event = threading.Event()
+        _core_threads.add(self)
 
     def request_stop(self) -> None:
         self.stop_event.set()
@@ -250,6 +336,35 @@ def abort_jobs() -> None:
             latest.cancel()
     for job in list(_jobs):
         job.abort()
+
+
+def stop_all() -> None:
+    """Closing the window: abort every job and ask every training, search and lesson to stop after its batch."""
+    abort_jobs()
+    for thread in _running_core_threads():
+        thread.request_stop()
+
+
+def _running_core_threads() -> list[CoreThread]:
+    return [thread for thread in list(_core_threads) if shiboken6.isValid(thread) and thread.isRunning()]
+
+
+def finish_all(seconds: float) -> bool:
+    """Stop every job and wait at most ``seconds`` in all for them to end; whether they all did.
+
+    A training stops at its next batch boundary and saves its model; one caught
+    inside a long step (the first batch's graph tracing) or a long save is left
+    running: the caller abandons it (gui/app.py).
+    """
+    stop_all()
+    deadline = time.monotonic() + seconds
+    for thread in [*_running_core_threads(), *list(_jobs)]:
+        if not shiboken6.isValid(thread):
+            continue
+        left_ms = max(0, int((deadline - time.monotonic()) * 1000))
+        if not thread.wait(left_ms):
+            return False
+    return True
 
 
 def wait_for_jobs(msecs: int = 10_000) -> None:

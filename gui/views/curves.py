@@ -27,7 +27,11 @@ vary with the machine's load, the NetLab/bare ratios less so):
   run's epochs, y grows with a margin), which leaves auto-range out of every
   paint and the axes' tick layout cached; only curves that changed get
   setData; at most REDRAWS_PER_SECOND repaints.
-- pyqtgraph itself (0.3 s to import) loads after the window's first paint.
+- pyqtgraph itself (0.3 s to import) loads in a worker after the window's
+  first paint, and the plots are built one per turn of the event loop
+  (20-40 ms each): imported in the GUI thread while TensorFlow loaded in a
+  worker, it stood the event loop still for 0.75-1.3 s of the window's first
+  two seconds (``python -m netlab.bench window-start``).
 
 ``python -m netlab.bench window --seconds 20``, one run each, the machine
 shared (load 6-7 on 2 cores), NetLab against the bare window of the same run:
@@ -80,6 +84,8 @@ class CurvesView(QWidget):
         self.items = {}  # (metric, kind) -> PlotDataItem
         self._epochs = 0  # of the run being drawn, when known
         self._build_scheduled = False
+        self._build_ended = False
+        self._when_built: list = []  # callbacks waiting for the plots (when_built)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(1000 // REDRAWS_PER_SECOND)
@@ -88,45 +94,75 @@ class CurvesView(QWidget):
 
     # -- building the plots, after the window is on screen ------------------------
     def showEvent(self, event) -> None:
-        """Shown for the first time: build the plots once the window has painted."""
+        """Shown for the first time: load pyqtgraph, then build the plots (unless ``load`` began it)."""
         super().showEvent(event)
-        if not self.plots and not self._build_scheduled:
-            self._build_scheduled = True
+        if not self._build_scheduled:
             # Not 0 ms: a zero timer would fire inside the processEvents() that
-            # paints the window (gui/app.py), before the window is on screen.
-            QTimer.singleShot(BUILD_DELAY_MS, self.build_plots)
+            # paints the window (gui/app.py), and the import would share the GIL with that paint.
+            QTimer.singleShot(BUILD_DELAY_MS, self.load)
 
-    def build_plots(self) -> None:
-        """Create the plots (imports pyqtgraph); idempotent."""
-        if self.plots:
+    def load(self) -> None:
+        """Import pyqtgraph in a worker (0.3 s), then build the plots in the GUI thread, one per turn."""
+        if self._build_scheduled:
             return
+        self._build_scheduled = True
+        from gui.worker import import_in_turn, run_job
+
+        run_job(import_in_turn, "pyqtgraph", on_result=lambda _: self._build_next(),
+                on_error=lambda _: self._built(), owner=self, needs_tensorflow=False)
+
+    def when_built(self, callback) -> None:
+        """Call ``callback`` once the plots are built (or could not be: no pyqtgraph), now if they are."""
+        if self._build_ended:
+            callback()
+        else:
+            self._when_built.append(callback)
+
+    def _built(self) -> None:
+        self._build_ended = True
+        callbacks, self._when_built = self._when_built, []
+        for callback in callbacks:
+            callback()
+
+    def _build_next(self) -> None:
+        """One plot per turn of the event loop (each some tens of ms), then the data drawn."""
         import pyqtgraph as pg
 
-        for metric, title in METRICS:
-            plot = self.plots[metric] = styled_plot(pg, title, bottom="epoch")
-            if metric == "bn_gap":
-                self._build_gap_plot(pg, plot)
-                continue
-            # Loss falls and accuracy rises: keep each legend where the curves are not.
-            plot.addLegend(offset=(-10, 10) if metric == "loss" else (-10, -10), brush=(255, 255, 255, 200))
-            # connect="finite": a NaN between epochs breaks the running-mean
-            # line, since Keras restarts the mean at every epoch.
-            self.items[(metric, "batch")] = plot.plot(
-                [], [], pen=pg.mkPen(TRAIN + (110,), width=1), connect="finite",
-                name="train, per batch (running mean)")
-            self.items[(metric, "train")] = plot.plot(
-                [], [], pen=pg.mkPen(TRAIN, width=2), symbol="o", symbolSize=6,
-                symbolBrush=TRAIN, name="train, epoch (running mean)")
-            self.items[(metric, "train_eval")] = plot.plot(
-                [], [], pen=pg.mkPen(TRAIN_EVAL, width=2), symbol="t", symbolSize=7,
-                symbolBrush=TRAIN_EVAL, name="train, inference mode")
-            self.items[(metric, "val")] = plot.plot(
-                [], [], pen=pg.mkPen(VAL, width=2), symbol="s", symbolSize=6,
-                symbolBrush=VAL, name="validation (epoch)")
-            self._layout.addWidget(plot, 3)
-        self._ranges = {}
-        self._dirty = set(self.items)
-        self.flush()
+        missing = [(metric, title) for metric, title in METRICS if metric not in self.plots]
+        if missing:
+            self._build_plot(pg, *missing[0])
+        if len(missing) > 1:
+            QTimer.singleShot(0, self._build_next)
+        elif missing:
+            self._ranges = {}
+            self._dirty = set(self.items)
+            self.flush()
+            self._built()
+
+    def _build_plot(self, pg, metric: str, title: str) -> None:
+        plot = styled_plot(pg, title, bottom="epoch")
+        if metric == "bn_gap":
+            self._build_gap_plot(pg, plot)
+            self.plots[metric] = plot
+            return
+        # Loss falls and accuracy rises: keep each legend where the curves are not.
+        plot.addLegend(offset=(-10, 10) if metric == "loss" else (-10, -10), brush=(255, 255, 255, 200))
+        # connect="finite": a NaN between epochs breaks the running-mean
+        # line, since Keras restarts the mean at every epoch.
+        self.items[(metric, "batch")] = plot.plot(
+            [], [], pen=pg.mkPen(TRAIN + (110,), width=1), connect="finite",
+            name="train, per batch (running mean)")
+        self.items[(metric, "train")] = plot.plot(
+            [], [], pen=pg.mkPen(TRAIN, width=2), symbol="o", symbolSize=6,
+            symbolBrush=TRAIN, name="train, epoch (running mean)")
+        self.items[(metric, "train_eval")] = plot.plot(
+            [], [], pen=pg.mkPen(TRAIN_EVAL, width=2), symbol="t", symbolSize=7,
+            symbolBrush=TRAIN_EVAL, name="train, inference mode")
+        self.items[(metric, "val")] = plot.plot(
+            [], [], pen=pg.mkPen(VAL, width=2), symbol="s", symbolSize=6,
+            symbolBrush=VAL, name="validation (epoch)")
+        self._layout.addWidget(plot, 3)
+        self.plots[metric] = plot
 
     def _build_gap_plot(self, pg, plot) -> None:
         """Batch norm's train/inference gap per epoch: small, hidden until a run reports one."""
@@ -205,7 +241,7 @@ class CurvesView(QWidget):
     def flush(self) -> None:
         """Draw what changed now (a timed redraw may be pending)."""
         self._timer.stop()
-        if not self.plots:
+        if len(self.plots) < len(METRICS):  # drawn once they are all built
             return
         for key in self._dirty:
             xs, ys = self.data[key]

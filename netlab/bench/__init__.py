@@ -11,4 +11,6 @@ BENCHMARKS = {
     "stats-memory": "netlab.bench.stats_memory",  # each case in a fresh child process (its peak RSS)
     "train_eval": "netlab.bench.train_eval",
     "window": "netlab.bench.window",  # its windows run as gui.bench_window in child processes
+    "window-close": "netlab.bench.window_close",  # its window runs as gui.bench_close in a child process
+    "window-start": "netlab.bench.window_start",  # the first 2 s after the window shows (gui.bench_window --start)
 }

@@ -49,14 +49,14 @@ def gap_stats(gaps: list[float]) -> dict:
             "seconds": sum(ordered)}
 
 
-def run_side(side: str, seconds: float, platform: str | None) -> dict:
+def run_side(side: str, seconds: float, platform: str | None, extra: tuple[str, ...] | list[str] = ()) -> dict:
     """Start one window process, return what it printed (its last line, JSON)."""
     with tempfile.TemporaryDirectory() as runs:
         env = dict(os.environ, NETLAB_RUNS=runs, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
         if platform:
             env["QT_QPA_PLATFORM"] = platform
         env["NETLAB_BENCH_LAUNCHED"] = repr(time.time())
-        done = subprocess.run([sys.executable, "-m", "gui.bench_window", side, "--seconds", str(seconds)],
+        done = subprocess.run([sys.executable, "-m", "gui.bench_window", side, "--seconds", str(seconds), *extra],
                               env=env, capture_output=True, text=True, timeout=seconds + 600)
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:
