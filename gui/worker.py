@@ -242,13 +242,15 @@ _latest_jobs: weakref.WeakSet = weakref.WeakSet()
 
 
 def run_job(fn, *args, on_result=None, on_error=None, on_abort=None, owner=None, needs_tensorflow=True,
-            **kwargs) -> JobThread:
+            start=True, **kwargs) -> JobThread:
     """Run ``fn(*args, **kwargs)`` off the GUI thread; callbacks run in the GUI thread.
 
     ``on_error`` receives the text to show. With ``owner`` (the widget that
     asked), a result arriving after the owner was destroyed (its window closed
     meanwhile) is dropped instead of reaching a deleted widget. A job that
     imports no TensorFlow says ``needs_tensorflow=False`` and never waits for it.
+    ``start=False`` leaves the starting to the caller, who connects first: a job
+    that finishes before its signals are connected loses its result.
     """
     job = JobThread(fn, args, kwargs, needs_tensorflow)
 
@@ -263,7 +265,8 @@ def run_job(fn, *args, on_result=None, on_error=None, on_abort=None, owner=None,
             signal.connect(deliver(callback))
     _jobs.add(job)
     job.finished.connect(lambda: (_jobs.discard(job), job.deleteLater()))
-    job.start()
+    if start:
+        job.start()
     return job
 
 
@@ -318,10 +321,11 @@ class LatestJob(QObject):
         (fn, args), self._pending = self._pending, None
         if self.on_start is not None:
             self.on_start()
-        job = run_job(fn, *args, owner=self.owner, on_abort=self.aborted.append)
+        job = run_job(fn, *args, owner=self.owner, on_abort=self.aborted.append, start=False)
         job.returned.connect(lambda result: self._deliver(job, self.on_result, result))
         job.failed.connect(lambda text: self._deliver(job, self.on_error, text))
         self.running, self._running_request = job, (fn, args)
+        job.start()
 
     def _deliver(self, job, callback, value) -> None:
         if job is self.running and shiboken6.isValid(self.owner):

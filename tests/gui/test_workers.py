@@ -112,3 +112,20 @@ def test_the_learning_rate_finder_can_be_cancelled(window, qtbot):
     assert dialog.note.text() == "Cancelled: no suggestion."
     assert dialog.suggestion is None and not dialog.use_button.isEnabled()
     assert len(dialog.curve.getData()[0] or ()) == 0
+
+
+def test_a_latest_job_that_ends_at_once_still_delivers_its_result(qtbot):
+    """LatestJob connected its result signals after the thread had started: a job that ended
+    first lost its result, and a view waited on "computing..." for ever (about 1 in 300)."""
+    from PySide6.QtWidgets import QWidget
+
+    from gui.worker import LatestJob
+
+    owner = QWidget()
+    got, errors = [], []
+    latest = LatestJob(owner, 0, got.append, errors.append)
+    for i in range(100):
+        latest.request(int, str(i))
+        qtbot.waitUntil(lambda i=i: len(got) == i + 1, timeout=10_000)
+    assert got == list(range(100)) and errors == []
+    latest.cancel()
