@@ -347,7 +347,9 @@ class Search:
         return self.experiment.search.trials
 
     def taken(self) -> int:
-        return count_taken(self.study.get_trials(deepcopy=False))
+        """The trials the budget counts, once those a killed process left running are failed:
+        after a kill, --budget N counts what the search has, not the trial it lost."""
+        return count_taken(self.current_trials())
 
     def rows(self) -> list[TrialRow]:
         return sorted_rows(self.study.get_trials(deepcopy=False))

@@ -177,6 +177,7 @@ def test_a_killed_search_resumes_and_completes_its_budget(tmp_path, capsys):
         process.wait()
     search = Search(None, out, resume=True)
     assert [t.state.name for t in search.study.get_trials()] == ["COMPLETE", "RUNNING"]
+    assert search.taken() == 1  # the killed trial does not count (--budget 2 runs one more)
     rows = search.run()
     states = {r.number: r.state for r in rows}
     assert states[1] == "interrupted"  # the killed trial: failed, not counted
