@@ -46,9 +46,9 @@ def script_val_loss(monkeypatch, values):
 
 
 def wait_for_workers(qtbot, timeout=60_000):
-    """Wait until no worker job of the window's runs, then deliver what they emitted: the moment
-    after which nothing more of theirs can arrive (where a test asserts that nothing more did),
-    in place of waiting some milliseconds and hoping that was long enough."""
+    """Wait until no worker job (gui.worker.run_job) runs, then deliver what the jobs emitted:
+    the moment after which nothing more of theirs can arrive, where a test asserts that nothing
+    more did (in place of waiting some milliseconds and hoping that was long enough)."""
     from PySide6.QtCore import QCoreApplication
 
     from gui import worker

@@ -67,8 +67,9 @@ def test_a_superseded_summary_job_is_aborted_not_only_dropped(window, qtbot, mon
     initializer = Blocks.initializer
 
     def held_at_its_first_layer(self):
-        # The VGG-16 job (the one build asked for after arming and not aborted yet) waits at
-        # its first layer until the simple CNN has superseded it: the abort lands mid-build.
+        # The first layer of a build asked for after arming, by a job not yet aborted (the
+        # VGG-16 summary's), waits until the simple CNN has superseded it: the abort lands
+        # mid-build, whatever this machine's speed.
         if armed.is_set() and not building.is_set() and not abort_requested():
             building.set()
             superseded.wait(120)
