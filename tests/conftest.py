@@ -29,6 +29,35 @@ def tiny_experiment(**training):
     return exp
 
 
+def script_val_loss(monkeypatch, values):
+    """Every Trainer of this test reads ``values[e]`` as epoch e's val_loss (0-based), through
+    NetLab's own callback: early stopping, reduce-on-plateau, the best epoch and best.keras act
+    on a signal the test chose, not on a seeded trajectory that one CPU's kernels give and
+    another's do not. Training itself is real; only the number the callback reads is set."""
+    from netlab.training import callbacks
+
+    class ScriptedValLoss(callbacks.EventCallback):
+        def on_epoch_end(self, epoch, logs=None):
+            logs["val_loss"] = float(values[epoch])  # the dict Keras hands every later callback
+            super().on_epoch_end(epoch, logs)
+
+    # The Trainer imports EventCallback from the module when it runs (netlab/training/trainer.py).
+    monkeypatch.setattr(callbacks, "EventCallback", ScriptedValLoss)
+
+
+def wait_for_workers(qtbot, timeout=60_000):
+    """Wait until no worker job (gui.worker.run_job) runs, then deliver what the jobs emitted:
+    the moment after which nothing more of theirs can arrive, where a test asserts that nothing
+    more did (in place of waiting some milliseconds and hoping that was long enough)."""
+    from PySide6.QtCore import QCoreApplication
+
+    from gui import worker
+
+    qtbot.waitUntil(lambda: not worker._jobs, timeout=timeout)
+    QCoreApplication.sendPostedEvents()  # a finished thread's queued signals, in their order
+    QCoreApplication.processEvents()
+
+
 @pytest.fixture(scope="session")
 def trained_run(tmp_path_factory):
     """One real training run shared by the predict, CLI and GUI tests."""

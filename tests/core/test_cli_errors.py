@@ -7,7 +7,7 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -211,16 +211,43 @@ def _ctrl_c_reaches_it() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def test_ctrl_c_while_tensorflow_imports():
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "netlab", "devices"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env, preexec_fn=_ctrl_c_reaches_it)
-    time.sleep(2.5)  # past Python's start and argparse; TensorFlow's import takes seconds more
-    assert proc.poll() is None, "netlab devices finished before it could be interrupted"
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130
+# Put first on the child's PYTHONPATH as sitecustomize: once TensorFlow's package has begun to
+# import (its first submodule is looked for), it says so on stdout and waits for stdin, so the
+# test's Ctrl-C lands inside TensorFlow's import, however fast this machine imports it.
+HOLD_TENSORFLOW_IMPORT = textwrap.dedent("""
+    import os, sys
+
+    class HoldTensorFlow:
+        held = False
+
+        def find_spec(self, name, path=None, target=None):
+            if name.startswith("tensorflow.") and not self.held:
+                self.held = True
+                os.write(1, b"importing tensorflow\\n")
+                os.read(0, 1)  # until the test's SIGINT (KeyboardInterrupt here) or its stdin closes
+            return None  # the usual finders import it
+
+    sys.meta_path.insert(0, HoldTensorFlow())
+""")
+
+
+def test_ctrl_c_while_tensorflow_imports(tmp_path):
+    (tmp_path / "sitecustomize.py").write_text(HOLD_TENSORFLOW_IMPORT)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+    proc = subprocess.Popen([sys.executable, "-m", "netlab", "devices"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=_ctrl_c_reaches_it)
+    try:
+        assert proc.stdout.readline() == "importing tensorflow\n", "TensorFlow's import never began"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
     assert err.strip().splitlines() == ["netlab: interrupted"], err
+    assert out == ""  # interrupted before it listed anything
 
 
 def test_tensorflow_keeps_its_log_lines_to_itself(digit_png, trained_run):

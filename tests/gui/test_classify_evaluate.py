@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import wait_for_workers
 from PIL import Image
 from PySide6.QtCore import Qt
 
@@ -83,8 +84,8 @@ def test_cancel_stops_a_large_folder(view, qtbot, tmp_path):
     shown = view.table_model.rowCount()
     assert 4 <= shown < 600
     assert "Cancelled after" in view.message.text() and not view.cancel_button.isEnabled()
-    qtbot.wait(200)
-    assert view.table_model.rowCount() == shown  # nothing arrives after the cancel
+    wait_for_workers(qtbot)  # the job has ended and all it emitted has arrived
+    assert view.table_model.rowCount() == shown  # nothing arrived after the cancel
 
 
 def test_an_ensemble_with_other_classes_is_one_message(view, qtbot, tmp_path, model):

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import wait_for_workers
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
@@ -179,5 +180,5 @@ def test_cancel_aborts_the_running_job_and_draws_nothing_of_it(qtbot, view):
     view.cancel_button.click()
     assert not view.cancel_button.isEnabled() and view.progress.text() == ""
     qtbot.waitUntil(lambda: len(page._init_job.aborted) == 1, timeout=WAIT_MS)  # the job has ended
-    qtbot.wait(100)
+    wait_for_workers(qtbot)  # and all it emitted has arrived
     assert page.curves == {} and page.shown_statistics() == {}

@@ -1,5 +1,7 @@
 """What will train, as the window shows it, and workers that can be aborted."""
 
+import threading
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -56,15 +58,35 @@ def test_the_size_label_is_the_trained_models_parameter_count(window, qtbot, tmp
     assert window.size_label.text().startswith(f"{human(expected)} trainable parameters")
 
 
-def test_a_superseded_summary_job_is_aborted_not_only_dropped(window, qtbot):
+def test_a_superseded_summary_job_is_aborted_not_only_dropped(window, qtbot, monkeypatch):
     """Must hold (issue 9): the stale VGG-16 build stops at an abort point."""
+    from netlab.abort import abort_requested
+    from netlab.architectures.blocks import Blocks
+
+    armed, building, superseded = threading.Event(), threading.Event(), threading.Event()
+    initializer = Blocks.initializer
+
+    def held_at_its_first_layer(self):
+        # The first layer of a build asked for after arming, by a job not yet aborted (the
+        # VGG-16 summary's), waits until the simple CNN has superseded it: the abort lands
+        # mid-build, whatever this machine's speed.
+        if armed.is_set() and not building.is_set() and not abort_requested():
+            building.set()
+            superseded.wait(120)
+        return initializer(self)
+
+    monkeypatch.setattr(Blocks, "initializer", held_at_its_first_layer)
     jobs = window.summary._jobs
     window.panel.model_form.arch.setCurrentText("vgg16")
     window.summary.input_choice.setCurrentText(PAPER_INPUT)  # 138M parameters: seconds to build
-    qtbot.waitUntil(lambda: jobs.running is not None, timeout=60_000)
-    qtbot.wait(300)  # the build is under way
-    with qtbot.waitSignal(window.summary.updated, timeout=120_000) as shown:
-        window.panel.model_form.arch.setCurrentText("simple_cnn")
+    armed.set()
+    try:
+        qtbot.waitUntil(building.is_set, timeout=60_000)  # the build is under way
+        with qtbot.waitSignal(window.summary.updated, timeout=120_000) as shown:
+            window.panel.model_form.arch.setCurrentText("simple_cnn")
+            superseded.set()
+    finally:
+        superseded.set()
     qtbot.waitUntil(lambda: len(jobs.aborted) == 1, timeout=120_000)
     assert jobs.aborted == [True]  # it stopped at an abort point, before its summary
     assert shown.args[0][0] < 1_000_000  # the simple CNN's summary is the one shown
@@ -82,7 +104,7 @@ def test_closing_the_window_aborts_a_running_job(window, qtbot):
 
 
 def test_a_training_failure_is_shown_once(window, qtbot, tmp_path):
-    from conftest import tiny_experiment
+    from conftest import tiny_experiment, wait_for_workers
 
     root = _folder(tmp_path / "images", classes=("cats",))
     (root / "dogs").mkdir()
@@ -95,7 +117,7 @@ def test_a_training_failure_is_shown_once(window, qtbot, tmp_path):
     with qtbot.waitSignal(window.training_finished, timeout=120_000) as finished:
         window.train_button.click()
     assert finished.args[0] is None
-    qtbot.wait(100)  # anything queued behind the failure arrives too
+    wait_for_workers(qtbot)  # anything queued behind the failure has arrived too
     assert len(shown) == 1 and "no readable images" in shown[0]
     assert window.error.text() == shown[0] and window.status.text() == "Training failed."
 
