@@ -6,7 +6,7 @@ Stopping sets a ``threading.Event`` directly from the GUI thread; the trainer
 checks it after every batch, so a stop never waits behind a busy event loop.
 ``run_job`` runs any other core job (loading TensorFlow, a model, a
 prediction, a summary, the learning-rate sweep) in a QThread of its own, with
-an abort flag the job checks (``netlab.abort``); errors reach the window one
+an abort flag the job checks (``netlab.base.abort``); errors reach the window one
 way, as the text to show. Closing the window asks every job to stop
 (``stop_all``); ``finish_all`` waits a bounded time for them to end.
 """
@@ -28,8 +28,8 @@ from pathlib import Path
 import shiboken6
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
-from netlab.abort import JobAborted, abortable
-from netlab.errors import NetlabError
+from netlab.base.abort import JobAborted, abortable
+from netlab.base.errors import NetlabError
 
 # Workers' big imports (TensorFlow, pyqtgraph) run one at a time (import_in_turn).
 _big_imports = threading.Lock()
@@ -192,7 +192,7 @@ class JobThread(QThread):
     """Runs one function; exactly one of ``returned``, ``failed`` or ``aborted`` follows.
 
     ``abort()`` (GUI thread) sets the job's abort flag; the function stops at
-    its next abort point (``netlab.abort``) and ``aborted`` is emitted instead
+    its next abort point (``netlab.base.abort``) and ``aborted`` is emitted instead
     of a result. ``failed`` carries the text to show (``error_text``).
     ``needs_tensorflow``: import it first, through :func:`import_tensorflow`
     (every job but the registry's, which runs before TensorFlow has loaded).

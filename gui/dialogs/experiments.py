@@ -1,14 +1,14 @@
 """The Experiments window: pick a lesson, read its question, run its arms, read the verdict.
 
 The arms train in sequence in an :class:`ExperimentThread` (the core's
-ExperimentRunner, netlab/training/experiments.py); its plain events arrive
+ExperimentRunner, netlab/lessons/experiments.py); its plain events arrive
 queued in the GUI thread. Every run's validation accuracy is drawn per epoch,
 one colour per arm, so the arms' curves overlay; the verdict and each arm's
 mean are shown from result.json's numbers when the last arm ends. Any run
 begun so far (an arm and seed) can be opened in the main window's Runs tab,
 during the experiment or after it (``open_run``). A lesson that sweeps a
 setting (fine-tuning vs scratch over the labeled-set size) also gets an
-accuracy-vs-size plot beside the curves (gui/views/sweep_plot.py).
+accuracy-vs-size plot beside the curves (gui/widgets/sweep_plot.py).
 
 The lesson's text, the plots and the verdict share the height in a splitter:
 a long question or verdict scrolls in its own pane and the plots keep at least
@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.icons import icon
-from gui.worker import CoreThread
+from gui.workers import CoreThread
 
 COLOURS = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75))
 OTHER_COLOUR = (150, 150, 150)  # a run outside the arms: a lesson's pretraining
@@ -69,7 +69,7 @@ class ExperimentThread(CoreThread):
 
     def __init__(self, spec, out_dir, budget, parent=None, resume=False):
         super().__init__(parent)
-        from netlab.training.experiments import ExperimentRunner
+        from netlab.lessons.experiments import ExperimentRunner
 
         self.runner = ExperimentRunner(spec, out_dir, budget, on_event=self.event.emit, resume=resume)
         self.stop_event = self.runner.stop_event
@@ -84,7 +84,7 @@ class ExperimentsDialog(QDialog):
 
     def __init__(self, runs_root: Path, parent=None):
         super().__init__(parent)
-        from netlab.training.experiments import lesson_names
+        from netlab.lessons.experiments import lesson_names
 
         self.runs_root = Path(runs_root)
         self.thread: ExperimentThread | None = None
@@ -141,12 +141,12 @@ class ExperimentsDialog(QDialog):
         self.status = QLabel()
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
-        from gui.views.plot_style import styled_plot
+        from gui.widgets.plot_style import styled_plot
 
         self.plot = styled_plot(pg, bottom="epoch", left="validation accuracy")
         self.plot.setYRange(0, 1)
         self.legend = self.plot.addLegend()
-        from gui.views.sweep_plot import SweepPlot
+        from gui.widgets.sweep_plot import SweepPlot
 
         self.sweep_plot = SweepPlot(COLOURS)
         self.plots = QWidget()
@@ -183,7 +183,7 @@ class ExperimentsDialog(QDialog):
 
     # -- the lesson ------------------------------------------------------------
     def _show_lesson(self, name: str) -> None:
-        from netlab.training.experiments import load_lesson
+        from netlab.lessons.experiments import load_lesson
 
         if not name:
             return
@@ -204,7 +204,7 @@ class ExperimentsDialog(QDialog):
     # -- running -----------------------------------------------------------------
     def start(self, resume: bool = False) -> None:
         """Run the chosen lesson into a new folder; ``resume``: go on with the stopped one in its folder."""
-        from netlab.training.experiments import default_out_dir, load_lesson
+        from netlab.lessons.experiments import default_out_dir, load_lesson
 
         if self.thread is not None or (resume and self.stopped is None):
             return
@@ -254,15 +254,15 @@ class ExperimentsDialog(QDialog):
         self.open_button.setEnabled(False)
 
     def _on_event(self, event) -> None:
+        from netlab.lessons.experiments import ArmFinished, ArmStarted, ExperimentStarted
         from netlab.training.events import EpochEnd
-        from netlab.training.experiments import ArmFinished, ArmStarted, ExperimentStarted
 
         if isinstance(event, ExperimentStarted):
             self.total = max(1, event.total or len(event.arms) * len(event.seeds))
             self.arm_names = list(event.arms)
             self.out_dir = event.out_dir
             if event.sweep:
-                from netlab.training.experiments import load_lesson
+                from netlab.lessons.experiments import load_lesson
 
                 sweep = load_lesson(event.name).sweep
                 self.sweep_plot.start(event.arms, event.sweep, sweep.label, sweep.metric, sweep.default_metric)
@@ -282,8 +282,8 @@ class ExperimentsDialog(QDialog):
             self._add_point(event)
 
     def _draw_kept_run(self, run_dir: str) -> None:
-        from netlab.errors import NetlabError
-        from netlab.training.runs import read_history
+        from netlab.base.errors import NetlabError
+        from netlab.runs.folder import read_history
 
         try:
             rows = read_history(run_dir)

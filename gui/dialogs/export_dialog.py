@@ -4,7 +4,7 @@ It gathers the request and checks where it goes before it closes (the core's
 ``check_out``): a missing path, a wrong suffix or a run's folder is said in the
 dialog, and a file already there is replaced only after a question naming it
 (``ask_replace``; "No" keeps the dialog open for another path). The Runs tab
-runs the export (``netlab.export``) in a worker and shows its parity line or its error.
+runs the export (``netlab.predict.export``) in a worker and shows its parity line or its error.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from netlab.errors import ExportError
-from netlab.export import FORMATS, TOLERANCES, check_out, replaces
+from netlab.base.errors import ExportError
+from netlab.predict.export import FORMATS, TOLERANCES, check_out, replaces
 
 FORMAT_LABELS = {
     "keras": "Keras (.keras)",

@@ -8,9 +8,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from gui.panels.bindings import check_box, combo_box, double_box, int_box
-from gui.panels.form import Form
-from gui.worker import LatestJob
+from gui.forms.bindings import check_box, combo_box, double_box, int_box
+from gui.forms.form import Form
+from gui.workers import LatestJob
 from netlab.config import PREPROCESSINGS, validate_data
 from netlab.data import get_source, source_names
 

@@ -2,7 +2,7 @@
 
 Settings the form has no widget for are kept from the experiment it was
 given, and so are values a widget cannot show (reported, see
-``gui.panels.bindings``), so a JSON file loaded and saved again loses nothing.
+``gui.forms.bindings``), so a JSON file loaded and saved again loses nothing.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import QScrollArea, QTabWidget
 
-from gui.panels.data_form import DataForm
-from gui.panels.finetune_form import FinetuneForm
-from gui.panels.model_form import ModelForm
-from gui.panels.training_form import TrainingForm
+from gui.forms.data_form import DataForm
+from gui.forms.finetune_form import FinetuneForm
+from gui.forms.model_form import ModelForm
+from gui.forms.training_form import TrainingForm
 from netlab.config import Experiment
 
 

@@ -27,20 +27,20 @@ from PySide6.QtWidgets import (
 )
 
 from gui.downloads import relay
-from gui.panels.bindings import check_box, combo_box, double_box, int_box
-from gui.panels.finetune_jobs import report_job
-from gui.panels.form import Form
-from gui.panels.layer_table import LayerTableModel
-from gui.worker import LatestJob
-from netlab.errors import NetlabError
-from netlab.training.finetune_sources import (
+from gui.forms.bindings import check_box, combo_box, double_box, int_box
+from gui.forms.finetune_jobs import report_job
+from gui.forms.form import Form
+from gui.widgets.layer_table import LayerTableModel
+from gui.workers import LatestJob
+from netlab.base.errors import NetlabError
+from netlab.base.user_paths import checked_path
+from netlab.models.sources import (
     IMAGENET_ARCHS,
     IMAGENET_PREFIX,
     imagenet_choices,
     imagenet_source_for,
     keras_models_dir,
 )
-from netlab.user_paths import checked_path
 
 IMAGENET, RUN, FILE = "ImageNet weights", "a past run", "a .keras file"
 KINDS = (IMAGENET, RUN, FILE)
@@ -67,7 +67,7 @@ def _narrow(combo: QComboBox) -> QComboBox:
 
 
 class FinetuneForm(Form):
-    report_ready = Signal(object)  # netlab.training.finetune.FinetuneReport
+    report_ready = Signal(object)  # netlab.models.finetune.FinetuneReport
     report_failed = Signal(str)
 
     def __init__(self, parent=None):
@@ -230,7 +230,7 @@ class FinetuneForm(Form):
             items = imagenet_choices()  # NetLab's counterparts, then every other keras.applications model
             default = imagenet_source_for(self._arch) or ""
         elif kind == RUN:
-            from netlab.training.catalog import list_runs
+            from netlab.runs.catalog import list_runs
 
             items = [str(run.path) for run in list_runs(self.runs_root) if run.has_model] if self.runs_root else []
             default = items[0] if items else ""

@@ -1,5 +1,5 @@
 """Worker-thread jobs of the Fine-tune tab and the summary: the per-layer report and the
-fine-tuned model, both built by the core (``netlab.training.finetune``). No widgets here.
+fine-tuned model, both built by the core (``netlab.models.finetune``). No widgets here.
 
 Moving the freeze cut rebuilds the report; opening the source (reading a
 ``.keras`` file, building an ImageNet backbone and reading its weights) is the
@@ -22,9 +22,9 @@ _sources: OrderedDict = OrderedDict()
 
 def _stamp(text: str):
     """What changes when a file source is replaced on disk (None for ImageNet or a missing path)."""
-    from netlab.errors import NetlabError
-    from netlab.predict import model_file
-    from netlab.training.finetune_sources import IMAGENET_PREFIX
+    from netlab.base.errors import NetlabError
+    from netlab.models.sources import IMAGENET_PREFIX
+    from netlab.predict.model import model_file
 
     if text.startswith(IMAGENET_PREFIX):
         return None
@@ -36,7 +36,7 @@ def _stamp(text: str):
 
 def opened_source(text: str, side: int):
     """The source ``text`` opened for ``side``-pixel images, from the last few opened if it is there."""
-    from netlab.training.finetune_sources import open_source
+    from netlab.models.sources import open_source
 
     key = (text, side, _stamp(text))
     with _lock:
@@ -55,7 +55,7 @@ def _data(experiment):
     """What the model is built for: the data's description, or the data itself when the
     experiment's preprocessing needs its statistics (NetLab's architecture built for a run's weights)."""
     from netlab.data.input_spec import input_spec, load_described
-    from netlab.training.finetune_sources import IMAGENET_PREFIX
+    from netlab.models.sources import IMAGENET_PREFIX
 
     ft = experiment.finetune
     if ft.into_arch and not ft.source.startswith(IMAGENET_PREFIX) and experiment.data.preprocessing != "scale":
@@ -67,8 +67,8 @@ def _data(experiment):
 def finetuned_model(experiment):
     """(the whole fine-tuned model, its FinetuneReport), as the trainer builds them (with cached
     features the trainer trains the head alone, on the base's outputs)."""
-    from netlab.abort import abort_point
-    from netlab.training.finetune import build_for_trainer
+    from netlab.base.abort import abort_point
+    from netlab.models.finetune import build_for_trainer
 
     experiment.validate()
     data = _data(experiment)

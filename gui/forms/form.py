@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QVBoxLayout, QWidget
 
-from gui.panels.bindings import Binding
+from gui.forms.bindings import Binding
 
 
 class Form(QWidget):

@@ -5,7 +5,7 @@ leaky ReLU/ELU, and an architecture's own options (from the registry) with
 that architecture: one widget per option of the registry's schema (a check box,
 a spin box over the option's range, or a combo box of its choices), so the
 form keeps no list of its own. Each is bound like the generic fields
-(:class:`~gui.panels.bindings.OptionBinding`): a loaded value it cannot show
+(:class:`~gui.forms.bindings.OptionBinding`): a loaded value it cannot show
 is kept and reported, never clamped or rounded.
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QWidget
 
-from gui.panels.bindings import OptionBinding, check_box, combo_box, double_box, int_box
-from gui.panels.form import Form
+from gui.forms.bindings import OptionBinding, check_box, combo_box, double_box, int_box
+from gui.forms.form import Form
 from netlab.config import ACTIVATIONS, HEADS, INITIALIZERS, NORMALIZATIONS, POOLINGS, Experiment, ModelConfig
 
 FLOAT_OPTION_DECIMALS = 3

@@ -2,7 +2,7 @@
 
 Left empty, the field means a new folder under the runs root named by time,
 architecture and dataset (always free). A folder given here is checked first
-(``netlab.training.run_folder.folder_state``, the rules the CLI's refusal
+(``netlab.runs.lock.folder_state``, the rules the CLI's refusal
 follows): a free one is trained in; one another process writes is refused with
 the lock's message; one that holds a run or other files asks: resume that run
 (when ``netlab resume`` would continue it, through the same core path), train
@@ -62,7 +62,7 @@ class Decision:
 
 def decide(parent, run_dir: Path) -> Decision:
     """Check ``run_dir`` and ask about it when it is in use; never a silent overwrite."""
-    from netlab.training.run_folder import folder_state
+    from netlab.runs.lock import folder_state
 
     state = folder_state(run_dir)
     if state.kind == "free":

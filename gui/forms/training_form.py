@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QPushButton
 
-from gui.panels.bindings import check_box, combo_box, double_box, int_box
-from gui.panels.form import Form
+from gui.forms.bindings import check_box, combo_box, double_box, int_box
+from gui.forms.form import Form
 from netlab.config import MIXED_PRECISIONS, OPTIMIZERS, SCHEDULES
 
 

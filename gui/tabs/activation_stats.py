@@ -14,8 +14,8 @@ import numpy as np
 from PySide6.QtCore import QRectF, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from gui.views.plot_style import key_text, styled_plot
-from gui.worker import LatestJob
+from gui.widgets.plot_style import key_text, styled_plot
+from gui.workers import LatestJob
 
 MODEL, INIT = "current model, on the images", "fresh deep stack, each initializer (seeds/002)"
 # The lecture's four, by NetLab's names (netlab.inspect.activations.INIT_ALIASES).

@@ -1,6 +1,6 @@
 """The Classify tab: many images or folders at once, a table of their top-k classes.
 
-Files are decoded and classified in batches in a worker (``netlab.classify``);
+Files are decoded and classified in batches in a worker (``netlab.predict.classify``);
 each batch reaches the table as it is done, so a folder of thousands fills in
 while the progress bar moves, and Cancel stops the job at the next batch.
 Test-time augmentation (flip, 10-crop) and an ensemble of further models are
@@ -27,10 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.views.classifier import IMAGE_FILTER
-from gui.views.classifier import _to_pixmap as to_pixmap
-from gui.views.drops import accept_files, dropped_paths
-from gui.worker import run_job
+from gui.tabs.classifier import IMAGE_FILTER
+from gui.tabs.classifier import _to_pixmap as to_pixmap
+from gui.widgets.drops import accept_files, dropped_paths
+from gui.workers import run_job
 
 TOP = 3
 THUMBNAIL = 40
@@ -40,7 +40,7 @@ TTA_CHOICES = (("No augmentation", "none"), ("Flip: image + mirror", "flip"),
 
 def _classify_job(models, paths, tta, batch_size, on_batch):
     """Worker-thread job (no Qt): check the ensemble's classes, then classify batch by batch."""
-    from netlab.classify import classify_files, ensemble
+    from netlab.predict.classify import classify_files, ensemble
 
     members = ensemble(models)
     return classify_files(members, paths, top=TOP, tta=tta, batch_size=batch_size,
@@ -48,7 +48,7 @@ def _classify_job(models, paths, tta, batch_size, on_batch):
 
 
 def _load_member(path):
-    from netlab.cli_predict import load_member
+    from netlab.cli.predict import load_member
 
     return load_member(path)
 
@@ -332,7 +332,7 @@ class BatchClassifyView(QWidget):
 
     # -- CSV -------------------------------------------------------------------------
     def export_csv(self, path: str) -> bool:
-        from netlab.classify import write_csv
+        from netlab.predict.classify import write_csv
 
         try:
             write_csv(self.table_model.results, path, TOP)

@@ -23,10 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.views.image_batch import ImageBatch, SavedStatistics
-from gui.views.plot_style import key_text, styled_plot
-from gui.views.tables import read_only_table
-from gui.worker import LatestJob
+from gui.widgets.image_batch import ImageBatch, SavedStatistics
+from gui.widgets.plot_style import key_text, styled_plot
+from gui.widgets.tables import read_only_table
+from gui.workers import LatestJob
 
 LAYER_COLUMNS = ("#", "layer", "ch.", "mean shift", "var. ratio", "distance")
 CHANNEL_COLUMNS = ("channel", "moving mean", "moving var.", "batch mean", "batch var.", "gamma", "beta")
@@ -42,7 +42,7 @@ def number(value) -> str:
 
 def compute_bn(model, batch: ImageBatch):
     """Worker job: the BN statistics with the batch's beside them, and the two modes' predictions."""
-    from netlab.abort import abort_point
+    from netlab.base.abort import abort_point
     from netlab.inspect.batchnorm import bn_statistics, train_vs_inference
 
     stats = bn_statistics(model, batch.x)

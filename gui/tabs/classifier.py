@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.views.drops import accept_files, dropped_paths
-from gui.worker import run_job
+from gui.widgets.drops import accept_files, dropped_paths
+from gui.workers import run_job
 
 TOP = 3
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
@@ -31,15 +31,15 @@ IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All
 
 def _classify(model, class_names, path):
     """Worker-thread job: load the image and predict (no Qt here)."""
-    from netlab.predict import load_image, predict_images
+    from netlab.predict.model import load_image, predict_images
 
     image = load_image(path)
     return path, image, predict_images(model, [image], class_names, top=TOP)[0]
 
 
 def _open_model(path):
-    from netlab.predict import load_model
-    from netlab.training.runs import read_classes
+    from netlab.predict.model import load_model
+    from netlab.runs.folder import read_classes
 
     return path, load_model(path), read_classes(path)
 

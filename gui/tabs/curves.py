@@ -49,7 +49,7 @@ import math
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from gui.views.plot_style import styled_plot
+from gui.widgets.plot_style import styled_plot
 
 TRAIN = (31, 119, 180)
 VAL = (255, 127, 14)
@@ -106,7 +106,7 @@ class CurvesView(QWidget):
         if self._build_scheduled:
             return
         self._build_scheduled = True
-        from gui.worker import import_in_turn, run_job
+        from gui.workers import import_in_turn, run_job
 
         run_job(import_in_turn, "pyqtgraph", on_result=lambda _: self._build_next(),
                 on_error=lambda _: self._built(), owner=self, needs_tensorflow=False)

@@ -4,7 +4,7 @@ It follows the classifier's model (``ClassifierView.model_changed``). The
 dataset is the run's own (its validation or test split, the images the run
 never trained on) when the model came from a run, or a built-in dataset or an
 image folder whose classes are matched to the model's by name. The evaluation
-runs in a worker (``netlab.training.evaluate.evaluate_model``) and is drawn as
+runs in a worker (``netlab.predict.evaluate.evaluate_model``) and is drawn as
 a confusion-matrix heat map, a per-class precision/recall table and a gallery
 of the most confidently misclassified images; clicking one emits
 ``open_image`` with it (the Inspect tab shows it).
@@ -35,24 +35,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.views.classifier import _to_pixmap as to_pixmap
-from gui.views.tables import read_only_table
-from gui.worker import run_job
+from gui.tabs.classifier import _to_pixmap as to_pixmap
+from gui.widgets.tables import read_only_table
+from gui.workers import run_job
 
 GALLERY_ICON = 72
 RUN_DATA = "run"  # the combo's value for "the run's own data"
 
 
 def _evaluate_job(model, class_names, run_dir, dataset, source, on_progress):
-    from netlab.training.evaluate import evaluate_model
+    from netlab.predict.evaluate import evaluate_model
 
     return evaluate_model(model, class_names, run_dir, dataset, keep_images=True, model_name=source,
                           on_progress=on_progress)
 
 
 def _run_dataset(run_dir) -> str | None:
+    from netlab.base.errors import NetlabError
     from netlab.config import Experiment
-    from netlab.errors import NetlabError
 
     try:
         return str(Experiment.load(Path(run_dir) / "config.json").data.dataset)
@@ -153,7 +153,7 @@ class EvaluateView(QWidget):
     # -- model and data ----------------------------------------------------------------
     def set_model(self, model, class_names, source: str, model_path=None) -> None:
         from netlab.data import source_names
-        from netlab.training.evaluate import run_folder_of
+        from netlab.predict.evaluate import run_folder_of
 
         self.cancel()
         self.model, self.class_names, self.source = model, class_names, source
@@ -272,7 +272,7 @@ class EvaluateView(QWidget):
 
     def confusion_plot(self):
         if self.plot is None:
-            from gui.views.confusion_plot import ConfusionPlot
+            from gui.widgets.confusion_plot import ConfusionPlot
 
             self.plot = ConfusionPlot()
             self.plot_box.layout().addWidget(self.plot)

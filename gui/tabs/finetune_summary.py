@@ -11,10 +11,10 @@ from __future__ import annotations
 
 def finetune_summary(experiment, paper_input: bool = False):
     """(rows, totals, comparison, sizes), as ``compute_summary`` returns them."""
-    from gui.panels.finetune_jobs import finetuned_model
-    from netlab.abort import abort_point
+    from gui.forms.finetune_jobs import finetuned_model
+    from netlab.base.abort import abort_point
     from netlab.inspect.text import human
-    from netlab.training.finetune import apply_freeze, base_of, head_only_epochs, weighted_layers
+    from netlab.models.finetune import apply_freeze, base_of, head_only_epochs, weighted_layers
 
     model, report = finetuned_model(experiment)
     ft = experiment.finetune
@@ -39,7 +39,7 @@ def _expanded(model, prefix: str = "") -> tuple[list, int]:
     """(text rows, MACs): one row per layer, a nested model's own layers in its place."""
     import keras
 
-    from gui.views.summary import summary_row
+    from gui.widgets.tables import summary_row
     from netlab.inspect.summary import summarize
 
     summary = summarize(model)

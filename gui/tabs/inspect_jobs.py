@@ -77,7 +77,7 @@ def layer_structure(model) -> Structure:
 
 def model_input(model, source: ImageSource) -> np.ndarray:
     """The image resized and converted the way the model takes it (float pixels in [0, 255])."""
-    from netlab.predict import image_to_array, load_image, model_input_shape
+    from netlab.predict.model import image_to_array, load_image, model_input_shape
 
     shape = model_input_shape(model)
     image = source.image if source.image is not None else load_image(source.path, smallest=shape[0])

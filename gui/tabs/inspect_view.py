@@ -32,10 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.views.classifier import IMAGE_FILTER
-from gui.views.drops import accept_files, dropped_paths
-from gui.views.image_grid import SORTS, ImagePanel, grid_lut, layer_grid
-from gui.views.inspect_jobs import (
+from gui.tabs.classifier import IMAGE_FILTER
+from gui.tabs.inspect_jobs import (
     ImageSource,
     all_maps,
     grad_cam,
@@ -44,7 +42,9 @@ from gui.views.inspect_jobs import (
     kernels,
     layer_structure,
 )
-from gui.worker import LatestJob
+from gui.widgets.drops import accept_files, dropped_paths
+from gui.widgets.image_grid import SORTS, ImagePanel, grid_lut, layer_grid
+from gui.workers import LatestJob
 
 NAME_ROLE = Qt.UserRole + 1
 PREDICTED = "predicted class"
@@ -185,7 +185,7 @@ class InspectView(QWidget):
     # -- public slots --------------------------------------------------------------
     def set_model(self, model, class_names, source: str) -> None:
         """Follow the window's current model (``ClassifierView.model_changed``)."""
-        from netlab.predict import class_names_for
+        from netlab.predict.model import class_names_for
 
         self.model, self.structure, self.maps, self.cam, self.grid = model, None, None, None, None
         self.class_names = class_names_for(model, class_names) if has_vector_output(model) else []

@@ -5,7 +5,7 @@ or plain vs residual networks (ResNet paper, Figure 4), for themselves.
 An experiment's folder (its arms' runs, ``ARM/seed-N``) can be shown in place
 of the runs root (``show_runs``: the Experiments window's "Open in Runs tab");
 "All runs" goes back. Export writes the selected run's model as .keras, SavedModel, TFLite or ONNX
-(``netlab.export``, in a worker) and shows the check's parity line or its error.
+(``netlab.predict.export``, in a worker) and shows the check's parity line or its error.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.views.tables import read_only_table
-from gui.worker import run_job
-from netlab.training.catalog import RunInfo, list_nested_runs, list_runs
+from gui.widgets.tables import read_only_table
+from gui.workers import run_job
+from netlab.runs.catalog import RunInfo, list_nested_runs, list_runs
 
 COLUMNS = ("run", "architecture", "dataset", "epochs", "val accuracy", "best val acc.", "val loss")
 # train_eval_* and bn_gap: netlab/training/train_eval.py (runs from before it lack them: no curve).
@@ -211,7 +211,7 @@ class RunsView(QWidget):
         if run is None:
             self._show_export(False, "Select a run to export.")
             return
-        from gui.views.export_dialog import ExportDialog
+        from gui.dialogs.export_dialog import ExportDialog
 
         self.export_dialog = ExportDialog(run.path, self)
         self.export_dialog.accepted.connect(
@@ -223,7 +223,7 @@ class RunsView(QWidget):
         """Export in a worker; the parity line or the error follows in ``export_status``.
 
         ``overwrite``: the person said Yes to replacing the file at ``out`` (the dialog asks)."""
-        from netlab.export import export_model
+        from netlab.predict.export import export_model
 
         self.export_button.setEnabled(False)
         self.export_status.setStyleSheet("")

@@ -1,4 +1,4 @@
-"""The Search tab: a hyperparameter search on Optuna (netlab/training/search.py) in the worker.
+"""The Search tab: a hyperparameter search on Optuna (netlab/search/study.py) in the worker.
 
 The experiment is the form's; this tab says what to search (``search.space``
 as JSON, the budget, epochs per trial, sampler, pruning). The study runs in a
@@ -34,10 +34,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.views.tables import read_only_table
-from gui.worker import CoreThread
+from gui.widgets.tables import read_only_table
+from gui.workers import CoreThread
+from netlab.base.errors import ConfigError, NetlabError
 from netlab.config import PRUNERS, SAMPLERS, Experiment, SearchConfig
-from netlab.errors import ConfigError, NetlabError
 
 FIXED_COLUMNS = ("trial", "state", "val accuracy", "val loss", "epochs")
 COMPLETE_COLOUR, PRUNED_COLOUR, BEST_COLOUR = (31, 119, 180), (180, 180, 180), (214, 39, 40)
@@ -52,7 +52,7 @@ class SearchThread(CoreThread):
         self.search = None
 
     def work(self):
-        from netlab.training.search import Search
+        from netlab.search.study import Search
 
         self.search = Search(None if self.resume else self.experiment, self.out_dir, resume=self.resume,
                              on_event=self.event.emit, stop_event=self.stop_event)
@@ -178,7 +178,7 @@ class SearchView(QWidget):
 
     # -- running -----------------------------------------------------------------
     def start(self) -> None:
-        from netlab.training.runs import new_run_dir
+        from netlab.runs.folder import new_run_dir
 
         if self.thread is not None:
             return
@@ -218,8 +218,8 @@ class SearchView(QWidget):
             self.status.setText("Stopping after this batch (the trial is redone on Continue)...")
 
     def _on_event(self, event) -> None:
+        from netlab.search.study import SearchFinished, SearchStarted, TrialFinished, TrialStarted
         from netlab.training.events import EpochEnd
-        from netlab.training.search import SearchFinished, SearchStarted, TrialFinished, TrialStarted
 
         if isinstance(event, SearchStarted):
             self.status.setText(f"Study {event.study_name} in {event.storage}: {event.taken} of "
@@ -279,7 +279,7 @@ class SearchView(QWidget):
             return
         import pyqtgraph as pg
 
-        from gui.views.plot_style import key_text, styled_plot
+        from gui.widgets.plot_style import key_text, styled_plot
 
         self.history_plot = styled_plot(pg, bottom="trial", left="best val_loss")
         self.history_plot.setTitle("History: " + key_text(
@@ -333,7 +333,7 @@ class SearchView(QWidget):
         return self.rows[rows[0].row()] if rows else None
 
     def load_selected(self) -> None:
-        from netlab.training.search import apply_params
+        from netlab.search.study import apply_params
 
         row = self.selected_row()
         if row is None or self.base is None:

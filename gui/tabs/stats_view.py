@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.views.activation_stats import ActivationStatsPage
-from gui.views.bn_stats import BnStatsPage
-from gui.views.image_batch import ImageBatch
-from gui.worker import LatestJob
+from gui.tabs.activation_stats import ActivationStatsPage
+from gui.tabs.bn_stats import BnStatsPage
+from gui.widgets.image_batch import ImageBatch
+from gui.workers import LatestJob
 
 BUILT_IN = ("digits", "shapes")  # datasets that need no download
 DEFAULT_IMAGES = 64
@@ -113,7 +113,7 @@ class StatsView(QWidget):
 
     def set_model(self, model, class_names, source: str, model_path=None) -> None:
         """A new current model; one from a run folder brings that run's training images."""
-        from netlab.training.evaluate import run_folder_of
+        from netlab.predict.evaluate import run_folder_of
 
         self.model, self.class_names, self.model_source = model, class_names, source
         self.images = None

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.views.tables import read_only_table
-from gui.worker import LatestJob
+from gui.widgets.tables import read_only_table, summary_row  # noqa: F401  (summary_row: read from here too)
+from gui.workers import LatestJob
 
 COLUMNS = ("layer", "type", "output", "trainable", "non-trainable", "MACs", "RF", "stride")
 COMPARISON_COLUMNS = ("figure", "this model", "reference", "difference", "kind", "source")
@@ -27,24 +27,14 @@ TRAINING_INPUT, PAPER_INPUT = "training input", "paper input (ImageNet, 1000 cla
 DEBOUNCE_MS = 250
 
 
-def summary_row(r, prefix: str = "") -> tuple:
-    """One table row of a netlab.inspect.summary.LayerRow, as text."""
-    from netlab.inspect.text import human
-
-    return (prefix + r.name, r.class_name, "x".join(map(str, r.output_shape)), f"{r.trainable_params:,}",
-            f"{r.non_trainable_params:,}", human(r.macs) if r.macs else "",
-            "" if r.receptive_field is None else str(r.receptive_field),
-            "all" if r.jump is None else str(r.jump))
-
-
 def compute_summary(experiment, paper_input: bool):
     """Worker-thread job: build the model and summarize it (no Qt here)."""
     if experiment.finetune.source is not None:  # the model that will train: the fine-tuned one
-        from gui.views.finetune_summary import finetune_summary
+        from gui.tabs.finetune_summary import finetune_summary
 
         return finetune_summary(experiment, paper_input)
-    from netlab.abort import abort_point
     from netlab.architectures import get_arch
+    from netlab.base.abort import abort_point
     from netlab.data.input_spec import input_spec
     from netlab.inspect.published import compare_published, compare_table, parameter_convention
     from netlab.inspect.summary import summarize

@@ -1,6 +1,6 @@
 """The house style of a pyqtgraph plot: white, opaque major-tick grid only.
 
-Why opaque and major ticks only: gui/views/curves.py's docstring (a
+Why opaque and major ticks only: gui/tabs/curves.py's docstring (a
 translucent grid made each repaint about 8x slower). pyqtgraph is imported
 by the caller, after the window's first paint.
 """

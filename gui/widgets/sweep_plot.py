@@ -1,6 +1,6 @@
 """Accuracy against the swept setting (labeled images per class), one line per arm.
 
-A sweep lesson (netlab/training/lesson_sweep.py) trains each arm at each value;
+A sweep lesson (netlab/lessons/sweep.py) trains each arm at each value;
 this plot puts every finished run's accuracy at its value as it arrives, and
 the arm's mean over its seeds as a line: solid for the accuracy with batch-norm
 statistics recomputed (the claim's), dashed for Keras's default evaluation.
@@ -16,7 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from gui.views.plot_style import key_text, styled_plot
+from gui.widgets.plot_style import key_text, styled_plot
 
 
 class SweepPlot:

@@ -16,3 +16,13 @@ def read_only_table(columns, row_height: int | None = None,
         table.verticalHeader().setDefaultSectionSize(row_height)
     table.horizontalHeader().setSectionResizeMode(resize)
     return table
+
+
+def summary_row(r, prefix: str = "") -> tuple:
+    """One table row of a netlab.inspect.summary.LayerRow, as text."""
+    from netlab.inspect.text import human
+
+    return (prefix + r.name, r.class_name, "x".join(map(str, r.output_shape)), f"{r.trainable_params:,}",
+            f"{r.non_trainable_params:,}", human(r.macs) if r.macs else "",
+            "" if r.receptive_field is None else str(r.receptive_field),
+            "all" if r.jump is None else str(r.jump))

@@ -21,7 +21,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from netlab.errors import DiskFullError
+from netlab.base.errors import DiskFullError
 
 TEMP_MARK = ".netlab.tmp"
 _DISK_FULL_ERRNOS = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}

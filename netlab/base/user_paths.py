@@ -17,7 +17,7 @@ import os
 import sys
 from pathlib import Path
 
-from netlab.errors import ConfigError, NetlabError, shown
+from netlab.base.errors import ConfigError, NetlabError, shown
 
 # The longest name of one file or folder, in bytes: ext4, XFS, Btrfs, tmpfs, APFS
 # and NTFS (in UTF-16 units) all allow 255. A file system that allows fewer says so

@@ -24,10 +24,10 @@ def add_experiment_parser(sub, run_folder_flag):
 def run_experiment_command(args, print_event) -> int:
     from pathlib import Path
 
-    from netlab.errors import ConfigError
-    from netlab.run_files import lesson_in, lesson_resume_command
-    from netlab.training.experiments import ExperimentRunner, default_out_dir, lesson_names, load_lesson
-    from netlab.training.run_folder import free_run_dir
+    from netlab.base.errors import ConfigError
+    from netlab.lessons.experiments import ExperimentRunner, default_out_dir, lesson_names, load_lesson
+    from netlab.runs.files import lesson_in, lesson_resume_command
+    from netlab.runs.lock import free_run_dir
 
     if args.name == "list":
         specs = [load_lesson(name) for name in lesson_names()]
@@ -68,8 +68,8 @@ def run_experiment_command(args, print_event) -> int:
 
 
 def print_lesson_event(event, print_event) -> None:
+    from netlab.lessons.experiments import ArmStarted, ExperimentStarted
     from netlab.training.events import EpochEnd, Notice, RunFailed
-    from netlab.training.experiments import ArmStarted, ExperimentStarted
 
     if isinstance(event, ExperimentStarted):
         print(f"experiment {event.name} ({event.budget}): arms {', '.join(event.arms)}; seeds "
@@ -97,7 +97,7 @@ def print_result(result: dict) -> None:
 
 def mean_std(arm: dict, metric: str) -> str:
     """mean±std; a count the same for every seed (parameters, epochs) as the whole number it is."""
-    from netlab.training.claims import is_count
+    from netlab.lessons.claims import is_count
 
     if metric not in arm["mean"]:
         return ""

@@ -1,6 +1,6 @@
 """``netlab export RUN --format keras|savedmodel|tflite|onnx --out PATH [--overwrite] [--best] [--tolerance X] [--json]``.
 
-The export is checked before it is kept (``netlab.export``): its parity line
+The export is checked before it is kept (``netlab.predict.export``): its parity line
 is printed, and an export whose outputs differ from the Keras model's by
 more than the tolerance is the command's error (exit 2), moved aside. A file
 already at PATH is replaced only with --overwrite; a run's, a search's or a
@@ -14,7 +14,7 @@ import json
 
 def add_export_parser(sub, number_flag):
     """The subcommand's parser (cli.py sets its handler: this module never imports cli)."""
-    from netlab.export import CHECK_IMAGES, FORMATS, TOLERANCES
+    from netlab.predict.export import CHECK_IMAGES, FORMATS, TOLERANCES
 
     p = sub.add_parser("export", help="write a run's model as .keras, SavedModel, TFLite or ONNX, checked")
     p.add_argument("run", metavar="RUN", help="a run folder or a .keras file")
@@ -34,7 +34,7 @@ def add_export_parser(sub, number_flag):
 
 
 def run_export(args) -> int:
-    from netlab.export import export_model
+    from netlab.predict.export import export_model
 
     result = export_model(args.run, args.format, args.out, best=args.best, tolerance=args.tolerance,
                           images=args.images, overwrite=args.overwrite)

@@ -48,7 +48,7 @@ def finetune_experiment(args, experiment_from_args):
     ft = exp.finetune
     from pathlib import Path
 
-    from netlab.training.finetune_sources import IMAGENET_PREFIX
+    from netlab.models.sources import IMAGENET_PREFIX
 
     # Stored absolute: the run's config.json must find it again from anywhere (resume).
     ft.source = args.source if args.source.startswith(IMAGENET_PREFIX) else str(Path(args.source).absolute())
@@ -59,13 +59,13 @@ def finetune_experiment(args, experiment_from_args):
             setattr(ft, name, value)
     if args.into_arch:
         ft.into_arch = True
-        from netlab.training.finetune_sources import IMAGENET_REGISTRY, imagenet_spec
+        from netlab.models.sources import IMAGENET_REGISTRY, imagenet_spec
 
         if args.source.startswith(IMAGENET_PREFIX) and args.arch is None and not args.config:
             # NetLab's own counterpart of the ImageNet architecture, unless --arch names another.
             counterpart = IMAGENET_REGISTRY.get(imagenet_spec(args.source)[0])
             if counterpart is None:
-                from netlab.errors import ConfigError
+                from netlab.base.errors import ConfigError
 
                 raise ConfigError(f"--into-arch: NetLab has no counterpart of {args.source} to load it into "
                                   f"(those it has: {', '.join(IMAGENET_PREFIX + a for a in IMAGENET_REGISTRY)}); "
@@ -75,7 +75,7 @@ def finetune_experiment(args, experiment_from_args):
         ft.cache_features = True
     if exp.data.image_size is None and not ft.into_arch:
         # The data comes at the source's input size when it has one (no resizing inside the model).
-        from netlab.training.finetune_sources import open_source
+        from netlab.models.sources import open_source
 
         if not ft.source.startswith(IMAGENET_PREFIX):
             side = open_source(ft.source).input_shape[0]
@@ -86,14 +86,14 @@ def finetune_experiment(args, experiment_from_args):
 
 def run_finetune(args, experiment_from_args, run_to_the_end, print_event) -> int:
     if args.json and not args.report:  # it trained and printed text, --json unheeded
-        from netlab.errors import ConfigError
+        from netlab.base.errors import ConfigError
 
         raise ConfigError("--json goes with --report (the per-layer report as JSON); training prints its "
                           "progress as text")
     exp = finetune_experiment(args, experiment_from_args)
     if args.report:
         from netlab.data.input_spec import load_described
-        from netlab.training.finetune import finetune_report
+        from netlab.models.finetune import finetune_report
 
         # Keras's download bar for imagenet:ARCH weights goes to stderr: stdout is the report (--json).
         with contextlib.redirect_stdout(sys.stderr):
@@ -102,7 +102,7 @@ def run_finetune(args, experiment_from_args, run_to_the_end, print_event) -> int
         return 0
     from pathlib import Path
 
-    from netlab.training.runs import new_run_dir
+    from netlab.runs.folder import new_run_dir
     from netlab.training.trainer import Trainer
 
     out = Path(args.out) if args.out else new_run_dir("runs", "finetune", exp.data.dataset)

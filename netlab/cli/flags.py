@@ -33,8 +33,8 @@ def number_flag(kind: type, lowest: float, above: bool = False):
 
 def run_folder_flag(text: str) -> str:
     """--out: a folder to create or use, never an existing file (nor a path the file system refuses)."""
-    from netlab.errors import NetlabError
-    from netlab.user_paths import checked_path
+    from netlab.base.errors import NetlabError
+    from netlab.base.user_paths import checked_path
 
     try:
         path = checked_path(Path(text).expanduser())

@@ -8,19 +8,19 @@ import argparse
 import json
 from pathlib import Path
 
-from netlab.cli_flags import number_flag
-from netlab.errors import ConfigError
+from netlab.base.errors import ConfigError
+from netlab.cli.flags import number_flag
 
 
 def _model(path):
-    from netlab.predict import load_model, model_file
+    from netlab.predict.model import load_model, model_file
 
     model_path = model_file(path)
     return load_model(model_path), model_path
 
 
 def _image_array(model, path):
-    from netlab.predict import image_to_array, load_image, model_input_shape
+    from netlab.predict.model import image_to_array, load_image, model_input_shape
 
     shape = model_input_shape(model)
     return image_to_array(load_image(path, smallest=shape[0]), shape)
@@ -35,7 +35,7 @@ def _folder_images(model, folder, limit: int):
 def _dataset_images(model, model_path, dataset: str, limit: int):
     """Up to ``limit`` validation images of a dataset, with labels when its classes are the model's."""
     from netlab.inspect.samples import dataset_images
-    from netlab.training.runs import read_classes
+    from netlab.runs.folder import read_classes
 
     return dataset_images(model, dataset, limit, read_classes(model_path), flag="--dataset")
 
@@ -128,8 +128,8 @@ def cmd_bn(args) -> int:
 
 def _arch_model(args):
     from netlab.architectures import get_arch
+    from netlab.config.knobs import RegularizationConfig
     from netlab.inspect.activations import INIT_ALIASES
-    from netlab.knobs import RegularizationConfig
 
     spec = get_arch(args.arch)
     side = max(spec.min_input, 32)
@@ -174,7 +174,7 @@ def cmd_activations(args) -> int:
 
 
 def _class_index(value: str | None, model_path) -> int | None:
-    from netlab.training.runs import read_classes
+    from netlab.runs.folder import read_classes
 
     if value is None:
         return None

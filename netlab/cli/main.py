@@ -13,8 +13,8 @@ import os
 import sys
 from pathlib import Path
 
-from netlab.cli_flags import NetlabArgumentParser, number_flag, os_error_text, run_folder_flag
-from netlab.errors import ConfigError, NetlabError
+from netlab.base.errors import ConfigError, NetlabError
+from netlab.cli.flags import NetlabArgumentParser, number_flag, os_error_text, run_folder_flag
 
 
 def _fmt_seconds(seconds: float) -> str:
@@ -49,7 +49,7 @@ def cmd_archs(args) -> int:
 def _parse_options(arch: str, pairs: list[str] | None) -> dict:
     """``--option KEY=VALUE`` pairs, read with the architecture's option schema."""
     from netlab.architectures import get_arch
-    from netlab.errors import ConfigError
+    from netlab.base.errors import ConfigError
 
     spec, options = get_arch(arch), {}
     for pair in pairs or ():
@@ -123,7 +123,7 @@ def _print_event(event) -> None:
     from netlab.training.events import EpochEnd, Notice, RunFailed, RunFinished, RunStarted
 
     if isinstance(event, RunStarted):
-        from netlab.training.runs import shown_dataset
+        from netlab.runs.folder import shown_dataset
 
         resumed = f", resuming after epoch {event.initial_epoch}" if event.initial_epoch else ""
         if event.initial_epoch and event.initial_epoch >= event.epochs:
@@ -165,7 +165,7 @@ def _cluster(args):
 
 
 def cmd_train(args) -> int:
-    from netlab.training.runs import new_run_dir
+    from netlab.runs.folder import new_run_dir
     from netlab.training.trainer import Trainer
 
     cluster = _cluster(args)
@@ -201,7 +201,7 @@ def _run_to_the_end(trainer) -> int:
 
 def interrupted_run_text(run_dir: str | None) -> str:
     """What a Ctrl-C left of a run: its last complete epoch and the command that goes on from it."""
-    from netlab.training.runs import read_checkpoint
+    from netlab.runs.folder import read_checkpoint
 
     if run_dir is None or not (Path(run_dir) / "config.json").is_file():
         return "interrupted"  # before the run folder was written (or on a worker that writes none)
@@ -211,7 +211,7 @@ def interrupted_run_text(run_dir: str | None) -> str:
 
 
 def cmd_evaluate(args) -> int:
-    from netlab.training.evaluate import evaluate
+    from netlab.predict.evaluate import evaluate
 
     result = evaluate(args.model, dataset=args.dataset, best=args.best, batch_size=args.batch_size,
                       mistakes=args.mistakes)
@@ -243,13 +243,13 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_finetune(args) -> int:
-    from netlab.cli_finetune import run_finetune
+    from netlab.cli.finetune import run_finetune
 
     return run_finetune(args, _experiment_from_args, _run_to_the_end, _print_event)
 
 
 def cmd_experiment(args) -> int:
-    from netlab.cli_experiment import run_experiment_command
+    from netlab.cli.experiment import run_experiment_command
 
     return run_experiment_command(args, _print_event)
 
@@ -283,7 +283,7 @@ def cmd_lr_find(args) -> int:
 def _search_experiment(args):
     """The experiment a new search runs: --config and the flags, then the search flags (Search
     validates it, before it writes anything)."""
-    from netlab.search_space import space_from_flag
+    from netlab.config.search_space import space_from_flag
 
     for flag in ("epochs", "early_stopping", "patience", "restore_best"):  # trial_experiment sets them
         if getattr(args, flag) not in (None, False):
@@ -310,7 +310,7 @@ def _experiment_flag_names() -> list[str]:
 
 
 def _print_search_event(event) -> None:
-    from netlab.training.search import SearchStarted, TrialFinished, TrialStarted
+    from netlab.search.study import SearchStarted, TrialFinished, TrialStarted
 
     if isinstance(event, SearchStarted):
         joined = " (joined: the study's settings)" if event.joined else ""
@@ -329,7 +329,7 @@ def _print_search_event(event) -> None:
 
 
 def cmd_search(args) -> int:
-    from netlab.training.search import Search
+    from netlab.search.study import Search
 
     if args.resume:
         given = [f"--{name.replace('_', '-')}" for name in _experiment_flag_names() if getattr(args, name, None) is not None]
@@ -345,7 +345,7 @@ def cmd_search(args) -> int:
                                   f"has taken {taken}: give more than {taken} to run more")
             search.experiment.search.trials = args.budget
     else:
-        from netlab.training.runs import new_run_dir
+        from netlab.runs.folder import new_run_dir
 
         exp = _search_experiment(args)
         out = args.out or new_run_dir("searches", "search", exp.data.dataset)
@@ -358,7 +358,7 @@ def cmd_search(args) -> int:
               file=sys.stderr)
         return 130
     if args.json:
-        from netlab.training.search import param_importances
+        from netlab.search.study import param_importances
 
         print(json.dumps({"out": str(search.out_dir), "study": search.study_name,
                           "storage": search.shown_storage(), "trials": [r.to_dict() for r in rows],
@@ -383,13 +383,13 @@ def _fmt_metric(value, width: int) -> str:
 
 
 def cmd_predict(args) -> int:
-    from netlab.cli_predict import run_predict
+    from netlab.cli.predict import run_predict
 
     return run_predict(args)
 
 
 def cmd_export(args) -> int:
-    from netlab.cli_export import run_export
+    from netlab.cli.export import run_export
 
     return run_export(args)
 
@@ -493,7 +493,7 @@ def _add_experiment_flags(p) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from netlab.config import NORMALIZATIONS, PRUNERS, SAMPLERS
-    from netlab.training.search import DEFAULT_STUDY as DEFAULT_STUDY_NAME
+    from netlab.search.study import DEFAULT_STUDY as DEFAULT_STUDY_NAME
     parser = NetlabArgumentParser(prog="netlab", description="NetLab: train and inspect CNNs")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -527,11 +527,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
 
-    from netlab.cli_finetune import add_finetune_parser
+    from netlab.cli.finetune import add_finetune_parser
 
     add_finetune_parser(sub, _add_experiment_flags, run_folder_flag, number_flag).set_defaults(func=cmd_finetune)
 
-    from netlab.cli_experiment import add_experiment_parser
+    from netlab.cli.experiment import add_experiment_parser
 
     add_experiment_parser(sub, run_folder_flag).set_defaults(func=cmd_experiment)
 
@@ -575,15 +575,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_summary)
 
-    from netlab.cli_predict import add_predict_parser
+    from netlab.cli.predict import add_predict_parser
 
     add_predict_parser(sub, number_flag).set_defaults(func=cmd_predict)
 
-    from netlab.cli_export import add_export_parser
+    from netlab.cli.export import add_export_parser
 
     add_export_parser(sub, number_flag).set_defaults(func=cmd_export)
 
-    from netlab.inspect_cli import add_inspect_parser
+    from netlab.cli.inspect import add_inspect_parser
 
     add_inspect_parser(sub)
     for p in sub.choices.values():
@@ -602,7 +602,7 @@ def _chosen_parser(parser: argparse.ArgumentParser, args) -> argparse.ArgumentPa
 
 
 def main(argv: list[str] | None = None) -> int:
-    from netlab.logs import quiet_tensorflow
+    from netlab.base.logs import quiet_tensorflow
 
     try:
         parser = build_parser()

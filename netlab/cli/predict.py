@@ -15,7 +15,7 @@ from pathlib import Path
 
 def add_predict_parser(sub, number_flag):
     """The subcommand's parser (cli.py sets its handler: this module never imports cli)."""
-    from netlab.classify import BATCH_SIZE, TTA_MODES
+    from netlab.predict.classify import BATCH_SIZE, TTA_MODES
 
     p = sub.add_parser("predict", help="classify images or folders of images with a .keras model or run")
     p.add_argument("model", help="a .keras file or a run folder")
@@ -35,8 +35,8 @@ def add_predict_parser(sub, number_flag):
 
 def load_member(path):
     """(model, class names, display name) of a .keras file or run folder."""
-    from netlab.predict import load_model, model_file
-    from netlab.training.runs import read_classes
+    from netlab.predict.model import load_model, model_file
+    from netlab.runs.folder import read_classes
 
     path = model_file(path)  # a run folder means its model.keras
     name = path.parent.name if path.name == "model.keras" else path.name
@@ -48,8 +48,8 @@ def _prediction_list(predictions) -> list[dict]:
 
 
 def run_predict(args) -> int:
-    from netlab.classify import classify_files, ensemble, write_csv
-    from netlab.errors import ConfigError, ImageLoadError
+    from netlab.base.errors import ConfigError, ImageLoadError
+    from netlab.predict.classify import classify_files, ensemble, write_csv
 
     if args.csv == "-" and args.json:
         raise ConfigError("--csv - and --json both write to stdout: give --csv a file name")
@@ -88,7 +88,7 @@ def run_predict(args) -> int:
 
 def _check_csv_path(path: Path) -> None:
     """Before any image is classified: a folder or a missing parent would fail only at the end."""
-    from netlab.errors import ConfigError
+    from netlab.base.errors import ConfigError
 
     if path.is_dir():
         raise ConfigError(f"--csv {path} is a folder; give a file name, e.g. {path / 'predictions.csv'}")

@@ -15,9 +15,9 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from netlab.config_paths import config_value  # (also read from here: gui/panels/bindings.py)
-from netlab.errors import ConfigError, shown
-from netlab.knobs import (  # noqa: F401  (re-exported: part of an experiment's config)
+from netlab.base.errors import ConfigError, shown
+from netlab.base.user_paths import checked_path
+from netlab.config.knobs import (  # noqa: F401  (re-exported: part of an experiment's config)
     ACTIVATIONS,
     HEADS,
     INITIALIZERS,
@@ -26,15 +26,15 @@ from netlab.knobs import (  # noqa: F401  (re-exported: part of an experiment's 
     ModelConfig,
     RegularizationConfig,
 )
-from netlab.limits import Limit, in_range, one_of
-from netlab.search_space import DEFAULT_SPACE, search_dimensions
-from netlab.user_paths import checked_path
+from netlab.config.limits import Limit, in_range, one_of
+from netlab.config.paths import config_value  # (also read from here: gui/forms/bindings.py)
+from netlab.config.search_space import DEFAULT_SPACE, search_dimensions
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 # seeds/002 "learning rate decay"; "plateau" cuts the rate when val_loss stalls.
 SCHEDULES = ("constant", "step", "exponential", "cosine", "plateau")
 MIXED_PRECISIONS = ("off", "float16", "bfloat16")
-# netlab search (netlab/training/search.py): Optuna's samplers and pruners by name.
+# netlab search (netlab/search/study.py): Optuna's samplers and pruners by name.
 SAMPLERS = ("tpe", "random", "grid")
 PRUNERS = ("median", "none")
 
@@ -184,7 +184,7 @@ class TrainingConfig:
 
 @dataclass
 class FinetuneConfig:
-    """Start from learned weights (seeds/001, netlab/training/finetune.py); off while source is None."""
+    """Start from learned weights (seeds/001, netlab/models/finetune.py); off while source is None."""
 
     # A NetLab run folder, a .keras file, or imagenet:ARCH (e.g. imagenet:mobilenetv2).
     source: str | None = None
@@ -202,7 +202,7 @@ class SearchConfig:
     """A hyperparameter search over this experiment (``netlab search``, the Search tab).
 
     Each trial trains the experiment for ``trial_epochs`` with the settings of
-    ``space`` drawn by the sampler (netlab/search_space.py: dotted path ->
+    ``space`` drawn by the sampler (netlab/config/search_space.py: dotted path ->
     range or choices); the median pruner stops a trial whose validation loss at
     an epoch is worse than the median of earlier trials at that epoch.
     """
@@ -259,7 +259,7 @@ class Experiment:
         return cls.from_json(decode_config_text(raw, path))
 
     def save(self, path: str | Path) -> None:
-        from netlab.io import atomic_write_text
+        from netlab.base.atomic import atomic_write_text
 
         atomic_write_text(path, self.to_json() + "\n")
 
@@ -271,7 +271,7 @@ class Experiment:
 
     def validated_space(self) -> list:
         """``validate()``, returning ``search.space`` as the Dimensions it checked
-        (netlab/search_space.py): what a search draws from, read once."""
+        (netlab/config/search_space.py): what a search draws from, read once."""
         r, t = self.regularization, self.training
         for path, limit in LIMITS.items():
             value = config_value(self, path)
@@ -355,7 +355,7 @@ def _check_finetune(ft: FinetuneConfig, t: TrainingConfig, augmentation: Augment
         return
     if not isinstance(ft.source, str) or not ft.source.strip():
         raise ConfigError(f"finetune.source must be a run folder, a .keras file or imagenet:ARCH (got {shown(ft.source)})")
-    if not ft.source.startswith("imagenet:"):  # netlab/training/finetune_sources.py's IMAGENET_PREFIX
+    if not ft.source.startswith("imagenet:"):  # netlab/models/sources.py's IMAGENET_PREFIX
         checked_path(ft.source, "finetune.source")
     if not isinstance(ft.freeze, str) or not ft.freeze.strip():
         raise ConfigError(f"finetune.freeze must be base, none or a layer name (got {shown(ft.freeze)})")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from netlab.errors import ConfigError, shown
+from netlab.base.errors import ConfigError, shown
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Dotted paths into an experiment ("training.learning_rate"): read a setting, write it.
-The window's fields (gui/panels/bindings.py) and the search space (netlab/search_space.py)
+The window's fields (gui/forms/bindings.py) and the search space (netlab/config/search_space.py)
 name settings this way."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A search space: which settings a hyperparameter search varies, and over what.
 
 Declared in the experiment JSON under ``search.space``, one entry per setting
-by its dotted config path (netlab/training/search.py runs the search):
+by its dotted config path (netlab/search/study.py runs the search):
 
     "training.learning_rate": {"low": 1e-4, "high": 1e-2, "log": true}
     "training.batch_size": {"low": 16, "high": 64, "step": 16}
@@ -10,7 +10,7 @@ by its dotted config path (netlab/training/search.py runs the search):
 Rates and weight decays are searched on a log scale (their scale matters, not
 their digits; seeds/002 "hyperparameter optimization"). This module reads the
 entries' shape and checks that each path is a setting and that its bounds and
-choices are values it accepts; ``Experiment.validate()`` (netlab/config.py)
+choices are values it accepts; ``Experiment.validate()`` (netlab/config/experiment.py)
 runs those checks, so a bad entry is one ConfigError line wherever it is read, and
 ``Experiment.validated_space()`` returns the Dimensions it checked (a search reads
 the space once).
@@ -24,9 +24,9 @@ import math
 import typing
 from dataclasses import dataclass
 
-from netlab.config_paths import config_value, set_value
-from netlab.errors import ConfigError, shown
-from netlab.limits import is_finite_number
+from netlab.base.errors import ConfigError, shown
+from netlab.config.limits import is_finite_number
+from netlab.config.paths import config_value, set_value
 
 # What `netlab search` searched before the space was declared in the JSON.
 DEFAULT_SPACE = {

@@ -27,7 +27,7 @@ each arm's best and last epoch are measured with the rest.
 A lesson may also name a *pretraining* (a source run trained first, once, that
 arms fine-tune from as ``"finetune.source": "@pretrain"``) and a *sweep* of one
 setting over values (every arm at each, the same steps at each; its claim and
-verdict in netlab/training/lesson_sweep.py): fine-tuning vs scratch over the
+verdict in netlab/lessons/sweep.py): fine-tuning vs scratch over the
 labeled-set size (issue 10).
 """
 
@@ -43,11 +43,11 @@ from pathlib import Path
 
 import numpy as np
 
-from netlab.errors import ConfigError
-from netlab.run_files import LESSON_FILE, lesson_in, lesson_resume_command
-from netlab.training.claims import OPS, Comparison  # noqa: F401  (part of this module's interface)
+from netlab.base.errors import ConfigError
+from netlab.lessons.claims import OPS, Comparison  # noqa: F401  (part of this module's interface)
+from netlab.lessons.sweep import Sweep, cell, repeat_for_steps, steps_of
+from netlab.runs.files import LESSON_FILE, lesson_in, lesson_resume_command
 from netlab.training.events import Event
-from netlab.training.lesson_sweep import Sweep, cell, repeat_for_steps, steps_of
 
 RESULT_FILE = "result.json"
 RUN_METRICS_FILE = "lesson-metrics.json"  # in each finished run's folder: its settings and metrics
@@ -126,7 +126,7 @@ class LessonSpec:
     # Overrides of base for a source run trained first (once, with the first seed); an arm's
     # "finetune.source": "@pretrain" fine-tunes from it. Budget keys "pretrain.PATH" apply to it alone.
     pretrain: dict | None = None
-    # One setting swept over values, every arm at each (netlab/training/lesson_sweep.py).
+    # One setting swept over values, every arm at each (netlab/lessons/sweep.py).
     sweep: Sweep | None = None
     # Every arm at its own convergence: {"max_epochs": N, "patience": P, "rule": how N was chosen}.
     convergence: dict | None = None
@@ -381,7 +381,7 @@ class ExperimentRunner:
                        for v in sweep.values for s in seeds for arm in spec.arms]
 
     def run(self) -> dict:
-        from netlab.io import atomic_write_text
+        from netlab.base.atomic import atomic_write_text
 
         spec, seeds, sweep = self.spec, self.spec.seeds_for(self.budget), self.spec.sweep_for(self.budget)
         jobs = self.plan()
@@ -464,7 +464,7 @@ class ExperimentRunner:
                           verdict="Stopped before every arm had trained: no verdict.")
             return result
         if sweep is not None:
-            from netlab.training.lesson_sweep import sweep_summary
+            from netlab.lessons.sweep import sweep_summary
 
             result.update(sweep_summary(sweep, list(spec.arms), arms))
             inconclusive = at_chance(arms)  # every arm at every value: what the sweep compares
@@ -525,7 +525,7 @@ def check_resumable(out_dir: Path, name: str, budget: str) -> None:
 
 def default_out_dir(name: str, root: str | Path = "runs") -> Path:
     """ROOT/experiments/<time>-lesson-NAME, a fresh folder."""
-    from netlab.training.runs import new_run_dir
+    from netlab.runs.folder import new_run_dir
 
     return new_run_dir(Path(root) / "experiments", "lesson", name)
 

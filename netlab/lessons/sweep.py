@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from netlab.errors import ConfigError
+from netlab.base.errors import ConfigError
 
 HELD, PARTLY, NOT_HELD = "held", "partly", "not held"
 
@@ -92,7 +92,7 @@ class SweepOutcome:
 
 def sweep_summary(sweep: Sweep, arms: list[str], cells: dict) -> dict:
     """result.json's ``sweep`` part, comparisons and verdict from the cells' means (cell -> summary)."""
-    from netlab.training.claims import Comparison
+    from netlab.lessons.claims import Comparison
 
     means = {name: summary["mean"] for name, summary in cells.items()}
     curves = {arm: {metric: {"mean": [means[cell(arm, v)].get(metric) for v in sweep.values],

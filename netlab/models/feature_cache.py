@@ -29,8 +29,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from netlab.errors import ConfigError
-from netlab.model_layers import all_layers
+from netlab.base.errors import ConfigError
+from netlab.base.model_layers import all_layers
 
 FLAG = "finetune.cache_features (--cache-features)"
 

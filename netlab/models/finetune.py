@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from netlab.errors import ConfigError, NetlabError
+from netlab.base.errors import ConfigError, NetlabError
 
 LOADED, NEW, MISMATCH = "loaded", "new", "shape mismatch"
 BN_NOTE = "batch-norm in inference mode: moving statistics frozen"
@@ -243,9 +243,9 @@ def build_for_trainer(exp, data, steps: int, source=None):
     caller that builds often from the same one (the window's layer table).
     """
     from netlab.data.preprocessing import augmentation_layers
-    from netlab.training.base_rate import with_base_rate
-    from netlab.training.finetune_sources import open_source
-    from netlab.training.optim import build_optimizer
+    from netlab.models.layer_rates import with_base_rate
+    from netlab.models.optim import build_optimizer
+    from netlab.models.sources import open_source
 
     ft, t = exp.finetune, exp.training
     if source is None:
@@ -277,7 +277,7 @@ def build_for_trainer(exp, data, steps: int, source=None):
     optimizer.build(every)
     train_model = model
     if ft.cache_features:  # the head trains on the frozen base's features, computed once
-        from netlab.training.feature_cache import CachedHeadPhase, split_for_cache
+        from netlab.models.feature_cache import CachedHeadPhase, split_for_cache
 
         head, cache = split_for_cache(model)
         _compile(head, optimizer, t)
@@ -306,8 +306,8 @@ def _compile(model, optimizer, t) -> None:
 def _carry_matching_classes(source, data, dataset: str, head, report: FinetuneReport) -> None:
     """When every class of the data is one the source was trained on (matched by name, the rule of
     netlab/data/class_match.py), the new classifier starts from the source's rows for them."""
+    from netlab.base.errors import DataError
     from netlab.data.class_match import match_classes
-    from netlab.errors import DataError
 
     if not source.class_names or not source.head_weights:
         return
@@ -327,7 +327,7 @@ def _carry_matching_classes(source, data, dataset: str, head, report: FinetuneRe
 
 def fix_imagenet_layers(model) -> None:
     """Set the fixed ImageNet preprocessing map (RGB->BGR minus the mean) wherever the model has one."""
-    from netlab.training.finetune_sources import set_caffe_weights
+    from netlab.models.sources import set_caffe_weights
 
     for layer in weighted_layers(model):
         if layer.name == "imagenet_bgr_mean":
@@ -342,7 +342,7 @@ def _arch_base(exp, source, data):
     """
     from netlab.architectures import build_model
     from netlab.data.preprocessing import preprocessing_layers
-    from netlab.training.finetune_sources import (
+    from netlab.models.sources import (
         IMAGENET_PREFIX,
         imagenet_preprocessing,
         imagenet_spec,
@@ -369,7 +369,7 @@ def registry_model_with_keras_weights(keras_model, arch: str, mode: str, options
     """
     from netlab.architectures import build_model
     from netlab.config import Experiment
-    from netlab.training.finetune_sources import imagenet_preprocessing
+    from netlab.models.sources import imagenet_preprocessing
 
     exp = Experiment()
     exp.model.arch, exp.model.options = arch, dict(options or {})

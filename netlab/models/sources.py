@@ -19,8 +19,8 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from netlab.errors import ModelLoadError, NetlabError
-from netlab.user_paths import checked_path
+from netlab.base.errors import ModelLoadError, NetlabError
+from netlab.base.user_paths import checked_path
 
 IMAGENET_PREFIX = "imagenet:"
 # keras.applications name -> (its module's attribute, the input preprocessing its weights expect).
@@ -97,8 +97,8 @@ def open_source(text: str, image_side: int | None = None) -> Source:
     """Open a source of weights, or raise a NetlabError that says why not and what to do."""
     if text.startswith(IMAGENET_PREFIX):
         return _imagenet_source(text, image_side)
-    from netlab.predict import load_model, model_file
-    from netlab.training.runs import read_classes
+    from netlab.predict.model import load_model, model_file
+    from netlab.runs.folder import read_classes
 
     path = checked_path(text, "fine-tuning source", ModelLoadError)
     if not path.exists():

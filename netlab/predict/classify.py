@@ -4,7 +4,7 @@ Test-time augmentation averages the softmax over several views of each image
 (seeds/001, GoogLeNet's multi-crop testing; AlexNet's ten patches): ``flip``
 the image and its mirror image, ``10crop`` four corners and the centre of the
 image enlarged by 1/0.875 (256 for a 224 model) and their mirror images. The
-single-crop answer (the whole image resized, what ``netlab.predict`` gives) is
+single-crop answer (the whole image resized, what ``netlab.predict.model`` gives) is
 reported beside it. An ensemble (seeds/001 Table 3, seeds/002) averages the
 softmax of several models whose classes match by name.
 """
@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from netlab.abort import abort_point
+from netlab.base.abort import abort_point
+from netlab.base.errors import ConfigError, ModelLoadError, NetlabError
 from netlab.data.images import IMAGE_SUFFIXES
-from netlab.errors import ConfigError, ModelLoadError, NetlabError
-from netlab.predict import Prediction, class_names_for, image_to_array, model_input_shape
+from netlab.predict.model import Prediction, class_names_for, image_to_array, model_input_shape
 
 TTA_MODES = ("none", "flip", "10crop")
 # The crop covers 0.875 of the enlarged image's side (224 of 256: AlexNet, GoogLeNet).
@@ -162,7 +162,7 @@ def image_files(paths) -> list[tuple[str, str | None]]:
 
 
 def _load(path: str, side: int | None, thumbnail: int | None):
-    from netlab.predict import load_image
+    from netlab.predict.model import load_image
 
     try:
         image = load_image(path, smallest=side)
@@ -186,7 +186,7 @@ def classify_files(members: list[Member], paths, top: int = 3, tta: str = "none"
 
     A file that cannot be read is a FileResult with its ``error``, never the end
     of the job. Images are decoded by a few threads, the next batch while the
-    model runs on this one. Each batch is an abort point (``netlab.abort``);
+    model runs on this one. Each batch is an abort point (``netlab.base.abort``);
     ``on_batch(results of the batch, files done, files in all)`` follows them.
     """
     if top < 1:

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
-from netlab.abort import abort_point
-from netlab.errors import ConfigError, ModelLoadError
-from netlab.inspect.evaluation import MistakeCollector, per_class_metrics
+from netlab.base.abort import abort_point
+from netlab.base.errors import ConfigError, ModelLoadError
+from netlab.base.user_paths import checked_path
 from netlab.inspect.passes import predict_batch
-from netlab.user_paths import checked_path
+from netlab.predict.metrics import MistakeCollector, per_class_metrics
 
 # The most confidently misclassified samples a report lists (the window's gallery shows them).
 MISTAKES = 16
@@ -112,11 +112,11 @@ def _resolve(model_or_run: str | Path, best: bool) -> tuple[Path, Path | None]:
     """(model file, run folder or None)."""
     path = checked_path(model_or_run, "the model", ModelLoadError)
     if path.is_dir():
-        from netlab.training.runs import BEST_FILE, MODEL_FILE
+        from netlab.runs.folder import BEST_FILE, MODEL_FILE
 
         name = BEST_FILE if best else MODEL_FILE
         if not (path / name).is_file():
-            from netlab.run_files import folder_without_model
+            from netlab.runs.files import folder_without_model
 
             raise ConfigError(folder_without_model(path, name) or f"{path} has no {name}: is it a NetLab run folder?")
         return path / name, path
@@ -135,8 +135,8 @@ def evaluate(model_or_run: str | Path, dataset: str | None = None, best: bool = 
 
     See :func:`evaluate_model`; the report also names the model file.
     """
-    from netlab.predict import load_model
-    from netlab.training.runs import read_classes
+    from netlab.predict.model import load_model
+    from netlab.runs.folder import read_classes
 
     model_path, run_dir = _resolve(model_or_run, best)
     model = load_model(model_path)
@@ -163,7 +163,7 @@ def evaluate_model(model, model_classes, run_dir=None, dataset: str | None = Non
     from netlab.data import load_dataset
     from netlab.data.class_match import match_classes
     from netlab.data.folder import is_plain_folder, load_image_folder
-    from netlab.predict import model_input_shape
+    from netlab.predict.model import model_input_shape
 
     run_dir = Path(run_dir) if run_dir is not None else None
     data_config = Experiment.load(run_dir / "config.json").data if run_dir is not None else DataConfig()

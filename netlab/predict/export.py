@@ -6,12 +6,12 @@ validation images, and its outputs are compared with the Keras model's: the
 largest absolute difference must stay within the format's tolerance
 (``TOLERANCES``). An export that fails its check is moved aside to
 ``NAME.rejected.EXT``, never left at the path asked for as if it were good;
-an export that passes is renamed into place in one step (``netlab.io``).
+an export that passes is renamed into place in one step (``netlab.base.atomic``).
 
 An export never replaces a file unless asked (``overwrite``: the CLI's
 ``--overwrite``, the window's question), never replaces a folder, and never
 goes into a folder NetLab keeps for its own files (a run's, a search's, a
-lesson's: ``netlab.run_files.folder_kind``), even when asked.
+lesson's: ``netlab.runs.files.folder_kind``), even when asked.
 
 NetLab models hold their preprocessing (scaling, normalization) as layers, so
 every exported model takes raw [0, 255] pixels, like the .keras file.
@@ -29,10 +29,10 @@ from pathlib import Path
 
 import numpy as np
 
-from netlab.abort import abort_point
-from netlab.errors import ExportError, NetlabError
-from netlab.io import atomic_directory, atomic_path
-from netlab.user_paths import checked_path
+from netlab.base.abort import abort_point
+from netlab.base.atomic import atomic_directory, atomic_path
+from netlab.base.errors import ExportError, NetlabError
+from netlab.base.user_paths import checked_path
 
 # Format -> the suffix its file must have ("" : a SavedModel is a folder).
 FORMATS = {"keras": ".keras", "savedmodel": "", "tflite": ".tflite", "onnx": ".onnx"}
@@ -78,7 +78,7 @@ def export_model(source: str | Path, fmt: str, out: str | Path, best: bool = Fal
     tolerance = _check_request(fmt, tolerance)
     out = check_out(out, fmt, overwrite)
     model_path = _model_path(source, best)
-    from netlab.predict import load_model
+    from netlab.predict.model import load_model
 
     model = load_model(model_path)
     abort_point()
@@ -181,7 +181,7 @@ def replaces(out: str | Path, fmt: str) -> bool:
 
 def _check_not_netlabs(out: Path, fmt: str) -> None:
     """Refuse a path in (or, for a SavedModel, at) a run's, a search's or a lesson's folder."""
-    from netlab.run_files import KNOWN_FOLDERS, folder_kind
+    from netlab.runs.files import KNOWN_FOLDERS, folder_kind
 
     for folder in (out, out.parent) if not FORMATS[fmt] else (out.parent,):
         kind = folder_kind(folder)
@@ -195,11 +195,11 @@ def _check_not_netlabs(out: Path, fmt: str) -> None:
 def _model_path(source, best: bool) -> Path:
     path = Path(source).expanduser()
     if path.is_dir():
-        from netlab.run_files import BEST_FILE, MODEL_FILE
+        from netlab.runs.files import BEST_FILE, MODEL_FILE
 
         name = BEST_FILE if best else MODEL_FILE
         if not (path / name).is_file():
-            from netlab.run_files import folder_without_model
+            from netlab.runs.files import folder_without_model
 
             raise ExportError(folder_without_model(path, name)
                               or f"{path} has no {name}: give a NetLab run folder or a .keras file")
@@ -217,7 +217,7 @@ def check_images(model_path: Path, model, count: int = CHECK_IMAGES) -> tuple[np
 
     Float32 pixels in [0, 255] at the model's input size; the text says where they came from.
     """
-    from netlab.predict import model_input_shape
+    from netlab.predict.model import model_input_shape
 
     height, width, channels = model_input_shape(model)
     run_dir = model_path.parent if (model_path.parent / "config.json").is_file() else None
@@ -238,7 +238,7 @@ def check_images(model_path: Path, model, count: int = CHECK_IMAGES) -> tuple[np
 def _validation_images(run_dir: Path, size: int, channels: int, count: int) -> tuple[np.ndarray, str]:
     from netlab.config import Experiment
     from netlab.data import load_dataset
-    from netlab.training.runs import shown_dataset
+    from netlab.runs.folder import shown_dataset
 
     data_config = Experiment.load(run_dir / "config.json").data
     data_config.image_size = size
@@ -343,7 +343,7 @@ def _write_onnx(model, path: Path) -> None:
 
 # -- running the export ------------------------------------------------------------------
 def _run_keras(path: Path, x: np.ndarray):
-    from netlab.predict import load_model
+    from netlab.predict.model import load_model
 
     return load_model(path).predict_on_batch(x), "Keras (safe mode)"
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from netlab.base.errors import ConfigError, ImageLoadError, ModelLoadError
+from netlab.base.user_paths import checked_path
 from netlab.data.images import load_reduced, open_image, to_8bit
-from netlab.errors import ConfigError, ImageLoadError, ModelLoadError
-from netlab.user_paths import checked_path
 
 
 def load_image(path: str | Path, smallest: int | None = None) -> Image.Image:
@@ -46,7 +46,7 @@ def model_file(path: str | Path) -> Path:
     """The model file a path names: itself, or a run folder's model.keras."""
     path = checked_path(path, "the model", ModelLoadError)
     if path.is_dir():
-        from netlab.run_files import MODEL_FILE, folder_without_model
+        from netlab.runs.files import MODEL_FILE, folder_without_model
 
         if not (path / MODEL_FILE).is_file():
             raise ModelLoadError(folder_without_model(path) or f"{path} is a folder without a {MODEL_FILE}: "

@@ -6,8 +6,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from netlab.training.finetune_sources import model_label
-from netlab.training.runs import MODEL_FILE, read_history
+from netlab.models.sources import model_label
+from netlab.runs.folder import MODEL_FILE, read_history
 
 
 @dataclass
@@ -83,7 +83,7 @@ def list_runs(root: str | Path) -> list[RunInfo]:
     for folder in root.iterdir():
         if not folder.is_dir():
             continue
-        if (folder / "search.json").is_file():  # netlab/training/search.py's SEARCH_FILE
+        if (folder / "search.json").is_file():  # netlab/search/study.py's SEARCH_FILE
             for trial in list_nested_runs(folder):
                 trial.label = f"{folder.name}/{trial.label}"
                 runs.append(trial)
@@ -93,7 +93,7 @@ def list_runs(root: str | Path) -> list[RunInfo]:
 
 
 def list_nested_runs(folder: str | Path) -> list[RunInfo]:
-    """The runs of an experiment's folder (``ARM/seed-N``, netlab/training/experiments.py), by name.
+    """The runs of an experiment's folder (``ARM/seed-N``, netlab/lessons/experiments.py), by name.
 
     A run directly in ``folder`` is listed too; each is named by its path under ``folder``.
     """

@@ -1,6 +1,6 @@
 """The names of the files in a run folder.
 
-Kept apart from netlab.training.runs so that code which only opens a run's
+Kept apart from netlab.runs.folder so that code which only opens a run's
 model (predict, the window's classifier) needs nothing from the training
 package, and training's evaluate can use predict without an import circle.
 """
@@ -46,7 +46,7 @@ def folder_kind(path) -> str | None:
         return None
     if (path / "config.json").is_file():
         return "run"
-    if (path / "search.json").is_file():  # netlab/training/search.py's SEARCH_FILE
+    if (path / "search.json").is_file():  # netlab/search/study.py's SEARCH_FILE
         return "search"
     if (path / LESSON_FILE).is_file() or any(path.glob("*/seed-*/config.json")):
         return "lesson"

@@ -24,22 +24,22 @@ import json
 import time
 from pathlib import Path
 
-from netlab.errors import DiskFullError, TrainingError
-from netlab.io import (
+from netlab.base.errors import DiskFullError, TrainingError
+from netlab.base.atomic import (
     atomic_path,
     atomic_write_json,
     atomic_write_text,
     disk_full_as_error,
     is_netlab_temporary,
 )
-from netlab.run_files import (  # noqa: F401  (re-exported: callers read them from here)
+from netlab.runs.files import (  # noqa: F401  (re-exported: callers read them from here)
     BEST_FILE,
     CHECKPOINT_FILE,
     CLASSES_FILE,
     MODEL_FILE,
     TENSORBOARD_DIR,
 )
-from netlab.user_paths import fitting_name
+from netlab.base.user_paths import fitting_name
 
 
 def new_run_dir(root: str | Path, arch: str, dataset: str) -> Path:

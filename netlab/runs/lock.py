@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from netlab.config import Experiment
-from netlab.errors import NetlabError, RunFolderError
-from netlab.user_paths import checked_path
+from netlab.base.errors import NetlabError, RunFolderError
+from netlab.base.user_paths import checked_path
 
 LOCK_FILE = ".netlab.lock"
 CHECKPOINT_FILE = "checkpoint.json"

@@ -36,10 +36,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from netlab.base.atomic import atomic_write_json
+from netlab.base.errors import NetlabError, SearchError
 from netlab.config import Experiment
-from netlab.config_paths import set_value
-from netlab.errors import NetlabError, SearchError
-from netlab.io import atomic_write_json
+from netlab.config.paths import set_value
 from netlab.training.events import Event
 
 SEARCH_FILE = "search.json"  # the experiment searched, and where its study is stored
