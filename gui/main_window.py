@@ -211,7 +211,7 @@ class MainWindow(QMainWindow):
         lessons = QAction(icon("experiments"), "&Lessons...", self)
         lessons.triggered.connect(self.open_experiments)
         self.menuBar().addMenu("E&xperiments").addAction(lessons)
-        # Sample images of the built-in datasets (netlab/resources/samples), classified in the Classify tab.
+        # Sample images of the built-in datasets (resources/samples), classified in the Classify tab.
         from gui.widgets.samples_menu import SamplesMenu
 
         self.samples_menu = SamplesMenu(self)

@@ -1,4 +1,4 @@
-"""Help > Sample images: a few images per built-in dataset (netlab/resources/samples) to try a model on.
+"""Help > Sample images: a few images per built-in dataset (resources/samples) to try a model on.
 
 Each dataset's images can be classified in the Classify tab in one click
 (``classify_requested`` carries their folder), and the folder opens in the

@@ -1,6 +1,6 @@
 """The seeds' lessons at their default budget: ``python -m netlab.bench lessons [--budget B] [NAME ...]``.
 
-Runs each experiment of ``netlab/resources/experiments/`` (netlab/lessons/experiments.py)
+Runs each experiment of ``resources/experiments/`` (netlab/lessons/experiments.py)
 in sequence on this machine and prints, for each, its claim's comparisons with
 the numbers and whether the claim held, then one summary line per lesson.
 Each lesson's folder of runs and result.json stay under --out (default: a

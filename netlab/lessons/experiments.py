@@ -1,6 +1,6 @@
 """The seeds' lessons as paired experiments (issue 12): arms trained alike, a claim checked.
 
-An experiment is a JSON file in ``netlab/resources/experiments/``: a question,
+An experiment is a JSON file in ``resources/experiments/``: a question,
 the seed it comes from, a base configuration, its arms (each a few dotted
 overrides of the base, e.g. ``{"regularization.dropout": 0.5}``), the seeds
 each arm trains with, budgets (``tiny`` for the test suite, ``quick`` for a

@@ -38,7 +38,7 @@ def test_the_package_data_listing_ships_every_lesson():
     """setuptools globs package-data patterns from each package's folder; the JSONs must be matched."""
     tomllib = pytest.importorskip("tomllib")  # Python 3.11+
     listing = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]["package-data"]
-    package = ROOT / "netlab" / "resources"
+    package = ROOT / "resources"
     patterns = listing.get("*", []) + listing.get("netlab.resources", [])
     shipped = {p.resolve() for pattern in patterns for p in package.glob(pattern)}
     lessons = set((package / "experiments").glob("*.json"))
