@@ -59,7 +59,7 @@ def train():
 
 
 def show_summary(arch):
-    from gui.views.summary import PAPER_INPUT
+    from gui.tabs.summary import PAPER_INPUT
 
     window.summary.updated.connect(lambda _sizes: save_and_quit())
     window.panel.model_form.arch.setCurrentText(arch)

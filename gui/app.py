@@ -33,7 +33,7 @@ def start(argv: list[str] | None = None):
     from PySide6.QtWidgets import QApplication
 
     from gui.main_window import MainWindow
-    from netlab.logs import quiet_tensorflow
+    from netlab.base.logs import quiet_tensorflow
 
     quiet_tensorflow(verbose="--verbose" in (argv if argv is not None else sys.argv))
 
@@ -99,7 +99,7 @@ def leave(code: int) -> NoReturn:
     filter's last lines, logging's flush); with a job still running it does
     not, since a handler could wait on a lock that job holds.
     """
-    from gui.worker import finish_all
+    from gui.workers import finish_all
 
     if finish_all(STOP_WAIT_S):
         atexit._run_exitfuncs()

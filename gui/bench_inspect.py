@@ -26,8 +26,8 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from gui.bench_window import GapMeter
-    from gui.views.inspect_view import InspectView
-    from gui.worker import wait_for_jobs
+    from gui.tabs.inspect_view import InspectView
+    from gui.workers import wait_for_jobs
     from netlab.bench.inspect_speed import SIDE, resnet50
 
     app = QApplication(sys.argv[:1])

@@ -68,7 +68,7 @@ def run_netlab(seconds: float) -> dict:
     from PySide6.QtCore import QTimer
 
     from gui.app import start
-    from gui.worker import wait_for_jobs
+    from gui.workers import wait_for_jobs
     from netlab.training.events import BatchEnd
 
     app, window = start([])

@@ -1,4 +1,4 @@
-"""The application's and windows' icons, from netlab/resources/icons (importlib.resources)."""
+"""The application's and windows' icons, from resources/icons (importlib.resources)."""
 
 from __future__ import annotations
 

@@ -25,19 +25,19 @@ from PySide6.QtWidgets import (
 )
 
 from gui.downloads import relay
+from gui.forms.experiment_panel import ExperimentPanel
+from gui.forms.run_folder import RunFolderField
+from gui.forms.run_folder import decide as decide_run_folder
 from gui.icons import icon
-from gui.panels.experiment_panel import ExperimentPanel
-from gui.panels.run_folder import RunFolderField
-from gui.panels.run_folder import decide as decide_run_folder
-from gui.views.batch_classify import BatchClassifyView
-from gui.views.classifier import ClassifierView
-from gui.views.curves import CurvesView
-from gui.views.evaluate import EvaluateView
-from gui.views.inspect_view import InspectView
-from gui.views.runs import RunsView
-from gui.views.summary import SummaryView
-from gui.worker import TrainThread, run_job, stop_all
-from netlab.errors import NetlabError
+from gui.tabs.batch_classify import BatchClassifyView
+from gui.tabs.classifier import ClassifierView
+from gui.tabs.curves import CurvesView
+from gui.tabs.evaluate import EvaluateView
+from gui.tabs.inspect_view import InspectView
+from gui.tabs.runs import RunsView
+from gui.tabs.summary import SummaryView
+from gui.workers import TrainThread, run_job, stop_all
+from netlab.base.errors import NetlabError
 from netlab.training.events import (
     BatchEnd,
     DataProgress,
@@ -176,16 +176,16 @@ class MainWindow(QMainWindow):
         self._build_menu()
 
     def _add_statistics_tab(self) -> None:
-        """Batch-norm and activation statistics of the current model (gui/views/stats_view.py)."""
-        from gui.views.stats_view import StatsView
+        """Batch-norm and activation statistics of the current model (gui/tabs/stats_view.py)."""
+        from gui.tabs.stats_view import StatsView
 
         self.stats = StatsView()
         self.tabs.addTab(self.stats, "Statistics")
         self.stats.follow(self.classifier)
 
     def _add_search_tab(self) -> None:
-        """Hyperparameter search on Optuna over the form's experiment (gui/views/search.py)."""
-        from gui.views.search import SearchView
+        """Hyperparameter search on Optuna over the form's experiment (gui/tabs/search.py)."""
+        from gui.tabs.search import SearchView
 
         self.search = SearchView(self.panel.experiment, runs_root())
         self.tabs.addTab(self.search, "Search")
@@ -207,12 +207,12 @@ class MainWindow(QMainWindow):
                 action.setShortcut(shortcut)
             action.triggered.connect(slot)
             menu.addAction(action)
-        # The lectures' lessons as paired experiments (issue 12; gui/views/experiments.py).
+        # The lectures' lessons as paired experiments (issue 12; gui/dialogs/experiments.py).
         lessons = QAction(icon("experiments"), "&Lessons...", self)
         lessons.triggered.connect(self.open_experiments)
         self.menuBar().addMenu("E&xperiments").addAction(lessons)
-        # Sample images of the built-in datasets (netlab/resources/samples), classified in the Classify tab.
-        from gui.views.samples_menu import SamplesMenu
+        # Sample images of the built-in datasets (resources/samples), classified in the Classify tab.
+        from gui.widgets.samples_menu import SamplesMenu
 
         self.samples_menu = SamplesMenu(self)
         self.samples_menu.classify_requested.connect(
@@ -220,7 +220,7 @@ class MainWindow(QMainWindow):
         self.menuBar().addMenu("&Help").addMenu(self.samples_menu)
 
     def open_experiments(self) -> None:
-        from gui.views.experiments import ExperimentsDialog
+        from gui.dialogs.experiments import ExperimentsDialog
 
         if self.experiments is None:  # one window, kept: a lesson it runs goes on while it is hidden
             self.experiments = ExperimentsDialog(runs_root(), self)
@@ -235,7 +235,7 @@ class MainWindow(QMainWindow):
             self.status.setText(f"{run_dir} is about to start: Refresh the Runs tab in a moment.")
 
     def open_lr_finder(self) -> None:
-        from gui.views.lr_finder import LrFinderDialog
+        from gui.dialogs.lr_finder import LrFinderDialog
 
         try:
             experiment = self.panel.experiment().validate()
@@ -346,7 +346,7 @@ class MainWindow(QMainWindow):
         except NetlabError as exc:
             self.error.setText(str(exc))
             return
-        from netlab.training.runs import new_run_dir
+        from netlab.runs.folder import new_run_dir
 
         chosen = self.run_folder.folder()
         if chosen is None:

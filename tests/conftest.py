@@ -72,7 +72,7 @@ def trained_run(tmp_path_factory):
 @pytest.fixture(scope="session")
 def finetune_lesson(tmp_path_factory):
     """The fine-tuning vs scratch lesson run once at its tiny budget: (result, events, folder)."""
-    from netlab.training.experiments import ExperimentRunner, load_lesson
+    from netlab.lessons.experiments import ExperimentRunner, load_lesson
 
     out = tmp_path_factory.mktemp("lesson") / "finetune-vs-scratch"
     events = []
@@ -107,7 +107,7 @@ def window(qtbot):
     if win.thread is not None:  # never leave a worker behind
         win.thread.request_stop()
         win.thread.wait(60_000)
-    from gui.worker import wait_for_jobs
+    from gui.workers import wait_for_jobs
 
     win.close()  # as a person would: no summary or preview request may start after this
     wait_for_jobs(60_000)  # nor a summary or preview job (aborted, then waited for)
@@ -130,7 +130,7 @@ def fresh_family_model(spec):
     """``spec`` built fresh (5 classes, default knobs, seed 0) at its smallest input of at
     least 32 pixels, once per session: the inspection and sanity tests share the builds."""
     if spec.name not in _FAMILY_MODELS:
-        from netlab.knobs import RegularizationConfig
+        from netlab.config.knobs import RegularizationConfig
 
         side = max(spec.min_input, 32)
         _FAMILY_MODELS[spec.name] = spec.build((side, side, 3), 5, RegularizationConfig(), seed=0)

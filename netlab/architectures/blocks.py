@@ -12,8 +12,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from netlab.abort import abort_point
-from netlab.knobs import ModelConfig, RegularizationConfig
+from netlab.base.abort import abort_point
+from netlab.config.knobs import ModelConfig, RegularizationConfig
 
 
 def _largest_divisor_at_most(channels: int, groups: int) -> int:

@@ -42,7 +42,7 @@ epsilon 1.001e-5; same layers and counts.
 """
 
 from netlab.architectures.registry import Option, ParamCount, choose_stem, register, stem_option
-from netlab.errors import ConfigError
+from netlab.base.errors import ConfigError
 
 # Inputs of at least this side get the ImageNet stem under stem="auto" (as ResNet).
 IMAGENET_STEM_FROM = 128

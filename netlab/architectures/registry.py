@@ -20,8 +20,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from netlab.errors import ConfigError, TrainingError
-from netlab.knobs import ModelConfig, RegularizationConfig
+from netlab.base.errors import ConfigError, TrainingError
+from netlab.config.knobs import ModelConfig, RegularizationConfig
 
 # The values of every family's ``stem`` option (resolved by blocks.choose_stem).
 STEMS = ("auto", "imagenet", "small")

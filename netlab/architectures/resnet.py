@@ -20,7 +20,7 @@ layers, so ``imagenet:resnet50`` weights load into it position by position.
 """
 
 from netlab.architectures.registry import Option, ParamCount, choose_stem, register, stem_option
-from netlab.errors import ConfigError
+from netlab.base.errors import ConfigError
 
 KERAS_EPSILON = 1.001e-5  # keras.applications ResNet's batch norm
 

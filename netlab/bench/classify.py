@@ -1,4 +1,4 @@
-"""Batch classification: ``netlab.classify`` vs the obvious loop, and what TTA costs.
+"""Batch classification: ``netlab.predict.classify`` vs the obvious loop, and what TTA costs.
 
 Writes a folder of ``--images`` JPEGs, builds a small CNN (untrained: only the
 speed is measured), then, in one run:
@@ -34,7 +34,7 @@ def write_images(root: Path, count: int, side: int, seed: int = 0) -> Path:
 
 
 def obvious_loop(model, files, class_names) -> float:
-    from netlab.predict import load_image, model_input_shape, predict_images
+    from netlab.predict.model import load_image, model_input_shape, predict_images
 
     side = model_input_shape(model)[0]
     started = time.perf_counter()
@@ -44,7 +44,7 @@ def obvious_loop(model, files, class_names) -> float:
 
 
 def batched(members, folder, count, tta, batch_size) -> float:
-    from netlab.classify import classify_files
+    from netlab.predict.classify import classify_files
 
     started = time.perf_counter()
     results = classify_files(members, [folder], tta=tta, batch_size=batch_size)
@@ -62,8 +62,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     from netlab.architectures import get_arch
-    from netlab.classify import ensemble
     from netlab.config import ModelConfig, RegularizationConfig
+    from netlab.predict.classify import ensemble
 
     model = get_arch("simple_cnn").build((args.input, args.input, 3), 10, RegularizationConfig(),
                                          ModelConfig(arch="simple_cnn"))

@@ -119,7 +119,7 @@ def kill_moment(rng: random.Random, loading: float, duration: float) -> float:
 
 
 def read_history(run_dir: Path) -> list[dict]:
-    from netlab.training.runs import read_history as read
+    from netlab.runs.folder import read_history as read
 
     return read(run_dir)
 
@@ -162,8 +162,8 @@ def compare(reference: list[dict], history: list[dict], epochs: int) -> str | No
 
 
 def models_load(run_dir: Path) -> str | None:
-    from netlab.errors import NetlabError
-    from netlab.predict import load_model  # Keras safe mode
+    from netlab.base.errors import NetlabError
+    from netlab.predict.model import load_model  # Keras safe mode
 
     for name in MODEL_FILES:
         try:

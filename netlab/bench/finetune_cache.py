@@ -30,7 +30,7 @@ def save_source(arch: str, side: int, folder: str) -> str:
     """A headless keras.applications ``arch`` with random weights, as a .keras file."""
     import keras
 
-    from netlab.training.finetune_sources import imagenet_spec
+    from netlab.models.sources import imagenet_spec
 
     attribute = imagenet_spec(f"imagenet:{arch}")[1]
     keras.utils.set_random_seed(0)

@@ -1,6 +1,6 @@
 """The seeds' lessons at their default budget: ``python -m netlab.bench lessons [--budget B] [NAME ...]``.
 
-Runs each experiment of ``netlab/resources/experiments/`` (netlab/training/experiments.py)
+Runs each experiment of ``resources/experiments/`` (netlab/lessons/experiments.py)
 in sequence on this machine and prints, for each, its claim's comparisons with
 the numbers and whether the claim held, then one summary line per lesson.
 Each lesson's folder of runs and result.json stay under --out (default: a
@@ -44,8 +44,8 @@ from pathlib import Path
 
 
 def run_lessons(names, budget: str, out: Path) -> list[dict]:
-    from netlab.run_files import lesson_in
-    from netlab.training.experiments import ExperimentRunner, load_lesson
+    from netlab.lessons.experiments import ExperimentRunner, load_lesson
+    from netlab.runs.files import lesson_in
 
     results = []
     for name in names:
@@ -61,11 +61,11 @@ def run_lessons(names, budget: str, out: Path) -> list[dict]:
         results.append(result)
         print(f"{name} ({result['seconds']:.0f} s): {outcome(result).upper()}", flush=True)
         if "sweep" in result:  # a table of the arms' accuracy at each value, and the verdict
-            from netlab.cli_experiment import print_sweep
+            from netlab.cli.experiment import print_sweep
 
             print_sweep(result)
             continue
-        from netlab.cli_experiment import mean_std
+        from netlab.cli.experiment import mean_std
 
         for arm, summary in result["arms"].items():  # counts (epochs, parameters) as whole numbers
             print(f"    {arm:<14} " + "  ".join(f"{k} {mean_std(summary, k)}" for k in summary["mean"]), flush=True)
@@ -80,8 +80,8 @@ def outcome(result: dict) -> str:
 
 
 def main(argv=None) -> int:
-    from netlab.logs import quiet_tensorflow
-    from netlab.training.experiments import BUDGETS, lesson_names
+    from netlab.base.logs import quiet_tensorflow
+    from netlab.lessons.experiments import BUDGETS, lesson_names
 
     parser = argparse.ArgumentParser(prog="python -m netlab.bench lessons")
     parser.add_argument("names", nargs="*", help="lessons to run (default: all)")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from netlab.errors import DataError
+from netlab.base.errors import DataError
 
 # Class names listed in an error before "... (N in all)": an ImageNet model has 1,000.
 _SHOWN = 20

@@ -30,10 +30,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from netlab.abort import abort_point
-from netlab.data import Dataset, DataSource, check_labels, split_indices, subsample
+from netlab.base.abort import abort_point
+from netlab.base.errors import DataError
+from netlab.data.dataset import Dataset, DataSource, check_labels, split_indices, subsample
 from netlab.data.images import GRAYSCALE_MODES, IMAGE_SUFFIXES, SkippedFile, decode_image, probe_image
-from netlab.errors import DataError
 
 DEFAULT_IMAGE_SIZE = 64
 SPLIT_FOLDERS = {"train": "train", "val": "val", "validation": "val", "test": "test"}

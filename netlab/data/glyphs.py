@@ -6,7 +6,7 @@ background of another random colour, drawn 4x larger and downsampled like
 ``shapes``. Telling the kinds apart needs shape features that ignore colour,
 position and rotation: a network trained on many kinds learns them, a network
 given a handful of images of a few kinds cannot (the fine-tuning lesson,
-netlab/resources/experiments/finetune-vs-scratch.json, pretrains on the first
+resources/experiments/finetune-vs-scratch.json, pretrains on the first
 20 kinds and learns the last 5 from n images each).
 
 With ``data.classes`` set only those kinds are drawn; ``data.samples`` is the

@@ -1,6 +1,6 @@
 """Robust image decoding for datasets: any mode PIL opens becomes 8-bit L or RGB.
 
-The same conversion rules as ``netlab.predict.load_image`` (EXIF rotation
+The same conversion rules as ``netlab.predict.model.load_image`` (EXIF rotation
 applied; transparency over white; 16-bit scaled down), so a model sees the
 same pixels in training as when a person drops the file on it.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-from netlab.errors import ImageLoadError
+from netlab.base.errors import ImageLoadError
 
 # The one limit on the images NetLab opens (10,000 x 10,000), checked from the
 # file's header before any pixel is decoded. PNG, TIFF, BMP... cannot be decoded

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from netlab.data import get_source
-from netlab.errors import ConfigError
+from netlab.base.errors import ConfigError
+from netlab.data.registry import get_source
 
 
 @dataclass(frozen=True)
@@ -57,9 +57,9 @@ def load_described(config, on_download=None):
     """
     import dataclasses
 
-    from netlab.data import load_dataset
+    from netlab.base.errors import DataError
     from netlab.data.download import download_progress
-    from netlab.errors import DataError
+    from netlab.data.registry import load_dataset
 
     spec = input_spec(config)
     with download_progress(on_download or (lambda url, done, total: None)):

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from netlab.data import DataSource, register_source
-from netlab.errors import DataError
+from netlab.base.errors import DataError
+from netlab.data.dataset import DataSource
+from netlab.data.registry import register_source
 
 # A download that has not started within this many seconds is offline
 # (set around Keras's call only; the previous default is restored after).

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from netlab.errors import ConfigError
+from netlab.base.errors import ConfigError
 
 if TYPE_CHECKING:  # netlab.config's validate() reads this module: no import back at run time
     from netlab.config import AugmentationConfig

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from netlab.data import convert_channels, get_source
+from netlab.base.errors import DataError
+from netlab.data.dataset import convert_channels
 from netlab.data.input_spec import input_spec
-from netlab.errors import DataError
+from netlab.data.registry import get_source
 
 
 def sample_image(config) -> np.ndarray:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from netlab.data import DataSource, register_source
+from netlab.data.dataset import DataSource
 from netlab.data.drawing import draw_on_noise
 from netlab.data.glyphs import GLYPH_CLASSES, load_glyph_arrays
+from netlab.data.registry import register_source
 
 
 def _resize_stack(images: np.ndarray, size: int) -> np.ndarray:

@@ -19,5 +19,5 @@
 - :mod:`~netlab.inspect.gradcam`: Grad-CAM on logits;
 - :mod:`~netlab.inspect.render`: those as Pillow images (the CLI's PNGs).
 
-Evaluation lives in :mod:`netlab.training.evaluate`.
+Evaluation lives in :mod:`netlab.predict.evaluate`.
 """

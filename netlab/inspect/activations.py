@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from netlab.abort import abort_point
-from netlab.errors import ConfigError
+from netlab.base.abort import abort_point
+from netlab.base.errors import ConfigError
 from netlab.inspect.layers import batch_spec, flat_graph, image_batch, sub_model, unknown_layer
 from netlab.inspect.passes import INFERENCE_BATCH, RunningMoments, batch_slices, traced
 
@@ -192,7 +192,7 @@ def deep_stack(initializer: str, activation: str = "tanh", depth: int = 6, width
     import keras
 
     from netlab.architectures.blocks import Blocks
-    from netlab.knobs import INITIALIZERS, RegularizationConfig
+    from netlab.config.knobs import INITIALIZERS, RegularizationConfig
 
     initializer = INIT_ALIASES.get(initializer, initializer)
     if initializer not in INITIALIZERS:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from netlab.abort import abort_point
-from netlab.errors import ConfigError
+from netlab.base.abort import abort_point
+from netlab.base.errors import ConfigError
 from netlab.inspect.layers import (
     SEP,
     batch_spec,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from netlab.errors import ConfigError
+from netlab.base.errors import ConfigError
 from netlab.inspect.layers import find_layer, flat_graph, unknown_layer
 
 CONV_CLASSES = ("Conv2D", "DepthwiseConv2D", "SeparableConv2D")

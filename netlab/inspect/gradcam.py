@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from netlab.abort import abort_point
-from netlab.errors import ConfigError
+from netlab.base.abort import abort_point
+from netlab.base.errors import ConfigError
 from netlab.inspect.layers import FlatGraph, flat_graph, image_batch, sub_model, unknown_layer
 
 SOFTMAX_LAYERS = ("Softmax", "Activation")

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from netlab.abort import abort_point
-from netlab.errors import ConfigError, ModelLoadError
+from netlab.base.abort import abort_point
+from netlab.base.errors import ConfigError, ModelLoadError
 
 SEP = "/"  # nested layer names: backbone/conv1
 

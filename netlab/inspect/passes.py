@@ -22,8 +22,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from netlab.abort import abort_point
-from netlab.errors import ConfigError
+from netlab.base.abort import abort_point
+from netlab.base.errors import ConfigError
 from netlab.inspect.layers import batch_spec, flat_graph
 
 # Images per forward pass of an inference-mode pass: its numbers do not depend on it, its memory does.

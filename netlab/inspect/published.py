@@ -9,7 +9,7 @@ Three kinds of reference, never mixed up:
 * the total the paper prints, usually rounded (VGG's Table 2: 138M), labelled
   "paper" (``ArchSpec.paper_params``);
 * the table of pretrained models the lecture notes print (GluonCV's model zoo,
-  netlab/resources/pretrained_models.json), whose counts are *all*
+  resources/pretrained_models.json), whose counts are *all*
   parameters: batch norm's moving mean and variance are counted too. They are
   compared with all of this model's parameters, and the table's top-1 and
   top-5 accuracy are shown beside them.
@@ -64,7 +64,7 @@ class PretrainedModel:
 
 @cache
 def pretrained_table() -> tuple[str, tuple[PretrainedModel, ...]]:
-    """(source, rows) of netlab/resources/pretrained_models.json."""
+    """(source, rows) of resources/pretrained_models.json."""
     text = resources.files("netlab.resources").joinpath("pretrained_models.json").read_text("utf-8")
     data = json.loads(text)
     return data["source"], tuple(PretrainedModel(**row) for row in data["models"])

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
+from netlab.base.errors import ConfigError
 from netlab.data.images import IMAGE_SUFFIXES
-from netlab.errors import ConfigError
 
 
 def folder_images(model, folder, limit: int, flag: str = "the folder"):
     """Up to ``limit`` images of ``folder`` (searched recursively, in name order), no labels."""
-    from netlab.predict import image_to_array, load_image, model_input_shape
+    from netlab.predict.model import image_to_array, load_image, model_input_shape
 
     folder = Path(folder)
     if not folder.is_dir():
@@ -33,7 +33,7 @@ def folder_images(model, folder, limit: int, flag: str = "the folder"):
 
 def _data_config_for(model, config):
     """``config`` with the model's input size and channels, so any dataset fits the model."""
-    from netlab.predict import model_input_shape
+    from netlab.predict.model import model_input_shape
 
     height, _, channels = model_input_shape(model)
     config.image_size = height

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
-from netlab.errors import ConfigError
+from netlab.base.errors import ConfigError
 from netlab.inspect.receptive_field import Field, geometry, layer_kinds, propagate
 
 

@@ -1,1 +1,1 @@
-"""Training: events, the Trainer and run folders."""
+"""The Trainer, its callbacks, events, devices and strategies, and resume."""

@@ -96,7 +96,7 @@ class EventCallback(keras.callbacks.Callback):
 
     # -- per batch: cheap ---------------------------------------------------
     def on_epoch_begin(self, epoch, logs=None):
-        from netlab.training.optim import current_learning_rate
+        from netlab.models.optim import current_learning_rate
 
         self.epoch = epoch
         self.epoch_start = time.perf_counter()
@@ -192,7 +192,7 @@ class EventCallback(keras.callbacks.Callback):
 
     def _plateau_step(self, val_loss: float) -> None:
         """Reduce-on-plateau: rate x decay_rate after plateau_patience epochs without a better val_loss."""
-        from netlab.training.optim import current_learning_rate, set_learning_rate
+        from netlab.models.optim import current_learning_rate, set_learning_rate
 
         p, t = self.progress, self.t
         if p.plateau_best is None or val_loss < p.plateau_best:
@@ -208,7 +208,7 @@ class EventCallback(keras.callbacks.Callback):
 
 class PruningCallback(keras.callbacks.Callback):
     """Reports each epoch's validation loss to a search's trial (an Optuna trial) and ends the
-    run after the epoch its pruner stops (netlab/training/search.py).
+    run after the epoch its pruner stops (netlab/search/study.py).
 
     It runs after EventCallback, so the epoch is in history.csv and checkpointed first; the
     run then ends as a finished one (model.keras written) and the search marks it pruned.

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 
-from netlab.errors import TrainingError
+from netlab.base.errors import TrainingError
 
 
 def seed_generators(model) -> list:

@@ -89,7 +89,7 @@ def synchronize_batch_norm(model) -> int:
     global batch's statistics (an all-reduce per layer and step) and all hold
     the same moving statistics, those one device would compute.
     """
-    from netlab.model_layers import batch_norms
+    from netlab.base.model_layers import batch_norms
 
     norms = batch_norms(model)
     for layer in norms:

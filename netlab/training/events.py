@@ -105,7 +105,7 @@ class RunFailed(Event):
 
 @dataclass
 class RunPruned(Event):
-    """A search's pruner ended this trial's run after an epoch (netlab/training/search.py):
+    """A search's pruner ended this trial's run after an epoch (netlab/search/study.py):
     its validation loss was worse than the median of earlier trials' at that epoch."""
 
     epoch: int  # 1-based: the last epoch trained

@@ -6,7 +6,7 @@ large enough to learn and blows up when it is too large. The suggestion is a
 tenth of the rate at the lowest (smoothed) loss, a conservative choice inside
 the falling part of the curve. The model is thrown away afterwards.
 
-Run under ``netlab.abort.abortable`` (the window's worker), the sweep stops
+Run under ``netlab.base.abort.abortable`` (the window's worker), the sweep stops
 at the next batch once its abort flag is set, raising JobAborted.
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import math
 
-from netlab.errors import ConfigError
+from netlab.base.errors import ConfigError
 
 SMOOTHING = 0.9  # exponential moving average of the batch losses
 DIVERGE_FACTOR = 4.0  # stop the sweep once the loss is this many times its best
@@ -30,7 +30,7 @@ def find_lr(experiment, min_lr: float = 1e-6, max_lr: float = 1.0, steps: int = 
         raise ConfigError(f"lr-find: steps must be >= 5 (got {steps})")
     import keras
 
-    from netlab.abort import abort_point
+    from netlab.base.abort import abort_point
     from netlab.data.input_spec import load_described
     from netlab.training.trainer import Trainer
 

@@ -32,7 +32,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from netlab.errors import ConfigError
+from netlab.base.errors import ConfigError
 
 TASK_TYPES = ("chief", "worker")
 SEE = "see README, section Scale"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 
-from netlab.model_layers import batch_norms
+from netlab.base.model_layers import batch_norms
 from netlab.training.events import Notice
 
 FIRST_LOSS_TOLERANCE = 0.2  # relative to log(C)

@@ -103,7 +103,7 @@ class TrainEvaluation(keras.callbacks.Callback):
 
     def __init__(self, inference_model, x: np.ndarray, y: np.ndarray, batch_size: int):
         super().__init__()
-        from netlab.errors import NetlabError
+        from netlab.base.errors import NetlabError
         from netlab.inspect.batchnorm import bn_layers
 
         self.inference_model = inference_model

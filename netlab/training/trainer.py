@@ -5,7 +5,7 @@ thread) and never waits on its listener. Stopping is a ``threading.Event``
 checked after every batch, so a stop request ends training within one batch
 and keeps what was learned; before the first batch it is checked while the
 data loads (each download report, each folder scanned) and the model builds
-(each layer, ``netlab.abort``), so a stop then ends the run without training; pausing is another Event the callback waits on
+(each layer, ``netlab.base.abort``), so a stop then ends the run without training; pausing is another Event the callback waits on
 between batches. Every complete epoch leaves a checkpoint (weights, optimizer
 state, counters) in the run folder, and ``Trainer.resume_run(run_dir)``
 continues from it after a stop, a crash or a kill.
@@ -25,11 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from netlab.abort import JobAborted, abort_point, abortable
+from netlab.base.abort import JobAborted, abort_point, abortable
+from netlab.base.errors import NetlabError, RunFolderError, TrainingError
+from netlab.base.user_paths import checked_path
 from netlab.config import Experiment
-from netlab.errors import NetlabError, RunFolderError, TrainingError
 from netlab.training.events import DataProgress, Event, RunFailed, RunFinished, RunStarted
-from netlab.user_paths import checked_path
 
 
 @dataclass
@@ -61,7 +61,7 @@ class Trainer:
     ):
         self.experiment = experiment
         # Keras callbacks of the caller's, run after NetLab's own at each epoch's end
-        # (the search's pruning: netlab/training/search.py).
+        # (the search's pruning: netlab/search/study.py).
         self.extra_callbacks = list(callbacks or ())
         self.on_event = on_event
         self.run_dir = Path(run_dir) if run_dir is not None else None
@@ -96,7 +96,7 @@ class Trainer:
         """
         run_dir = checked_path(run_dir, "the run folder", RunFolderError)
         if not (run_dir / "config.json").is_file():
-            from netlab.run_files import folder_without_model, lesson_resume_command
+            from netlab.runs.files import folder_without_model, lesson_resume_command
 
             if (run_dir / "search.json").is_file():
                 raise TrainingError(f"{run_dir} is a search's folder: netlab search --resume {run_dir} goes on with it")
@@ -134,14 +134,14 @@ class Trainer:
     def keep_best(self, model) -> None:
         """Called when val_loss improves: best.keras on disk, or a copy in memory without a run folder."""
         if self.writer is not None:
-            from netlab.training.runs import BEST_FILE
+            from netlab.runs.folder import BEST_FILE
 
             self.writer.save_model(model, BEST_FILE)
         elif self.experiment.training.early_stopping and self.experiment.training.restore_best:
             self._best_weights = model.get_weights()
 
     def _restore_best(self, model) -> None:
-        from netlab.training.runs import BEST_FILE
+        from netlab.runs.folder import BEST_FILE
 
         if self.writer is not None and (self.writer.dir / BEST_FILE).is_file():
             model.load_weights(self.writer.dir / BEST_FILE)
@@ -158,7 +158,7 @@ class Trainer:
                 self.scratch_dir = self._worker_scratch_dir()
             elif self.run_dir is not None:
                 # Before anything loads: one writer per folder, never over another run.
-                from netlab.training.run_folder import claim_run_dir
+                from netlab.runs.lock import claim_run_dir
 
                 self.run_lock = claim_run_dir(self.run_dir, resume=self.resume_from_checkpoint,
                                               overwrite=self.overwrite, restart=self.restart)
@@ -191,8 +191,8 @@ class Trainer:
         import tempfile
 
         if self.resume_from_checkpoint and not self.restart:
-            from netlab.errors import RunFolderError
-            from netlab.training.run_folder import checkpoint_problem
+            from netlab.base.errors import RunFolderError
+            from netlab.runs.lock import checkpoint_problem
 
             problem = checkpoint_problem(self.run_dir)
             if problem is not None:
@@ -215,7 +215,7 @@ class Trainer:
         """The training model (with any auxiliary heads), its inference form and the optimizer."""
         if exp.finetune.source:  # built from learned weights, not from the registry
             from netlab.data.download import download_progress
-            from netlab.training.finetune import build_for_trainer
+            from netlab.models.finetune import build_for_trainer
 
             # ImageNet weights missing from Keras's cache download here: reported like a dataset.
             with download_progress(lambda url, done, total: self.emit(DataProgress(url, done, total))):
@@ -224,7 +224,7 @@ class Trainer:
 
         from netlab.architectures import build_model
         from netlab.data.preprocessing import preprocessing_layers
-        from netlab.training.optim import build_optimizer
+        from netlab.models.optim import build_optimizer
 
         # Pixels arrive in [0, 255]; scaling lives inside the model so a saved
         # model classifies raw images by itself.
@@ -259,8 +259,9 @@ class Trainer:
         import keras
         import tensorflow as tf
 
+        from netlab.base.atomic import atomic_write_text
         from netlab.data.input_spec import load_described
-        from netlab.io import atomic_write_text
+        from netlab.runs.folder import TENSORBOARD_DIR, RunWriter, read_checkpoint
         from netlab.training.callbacks import (
             EpochTensorBoard,
             EventCallback,
@@ -275,7 +276,6 @@ class Trainer:
             enable_memory_growth,
             synchronize_batch_norm,
         )
-        from netlab.training.runs import TENSORBOARD_DIR, RunWriter, read_checkpoint
 
         enable_memory_growth()
         # Several machines: the strategy first, it sets up the process's collective ops.
@@ -358,7 +358,7 @@ class Trainer:
 
             train_ds, val_ds = shard_by_data(train_ds), shard_by_data(val_ds)
         fits.append((train_model, train_ds, val_ds, start, t.epochs))
-        from netlab.training.finetune_sources import model_label
+        from netlab.models.sources import model_label
 
         ft = exp.finetune
         self.emit(RunStarted(
@@ -382,7 +382,7 @@ class Trainer:
             if evaluation is not None:
                 callbacks.insert(0, evaluation)
         if exp.finetune.source:  # two-phase fine-tuning: each epoch's freeze, set at its start
-            from netlab.training.finetune import phase_callback
+            from netlab.models.finetune import phase_callback
 
             callbacks.append(phase_callback(exp, model))
         if t.tensorboard and self.writer is not None and tensorboard_available():
@@ -475,7 +475,7 @@ class Trainer:
 
     def _save_last_good(self, train_model, model) -> None:
         """After NaN/Inf: model.keras = the last complete finite epoch's checkpoint, never NaN weights."""
-        from netlab.training.runs import read_checkpoint
+        from netlab.runs.folder import read_checkpoint
 
         if self.writer is None:
             return

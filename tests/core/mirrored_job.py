@@ -30,7 +30,7 @@ import keras  # noqa: E402
 
 from netlab.config import Experiment  # noqa: E402
 from netlab.data.input_spec import load_described  # noqa: E402
-from netlab.predict import load_model  # noqa: E402
+from netlab.predict.model import load_model  # noqa: E402
 from netlab.training.device import distribution_strategy  # noqa: E402
 from netlab.training.trainer import Trainer  # noqa: E402
 

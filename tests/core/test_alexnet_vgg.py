@@ -21,8 +21,8 @@ from netlab.architectures import alexnet as alexnet_module
 from netlab.architectures import get_arch
 from netlab.architectures import vgg as vgg_module
 from netlab.architectures.layers import LocalResponseNormalization
+from netlab.base.errors import ConfigError
 from netlab.config import ModelConfig, RegularizationConfig
-from netlab.errors import ConfigError
 
 
 def build(arch, side, channels=3, head="gap", options=None, **regularization):

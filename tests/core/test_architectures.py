@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from netlab.architectures import all_archs, arch_names, get_arch
+from netlab.base.errors import ConfigError
 from netlab.config import ModelConfig, RegularizationConfig
-from netlab.errors import ConfigError
 
 SPECS = all_archs()
 

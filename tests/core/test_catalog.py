@@ -1,6 +1,6 @@
 from netlab.config import Experiment
-from netlab.training.catalog import list_runs, read_run
-from netlab.training.runs import RunWriter
+from netlab.runs.catalog import list_runs, read_run
+from netlab.runs.folder import RunWriter
 
 
 def make_run(root, name, arch, accuracies):
@@ -36,7 +36,7 @@ def test_damaged_config_still_lists_the_run(tmp_path):
 
 
 def test_an_experiments_runs_are_listed_by_arm_and_seed(tmp_path):
-    from netlab.training.catalog import list_nested_runs
+    from netlab.runs.catalog import list_nested_runs
 
     make_run(tmp_path / "no_dropout", "seed-0", "simple_cnn", [0.5, 0.9])
     make_run(tmp_path / "no_dropout", "seed-1", "simple_cnn", [0.6])

@@ -8,8 +8,10 @@ import pytest
 from classify_helpers import CLASSES, SIDE, image_folder, random_image, tiny_model
 from PIL import Image
 
-from netlab.abort import JobAborted, abortable
-from netlab.classify import (
+from netlab.base.abort import JobAborted, abortable
+from netlab.base.errors import ConfigError
+from netlab.cli.main import main
+from netlab.predict.classify import (
     classify_files,
     ensemble,
     predict_probabilities,
@@ -18,9 +20,7 @@ from netlab.classify import (
     tta_views,
     write_csv,
 )
-from netlab.cli import main
-from netlab.errors import ConfigError
-from netlab.predict import predict_images
+from netlab.predict.model import predict_images
 
 
 @pytest.fixture(scope="module")

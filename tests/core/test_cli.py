@@ -3,7 +3,7 @@ import subprocess
 import sys
 
 from netlab.architectures import arch_names
-from netlab.cli import main
+from netlab.cli.main import main
 
 
 def test_archs_lists_the_registry(capsys):
@@ -71,7 +71,7 @@ def test_summary_table_and_json(capsys):
 
 
 def test_resuming_a_finished_run_says_nothing_is_left_to_train(capsys):
-    from netlab.cli import _print_event
+    from netlab.cli.main import _print_event
     from netlab.training.events import RunStarted
 
     started = dict(arch="simple_cnn", dataset="digits", epochs=3, steps_per_epoch=5, train_samples=100,

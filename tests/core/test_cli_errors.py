@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from netlab.cli import main
-from netlab.logs import TENSORFLOW_LOG_LINE
+from netlab.base.logs import TENSORFLOW_LOG_LINE
+from netlab.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -188,9 +188,9 @@ def test_predict_takes_a_run_folder_and_refuses_a_folder_without_images(trained_
 
 
 def test_a_class_with_a_single_image(tmp_path, capsys):
+    from netlab.base.errors import DataError
     from netlab.config import DataConfig
     from netlab.data import load_dataset
-    from netlab.errors import DataError
 
     for name, count in (("cats", 6), ("dogs", 6), ("owl", 1)):
         (tmp_path / "pets" / name).mkdir(parents=True)
@@ -281,8 +281,8 @@ def _interrupt(args, waits_for: str, on_stderr: bool = False) -> tuple[int, list
 @pytest.mark.slow
 def test_ctrl_c_mid_training_names_the_epoch_and_the_resume_command(tmp_path):
     """Ctrl-C after an epoch: one line with the last complete epoch and how to go on; the folder resumes."""
-    from netlab.training.run_folder import checkpoint_problem
-    from netlab.training.runs import read_checkpoint
+    from netlab.runs.folder import read_checkpoint
+    from netlab.runs.lock import checkpoint_problem
 
     run = tmp_path / "run"
     code, lines = _interrupt(["train", "--dataset", "digits", "--image-size", "16", "--max-samples", "100",
@@ -337,7 +337,7 @@ def test_search_resume_refuses_a_storage_or_study_that_is_not_its_own(tmp_path, 
     numbers ran into the folder's trial-NNNN runs ('already holds a NetLab run' for each)."""
     from conftest import tiny_experiment
 
-    from netlab.training.search import Search
+    from netlab.search.study import Search
 
     out = tmp_path / "search"
     Search(tiny_experiment(), out)  # the study and search.json, nothing trained
@@ -377,7 +377,7 @@ def test_a_flag_that_would_do_nothing_is_refused(argv, expected, tmp_path, capsy
 
 
 def test_flags_where_they_act_are_taken(tmp_path):
-    from netlab.cli import _experiment_from_args, _search_experiment, build_parser
+    from netlab.cli.main import _experiment_from_args, _search_experiment, build_parser
 
     config = tmp_path / "sgd.json"
     config.write_text('{"training": {"optimizer": "sgd", "schedule": "plateau"}}')
@@ -412,8 +412,8 @@ def test_a_folder_netlab_knows_but_without_a_model_says_what_to_give(tmp_path, c
     (they said 'is it a finished NetLab run folder?' or 'give a .keras file or a NetLab run folder')."""
     from conftest import tiny_experiment
 
-    from netlab.training.runs import RunWriter
-    from netlab.training.search import Search
+    from netlab.runs.folder import RunWriter
+    from netlab.search.study import Search
 
     run = tmp_path / "run"
     RunWriter(run).write_config(tiny_experiment())
@@ -438,8 +438,8 @@ def test_a_folder_netlab_knows_but_without_a_model_says_what_to_give(tmp_path, c
 def test_resume_of_a_search_a_lesson_or_no_folder(tmp_path, capsys):
     from conftest import tiny_experiment
 
-    from netlab.training.runs import RunWriter
-    from netlab.training.search import Search
+    from netlab.runs.folder import RunWriter
+    from netlab.search.study import Search
 
     search = tmp_path / "search"
     Search(tiny_experiment(), search)
@@ -455,7 +455,7 @@ def test_resume_of_a_search_a_lesson_or_no_folder(tmp_path, capsys):
 
 
 def test_one_epoch_is_said_in_the_singular(capsys):
-    from netlab.cli import _print_event
+    from netlab.cli.main import _print_event
     from netlab.training.events import RunFinished, RunStarted
 
     _print_event(RunStarted(arch="simple_cnn", dataset="digits", epochs=1, steps_per_epoch=3, train_samples=80,
@@ -469,7 +469,7 @@ def test_one_epoch_is_said_in_the_singular(capsys):
 def test_a_lessons_table_lines_up(capsys):
     """Metric names wider than the 14-character columns and parameter counts as '691930.000±0.000'
     pushed every column after them out of line."""
-    from netlab.cli_experiment import print_result
+    from netlab.cli.experiment import print_result
 
     arms = {"plain_18": {"mean": {"params": 691930.0, "train_accuracy_recomputed": 0.118, "best_epoch": 3.5},
                          "std": {"params": 0.0, "train_accuracy_recomputed": 0.0, "best_epoch": 0.5}},
@@ -487,7 +487,7 @@ def test_a_lessons_table_lines_up(capsys):
 def test_config_naming_a_run_folder_points_to_its_config_json(tmp_path, capsys):
     from conftest import tiny_experiment
 
-    from netlab.training.runs import RunWriter
+    from netlab.runs.folder import RunWriter
 
     run = tmp_path / "run"
     RunWriter(run).write_config(tiny_experiment())

@@ -3,8 +3,8 @@ import re
 
 import pytest
 
+from netlab.base.errors import ConfigError
 from netlab.config import Experiment
-from netlab.errors import ConfigError
 
 
 def test_round_trip_through_json_keeps_every_value():

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
+from netlab.base.errors import ConfigError
 from netlab.config import DataConfig
 from netlab.data import load_dataset
-from netlab.errors import ConfigError
 
 
 def test_digits_are_real_upscaled_and_split_stratified():

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from sklearn.model_selection import train_test_split
 
+from netlab.base.errors import ConfigError, DataError
 from netlab.config import AugmentationConfig, DataConfig, Experiment, validate_data
 from netlab.data import get_source, load_dataset, source_names
 from netlab.data.keras_sources import expected_files
 from netlab.data.pipeline import make_dataset
-from netlab.errors import ConfigError, DataError
 
 KERAS_SOURCES = ("mnist", "fashion_mnist", "cifar10", "cifar100")
 

@@ -14,8 +14,8 @@ from keras import layers
 from netlab.architectures import get_arch
 from netlab.architectures.blocks import Blocks
 from netlab.architectures.densenet import densenet
+from netlab.base.errors import ConfigError
 from netlab.config import ModelConfig, RegularizationConfig
-from netlab.errors import ConfigError
 
 # Structure tests use one layer per dense block: the same code, built in a blink.
 SHORT = (1, 1, 1, 1)

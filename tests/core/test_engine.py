@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from conftest import script_val_loss, tiny_experiment
 
+from netlab.base.errors import ConfigError, TrainingError
 from netlab.config import OPTIMIZERS, SCHEDULES, Experiment, TrainingConfig
-from netlab.errors import ConfigError, TrainingError
-from netlab.predict import load_model
+from netlab.models.optim import build_optimizer, build_schedule
+from netlab.predict.model import load_model
 from netlab.training.events import BatchEnd, EpochEnd, RunPaused, RunResumed
-from netlab.training.optim import build_optimizer, build_schedule
 from netlab.training.trainer import Trainer
 
 
@@ -222,7 +222,7 @@ def test_tensorboard_logs_are_written(tmp_path):
     assert logs, "no TensorBoard event file"
     # Each activation layer's histogram, per epoch (netlab/training/activation_logs.py).
     from netlab.inspect.activations import activation_layers
-    from netlab.predict import load_model
+    from netlab.predict.model import load_model
 
     events = EventAccumulator(str(tmp_path / "run" / "tensorboard" / "activations")).Reload()
     tags = events.Tags()["tensors"] + events.Tags()["histograms"]
@@ -257,7 +257,7 @@ def test_bfloat16_run_trains_and_keeps_a_float32_softmax(tmp_path):
 def test_devices_and_strategy_on_this_machine(capsys):
     import tensorflow as tf
 
-    from netlab.cli import main
+    from netlab.cli.main import main
     from netlab.training.device import distribution_strategy, list_devices
 
     devices = list_devices()
@@ -273,8 +273,8 @@ def test_devices_and_strategy_on_this_machine(capsys):
 
 
 def test_evaluate_a_run_folder(trained_run, capsys):
-    from netlab.cli import main
-    from netlab.training.evaluate import evaluate
+    from netlab.cli.main import main
+    from netlab.predict.evaluate import evaluate
 
     run_dir, result = trained_run
     report = evaluate(run_dir)

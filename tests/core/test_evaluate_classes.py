@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from netlab.cli import main
+from netlab.base.errors import DataError
+from netlab.cli.main import main
 from netlab.data.class_match import match_classes
-from netlab.errors import DataError
-from netlab.training.evaluate import evaluate
+from netlab.predict.evaluate import evaluate
 
 
 def _digit_folder(root, classes, per_class, side, offset=0):
@@ -29,7 +29,7 @@ def _digit_folder(root, classes, per_class, side, offset=0):
 
 
 def _model_side(run_dir):
-    from netlab.predict import load_model, model_input_shape
+    from netlab.predict.model import load_model, model_input_shape
 
     model = load_model(run_dir / "model.keras")
     return model, model_input_shape(model)[0]

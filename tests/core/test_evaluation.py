@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from classify_helpers import tiny_model
 
-from netlab.cli import main
-from netlab.inspect.evaluation import MistakeCollector, per_class_metrics
-from netlab.training.evaluate import evaluate_arrays, evaluation
+from netlab.cli.main import main
+from netlab.predict.evaluate import evaluate_arrays, evaluation
+from netlab.predict.metrics import MistakeCollector, per_class_metrics
 
 NAMES = ["cat", "dog", "owl"]
 

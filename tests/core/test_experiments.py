@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from netlab.errors import ConfigError
-from netlab.training.experiments import (
+from netlab.base.errors import ConfigError
+from netlab.lessons.experiments import (
     OPS,
     PRETRAIN,
     ExperimentRunner,
@@ -38,7 +38,7 @@ def test_the_package_data_listing_ships_every_lesson():
     """setuptools globs package-data patterns from each package's folder; the JSONs must be matched."""
     tomllib = pytest.importorskip("tomllib")  # Python 3.11+
     listing = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]["package-data"]
-    package = ROOT / "netlab" / "resources"
+    package = ROOT / "resources"
     patterns = listing.get("*", []) + listing.get("netlab.resources", [])
     shipped = {p.resolve() for pattern in patterns for p in package.glob(pattern)}
     lessons = set((package / "experiments").glob("*.json"))
@@ -54,7 +54,7 @@ def test_a_bad_name_is_one_line_listing_the_lessons():
 
 
 def test_the_cli_refuses_a_bad_name_in_one_line(capsys):
-    from netlab.cli import main
+    from netlab.cli.main import main
 
     assert main(["experiment", "nope"]) == 2
     err = capsys.readouterr().err.strip()
@@ -62,7 +62,7 @@ def test_the_cli_refuses_a_bad_name_in_one_line(capsys):
 
 
 def test_the_cli_refuses_an_out_folder_that_holds_files(tmp_path, capsys):
-    from netlab.cli import main
+    from netlab.cli.main import main
 
     out = tmp_path / "lesson"
     out.mkdir()
@@ -77,7 +77,7 @@ def test_the_cli_refuses_an_out_folder_that_holds_files(tmp_path, capsys):
 
 
 def test_the_cli_lists_every_lesson(capsys):
-    from netlab.cli import main
+    from netlab.cli.main import main
 
     assert main(["experiment", "list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
@@ -177,9 +177,9 @@ def test_the_gap_head_asked_by_name_averages_even_where_the_paper_pools_by_max()
 def test_a_stopped_lesson_goes_on_with_its_finished_runs_kept(tmp_path, capsys):
     """Stopped after its first run, the lesson goes on in its folder: that run is kept (not trained
     again, its metrics as they were), the others train, and the verdict comes as for an unbroken run."""
-    from netlab.cli import main
+    from netlab.cli.main import main
+    from netlab.lessons.experiments import ArmFinished, ArmStarted
     from netlab.training.events import EpochEnd
-    from netlab.training.experiments import ArmFinished, ArmStarted
 
     spec = load_lesson("bn_momentum")
 
@@ -211,8 +211,8 @@ def test_a_stopped_lesson_goes_on_with_its_finished_runs_kept(tmp_path, capsys):
 
 
 def test_a_finished_run_is_kept_only_with_the_same_settings(tmp_path):
-    from netlab.run_files import LESSON_FILE
-    from netlab.training.experiments import RUN_METRICS_FILE, check_resumable, kept_metrics
+    from netlab.lessons.experiments import RUN_METRICS_FILE, check_resumable, kept_metrics
+    from netlab.runs.files import LESSON_FILE
 
     settings = load_lesson("dropout").config("dropout", "tiny", seed=0).to_dict()
     (tmp_path / RUN_METRICS_FILE).write_text(json.dumps({"settings": settings, "metrics": {"val_accuracy": 0.5}}))
@@ -232,7 +232,7 @@ def test_a_finished_run_is_kept_only_with_the_same_settings(tmp_path):
 
 
 def test_a_comparison_reads_counts_whole_and_measurements_to_three_places():
-    from netlab.training.claims import Comparison
+    from netlab.lessons.claims import Comparison
 
     means = {"gap": {"params": 296682.0, "val_accuracy": 1.0}, "fc": {"params": 308266.0, "val_accuracy": 0.9875}}
     assert Comparison("gap.params", "<", "fc.params").check(means)["text"] == "gap.params 296,682 < fc.params 308,266"

@@ -6,10 +6,17 @@ import os
 import numpy as np
 import pytest
 
-from netlab.cli import main
-from netlab.errors import ExportError
-from netlab.export import FORMATS, TOLERANCES, export_model, rejected_path, run_exported, runtime_missing
-from netlab.io import is_netlab_temporary
+from netlab.base.atomic import is_netlab_temporary
+from netlab.base.errors import ExportError
+from netlab.cli.main import main
+from netlab.predict.export import (
+    FORMATS,
+    TOLERANCES,
+    export_model,
+    rejected_path,
+    run_exported,
+    runtime_missing,
+)
 
 
 def _out(folder, fmt):
@@ -28,7 +35,7 @@ def _no_temporaries(folder):
 
 def _raw_digit(digit_png, model):
     """A real digit as raw [0, 255] pixels at the model's input: preprocessing is the model's own."""
-    from netlab.predict import image_to_array, load_image, model_input_shape
+    from netlab.predict.model import image_to_array, load_image, model_input_shape
 
     return image_to_array(load_image(digit_png), model_input_shape(model))[None]
 
@@ -49,7 +56,7 @@ def _assert_parity(source_model, fmt, out, result, digit):
 
 @pytest.mark.parametrize("fmt", list(FORMATS))
 def test_simple_cnn_exports_give_the_keras_outputs(trained_run, tmp_path, digit_png, fmt):
-    from netlab.predict import load_model
+    from netlab.predict.model import load_model
 
     _needs_runtime(fmt)
     run_dir, _ = trained_run
@@ -99,7 +106,7 @@ def batch_norm_model(tmp_path_factory):
 
     from netlab.architectures import get_arch
     from netlab.config import ModelConfig
-    from netlab.knobs import RegularizationConfig
+    from netlab.config.knobs import RegularizationConfig
 
     model = get_arch("mobilenet_v1").build((32, 32, 3), 5, RegularizationConfig(),
                                            ModelConfig(arch="mobilenet_v1", options={"alpha": 0.25}),
@@ -235,8 +242,8 @@ def _netlab_folders(tmp_path, trained_run_dir):
     """A run (the trained one), a search's and a lesson's folder, and one of the lesson's arms."""
     from conftest import tiny_experiment
 
-    from netlab.training.runs import RunWriter
-    from netlab.training.search import Search
+    from netlab.runs.folder import RunWriter
+    from netlab.search.study import Search
 
     search = tmp_path / "search"
     Search(tiny_experiment(), search)

@@ -44,7 +44,7 @@ def _nested_keras_file(path, classes=7):
 
 
 def test_bottom_up_stops_at_a_mismatch_in_the_middle():
-    from netlab.training.finetune import LOADED, MISMATCH, NEW, transfer_weights
+    from netlab.models.finetune import LOADED, MISMATCH, NEW, transfer_weights
 
     source, target = _cnn(mid=16), _cnn(mid=12)  # c2 differs: 16 filters vs 12
     before_c3 = target.get_layer("c3").get_weights()[0].copy()
@@ -59,8 +59,8 @@ def test_bottom_up_stops_at_a_mismatch_in_the_middle():
 
 
 def test_load_up_to_stops_there_and_a_first_layer_that_cannot_fit_is_an_error():
-    from netlab.errors import NetlabError
-    from netlab.training.finetune import LOADED, NEW, transfer_weights
+    from netlab.base.errors import NetlabError
+    from netlab.models.finetune import LOADED, NEW, transfer_weights
 
     rows = transfer_weights(_cnn(), _cnn(), load_up_to="bn1")
     assert [r.status for r in rows] == [LOADED, LOADED, NEW, NEW, NEW]
@@ -72,8 +72,8 @@ def test_frozen_base_epoch_keeps_weights_and_bn_statistics_and_moves_the_head(tm
     import keras
 
     from netlab.data.input_spec import load_described
-    from netlab.training.finetune import base_of, build_for_trainer, weighted_layers
-    from netlab.training.finetune_sources import open_source
+    from netlab.models.finetune import base_of, build_for_trainer, weighted_layers
+    from netlab.models.sources import open_source
 
     _nested_keras_file(tmp_path / "src.keras")
     exp = tiny_experiment(batch_size=32)
@@ -101,7 +101,7 @@ def test_frozen_base_epoch_keeps_weights_and_bn_statistics_and_moves_the_head(tm
 def test_base_rate_multiplier_scales_the_base_step(optimizer):
     import keras
 
-    from netlab.training.base_rate import with_base_rate
+    from netlab.models.layer_rates import with_base_rate
 
     x = np.random.default_rng(0).uniform(0, 255, (8, 16, 16, 3)).astype("float32")
     y = np.arange(8) % 5
@@ -153,8 +153,8 @@ def test_finetune_config_round_trips_and_is_checked():
 
 
 def test_cli_finetunes_a_nested_backbone_on_grayscale_digits(tmp_path, capsys):
-    from netlab.cli import main
-    from netlab.predict import load_model
+    from netlab.cli.main import main
+    from netlab.predict.model import load_model
 
     _nested_keras_file(tmp_path / "src.keras")
     args = [str(tmp_path / "src.keras"), "--dataset", "digits", "--max-samples", "120", "--freeze", "b_conv2"]
@@ -179,7 +179,7 @@ def test_cli_finetunes_a_nested_backbone_on_grayscale_digits(tmp_path, capsys):
     model = load_model(out / "model.keras")
     assert model.input_shape == (None, 32, 32, 1) and model.output_shape == (None, 10)
     # The second phase trained the unfrozen conv, the first kept the frozen one.
-    from netlab.training.finetune import weighted_layers
+    from netlab.models.finetune import weighted_layers
 
     mine = {layer.name: layer for layer in weighted_layers(model)}
     theirs = {layer.name: layer for layer in weighted_layers(load_model(tmp_path / "src.keras"))}
@@ -190,7 +190,7 @@ def test_cli_finetunes_a_nested_backbone_on_grayscale_digits(tmp_path, capsys):
 
 
 def test_cli_mismatched_source_is_one_line(tmp_path, capsys):
-    from netlab.cli import main
+    from netlab.cli.main import main
 
     _nested_keras_file(tmp_path / "src.keras")  # an 8-filter RGB first conv; simple_cnn's differs
     code = main(["finetune", str(tmp_path / "src.keras"), "--dataset", "digits", "--max-samples", "60",
@@ -224,9 +224,9 @@ def _place_imagenet_weights(keras_home):
 
 
 def test_imagenet_source_reads_keras_cache_and_grayscale_is_replicated(tmp_path, monkeypatch, capsys):
-    from netlab.cli import main
-    from netlab.training.finetune import weighted_layers
-    from netlab.training.finetune_sources import open_source
+    from netlab.cli.main import main
+    from netlab.models.finetune import weighted_layers
+    from netlab.models.sources import open_source
 
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     monkeypatch.setenv("NETLAB_OFFLINE", "1")  # a cache miss would be an error, never a download
@@ -244,7 +244,7 @@ def test_imagenet_source_reads_keras_cache_and_grayscale_is_replicated(tmp_path,
 
 
 def test_imagenet_weights_offline_name_the_file_and_folder(tmp_path, monkeypatch, capsys):
-    from netlab.cli import main
+    from netlab.cli.main import main
 
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "empty"))
     monkeypatch.setenv("NETLAB_OFFLINE", "1")
@@ -257,7 +257,7 @@ def test_imagenet_weights_offline_name_the_file_and_folder(tmp_path, monkeypatch
 
 def test_a_finetune_that_fails_at_start_leaves_no_folder_and_can_run_again(tmp_path, monkeypatch, capsys):
     """The error says "then run again": the same command must not then find "a NetLab run" there."""
-    from netlab.cli import main
+    from netlab.cli.main import main
 
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "empty"))
     monkeypatch.setenv("NETLAB_OFFLINE", "1")
@@ -277,7 +277,7 @@ def test_a_finetune_that_fails_at_start_leaves_no_folder_and_can_run_again(tmp_p
 
 def test_the_head_only_phase_leaves_the_base_alone_then_the_base_trains(tmp_path):
     from netlab.data.input_spec import load_described
-    from netlab.training.finetune import base_of, build_for_trainer, phase_callback, weighted_layers
+    from netlab.models.finetune import base_of, build_for_trainer, phase_callback, weighted_layers
 
     _nested_keras_file(tmp_path / "src.keras")
     exp = tiny_experiment(epochs=2)
@@ -295,11 +295,11 @@ def test_the_head_only_phase_leaves_the_base_alone_then_the_base_trains(tmp_path
 
 
 def test_a_two_phase_finetune_stopped_after_the_head_phase_resumes_into_the_second(tmp_path):
-    from netlab.cli import main
+    from netlab.cli.main import main
     from netlab.config import Experiment
-    from netlab.predict import load_model
+    from netlab.models.finetune import weighted_layers
+    from netlab.predict.model import load_model
     from netlab.training.events import EpochEnd
-    from netlab.training.finetune import weighted_layers
     from netlab.training.trainer import Trainer
 
     _nested_keras_file(tmp_path / "src.keras")
@@ -328,8 +328,8 @@ def test_a_run_on_the_same_classes_keeps_its_classifier_rows_by_name(trained_run
     import shutil
 
     from netlab.data.input_spec import load_described
-    from netlab.predict import load_model
-    from netlab.training.finetune import LOADED, build_for_trainer
+    from netlab.models.finetune import LOADED, build_for_trainer
+    from netlab.predict.model import load_model
 
     run_dir, _ = trained_run
     exp = tiny_experiment()
@@ -354,7 +354,7 @@ def test_netlab_mobilenet_v2_with_keras_applications_weights_gives_the_same_outp
     Keras model classifies preprocess_input's output."""
     import keras
 
-    from netlab.training.finetune import LOADED, registry_model_with_keras_weights
+    from netlab.models.finetune import LOADED, registry_model_with_keras_weights
 
     keras.utils.set_random_seed(0)
     ref = keras.applications.MobileNetV2(weights=None, input_shape=(32, 32, 3), classes=10, alpha=0.35)
@@ -373,7 +373,7 @@ def test_netlab_mobilenet_v2_with_keras_applications_weights_gives_the_same_outp
     got = model.predict(images, verbose=0)
     assert np.abs(got - expected).max() <= 1e-4
     # The logits too: each model's features times the (shared) classifier weights.
-    from netlab.training.finetune_sources import split_head
+    from netlab.models.sources import split_head
 
     kernel, bias = ref.get_layer("predictions").get_weights()
     ref_features = keras.Model(ref.inputs, ref.get_layer("predictions").input).predict(
@@ -388,8 +388,8 @@ def test_netlab_vgg16_with_keras_applications_weights_gives_the_same_outputs():
     """Parity in caffe mode (RGB->BGR minus the mean, inside NetLab's model) and through the FC head."""
     import keras
 
-    from netlab.training.finetune import LOADED, registry_model_with_keras_weights
-    from netlab.training.finetune_sources import split_head
+    from netlab.models.finetune import LOADED, registry_model_with_keras_weights
+    from netlab.models.sources import split_head
 
     keras.utils.set_random_seed(0)
     ref = keras.applications.VGG16(weights=None, input_shape=(32, 32, 3), classes=10)
@@ -408,7 +408,7 @@ def test_netlab_vgg16_with_keras_applications_weights_gives_the_same_outputs():
 def test_cached_features_train_the_same_model_as_the_uncached_path(trained_run):
     """A NetLab run's base ends in dropout, frozen fc1, dropout: they run in the head (same seeds) on
     cached features."""
-    from netlab.training.feature_cache import split_for_cache
+    from netlab.models.feature_cache import split_for_cache
     from netlab.training.trainer import Trainer
 
     run_dir, _ = trained_run
@@ -434,7 +434,7 @@ def test_cached_features_train_the_same_model_as_the_uncached_path(trained_run):
 
 
 def load_head_kernel(run_dir):
-    from netlab.predict import load_model
+    from netlab.predict.model import load_model
 
     return [layer for layer in load_model(run_dir).layers if layer.weights][-1].get_weights()[0]
 
@@ -442,9 +442,9 @@ def load_head_kernel(run_dir):
 def test_cached_features_refuse_what_cannot_be_computed_once(tmp_path, capsys):
     import keras
 
-    from netlab.cli import main
-    from netlab.errors import ConfigError
-    from netlab.training.feature_cache import split_for_cache
+    from netlab.base.errors import ConfigError
+    from netlab.cli.main import main
+    from netlab.models.feature_cache import split_for_cache
 
     _nested_keras_file(tmp_path / "src.keras")
     args = ["finetune", str(tmp_path / "src.keras"), "--dataset", "digits", "--max-samples", "60",
@@ -479,8 +479,8 @@ def test_netlab_registry_model_with_keras_applications_weights_gives_the_same_ou
     takes the weights position by position."""
     import keras
 
-    from netlab.training.finetune import LOADED, registry_model_with_keras_weights
-    from netlab.training.finetune_sources import (
+    from netlab.models.finetune import LOADED, registry_model_with_keras_weights
+    from netlab.models.sources import (
         IMAGENET_REGISTRY,
         imagenet_spec,
         registry_options,
@@ -519,8 +519,8 @@ def test_netlab_mobilenet_v1_base_with_keras_applications_weights_gives_the_same
     (all their layers loaded) give the same pooled features, so the same classifier gives the same logits."""
     import keras
 
-    from netlab.training.finetune import LOADED, registry_model_with_keras_weights
-    from netlab.training.finetune_sources import IMAGENET_REGISTRY, split_head
+    from netlab.models.finetune import LOADED, registry_model_with_keras_weights
+    from netlab.models.sources import IMAGENET_REGISTRY, split_head
 
     keras.utils.set_random_seed(0)
     ref = keras.applications.MobileNet(weights=None, include_top=False, input_shape=(32, 32, 3), alpha=0.25,

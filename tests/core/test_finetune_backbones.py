@@ -26,8 +26,8 @@ def _place(keras_home, attribute, file_name, side=32):
 
 
 def test_keras_applications_names_their_preprocessing_and_a_wrong_name_is_one_line(capsys):
-    from netlab.cli import main
-    from netlab.training.finetune_sources import (
+    from netlab.cli.main import main
+    from netlab.models.sources import (
         IMAGENET_ARCHS,
         KERAS_APPLICATIONS,
         imagenet_choices,
@@ -65,10 +65,10 @@ def test_keras_applications_names_their_preprocessing_and_a_wrong_name_is_one_li
 
 @pytest.mark.slow  # EfficientNetB0 built three times and trained an epoch (~25 s of CPU)
 def test_efficientnet_b0_fine_tunes_end_to_end_through_the_cli(tmp_path, monkeypatch, capsys):
-    from netlab.cli import main
-    from netlab.predict import load_model
-    from netlab.training.catalog import read_run
-    from netlab.training.finetune import weighted_layers
+    from netlab.cli.main import main
+    from netlab.models.finetune import weighted_layers
+    from netlab.predict.model import load_model
+    from netlab.runs.catalog import read_run
 
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     monkeypatch.setenv("NETLAB_OFFLINE", "1")  # a cache miss is an error, never a download
@@ -147,9 +147,9 @@ def test_cached_features_serve_the_head_only_phase_of_two_phases(tmp_path, capsy
     """Cached features for the head-only epochs, then the whole model on the images from the cut up:
     the same run as without the cache (float tolerance), stopped in the cached phase it resumes into
     the second, and the report says so."""
-    from netlab.cli import main
-    from netlab.predict import load_model
-    from netlab.training.finetune import weighted_layers
+    from netlab.cli.main import main
+    from netlab.models.finetune import weighted_layers
+    from netlab.predict.model import load_model
     from netlab.training.trainer import Trainer
 
     _nested_keras_file(tmp_path / "src.keras")

@@ -28,7 +28,7 @@ def _place_vgg16_weights(keras_home):
 def test_report_rows_say_what_trains_when_the_source_has_an_imagenet_map(tmp_path, monkeypatch):
     """The rows leave out imagenet_bgr_mean; their trainable flags must not shift by one because of it."""
     from netlab.data.input_spec import input_spec
-    from netlab.training.finetune import finetune_report
+    from netlab.models.finetune import finetune_report
 
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     monkeypatch.setenv("NETLAB_OFFLINE", "1")
@@ -47,7 +47,7 @@ def test_report_rows_say_what_trains_when_the_source_has_an_imagenet_map(tmp_pat
 
 def test_imagenet_source_for_a_registry_architecture():
     from netlab.architectures import arch_names
-    from netlab.training.finetune_sources import IMAGENET_ARCHS, imagenet_source_for
+    from netlab.models.sources import IMAGENET_ARCHS, imagenet_source_for
 
     assert imagenet_source_for("mobilenet_v2") == "imagenet:mobilenetv2"
     assert imagenet_source_for("mobilenet_v1") == "imagenet:mobilenet"

@@ -5,7 +5,7 @@ import json
 import numpy as np
 from PIL import Image
 
-from netlab.cli import main
+from netlab.cli.main import main
 from netlab.config import Experiment
 from netlab.training.trainer import Trainer
 

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from netlab.base.errors import ConfigError, DataError
 from netlab.config import DataConfig, Experiment
 from netlab.data import get_source, load_dataset
 from netlab.data.folder import FolderDataset
 from netlab.data.images import decode_image
-from netlab.errors import ConfigError, DataError
 
 COLOURS = {"blue": (20, 40, 230), "green": (30, 200, 40), "red": (230, 30, 20)}
 

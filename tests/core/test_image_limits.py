@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageOps
 
+from netlab.base.errors import ImageLoadError
 from netlab.data.images import MAX_PIXELS, probe_image
-from netlab.errors import ImageLoadError
-from netlab.predict import load_image
+from netlab.predict.model import load_image
 
 ROOT = Path(__file__).resolve().parents[2]
 RED = (200, 30, 30)
@@ -122,7 +122,7 @@ def test_a_large_jpeg_never_exists_in_memory_at_full_size(tmp_path):
     # measure the process's peak resident size in a fresh interpreter.
     script = (
         "import json, resource, sys\n"
-        "from netlab.predict import load_image\n"
+        "from netlab.predict.model import load_image\n"
         "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
         "img = load_image(sys.argv[1], smallest=64)\n"
         "after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"

@@ -6,8 +6,8 @@ import pytest
 
 from netlab.architectures import get_arch
 from netlab.architectures import googlenet as gnet
+from netlab.base.errors import ConfigError
 from netlab.config import ModelConfig, RegularizationConfig
-from netlab.errors import ConfigError
 
 # Table 1 of the GoogLeNet paper at 224x224x3: layer -> output size.
 GOOGLENET_SHAPES = {

@@ -51,8 +51,8 @@ def test_the_preview_of_a_keras_set_reads_one_file_and_never_downloads(tmp_path,
     # test): point both the variable and the home Keras already holds at tmp.
     import keras.src.backend.config as keras_config
 
+    from netlab.base.errors import DataError
     from netlab.data.preview import sample_image
-    from netlab.errors import DataError
 
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     monkeypatch.setattr(keras_config, "_KERAS_DIR", str(tmp_path / "keras"))
@@ -83,8 +83,8 @@ def test_the_preview_of_an_in_memory_set_resizes_its_first_image_alone(dataset):
 
 
 def test_an_aborted_model_build_stops_at_a_layer():
-    from netlab.abort import JobAborted, abortable
     from netlab.architectures import get_arch
+    from netlab.base.abort import JobAborted, abortable
 
     flag = threading.Event()
     flag.set()
@@ -96,7 +96,7 @@ def test_an_aborted_model_build_stops_at_a_layer():
 def test_an_aborted_lr_sweep_trains_nothing():
     from conftest import tiny_experiment
 
-    from netlab.abort import JobAborted, abortable
+    from netlab.base.abort import JobAborted, abortable
     from netlab.training.lr_finder import find_lr
 
     flag = threading.Event()

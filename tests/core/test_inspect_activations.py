@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from inspect_models import images, nested
 
-from netlab.errors import ConfigError
+from netlab.base.errors import ConfigError
 from netlab.inspect.activations import activation_layers, activation_statistics, init_experiment
 from netlab.inspect.layers import feature_maps
 

@@ -3,10 +3,10 @@ import json
 import numpy as np
 from PIL import Image
 
-from netlab.cli import main
+from netlab.cli.main import main
 from netlab.inspect.batchnorm import bn_layers
 from netlab.inspect.layers import layer_infos
-from netlab.predict import load_model
+from netlab.predict.model import load_model
 
 
 def _loaded(trained_run):

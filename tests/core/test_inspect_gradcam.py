@@ -3,7 +3,7 @@ import pytest
 import tensorflow as tf
 from inspect_models import functional, images, nested, sequential
 
-from netlab.errors import ConfigError
+from netlab.base.errors import ConfigError
 from netlab.inspect.gradcam import gradcam
 
 

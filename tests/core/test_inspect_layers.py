@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from inspect_models import functional, images, nested, sequential
 
-from netlab.errors import ConfigError
+from netlab.base.errors import ConfigError
 from netlab.inspect import layers as inspect_layers
 from netlab.inspect.layers import channel_order, feature_maps, find_layer, layer_infos, layer_tree
 
@@ -100,7 +100,7 @@ def test_a_nested_sequential_backbone_and_head_open_too():
 def test_an_aborted_job_stops_at_an_abort_point():
     import threading
 
-    from netlab.abort import JobAborted, abortable
+    from netlab.base.abort import JobAborted, abortable
 
     flag = threading.Event()
     flag.set()

@@ -29,7 +29,7 @@ logging.getLogger("tensorflow").setLevel(logging.WARNING)
 from netlab.inspect.activations import activation_statistics
 from netlab.inspect.batchnorm import bn_statistics, recompute_bn_statistics, train_vs_inference
 from netlab.inspect.layers import feature_maps
-from netlab.training.evaluate import evaluate_arrays
+from netlab.predict.evaluate import evaluate_arrays
 
 for seed in (1, 2):
     model = sequential(classes=3, seed=seed)

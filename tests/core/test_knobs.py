@@ -6,6 +6,7 @@ import keras
 import pytest
 
 from netlab.architectures import all_archs
+from netlab.base.errors import ConfigError
 from netlab.config import (
     ACTIVATIONS,
     HEADS,
@@ -15,7 +16,6 @@ from netlab.config import (
     ModelConfig,
     RegularizationConfig,
 )
-from netlab.errors import ConfigError
 
 # One representative per family (plus ResNet's bottleneck form): variants of a
 # family share their body and differ only in depth tables, and building every

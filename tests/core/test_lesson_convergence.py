@@ -7,9 +7,9 @@ from importlib import resources
 import pytest
 from conftest import script_val_loss
 
-from netlab.errors import ConfigError
-from netlab.training.experiments import CONVERGENCE_METRICS, ExperimentRunner, load_lesson, parse_lesson
-from netlab.training.runs import read_history
+from netlab.base.errors import ConfigError
+from netlab.lessons.experiments import CONVERGENCE_METRICS, ExperimentRunner, load_lesson, parse_lesson
+from netlab.runs.folder import read_history
 
 
 def raw_lesson(name: str = "dropout") -> dict:

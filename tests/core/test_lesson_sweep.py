@@ -6,9 +6,9 @@ import json
 import numpy as np
 import pytest
 
+from netlab.base.errors import ConfigError
 from netlab.config import DataConfig, Experiment
-from netlab.errors import ConfigError
-from netlab.training.experiments import (
+from netlab.lessons.experiments import (
     INCONCLUSIVE,
     PRETRAIN,
     ArmFinished,
@@ -18,7 +18,7 @@ from netlab.training.experiments import (
     load_lesson,
     parse_lesson,
 )
-from netlab.training.lesson_sweep import HELD, NOT_HELD, PARTLY, Sweep, judge, repeat_for_steps, steps_of
+from netlab.lessons.sweep import HELD, NOT_HELD, PARTLY, Sweep, judge, repeat_for_steps, steps_of
 
 LESSON = "finetune-vs-scratch"
 
@@ -134,7 +134,7 @@ def test_the_outcome_follows_where_an_arm_beats_the_baseline(held, outcome, vani
 # -- the lesson end to end at its tiny budget (the session's shared run) ------------------------------
 @pytest.mark.slow
 def test_the_lesson_runs_end_to_end_and_its_numbers_hold_together(finetune_lesson):
-    from netlab.predict import load_model
+    from netlab.predict.model import load_model
 
     result, events, out = finetune_lesson
     spec, sweep = load_lesson(LESSON), load_lesson(LESSON).sweep_for("tiny")
@@ -191,7 +191,7 @@ def test_the_lesson_runs_end_to_end_and_its_numbers_hold_together(finetune_lesso
 
 @pytest.mark.slow
 def test_the_cli_prints_the_table_of_the_sweep(finetune_lesson, capsys):
-    from netlab.cli_experiment import print_result
+    from netlab.cli.experiment import print_result
 
     result, _, _ = finetune_lesson
     print_result(result)

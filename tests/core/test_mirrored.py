@@ -65,7 +65,7 @@ def test_two_replicas_hold_one_set_of_batch_norm_statistics(mirrored):
 
 @pytest.mark.slow
 def test_a_mirrored_run_folder_looks_like_a_one_device_run(mirrored):
-    from netlab.training.runs import read_history
+    from netlab.runs.folder import read_history
 
     mirrored_run, single_run, report = mirrored
     rows, single_rows = read_history(mirrored_run), read_history(single_run)

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from netlab.cli import main
-from netlab.errors import ConfigError
+from netlab.base.errors import ConfigError
+from netlab.cli.main import main
 from netlab.training.multi_worker import cluster_from_env, parse_tf_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,8 +63,8 @@ def test_the_command_says_so_in_one_line(monkeypatch, capsys, tmp_path):
 
 
 def test_a_worker_that_cannot_resume_the_chiefs_folder_says_why(tmp_path):
+    from netlab.base.errors import RunFolderError
     from netlab.config import Experiment
-    from netlab.errors import RunFolderError
     from netlab.training.multi_worker import Cluster
     from netlab.training.trainer import Trainer
 
@@ -146,7 +146,7 @@ def _weights(path):
 @pytest.mark.slow
 def test_two_workers_train_one_model_and_the_chief_alone_writes_the_run(tmp_path):
     from netlab.config import Experiment
-    from netlab.training.runs import read_history
+    from netlab.runs.folder import read_history
 
     exp = Experiment()
     exp.data.max_samples = 200
@@ -174,7 +174,7 @@ def test_two_workers_train_one_model_and_the_chief_alone_writes_the_run(tmp_path
     for a, b in zip(chief, worker, strict=True):
         np.testing.assert_array_equal(a, b)
     # The chief's model.keras is the cluster's model.
-    from netlab.predict import load_model
+    from netlab.predict.model import load_model
 
     saved = load_model(chief_run / "model.keras").get_weights()
     for a, b in zip(saved, chief, strict=True):

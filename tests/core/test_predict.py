@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from netlab.errors import ImageLoadError, ModelLoadError
-from netlab.predict import load_image, load_model, predict_images
-from netlab.training.runs import read_classes
+from netlab.base.errors import ImageLoadError, ModelLoadError
+from netlab.predict.model import load_image, load_model, predict_images
+from netlab.runs.folder import read_classes
 
 
 def test_probabilities_sum_to_one_and_top3_is_sorted(trained_run, digit_png):

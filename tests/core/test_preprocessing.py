@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from netlab.base.errors import ConfigError
 from netlab.config import AugmentationConfig, DataConfig, Experiment
 from netlab.data import load_dataset
 from netlab.data.layers import PCAWhitening
@@ -18,7 +19,6 @@ from netlab.data.preprocessing import (
     normalization_layers,
     preprocessing_layers,
 )
-from netlab.errors import ConfigError
 
 ALL_AUGMENTATIONS = AugmentationConfig(flip=True, crop=2, rotation=20, zoom=0.2, contrast=0.3,
                                        translation=0.1)
@@ -110,7 +110,7 @@ def test_saved_model_reloads_in_safe_mode_with_the_same_predictions(kind, shapes
 
 def test_netlab_model_with_preprocessing_loads_through_predict(shapes, tmp_path):
     from netlab.architectures import build_model
-    from netlab.predict import load_model
+    from netlab.predict.model import load_model
 
     config, data = shapes
     config = DataConfig(**{**config.__dict__, "preprocessing": "standardize", "image_size": 8})

@@ -3,7 +3,7 @@
 import pytest
 
 from netlab.architectures import all_archs, get_arch
-from netlab.cli import main
+from netlab.cli.main import main
 from netlab.inspect.published import compare_published, pretrained_model, pretrained_table
 from netlab.inspect.summary import ModelSummary
 from netlab.inspect.text import format_comparison

@@ -9,9 +9,9 @@ import json
 import pytest
 
 from netlab.architectures import all_archs, get_arch
-from netlab.cli import _parse_options, main
+from netlab.base.errors import ConfigError, TrainingError
+from netlab.cli.main import _parse_options, main
 from netlab.config import Experiment, ModelConfig
-from netlab.errors import ConfigError, TrainingError
 
 OPTIONS = [(spec, key, option) for spec in all_archs() for key, option in spec.options.items()]
 IDS = [f"{spec.name}.{key}" for spec, key, _ in OPTIONS]

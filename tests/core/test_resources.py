@@ -1,4 +1,4 @@
-"""netlab/resources: icons and sample images read through importlib.resources, and shipped in the wheel."""
+"""resources/ (the package netlab.resources): icons and sample images read through importlib.resources, and shipped in the wheel."""
 
 import io
 import subprocess
@@ -60,7 +60,7 @@ def wheel(tmp_path_factory):
     import shutil
 
     src = tmp_path_factory.mktemp("src")
-    for name in ("netlab", "gui"):
+    for name in ("netlab", "gui", "resources"):
         shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, src / name)
@@ -72,11 +72,12 @@ def wheel(tmp_path_factory):
 
 def test_the_wheel_ships_the_resources(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    here = ROOT / "netlab" / "resources"
+    here = ROOT / "resources"
     expected = [p for pattern in ("experiments/*.json", "icons/*.png", "samples/*/*/*.png", "*.json", "README.md")
                 for p in here.glob(pattern)]
     assert len(expected) > 50
-    missing = [str(p.relative_to(ROOT)) for p in expected if p.relative_to(ROOT).as_posix() not in names]
+    missing = [str(p.relative_to(ROOT)) for p in expected
+               if "netlab/" + p.relative_to(ROOT).as_posix() not in names]  # resources/ is netlab/resources there
     assert missing == []
 
 
@@ -85,12 +86,12 @@ def test_an_installed_wheel_finds_its_resources(wheel, tmp_path):
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-compile", "-q",
                     "--target", str(target), str(wheel)], check=True, capture_output=True, timeout=120)
-    code = ("import netlab.resources as r, netlab.training.experiments as e; "
+    code = ("import netlab.resources as r, netlab.lessons.experiments as e; "
             "print(r.__file__); print(len(e.lesson_names())); print(len(r.icon_files('netlab'))); "
             "print(len(r.sample_images('digits')), len(r.sample_images('shapes')))")
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120,
                          env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"}, check=True).stdout.split("\n")
     assert Path(out[0]).is_relative_to(target)
-    assert int(out[1]) == len(list((ROOT / "netlab/resources/experiments").glob("*.json"))) >= 8
+    assert int(out[1]) == len(list((ROOT / "resources/experiments").glob("*.json"))) >= 8
     assert int(out[2]) == len(icon_files("netlab"))
     assert out[3] == f"{len(sample_images('digits'))} {len(sample_images('shapes'))}"

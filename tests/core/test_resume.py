@@ -11,7 +11,7 @@ import time
 import pytest
 from conftest import tiny_experiment
 
-from netlab.predict import load_model
+from netlab.predict.model import load_model
 from netlab.training.events import EpochEnd
 from netlab.training.trainer import Trainer
 
@@ -44,7 +44,7 @@ def test_a_stopped_run_resumes_with_its_optimizer_state_and_schedule_position(tm
 
 
 def test_resume_refuses_a_folder_that_is_not_a_run(tmp_path):
-    from netlab.errors import TrainingError
+    from netlab.base.errors import TrainingError
 
     with pytest.raises(TrainingError, match="not a NetLab run folder"):
         Trainer.resume_run(tmp_path)

@@ -10,17 +10,17 @@ from pathlib import Path
 import pytest
 from conftest import tiny_experiment
 
-import netlab.io
-from netlab.errors import DiskFullError
-from netlab.io import TEMP_MARK, atomic_write_text
-from netlab.predict import load_model
-from netlab.training.runs import RunWriter, read_checkpoint, read_history, shown_dataset
+import netlab.base.atomic
+from netlab.base.atomic import TEMP_MARK, atomic_write_text
+from netlab.base.errors import DiskFullError
+from netlab.predict.model import load_model
+from netlab.runs.folder import RunWriter, read_checkpoint, read_history, shown_dataset
 from netlab.training.trainer import Trainer
 
 
 def _full_disk_for(monkeypatch, name):
     """Writes of the run file ``name`` go to /dev/full, where every write fails with ENOSPC for real."""
-    make_temporary = netlab.io._create_temporary
+    make_temporary = netlab.base.atomic._create_temporary
 
     def temporary(path):
         if path.name != name:
@@ -29,7 +29,7 @@ def _full_disk_for(monkeypatch, name):
         tmp.symlink_to("/dev/full")
         return tmp
 
-    monkeypatch.setattr(netlab.io, "_create_temporary", temporary)
+    monkeypatch.setattr(netlab.base.atomic, "_create_temporary", temporary)
 
 
 def test_a_full_disk_stops_the_run_naming_the_file_and_the_last_good_checkpoint(tmp_path, monkeypatch):

@@ -11,10 +11,10 @@ import textwrap
 import pytest
 from conftest import tiny_experiment
 
-from netlab.cli import main
-from netlab.errors import NetlabError, RunFolderError
-from netlab.training.run_folder import LOCK_FILE, RunLock, claim_run_dir, folder_state, free_run_dir
-from netlab.training.runs import read_history
+from netlab.base.errors import NetlabError, RunFolderError
+from netlab.cli.main import main
+from netlab.runs.folder import read_history
+from netlab.runs.lock import LOCK_FILE, RunLock, claim_run_dir, folder_state, free_run_dir
 from netlab.training.trainer import Trainer
 
 
@@ -64,7 +64,7 @@ def test_overwrite_moves_the_old_contents_aside_and_deletes_nothing(old_run, cap
 # -- 2. one writer per run folder ---------------------------------------------------
 HOLD_LOCK = textwrap.dedent("""
     import sys, time
-    from netlab.training.run_folder import RunLock
+    from netlab.runs.lock import RunLock
     lock = RunLock(sys.argv[1]).acquire()  # held while the object lives
     print("locked", flush=True)
     time.sleep(600)

@@ -1,4 +1,4 @@
-"""Learning-rate finder and hyperparameter search on Optuna (netlab/training/search.py)."""
+"""Learning-rate finder and hyperparameter search on Optuna (netlab/search/study.py)."""
 
 import json
 import os
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import tiny_experiment
 
-from netlab.errors import ConfigError
+from netlab.base.errors import ConfigError
 from netlab.training.lr_finder import find_lr
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,7 +80,7 @@ def test_a_space_that_is_json_but_not_an_object_is_one_config_error(space):
 
 
 def test_the_cli_reads_the_space_and_refuses_a_bad_one_in_one_line(tmp_path, capsys):
-    from netlab.cli import main
+    from netlab.cli.main import main
 
     bad = json.dumps({"training.momentum": {"low": 0.5, "high": 2}})
     assert main(["search", "--space", bad, "--out", str(tmp_path / "s")]) == 2
@@ -88,7 +88,7 @@ def test_the_cli_reads_the_space_and_refuses_a_bad_one_in_one_line(tmp_path, cap
     assert err.count("\n") == 0 and "training.momentum: 2.0 is refused" in err
     assert not (tmp_path / "s").exists()  # refused before anything was written
     # The old short form still reads: a knob name and a [low, high] pair (rates on a log scale).
-    from netlab.search_space import space_from_flag
+    from netlab.config.search_space import space_from_flag
 
     assert space_from_flag({"learning_rate": [1e-4, 1e-1], "regularization.dropout": {"low": 0, "high": 0.5}}) == {
         "training.learning_rate": {"low": 1e-4, "high": 1e-1, "log": True},
@@ -104,7 +104,7 @@ def test_the_cli_reads_the_space_and_refuses_a_bad_one_in_one_line(tmp_path, cap
 
 
 def test_grid_values_of_a_range_a_step_and_choices():
-    from netlab.search_space import parse_dimension
+    from netlab.config.search_space import parse_dimension
 
     assert parse_dimension("x", {"low": 1e-4, "high": 1e-2, "log": True}, float).grid(3) == pytest.approx(
         [1e-4, 1e-3, 1e-2])
@@ -115,8 +115,8 @@ def test_grid_values_of_a_range_a_step_and_choices():
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:Fixed parameter")  # the enqueued sane rate lies outside the bad range
 def test_pruning_stops_a_trial_with_a_clearly_too_large_rate(tmp_path):
-    from netlab.training.catalog import list_runs
-    from netlab.training.search import Search, TrialFinished
+    from netlab.runs.catalog import list_runs
+    from netlab.search.study import Search, TrialFinished
 
     # A deliberately bad range: Adam at ~0.5 throws the weights far off (val_loss in the
     # thousands after one epoch, against ~2.3 at a sane rate); the first trial is a sane one.
@@ -164,7 +164,7 @@ def _wait_for(condition, process, timeout=300):
 
 @pytest.mark.slow
 def test_a_killed_search_resumes_and_completes_its_budget(tmp_path, capsys):
-    from netlab.training.search import Search
+    from netlab.search.study import Search
 
     exp = search_experiment(trials=3, trial_epochs=1, pruner="none")  # close losses: the median pruner may cut one
     exp.save(tmp_path / "exp.json")
@@ -185,14 +185,14 @@ def test_a_killed_search_resumes_and_completes_its_budget(tmp_path, capsys):
     assert search.taken() == 3 and len(rows) == 4
     assert json.loads((out / "trial-0003" / "trial.json").read_text())["state"] == "complete"
 
-    from netlab.cli import main
+    from netlab.cli.main import main
     assert main(["search", "--resume", str(out), "--budget", "3"]) == 2  # a total it has: nothing to run
     assert "has taken 3: give more than 3" in capsys.readouterr().err
 
 
 @pytest.mark.slow
 def test_two_processes_on_one_sqlite_study_never_run_a_trial_twice(tmp_path):
-    from netlab.training.search import Search
+    from netlab.search.study import Search
 
     out = tmp_path / "search"
     search = Search(search_experiment(trials=4, trial_epochs=1, pruner="none"), out)  # created, not run
@@ -200,7 +200,7 @@ def test_two_processes_on_one_sqlite_study_never_run_a_trial_twice(tmp_path):
     for process in processes:
         _, err = process.communicate(timeout=600)
         assert process.returncode == 0, err[-2000:]
-    from netlab.training.search import OVER_BUDGET
+    from netlab.search.study import OVER_BUDGET
 
     everything = search.study.get_trials()
     assert sorted(t.number for t in everything) == list(range(len(everything)))
@@ -222,7 +222,7 @@ def test_two_processes_on_one_sqlite_study_never_run_a_trial_twice(tmp_path):
 def test_a_trial_whose_earlier_trials_took_the_budget_is_not_trained(tmp_path):
     """Two processes on one study both count before their next trial: when the other process
     takes the last slot in between, this one's trial is failed untrained, not budget + 1."""
-    from netlab.training.search import Search, TrialFinished, TrialStarted
+    from netlab.search.study import Search, TrialFinished, TrialStarted
 
     out = tmp_path / "search"
     events = []

@@ -11,7 +11,7 @@ import pytest
 from keras import layers
 
 from netlab.architectures import all_archs, get_arch
-from netlab.errors import ConfigError
+from netlab.base.errors import ConfigError
 from netlab.inspect.published import compare_published, compare_table
 from netlab.inspect.receptive_field import output_size
 from netlab.inspect.summary import macs_by_prefix, params_by_prefix, summarize

@@ -40,7 +40,7 @@ def test_histogram_buckets_leave_out_nan_and_inf():
 
 def test_a_run_logs_epoch_scalars_and_activation_histograms(trained_run):
     from netlab.inspect.activations import activation_layers
-    from netlab.predict import load_model
+    from netlab.predict.model import load_model
 
     run_dir, result = trained_run
     epochs = len(result.history["loss"])

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from conftest import tiny_experiment
 
-from netlab.errors import TrainingError
-from netlab.predict import load_model
+from netlab.base.errors import TrainingError
+from netlab.predict.model import load_model
 from netlab.training.events import BatchEnd, EpochEnd, RunFailed, RunFinished
 from netlab.training.train_eval import COLUMNS as TRAIN_EVAL_COLUMNS
 from netlab.training.trainer import Trainer

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from netlab.base.errors import ConfigError, ModelLoadError, RunFolderError
+from netlab.base.user_paths import NAME_MAX, checked_path
 from netlab.config import Experiment
-from netlab.errors import ConfigError, ModelLoadError, RunFolderError
-from netlab.user_paths import NAME_MAX, checked_path
 
 LONG_NAME = "a" * 300  # ENAMETOOLONG: Path.exists() and is_dir() raise for it on Python 3.11
 
@@ -51,7 +51,7 @@ def test_paths_the_callers_answer_for_themselves_pass(tmp_path):
 
 
 def test_a_run_folder_with_a_too_long_name_is_refused_before_anything_is_made(tmp_path):
-    from netlab.training.run_folder import claim_run_dir, folder_state
+    from netlab.runs.lock import claim_run_dir, folder_state
 
     state = folder_state(_long(tmp_path))
     assert state.kind == "refused" and state.message.startswith("the run folder: the name 'aaaa")
@@ -63,7 +63,7 @@ def test_a_run_folder_with_a_too_long_name_is_refused_before_anything_is_made(tm
 
 
 def test_a_configuration_a_fine_tuning_source_and_a_model_path_are_checked_alike(tmp_path):
-    from netlab.predict import load_model
+    from netlab.predict.model import load_model
 
     with pytest.raises(ConfigError, match="configuration: the name 'aaaa.* too long"):
         Experiment.load(_long(tmp_path))
@@ -76,7 +76,7 @@ def test_a_configuration_a_fine_tuning_source_and_a_model_path_are_checked_alike
 
 
 def test_a_run_named_after_a_long_dataset_folder_still_fits_a_file_name(tmp_path):
-    from netlab.training.runs import new_run_dir
+    from netlab.runs.folder import new_run_dir
 
     dataset = tmp_path / ("é" * 120)  # 240 bytes: a valid folder name, too long with a time and an arch
     path = new_run_dir(tmp_path / "runs", "densenet121", str(dataset))
@@ -89,7 +89,7 @@ def test_a_run_named_after_a_long_dataset_folder_still_fits_a_file_name(tmp_path
     ["resume", "{long}"], ["finetune", "{long}"], ["evaluate", "{long}"], ["predict", "{long}", "x.png"],
 ], ids=lambda argv: " ".join(argv[:2]))
 def test_the_cli_refuses_a_too_long_path_in_one_line(argv, tmp_path, capsys):
-    from netlab.cli import main
+    from netlab.cli.main import main
 
     assert main([arg.replace("{long}", _long(tmp_path)) for arg in argv]) == 2
     err = capsys.readouterr().err.strip().splitlines()

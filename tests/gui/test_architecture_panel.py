@@ -2,7 +2,7 @@
 
 from PySide6.QtCore import QTimer
 
-from gui.views.summary import PAPER_INPUT
+from gui.tabs.summary import PAPER_INPUT
 
 
 def test_knobs_show_only_where_they_apply(window):

@@ -13,9 +13,9 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "core"))
 from classify_helpers import CLASSES, image_folder, random_image, tiny_model  # noqa: E402
 from test_main_window import drop_file  # noqa: E402
 
-from gui.views.batch_classify import BatchClassifyView  # noqa: E402
-from gui.views.evaluate import EvaluateView  # noqa: E402
-from netlab.classify import read_csv  # noqa: E402
+from gui.tabs.batch_classify import BatchClassifyView  # noqa: E402
+from gui.tabs.evaluate import EvaluateView  # noqa: E402
+from netlab.predict.classify import read_csv  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def view(qtbot, model):
     view.show()
     yield view
     view.cancel()
-    from gui.worker import wait_for_jobs
+    from gui.workers import wait_for_jobs
 
     wait_for_jobs(60_000)
 
@@ -118,7 +118,7 @@ def test_the_evaluate_view_renders_a_run(qtbot, trained_run):
     drawn = view.plot.grab().toImage()
     colours = {drawn.pixel(x, y) for x in range(0, drawn.width(), 7) for y in range(0, drawn.height(), 7)}
     assert len(colours) > 5  # a heat map, not an empty plot
-    from gui.worker import wait_for_jobs
+    from gui.workers import wait_for_jobs
 
     wait_for_jobs(60_000)
 
@@ -171,6 +171,6 @@ def test_the_evaluate_view_on_a_folder_and_a_folder_of_other_classes(qtbot, trai
         view.evaluate()
     assert "class(es) a model file was not trained on: a, b" in failed.args[0]
     assert "\n" not in failed.args[0] and view.message.text() == failed.args[0]
-    from gui.worker import wait_for_jobs
+    from gui.workers import wait_for_jobs
 
     wait_for_jobs(60_000)

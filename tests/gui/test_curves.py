@@ -4,7 +4,7 @@ from netlab.training.events import BatchEnd, EpochEnd
 
 
 def test_curves_keep_every_point_in_view_with_few_range_changes(qtbot):
-    from gui.views.curves import SERIES, CurvesView, x_span
+    from gui.tabs.curves import SERIES, CurvesView, x_span
 
     assert [x_span(x, 10) for x in (0.1, 1.0, 1.5, 3.2, 7.9, 9.5)] == [1, 1, 2, 4, 8, 10]
     assert x_span(20.5, 0) == 32  # the run's length unknown: keeps doubling

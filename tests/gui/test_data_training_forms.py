@@ -86,9 +86,9 @@ def test_every_number_field_has_the_range_validate_allows(qtbot):
     """A field accepts what config.validate() accepts and no more (both read netlab.config.LIMITS)."""
     from PySide6.QtWidgets import QDoubleSpinBox
 
-    from gui.panels.experiment_panel import ExperimentPanel
+    from gui.forms.experiment_panel import ExperimentPanel
+    from netlab.base.errors import ConfigError
     from netlab.config import LIMITS
-    from netlab.errors import ConfigError
 
     panel = ExperimentPanel()
     qtbot.addWidget(panel)

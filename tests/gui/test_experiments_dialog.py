@@ -7,7 +7,7 @@ import pytest
 
 @pytest.fixture
 def dialog(qtbot, tmp_path):
-    from gui.views.experiments import ExperimentsDialog
+    from gui.dialogs.experiments import ExperimentsDialog
 
     dlg = ExperimentsDialog(tmp_path)
     qtbot.addWidget(dlg)
@@ -19,7 +19,7 @@ def dialog(qtbot, tmp_path):
 
 
 def test_picking_a_lesson_shows_its_question_seed_and_claim(dialog):
-    from netlab.training.experiments import load_lesson
+    from netlab.lessons.experiments import load_lesson
 
     dialog.lesson.setCurrentText("residual")
     spec = load_lesson("residual")
@@ -63,7 +63,7 @@ def test_only_a_sweep_lesson_shows_the_accuracy_vs_n_plot(dialog):
 @pytest.mark.slow
 def test_the_accuracy_vs_n_plot_gets_each_run_then_the_result(dialog, finetune_lesson):
     """The real events of the lesson's tiny run, in their order, then its result."""
-    from netlab.training.experiments import ArmFinished
+    from netlab.lessons.experiments import ArmFinished
 
     result, events, _ = finetune_lesson
     sweep = result["sweep"]
@@ -125,9 +125,9 @@ def test_any_arm_opens_in_the_runs_tab_during_and_after_the_experiment(window, q
 
 
 def test_the_runs_tab_shows_an_experiments_runs_and_goes_back(qtbot, tmp_path):
-    from gui.views.runs import RunsView
+    from gui.tabs.runs import RunsView
     from netlab.config import Experiment
-    from netlab.training.runs import RunWriter
+    from netlab.runs.folder import RunWriter
 
     def run(path, accuracies):
         writer = RunWriter(path)
@@ -201,7 +201,7 @@ def _longest_verdict_result(out_dir):
     """The initialization lesson's result as its tiny budget gives it (no arm beyond chance): the longest
     verdict of the lessons, an inconclusive note, four comparisons and five arms' lines, made by the
     core's own result code from one run's metrics per arm."""
-    from netlab.training.experiments import ExperimentRunner, load_lesson
+    from netlab.lessons.experiments import ExperimentRunner, load_lesson
 
     spec = load_lesson("initialization")
     metrics = {"train_accuracy": 0.118, "val_accuracy": 0.077, "gap": 0.041, "loss": 2.303, "val_loss": 2.303,
@@ -214,8 +214,8 @@ def _longest_verdict_result(out_dir):
 
 def _show_result(dialog, result, out_dir):
     """The lesson's run as the window gets it: each arm's run begins, draws its curve, then the result."""
+    from netlab.lessons.experiments import ArmStarted, ExperimentStarted
     from netlab.training.events import EpochEnd
-    from netlab.training.experiments import ArmStarted, ExperimentStarted
 
     dialog.lesson.setCurrentText(result["name"])
     dialog.shown_lesson = result["name"]  # what start() says when the lesson's thread begins
@@ -232,7 +232,7 @@ def test_a_long_verdict_leaves_the_plot_its_height_at_the_default_size(dialog, q
     """At 900x640 the initialization lesson's verdict squeezed the accuracy plot to a 50 px strip
     (its axis title clipped, its ticks on top of each other): 190 px here at the default font, 68 px
     with an empty drawing area at a font 1.4 times as large."""
-    from gui.views.experiments import PLOT_MIN_HEIGHT
+    from gui.dialogs.experiments import PLOT_MIN_HEIGHT
 
     font = dialog.font()
     font.setPointSizeF(font.pointSizeF() * font_scale)

@@ -41,7 +41,7 @@ def _experiment(source, **finetune):
 
 def _core_report(exp):
     from netlab.data.input_spec import input_spec
-    from netlab.training.finetune import finetune_report
+    from netlab.models.finetune import finetune_report
 
     return finetune_report(exp, input_spec(exp.validate().data))
 
@@ -91,7 +91,7 @@ def test_the_tab_round_trips_an_experiment_file_losslessly(window, tmp_path, off
 
 
 def test_the_table_shows_the_core_report_and_the_slider_moves_the_cut(window, qtbot, offline, source_file):
-    from netlab.training.finetune import BN_NOTE
+    from netlab.models.finetune import BN_NOTE
 
     exp = _experiment(source_file)  # freeze = base
     shown = _show(window, qtbot, exp)
@@ -155,9 +155,9 @@ def test_training_with_finetuning_keeps_the_frozen_layers_and_the_summary_shows_
         window, qtbot, offline, source_file):
     import json
 
-    from netlab.predict import load_model
-    from netlab.training.catalog import list_runs
-    from netlab.training.finetune import weighted_layers
+    from netlab.models.finetune import weighted_layers
+    from netlab.predict.model import load_model
+    from netlab.runs.catalog import list_runs
 
     exp = _experiment(source_file, freeze="b_conv2")
     exp.training.epochs = 1
@@ -196,7 +196,7 @@ def test_a_jobs_download_progress_reaches_the_status_bar(window, qtbot, tmp_path
     import keras
 
     from gui.downloads import reporting
-    from gui.worker import run_job
+    from gui.workers import run_job
 
     served = tmp_path / "served"
     served.mkdir()
@@ -223,7 +223,7 @@ def test_a_jobs_download_progress_reaches_the_status_bar(window, qtbot, tmp_path
 def test_the_source_list_offers_every_keras_applications_model(window, qtbot, offline):
     """EfficientNet, ConvNeXt, ... are listed after NetLab's counterparts; one picked is the core's
     source (offline here: the core's line naming Keras's file for it)."""
-    from netlab.training.finetune_sources import imagenet_choices
+    from netlab.models.sources import imagenet_choices
 
     exp = tiny_experiment()
     exp.data.image_size = 32

@@ -69,7 +69,7 @@ def test_a_crop_train_refuses_is_refused_by_the_preview_in_trains_words(window, 
 
 
 def test_a_fine_tuning_source_the_file_system_refuses_is_one_line_in_the_report(window, qtbot, tmp_path, capfd):
-    from gui.panels.finetune_form import FILE
+    from gui.forms.finetune_form import FILE
 
     outcomes = Outcomes(window)
     form = window.panel.finetune_form

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from gui.views.image_grid import BACKGROUND, GAP, TOP, layer_grid
+from gui.widgets.image_grid import BACKGROUND, GAP, TOP, layer_grid
 from netlab.inspect.render import grid_columns
 
 

@@ -72,8 +72,8 @@ def picture(tmp_path):
 
 @pytest.fixture
 def view(qtbot):
-    from gui.views.inspect_view import InspectView
-    from gui.worker import wait_for_jobs
+    from gui.tabs.inspect_view import InspectView
+    from gui.workers import wait_for_jobs
 
     widget = InspectView()
     widget.resize(900, 600)
@@ -217,7 +217,7 @@ def test_a_dropped_file_that_is_not_an_image_is_one_message(view, qtbot, tmp_pat
 
 
 def test_the_window_follows_the_classifier_and_closing_mid_pass_is_clean(window, qtbot, picture):
-    from gui.worker import wait_for_jobs
+    from gui.workers import wait_for_jobs
 
     inspect = window.inspect
     window.tabs.setCurrentWidget(inspect)

@@ -121,7 +121,7 @@ def test_drop_text_file_shows_an_error_and_changes_nothing(window, qtbot, traine
 
 
 def test_open_model_file_then_classify(window, qtbot, trained_run, digit_png):
-    from netlab.predict import load_image, predict_images
+    from netlab.predict.model import load_image, predict_images
 
     run_dir, result = trained_run
     window.classifier.open_model(str(run_dir / "model.keras"))
@@ -203,7 +203,7 @@ def test_train_is_usable_before_tensorflow_has_loaded(tmp_path):
         "w.train_ready.connect(press)\n"
         "w.training_finished.connect(lambda result: (print('trained', result is not None), app.quit()))\n"
         "w.start_loading(); app.exec()\n"
-        "from gui.worker import wait_for_jobs\n"
+        "from gui.workers import wait_for_jobs\n"
         "w.close(); wait_for_jobs()\n"
     )
     env = dict(__import__("os").environ, NETLAB_RUNS=str(tmp_path / "runs"))

@@ -3,7 +3,7 @@
 import pytest
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QSpinBox
 
-from gui.panels.model_form import ModelForm
+from gui.forms.model_form import ModelForm
 from netlab.architectures import all_archs
 from netlab.config import Experiment, ModelConfig
 

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from netlab.logs import TENSORFLOW_LOG_LINE
+from netlab.base.logs import TENSORFLOW_LOG_LINE
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,10 +6,10 @@ import shutil
 import pytest
 from conftest import tiny_experiment
 
-from netlab.errors import RunFolderError
+from netlab.base.errors import RunFolderError
+from netlab.runs.folder import read_history
+from netlab.runs.lock import LOCK_FILE, RunLock, folder_state
 from netlab.training.events import RunStarted
-from netlab.training.run_folder import LOCK_FILE, RunLock, folder_state
-from netlab.training.runs import read_history
 
 
 def _snapshot(folder):
@@ -148,7 +148,7 @@ def test_a_folder_another_process_writes_shows_the_lock_message_without_asking(w
 
 def test_the_question_is_the_one_dialog_shown(qtbot, tmp_path):
     """question() builds the dialog ask() runs; a folder of other files offers no resume."""
-    from gui.panels.run_folder import CANCEL, NEW_FOLDER, question
+    from gui.forms.run_folder import CANCEL, NEW_FOLDER, question
 
     (tmp_path / "photos").mkdir()
     (tmp_path / "photos" / "a.jpg").write_bytes(b"x")

@@ -7,9 +7,9 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
-from gui.views.export_dialog import default_out
-from gui.views.runs import RunsView
-from netlab.export import runtime_missing
+from gui.dialogs.export_dialog import default_out
+from gui.tabs.runs import RunsView
+from netlab.predict.export import runtime_missing
 
 
 @pytest.fixture
@@ -130,7 +130,7 @@ def test_another_runs_folder_is_refused_with_its_line_and_nothing_asked(runs_vie
     """Write to = another run's model.keras replaced its trained model (3.67 MB) with this run's."""
     from conftest import tiny_experiment
 
-    from netlab.training.runs import RunWriter
+    from netlab.runs.folder import RunWriter
 
     other = tmp_path / "other-run"
     RunWriter(other).write_config(tiny_experiment())

@@ -1,11 +1,11 @@
-"""The windows' icons and Help > Sample images (netlab/resources, issue 12)."""
+"""The windows' icons and Help > Sample images (resources, issue 12)."""
 
 from PySide6.QtCore import QSize
 
 
 def test_the_windows_carry_netlabs_icons(qtbot, tmp_path):
+    from gui.dialogs.experiments import ExperimentsDialog
     from gui.main_window import MainWindow
-    from gui.views.experiments import ExperimentsDialog
 
     window = MainWindow()  # the icon is there before anything loads
     qtbot.addWidget(window)

@@ -8,7 +8,7 @@ from conftest import tiny_experiment
 
 @pytest.fixture
 def view(qtbot, tmp_path):
-    from gui.views.search import SearchView
+    from gui.tabs.search import SearchView
 
     def form_experiment():
         exp = tiny_experiment(train_eval=False, tensorboard=False)
@@ -26,7 +26,7 @@ def view(qtbot, tmp_path):
 
 @pytest.mark.slow
 def test_the_search_tab_runs_a_two_trial_study_and_fills_its_table(view, qtbot, tmp_path):
-    from netlab.training.catalog import list_runs
+    from netlab.runs.catalog import list_runs
 
     view.trials.setValue(2)
     view.trial_epochs.setValue(1)
@@ -84,7 +84,7 @@ def test_a_space_that_is_json_but_not_an_object_is_one_line_in_the_tab(view, tex
 
 
 def test_the_window_has_a_search_tab_whose_trial_settings_reach_the_form(window):
-    from netlab.training.search import apply_params
+    from netlab.search.study import apply_params
 
     assert window.tabs.indexOf(window.search) >= 0 and window.tabs.tabText(window.tabs.indexOf(window.search)) == "Search"
     window.tabs.setCurrentWidget(window.search)  # shown: its fields come from the form's experiment

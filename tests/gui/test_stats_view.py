@@ -26,7 +26,7 @@ def image_folder(tmp_path):
 
 @pytest.fixture
 def view(qtbot):
-    from gui.views.stats_view import StatsView
+    from gui.tabs.stats_view import StatsView
 
     widget = StatsView()
     qtbot.addWidget(widget)
@@ -34,7 +34,7 @@ def view(qtbot):
     widget.show()
     yield widget
     widget.cancel()
-    from gui.worker import wait_for_jobs
+    from gui.workers import wait_for_jobs
 
     wait_for_jobs(60_000)
 
@@ -84,7 +84,7 @@ def test_one_row_per_bn_layer_with_the_values_of_its_variables_and_it_follows_th
 
 
 def test_the_initializer_comparison_draws_one_curve_per_initializer(qtbot, view):
-    from gui.views.activation_stats import INIT, INITIALIZERS
+    from gui.tabs.activation_stats import INIT, INITIALIZERS
 
     page = view.activations
     with qtbot.waitSignal(page.rendered, timeout=WAIT_MS):
@@ -109,8 +109,8 @@ def test_the_initializer_comparison_draws_one_curve_per_initializer(qtbot, view)
 def test_recomputing_the_statistics_on_a_runs_images_shows_the_accuracy_before_and_after(
         qtbot, view, trained_run):
     from netlab.inspect.batchnorm import moving_statistics
-    from netlab.predict import load_model
-    from netlab.training.runs import read_classes
+    from netlab.predict.model import load_model
+    from netlab.runs.folder import read_classes
 
     run_dir, _ = trained_run
     model = load_model(run_dir / "model.keras")  # a copy of its own: the test changes it
@@ -158,7 +158,7 @@ def test_a_new_batch_replaces_the_one_still_computing(qtbot, view):
     # must not compare the arrays elementwise.
     from inspect_models import images
 
-    from gui.views.image_batch import ImageBatch
+    from gui.widgets.image_batch import ImageBatch
     from netlab.inspect.batchnorm import bn_statistics
 
     model = sequential()
@@ -171,7 +171,7 @@ def test_a_new_batch_replaces_the_one_still_computing(qtbot, view):
 
 
 def test_cancel_aborts_the_running_job_and_draws_nothing_of_it(qtbot, view):
-    from gui.views.activation_stats import INIT
+    from gui.tabs.activation_stats import INIT
 
     page = view.activations
     page.mode.setCurrentText(INIT)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from gui.views.summary import compute_summary
+from gui.tabs.summary import compute_summary
 from netlab.config import Experiment, ModelConfig
 
 

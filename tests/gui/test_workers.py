@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gui.views.summary import PAPER_INPUT
+from gui.tabs.summary import PAPER_INPUT
 
 
 def _trainable(model) -> int:
@@ -141,7 +141,7 @@ def test_a_latest_job_that_ends_at_once_still_delivers_its_result(qtbot):
     first lost its result, and a view waited on "computing..." for ever (about 1 in 300)."""
     from PySide6.QtWidgets import QWidget
 
-    from gui.worker import LatestJob
+    from gui.workers import LatestJob
 
     owner = QWidget()
     got, errors = [], []

@@ -1,0 +1,1 @@
+"""The forms that edit an experiment's config, and the run folder field."""

@@ -1,0 +1,364 @@
+"""The Classify tab: many images or folders at once, a table of their top-k classes.
+
+Files are decoded and classified in batches in a worker (``netlab.predict.classify``);
+each batch reaches the table as it is done, so a folder of thousands fills in
+while the progress bar moves, and Cancel stops the job at the next batch.
+Test-time augmentation (flip, 10-crop) and an ensemble of further models are
+chosen here; the table then shows the single-crop answer beside the averaged one.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.tabs.classifier import IMAGE_FILTER
+from gui.tabs.classifier import _to_pixmap as to_pixmap
+from gui.widgets.drops import accept_files, dropped_paths
+from gui.workers import run_job
+
+TOP = 3
+THUMBNAIL = 40
+TTA_CHOICES = (("No augmentation", "none"), ("Flip: image + mirror", "flip"),
+               ("10-crop: corners, centre, mirrors", "10crop"))
+
+
+def _classify_job(models, paths, tta, batch_size, on_batch):
+    """Worker-thread job (no Qt): check the ensemble's classes, then classify batch by batch."""
+    from netlab.predict.classify import classify_files, ensemble
+
+    members = ensemble(models)
+    return classify_files(members, paths, top=TOP, tta=tta, batch_size=batch_size,
+                          thumbnail=THUMBNAIL, on_batch=on_batch)
+
+
+def _load_member(path):
+    from netlab.cli.predict import load_member
+
+    return load_member(path)
+
+
+class PredictionTable(QAbstractTableModel):
+    """FileResults as rows: file (with its thumbnail), top-k, the single crop under TTA."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.results = []
+        self.tta = False
+        self._icons: dict[int, QIcon] = {}
+
+    def reset(self, tta: bool) -> None:
+        self.beginResetModel()
+        self.results, self.tta, self._icons = [], tta, {}
+        self.endResetModel()
+
+    def append(self, results) -> None:
+        if not results:
+            return
+        first = len(self.results)
+        self.beginInsertRows(QModelIndex(), first, first + len(results) - 1)
+        self.results.extend(results)
+        self.endInsertRows()
+
+    def headers(self) -> list[str]:
+        return ["File", *(f"Top {k}" for k in range(1, TOP + 1)), *(["Single crop"] if self.tta else [])]
+
+    def rowCount(self, parent=None) -> int:  # noqa: N802 - Qt's name
+        return 0 if parent is not None and parent.isValid() else len(self.results)
+
+    def columnCount(self, parent=None) -> int:  # noqa: N802
+        return 0 if parent is not None and parent.isValid() else len(self.headers())
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802
+        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
+            return self.headers()[section]
+        return None
+
+    def data(self, index, role=Qt.DisplayRole):
+        result, column = self.results[index.row()], index.column()
+        if column == 0:
+            if role == Qt.DisplayRole:
+                return Path(result.path).name
+            if role == Qt.ToolTipRole:
+                return result.path
+            if role == Qt.DecorationRole and result.thumbnail is not None:
+                return self._icon(index.row(), result.thumbnail)
+            return None
+        if result.error:
+            if column == 1 and role in (Qt.DisplayRole, Qt.ToolTipRole):
+                return result.error
+            if role == Qt.ForegroundRole:
+                return QColor("#b00020")
+            return None
+        predictions = result.top if column <= TOP else result.single[:1]
+        k = column - 1 if column <= TOP else 0
+        if role == Qt.DisplayRole and k < len(predictions):
+            return f"{predictions[k].label}  {predictions[k].probability:.1%}"
+        return None
+
+    def _icon(self, row: int, thumbnail) -> QIcon:
+        if row not in self._icons:  # drawn once, when the row first scrolls into view
+            self._icons[row] = QIcon(to_pixmap(thumbnail))
+        return self._icons[row]
+
+
+class _Relay(QObject):
+    """Carries the worker's per-batch callback into the GUI thread (a queued signal)."""
+
+    batch = Signal(object)
+
+
+class BatchClassifyView(QWidget):
+    batch_shown = Signal(int, int)  # files done, files in all
+    finished = Signal(str)  # "done", "cancelled" or the error text
+    failed = Signal(str)
+    ensemble_changed = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setAcceptDrops(True)
+        self.model = self.class_names = None
+        self.source = ""
+        self.extra_models: list[tuple] = []  # (model, class names, name) averaged with the current model
+        self.batch_size = 32
+        self.job = None
+        self._job_id = 0
+        self._errors = 0  # files of the table that could not be read
+        self._relay = _Relay(self)
+        self._relay.batch.connect(self._show_batch)
+
+        layout = QVBoxLayout(self)
+        self.source_label = QLabel("No model yet: train one or open a .keras file.")
+        self.source_label.setWordWrap(True)
+        layout.addWidget(self.source_label)
+        row = QHBoxLayout()
+        self.add_files_button = QPushButton("Add images...")
+        self.add_files_button.clicked.connect(self._choose_files)
+        self.add_folder_button = QPushButton("Add folder...")
+        self.add_folder_button.clicked.connect(self._choose_folder)
+        self.tta = QComboBox()
+        for text, mode in TTA_CHOICES:
+            self.tta.addItem(text, mode)
+        self.tta.setToolTip("Test-time augmentation: average the softmax over views of each image "
+                            "(GoogLeNet's multi-crop); the single-crop answer is shown beside it")
+        row.addWidget(self.add_files_button)
+        row.addWidget(self.add_folder_button)
+        row.addWidget(QLabel("TTA:"))
+        row.addWidget(self.tta)
+        row.addStretch(1)
+        layout.addLayout(row)
+
+        row = QHBoxLayout()
+        self.ensemble_label = QLabel("")
+        self.ensemble_label.setWordWrap(True)
+        self.add_model_button = QPushButton("Add model to ensemble...")
+        self.add_model_button.setToolTip("Average the predictions of another run's model.keras "
+                                         "(its classes must be the current model's)")
+        self.add_model_button.clicked.connect(self._choose_member)
+        self.clear_ensemble_button = QPushButton("Clear ensemble")
+        self.clear_ensemble_button.clicked.connect(self.clear_ensemble)
+        row.addWidget(self.ensemble_label, 1)
+        row.addWidget(self.add_model_button)
+        row.addWidget(self.clear_ensemble_button)
+        layout.addLayout(row)
+
+        self.table_model = PredictionTable(self)
+        self.table = QTableView()
+        self.table.setModel(self.table_model)
+        self.table.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
+        self.table.verticalHeader().setDefaultSectionSize(THUMBNAIL + 4)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        self.table.setSelectionBehavior(QTableView.SelectRows)
+        self.table.setWordWrap(False)
+        layout.addWidget(self.table, 1)
+
+        row = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setFormat("%v of %m")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.export_button = QPushButton("Export CSV...")
+        self.export_button.setEnabled(False)
+        self.export_button.clicked.connect(self._choose_csv)
+        row.addWidget(self.progress, 1)
+        row.addWidget(self.cancel_button)
+        row.addWidget(self.export_button)
+        layout.addLayout(row)
+        self.message = QLabel("Drop images or folders here.")
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+        self._show_ensemble()
+
+    def follow(self, classifier) -> None:
+        """Classify with the window's current model; take the batches dropped on the classifier."""
+        classifier.model_changed.connect(self.set_model)
+        classifier.batch_requested.connect(self.classify_paths)
+
+    # -- models --------------------------------------------------------------------
+    def set_model(self, model, class_names, source: str) -> None:
+        self.cancel()
+        self.model, self.class_names, self.source = model, class_names, source
+        self.source_label.setText(f"Model: {source}")
+        self._show_ensemble()
+
+    def add_member(self, path: str) -> None:
+        run_job(_load_member, path, on_result=self._member_loaded, on_error=self._show_error, owner=self)
+
+    def _member_loaded(self, member) -> None:
+        self.extra_models.append(member)
+        self._show_ensemble()
+
+    def clear_ensemble(self) -> None:
+        self.extra_models.clear()
+        self._show_ensemble()
+
+    def _show_ensemble(self) -> None:
+        names = [name for _, _, name in self.extra_models]
+        self.ensemble_label.setText("Ensemble: the current model + " + ", ".join(names) if names else
+                                    "Ensemble: none (the current model alone)")
+        self.clear_ensemble_button.setEnabled(bool(names))
+        self.ensemble_changed.emit()
+
+    def _choose_member(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Add a model to the ensemble", "", "Keras models (*.keras)")
+        if path:
+            self.add_member(path)
+
+    # -- classifying -------------------------------------------------------------------
+    def classify_paths(self, paths) -> None:
+        """Classify files and folders (recursively) into a fresh table."""
+        if self.model is None:
+            self._show_error("No model to classify with: train one or open a .keras model file first.")
+            return
+        self.cancel()
+        self._job_id += 1
+        tta = self.tta.currentData()
+        self.table.clearSpans()
+        self._errors = 0
+        self.table_model.reset(tta != "none")
+        self.progress.setRange(0, 0)  # busy until the folders are listed
+        self.message.setText("Listing and classifying...")
+        models = [(self.model, self.class_names, self.source or "the current model"), *self.extra_models]
+        on_batch = functools.partial(_emit_batch, self._relay.batch, self._job_id)
+        self.job = run_job(_classify_job, models, [str(p) for p in paths], tta, self.batch_size, on_batch,
+                           on_result=functools.partial(self._done, self._job_id),
+                           on_error=functools.partial(self._failed, self._job_id),
+                           on_abort=functools.partial(self._cancelled, self._job_id), owner=self)
+        self.cancel_button.setEnabled(True)
+        self.export_button.setEnabled(False)
+
+    def cancel(self) -> None:
+        """Stop the running job at its next batch; the rows shown so far stay."""
+        if self.job is not None:
+            self.job.abort()
+            self.job = None
+            self.cancel_button.setEnabled(False)
+
+    def _show_batch(self, item) -> None:
+        job_id, results, done, total = item
+        if job_id != self._job_id:
+            return  # a batch of a job that was replaced
+        first = self.table_model.rowCount()
+        self.table_model.append(results)
+        for row, result in enumerate(results, first):
+            if result.error:  # the reason across the class columns, not cut off in one
+                self.table.setSpan(row, 1, 1, self.table_model.columnCount() - 1)
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+        self._errors += sum(1 for r in results if r.error)
+        errors = self._errors
+        self.message.setText(f"{done:,} of {total:,} files" + (f" · {errors} could not be read" if errors else ""))
+        self.export_button.setEnabled(True)
+        self.batch_shown.emit(done, total)
+
+    def _done(self, job_id, results) -> None:
+        if job_id != self._job_id:
+            return
+        self.job = None
+        self.cancel_button.setEnabled(False)
+        if not results:
+            self.progress.setRange(0, 1)
+        errors = sum(1 for r in results if r.error)
+        self.message.setText(f"{len(results):,} files classified" +
+                             (f"; {errors} could not be read (their rows say why)" if errors else "."))
+        self.finished.emit("done")
+
+    def _cancelled(self, job_id, stopped) -> None:
+        if job_id != self._job_id:
+            return
+        self.progress.setRange(0, max(self.progress.maximum(), 1))
+        self.message.setText(f"Cancelled after {len(self.table_model.results):,} files.")
+        self.finished.emit("cancelled")
+
+    def _failed(self, job_id, text) -> None:
+        if job_id != self._job_id:
+            return
+        self.job = None
+        self.cancel_button.setEnabled(False)
+        self.progress.setRange(0, 1)
+        self._show_error(text)
+        self.finished.emit(text)
+
+    def _show_error(self, text: str) -> None:
+        self.message.setText(text)
+        self.failed.emit(text)
+
+    def _choose_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Classify images", "", IMAGE_FILTER)
+        if paths:
+            self.classify_paths(paths)
+
+    def _choose_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Classify the images of a folder")
+        if path:
+            self.classify_paths([path])
+
+    # -- CSV -------------------------------------------------------------------------
+    def export_csv(self, path: str) -> bool:
+        from netlab.predict.classify import write_csv
+
+        try:
+            write_csv(self.table_model.results, path, TOP)
+        except OSError as exc:
+            self._show_error(f"could not write {path}: {exc.strerror or exc}")
+            return False
+        self.message.setText(f"{len(self.table_model.results):,} rows written to {path}")
+        return True
+
+    def _choose_csv(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export the table", "predictions.csv", "CSV (*.csv)")
+        if path:
+            self.export_csv(path)
+
+    # -- drag and drop -----------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        accept_files(event)
+
+    def dropEvent(self, event) -> None:
+        paths = dropped_paths(event)
+        if not paths:
+            self._show_error("Only local files and folders can be dropped here.")
+            return
+        self.classify_paths(paths)
+
+
+def _emit_batch(signal, job_id, results, done, total) -> None:
+    """Called in the worker thread: hand the batch to the GUI thread."""
+    signal.emit((job_id, results, done, total))

@@ -1,0 +1,126 @@
+"""``netlab experiment list`` and ``netlab experiment NAME``: the seeds' lessons (issue 12)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def add_experiment_parser(sub, run_folder_flag):
+    """The subcommand's parser (cli.py sets its handler: this module never imports cli)."""
+    p = sub.add_parser("experiment", help="run one of the lectures' lessons as a paired experiment; "
+                                          "'netlab experiment list' lists them")
+    p.add_argument("name", help="an experiment's name, or 'list'")
+    p.add_argument("--budget", choices=("tiny", "quick", "full"),
+                   help="tiny: seconds (the test suite); quick: minutes on a CPU (default); full: a GPU")
+    p.add_argument("--out", type=run_folder_flag,
+                   help="folder for the arms' run folders and result.json (default: runs/experiments/<time>-...)")
+    p.add_argument("--resume", metavar="DIR",
+                   help="go on with the lesson stopped in DIR: runs that finished are kept, the others train")
+    p.add_argument("--json", action="store_true", help="print result.json (or the list) as JSON")
+    return p
+
+
+def run_experiment_command(args, print_event) -> int:
+    from pathlib import Path
+
+    from netlab.base.errors import ConfigError
+    from netlab.lessons.experiments import ExperimentRunner, default_out_dir, lesson_names, load_lesson
+    from netlab.runs.files import lesson_in, lesson_resume_command
+    from netlab.runs.lock import free_run_dir
+
+    if args.name == "list":
+        specs = [load_lesson(name) for name in lesson_names()]
+        if args.json:
+            print(json.dumps([{"name": s.name, "title": s.title, "seed": s.seed, "arms": list(s.arms)}
+                              for s in specs], indent=2))
+        width = max(len(s.name) for s in specs)
+        for s in specs if not args.json else ():
+            print(f"{s.name:<{width}} {s.title}  [{', '.join(s.arms)}]")
+        return 0
+    spec = load_lesson(args.name)
+    if args.resume:
+        if args.out:
+            raise ConfigError("--resume goes on in its own folder; leave out --out")
+        out = Path(args.resume)
+        budget = args.budget or (lesson_in(out) or {}).get("budget", "quick")
+    else:
+        out = Path(args.out) if args.out else default_out_dir(spec.name)
+        free = free_run_dir(out) if args.out else out
+        if free != out:  # its arms' runs would land among another's files
+            command = lesson_resume_command(out)
+            going_on = f"{command} goes on with the lesson there, or " if command else ""
+            raise ConfigError(f"{out} already holds files; {going_on}give the experiment a free folder such as {free}")
+        budget = args.budget or "quick"
+    runner = ExperimentRunner(spec, out, budget, resume=bool(args.resume),
+                              on_event=None if args.json else lambda e: print_lesson_event(e, print_event))
+    try:
+        result = runner.run()
+    except KeyboardInterrupt:  # the finished runs are kept; the one cut short trains again
+        print(f"netlab: interrupted; the finished runs stay in {out}: netlab experiment {spec.name} "
+              f"--resume {out} goes on with the others", file=sys.stderr)
+        return 130
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print_result(result)
+    return 0
+
+
+def print_lesson_event(event, print_event) -> None:
+    from netlab.lessons.experiments import ArmStarted, ExperimentStarted
+    from netlab.training.events import EpochEnd, Notice, RunFailed
+
+    if isinstance(event, ExperimentStarted):
+        print(f"experiment {event.name} ({event.budget}): arms {', '.join(event.arms)}; seeds "
+              f"{', '.join(map(str, event.seeds))}; folder {event.out_dir}", flush=True)
+    elif isinstance(event, ArmStarted):
+        kept = ": finished before, kept" if event.kept else ""
+        print(f"[{event.index + 1}/{event.total}] {event.arm}, seed {event.seed}{kept}", flush=True)
+    elif isinstance(event, EpochEnd | Notice | RunFailed):
+        print_event(event)
+
+
+def print_result(result: dict) -> None:
+    if "sweep" in result:
+        print_sweep(result)
+        return
+    metrics = sorted({m for arm in result["arms"].values() for m in arm["mean"]})
+    print(f"\n{result['title']} ({result['budget']} budget, seeds {result['seeds']})")
+    rows = [[name, *(mean_std(arm, m) for m in metrics)] for name, arm in result["arms"].items()]
+    widths = [max(len(row[i]) for row in [["arm", *metrics], *rows]) for i in range(len(metrics) + 1)]
+    for row in [["arm", *metrics], *rows]:  # the arm's name to the left, the numbers to the right
+        print("  " + "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
+                               for i, (cell, w) in enumerate(zip(row, widths, strict=True))))
+    print(result["verdict"])
+
+
+def mean_std(arm: dict, metric: str) -> str:
+    """mean±std; a count the same for every seed (parameters, epochs) as the whole number it is."""
+    from netlab.lessons.claims import is_count
+
+    if metric not in arm["mean"]:
+        return ""
+    mean, std = arm["mean"][metric], arm["std"][metric]
+    if std == 0 and is_count(metric, mean):  # an accuracy of 1.0 stays 1.000±0.000
+        return f"{int(mean):,}"
+    return f"{mean:.3f}±{std:.3f}"
+
+
+def print_sweep(result: dict) -> None:
+    """One row per swept value, one column per arm: converged statistics, then Keras's default."""
+    sweep = result["sweep"]
+    print(f"\n{result['title']} ({result['budget']} budget, seeds {result['seeds']}, {sweep['steps']} steps a run)")
+    if "pretrain" in result:
+        print(f"  source model: val accuracy {result['pretrain']['mean']['val_accuracy']:.3f}")
+    arms = list(sweep["curves"])
+    print(f"  {sweep['label'] or sweep['path']}: {sweep['metric']} (and {sweep['default_metric']}), "
+          "mean±std over seeds")
+    print("  " + f"{'':>6}" + "".join(f"{arm:>28}" for arm in arms))
+    for i, value in enumerate(sweep["values"]):
+        cells = []
+        for arm in arms:
+            conv, default = sweep["curves"][arm][sweep["metric"]], sweep["curves"][arm][sweep["default_metric"]]
+            cells.append(f"{conv['mean'][i]:.3f}±{conv['std'][i]:.3f} ({default['mean'][i]:.3f})")
+        print("  " + f"{value!s:>6}" + "".join(f"{c:>28}" for c in cells))
+    print(result["verdict"])

@@ -1,0 +1,42 @@
+"""``netlab export RUN --format keras|savedmodel|tflite|onnx --out PATH [--overwrite] [--best] [--tolerance X] [--json]``.
+
+The export is checked before it is kept (``netlab.predict.export``): its parity line
+is printed, and an export whose outputs differ from the Keras model's by
+more than the tolerance is the command's error (exit 2), moved aside. A file
+already at PATH is replaced only with --overwrite; a run's, a search's or a
+lesson's folder is never written into.
+"""
+
+from __future__ import annotations
+
+import json
+
+
+def add_export_parser(sub, number_flag):
+    """The subcommand's parser (cli.py sets its handler: this module never imports cli)."""
+    from netlab.predict.export import CHECK_IMAGES, FORMATS, TOLERANCES
+
+    p = sub.add_parser("export", help="write a run's model as .keras, SavedModel, TFLite or ONNX, checked")
+    p.add_argument("run", metavar="RUN", help="a run folder or a .keras file")
+    p.add_argument("--format", required=True, choices=list(FORMATS))
+    p.add_argument("--out", required=True, metavar="PATH",
+                   help="the file to write (.keras, .tflite, .onnx), or a new folder for a SavedModel")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a file already at PATH (never a folder, never in a run's folder)")
+    p.add_argument("--best", action="store_true", help="a run folder's best.keras, not model.keras")
+    p.add_argument("--tolerance", type=number_flag(float, 0),
+                   help="largest max abs difference from the Keras model accepted (default: "
+                        + ", ".join(f"{k} {v:g}" for k, v in TOLERANCES.items()) + ")")
+    p.add_argument("--images", type=number_flag(int, 1), default=CHECK_IMAGES,
+                   help="validation images the check runs on")
+    p.add_argument("--json", action="store_true")
+    return p
+
+
+def run_export(args) -> int:
+    from netlab.predict.export import export_model
+
+    result = export_model(args.run, args.format, args.out, best=args.best, tolerance=args.tolerance,
+                          images=args.images, overwrite=args.overwrite)
+    print(json.dumps(result.to_dict(), indent=2) if args.json else result.line())
+    return 0

@@ -1,0 +1,266 @@
+"""``netlab inspect ...``: feature maps, filters, batch-norm and activation
+statistics and Grad-CAM, headless. The numbers come from :mod:`netlab.inspect`;
+this module only reads the files, prints and writes PNGs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from netlab.base.errors import ConfigError
+from netlab.cli.flags import number_flag
+
+
+def _model(path):
+    from netlab.predict.model import load_model, model_file
+
+    model_path = model_file(path)
+    return load_model(model_path), model_path
+
+
+def _image_array(model, path):
+    from netlab.predict.model import image_to_array, load_image, model_input_shape
+
+    shape = model_input_shape(model)
+    return image_to_array(load_image(path, smallest=shape[0]), shape)
+
+
+def _folder_images(model, folder, limit: int):
+    from netlab.inspect.samples import folder_images
+
+    return folder_images(model, folder, limit, flag="--images")
+
+
+def _dataset_images(model, model_path, dataset: str, limit: int):
+    """Up to ``limit`` validation images of a dataset, with labels when its classes are the model's."""
+    from netlab.inspect.samples import dataset_images
+    from netlab.runs.folder import read_classes
+
+    return dataset_images(model, dataset, limit, read_classes(model_path), flag="--dataset")
+
+
+def _images(args, model, model_path):
+    if args.images:
+        return _folder_images(model, args.images, args.limit)
+    if args.dataset:
+        return _dataset_images(model, model_path, args.dataset, args.limit)
+    return None, None, ""
+
+
+def _save(image, out) -> str:
+    out = Path(out)
+    if out.suffix.lower() != ".png":
+        raise ConfigError(f"--out {out}: give a .png file name")
+    image.save(out)
+    return str(out)
+
+
+def _dump(payload) -> None:
+    print(json.dumps(payload, indent=2))
+
+
+def cmd_maps(args) -> int:
+    from netlab.inspect.layers import channel_order, feature_maps
+    from netlab.inspect.render import maps_grid
+
+    model, model_path = _model(args.model)
+    maps = feature_maps(model, _image_array(model, args.image), [args.layer])[args.layer][0]
+    order = channel_order(maps if maps.ndim > 1 else maps[None], by=args.sort)
+    flat = maps.reshape(-1, maps.shape[-1])
+    out = _save(maps_grid(maps if maps.ndim == 3 else maps[None, None], order), args.out) if args.out else None
+    channels = [{"index": int(c), "mean": float(flat[:, c].mean()), "max": float(flat[:, c].max())}
+                for c in order]
+    if args.json:
+        _dump({"model": str(model_path), "image": str(args.image), "layer": args.layer,
+               "shape": list(maps.shape), "order": f"by {args.sort} activation, highest first",
+               "channels": channels, "out": out})
+        return 0
+    print(f"{args.layer}: output {'x'.join(map(str, maps.shape))}; channels by {args.sort} activation:")
+    for c in channels[:args.top]:
+        print(f"  {c['index']:5d}  mean {c['mean']:10.4f}  max {c['max']:10.4f}")
+    if out:
+        print(f"wrote {out}")
+    return 0
+
+
+def cmd_filters(args) -> int:
+    from netlab.inspect.filters import conv_filters
+    from netlab.inspect.render import filters_grid
+
+    model, _ = _model(args.model)
+    filters = conv_filters(model, args.layer)
+    out = _save(filters_grid(filters.tiles, filters.rgb), args.out)
+    kh, kw = filters.raw.shape[:2]
+    what = "RGB tiles" if filters.rgb else f"{filters.tiles.shape[1]} input channels each"
+    if args.json:
+        _dump({"layer": filters.layer, "filters": len(filters.tiles), "kernel": [kh, kw],
+               "rgb": filters.rgb, "tiles_shape": list(filters.tiles.shape), "out": out})
+    else:
+        print(f"wrote {len(filters.tiles)} {kh}x{kw} filters of {filters.layer} ({what}) to {out}")
+    return 0
+
+
+def cmd_bn(args) -> int:
+    from netlab.inspect.batchnorm import bn_statistics, train_vs_inference
+
+    model, model_path = _model(args.model)
+    x, y, described = _images(args, model, model_path)
+    stats = bn_statistics(model, x)
+    if not stats:
+        raise ConfigError(f"{model_path.name} has no BatchNormalization layer")
+    modes = train_vs_inference(model, x, y) if x is not None else None
+    if args.json:
+        _dump({"model": str(model_path), "images": described, "layers": [s.to_dict() for s in stats],
+               "train_vs_inference": modes.to_dict() if modes else None})
+        return 0
+    print(f"{len(stats)} batch-norm layers of {model_path.name}" + (f", {described}" if described else ""))
+    for s in stats:
+        line = f"  {s.layer:<40} {len(s.moving_mean):4d} channels  |gamma| {abs(s.gamma).mean():.3f}"
+        print(line + (f"  distance {s.distance:.3f}" if s.distance is not None else ""))
+    if modes:
+        acc = (f"; accuracy {modes.training_accuracy:.2%} (training mode) vs "
+               f"{modes.inference_accuracy:.2%} (inference)") if modes.training_accuracy is not None else ""
+        print(f"training vs inference mode: same top class for {modes.agreement:.1%} of the images, "
+              f"largest probability difference {modes.max_abs_difference:.4f}{acc}")
+    return 0
+
+
+def _arch_model(args):
+    from netlab.architectures import get_arch
+    from netlab.config.knobs import RegularizationConfig
+    from netlab.inspect.activations import INIT_ALIASES
+
+    spec = get_arch(args.arch)
+    side = max(spec.min_input, 32)
+    initializer = INIT_ALIASES.get(args.init, args.init)
+    reg = RegularizationConfig(initializer=initializer, activation=args.activation or "relu")
+    return spec.build((side, side, 3), 10, reg, seed=args.seed), f"{spec.name} ({initializer} init)"
+
+
+def cmd_activations(args) -> int:
+    import numpy as np
+
+    from netlab.inspect.activations import activation_statistics, init_experiment
+
+    if args.model and args.arch:
+        raise ConfigError("give a MODEL or --arch, not both")
+    if args.model:
+        model, model_path = _model(args.model)
+        x, _, described = _images(args, model, model_path)
+        name = str(model_path)
+    elif args.arch and args.arch != "stack":
+        model, name = _arch_model(args)
+        x, described = None, ""
+    else:
+        model = None
+    if model is None:
+        stats = init_experiment(args.init or "small_gaussian", args.activation or "tanh",
+                                depth=args.depth, width=args.width, seed=args.seed, bins=args.bins)
+    else:
+        if x is None:  # no images given: uniform noise in the pixel range, like an untrained look
+            shape = tuple(int(d) for d in model.input_shape[1:])
+            x = np.random.default_rng(args.seed).uniform(0, 255, (args.limit, *shape)).astype(np.float32)
+            described = f"{args.limit} uniform noise images"
+        stats = activation_statistics(model, x, bins=args.bins)
+        stats.description = f"{name}, {described}"
+    if args.json:
+        _dump(stats.to_dict())
+        return 0
+    print(stats.description)
+    for layer in stats.layers:
+        print(f"  {layer.layer:<40} mean {layer.mean:10.4f}  std {layer.std:10.4f}")
+    return 0
+
+
+def _class_index(value: str | None, model_path) -> int | None:
+    from netlab.runs.folder import read_classes
+
+    if value is None:
+        return None
+    names = read_classes(model_path) or []
+    if value in names:
+        return names.index(value)
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"--class {value!r}: not a class index or one of the model's classes "
+                          f"({', '.join(names) or 'it has no classes.json'})") from None
+
+
+def cmd_gradcam(args) -> int:
+    from netlab.inspect.gradcam import gradcam
+    from netlab.inspect.render import heatmap_overlay
+
+    model, model_path = _model(args.model)
+    image = _image_array(model, args.image)
+    result = gradcam(model, image, _class_index(args.class_, model_path), args.layer)
+    out = _save(heatmap_overlay(image, result.heatmap), args.out)
+    if args.json:
+        _dump({"model": str(model_path), "image": str(args.image), **result.to_dict(), "out": out})
+    else:
+        print(f"Grad-CAM of class {result.class_index} (logit {result.logit:.3f}) at {result.layer} "
+              f"({'x'.join(map(str, result.cam.shape))} maps); wrote {out}")
+    return 0
+
+
+def add_inspect_parser(sub) -> None:
+    """Register ``netlab inspect`` and its subcommands on the main parser's subparsers."""
+    inspect = sub.add_parser("inspect", help="look inside a model: feature maps, filters, BN, activations, Grad-CAM")
+    commands = inspect.add_subparsers(dest="inspect_command", required=True)
+
+    def command(name, help_text, func):
+        p = commands.add_parser(name, help=help_text)
+        p.set_defaults(func=func)
+        # Also after the subcommand; SUPPRESS keeps `netlab inspect --verbose maps` working too.
+        p.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
+                       help="also show TensorFlow's own log lines")
+        return p
+
+    def image_source(p):
+        one = p.add_mutually_exclusive_group()  # both given: --dataset was silently left out
+        one.add_argument("--images", metavar="DIR", help="a folder of images")
+        one.add_argument("--dataset", help="a dataset name or folder (its validation images)")
+        p.add_argument("--limit", type=number_flag(int, 1), default=32, help="at most this many images")
+
+    p = command("maps", "one layer's feature maps for an image", cmd_maps)
+    p.add_argument("model", help="a .keras file or a run folder")
+    p.add_argument("image")
+    p.add_argument("--layer", required=True, help="layer name as Keras reports it; nested: outer/inner")
+    p.add_argument("--sort", choices=("mean", "max"), default="mean", help="channel order")
+    p.add_argument("--top", type=number_flag(int, 1), default=16, help="channels listed")
+    p.add_argument("--out", help="PNG: the grid of channels")
+    p.add_argument("--json", action="store_true")
+
+    p = command("filters", "a convolution's kernels as a PNG", cmd_filters)
+    p.add_argument("model")
+    p.add_argument("--layer", help="default: the first convolution")
+    p.add_argument("--out", required=True, help="PNG")
+    p.add_argument("--json", action="store_true")
+
+    p = command("bn", "batch-norm statistics; training vs inference mode", cmd_bn)
+    p.add_argument("model")
+    image_source(p)
+    p.add_argument("--json", action="store_true")
+
+    p = command("activations", "per-layer activation statistics (the initialization experiment)",
+                cmd_activations)
+    p.add_argument("model", nargs="?")
+    p.add_argument("--arch", help="a registered architecture, freshly initialized, or 'stack' "
+                                  "(the lecture's fully connected stack, the default)")
+    p.add_argument("--init", help="zeros, small_gaussian (small), glorot_normal (xavier), he_normal (he), ...")
+    p.add_argument("--activation", help="tanh or relu (default: tanh for the stack, relu for an arch)")
+    p.add_argument("--depth", type=number_flag(int, 1), default=6)
+    p.add_argument("--width", type=number_flag(int, 1), default=512)
+    p.add_argument("--bins", type=number_flag(int, 1), default=50)
+    p.add_argument("--seed", type=int, default=0)
+    image_source(p)
+    p.add_argument("--json", action="store_true")
+
+    p = command("gradcam", "Grad-CAM heat map over an image", cmd_gradcam)
+    p.add_argument("model")
+    p.add_argument("image")
+    p.add_argument("--class", dest="class_", metavar="K", help="class index or name (default: the predicted)")
+    p.add_argument("--layer", help="default: the last layer with spatial output")
+    p.add_argument("--out", required=True, help="PNG: the heat map over the image")
+    p.add_argument("--json", action="store_true")

@@ -1,0 +1,27 @@
+"""One experiment as dataclasses: its knobs, JSON form and validate(), which raises ConfigError."""
+
+from netlab.config.experiment import (  # noqa: F401  (the public names, read as netlab.config.X)
+    ACTIVATIONS,
+    HEADS,
+    INITIALIZERS,
+    LIMITS,
+    MIXED_PRECISIONS,
+    NORMALIZATIONS,
+    OPTIMIZERS,
+    POOLINGS,
+    PREPROCESSINGS,
+    PRUNERS,
+    SAMPLERS,
+    SCHEDULES,
+    AugmentationConfig,
+    ConfigError,
+    DataConfig,
+    Experiment,
+    Limit,
+    ModelConfig,
+    RegularizationConfig,
+    SearchConfig,
+    TrainingConfig,
+    config_value,
+    validate_data,
+)

@@ -1,0 +1,1 @@
+"""A trained model applied: loading, predict, classify (batches, TTA, ensembles), evaluate, export."""

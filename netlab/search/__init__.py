@@ -1,0 +1,1 @@
+"""Hyperparameter searches: Optuna studies over experiments."""
