@@ -46,7 +46,7 @@ def script_val_loss(monkeypatch, values):
 
 
 def wait_for_workers(qtbot, timeout=60_000):
-    """Wait until no worker job (gui.worker.run_job) runs, then deliver what the jobs emitted:
+    """Wait until no worker job (gui.workers.run_job) runs, then deliver what the jobs emitted:
     the moment after which nothing more of theirs can arrive, where a test asserts that nothing
     more did (in place of waiting some milliseconds and hoping that was long enough)."""
     from PySide6.QtCore import QCoreApplication

@@ -60,8 +60,8 @@ def test_the_size_label_is_the_trained_models_parameter_count(window, qtbot, tmp
 
 def test_a_superseded_summary_job_is_aborted_not_only_dropped(window, qtbot, monkeypatch):
     """Must hold (issue 9): the stale VGG-16 build stops at an abort point."""
-    from netlab.abort import abort_requested
     from netlab.architectures.blocks import Blocks
+    from netlab.base.abort import abort_requested
 
     armed, building, superseded = threading.Event(), threading.Event(), threading.Event()
     initializer = Blocks.initializer
