@@ -15,7 +15,7 @@ import traceback
 from pathlib import Path
 
 import shiboken6
-from fuzz_inputs import DOWNLOADS, WORDS, Answerer, Draw, Vocabulary, short, type_text
+from fuzz_inputs import DOWNLOADS, WORDS, Answerer, Draw, Vocabulary, limits, short, type_text
 from fuzz_watch import Watch, thread_stacks
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
@@ -87,34 +87,7 @@ class Fuzzer:
         self.log: list[tuple[int, str]] = []  # (action, what was done), dialogs' answers indented
         self.step = -1
         self.close_seconds: tuple[float, float] | None = None
-        self.caps, self.allowed, self.denied = self._limits()
-
-    def _limits(self):
-        """What the fuzz may set where a value is expensive: each Train, preview and summary the fuzz
-        causes must stay a fraction of a second of work, so the run fits its minute on two cores."""
-        w = self.win
-        panel, data, training = w.panel, w.panel.data_form, w.panel.training_form
-        caps = {  # widget -> the values it may be set to
-            training.epochs: [1, 2],  # an epoch is a pass over the data; Train may be clicked often
-            data.image_size: [data.image_size.minimum(), *range(8, 49)],  # costs grow with its square
-            data.max_samples: list(range(20, 301)),  # never "all images"
-            data.samples: list(range(data.samples.minimum(), 401)),  # shapes drawn per class
-            panel.finetune_form.head_epochs: [0, 1],
-            w.search.trials: [1, 2], w.search.trial_epochs: [1],  # a search trains trials x epochs
-            w.stats.count: list(range(2, 65)),  # images the statistics run the model on
-        }
-        from gui.panels.finetune_form import FILE, RUN
-
-        allowed = {  # combo -> the items it may be set to
-            panel.model_form.arch: ["simple_cnn"],  # the others build for seconds, and the summary rebuilds
-            data.dataset: ["digits", "shapes", "glyphs"],
-            panel.finetune_form.kind: [RUN, FILE],  # ImageNet weights would download
-            training.mixed_precision: ["off"],  # float16 on a CPU is emulated: seconds per batch
-        }
-        # XLA compiles each step on the CPU (seconds per Train); the learning-rate finder trains 60
-        # batches (tests/gui/test_data_training_forms.py drives it).
-        denied = {training.xla, training.lr_finder_button}
-        return caps, allowed, denied
+        self.caps, self.allowed, self.denied = limits(window)
 
     # -- the run -------------------------------------------------------------------------
     def prepare(self, experiment) -> None:

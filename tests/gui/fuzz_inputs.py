@@ -92,6 +92,34 @@ def type_text(widget: QWidget, text: str) -> None:
 
 
 
+def limits(w) -> tuple[dict, dict, set]:
+    """What the fuzz may set where a value is expensive, in window ``w``: each Train, preview and
+    summary it causes must stay a fraction of a second of work, so the test fits its minute on two
+    cores. (widget -> the values it may take, combo box -> the items it may show, widgets left alone)"""
+    from gui.panels.finetune_form import FILE, RUN
+
+    panel, data, training = w.panel, w.panel.data_form, w.panel.training_form
+    caps = {  # widget -> the values it may be set to
+        training.epochs: [1, 2],  # an epoch is a pass over the data; Train may be clicked often
+        data.image_size: [data.image_size.minimum(), *range(8, 49)],  # costs grow with its square
+        data.max_samples: list(range(20, 301)),  # never "all images"
+        data.samples: list(range(data.samples.minimum(), 401)),  # shapes drawn per class
+        panel.finetune_form.head_epochs: [0, 1],
+        w.search.trials: [1, 2], w.search.trial_epochs: [1],  # a search trains trials x epochs
+        w.stats.count: list(range(2, 65)),  # images the statistics run the model on
+    }
+    allowed = {  # combo -> the items it may be set to
+        panel.model_form.arch: ["simple_cnn"],  # the others build for seconds, and the summary rebuilds
+        data.dataset: ["digits", "shapes", "glyphs"],
+        panel.finetune_form.kind: [RUN, FILE],  # ImageNet weights would download
+        training.mixed_precision: ["off"],  # float16 on a CPU is emulated: seconds per batch
+    }
+    # XLA compiles each step on the CPU (seconds per Train); the learning-rate finder trains 60
+    # batches (tests/gui/test_data_training_forms.py drives it).
+    denied = {training.xla, training.lr_finder_button}
+    return caps, allowed, denied
+
+
 class Answerer:
     """Answers each modal dialog as it opens (a question: a random button; a file dialog: a bad
     file of the vocabulary, or Cancel; another dialog: OK or Cancel), the answer drawn from the
