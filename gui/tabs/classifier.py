@@ -179,7 +179,11 @@ class ClassifierView(QWidget):
             self._show_error("Only local files can be dropped here.")
             return
         path = paths[0]
-        if len(paths) > 1 or Path(path).is_dir():
+        try:
+            folder = Path(path).is_dir()
+        except OSError:  # a name the file system refuses (too long): classifying it says so
+            folder = False
+        if len(paths) > 1 or folder:
             self.batch_requested.emit(paths)
         elif path.endswith(".keras"):
             self.open_model(path)

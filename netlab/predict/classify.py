@@ -146,7 +146,12 @@ def image_files(paths) -> list[tuple[str, str | None]]:
     entries = []
     for given in paths:
         path = Path(given).expanduser()
-        if path.is_dir():
+        try:
+            folder, file = path.is_dir(), path.is_file()
+        except OSError as exc:  # a name the file system refuses (longer than it allows)
+            entries.append((str(given), f"{path.name[:60]}...: {exc.strerror}"))
+            continue
+        if folder:
             found = []
             for folder, dirs, files in os.walk(path):
                 abort_point()  # a tree of many thousands of files takes a while to list
@@ -154,7 +159,7 @@ def image_files(paths) -> list[tuple[str, str | None]]:
                 found += [os.path.join(folder, f) for f in sorted(files)
                           if not f.startswith(".") and Path(f).suffix.lower() in IMAGE_SUFFIXES]
             entries += [(f, None) for f in found] or [(str(given), f"{given}: no images in this folder")]
-        elif path.is_file():
+        elif file:
             entries.append((str(given), None))
         else:
             entries.append((str(given), f"{given}: no such file or folder"))

@@ -28,9 +28,13 @@ def load_image(path: str | Path, smallest: int | None = None) -> Image.Image:
     images over ``images.MAX_PIXELS`` are refused before they are decoded.
     """
     path = Path(path)
-    if path.is_dir():
+    try:
+        folder, file = path.is_dir(), path.is_file()
+    except OSError as exc:  # a name the file system refuses (longer than it allows)
+        raise ImageLoadError(f"{path.name[:60]}...: {exc.strerror}; give a shorter path") from None
+    if folder:
         raise ImageLoadError(f"{path} is a folder; give an image file")
-    if not path.is_file():
+    if not file:
         raise ImageLoadError(f"{path}: no such file")
     try:
         with open_image(path) as img:

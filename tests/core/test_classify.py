@@ -64,6 +64,14 @@ def test_missing_paths_and_empty_folders_are_errors_not_the_end(model, tmp_path)
     assert "no such file" in results[1].error and "no images" in results[2].error
 
 
+def test_a_name_longer_than_the_file_system_allows_is_an_error_not_the_end(model, tmp_path):
+    random_image(0).save(tmp_path / "one.png")
+    results = classify_files(ensemble([(model, CLASSES, "tiny")]),
+                             [tmp_path / ("n" * 300), tmp_path / "one.png"])
+    assert [r.error is None for r in results] == [False, True]
+    assert "too long" in results[0].error
+
+
 def test_cancel_stops_at_the_next_batch(model, tmp_path):
     folder = image_folder(tmp_path / "images")
     flag, batches = threading.Event(), []

@@ -121,6 +121,17 @@ def test_drop_text_file_shows_an_error_and_changes_nothing(window, qtbot, traine
     assert window.classifier.results() == before
 
 
+def test_drop_of_a_name_too_long_says_so(window, qtbot, trained_run, tmp_path):
+    """A path the file system refuses (a name of 300 characters) dropped on the classifier: its
+    message, not an exception in the drop nor an "unexpected error"."""
+    _, result = trained_run
+    window.classifier.set_model(result.model, result.class_names, "test model")
+    with qtbot.waitSignal(window.classifier.failed, timeout=60_000) as failed:
+        drop_file(window.classifier, tmp_path / ("n" * 300 + ".png"))
+    assert "too long" in failed.args[0] and "unexpected" not in failed.args[0]
+    assert window.classifier.message.text() == failed.args[0]
+
+
 def test_open_model_file_then_classify(window, qtbot, trained_run, digit_png):
     from netlab.predict.model import load_image, predict_images
 
