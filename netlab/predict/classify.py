@@ -23,6 +23,7 @@ from PIL import Image
 
 from netlab.base.abort import abort_point
 from netlab.base.errors import ConfigError, ModelLoadError, NetlabError
+from netlab.base.user_paths import checked_path
 from netlab.data.images import IMAGE_SUFFIXES
 from netlab.predict.model import Prediction, class_names_for, image_to_array, model_input_shape
 
@@ -145,13 +146,12 @@ def image_files(paths) -> list[tuple[str, str | None]]:
     out); a missing path or a folder without images is an error entry."""
     entries = []
     for given in paths:
-        path = Path(given).expanduser()
-        try:
-            folder, file = path.is_dir(), path.is_file()
-        except OSError as exc:  # a name the file system refuses (longer than it allows)
-            entries.append((str(given), f"{path.name[:60]}...: {exc.strerror}"))
+        try:  # a name the file system refuses (longer than it allows) is this entry's error
+            path = checked_path(Path(given).expanduser())
+        except NetlabError as exc:
+            entries.append((str(given), str(exc)))
             continue
-        if folder:
+        if path.is_dir():
             found = []
             for folder, dirs, files in os.walk(path):
                 abort_point()  # a tree of many thousands of files takes a while to list
@@ -159,7 +159,7 @@ def image_files(paths) -> list[tuple[str, str | None]]:
                 found += [os.path.join(folder, f) for f in sorted(files)
                           if not f.startswith(".") and Path(f).suffix.lower() in IMAGE_SUFFIXES]
             entries += [(f, None) for f in found] or [(str(given), f"{given}: no images in this folder")]
-        elif file:
+        elif path.is_file():
             entries.append((str(given), None))
         else:
             entries.append((str(given), f"{given}: no such file or folder"))

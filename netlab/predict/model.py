@@ -27,14 +27,10 @@ def load_image(path: str | Path, smallest: int | None = None) -> Image.Image:
     image far larger than that is decoded reduced (``images.load_reduced``);
     images over ``images.MAX_PIXELS`` are refused before they are decoded.
     """
-    path = Path(path)
-    try:
-        folder, file = path.is_dir(), path.is_file()
-    except OSError as exc:  # a name the file system refuses (longer than it allows)
-        raise ImageLoadError(f"{path.name[:60]}...: {exc.strerror}; give a shorter path") from None
-    if folder:
+    path = checked_path(path, error=ImageLoadError)  # a name the file system refuses, in one line
+    if path.is_dir():
         raise ImageLoadError(f"{path} is a folder; give an image file")
-    if not file:
+    if not path.is_file():
         raise ImageLoadError(f"{path}: no such file")
     try:
         with open_image(path) as img:

@@ -24,7 +24,6 @@ import json
 import time
 from pathlib import Path
 
-from netlab.base.errors import DiskFullError, TrainingError
 from netlab.base.atomic import (
     atomic_path,
     atomic_write_json,
@@ -32,6 +31,8 @@ from netlab.base.atomic import (
     disk_full_as_error,
     is_netlab_temporary,
 )
+from netlab.base.errors import DiskFullError, TrainingError
+from netlab.base.user_paths import fitting_name
 from netlab.runs.files import (  # noqa: F401  (re-exported: callers read them from here)
     BEST_FILE,
     CHECKPOINT_FILE,
@@ -39,7 +40,6 @@ from netlab.runs.files import (  # noqa: F401  (re-exported: callers read them f
     MODEL_FILE,
     TENSORBOARD_DIR,
 )
-from netlab.base.user_paths import fitting_name
 
 
 def new_run_dir(root: str | Path, arch: str, dataset: str) -> Path:

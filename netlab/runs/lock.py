@@ -22,9 +22,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from netlab.config import Experiment
 from netlab.base.errors import NetlabError, RunFolderError
 from netlab.base.user_paths import checked_path
+from netlab.config import Experiment
 
 LOCK_FILE = ".netlab.lock"
 CHECKPOINT_FILE = "checkpoint.json"

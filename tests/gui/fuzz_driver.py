@@ -92,7 +92,7 @@ class Fuzzer:
     # -- the run -------------------------------------------------------------------------
     def prepare(self, experiment) -> None:
         """Start from ``experiment`` (a tiny run), the Fine-tune tab on .keras files (not ImageNet's)."""
-        from gui.panels.finetune_form import FILE
+        from gui.forms.finetune_form import FILE
 
         self.win.panel.set_experiment(experiment)
         self.win.search.set_search(experiment.search)
@@ -373,7 +373,7 @@ class Fuzzer:
         from conftest import tiny_experiment
 
         from gui import worker
-        from gui.worker import wait_for_jobs
+        from gui.workers import wait_for_jobs
 
         win = self.win
         if not win.isVisible():

@@ -96,7 +96,7 @@ def limits(w) -> tuple[dict, dict, set]:
     """What the fuzz may set where a value is expensive, in window ``w``: each Train, preview and
     summary it causes must stay a fraction of a second of work, so the test fits its minute on two
     cores. (widget -> the values it may take, combo box -> the items it may show, widgets left alone)"""
-    from gui.panels.finetune_form import FILE, RUN
+    from gui.forms.finetune_form import FILE, RUN
 
     panel, data, training = w.panel, w.panel.data_form, w.panel.training_form
     caps = {  # widget -> the values it may be set to

@@ -62,7 +62,7 @@ def fuzz_experiment():
 def dispose(win) -> None:
     """After a seed: the runs a close left going stopped and ended, the jobs ended, the window
     deleted, so that the next seed's window is alone (no runs list refreshed in each)."""
-    from gui.worker import wait_for_jobs
+    from gui.workers import wait_for_jobs
 
     lessons = win.experiments.thread if win.experiments is not None else None
     for thread in (win.thread, win.search.thread, lessons):
