@@ -51,9 +51,9 @@ def wait_for_workers(qtbot, timeout=60_000):
     more did (in place of waiting some milliseconds and hoping that was long enough)."""
     from PySide6.QtCore import QCoreApplication
 
-    from gui import worker
+    from gui import workers
 
-    qtbot.waitUntil(lambda: not worker._jobs, timeout=timeout)
+    qtbot.waitUntil(lambda: not workers._jobs, timeout=timeout)
     QCoreApplication.sendPostedEvents()  # a finished thread's queued signals, in their order
     QCoreApplication.processEvents()
 

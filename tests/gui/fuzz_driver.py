@@ -356,11 +356,11 @@ class Fuzzer:
 
     def _settle(self) -> None:
         """Wait (a while at most) for the window's jobs to end, so their results reach the screen."""
-        from gui import worker
+        from gui import workers
 
         def quiet():
-            pending = any(j._timer.isActive() for j in list(worker._latest_jobs) if shiboken6.isValid(j._timer))
-            return not pending and not worker._jobs
+            pending = any(j._timer.isActive() for j in list(workers._latest_jobs) if shiboken6.isValid(j._timer))
+            return not pending and not workers._jobs
 
         start = time.monotonic()
         while not quiet() and time.monotonic() - start < SETTLE_S:
@@ -372,7 +372,7 @@ class Fuzzer:
         """Train the tiny run (unless a run goes on), then close the window while it trains."""
         from conftest import tiny_experiment
 
-        from gui import worker
+        from gui import workers
         from gui.workers import wait_for_jobs
 
         win = self.win
@@ -402,5 +402,5 @@ class Fuzzer:
                            f"{' and is still open' if win.isVisible() else ''}; every thread's stack "
                            f"{CLOSE_LIMIT_S:.0f} s into the close:\n{stacks}")
         wait_for_jobs(int(CLOSE_HANG_S * 1000))  # what the application does before it exits
-        if any(job.isRunning() for job in list(worker._jobs)):
+        if any(job.isRunning() for job in list(workers._jobs)):
             self.watch.add("jobs left running", f"{CLOSE_HANG_S:.0f} s after the close:\n{thread_stacks()}")
