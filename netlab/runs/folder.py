@@ -11,7 +11,7 @@ A full disk stops the run with a DiskFullError that names the file and the
 last good checkpoint; the files already there stay as they were.
 
 Who may write a folder (one process at a time, never over another run) is
-decided in run_folder.py.
+decided in netlab/runs/lock.py.
 """
 
 from __future__ import annotations
