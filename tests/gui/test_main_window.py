@@ -88,7 +88,7 @@ def test_closing_while_training_goes_at_once_and_the_worker_stops_after_its_batc
     assert not window.isVisible()  # the window goes at once...
     assert window.thread.stop_event.is_set()  # ...having asked the training to stop
     # Both the window's handler (thread -> None) and ours are queued on finished: wait for both.
-    qtbot.waitUntil(lambda: window.thread is None and ended, timeout=60_000)
+    qtbot.waitUntil(lambda: window.thread is None and bool(ended), timeout=60_000)
     assert ended == [True]
     assert window.status.text().startswith("Stopped after")  # a clean stop: its model saved
 
