@@ -78,8 +78,11 @@ def test_batched_statistics_equal_numpy_on_the_whole_outputs(batch_size):
     assert [layer.layer for layer in stats.layers] == names
     for layer in stats.layers:
         mean, std, counts = reference[layer.layer]
-        assert layer.mean == pytest.approx(mean, rel=1e-9, abs=1e-12)
-        assert layer.std == pytest.approx(std, rel=1e-9, abs=1e-12)
+        # The merge over batches is exact (float64), but the model runs at another batch size than
+        # the reference's one pass, and float32 kernels may then sum in another order (oneDNN off,
+        # one thread: 0.33333333 vs 0.33333332): equal to float32's precision, not to the bit.
+        assert layer.mean == pytest.approx(mean, rel=1e-6, abs=1e-9)
+        assert layer.std == pytest.approx(std, rel=1e-6, abs=1e-9)
         np.testing.assert_array_equal(layer.counts, counts)
 
 
