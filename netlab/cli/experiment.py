@@ -4,12 +4,27 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
+
+from netlab.base.errors import ConfigError
+from netlab.cli.command import Command
+from netlab.cli.flags import run_folder_flag
+from netlab.cli.train import print_event
+from netlab.lessons.claims import is_count
+from netlab.lessons.experiments import (
+    ArmStarted,
+    ExperimentRunner,
+    ExperimentStarted,
+    default_out_dir,
+    lesson_names,
+    load_lesson,
+)
+from netlab.runs.files import lesson_in, lesson_resume_command
+from netlab.runs.lock import free_run_dir
+from netlab.training.events import EpochEnd, Notice, RunFailed
 
 
-def add_experiment_parser(sub, run_folder_flag):
-    """The subcommand's parser (cli.py sets its handler: this module never imports cli)."""
-    p = sub.add_parser("experiment", help="run one of the lectures' lessons as a paired experiment; "
-                                          "'netlab experiment list' lists them")
+def add_experiment_arguments(p) -> None:
     p.add_argument("name", help="an experiment's name, or 'list'")
     p.add_argument("--budget", choices=("tiny", "quick", "full"),
                    help="tiny: seconds (the test suite); quick: minutes on a CPU (default); full: a GPU")
@@ -18,17 +33,9 @@ def add_experiment_parser(sub, run_folder_flag):
     p.add_argument("--resume", metavar="DIR",
                    help="go on with the lesson stopped in DIR: runs that finished are kept, the others train")
     p.add_argument("--json", action="store_true", help="print result.json (or the list) as JSON")
-    return p
 
 
-def run_experiment_command(args, print_event) -> int:
-    from pathlib import Path
-
-    from netlab.base.errors import ConfigError
-    from netlab.lessons.experiments import ExperimentRunner, default_out_dir, lesson_names, load_lesson
-    from netlab.runs.files import lesson_in, lesson_resume_command
-    from netlab.runs.lock import free_run_dir
-
+def cmd_experiment(args) -> int:
     if args.name == "list":
         specs = [load_lesson(name) for name in lesson_names()]
         if args.json:
@@ -53,7 +60,7 @@ def run_experiment_command(args, print_event) -> int:
             raise ConfigError(f"{out} already holds files; {going_on}give the experiment a free folder such as {free}")
         budget = args.budget or "quick"
     runner = ExperimentRunner(spec, out, budget, resume=bool(args.resume),
-                              on_event=None if args.json else lambda e: print_lesson_event(e, print_event))
+                              on_event=None if args.json else print_lesson_event)
     try:
         result = runner.run()
     except KeyboardInterrupt:  # the finished runs are kept; the one cut short trains again
@@ -67,10 +74,7 @@ def run_experiment_command(args, print_event) -> int:
     return 0
 
 
-def print_lesson_event(event, print_event) -> None:
-    from netlab.lessons.experiments import ArmStarted, ExperimentStarted
-    from netlab.training.events import EpochEnd, Notice, RunFailed
-
+def print_lesson_event(event) -> None:
     if isinstance(event, ExperimentStarted):
         print(f"experiment {event.name} ({event.budget}): arms {', '.join(event.arms)}; seeds "
               f"{', '.join(map(str, event.seeds))}; folder {event.out_dir}", flush=True)
@@ -97,8 +101,6 @@ def print_result(result: dict) -> None:
 
 def mean_std(arm: dict, metric: str) -> str:
     """mean±std; a count the same for every seed (parameters, epochs) as the whole number it is."""
-    from netlab.lessons.claims import is_count
-
     if metric not in arm["mean"]:
         return ""
     mean, std = arm["mean"][metric], arm["std"][metric]
@@ -124,3 +126,7 @@ def print_sweep(result: dict) -> None:
             cells.append(f"{conv['mean'][i]:.3f}±{conv['std'][i]:.3f} ({default['mean'][i]:.3f})")
         print("  " + f"{value!s:>6}" + "".join(f"{c:>28}" for c in cells))
     print(result["verdict"])
+
+
+EXPERIMENT = Command("run one of the lectures' lessons as a paired experiment; 'netlab experiment list' lists them",
+                     add_experiment_arguments, cmd_experiment)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 
+from netlab.cli.command import Command
+from netlab.cli.flags import number_flag
+from netlab.predict.export import CHECK_IMAGES, FORMATS, TOLERANCES, export_model
 
-def add_export_parser(sub, number_flag):
-    """The subcommand's parser (cli.py sets its handler: this module never imports cli)."""
-    from netlab.predict.export import CHECK_IMAGES, FORMATS, TOLERANCES
 
-    p = sub.add_parser("export", help="write a run's model as .keras, SavedModel, TFLite or ONNX, checked")
+def add_export_arguments(p) -> None:
     p.add_argument("run", metavar="RUN", help="a run folder or a .keras file")
     p.add_argument("--format", required=True, choices=list(FORMATS))
     p.add_argument("--out", required=True, metavar="PATH",
@@ -30,13 +30,14 @@ def add_export_parser(sub, number_flag):
     p.add_argument("--images", type=number_flag(int, 1), default=CHECK_IMAGES,
                    help="validation images the check runs on")
     p.add_argument("--json", action="store_true")
-    return p
 
 
-def run_export(args) -> int:
-    from netlab.predict.export import export_model
-
+def cmd_export(args) -> int:
     result = export_model(args.run, args.format, args.out, best=args.best, tolerance=args.tolerance,
                           images=args.images, overwrite=args.overwrite)
     print(json.dumps(result.to_dict(), indent=2) if args.json else result.line())
     return 0
+
+
+EXPORT = Command("write a run's model as .keras, SavedModel, TFLite or ONNX, checked", add_export_arguments,
+                 cmd_export)

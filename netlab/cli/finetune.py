@@ -10,11 +10,22 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+from pathlib import Path
+
+from netlab.base.errors import ConfigError
+from netlab.cli.command import Command
+from netlab.cli.flags import number_flag, run_folder_flag
+from netlab.cli.settings import add_experiment_flags, experiment_from_args
+from netlab.cli.train import print_event, run_to_the_end
+from netlab.data.input_spec import load_described
+from netlab.models.finetune import finetune_report
+from netlab.models.sources import IMAGENET_PREFIX, IMAGENET_REGISTRY, imagenet_spec, open_source
+from netlab.runs.folder import new_run_dir
+from netlab.training.events import RunStarted
+from netlab.training.trainer import Trainer
 
 
-def add_finetune_parser(sub, add_experiment_flags, run_folder_flag, number_flag):
-    """The subcommand's parser (cli.py sets its handler: this module never imports cli)."""
-    p = sub.add_parser("finetune", help="train from learned weights: a run, a .keras file or imagenet:ARCH")
+def add_finetune_arguments(p) -> None:
     p.add_argument("source", help="a NetLab run folder, a .keras file, or imagenet:ARCH: NetLab's counterparts "
                    "(imagenet:mobilenetv2) or any keras.applications model as Keras spells it "
                    "(imagenet:EfficientNetB0, imagenet:ConvNeXtTiny)")
@@ -39,17 +50,12 @@ def add_finetune_parser(sub, add_experiment_flags, run_folder_flag, number_flag)
     p.add_argument("--overwrite", action="store_true", help="--out may hold files: move them aside")
     p.add_argument("--report", action="store_true", help="print the per-layer report and do not train")
     p.add_argument("--json", action="store_true", help="with --report: the report as JSON")
-    return p
 
 
-def finetune_experiment(args, experiment_from_args):
+def finetune_experiment(args):
     """The experiment of the command line, with its finetune section set."""
     exp = experiment_from_args(args)
     ft = exp.finetune
-    from pathlib import Path
-
-    from netlab.models.sources import IMAGENET_PREFIX
-
     # Stored absolute: the run's config.json must find it again from anywhere (resume).
     ft.source = args.source if args.source.startswith(IMAGENET_PREFIX) else str(Path(args.source).absolute())
     for flag, name in (("freeze", "freeze"), ("load_up_to", "load_up_to"), ("base_lr_mult", "base_lr_mult"),
@@ -59,14 +65,10 @@ def finetune_experiment(args, experiment_from_args):
             setattr(ft, name, value)
     if args.into_arch:
         ft.into_arch = True
-        from netlab.models.sources import IMAGENET_REGISTRY, imagenet_spec
-
         if args.source.startswith(IMAGENET_PREFIX) and args.arch is None and not args.config:
             # NetLab's own counterpart of the ImageNet architecture, unless --arch names another.
             counterpart = IMAGENET_REGISTRY.get(imagenet_spec(args.source)[0])
             if counterpart is None:
-                from netlab.base.errors import ConfigError
-
                 raise ConfigError(f"--into-arch: NetLab has no counterpart of {args.source} to load it into "
                                   f"(those it has: {', '.join(IMAGENET_PREFIX + a for a in IMAGENET_REGISTRY)}); "
                                   "name one with --arch, or fine-tune its own layers without --into-arch")
@@ -75,8 +77,6 @@ def finetune_experiment(args, experiment_from_args):
         ft.cache_features = True
     if exp.data.image_size is None and not ft.into_arch:
         # The data comes at the source's input size when it has one (no resizing inside the model).
-        from netlab.models.sources import open_source
-
         if not ft.source.startswith(IMAGENET_PREFIX):
             side = open_source(ft.source).input_shape[0]
             if side is not None:
@@ -84,33 +84,21 @@ def finetune_experiment(args, experiment_from_args):
     return exp.validate()
 
 
-def run_finetune(args, experiment_from_args, run_to_the_end, print_event) -> int:
+def cmd_finetune(args) -> int:
     if args.json and not args.report:  # it trained and printed text, --json unheeded
-        from netlab.base.errors import ConfigError
-
         raise ConfigError("--json goes with --report (the per-layer report as JSON); training prints its "
                           "progress as text")
-    exp = finetune_experiment(args, experiment_from_args)
+    exp = finetune_experiment(args)
     if args.report:
-        from netlab.data.input_spec import load_described
-        from netlab.models.finetune import finetune_report
-
         # Keras's download bar for imagenet:ARCH weights goes to stderr: stdout is the report (--json).
         with contextlib.redirect_stdout(sys.stderr):
             report = finetune_report(exp, load_described(exp.data))
         print(json.dumps(report.to_dict(), indent=2) if args.json else report.text())
         return 0
-    from pathlib import Path
-
-    from netlab.runs.folder import new_run_dir
-    from netlab.training.trainer import Trainer
-
     out = Path(args.out) if args.out else new_run_dir("runs", "finetune", exp.data.dataset)
     trainer = None
 
     def on_event(event):
-        from netlab.training.events import RunStarted
-
         report = getattr(trainer.model, "netlab_finetune_report", None)
         if isinstance(event, RunStarted) and report is not None:
             print(report.summary(), flush=True)
@@ -118,3 +106,7 @@ def run_finetune(args, experiment_from_args, run_to_the_end, print_event) -> int
 
     trainer = Trainer(exp, on_event=on_event, run_dir=out, overwrite=args.overwrite)
     return run_to_the_end(trainer)
+
+
+FINETUNE = Command("train from learned weights: a run, a .keras file or imagenet:ARCH", add_finetune_arguments,
+                   cmd_finetune)

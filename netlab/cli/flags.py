@@ -3,8 +3,8 @@
 argparse turns a type function's ArgumentTypeError into an error naming the
 flag; NetlabArgumentParser prints it as NetLab's one line. The limits of the
 flags that are not experiment settings are given where the flags are declared
-(``cli.build_parser``); experiment settings are checked by
-``Experiment.validate()``, so a flag and a config file get the same message.
+(each command's ``add_arguments``); experiment settings are checked by
+``Experiment.validate()`` (``cli.settings``), so a flag and a config file get the same message.
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ from __future__ import annotations
 import argparse
 import math
 from pathlib import Path
+
+from netlab.base.errors import NetlabError
+from netlab.base.user_paths import checked_path
 
 
 def number_flag(kind: type, lowest: float, above: bool = False):
@@ -33,9 +36,6 @@ def number_flag(kind: type, lowest: float, above: bool = False):
 
 def run_folder_flag(text: str) -> str:
     """--out: a folder to create or use, never an existing file (nor a path the file system refuses)."""
-    from netlab.base.errors import NetlabError
-    from netlab.base.user_paths import checked_path
-
     try:
         path = checked_path(Path(text).expanduser())
     except NetlabError as exc:

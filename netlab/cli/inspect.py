@@ -4,39 +4,43 @@ this module only reads the files, prints and writes PNGs."""
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
+import numpy as np
+
+from netlab.architectures import get_arch
 from netlab.base.errors import ConfigError
+from netlab.cli.command import Command, Group
 from netlab.cli.flags import number_flag
+from netlab.config.knobs import RegularizationConfig
+from netlab.inspect.activations import INIT_ALIASES, activation_statistics, init_experiment
+from netlab.inspect.batchnorm import bn_statistics, train_vs_inference
+from netlab.inspect.filters import conv_filters
+from netlab.inspect.gradcam import gradcam
+from netlab.inspect.layers import channel_order, feature_maps
+from netlab.inspect.render import filters_grid, heatmap_overlay, maps_grid
+from netlab.inspect.samples import dataset_images, folder_images
+from netlab.predict.model import image_to_array, load_image, load_model, model_file, model_input_shape
+from netlab.runs.folder import read_classes
 
 
 def _model(path):
-    from netlab.predict.model import load_model, model_file
-
     model_path = model_file(path)
     return load_model(model_path), model_path
 
 
 def _image_array(model, path):
-    from netlab.predict.model import image_to_array, load_image, model_input_shape
-
     shape = model_input_shape(model)
     return image_to_array(load_image(path, smallest=shape[0]), shape)
 
 
 def _folder_images(model, folder, limit: int):
-    from netlab.inspect.samples import folder_images
-
     return folder_images(model, folder, limit, flag="--images")
 
 
 def _dataset_images(model, model_path, dataset: str, limit: int):
     """Up to ``limit`` validation images of a dataset, with labels when its classes are the model's."""
-    from netlab.inspect.samples import dataset_images
-    from netlab.runs.folder import read_classes
-
     return dataset_images(model, dataset, limit, read_classes(model_path), flag="--dataset")
 
 
@@ -61,9 +65,6 @@ def _dump(payload) -> None:
 
 
 def cmd_maps(args) -> int:
-    from netlab.inspect.layers import channel_order, feature_maps
-    from netlab.inspect.render import maps_grid
-
     model, model_path = _model(args.model)
     maps = feature_maps(model, _image_array(model, args.image), [args.layer])[args.layer][0]
     order = channel_order(maps if maps.ndim > 1 else maps[None], by=args.sort)
@@ -85,9 +86,6 @@ def cmd_maps(args) -> int:
 
 
 def cmd_filters(args) -> int:
-    from netlab.inspect.filters import conv_filters
-    from netlab.inspect.render import filters_grid
-
     model, _ = _model(args.model)
     filters = conv_filters(model, args.layer)
     out = _save(filters_grid(filters.tiles, filters.rgb), args.out)
@@ -102,8 +100,6 @@ def cmd_filters(args) -> int:
 
 
 def cmd_bn(args) -> int:
-    from netlab.inspect.batchnorm import bn_statistics, train_vs_inference
-
     model, model_path = _model(args.model)
     x, y, described = _images(args, model, model_path)
     stats = bn_statistics(model, x)
@@ -127,10 +123,6 @@ def cmd_bn(args) -> int:
 
 
 def _arch_model(args):
-    from netlab.architectures import get_arch
-    from netlab.config.knobs import RegularizationConfig
-    from netlab.inspect.activations import INIT_ALIASES
-
     spec = get_arch(args.arch)
     side = max(spec.min_input, 32)
     initializer = INIT_ALIASES.get(args.init, args.init)
@@ -139,10 +131,6 @@ def _arch_model(args):
 
 
 def cmd_activations(args) -> int:
-    import numpy as np
-
-    from netlab.inspect.activations import activation_statistics, init_experiment
-
     if args.model and args.arch:
         raise ConfigError("give a MODEL or --arch, not both")
     if args.model:
@@ -174,8 +162,6 @@ def cmd_activations(args) -> int:
 
 
 def _class_index(value: str | None, model_path) -> int | None:
-    from netlab.runs.folder import read_classes
-
     if value is None:
         return None
     names = read_classes(model_path) or []
@@ -189,9 +175,6 @@ def _class_index(value: str | None, model_path) -> int | None:
 
 
 def cmd_gradcam(args) -> int:
-    from netlab.inspect.gradcam import gradcam
-    from netlab.inspect.render import heatmap_overlay
-
     model, model_path = _model(args.model)
     image = _image_array(model, args.image)
     result = gradcam(model, image, _class_index(args.class_, model_path), args.layer)
@@ -204,26 +187,14 @@ def cmd_gradcam(args) -> int:
     return 0
 
 
-def add_inspect_parser(sub) -> None:
-    """Register ``netlab inspect`` and its subcommands on the main parser's subparsers."""
-    inspect = sub.add_parser("inspect", help="look inside a model: feature maps, filters, BN, activations, Grad-CAM")
-    commands = inspect.add_subparsers(dest="inspect_command", required=True)
+def _add_image_source(p) -> None:
+    one = p.add_mutually_exclusive_group()  # both given: --dataset was silently left out
+    one.add_argument("--images", metavar="DIR", help="a folder of images")
+    one.add_argument("--dataset", help="a dataset name or folder (its validation images)")
+    p.add_argument("--limit", type=number_flag(int, 1), default=32, help="at most this many images")
 
-    def command(name, help_text, func):
-        p = commands.add_parser(name, help=help_text)
-        p.set_defaults(func=func)
-        # Also after the subcommand; SUPPRESS keeps `netlab inspect --verbose maps` working too.
-        p.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
-                       help="also show TensorFlow's own log lines")
-        return p
 
-    def image_source(p):
-        one = p.add_mutually_exclusive_group()  # both given: --dataset was silently left out
-        one.add_argument("--images", metavar="DIR", help="a folder of images")
-        one.add_argument("--dataset", help="a dataset name or folder (its validation images)")
-        p.add_argument("--limit", type=number_flag(int, 1), default=32, help="at most this many images")
-
-    p = command("maps", "one layer's feature maps for an image", cmd_maps)
+def add_maps_arguments(p) -> None:
     p.add_argument("model", help="a .keras file or a run folder")
     p.add_argument("image")
     p.add_argument("--layer", required=True, help="layer name as Keras reports it; nested: outer/inner")
@@ -232,19 +203,21 @@ def add_inspect_parser(sub) -> None:
     p.add_argument("--out", help="PNG: the grid of channels")
     p.add_argument("--json", action="store_true")
 
-    p = command("filters", "a convolution's kernels as a PNG", cmd_filters)
+
+def add_filters_arguments(p) -> None:
     p.add_argument("model")
     p.add_argument("--layer", help="default: the first convolution")
     p.add_argument("--out", required=True, help="PNG")
     p.add_argument("--json", action="store_true")
 
-    p = command("bn", "batch-norm statistics; training vs inference mode", cmd_bn)
+
+def add_bn_arguments(p) -> None:
     p.add_argument("model")
-    image_source(p)
+    _add_image_source(p)
     p.add_argument("--json", action="store_true")
 
-    p = command("activations", "per-layer activation statistics (the initialization experiment)",
-                cmd_activations)
+
+def add_activations_arguments(p) -> None:
     p.add_argument("model", nargs="?")
     p.add_argument("--arch", help="a registered architecture, freshly initialized, or 'stack' "
                                   "(the lecture's fully connected stack, the default)")
@@ -254,13 +227,26 @@ def add_inspect_parser(sub) -> None:
     p.add_argument("--width", type=number_flag(int, 1), default=512)
     p.add_argument("--bins", type=number_flag(int, 1), default=50)
     p.add_argument("--seed", type=int, default=0)
-    image_source(p)
+    _add_image_source(p)
     p.add_argument("--json", action="store_true")
 
-    p = command("gradcam", "Grad-CAM heat map over an image", cmd_gradcam)
+
+def add_gradcam_arguments(p) -> None:
     p.add_argument("model")
     p.add_argument("image")
     p.add_argument("--class", dest="class_", metavar="K", help="class index or name (default: the predicted)")
     p.add_argument("--layer", help="default: the last layer with spatial output")
     p.add_argument("--out", required=True, help="PNG: the heat map over the image")
     p.add_argument("--json", action="store_true")
+
+
+INSPECT_COMMANDS = {
+    "maps": Command("one layer's feature maps for an image", add_maps_arguments, cmd_maps),
+    "filters": Command("a convolution's kernels as a PNG", add_filters_arguments, cmd_filters),
+    "bn": Command("batch-norm statistics; training vs inference mode", add_bn_arguments, cmd_bn),
+    "activations": Command("per-layer activation statistics (the initialization experiment)",
+                           add_activations_arguments, cmd_activations),
+    "gradcam": Command("Grad-CAM heat map over an image", add_gradcam_arguments, cmd_gradcam),
+}
+INSPECT = Group("look inside a model: feature maps, filters, BN, activations, Grad-CAM", "inspect_command",
+                INSPECT_COMMANDS)

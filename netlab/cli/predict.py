@@ -12,12 +12,15 @@ import json
 import sys
 from pathlib import Path
 
+from netlab.base.errors import ConfigError, ImageLoadError
+from netlab.cli.command import Command
+from netlab.cli.flags import number_flag
+from netlab.predict.classify import BATCH_SIZE, TTA_MODES, classify_files, ensemble, write_csv
+from netlab.predict.model import load_model, model_file
+from netlab.runs.folder import read_classes
 
-def add_predict_parser(sub, number_flag):
-    """The subcommand's parser (cli.py sets its handler: this module never imports cli)."""
-    from netlab.predict.classify import BATCH_SIZE, TTA_MODES
 
-    p = sub.add_parser("predict", help="classify images or folders of images with a .keras model or run")
+def add_predict_arguments(p) -> None:
     p.add_argument("model", help="a .keras file or a run folder")
     p.add_argument("images", nargs="+", metavar="PATHS", help="image files or folders (searched recursively)")
     p.add_argument("--top", type=number_flag(int, 1), default=3, help="how many classes to show")
@@ -30,14 +33,10 @@ def add_predict_parser(sub, number_flag):
     p.add_argument("--csv", metavar="OUT", help="write path, top-k labels and probabilities as CSV (- for stdout)")
     p.add_argument("--batch-size", type=number_flag(int, 1), default=BATCH_SIZE)
     p.add_argument("--json", action="store_true")
-    return p
 
 
 def load_member(path):
     """(model, class names, display name) of a .keras file or run folder."""
-    from netlab.predict.model import load_model, model_file
-    from netlab.runs.folder import read_classes
-
     path = model_file(path)  # a run folder means its model.keras
     name = path.parent.name if path.name == "model.keras" else path.name
     return load_model(path), read_classes(path), name
@@ -47,10 +46,7 @@ def _prediction_list(predictions) -> list[dict]:
     return [{"label": p.label, "index": p.index, "probability": p.probability} for p in predictions]
 
 
-def run_predict(args) -> int:
-    from netlab.base.errors import ConfigError, ImageLoadError
-    from netlab.predict.classify import classify_files, ensemble, write_csv
-
+def cmd_predict(args) -> int:
     if args.csv == "-" and args.json:
         raise ConfigError("--csv - and --json both write to stdout: give --csv a file name")
     if args.csv and args.csv != "-":
@@ -88,8 +84,6 @@ def run_predict(args) -> int:
 
 def _check_csv_path(path: Path) -> None:
     """Before any image is classified: a folder or a missing parent would fail only at the end."""
-    from netlab.base.errors import ConfigError
-
     if path.is_dir():
         raise ConfigError(f"--csv {path} is a folder; give a file name, e.g. {path / 'predictions.csv'}")
     if not path.parent.is_dir():
@@ -113,3 +107,6 @@ def _print_text(results, members) -> None:
 def _progress_line(batch, done, total) -> None:
     print(f"\rclassified {done}/{total}", end="", file=sys.stderr, flush=True)
 
+
+PREDICT = Command("classify images or folders of images with a .keras model or run", add_predict_arguments,
+                  cmd_predict)

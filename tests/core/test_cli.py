@@ -71,13 +71,13 @@ def test_summary_table_and_json(capsys):
 
 
 def test_resuming_a_finished_run_says_nothing_is_left_to_train(capsys):
-    from netlab.cli.main import _print_event
+    from netlab.cli.train import print_event
     from netlab.training.events import RunStarted
 
     started = dict(arch="simple_cnn", dataset="digits", epochs=3, steps_per_epoch=5, train_samples=100,
                    val_samples=20, params=1000, device="CPU")
-    _print_event(RunStarted(**started, initial_epoch=1))
-    _print_event(RunStarted(**started, initial_epoch=3))
+    print_event(RunStarted(**started, initial_epoch=1))
+    print_event(RunStarted(**started, initial_epoch=3))
     first, second = capsys.readouterr().out.splitlines()
     assert first.endswith("resuming after epoch 1")
     assert second.endswith("all 3 epochs were already done, nothing left to train")

@@ -377,12 +377,14 @@ def test_a_flag_that_would_do_nothing_is_refused(argv, expected, tmp_path, capsy
 
 
 def test_flags_where_they_act_are_taken(tmp_path):
-    from netlab.cli.main import _experiment_from_args, _search_experiment, build_parser
+    from netlab.cli.main import build_parser
+    from netlab.cli.search import _search_experiment
+    from netlab.cli.settings import experiment_from_args
 
     config = tmp_path / "sgd.json"
     config.write_text('{"training": {"optimizer": "sgd", "schedule": "plateau"}}')
     parse = build_parser().parse_args
-    t = _experiment_from_args(parse(["train", "--config", str(config), "--momentum", "0.8", "--nesterov",
+    t = experiment_from_args(parse(["train", "--config", str(config), "--momentum", "0.8", "--nesterov",
                                      "--decay-rate", "0.3", "--min-lr", "1e-5", "--plateau-patience", "2",
                                      "--early-stopping", "--patience", "4"])).training
     assert (t.momentum, t.nesterov, t.decay_rate, t.min_learning_rate, t.plateau_patience, t.patience) == (
@@ -455,12 +457,12 @@ def test_resume_of_a_search_a_lesson_or_no_folder(tmp_path, capsys):
 
 
 def test_one_epoch_is_said_in_the_singular(capsys):
-    from netlab.cli.main import _print_event
+    from netlab.cli.train import print_event
     from netlab.training.events import RunFinished, RunStarted
 
-    _print_event(RunStarted(arch="simple_cnn", dataset="digits", epochs=1, steps_per_epoch=3, train_samples=80,
-                            val_samples=20, params=10, device="CPU", initial_epoch=1))
-    _print_event(RunFinished(epochs_completed=1, stopped=False, best_epoch=1, best_val_loss=2.3, run_dir="r1"))
+    print_event(RunStarted(arch="simple_cnn", dataset="digits", epochs=1, steps_per_epoch=3, train_samples=80,
+                           val_samples=20, params=10, device="CPU", initial_epoch=1))
+    print_event(RunFinished(epochs_completed=1, stopped=False, best_epoch=1, best_val_loss=2.3, run_dir="r1"))
     out = capsys.readouterr().out.splitlines()
     assert out[0].endswith("on CPU: its one epoch was already done, nothing left to train")
     assert out[1] == "finished after 1 epoch (best val_loss 2.3000 at epoch 1); run saved in r1"

@@ -10,7 +10,8 @@ import pytest
 
 from netlab.architectures import all_archs, get_arch
 from netlab.base.errors import ConfigError, TrainingError
-from netlab.cli.main import _parse_options, main
+from netlab.cli.main import main
+from netlab.cli.settings import parse_options
 from netlab.config import Experiment, ModelConfig
 
 OPTIONS = [(spec, key, option) for spec in all_archs() for key, option in spec.options.items()]
@@ -49,7 +50,7 @@ def test_cli_takes_exactly_the_registry_choices(spec, key, option, capsys):
     values = option.choices or ((True, False) if option.kind is bool else (option.default,))
     for value in values:
         text = str(value).lower() if option.kind is bool else str(value)
-        assert _parse_options(spec.name, [f"{key}={text}"]) == {key: value}
+        assert parse_options(spec.name, [f"{key}={text}"]) == {key: value}
     assert main(["summary", spec.name, "--option", f"{key}={_outside(option, cli=True)}"]) == 2
     err = capsys.readouterr().err
     assert f"model.options.{key} must" in err

@@ -1,0 +1,157 @@
+"""``netlab train``, ``resume``, ``lr-find`` and ``devices``, and the progress lines every
+command that trains prints (finetune and experiment print them too)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from netlab.cli.command import Command
+from netlab.cli.flags import number_flag, run_folder_flag
+from netlab.cli.settings import add_experiment_flags, experiment_from_args
+from netlab.runs.folder import new_run_dir, read_checkpoint, shown_dataset
+from netlab.training.device import list_devices
+from netlab.training.events import EpochEnd, Notice, RunFailed, RunFinished, RunStarted
+from netlab.training.lr_finder import find_lr
+from netlab.training.multi_worker import cluster_from_env
+from netlab.training.trainer import Trainer
+
+
+def _fmt_seconds(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def print_event(event) -> None:
+    if isinstance(event, RunStarted):
+        resumed = f", resuming after epoch {event.initial_epoch}" if event.initial_epoch else ""
+        if event.initial_epoch and event.initial_epoch >= event.epochs:
+            resumed = (f": all {event.epochs} epochs were already done" if event.epochs > 1
+                       else ": its one epoch was already done") + ", nothing left to train"
+        print(f"training {event.arch} on {shown_dataset(event.dataset)} ({event.train_samples} train / "
+              f"{event.val_samples} validation images, {event.params:,} parameters) on {event.device}"
+              f"{resumed}", flush=True)
+    elif isinstance(event, EpochEnd):
+        m = event.metrics
+        parts = [f"{k} {m[k]:.4f}" for k in ("loss", "accuracy", "val_loss", "val_accuracy") if k in m]
+        print(f"epoch {event.epoch + 1}/{event.epochs}  " + "  ".join(parts)
+              + f"  ({_fmt_seconds(event.seconds)})", flush=True)
+    elif isinstance(event, RunFinished):
+        state = "stopped" if event.stopped else "stopped early" if event.stopped_early else "finished"
+        best = f" (best val_loss {event.best_val_loss:.4f} at epoch {event.best_epoch})" \
+            if event.best_epoch is not None else ""
+        saved = f"run saved in {event.run_dir}" if event.run_dir else "the chief worker saved the run"
+        print(f"{state} after {_epochs(event.epochs_completed)}{best}; {saved}", flush=True)
+    elif isinstance(event, Notice):
+        print(f"{'warning' if event.level == 'warning' else 'check'}: {event.text}", flush=True)
+    elif isinstance(event, RunFailed):
+        pass  # main() prints the error line
+
+
+def _epochs(count: int) -> str:
+    return f"{count} epoch" if count == 1 else f"{count} epochs"
+
+
+def _cluster(args):
+    """--multi-worker: this process's place in TF_CONFIG's cluster (None without the flag)."""
+    if not args.multi_worker:
+        return None
+    cluster = cluster_from_env()
+    print(f"multi-worker: {cluster.describe()}; waiting for all {cluster.workers} workers to join", flush=True)
+    return cluster
+
+
+def run_to_the_end(trainer) -> int:
+    """Ctrl-C ends with exit code 130; the last complete epoch's checkpoint stays for resume."""
+    try:
+        trainer.run()
+    except KeyboardInterrupt:
+        print(f"netlab: {interrupted_run_text(trainer.shown_run_dir)}", file=sys.stderr)
+        return 130
+    return 0
+
+
+def interrupted_run_text(run_dir: str | None) -> str:
+    """What a Ctrl-C left of a run: its last complete epoch and the command that goes on from it."""
+    if run_dir is None or not (Path(run_dir) / "config.json").is_file():
+        return "interrupted"  # before the run folder was written (or on a worker that writes none)
+    state = read_checkpoint(run_dir)
+    done = f"after epoch {state['epoch']}" if state else "before its first epoch ended"
+    return f"interrupted {done}; netlab resume {run_dir} goes on from there"
+
+
+def _add_multi_worker_flag(p) -> None:
+    p.add_argument("--multi-worker", action="store_true",
+                   help="one worker of several machines (MultiWorkerMirroredStrategy from TF_CONFIG); "
+                        "the chief writes the run folder (README, section Scale)")
+
+
+def add_train_arguments(p) -> None:
+    add_experiment_flags(p)
+    p.add_argument("--out", type=run_folder_flag, help="run folder (default: runs/<time>-<arch>-<dataset>)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="--out may hold files: move them aside to <out>.old-<time> (nothing is deleted)")
+    _add_multi_worker_flag(p)
+
+
+def cmd_train(args) -> int:
+    cluster = _cluster(args)
+    exp = experiment_from_args(args)
+    out = Path(args.out) if args.out else new_run_dir("runs", exp.model.arch, exp.data.dataset)
+    return run_to_the_end(Trainer(exp, on_event=print_event, run_dir=out, overwrite=args.overwrite,
+                                  multi_worker=cluster))
+
+
+def add_resume_arguments(p) -> None:
+    p.add_argument("run_dir")
+    p.add_argument("--restart", action="store_true",
+                   help="start over from epoch 1 in that folder (its config), old results moved aside")
+    _add_multi_worker_flag(p)
+
+
+def cmd_resume(args) -> int:
+    cluster = _cluster(args)
+    return run_to_the_end(Trainer.resume_run(args.run_dir, on_event=print_event, restart=args.restart,
+                                             multi_worker=cluster))
+
+
+def add_lr_find_arguments(p) -> None:
+    add_experiment_flags(p)
+    p.add_argument("--start-lr", type=number_flag(float, 0, above=True), default=1e-6,
+                   help="first rate of the sweep")
+    p.add_argument("--end-lr", type=number_flag(float, 0, above=True), default=1.0, help="last rate of the sweep")
+    p.add_argument("--steps", type=number_flag(int, 5), default=50)
+    p.add_argument("--json", action="store_true")
+
+
+def cmd_lr_find(args) -> int:
+    lrs, losses, suggestion = find_lr(experiment_from_args(args), args.start_lr, args.end_lr, args.steps)
+    if args.json:
+        print(json.dumps({"lrs": lrs, "losses": losses, "suggestion": suggestion}, indent=2))
+        return 0
+    print(f"{'learning rate':>14}  smoothed loss")
+    for lr, loss in zip(lrs, losses, strict=True):
+        print(f"{lr:14.3g}  {loss:.4f}")
+    print(f"suggested learning rate: {suggestion:.3g}")
+    return 0
+
+
+def add_devices_arguments(p) -> None:
+    p.add_argument("--json", action="store_true")
+
+
+def cmd_devices(args) -> int:
+    devices = list_devices()
+    if args.json:
+        print(json.dumps(devices, indent=2))
+        return 0
+    for d in devices:
+        print(f"{d['type']:<4} {d['name']:<28} {d['description']}")
+    return 0
+
+
+TRAIN = Command("train a model; writes a run folder", add_train_arguments, cmd_train)
+RESUME = Command("continue a stopped or killed run from its last complete epoch", add_resume_arguments, cmd_resume)
+LR_FIND = Command("sweep the learning rate over a few batches; suggest one", add_lr_find_arguments, cmd_lr_find)
+DEVICES = Command("list the CPUs and GPUs TensorFlow sees", add_devices_arguments, cmd_devices)
