@@ -1,5 +1,5 @@
 import sys
 
-from netlab.cli.main import main
+from netlab.cli import main
 
 sys.exit(main())
