@@ -70,8 +70,9 @@ def _experiment_from_args(args):
 def _unchecked_experiment_from_args(args):
     """--config and the flags, not validated yet (a search validates it once, with its space)."""
     from netlab.config import Experiment
+    from netlab.runs.run import load_settings
 
-    exp = Experiment.load(args.config) if args.config else Experiment()
+    exp = load_settings(args.config) if args.config else Experiment()
     overrides = [
         (args.arch, exp.model, "arch"), (args.dataset, exp.data, "dataset"),
         (args.epochs, exp.training, "epochs"), (args.batch_size, exp.training, "batch_size"),
@@ -201,11 +202,11 @@ def _run_to_the_end(trainer) -> int:
 
 def interrupted_run_text(run_dir: str | None) -> str:
     """What a Ctrl-C left of a run: its last complete epoch and the command that goes on from it."""
-    from netlab.runs.folder import read_checkpoint
+    from netlab.runs.run import RunFolder
 
-    if run_dir is None or not (Path(run_dir) / "config.json").is_file():
+    if run_dir is None or not RunFolder(run_dir).is_run:
         return "interrupted"  # before the run folder was written (or on a worker that writes none)
-    state = read_checkpoint(run_dir)
+    state = RunFolder(run_dir).checkpoint()
     done = f"after epoch {state['epoch']}" if state else "before its first epoch ended"
     return f"interrupted {done}; netlab resume {run_dir} goes on from there"
 
