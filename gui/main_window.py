@@ -38,6 +38,7 @@ from gui.tabs.runs import RunsView
 from gui.tabs.summary import SummaryView
 from gui.workers import TrainThread, run_job, stop_all
 from netlab.base.errors import NetlabError
+from netlab.runs.run import RunFolder, load_settings
 from netlab.training.events import (
     BatchEnd,
     DataProgress,
@@ -248,10 +249,8 @@ class MainWindow(QMainWindow):
 
     # -- experiment files (the same JSON the CLI's --config reads) --------------------
     def load_experiment(self, path: str) -> None:
-        from netlab.config import Experiment
-
         try:
-            experiment = Experiment.load(path)
+            experiment = load_settings(path)
             if self.panel.specs:
                 experiment.validate()
         except NetlabError as exc:
@@ -365,10 +364,8 @@ class MainWindow(QMainWindow):
 
     def resume_run(self, run_dir) -> None:
         """Continue the run in ``run_dir`` from its last complete epoch, as ``netlab resume`` does."""
-        from netlab.config import Experiment
-
         try:
-            experiment = Experiment.load(Path(run_dir) / "config.json")
+            experiment = RunFolder(run_dir).settings()
         except NetlabError as exc:
             self.show_error(str(exc))
             return
@@ -476,7 +473,7 @@ class MainWindow(QMainWindow):
         exp = self.thread.experiment
         self.classifier.set_model(result.model, result.class_names,
                                   f"just trained ({exp.model.arch} on {exp.data.dataset})",
-                                  result.run_dir and Path(result.run_dir) / "model.keras")
+                                  result.run_dir and RunFolder(result.run_dir).model_path)
 
     def _on_failed(self, message: str) -> None:
         self.result = None

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from netlab.base.errors import ExportError
 from netlab.predict.export import FORMATS, TOLERANCES, check_out, replaces
+from netlab.runs.run import RunFolder
 
 FORMAT_LABELS = {
     "keras": "Keras (.keras)",
@@ -61,7 +62,7 @@ class ExportDialog(QDialog):
         row.addWidget(self.out, 1)
         row.addWidget(browse)
         self.best = QCheckBox("its best.keras (lowest validation loss), not model.keras")
-        self.best.setEnabled((self.run_path / "best.keras").is_file())
+        self.best.setEnabled(RunFolder(self.run_path).best_path.is_file())
         self.check = QLabel("")
         self.check.setWordWrap(True)
         self.problem = QLabel("")  # why the path cannot be written to, shown instead of closing

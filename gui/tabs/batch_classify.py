@@ -31,6 +31,7 @@ from gui.tabs.classifier import IMAGE_FILTER
 from gui.tabs.classifier import _to_pixmap as to_pixmap
 from gui.widgets.drops import accept_files, dropped_paths
 from gui.workers import run_job
+from netlab.predict.classify import open_member
 
 TOP = 3
 THUMBNAIL = 40
@@ -45,12 +46,6 @@ def _classify_job(models, paths, tta, batch_size, on_batch):
     members = ensemble(models)
     return classify_files(members, paths, top=TOP, tta=tta, batch_size=batch_size,
                           thumbnail=THUMBNAIL, on_batch=on_batch)
-
-
-def _load_member(path):
-    from netlab.cli.predict import load_member
-
-    return load_member(path)
 
 
 class PredictionTable(QAbstractTableModel):
@@ -219,7 +214,7 @@ class BatchClassifyView(QWidget):
         self._show_ensemble()
 
     def add_member(self, path: str) -> None:
-        run_job(_load_member, path, on_result=self._member_loaded, on_error=self._show_error, owner=self)
+        run_job(open_member, path, on_result=self._member_loaded, on_error=self._show_error, owner=self)
 
     def _member_loaded(self, member) -> None:
         self.extra_models.append(member)

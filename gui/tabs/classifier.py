@@ -38,10 +38,10 @@ def _classify(model, class_names, path):
 
 
 def _open_model(path):
-    from netlab.predict.model import load_model
-    from netlab.runs.folder import read_classes
+    from netlab.predict.model import open_model
 
-    return path, load_model(path), read_classes(path)
+    opened = open_model(path)
+    return opened.path, opened.model, opened.class_names
 
 
 def _to_pixmap(image) -> QPixmap:

@@ -52,10 +52,10 @@ def _evaluate_job(model, class_names, run_dir, dataset, source, on_progress):
 
 def _run_dataset(run_dir) -> str | None:
     from netlab.base.errors import NetlabError
-    from netlab.config import Experiment
+    from netlab.runs.run import RunFolder
 
     try:
-        return str(Experiment.load(Path(run_dir) / "config.json").data.dataset)
+        return str(RunFolder(run_dir).settings().data.dataset)
     except (NetlabError, OSError):
         return None
 
@@ -153,7 +153,7 @@ class EvaluateView(QWidget):
     # -- model and data ----------------------------------------------------------------
     def set_model(self, model, class_names, source: str, model_path=None) -> None:
         from netlab.data import source_names
-        from netlab.predict.evaluate import run_folder_of
+        from netlab.runs.run import run_folder_of
 
         self.cancel()
         self.model, self.class_names, self.source = model, class_names, source

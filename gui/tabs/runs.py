@@ -198,12 +198,12 @@ class RunsView(QWidget):
     def _emit_model(self) -> None:
         run = self.selected_run()
         if run is not None:
-            self.open_model.emit(str(run.path / "model.keras"))
+            self.open_model.emit(str(run.folder.model_path))
 
     def _emit_settings(self) -> None:
         run = self.selected_run()
         if run is not None:
-            self.load_settings.emit(str(run.path / "config.json"))
+            self.load_settings.emit(str(run.folder.config_path))
 
     # -- export -----------------------------------------------------------------------
     def open_export_dialog(self) -> None:

@@ -30,6 +30,7 @@ from gui.tabs.activation_stats import ActivationStatsPage
 from gui.tabs.bn_stats import BnStatsPage
 from gui.widgets.image_batch import ImageBatch
 from gui.workers import LatestJob
+from netlab.runs.run import RunFolder
 
 BUILT_IN = ("digits", "shapes")  # datasets that need no download
 DEFAULT_IMAGES = 64
@@ -113,7 +114,7 @@ class StatsView(QWidget):
 
     def set_model(self, model, class_names, source: str, model_path=None) -> None:
         """A new current model; one from a run folder brings that run's training images."""
-        from netlab.predict.evaluate import run_folder_of
+        from netlab.runs.run import run_folder_of
 
         self.model, self.class_names, self.model_source = model, class_names, source
         self.images = None
@@ -135,7 +136,7 @@ class StatsView(QWidget):
 
     def set_run(self, run_dir) -> None:
         """Use the training images of the run in ``run_dir`` as the batch."""
-        if run_dir is None or not (Path(run_dir) / "config.json").is_file():
+        if run_dir is None or not RunFolder(run_dir).is_run:
             return
         source = ("run", str(run_dir))
         index = self.source.findData(source)

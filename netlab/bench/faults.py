@@ -40,8 +40,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from netlab.runs.run import RunFolder
+
 REL_TOLERANCE = 1e-6
-MODEL_FILES = ("model.keras", "best.keras")
 # A run that finishes before its first kill (the machine got faster than the
 # reference run) starts again with a kill drawn over its own duration, this often.
 NEW_DRAWS = 3
@@ -97,7 +98,7 @@ def run_reference(cmd: list[str], log: Path, run_dir: Path, timeout: float) -> t
     with open(log, "w", encoding="utf-8") as out:
         proc = subprocess.Popen(cmd, env=child_env(), stdout=out, stderr=subprocess.STDOUT)
         while proc.poll() is None and time.monotonic() - started < timeout:
-            if training is None and (run_dir / "events.jsonl").is_file():
+            if training is None and RunFolder(run_dir).events_path.is_file():
                 training = time.monotonic() - started
             time.sleep(0.05)
         if proc.poll() is None:
@@ -118,12 +119,6 @@ def kill_moment(rng: random.Random, loading: float, duration: float) -> float:
     return rng.uniform(loading, duration)
 
 
-def read_history(run_dir: Path) -> list[dict]:
-    from netlab.runs.folder import read_history as read
-
-    return read(run_dir)
-
-
 def where_killed(run_dir: Path) -> str:
     """What the folder says about the moment of the kill."""
     import json
@@ -132,7 +127,7 @@ def where_killed(run_dir: Path) -> str:
         return "before the run folder existed"
     writing = sorted(p.name for p in run_dir.iterdir() if ".tmp" in p.name)
     try:
-        epoch = json.loads((run_dir / "checkpoint.json").read_text(encoding="utf-8"))["epoch"]
+        epoch = json.loads(RunFolder(run_dir).checkpoint_path.read_text(encoding="utf-8"))["epoch"]
         state = f"after epoch {epoch}'s checkpoint"
     except (OSError, ValueError, KeyError, TypeError):
         state = "before the first checkpoint"
@@ -141,7 +136,7 @@ def where_killed(run_dir: Path) -> str:
 
 def continue_command(run_dir: Path, config: Path) -> list[str]:
     """resume when there is a checkpoint; otherwise the run starts again from nothing."""
-    if (run_dir / "checkpoint.json").is_file():
+    if RunFolder(run_dir).checkpoint_path.is_file():
         return netlab_command("resume", str(run_dir))
     shutil.rmtree(run_dir, ignore_errors=True)
     return netlab_command("train", "--config", str(config), "--out", str(run_dir))
@@ -165,9 +160,9 @@ def models_load(run_dir: Path) -> str | None:
     from netlab.base.errors import NetlabError
     from netlab.predict.model import load_model  # Keras safe mode
 
-    for name in MODEL_FILES:
+    for path in (RunFolder(run_dir).model_path, RunFolder(run_dir).best_path):
         try:
-            load_model(run_dir / name)
+            load_model(path)
         except NetlabError as exc:
             return str(exc)
     return None
@@ -204,8 +199,8 @@ def one_run(number: int, args, root: Path, config: Path, reference: list[dict], 
             shutil.rmtree(run_dir, ignore_errors=True)
             continue
         break
-    problem = compare(reference, read_history(run_dir), args.epochs) if (run_dir / "history.csv").is_file() \
-        else "no history.csv"
+    run = RunFolder(run_dir)
+    problem = compare(reference, run.history(), args.epochs) if run.history_path.is_file() else "no history.csv"
     problem = problem or models_load(run_dir)
     if problem:
         return False, "; ".join(notes + [problem])
@@ -238,7 +233,7 @@ def main(argv=None) -> int:
         if code != 0:
             print(f"the unbroken reference run failed (exit {code}); see {root / 'logs' / 'unbroken.txt'}")
             return 1
-        reference = read_history(unbroken)
+        reference = RunFolder(unbroken).history()
         print(f"unbroken run: {args.epochs} epochs in {duration:.1f} s, training from {loading:.1f} s; "
               "kills drawn from that run's loading (1/4) and training (3/4)", flush=True)
         survived = 0

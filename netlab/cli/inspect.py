@@ -21,13 +21,13 @@ from netlab.inspect.gradcam import gradcam
 from netlab.inspect.layers import channel_order, feature_maps
 from netlab.inspect.render import filters_grid, heatmap_overlay, maps_grid
 from netlab.inspect.samples import dataset_images, folder_images
-from netlab.predict.model import image_to_array, load_image, load_model, model_file, model_input_shape
-from netlab.runs.folder import read_classes
+from netlab.predict.model import image_to_array, load_image, model_input_shape, open_model
 
 
 def _model(path):
-    model_path = model_file(path)
-    return load_model(model_path), model_path
+    """(model, its file, its class names or None) of a .keras file or a run folder."""
+    opened = open_model(path)
+    return opened.model, opened.path, opened.class_names
 
 
 def _image_array(model, path):
@@ -39,16 +39,16 @@ def _folder_images(model, folder, limit: int):
     return folder_images(model, folder, limit, flag="--images")
 
 
-def _dataset_images(model, model_path, dataset: str, limit: int):
+def _dataset_images(model, class_names, dataset: str, limit: int):
     """Up to ``limit`` validation images of a dataset, with labels when its classes are the model's."""
-    return dataset_images(model, dataset, limit, read_classes(model_path), flag="--dataset")
+    return dataset_images(model, dataset, limit, class_names, flag="--dataset")
 
 
-def _images(args, model, model_path):
+def _images(args, model, class_names):
     if args.images:
         return _folder_images(model, args.images, args.limit)
     if args.dataset:
-        return _dataset_images(model, model_path, args.dataset, args.limit)
+        return _dataset_images(model, class_names, args.dataset, args.limit)
     return None, None, ""
 
 
@@ -65,7 +65,7 @@ def _dump(payload) -> None:
 
 
 def cmd_maps(args) -> int:
-    model, model_path = _model(args.model)
+    model, model_path, _ = _model(args.model)
     maps = feature_maps(model, _image_array(model, args.image), [args.layer])[args.layer][0]
     order = channel_order(maps if maps.ndim > 1 else maps[None], by=args.sort)
     flat = maps.reshape(-1, maps.shape[-1])
@@ -86,7 +86,7 @@ def cmd_maps(args) -> int:
 
 
 def cmd_filters(args) -> int:
-    model, _ = _model(args.model)
+    model, _, _ = _model(args.model)
     filters = conv_filters(model, args.layer)
     out = _save(filters_grid(filters.tiles, filters.rgb), args.out)
     kh, kw = filters.raw.shape[:2]
@@ -100,8 +100,8 @@ def cmd_filters(args) -> int:
 
 
 def cmd_bn(args) -> int:
-    model, model_path = _model(args.model)
-    x, y, described = _images(args, model, model_path)
+    model, model_path, class_names = _model(args.model)
+    x, y, described = _images(args, model, class_names)
     stats = bn_statistics(model, x)
     if not stats:
         raise ConfigError(f"{model_path.name} has no BatchNormalization layer")
@@ -134,8 +134,8 @@ def cmd_activations(args) -> int:
     if args.model and args.arch:
         raise ConfigError("give a MODEL or --arch, not both")
     if args.model:
-        model, model_path = _model(args.model)
-        x, _, described = _images(args, model, model_path)
+        model, model_path, class_names = _model(args.model)
+        x, _, described = _images(args, model, class_names)
         name = str(model_path)
     elif args.arch and args.arch != "stack":
         model, name = _arch_model(args)
@@ -161,10 +161,10 @@ def cmd_activations(args) -> int:
     return 0
 
 
-def _class_index(value: str | None, model_path) -> int | None:
+def _class_index(value: str | None, class_names) -> int | None:
     if value is None:
         return None
-    names = read_classes(model_path) or []
+    names = class_names or []
     if value in names:
         return names.index(value)
     try:
@@ -175,9 +175,9 @@ def _class_index(value: str | None, model_path) -> int | None:
 
 
 def cmd_gradcam(args) -> int:
-    model, model_path = _model(args.model)
+    model, model_path, class_names = _model(args.model)
     image = _image_array(model, args.image)
-    result = gradcam(model, image, _class_index(args.class_, model_path), args.layer)
+    result = gradcam(model, image, _class_index(args.class_, class_names), args.layer)
     out = _save(heatmap_overlay(image, result.heatmap), args.out)
     if args.json:
         _dump({"model": str(model_path), "image": str(args.image), **result.to_dict(), "out": out})

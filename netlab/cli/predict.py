@@ -15,9 +15,7 @@ from pathlib import Path
 from netlab.base.errors import ConfigError, ImageLoadError
 from netlab.cli.command import Command
 from netlab.cli.flags import number_flag
-from netlab.predict.classify import BATCH_SIZE, TTA_MODES, classify_files, ensemble, write_csv
-from netlab.predict.model import load_model, model_file
-from netlab.runs.folder import read_classes
+from netlab.predict.classify import BATCH_SIZE, TTA_MODES, classify_files, ensemble, open_member, write_csv
 
 
 def add_predict_arguments(p) -> None:
@@ -35,13 +33,6 @@ def add_predict_arguments(p) -> None:
     p.add_argument("--json", action="store_true")
 
 
-def load_member(path):
-    """(model, class names, display name) of a .keras file or run folder."""
-    path = model_file(path)  # a run folder means its model.keras
-    name = path.parent.name if path.name == "model.keras" else path.name
-    return load_model(path), read_classes(path), name
-
-
 def _prediction_list(predictions) -> list[dict]:
     return [{"label": p.label, "index": p.index, "probability": p.probability} for p in predictions]
 
@@ -51,7 +42,7 @@ def cmd_predict(args) -> int:
         raise ConfigError("--csv - and --json both write to stdout: give --csv a file name")
     if args.csv and args.csv != "-":
         _check_csv_path(Path(args.csv).expanduser())
-    members = ensemble([load_member(path) for path in [args.model, *args.ensemble]])
+    members = ensemble([open_member(path) for path in [args.model, *args.ensemble]])
     progress = _progress_line if sys.stderr.isatty() and not args.json else None
     results = classify_files(members, args.images, top=args.top, tta=args.tta,
                              batch_size=args.batch_size, on_batch=progress)

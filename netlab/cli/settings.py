@@ -12,6 +12,7 @@ import argparse
 from netlab.architectures import get_arch
 from netlab.base.errors import ConfigError
 from netlab.config import MIXED_PRECISIONS, NORMALIZATIONS, OPTIMIZERS, SCHEDULES, Experiment
+from netlab.runs.run import load_settings
 
 # --flag (argparse dest) -> TrainingConfig attribute, for the options beyond the basics.
 TRAINING_FLAGS = {
@@ -95,7 +96,7 @@ def experiment_from_args(args):
 
 def unchecked_experiment_from_args(args):
     """--config and the flags, not validated yet (a search validates it once, with its space)."""
-    exp = Experiment.load(args.config) if args.config else Experiment()
+    exp = load_settings(args.config) if args.config else Experiment()
     overrides = [
         (args.arch, exp.model, "arch"), (args.dataset, exp.data, "dataset"),
         (args.epochs, exp.training, "epochs"), (args.batch_size, exp.training, "batch_size"),

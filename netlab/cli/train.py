@@ -10,7 +10,8 @@ from pathlib import Path
 from netlab.cli.command import Command
 from netlab.cli.flags import number_flag, run_folder_flag
 from netlab.cli.settings import add_experiment_flags, experiment_from_args
-from netlab.runs.folder import new_run_dir, read_checkpoint, shown_dataset
+from netlab.runs.folder import new_run_dir, shown_dataset
+from netlab.runs.run import RunFolder
 from netlab.training.device import list_devices
 from netlab.training.events import EpochEnd, Notice, RunFailed, RunFinished, RunStarted
 from netlab.training.lr_finder import find_lr
@@ -74,9 +75,9 @@ def run_to_the_end(trainer) -> int:
 
 def interrupted_run_text(run_dir: str | None) -> str:
     """What a Ctrl-C left of a run: its last complete epoch and the command that goes on from it."""
-    if run_dir is None or not (Path(run_dir) / "config.json").is_file():
+    if run_dir is None or not RunFolder(run_dir).is_run:
         return "interrupted"  # before the run folder was written (or on a worker that writes none)
-    state = read_checkpoint(run_dir)
+    state = RunFolder(run_dir).checkpoint()
     done = f"after epoch {state['epoch']}" if state else "before its first epoch ended"
     return f"interrupted {done}; netlab resume {run_dir} goes on from there"
 

@@ -248,10 +248,8 @@ class Experiment:
 
     @classmethod
     def load(cls, path: str | Path) -> Experiment:
+        """The experiment a JSON settings file holds (a run's folder: netlab.runs.run.load_settings)."""
         path = checked_path(path, "configuration")
-        if path.is_dir() and (path / "config.json").is_file():  # a run folder: its settings file
-            raise ConfigError(f"{path} is a folder; its settings are {path / 'config.json'} "
-                              f"(netlab resume {path} goes on with that run)")
         try:
             raw = path.read_bytes()
         except OSError as exc:

@@ -14,6 +14,7 @@ import numpy as np
 
 from netlab.base.errors import ConfigError
 from netlab.data.images import IMAGE_SUFFIXES
+from netlab.runs.run import RunFolder
 
 
 def folder_images(model, folder, limit: int, flag: str = "the folder"):
@@ -58,14 +59,13 @@ def dataset_images(model, dataset: str, limit: int, class_names=None, flag: str 
 def run_training_images(model, run_dir, limit: int, class_names=None):
     """Up to ``limit`` images of the training split of the run in ``run_dir`` (its data settings,
     the fixed subset its per-epoch measurement uses, ``netlab.data.subset``)."""
-    from netlab.config import Experiment
     from netlab.data import load_dataset
     from netlab.data.subset import train_subset
 
     run_dir = Path(run_dir)
-    if not (run_dir / "config.json").is_file():
+    if not RunFolder(run_dir).is_run:
         raise ConfigError(f"{run_dir} is not a NetLab run folder (it has no config.json)")
-    experiment = Experiment.load(run_dir / "config.json")
+    experiment = RunFolder(run_dir).settings()
     data = load_dataset(_data_config_for(model, experiment.data))
     x, y = train_subset(data, min(limit, data.train_size), experiment.training.seed)
     if not len(x):

@@ -97,8 +97,7 @@ def open_source(text: str, image_side: int | None = None) -> Source:
     """Open a source of weights, or raise a NetlabError that says why not and what to do."""
     if text.startswith(IMAGENET_PREFIX):
         return _imagenet_source(text, image_side)
-    from netlab.predict.model import load_model, model_file
-    from netlab.runs.folder import read_classes
+    from netlab.predict.model import open_model
 
     path = checked_path(text, "fine-tuning source", ModelLoadError)
     if not path.exists():
@@ -106,10 +105,10 @@ def open_source(text: str, image_side: int | None = None) -> Source:
                              f"folder, a .keras file, or imagenet:ARCH with ARCH one of "
                              f"{', '.join(IMAGENET_ARCHS)} or any keras.applications model, e.g. "
                              "imagenet:EfficientNetB0)")
-    model = load_model(path)
-    base, head = split_head(model)
-    weights = model.get_layer(head).get_weights() if head else None
-    return Source(text, base, read_classes(model_file(path)), head, weights)
+    opened = open_model(path)
+    base, head = split_head(opened.model)
+    weights = opened.model.get_layer(head).get_weights() if head else None
+    return Source(text, base, opened.class_names, head, weights)
 
 
 def split_head(model):

@@ -25,7 +25,7 @@ from netlab.base.abort import abort_point
 from netlab.base.errors import ConfigError, ModelLoadError, NetlabError
 from netlab.base.user_paths import checked_path
 from netlab.data.images import IMAGE_SUFFIXES
-from netlab.predict.model import Prediction, class_names_for, image_to_array, model_input_shape
+from netlab.predict.model import Prediction, class_names_for, image_to_array, model_input_shape, open_model
 
 TTA_MODES = ("none", "flip", "10crop")
 # The crop covers 0.875 of the enlarged image's side (224 of 256: AlexNet, GoogLeNet).
@@ -46,6 +46,12 @@ class Member:
     @property
     def input_shape(self):
         return model_input_shape(self.model)
+
+
+def open_member(path) -> tuple:
+    """(model, class names or None, name) of a .keras file or a run folder: what ensemble() takes."""
+    opened = open_model(path)
+    return opened.model, opened.class_names, opened.name
 
 
 def ensemble(models) -> list[Member]:

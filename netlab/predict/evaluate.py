@@ -13,6 +13,8 @@ from netlab.base.errors import ConfigError, ModelLoadError
 from netlab.base.user_paths import checked_path
 from netlab.inspect.passes import predict_batch
 from netlab.predict.metrics import MistakeCollector, per_class_metrics
+from netlab.predict.model import open_model
+from netlab.runs.run import RunFolder
 
 # The most confidently misclassified samples a report lists (the window's gallery shows them).
 MISTAKES = 16
@@ -108,25 +110,16 @@ def evaluation(model, batches, class_names: list[str], model_index=None, output_
     return Evaluation(result, [image for _, image in found] if keep_images else [])
 
 
-def _resolve(model_or_run: str | Path, best: bool) -> tuple[Path, Path | None]:
-    """(model file, run folder or None)."""
+def _model_file(model_or_run: str | Path, best: bool) -> Path:
+    """The model file a path names: itself, or a run folder's model.keras (best.keras with ``best``)."""
     path = checked_path(model_or_run, "the model", ModelLoadError)
     if path.is_dir():
-        from netlab.runs.folder import BEST_FILE, MODEL_FILE
-
-        name = BEST_FILE if best else MODEL_FILE
-        if not (path / name).is_file():
-            from netlab.runs.files import folder_without_model
-
-            raise ConfigError(folder_without_model(path, name) or f"{path} has no {name}: is it a NetLab run folder?")
-        return path / name, path
-    return path, path.parent if (path.parent / "config.json").is_file() else None
-
-
-def run_folder_of(model_path: str | Path) -> Path | None:
-    """The run folder a model file lies in (the one with its config.json), or None."""
-    folder = Path(model_path).parent
-    return folder if (folder / "config.json").is_file() else None
+        folder = RunFolder(path)
+        model = folder.model_file(best)
+        if not model.is_file():
+            raise ConfigError(folder.why_no_model(best) or f"{path} has no {model.name}: is it a NetLab run folder?")
+        return model
+    return path
 
 
 def evaluate(model_or_run: str | Path, dataset: str | None = None, best: bool = False,
@@ -135,14 +128,10 @@ def evaluate(model_or_run: str | Path, dataset: str | None = None, best: bool = 
 
     See :func:`evaluate_model`; the report also names the model file.
     """
-    from netlab.predict.model import load_model
-    from netlab.runs.folder import read_classes
-
-    model_path, run_dir = _resolve(model_or_run, best)
-    model = load_model(model_path)
-    result = evaluate_model(model, read_classes(model_path), run_dir, dataset, batch_size=batch_size,
-                            mistakes=mistakes, model_name=model_path.name)
-    return {"model": str(model_path), **result.report}
+    opened = open_model(_model_file(model_or_run, best))
+    result = evaluate_model(opened.model, opened.class_names, opened.run and opened.run.path, dataset,
+                            batch_size=batch_size, mistakes=mistakes, model_name=opened.path.name)
+    return {"model": str(opened.path), **result.report}
 
 
 def evaluate_model(model, model_classes, run_dir=None, dataset: str | None = None, batch_size: int = 64,
@@ -159,14 +148,14 @@ def evaluate_model(model, model_classes, run_dir=None, dataset: str | None = Non
     hold only some of them, and is evaluated on those. For an image folder the
     misclassified samples also name their ``file``.
     """
-    from netlab.config import DataConfig, Experiment
+    from netlab.config import DataConfig
     from netlab.data import load_dataset
     from netlab.data.class_match import match_classes
     from netlab.data.folder import is_plain_folder, load_image_folder
     from netlab.predict.model import model_input_shape
 
     run_dir = Path(run_dir) if run_dir is not None else None
-    data_config = Experiment.load(run_dir / "config.json").data if run_dir is not None else DataConfig()
+    data_config = RunFolder(run_dir).settings().data if run_dir is not None else DataConfig()
     # Another folder of class sub-folders than the run's own: every image in it is evaluated.
     whole = dataset is not None and is_plain_folder(dataset) and (
         run_dir is None or Path(str(dataset)).expanduser().resolve() != Path(str(data_config.dataset)).resolve())

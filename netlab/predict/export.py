@@ -11,7 +11,7 @@ an export that passes is renamed into place in one step (``netlab.base.atomic``)
 An export never replaces a file unless asked (``overwrite``: the CLI's
 ``--overwrite``, the window's question), never replaces a folder, and never
 goes into a folder NetLab keeps for its own files (a run's, a search's, a
-lesson's: ``netlab.runs.files.folder_kind``), even when asked.
+lesson's: ``netlab.runs.run.RunFolder.kind``), even when asked.
 
 NetLab models hold their preprocessing (scaling, normalization) as layers, so
 every exported model takes raw [0, 255] pixels, like the .keras file.
@@ -33,6 +33,7 @@ from netlab.base.abort import abort_point
 from netlab.base.atomic import atomic_directory, atomic_path
 from netlab.base.errors import ExportError, NetlabError
 from netlab.base.user_paths import checked_path
+from netlab.runs.run import RunFolder
 
 # Format -> the suffix its file must have ("" : a SavedModel is a folder).
 FORMATS = {"keras": ".keras", "savedmodel": "", "tflite": ".tflite", "onnx": ".onnx"}
@@ -181,29 +182,24 @@ def replaces(out: str | Path, fmt: str) -> bool:
 
 def _check_not_netlabs(out: Path, fmt: str) -> None:
     """Refuse a path in (or, for a SavedModel, at) a run's, a search's or a lesson's folder."""
-    from netlab.runs.files import KNOWN_FOLDERS, folder_kind
-
     for folder in (out, out.parent) if not FORMATS[fmt] else (out.parent,):
-        kind = folder_kind(folder)
-        if kind is not None:
+        described = RunFolder(folder).described()
+        if described is not None:
             shown = Path(os.path.abspath(folder))
             name = out.name if folder == out.parent else "saved_model"
-            raise ExportError(f"{shown} is {KNOWN_FOLDERS[kind]}, whose files are NetLab's: NetLab writes no "
+            raise ExportError(f"{shown} is {described}, whose files are NetLab's: NetLab writes no "
                               f"export into it; give a path outside it, such as {shown / 'export' / name}")
 
 
 def _model_path(source, best: bool) -> Path:
     path = Path(source).expanduser()
     if path.is_dir():
-        from netlab.runs.files import BEST_FILE, MODEL_FILE
-
-        name = BEST_FILE if best else MODEL_FILE
-        if not (path / name).is_file():
-            from netlab.runs.files import folder_without_model
-
-            raise ExportError(folder_without_model(path, name)
-                              or f"{path} has no {name}: give a NetLab run folder or a .keras file")
-        return path / name
+        folder = RunFolder(path)
+        model = folder.model_file(best)
+        if not model.is_file():
+            raise ExportError(folder.why_no_model(best)
+                              or f"{path} has no {model.name}: give a NetLab run folder or a .keras file")
+        return model
     if best:
         raise ExportError(f"--best picks a run folder's best.keras; {path} is not a folder")
     if not path.exists():
@@ -220,11 +216,11 @@ def check_images(model_path: Path, model, count: int = CHECK_IMAGES) -> tuple[np
     from netlab.predict.model import model_input_shape
 
     height, width, channels = model_input_shape(model)
-    run_dir = model_path.parent if (model_path.parent / "config.json").is_file() else None
+    run = RunFolder.of_model(model_path)
     note = ""
-    if run_dir is not None and height is not None:
+    if run is not None and height is not None:
         try:
-            x, dataset = _validation_images(run_dir, height, channels, count)
+            x, dataset = _validation_images(run, height, channels, count)
             if len(x):
                 return x, f"validation images of {dataset}"
             note = f" ({dataset} has no validation images)"
@@ -235,12 +231,11 @@ def check_images(model_path: Path, model, count: int = CHECK_IMAGES) -> tuple[np
     return x, f"images of random pixels{note}"
 
 
-def _validation_images(run_dir: Path, size: int, channels: int, count: int) -> tuple[np.ndarray, str]:
-    from netlab.config import Experiment
+def _validation_images(run: RunFolder, size: int, channels: int, count: int) -> tuple[np.ndarray, str]:
     from netlab.data import load_dataset
     from netlab.runs.folder import shown_dataset
 
-    data_config = Experiment.load(run_dir / "config.json").data
+    data_config = run.settings().data
     data_config.image_size = size
     data_config.channels = channels
     data = load_dataset(data_config)

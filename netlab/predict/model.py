@@ -1,4 +1,4 @@
-"""Classify images: robust image loading, safe model loading, top-k.
+"""Classify images: robust image loading, safe model loading (open_model: with its classes and run), top-k.
 
 Models are opened with Keras's safe mode on: a model file that would run
 arbitrary code on load (a Lambda layer) is refused; nothing is unpickled.
@@ -17,6 +17,8 @@ from PIL import Image, UnidentifiedImageError
 from netlab.base.errors import ConfigError, ImageLoadError, ModelLoadError
 from netlab.base.user_paths import checked_path
 from netlab.data.images import load_reduced, open_image, to_8bit
+from netlab.runs.folder import read_classes
+from netlab.runs.run import RunFolder
 
 
 def load_image(path: str | Path, smallest: int | None = None) -> Image.Image:
@@ -42,17 +44,44 @@ def load_image(path: str | Path, smallest: int | None = None) -> Image.Image:
     return to_8bit(img)
 
 
-def model_file(path: str | Path) -> Path:
-    """The model file a path names: itself, or a run folder's model.keras."""
+def model_file(path: str | Path, best: bool = False) -> Path:
+    """The model file a path names: itself, or a run folder's model.keras (best.keras with ``best``)."""
     path = checked_path(path, "the model", ModelLoadError)
     if path.is_dir():
-        from netlab.runs.files import MODEL_FILE, folder_without_model
-
-        if not (path / MODEL_FILE).is_file():
-            raise ModelLoadError(folder_without_model(path) or f"{path} is a folder without a {MODEL_FILE}: "
+        folder = RunFolder(path)
+        model = folder.model_file(best)
+        if not model.is_file():
+            raise ModelLoadError(folder.why_no_model(best) or f"{path} is a folder without a {model.name}: "
                                  "give a .keras file or a NetLab run folder")
-        return path / MODEL_FILE
+        return model
     return path
+
+
+@dataclass
+class OpenedModel:
+    """A model opened for use, with what NetLab knows of it."""
+
+    model: object
+    path: Path  # its .keras file
+    class_names: list[str] | None  # its run's classes.json (beside the file), None when unknown
+    run: RunFolder | None  # the run the file lies in, None for a file of no run
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        """(height, width, channels); ModelLoadError for a model that does not take images."""
+        return model_input_shape(self.model)
+
+    @property
+    def name(self) -> str:
+        """How a listing names it: the folder of a model.keras (a run's), else the file."""
+        return self.path.parent.name if self.path == RunFolder(self.path.parent).model_path else self.path.name
+
+
+def open_model(path: str | Path, best: bool = False) -> OpenedModel:
+    """Open a .keras file, or a run folder's model.keras (best.keras with ``best``), in safe mode,
+    with its class names and its run; ModelLoadError saying why it cannot be."""
+    path = model_file(path, best)
+    return OpenedModel(load_model(path), path, read_classes(path), RunFolder.of_model(path))
 
 
 def load_model(path: str | Path):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from netlab.models.sources import model_label
-from netlab.runs.folder import MODEL_FILE, read_history
+from netlab.runs.run import RunFolder
 
 
 @dataclass
@@ -21,6 +21,10 @@ class RunInfo:
     # Its name under the listed folder when nested: an experiment's "ARM/seed-N", a search's "DIR/trial-NNNN".
     label: str = ""
     trial_state: str | None = None  # a search trial's outcome: complete, pruned, failed, stopped
+
+    @property
+    def folder(self) -> RunFolder:
+        return RunFolder(self.path)
 
     @property
     def name(self) -> str:
@@ -49,13 +53,12 @@ class RunInfo:
 
 def read_run(path: str | Path) -> RunInfo | None:
     """A run folder's summary, or None when the folder is not a run."""
-    path = Path(path)
-    config_file = path / "config.json"
-    if not config_file.is_file():
+    folder = RunFolder(path)
+    if not folder.is_run:
         return None
-    info = RunInfo(path=path, has_model=(path / MODEL_FILE).is_file())
+    info = RunInfo(path=folder.path, has_model=folder.model_path.is_file())
     try:
-        config = json.loads(config_file.read_text(encoding="utf-8"))
+        config = json.loads(folder.config_path.read_text(encoding="utf-8"))
         ft = config.get("finetune") or {}
         info.arch = model_label(config["model"]["arch"], ft.get("source"), bool(ft.get("into_arch")))
         info.dataset = config["data"]["dataset"]
@@ -63,11 +66,11 @@ def read_run(path: str | Path) -> RunInfo | None:
     except (OSError, ValueError, KeyError, TypeError):
         pass  # listed with what is readable; a damaged config does not hide the run
     try:
-        info.history = read_history(path)
+        info.history = folder.history()
     except (OSError, ValueError):
         info.history = []
     try:
-        info.trial_state = str(json.loads((path / "trial.json").read_text(encoding="utf-8"))["state"])
+        info.trial_state = str(json.loads(folder.trial_path.read_text(encoding="utf-8"))["state"])
     except (OSError, ValueError, KeyError, TypeError):
         pass
     return info
@@ -83,7 +86,7 @@ def list_runs(root: str | Path) -> list[RunInfo]:
     for folder in root.iterdir():
         if not folder.is_dir():
             continue
-        if (folder / "search.json").is_file():  # netlab/search/study.py's SEARCH_FILE
+        if RunFolder(folder).is_search:
             for trial in list_nested_runs(folder):
                 trial.label = f"{folder.name}/{trial.label}"
                 runs.append(trial)
@@ -102,7 +105,7 @@ def list_nested_runs(folder: str | Path) -> list[RunInfo]:
         return []
     found = []
     for path in sorted(p for p in folder.iterdir() if p.is_dir()):
-        runs = [read_run(path)] if (path / "config.json").is_file() else \
+        runs = [read_run(path)] if RunFolder(path).is_run else \
             [read_run(p) for p in sorted(path.iterdir()) if p.is_dir()]
         for run in filter(None, runs):
             run.label = run.path.relative_to(folder).as_posix()

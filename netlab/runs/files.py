@@ -1,23 +1,44 @@
-"""The names of the files in a run folder.
+"""The names of the files in NetLab's folders, and what a folder is by the files it holds.
 
-Kept apart from netlab.runs.folder so that code which only opens a run's
-model (predict, the window's classifier) needs nothing from the training
-package, and training's evaluate can use predict without an import circle.
+The one place a file name of a run, a search or a lesson is spelled; the rest
+of NetLab asks :class:`netlab.runs.run.RunFolder` (which asks this module).
+Nothing here imports another NetLab module, so every module of netlab.runs
+can read the names.
 """
 
-MODEL_FILE = "model.keras"
-BEST_FILE = "best.keras"
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+# A run's folder (netlab/runs/folder.py writes it).
+CONFIG_FILE = "config.json"  # its settings: what makes a folder a run
 CLASSES_FILE = "classes.json"
+MODEL_FILE = "model.keras"  # the last epoch's model, written when training ends
+BEST_FILE = "best.keras"  # the lowest val_loss so far
+HISTORY_FILE = "history.csv"
+EVENTS_FILE = "events.jsonl"
 CHECKPOINT_FILE = "checkpoint.json"
+SKIPPED_FILE = "skipped_files.txt"  # the image files a dataset folder could not read
 TENSORBOARD_DIR = "tensorboard"
+# A search's folder (netlab/search/study.py): its settings; each trial is a run at trial-NNNN.
+SEARCH_FILE = "search.json"
+TRIAL_FILE = "trial.json"  # in a trial's run folder: how the trial ended
+LOCK_FILE = ".netlab.lock"  # held by the one process that writes the folder (netlab/runs/lock.py)
 LESSON_FILE = "lesson.json"  # in a lesson's folder: its name and budget, so it can go on after a stop
+
+
+def is_run(path) -> bool:
+    """Whether ``path`` is a run's folder (it holds the run's settings)."""
+    return (Path(path) / CONFIG_FILE).is_file()
+
+
+def is_search(path) -> bool:
+    return (Path(path) / SEARCH_FILE).is_file()
 
 
 def lesson_in(path) -> dict | None:
     """The name and budget of the lesson whose folder ``path`` is, or None."""
-    import json
-    from pathlib import Path
-
     try:
         held = json.loads((Path(path) / LESSON_FILE).read_text("utf-8"))
     except (OSError, ValueError):
@@ -39,18 +60,16 @@ def folder_kind(path) -> str | None:
     """What NetLab folder ``path`` is: "run" (its config.json), "search" (search.json), "lesson"
     (lesson.json, or runs at ARM/seed-N), "arm" (a lesson's ARM folder: runs at seed-N); None for
     any other folder, or none."""
-    from pathlib import Path
-
     path = Path(path)
     if not path.is_dir():
         return None
-    if (path / "config.json").is_file():
+    if is_run(path):
         return "run"
-    if (path / "search.json").is_file():  # netlab/search/study.py's SEARCH_FILE
+    if is_search(path):
         return "search"
-    if (path / LESSON_FILE).is_file() or any(path.glob("*/seed-*/config.json")):
+    if (path / LESSON_FILE).is_file() or any(path.glob(f"*/seed-*/{CONFIG_FILE}")):
         return "lesson"
-    if any(path.glob("seed-*/config.json")):
+    if any(path.glob(f"seed-*/{CONFIG_FILE}")):
         return "arm"
     return None
 
@@ -58,8 +77,6 @@ def folder_kind(path) -> str | None:
 def folder_without_model(path, name: str = MODEL_FILE) -> str | None:
     """Why a folder NetLab knows has no ``name`` to open, naming what to give instead: an unfinished run,
     a search's folder or a lesson's; None for any other folder (the caller says what it needs)."""
-    from pathlib import Path
-
     path = Path(path)
     kind = folder_kind(path)
     if kind == "run":  # a run still training, stopped, or killed before its end
@@ -68,10 +85,10 @@ def folder_without_model(path, name: str = MODEL_FILE) -> str | None:
                     f"finishes it, and {path / BEST_FILE} holds its best epoch so far")
         return f"{path} has no {name} yet: its training has not finished an epoch; netlab resume {path} goes on"
     if kind == "search":
-        trials = sorted(path.glob("trial-*/config.json"))
+        trials = sorted(path.glob(f"trial-*/{CONFIG_FILE}"))
         example = f"{trials[0].parent}, ..." if trials else "none has begun yet"
         return f"{path} is a search's folder; give one of its trials' run folders ({example})"
-    runs = sorted(path.glob("*/seed-*/config.json"))
+    runs = sorted(path.glob(f"*/seed-*/{CONFIG_FILE}"))
     if kind == "lesson" and runs:
         return f"{path} is a lesson's folder; give one of its runs ({runs[0].parent}, ...)"
     return None

@@ -33,10 +33,13 @@ from netlab.base.atomic import (
 )
 from netlab.base.errors import DiskFullError, TrainingError
 from netlab.base.user_paths import fitting_name
-from netlab.runs.files import (  # noqa: F401  (re-exported: callers read them from here)
+from netlab.runs.files import (  # noqa: F401  (BEST_FILE, MODEL_FILE, TENSORBOARD_DIR: re-exported)
     BEST_FILE,
     CHECKPOINT_FILE,
     CLASSES_FILE,
+    CONFIG_FILE,
+    EVENTS_FILE,
+    HISTORY_FILE,
     MODEL_FILE,
     TENSORBOARD_DIR,
 )
@@ -106,7 +109,7 @@ class RunWriter:
                                 path=exc.path or path) from None
 
     def write_config(self, experiment) -> None:
-        path = self.dir / "config.json"
+        path = self.dir / CONFIG_FILE
         with self._writing(path):
             absolute_dataset(experiment).save(path)
 
@@ -118,13 +121,13 @@ class RunWriter:
     def log_event(self, event) -> None:
         if self.disk_full:
             return  # the failure that follows a full disk cannot be logged either; it is reported
-        path = self.dir / "events.jsonl"
+        path = self.dir / EVENTS_FILE
         with self._writing(path), open(path, "a", encoding="utf-8") as f:
             f.write(json.dumps(event.to_dict()) + "\n")
 
     def add_epoch(self, epoch: int, metrics: dict) -> None:
         self.history.append({"epoch": epoch + 1, **metrics})
-        with self._writing(self.dir / "history.csv"):
+        with self._writing(self.dir / HISTORY_FILE):
             self._write_history()
 
     def truncate_history(self, epochs: int) -> list[dict]:
@@ -146,7 +149,7 @@ class RunWriter:
         writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(self.history)
-        atomic_write_text(self.dir / "history.csv", buffer.getvalue())
+        atomic_write_text(self.dir / HISTORY_FILE, buffer.getvalue())
 
     def save_model(self, model, name: str = MODEL_FILE) -> Path:
         target = self.dir / name
@@ -199,7 +202,7 @@ def read_classes(model_path: str | Path) -> list[str] | None:
 
 def read_history(run_dir: str | Path) -> list[dict]:
     """history.csv's rows as numbers; a damaged row is a TrainingError naming its line."""
-    path = Path(run_dir) / "history.csv"
+    path = Path(run_dir) / HISTORY_FILE
     with open(path, encoding="utf-8", newline="") as f:
         reader = csv.DictReader(f)
         rows = []

@@ -25,14 +25,24 @@ from pathlib import Path
 from netlab.base.errors import NetlabError, RunFolderError
 from netlab.base.user_paths import checked_path
 from netlab.config import Experiment
+from netlab.runs.files import (
+    BEST_FILE,
+    CHECKPOINT_FILE,
+    CLASSES_FILE,
+    CONFIG_FILE,
+    EVENTS_FILE,
+    HISTORY_FILE,
+    LOCK_FILE,
+    MODEL_FILE,
+    SKIPPED_FILE,
+    TENSORBOARD_DIR,
+    is_run,
+)
 
-LOCK_FILE = ".netlab.lock"
-CHECKPOINT_FILE = "checkpoint.json"
 # What a new run writes before its model is built and trained.
-START_FILES = frozenset({"config.json", "classes.json", "events.jsonl", "skipped_files.txt"})
+START_FILES = frozenset({CONFIG_FILE, CLASSES_FILE, EVENTS_FILE, SKIPPED_FILE})
 # What --restart moves aside: everything a run wrote except its settings.
-RESULT_FILES = ("model.keras", "best.keras", "history.csv", "events.jsonl", CHECKPOINT_FILE,
-                "tensorboard", "skipped_files.txt")
+RESULT_FILES = (MODEL_FILE, BEST_FILE, HISTORY_FILE, EVENTS_FILE, CHECKPOINT_FILE, TENSORBOARD_DIR, SKIPPED_FILE)
 
 
 class RunLock:
@@ -134,7 +144,7 @@ def _failed_at_start(path: Path) -> bool:
     if not all(p.name in START_FILES and p.is_file() for p in contents):
         return False
     try:
-        last = (path / "events.jsonl").read_text("utf-8").strip().splitlines()[-1]
+        last = (path / EVENTS_FILE).read_text("utf-8").strip().splitlines()[-1]
         return json.loads(last).get("event") == "RunFailed"
     except (OSError, IndexError, ValueError, AttributeError):
         return False
@@ -201,7 +211,7 @@ def checkpoint_problem(run_dir: Path) -> str | None:
 
 def _history_epochs(run_dir: Path) -> int:
     try:
-        lines = (run_dir / "history.csv").read_text(encoding="utf-8").splitlines()
+        lines = (run_dir / HISTORY_FILE).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return 0
     return max(len([line for line in lines[1:] if line.strip()]), 0)
@@ -253,7 +263,7 @@ def _check_empty(run_dir: Path, overwrite: bool) -> None:
     if overwrite:
         move_aside(run_dir, contents)
         return
-    what = "a NetLab run" if (run_dir / "config.json").is_file() else f"{len(contents)} file(s)"
+    what = "a NetLab run" if is_run(run_dir) else f"{len(contents)} file(s)"
     raise RunFolderError(
         f"{run_dir} already holds {what}. To continue that run: netlab resume {run_dir}. "
         f"To start a new one, choose a free folder such as {free_run_dir(run_dir)}, "
@@ -311,7 +321,7 @@ def folder_state(run_dir: str | Path) -> FolderState:
     contents = _contents(run_dir)
     if not contents:
         return FolderState(run_dir, "free")
-    if not (run_dir / "config.json").is_file():
+    if not is_run(run_dir):
         return FolderState(run_dir, "files", f"{run_dir} holds {len(contents)} file(s), not a NetLab run",
                            free_path=free_run_dir(run_dir))
     why_not = resume_problem(run_dir)
@@ -332,7 +342,7 @@ def resume_problem(run_dir: Path) -> str | None:
     except (OSError, ValueError) as exc:
         return f"{CHECKPOINT_FILE} cannot be read ({exc})"
     try:
-        epochs = Experiment.load(run_dir / "config.json").training.epochs
+        epochs = Experiment.load(run_dir / CONFIG_FILE).training.epochs
     except NetlabError as exc:
         return f"its config.json cannot be read ({exc})"
     if state.get("stopped_early"):

@@ -40,11 +40,10 @@ from netlab.base.atomic import atomic_write_json
 from netlab.base.errors import NetlabError, SearchError
 from netlab.config import Experiment
 from netlab.config.paths import set_value
+from netlab.runs.files import SEARCH_FILE, TRIAL_FILE  # the experiment searched; how a trial ended
 from netlab.training.events import Event
 
-SEARCH_FILE = "search.json"  # the experiment searched, and where its study is stored
 STUDY_FILE = "study.db"
-TRIAL_FILE = "trial.json"
 DEFAULT_STUDY = "netlab-search"
 # Shared storage: a trial whose process stops beating for GRACE_SECONDS is failed by the
 # next process that starts a trial (Optuna's heartbeat), so a lost machine's trial is redone.

@@ -29,6 +29,7 @@ from netlab.base.abort import JobAborted, abort_point, abortable
 from netlab.base.errors import NetlabError, RunFolderError, TrainingError
 from netlab.base.user_paths import checked_path
 from netlab.config import Experiment
+from netlab.runs.run import RunFolder
 from netlab.training.events import DataProgress, Event, RunFailed, RunFinished, RunStarted
 
 
@@ -95,18 +96,17 @@ class Trainer:
         folder (shared storage, or a copy on each machine).
         """
         run_dir = checked_path(run_dir, "the run folder", RunFolderError)
-        if not (run_dir / "config.json").is_file():
-            from netlab.runs.files import folder_without_model, lesson_resume_command
-
-            if (run_dir / "search.json").is_file():
+        folder = RunFolder(run_dir)
+        if not folder.is_run:
+            if folder.is_search:
                 raise TrainingError(f"{run_dir} is a search's folder: netlab search --resume {run_dir} goes on with it")
-            if command := lesson_resume_command(run_dir):
+            if command := folder.lesson_resume_command():
                 raise TrainingError(f"{run_dir} is a lesson's folder: {command} goes on with it")
             if not run_dir.exists():
                 raise TrainingError(f"{run_dir}: no such run folder")
-            raise TrainingError(folder_without_model(run_dir)
+            raise TrainingError(folder.why_no_model()
                                 or f"{run_dir} is not a NetLab run folder (it has no config.json)")
-        experiment = Experiment.load(run_dir / "config.json")
+        experiment = folder.settings()
         return cls(experiment, on_event=on_event, run_dir=run_dir, stop_event=stop_event,
                    pause_event=pause_event, resume=True, restart=restart, multi_worker=multi_worker)
 
@@ -141,10 +141,9 @@ class Trainer:
             self._best_weights = model.get_weights()
 
     def _restore_best(self, model) -> None:
-        from netlab.runs.folder import BEST_FILE
-
-        if self.writer is not None and (self.writer.dir / BEST_FILE).is_file():
-            model.load_weights(self.writer.dir / BEST_FILE)
+        best = RunFolder(self.writer.dir).best_path if self.writer is not None else None
+        if best is not None and best.is_file():
+            model.load_weights(best)
         elif self._best_weights is not None:
             model.set_weights(self._best_weights)
 
@@ -289,10 +288,11 @@ class Trainer:
             self.writer = RunWriter(self.scratch_dir or self.run_dir)
             if self.resume_from_checkpoint:
                 self.writer.remove_stray_temporaries()
-                if self.scratch_dir is not None and (self.run_dir / "history.csv").is_file():
+                history = RunFolder(self.run_dir).history_path
+                if self.scratch_dir is not None and history.is_file():
                     import shutil  # the chief's epochs so far, for this worker's history
 
-                    shutil.copyfile(self.run_dir / "history.csv", self.scratch_dir / "history.csv")
+                    shutil.copyfile(history, RunFolder(self.scratch_dir).history_path)
                 # A restart trains from epoch 1 (the chief moves the old checkpoint aside).
                 checkpoint = None if self.restart else read_checkpoint(self.run_dir)
                 # Rows after the checkpoint belong to an epoch that will run again.
@@ -306,7 +306,7 @@ class Trainer:
 
             skipped = data.skipped_report()
             if skipped:  # an image folder's unreadable files: listed, never a crash mid-epoch
-                atomic_write_text(self.writer.dir / "skipped_files.txt", skipped + "\n")
+                atomic_write_text(RunFolder(self.writer.dir).skipped_path, skipped + "\n")
 
         steps = math.ceil(data.train_size / t.batch_size)
         # Several GPUs: one replica each (MirroredStrategy); otherwise the default strategy.
