@@ -72,7 +72,7 @@ def trained_run(tmp_path_factory):
 @pytest.fixture(scope="session")
 def finetune_lesson(tmp_path_factory):
     """The fine-tuning vs scratch lesson run once at its tiny budget: (result, events, folder)."""
-    from netlab.lessons.experiments import ExperimentRunner, load_lesson
+    from netlab.lessons.runner import ExperimentRunner, load_lesson
 
     out = tmp_path_factory.mktemp("lesson") / "finetune-vs-scratch"
     events = []

@@ -1,6 +1,6 @@
 """The seeds' lessons at their default budget: ``python -m netlab.bench lessons [--budget B] [NAME ...]``.
 
-Runs each experiment of ``resources/experiments/`` (netlab/lessons/experiments.py)
+Runs each experiment of ``resources/experiments/`` (netlab/lessons/runner.py)
 in sequence on this machine and prints, for each, its claim's comparisons with
 the numbers and whether the claim held, then one summary line per lesson.
 Each lesson's folder of runs and result.json stay under --out (default: a
@@ -44,7 +44,7 @@ from pathlib import Path
 
 
 def run_lessons(names, budget: str, out: Path) -> list[dict]:
-    from netlab.lessons.experiments import ExperimentRunner, load_lesson
+    from netlab.lessons.runner import ExperimentRunner, load_lesson
     from netlab.runs.files import lesson_in
 
     results = []
@@ -81,7 +81,7 @@ def outcome(result: dict) -> str:
 
 def main(argv=None) -> int:
     from netlab.base.logs import quiet_tensorflow
-    from netlab.lessons.experiments import BUDGETS, lesson_names
+    from netlab.lessons.runner import BUDGETS, lesson_names
 
     parser = argparse.ArgumentParser(prog="python -m netlab.bench lessons")
     parser.add_argument("names", nargs="*", help="lessons to run (default: all)")

@@ -25,7 +25,7 @@ def run_experiment_command(args, print_event) -> int:
     from pathlib import Path
 
     from netlab.base.errors import ConfigError
-    from netlab.lessons.experiments import ExperimentRunner, default_out_dir, lesson_names, load_lesson
+    from netlab.lessons.runner import ExperimentRunner, default_out_dir, lesson_names, load_lesson
     from netlab.runs.files import lesson_in, lesson_resume_command
     from netlab.runs.lock import free_run_dir
 
@@ -68,7 +68,7 @@ def run_experiment_command(args, print_event) -> int:
 
 
 def print_lesson_event(event, print_event) -> None:
-    from netlab.lessons.experiments import ArmStarted, ExperimentStarted
+    from netlab.lessons.runner import ArmStarted, ExperimentStarted
     from netlab.training.events import EpochEnd, Notice, RunFailed
 
     if isinstance(event, ExperimentStarted):

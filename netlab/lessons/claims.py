@@ -1,4 +1,4 @@
-"""A lesson's claim: comparisons of arms' mean metrics (netlab/lessons/experiments.py)."""
+"""A lesson's claim: comparisons of arms' mean metrics (netlab/lessons/runner.py)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from netlab.base.errors import ConfigError
-from netlab.lessons.experiments import (
+from netlab.lessons.runner import (
     OPS,
     PRETRAIN,
     ExperimentRunner,
@@ -178,7 +178,7 @@ def test_a_stopped_lesson_goes_on_with_its_finished_runs_kept(tmp_path, capsys):
     """Stopped after its first run, the lesson goes on in its folder: that run is kept (not trained
     again, its metrics as they were), the others train, and the verdict comes as for an unbroken run."""
     from netlab.cli.main import main
-    from netlab.lessons.experiments import ArmFinished, ArmStarted
+    from netlab.lessons.runner import ArmFinished, ArmStarted
     from netlab.training.events import EpochEnd
 
     spec = load_lesson("bn_momentum")
@@ -211,7 +211,7 @@ def test_a_stopped_lesson_goes_on_with_its_finished_runs_kept(tmp_path, capsys):
 
 
 def test_a_finished_run_is_kept_only_with_the_same_settings(tmp_path):
-    from netlab.lessons.experiments import RUN_METRICS_FILE, check_resumable, kept_metrics
+    from netlab.lessons.runner import RUN_METRICS_FILE, check_resumable, kept_metrics
     from netlab.runs.files import LESSON_FILE
 
     settings = load_lesson("dropout").config("dropout", "tiny", seed=0).to_dict()

@@ -8,7 +8,7 @@ import pytest
 from conftest import script_val_loss
 
 from netlab.base.errors import ConfigError
-from netlab.lessons.experiments import CONVERGENCE_METRICS, ExperimentRunner, load_lesson, parse_lesson
+from netlab.lessons.runner import CONVERGENCE_METRICS, ExperimentRunner, load_lesson, parse_lesson
 from netlab.runs.folder import read_history
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from netlab.base.errors import ConfigError
 from netlab.config import DataConfig, Experiment
-from netlab.lessons.experiments import (
+from netlab.lessons.runner import (
     INCONCLUSIVE,
     PRETRAIN,
     ArmFinished,

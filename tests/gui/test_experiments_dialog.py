@@ -19,7 +19,7 @@ def dialog(qtbot, tmp_path):
 
 
 def test_picking_a_lesson_shows_its_question_seed_and_claim(dialog):
-    from netlab.lessons.experiments import load_lesson
+    from netlab.lessons.runner import load_lesson
 
     dialog.lesson.setCurrentText("residual")
     spec = load_lesson("residual")
@@ -63,7 +63,7 @@ def test_only_a_sweep_lesson_shows_the_accuracy_vs_n_plot(dialog):
 @pytest.mark.slow
 def test_the_accuracy_vs_n_plot_gets_each_run_then_the_result(dialog, finetune_lesson):
     """The real events of the lesson's tiny run, in their order, then its result."""
-    from netlab.lessons.experiments import ArmFinished
+    from netlab.lessons.runner import ArmFinished
 
     result, events, _ = finetune_lesson
     sweep = result["sweep"]
@@ -201,7 +201,7 @@ def _longest_verdict_result(out_dir):
     """The initialization lesson's result as its tiny budget gives it (no arm beyond chance): the longest
     verdict of the lessons, an inconclusive note, four comparisons and five arms' lines, made by the
     core's own result code from one run's metrics per arm."""
-    from netlab.lessons.experiments import ExperimentRunner, load_lesson
+    from netlab.lessons.runner import ExperimentRunner, load_lesson
 
     spec = load_lesson("initialization")
     metrics = {"train_accuracy": 0.118, "val_accuracy": 0.077, "gap": 0.041, "loss": 2.303, "val_loss": 2.303,
@@ -214,7 +214,7 @@ def _longest_verdict_result(out_dir):
 
 def _show_result(dialog, result, out_dir):
     """The lesson's run as the window gets it: each arm's run begins, draws its curve, then the result."""
-    from netlab.lessons.experiments import ArmStarted, ExperimentStarted
+    from netlab.lessons.runner import ArmStarted, ExperimentStarted
     from netlab.training.events import EpochEnd
 
     dialog.lesson.setCurrentText(result["name"])
