@@ -25,7 +25,8 @@ def run_experiment_command(args, print_event) -> int:
     from pathlib import Path
 
     from netlab.base.errors import ConfigError
-    from netlab.lessons.runner import ExperimentRunner, default_out_dir, lesson_names, load_lesson
+    from netlab.lessons.runner import LessonRunner, default_out_dir
+    from netlab.lessons.spec import lesson_names, load_lesson
     from netlab.runs.files import lesson_in, lesson_resume_command
     from netlab.runs.lock import free_run_dir
 
@@ -52,8 +53,8 @@ def run_experiment_command(args, print_event) -> int:
             going_on = f"{command} goes on with the lesson there, or " if command else ""
             raise ConfigError(f"{out} already holds files; {going_on}give the experiment a free folder such as {free}")
         budget = args.budget or "quick"
-    runner = ExperimentRunner(spec, out, budget, resume=bool(args.resume),
-                              on_event=None if args.json else lambda e: print_lesson_event(e, print_event))
+    runner = LessonRunner(spec, out, budget, resume=bool(args.resume),
+                          on_event=None if args.json else lambda e: print_lesson_event(e, print_event))
     try:
         result = runner.run()
     except KeyboardInterrupt:  # the finished runs are kept; the one cut short trains again
@@ -68,10 +69,10 @@ def run_experiment_command(args, print_event) -> int:
 
 
 def print_lesson_event(event, print_event) -> None:
-    from netlab.lessons.runner import ArmStarted, ExperimentStarted
+    from netlab.lessons.runner import ArmStarted, LessonStarted
     from netlab.training.events import EpochEnd, Notice, RunFailed
 
-    if isinstance(event, ExperimentStarted):
+    if isinstance(event, LessonStarted):
         print(f"experiment {event.name} ({event.budget}): arms {', '.join(event.arms)}; seeds "
               f"{', '.join(map(str, event.seeds))}; folder {event.out_dir}", flush=True)
     elif isinstance(event, ArmStarted):
