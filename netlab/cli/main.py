@@ -310,7 +310,7 @@ def _experiment_flag_names() -> list[str]:
 
 
 def _print_search_event(event) -> None:
-    from netlab.search.study import SearchStarted, TrialFinished, TrialStarted
+    from netlab.search.trials import SearchStarted, TrialFinished, TrialStarted
 
     if isinstance(event, SearchStarted):
         joined = " (joined: the study's settings)" if event.joined else ""
@@ -358,7 +358,7 @@ def cmd_search(args) -> int:
               file=sys.stderr)
         return 130
     if args.json:
-        from netlab.search.study import param_importances
+        from netlab.search.trials import param_importances
 
         print(json.dumps({"out": str(search.out_dir), "study": search.study_name,
                           "storage": search.shown_storage(), "trials": [r.to_dict() for r in rows],
