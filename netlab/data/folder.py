@@ -37,6 +37,7 @@ from netlab.base.abort import abort_point
 from netlab.base.errors import DataError
 from netlab.data.dataset import Dataset, DataSource, check_labels, split_indices, subsample
 from netlab.data.images import GRAYSCALE_MODES, IMAGE_SUFFIXES, SkippedFile, decode_image, probe_image
+from netlab.data.pipeline import epoch_indices, epoch_order, over_epochs
 
 DEFAULT_IMAGE_SIZE = 64
 SPLIT_FOLDERS = {"train": "train", "val": "val", "validation": "val", "test": "test"}
@@ -291,8 +292,6 @@ class FolderDataset(Dataset):
     def pipeline(self, split: str, batch_size: int, shuffle: bool = False, seed: int = 0,
                  num_outputs: int = 1, cache: bool | None = None, epochs: range | None = None):
         import tensorflow as tf
-
-        from netlab.data.pipeline import epoch_indices, epoch_order, over_epochs
 
         files, labels = list(self.files.get(split, [])), self.labels(split)
         cache = self.cache_in_memory if cache is None else cache

@@ -22,6 +22,7 @@ Each format's writer and runtime are in netlab/predict/export_formats.py.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import time
 from dataclasses import asdict, dataclass
@@ -130,8 +131,6 @@ def _check_request(fmt: str, tolerance: float | None) -> float:
 
 def runtime_missing(fmt: str) -> str | None:
     """Why ``fmt`` cannot be exported and checked here (a package not installed), or None."""
-    import importlib.util
-
     needs = {"onnx": ("tf2onnx", "onnxruntime"), "tflite": ()}.get(fmt, ())
     for package in needs:
         if importlib.util.find_spec(package) is None:
