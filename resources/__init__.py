@@ -1,6 +1,6 @@
 """Data NetLab ships that is not code, read with importlib.resources so an installed package finds it.
 
-- ``experiments/*.json``: the lessons (netlab/lessons/experiments.py)
+- ``experiments/*.json``: the lessons (netlab/lessons/spec.py)
 - ``pretrained_models.json``: the seeds' table of pretrained models (netlab/inspect/published.py)
 - ``icons/NAME-SIZE.png``: the application's and windows' icons
 - ``samples/DATASET/CLASS/*.png``: a few images per built-in dataset, to drop on a model

@@ -72,11 +72,12 @@ def trained_run(tmp_path_factory):
 @pytest.fixture(scope="session")
 def finetune_lesson(tmp_path_factory):
     """The fine-tuning vs scratch lesson run once at its tiny budget: (result, events, folder)."""
-    from netlab.lessons.experiments import ExperimentRunner, load_lesson
+    from netlab.lessons.runner import LessonRunner
+    from netlab.lessons.spec import load_lesson
 
     out = tmp_path_factory.mktemp("lesson") / "finetune-vs-scratch"
     events = []
-    result = ExperimentRunner(load_lesson("finetune-vs-scratch"), out, "tiny", on_event=events.append).run()
+    result = LessonRunner(load_lesson("finetune-vs-scratch"), out, "tiny", on_event=events.append).run()
     return result, events, out
 
 

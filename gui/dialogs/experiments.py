@@ -1,7 +1,7 @@
 """The Experiments window: pick a lesson, read its question, run its arms, read the verdict.
 
 The arms train in sequence in an :class:`ExperimentThread` (the core's
-ExperimentRunner, netlab/lessons/experiments.py); its plain events arrive
+LessonRunner, netlab/lessons/runner.py); its plain events arrive
 queued in the GUI thread. Every run's validation accuracy is drawn per epoch,
 one colour per arm, so the arms' curves overlay; the verdict and each arm's
 mean are shown from result.json's numbers when the last arm ends. Any run
@@ -69,9 +69,9 @@ class ExperimentThread(CoreThread):
 
     def __init__(self, spec, out_dir, budget, parent=None, resume=False):
         super().__init__(parent)
-        from netlab.lessons.experiments import ExperimentRunner
+        from netlab.lessons.runner import LessonRunner
 
-        self.runner = ExperimentRunner(spec, out_dir, budget, on_event=self.event.emit, resume=resume)
+        self.runner = LessonRunner(spec, out_dir, budget, on_event=self.event.emit, resume=resume)
         self.stop_event = self.runner.stop_event
 
     def work(self):
@@ -84,7 +84,7 @@ class ExperimentsDialog(QDialog):
 
     def __init__(self, runs_root: Path, parent=None):
         super().__init__(parent)
-        from netlab.lessons.experiments import lesson_names
+        from netlab.lessons.spec import lesson_names
 
         self.runs_root = Path(runs_root)
         self.thread: ExperimentThread | None = None
@@ -183,7 +183,7 @@ class ExperimentsDialog(QDialog):
 
     # -- the lesson ------------------------------------------------------------
     def _show_lesson(self, name: str) -> None:
-        from netlab.lessons.experiments import load_lesson
+        from netlab.lessons.spec import load_lesson
 
         if not name:
             return
@@ -204,7 +204,8 @@ class ExperimentsDialog(QDialog):
     # -- running -----------------------------------------------------------------
     def start(self, resume: bool = False) -> None:
         """Run the chosen lesson into a new folder; ``resume``: go on with the stopped one in its folder."""
-        from netlab.lessons.experiments import default_out_dir, load_lesson
+        from netlab.lessons.runner import default_out_dir
+        from netlab.lessons.spec import load_lesson
 
         if self.thread is not None or (resume and self.stopped is None):
             return
@@ -254,15 +255,15 @@ class ExperimentsDialog(QDialog):
         self.open_button.setEnabled(False)
 
     def _on_event(self, event) -> None:
-        from netlab.lessons.experiments import ArmFinished, ArmStarted, ExperimentStarted
+        from netlab.lessons.runner import ArmFinished, ArmStarted, LessonStarted
         from netlab.training.events import EpochEnd
 
-        if isinstance(event, ExperimentStarted):
+        if isinstance(event, LessonStarted):
             self.total = max(1, event.total or len(event.arms) * len(event.seeds))
             self.arm_names = list(event.arms)
             self.out_dir = event.out_dir
             if event.sweep:
-                from netlab.lessons.experiments import load_lesson
+                from netlab.lessons.spec import load_lesson
 
                 sweep = load_lesson(event.name).sweep
                 self.sweep_plot.start(event.arms, event.sweep, sweep.label, sweep.metric, sweep.default_metric)

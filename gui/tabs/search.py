@@ -218,7 +218,7 @@ class SearchView(QWidget):
             self.status.setText("Stopping after this batch (the trial is redone on Continue)...")
 
     def _on_event(self, event) -> None:
-        from netlab.search.study import SearchFinished, SearchStarted, TrialFinished, TrialStarted
+        from netlab.search.trials import SearchFinished, SearchStarted, TrialFinished, TrialStarted
         from netlab.training.events import EpochEnd
 
         if isinstance(event, SearchStarted):
@@ -333,7 +333,7 @@ class SearchView(QWidget):
         return self.rows[rows[0].row()] if rows else None
 
     def load_selected(self) -> None:
-        from netlab.search.study import apply_params
+        from netlab.search.trials import apply_params
 
         row = self.selected_row()
         if row is None or self.base is None:

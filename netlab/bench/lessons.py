@@ -1,6 +1,6 @@
 """The seeds' lessons at their default budget: ``python -m netlab.bench lessons [--budget B] [NAME ...]``.
 
-Runs each experiment of ``resources/experiments/`` (netlab/lessons/experiments.py)
+Runs each experiment of ``resources/experiments/`` (netlab/lessons/runner.py)
 in sequence on this machine and prints, for each, its claim's comparisons with
 the numbers and whether the claim held, then one summary line per lesson.
 Each lesson's folder of runs and result.json stay under --out (default: a
@@ -44,7 +44,8 @@ from pathlib import Path
 
 
 def run_lessons(names, budget: str, out: Path) -> list[dict]:
-    from netlab.lessons.experiments import ExperimentRunner, load_lesson
+    from netlab.lessons.runner import LessonRunner
+    from netlab.lessons.spec import load_lesson
     from netlab.runs.files import lesson_in
 
     results = []
@@ -53,7 +54,7 @@ def run_lessons(names, budget: str, out: Path) -> list[dict]:
         # A lesson this --out already holds (a bench stopped part way) goes on, its finished runs kept.
         resume = lesson_in(out / name) is not None
         try:
-            result = ExperimentRunner(load_lesson(name), out / name, budget, resume=resume).run()
+            result = LessonRunner(load_lesson(name), out / name, budget, resume=resume).run()
         except Exception as exc:  # one lesson's failure is reported; the others still run
             print(f"{name}: FAILED: {type(exc).__name__}: {exc}", flush=True)
             continue
@@ -81,7 +82,7 @@ def outcome(result: dict) -> str:
 
 def main(argv=None) -> int:
     from netlab.base.logs import quiet_tensorflow
-    from netlab.lessons.experiments import BUDGETS, lesson_names
+    from netlab.lessons.spec import BUDGETS, lesson_names
 
     parser = argparse.ArgumentParser(prog="python -m netlab.bench lessons")
     parser.add_argument("names", nargs="*", help="lessons to run (default: all)")

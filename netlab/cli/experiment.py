@@ -11,14 +11,8 @@ from netlab.cli.command import Command
 from netlab.cli.flags import run_folder_flag
 from netlab.cli.train import print_event
 from netlab.lessons.claims import is_count
-from netlab.lessons.experiments import (
-    ArmStarted,
-    ExperimentRunner,
-    ExperimentStarted,
-    default_out_dir,
-    lesson_names,
-    load_lesson,
-)
+from netlab.lessons.runner import ArmStarted, LessonRunner, LessonStarted, default_out_dir
+from netlab.lessons.spec import lesson_names, load_lesson
 from netlab.runs.files import lesson_in, lesson_resume_command
 from netlab.runs.lock import free_run_dir
 from netlab.training.events import EpochEnd, Notice, RunFailed
@@ -59,8 +53,8 @@ def cmd_experiment(args) -> int:
             going_on = f"{command} goes on with the lesson there, or " if command else ""
             raise ConfigError(f"{out} already holds files; {going_on}give the experiment a free folder such as {free}")
         budget = args.budget or "quick"
-    runner = ExperimentRunner(spec, out, budget, resume=bool(args.resume),
-                              on_event=None if args.json else print_lesson_event)
+    runner = LessonRunner(spec, out, budget, resume=bool(args.resume),
+                          on_event=None if args.json else print_lesson_event)
     try:
         result = runner.run()
     except KeyboardInterrupt:  # the finished runs are kept; the one cut short trains again
@@ -75,7 +69,7 @@ def cmd_experiment(args) -> int:
 
 
 def print_lesson_event(event) -> None:
-    if isinstance(event, ExperimentStarted):
+    if isinstance(event, LessonStarted):
         print(f"experiment {event.name} ({event.budget}): arms {', '.join(event.arms)}; seeds "
               f"{', '.join(map(str, event.seeds))}; folder {event.out_dir}", flush=True)
     elif isinstance(event, ArmStarted):

@@ -17,14 +17,8 @@ from netlab.cli.settings import (
 from netlab.config import PRUNERS, SAMPLERS
 from netlab.config.search_space import space_from_flag
 from netlab.runs.folder import new_run_dir
-from netlab.search.study import (
-    DEFAULT_STUDY,
-    Search,
-    SearchStarted,
-    TrialFinished,
-    TrialStarted,
-    param_importances,
-)
+from netlab.search.study import DEFAULT_STUDY, Search
+from netlab.search.trials import SearchStarted, TrialFinished, TrialStarted, param_importances
 
 
 def add_search_arguments(p) -> None:

@@ -17,6 +17,9 @@ mid-epoch.
 Channels: 3 (RGB) unless every image is grayscale (then 1), or
 ``DataConfig.channels`` when set. Images are squashed to
 ``image_size`` x ``image_size`` (default 64) like ``predict.image_to_array``.
+
+TensorFlow is imported where a pipeline is built: scanning a folder (what the
+data form does while a user types its path) must not start it.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from netlab.base.abort import abort_point
 from netlab.base.errors import DataError
 from netlab.data.dataset import Dataset, DataSource, check_labels, split_indices, subsample
 from netlab.data.images import GRAYSCALE_MODES, IMAGE_SUFFIXES, SkippedFile, decode_image, probe_image
+from netlab.data.pipeline import epoch_indices, epoch_order, over_epochs
 
 DEFAULT_IMAGE_SIZE = 64
 SPLIT_FOLDERS = {"train": "train", "val": "val", "validation": "val", "test": "test"}
@@ -289,36 +293,10 @@ class FolderDataset(Dataset):
                  num_outputs: int = 1, cache: bool | None = None, epochs: range | None = None):
         import tensorflow as tf
 
-        from netlab.data.pipeline import epoch_indices, epoch_order, over_epochs
-
         files, labels = list(self.files.get(split, [])), self.labels(split)
         cache = self.cache_in_memory if cache is None else cache
-        height, width, channels = self.image_shape
         n = len(files)
-
-        def decode_chunk(paths):
-            images = np.zeros((len(paths), *self.image_shape), np.uint8)
-            ok = np.ones(len(paths), bool)
-            for i, path in enumerate(paths):
-                name = path.decode() if isinstance(path, bytes) else str(path)
-                try:
-                    images[i] = decode_image(name, height, channels)
-                except Exception as exc:  # changed or damaged since the scan: drop it, log it
-                    self._record_failure(name, exc)
-                    ok[i] = False
-            return images, ok
-
-        def load(paths, labels):
-            images, ok = tf.numpy_function(decode_chunk, [paths], [tf.uint8, tf.bool])
-            images.set_shape((None, *self.image_shape))
-            ok.set_shape((None,))
-            return images, labels, ok
-
-        def decoded(names):
-            # Files are decoded a chunk per call (less per-call overhead), chunks in parallel.
-            ds = names.batch(DECODE_CHUNK).map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-            return ds.unbatch().filter(_decoded).map(_without_flag)
-
+        decoded = self._decoder()
         file_names, file_labels = tf.constant(files, tf.string), tf.constant(labels, tf.int32)
         names = tf.data.Dataset.from_tensor_slices((file_names, file_labels))
         if not shuffle:
@@ -347,6 +325,38 @@ class FolderDataset(Dataset):
 
         ds = ds.map(to_float, num_parallel_calls=tf.data.AUTOTUNE)
         return ds.prefetch(tf.data.AUTOTUNE)
+
+    def _decoder(self):
+        """A function from a dataset of (file name, label) to one of (uint8 image, label); files
+        that no longer decode are dropped and recorded in ``skipped``."""
+        import tensorflow as tf
+
+        height, width, channels = self.image_shape
+
+        def decode_chunk(paths):
+            images = np.zeros((len(paths), *self.image_shape), np.uint8)
+            ok = np.ones(len(paths), bool)
+            for i, path in enumerate(paths):
+                name = path.decode() if isinstance(path, bytes) else str(path)
+                try:
+                    images[i] = decode_image(name, height, channels)
+                except Exception as exc:  # changed or damaged since the scan: drop it, log it
+                    self._record_failure(name, exc)
+                    ok[i] = False
+            return images, ok
+
+        def load(paths, labels):
+            images, ok = tf.numpy_function(decode_chunk, [paths], [tf.uint8, tf.bool])
+            images.set_shape((None, *self.image_shape))
+            ok.set_shape((None,))
+            return images, labels, ok
+
+        def decoded(names):
+            # Files are decoded a chunk per call (less per-call overhead), chunks in parallel.
+            ds = names.batch(DECODE_CHUNK).map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+            return ds.unbatch().filter(_decoded).map(_without_flag)
+
+        return decoded
 
     def batches(self, split: str = "train", batch_size: int = 256):
         for images, _ in self.pipeline(split, batch_size, cache=False).as_numpy_iterator():

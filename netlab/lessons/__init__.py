@@ -1,1 +1,1 @@
-"""The lectures' claims as paired experiments: lesson specs, the runner, claims and sweeps."""
+"""The lectures' claims as paired experiments: lesson specs, the runner, measurements, claims and sweeps."""

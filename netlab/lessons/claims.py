@@ -1,8 +1,17 @@
-"""A lesson's claim: comparisons of arms' mean metrics (netlab/lessons/experiments.py)."""
+"""A lesson's claim: comparisons of arms' mean metrics, and the verdict made from them.
+
+The verdict is "inconclusive" when no arm learned beyond guessing: a claim
+about how arms learn cannot be judged on runs at chance.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from netlab.lessons.spec import LessonSpec
 
 OPS = {"<": lambda a, b: a < b, ">": lambda a, b: a > b}
 
@@ -46,3 +55,46 @@ def shown(side, value: float) -> str:
     """A side's value as a lesson writes it: ``ARM.METRIC`` of a count whole, else to three places."""
     metric = side.split(".", 1)[-1] if isinstance(side, str) else ""
     return f"{int(value):,}" if is_count(metric, value) else f"{value:.3f}"
+
+
+INCONCLUSIVE = "inconclusive"
+CHANCE_SES = 3  # an arm has learned when its validation accuracy is this many standard errors above chance
+
+
+def chance_ceiling(run_metrics: dict) -> float:
+    """The validation accuracy a run must pass to have learned anything: chance (1 / classes)
+    plus CHANCE_SES binomial standard errors of guessing on its validation images."""
+    p, n = 1.0 / run_metrics["classes"], max(run_metrics["val_images"], 1)
+    return p + CHANCE_SES * math.sqrt(p * (1.0 - p) / n)
+
+
+def at_chance(arms: dict) -> str | None:
+    """When no arm has learned (each one's mean validation accuracy at most the ceiling of
+    guessing), why the claim cannot be judged on these runs; else None."""
+    ceilings, accuracies = [], []
+    for arm, summary in arms.items():
+        runs = [r["metrics"] for r in summary["runs"] if "classes" in r["metrics"]]
+        if not runs or "val_accuracy" not in summary["mean"]:
+            return None
+        ceiling = max(chance_ceiling(m) for m in runs)
+        if summary["mean"]["val_accuracy"] > ceiling:
+            return None
+        ceilings.append((runs[0]["classes"], runs[0]["val_images"], ceiling))
+        accuracies.append(f"{arm} {summary['mean']['val_accuracy']:.3f}")
+    classes, images, ceiling = max(ceilings, key=lambda c: c[2])
+    return (f"no arm learned beyond guessing (val_accuracy {', '.join(accuracies)}; chance is "
+            f"{1 / classes:.3f} for {classes} classes, and {CHANCE_SES} standard errors above it "
+            f"{ceiling:.3f} on {images} validation images), so this budget cannot test the claim")
+
+
+def verdict(spec: LessonSpec, checks: list[dict], held: bool, means: dict | None = None,
+            inconclusive: str | None = None) -> str:
+    head = f"Inconclusive: {inconclusive}. The comparison as measured" if inconclusive else \
+        "Held" if held else "Did not hold"
+    text = f"{head}: " + "; ".join(c["text"] for c in checks) + "."
+    if spec.convergence and means:
+        epochs = ", ".join(f"{arm} best epoch {m['best_epoch']:.1f} (stopped at {m['stop_epoch']:.1f})"
+                           for arm, m in means.items() if "best_epoch" in m)
+        text += (f" Each arm judged at its lowest val_loss (early stopping, patience "
+                 f"{spec.convergence['patience']}, the same maximum of epochs for all; mean over seeds): {epochs}.")
+    return text

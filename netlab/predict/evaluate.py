@@ -65,20 +65,7 @@ def evaluation(model, batches, class_names: list[str], model_index=None, output_
         for label, m in enumerate(model_index):
             output_names[int(m)] = class_names[label]
     collector = MistakeCollector(mistakes, keep_images)
-    parts, labels = [], []
-    for x, y in batches:
-        abort_point()
-        x = np.asarray(x)
-        # Traced once per model for any batch size (predict_on_batch retraced for the short last batch).
-        part = predict_batch(model, x)
-        truth = model_index[np.asarray(y, dtype="int64")]
-        collector.add(part, truth, x)
-        parts.append(part)
-        labels.append(truth)
-        if on_progress is not None:
-            on_progress(collector.seen, total)
-    probabilities = np.concatenate(parts) if parts else np.zeros((0, n_outputs))
-    y = np.concatenate(labels) if labels else np.zeros(0, dtype="int64")
+    probabilities, y = _predict_all(model, batches, model_index, n_outputs, collector, total, on_progress)
     predicted = probabilities.argmax(axis=1)
     present = np.sort(model_index)  # the dataset's classes as model outputs, in the model's order
     names = [class_names[int(np.flatnonzero(model_index == m)[0])] for m in present]
@@ -108,6 +95,26 @@ def evaluation(model, batches, class_names: list[str], model_index=None, output_
     if len(present) < n_outputs:
         result["other_predictions"] = other.tolist()
     return Evaluation(result, [image for _, image in found] if keep_images else [])
+
+
+def _predict_all(model, batches, model_index, n_outputs: int, collector, total, on_progress):
+    """(probabilities, true labels as model outputs) over every batch; each batch an abort point."""
+    parts, labels = [], []
+    for x, y in batches:
+        abort_point()
+        x = np.asarray(x)
+        # Traced once per model for any batch size (predict_on_batch retraced for the short last batch).
+        part = predict_batch(model, x)
+        truth = model_index[np.asarray(y, dtype="int64")]
+        collector.add(part, truth, x)
+        parts.append(part)
+        labels.append(truth)
+        if on_progress is not None:
+            on_progress(collector.seen, total)
+    probabilities = np.concatenate(parts) if parts else np.zeros((0, n_outputs))
+    y = np.concatenate(labels) if labels else np.zeros(0, dtype="int64")
+    return probabilities, y
+
 
 
 def _model_file(model_or_run: str | Path, best: bool) -> Path:

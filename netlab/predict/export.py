@@ -15,15 +15,16 @@ lesson's: ``netlab.runs.run.RunFolder.kind``), even when asked.
 
 NetLab models hold their preprocessing (scaling, normalization) as layers, so
 every exported model takes raw [0, 255] pixels, like the .keras file.
+
+Each format's writer and runtime are in netlab/predict/export_formats.py.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
-import tempfile
 import time
-import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -33,6 +34,8 @@ from netlab.base.abort import abort_point
 from netlab.base.atomic import atomic_directory, atomic_path
 from netlab.base.errors import ExportError, NetlabError
 from netlab.base.user_paths import checked_path
+from netlab.predict.export_formats import WRITERS, on_cpu, run_exported
+from netlab.predict.model import load_model
 from netlab.runs.run import RunFolder
 
 # Format -> the suffix its file must have ("" : a SavedModel is a folder).
@@ -79,17 +82,15 @@ def export_model(source: str | Path, fmt: str, out: str | Path, best: bool = Fal
     tolerance = _check_request(fmt, tolerance)
     out = check_out(out, fmt, overwrite)
     model_path = _model_path(source, best)
-    from netlab.predict.model import load_model
-
     model = load_model(model_path)
     abort_point()
     x, images_from = check_images(model_path, model, images)
-    with _on_cpu():
+    with on_cpu():
         expected = _single_output(model.predict_on_batch(x))
     abort_point()
     with _staged(out, fmt, overwrite) as tmp:
         try:
-            _WRITERS[fmt](model, tmp)
+            WRITERS[fmt](model, tmp)
         except NetlabError:
             raise
         except OSError as exc:
@@ -130,8 +131,6 @@ def _check_request(fmt: str, tolerance: float | None) -> float:
 
 def runtime_missing(fmt: str) -> str | None:
     """Why ``fmt`` cannot be exported and checked here (a package not installed), or None."""
-    import importlib.util
-
     needs = {"onnx": ("tf2onnx", "onnxruntime"), "tflite": ()}.get(fmt, ())
     for package in needs:
         if importlib.util.find_spec(package) is None:
@@ -292,120 +291,6 @@ def _move_aside(tmp: Path, out: Path) -> Path:
         n += 1
     os.replace(tmp, rejected_path(out, n))
     return rejected_path(out, n)
-
-
-@contextlib.contextmanager
-def _quiet():
-    # Converters warn about their own internals (tf2onnx on numpy 2's np.object, ...).
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
-
-
-def _write_keras(model, path: Path) -> None:
-    model.save(path)
-
-
-def _write_savedmodel(model, path: Path) -> None:
-    with _quiet():
-        model.export(str(path), format="tf_saved_model", verbose=False)
-
-
-def _write_tflite(model, path: Path) -> None:
-    """TensorFlow's converter, from a SavedModel of the model's inference call.
-
-    Built-in TFLite operators only: the file then runs in any LiteRT
-    interpreter, without the TensorFlow (Flex) delegate.
-    """
-    import tensorflow as tf
-
-    with tempfile.TemporaryDirectory(prefix="netlab-export-") as saved, _quiet():
-        model.export(saved, format="tf_saved_model", verbose=False)
-        converter = tf.lite.TFLiteConverter.from_saved_model(saved)
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
-        blob = converter.convert()
-    with open(path, "wb") as f:
-        f.write(blob)
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def _write_onnx(model, path: Path) -> None:
-    # Keras 3's own ONNX export (tf2onnx on the model's inference function).
-    with _quiet():
-        model.export(str(path), format="onnx", verbose=False)
-
-
-# -- running the export ------------------------------------------------------------------
-def _run_keras(path: Path, x: np.ndarray):
-    from netlab.predict.model import load_model
-
-    return load_model(path).predict_on_batch(x), "Keras (safe mode)"
-
-
-def _run_savedmodel(path: Path, x: np.ndarray):
-    import tensorflow as tf
-
-    loaded = tf.saved_model.load(str(path))
-    return loaded.serve(tf.constant(x)).numpy(), "TensorFlow's SavedModel loader"
-
-
-def tflite_interpreter(path: Path):
-    """(interpreter, its name): LiteRT's; TensorFlow's own only where ai-edge-litert does not install."""
-    try:
-        from ai_edge_litert.interpreter import Interpreter
-
-        return Interpreter(model_path=str(path)), "LiteRT (ai-edge-litert)"
-    except ImportError:
-        import tensorflow as tf
-
-        with _quiet():
-            interpreter = tf.lite.Interpreter(model_path=str(path))
-        return interpreter, "tf.lite.Interpreter (ai-edge-litert is not installed on this platform)"
-
-
-def _run_tflite(path: Path, x: np.ndarray):
-    interpreter, name = tflite_interpreter(path)
-    (inp,), (output,) = interpreter.get_input_details(), interpreter.get_output_details()
-    interpreter.resize_tensor_input(inp["index"], list(x.shape))
-    interpreter.allocate_tensors()
-    interpreter.set_tensor(inp["index"], x.astype(inp["dtype"]))
-    interpreter.invoke()
-    return interpreter.get_tensor(output["index"]), name
-
-
-def _run_onnx(path: Path, x: np.ndarray):
-    import onnxruntime
-
-    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    (inp,) = session.get_inputs()
-    return session.run(None, {inp.name: x})[0], f"onnxruntime {onnxruntime.__version__}"
-
-
-_WRITERS = {"keras": _write_keras, "savedmodel": _write_savedmodel, "tflite": _write_tflite,
-            "onnx": _write_onnx}
-_RUNNERS = {"keras": _run_keras, "savedmodel": _run_savedmodel, "tflite": _run_tflite, "onnx": _run_onnx}
-
-
-def run_exported(fmt: str, path: str | Path, x: np.ndarray) -> tuple[np.ndarray, str]:
-    """(outputs, the runtime's name) of the exported ``fmt`` model at ``path`` on pixels ``x``."""
-    with _on_cpu():
-        got, runtime = _RUNNERS[fmt](Path(path), np.asarray(x, dtype=np.float32))
-    return np.asarray(got), runtime
-
-
-@contextlib.contextmanager
-def _on_cpu():
-    """TensorFlow on the CPU, like the LiteRT and onnxruntime checks.
-
-    On a GPU TensorFlow may use TF32 matrix products (10-bit mantissas), whose
-    rounding alone would exceed the 1e-4 tolerance: the check compares the
-    functions the files compute, not two kinds of arithmetic.
-    """
-    import tensorflow as tf
-
-    with tf.device("/CPU:0"):
-        yield
 
 
 def _first_line(exc: BaseException) -> str:

@@ -96,7 +96,7 @@ def list_runs(root: str | Path) -> list[RunInfo]:
 
 
 def list_nested_runs(folder: str | Path) -> list[RunInfo]:
-    """The runs of an experiment's folder (``ARM/seed-N``, netlab/lessons/experiments.py), by name.
+    """The runs of an experiment's folder (``ARM/seed-N``, netlab/lessons/runner.py), by name.
 
     A run directly in ``folder`` is listed too; each is named by its path under ``folder``.
     """

@@ -21,27 +21,42 @@ not count: the search runs another in its place. Each process checks the count
 before its next trial, so two of them can both start one when one slot is left:
 a trial whose lower-numbered trials already fill the budget is not trained but
 failed at once (``over budget``), and its process stops.
+
+The trials' events and rows are in netlab/search/trials.py. Optuna (and the
+Trainer's Keras callbacks) are imported where they are used: the CLI reads
+DEFAULT_STUDY here when it builds its parsers, before anything trains.
 """
 
 from __future__ import annotations
 
-import copy
-import dataclasses
+import json
 import math
 import os
 import socket
 import threading
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from netlab.base.atomic import atomic_write_json
 from netlab.base.errors import NetlabError, SearchError
 from netlab.config import Experiment
-from netlab.config.paths import set_value
 from netlab.runs.files import SEARCH_FILE, TRIAL_FILE  # the experiment searched; how a trial ended
+from netlab.search.trials import (
+    OVER_BUDGET,
+    SearchFinished,
+    SearchStarted,
+    TrialFinished,
+    TrialRow,
+    TrialStarted,
+    count_taken,
+    param_importances,
+    sorted_rows,
+    trial_experiment,
+    trial_row,
+)
 from netlab.training.events import Event
+from netlab.training.trainer import Trainer
 
 STUDY_FILE = "study.db"
 DEFAULT_STUDY = "netlab-search"
@@ -51,142 +66,12 @@ HEARTBEAT_SECONDS = 30
 GRACE_SECONDS = 120
 
 
-# -- events -----------------------------------------------------------------
-@dataclass
-class SearchStarted(Event):
-    out_dir: str
-    study_name: str
-    storage: str
-    trials: int  # the budget
-    taken: int  # trials already finished or running (resume, a shared study)
-    joined: bool = False  # the study existed: its settings are used
-
-
-@dataclass
-class TrialStarted(Event):
-    """One trial begins; the Trainer's own events for its run follow."""
-
-    number: int
-    params: dict = field(default_factory=dict)
-    run_dir: str = ""
-
-
-@dataclass
-class TrialFinished(Event):
-    trial: dict  # TrialRow.to_dict()
-    rows: list = field(default_factory=list)  # every trial so far, best validation accuracy first
-    importances: dict = field(default_factory=dict)  # setting -> share (fANOVA), once 2 trials completed
-    taken: int = 0
-    trials: int = 0
-
-
-@dataclass
-class SearchFinished(Event):
-    stopped: bool
-    taken: int
-    trials: int
-    rows: list = field(default_factory=list)
-
-
-@dataclass
-class TrialRow:
-    number: int
-    state: str  # complete, pruned, failed, running, waiting, interrupted, over budget
-    params: dict
-    val_accuracy: float | None = None  # the best of its epochs
-    val_loss: float | None = None  # the best of its epochs: the objective
-    epochs: int = 0
-    run_dir: str | None = None
-    error: str | None = None  # why it failed, or why it was not run (over budget)
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-
 class _Stopped(Exception):
     """Raised out of the objective when the user stops the search (Optuna marks the trial failed)."""
 
 
 class _OverBudget(Exception):
     """Raised out of the objective when trials before it took the budget (Optuna marks it failed)."""
-
-
-OVER_BUDGET = "over_budget"  # the user attribute that marks such a trial, holding the reason
-
-
-# -- rows ---------------------------------------------------------------------
-def trial_row(trial) -> TrialRow:
-    """A study's trial (Optuna's FrozenTrial) as a row of the trials table."""
-    from optuna.trial import TrialState
-
-    attrs = trial.user_attrs
-    state = {TrialState.COMPLETE: "complete", TrialState.PRUNED: "pruned", TrialState.RUNNING: "running",
-             TrialState.WAITING: "waiting"}.get(trial.state)
-    if state is None:
-        state = "failed" if "error" in attrs else "over budget" if OVER_BUDGET in attrs else "interrupted"
-    return TrialRow(number=trial.number, state=state, params=dict(trial.params),
-                    val_accuracy=attrs.get("val_accuracy"), val_loss=attrs.get("val_loss"),
-                    epochs=int(attrs.get("epochs", 0)), run_dir=attrs.get("run_dir"),
-                    error=attrs.get("error", attrs.get(OVER_BUDGET)))
-
-
-def sorted_rows(trials) -> list[TrialRow]:
-    """Best validation accuracy first; trials without one after, by number."""
-    rows = [trial_row(t) for t in trials]
-    return sorted(rows, key=lambda r: (r.val_accuracy is None, -(r.val_accuracy or 0.0), r.number))
-
-
-def counts_toward_budget(trial) -> bool:
-    from optuna.trial import TrialState
-
-    if trial.state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING):
-        return True
-    return trial.state == TrialState.FAIL and "error" in trial.user_attrs
-
-
-def count_taken(trials) -> int:
-    """How many of ``trials`` (a study's, read once) count toward the budget."""
-    return sum(counts_toward_budget(t) for t in trials)
-
-
-def param_importances(study, trials=None) -> dict:
-    """Each searched setting's share of the objective's variance (fANOVA), or {} before two
-    completed trials vary them (``trials``: the study's, when already read)."""
-    from optuna.importance import FanovaImportanceEvaluator, get_param_importances
-    from optuna.trial import TrialState
-
-    trials = study.get_trials(deepcopy=False) if trials is None else trials
-    if sum(t.state == TrialState.COMPLETE for t in trials) < 2:
-        return {}
-    try:
-        return {k: float(v) for k, v in get_param_importances(
-            study, evaluator=FanovaImportanceEvaluator(seed=0)).items()}
-    except (RuntimeError, ValueError):  # e.g. every completed trial had the same settings
-        return {}
-
-
-def apply_params(experiment: Experiment, params: dict) -> Experiment:
-    """A copy of ``experiment`` with a trial's settings (dotted path -> value): "load this trial's settings"."""
-    exp = copy.deepcopy(experiment)
-    _set_params(exp, params)
-    return exp
-
-
-def _set_params(experiment: Experiment, params: dict) -> None:
-    for path, value in params.items():
-        set_value(experiment, path, value)
-
-
-def trial_experiment(experiment: Experiment, params: dict) -> Experiment:
-    """What a trial trains: the settings drawn, ``search.trial_epochs`` epochs, no early stopping
-    (a searched setting wins over these, e.g. a searched training.warmup_epochs)."""
-    exp = copy.deepcopy(experiment)
-    t, epochs = exp.training, exp.search.trial_epochs
-    t.epochs, t.early_stopping = epochs, False
-    t.warmup_epochs = min(t.warmup_epochs, epochs - 1)
-    exp.finetune.head_epochs = min(exp.finetune.head_epochs, epochs - 1)
-    _set_params(exp, params)
-    return exp
 
 
 # -- the study ------------------------------------------------------------------
@@ -242,8 +127,6 @@ def _alive(pid) -> bool:
 
 
 def read_search_file(out_dir: Path) -> dict:
-    import json
-
     path = out_dir / SEARCH_FILE
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -434,7 +317,6 @@ class Search:
         import optuna
 
         from netlab.training.callbacks import PruningCallback
-        from netlab.training.trainer import Trainer
 
         if self.stop_event.is_set():
             raise _Stopped()

@@ -8,18 +8,9 @@ from pathlib import Path
 import pytest
 
 from netlab.base.errors import ConfigError
-from netlab.lessons.experiments import (
-    OPS,
-    PRETRAIN,
-    ExperimentRunner,
-    ExperimentStarted,
-    at_chance,
-    chance_ceiling,
-    lesson_names,
-    load_lesson,
-    parse_lesson,
-    read_result,
-)
+from netlab.lessons.claims import OPS, at_chance, chance_ceiling
+from netlab.lessons.runner import LessonRunner, LessonStarted, read_result
+from netlab.lessons.spec import PRETRAIN, lesson_names, load_lesson, parse_lesson
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSONS = ("augmentation", "aux_classifiers", "bn_momentum", "dropout", "finetune-vs-scratch",
@@ -110,8 +101,8 @@ def test_every_arm_config_validates_at_every_budget():
 def test_each_lesson_runs_at_the_tiny_budget_and_its_verdict_is_its_numbers(name, tmp_path):
     events = []
     spec = load_lesson(name)
-    result = ExperimentRunner(spec, tmp_path, "tiny", on_event=events.append).run()
-    assert isinstance(events[0], ExperimentStarted)
+    result = LessonRunner(spec, tmp_path, "tiny", on_event=events.append).run()
+    assert isinstance(events[0], LessonStarted)
     assert read_result(tmp_path) == json.loads(json.dumps(result))
     assert result["complete"] and set(result["arms"]) == set(spec.arms)
     for arm, summary in result["arms"].items():
@@ -154,7 +145,7 @@ def test_a_lesson_where_no_arm_beats_guessing_is_inconclusive_whatever_the_compa
 
 def test_a_stopped_experiment_gives_no_verdict(tmp_path):
     spec = load_lesson("dropout")
-    runner = ExperimentRunner(spec, tmp_path, "tiny")
+    runner = LessonRunner(spec, tmp_path, "tiny")
     runner.request_stop()
     result = runner.run()
     assert result["complete"] is False and result["held"] is None
@@ -178,7 +169,7 @@ def test_a_stopped_lesson_goes_on_with_its_finished_runs_kept(tmp_path, capsys):
     """Stopped after its first run, the lesson goes on in its folder: that run is kept (not trained
     again, its metrics as they were), the others train, and the verdict comes as for an unbroken run."""
     from netlab.cli.main import main
-    from netlab.lessons.experiments import ArmFinished, ArmStarted
+    from netlab.lessons.runner import ArmFinished, ArmStarted
     from netlab.training.events import EpochEnd
 
     spec = load_lesson("bn_momentum")
@@ -187,14 +178,14 @@ def test_a_stopped_lesson_goes_on_with_its_finished_runs_kept(tmp_path, capsys):
         if isinstance(event, ArmFinished):
             runner.request_stop()
 
-    runner = ExperimentRunner(spec, tmp_path, "tiny", on_event=stop_after_the_first_run)
+    runner = LessonRunner(spec, tmp_path, "tiny", on_event=stop_after_the_first_run)
     stopped = runner.run()
     first = list(spec.arms)[0]
     assert not stopped["complete"] and len(stopped["arms"][first]["runs"]) == 1
     model = tmp_path / first / "seed-0" / "model.keras"
     trained_at = model.stat().st_mtime_ns
     events = []
-    result = ExperimentRunner(spec, tmp_path, "tiny", on_event=events.append, resume=True).run()
+    result = LessonRunner(spec, tmp_path, "tiny", on_event=events.append, resume=True).run()
     started = [e for e in events if isinstance(e, ArmStarted)]
     assert [e.kept for e in started] == [True] + [False] * (len(started) - 1)
     assert not any(isinstance(e, EpochEnd) for e in events[:events.index(started[1])])  # nothing retrained
@@ -211,7 +202,7 @@ def test_a_stopped_lesson_goes_on_with_its_finished_runs_kept(tmp_path, capsys):
 
 
 def test_a_finished_run_is_kept_only_with_the_same_settings(tmp_path):
-    from netlab.lessons.experiments import RUN_METRICS_FILE, check_resumable, kept_metrics
+    from netlab.lessons.runner import RUN_METRICS_FILE, check_resumable, kept_metrics
     from netlab.runs.files import LESSON_FILE
 
     settings = load_lesson("dropout").config("dropout", "tiny", seed=0).to_dict()

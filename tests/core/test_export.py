@@ -9,14 +9,8 @@ import pytest
 from netlab.base.atomic import is_netlab_temporary
 from netlab.base.errors import ExportError
 from netlab.cli.main import main
-from netlab.predict.export import (
-    FORMATS,
-    TOLERANCES,
-    export_model,
-    rejected_path,
-    run_exported,
-    runtime_missing,
-)
+from netlab.predict.export import FORMATS, TOLERANCES, export_model, rejected_path, runtime_missing
+from netlab.predict.export_formats import run_exported
 
 
 def _out(folder, fmt):

@@ -8,7 +8,8 @@ import pytest
 from conftest import script_val_loss
 
 from netlab.base.errors import ConfigError
-from netlab.lessons.experiments import CONVERGENCE_METRICS, ExperimentRunner, load_lesson, parse_lesson
+from netlab.lessons.runner import LessonRunner
+from netlab.lessons.spec import CONVERGENCE_METRICS, load_lesson, parse_lesson
 from netlab.runs.folder import read_history
 
 
@@ -62,7 +63,7 @@ def test_each_arm_is_measured_at_its_best_epoch_and_its_stop_epoch_is_reported(t
     raw["convergence"] = {"max_epochs": 6, "patience": 1, "rule": "a test"}
     del raw["budgets"]["tiny"]["training.epochs"]  # the tiny budget's 1 epoch would end every run
     spec = parse_lesson("dropout", raw)
-    result = ExperimentRunner(spec, tmp_path, "tiny").run()
+    result = LessonRunner(spec, tmp_path, "tiny").run()
     for arm, summary in result["arms"].items():
         metrics = summary["runs"][0]["metrics"]
         history = read_history(tmp_path / arm / "seed-0")

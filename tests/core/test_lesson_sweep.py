@@ -8,16 +8,9 @@ import pytest
 
 from netlab.base.errors import ConfigError
 from netlab.config import DataConfig, Experiment
-from netlab.lessons.experiments import (
-    INCONCLUSIVE,
-    PRETRAIN,
-    ArmFinished,
-    ArmStarted,
-    ExperimentRunner,
-    at_chance,
-    load_lesson,
-    parse_lesson,
-)
+from netlab.lessons.claims import INCONCLUSIVE, at_chance
+from netlab.lessons.runner import ArmFinished, ArmStarted, LessonRunner
+from netlab.lessons.spec import PRETRAIN, load_lesson, parse_lesson
 from netlab.lessons.sweep import HELD, NOT_HELD, PARTLY, Sweep, judge, repeat_for_steps, steps_of
 
 LESSON = "finetune-vs-scratch"
@@ -205,7 +198,7 @@ def test_a_sweep_where_no_arm_left_guessing_is_inconclusive(tmp_path):
     """At the tiny budget every cell sat near 1/5 and the verdict said 'Did not hold' as if measured."""
     spec = load_lesson(LESSON)
     sweep = spec.sweep_for("tiny")
-    runner = ExperimentRunner(spec, tmp_path, "tiny")
+    runner = LessonRunner(spec, tmp_path, "tiny")
 
     def run(accuracy, val_images=30):
         return [{"seed": 0, "run_dir": "r", "metrics": {"classes": 5, "val_images": val_images,

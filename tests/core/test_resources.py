@@ -86,7 +86,7 @@ def test_an_installed_wheel_finds_its_resources(wheel, tmp_path):
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-compile", "-q",
                     "--target", str(target), str(wheel)], check=True, capture_output=True, timeout=120)
-    code = ("import netlab.resources as r, netlab.lessons.experiments as e; "
+    code = ("import netlab.resources as r, netlab.lessons.spec as e; "
             "print(r.__file__); print(len(e.lesson_names())); print(len(r.icon_files('netlab'))); "
             "print(len(r.sample_images('digits')), len(r.sample_images('shapes')))")
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120,

@@ -116,7 +116,8 @@ def test_grid_values_of_a_range_a_step_and_choices():
 @pytest.mark.filterwarnings("ignore:Fixed parameter")  # the enqueued sane rate lies outside the bad range
 def test_pruning_stops_a_trial_with_a_clearly_too_large_rate(tmp_path):
     from netlab.runs.catalog import list_runs
-    from netlab.search.study import Search, TrialFinished
+    from netlab.search.study import Search
+    from netlab.search.trials import TrialFinished
 
     # A deliberately bad range: Adam at ~0.5 throws the weights far off (val_loss in the
     # thousands after one epoch, against ~2.3 at a sane rate); the first trial is a sane one.
@@ -200,7 +201,7 @@ def test_two_processes_on_one_sqlite_study_never_run_a_trial_twice(tmp_path):
     for process in processes:
         _, err = process.communicate(timeout=600)
         assert process.returncode == 0, err[-2000:]
-    from netlab.search.study import OVER_BUDGET
+    from netlab.search.trials import OVER_BUDGET
 
     everything = search.study.get_trials()
     assert sorted(t.number for t in everything) == list(range(len(everything)))
@@ -222,7 +223,8 @@ def test_two_processes_on_one_sqlite_study_never_run_a_trial_twice(tmp_path):
 def test_a_trial_whose_earlier_trials_took_the_budget_is_not_trained(tmp_path):
     """Two processes on one study both count before their next trial: when the other process
     takes the last slot in between, this one's trial is failed untrained, not budget + 1."""
-    from netlab.search.study import Search, TrialFinished, TrialStarted
+    from netlab.search.study import Search
+    from netlab.search.trials import TrialFinished, TrialStarted
 
     out = tmp_path / "search"
     events = []

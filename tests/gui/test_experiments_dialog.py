@@ -19,7 +19,7 @@ def dialog(qtbot, tmp_path):
 
 
 def test_picking_a_lesson_shows_its_question_seed_and_claim(dialog):
-    from netlab.lessons.experiments import load_lesson
+    from netlab.lessons.spec import load_lesson
 
     dialog.lesson.setCurrentText("residual")
     spec = load_lesson("residual")
@@ -63,7 +63,7 @@ def test_only_a_sweep_lesson_shows_the_accuracy_vs_n_plot(dialog):
 @pytest.mark.slow
 def test_the_accuracy_vs_n_plot_gets_each_run_then_the_result(dialog, finetune_lesson):
     """The real events of the lesson's tiny run, in their order, then its result."""
-    from netlab.lessons.experiments import ArmFinished
+    from netlab.lessons.runner import ArmFinished
 
     result, events, _ = finetune_lesson
     sweep = result["sweep"]
@@ -201,26 +201,27 @@ def _longest_verdict_result(out_dir):
     """The initialization lesson's result as its tiny budget gives it (no arm beyond chance): the longest
     verdict of the lessons, an inconclusive note, four comparisons and five arms' lines, made by the
     core's own result code from one run's metrics per arm."""
-    from netlab.lessons.experiments import ExperimentRunner, load_lesson
+    from netlab.lessons.runner import LessonRunner
+    from netlab.lessons.spec import load_lesson
 
     spec = load_lesson("initialization")
     metrics = {"train_accuracy": 0.118, "val_accuracy": 0.077, "gap": 0.041, "loss": 2.303, "val_loss": 2.303,
                "act_std_first": 0.09, "act_std_last": 0.04, "act_std_ratio": 0.4, "classes": 10, "val_images": 13}
     runs = {arm: [{"seed": 0, "run_dir": str(out_dir / arm / "seed-0"), "metrics": metrics}] for arm in spec.arms}
-    result = ExperimentRunner(spec, out_dir, "tiny")._result(runs, {arm: arm for arm in spec.arms}, [0])
+    result = LessonRunner(spec, out_dir, "tiny")._result(runs, {arm: arm for arm in spec.arms}, [0])
     assert result["verdict"].startswith("Inconclusive: no arm learned beyond guessing") and len(result["verdict"]) > 500
     return result
 
 
 def _show_result(dialog, result, out_dir):
     """The lesson's run as the window gets it: each arm's run begins, draws its curve, then the result."""
-    from netlab.lessons.experiments import ArmStarted, ExperimentStarted
+    from netlab.lessons.runner import ArmStarted, LessonStarted
     from netlab.training.events import EpochEnd
 
     dialog.lesson.setCurrentText(result["name"])
     dialog.shown_lesson = result["name"]  # what start() says when the lesson's thread begins
     arms = list(result["arms"])
-    dialog._on_event(ExperimentStarted(result["name"], "tiny", arms, [0], str(out_dir), [], len(arms)))
+    dialog._on_event(LessonStarted(result["name"], "tiny", arms, [0], str(out_dir), [], len(arms)))
     for i, arm in enumerate(arms):
         dialog._on_event(ArmStarted(arm, 0, i, len(arms), str(out_dir / arm / "seed-0")))
         dialog._on_event(EpochEnd(epoch=0, epochs=1, metrics={"val_accuracy": 0.077}))

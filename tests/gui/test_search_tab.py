@@ -84,7 +84,7 @@ def test_a_space_that_is_json_but_not_an_object_is_one_line_in_the_tab(view, tex
 
 
 def test_the_window_has_a_search_tab_whose_trial_settings_reach_the_form(window):
-    from netlab.search.study import apply_params
+    from netlab.search.trials import apply_params
 
     assert window.tabs.indexOf(window.search) >= 0 and window.tabs.tabText(window.tabs.indexOf(window.search)) == "Search"
     window.tabs.setCurrentWidget(window.search)  # shown: its fields come from the form's experiment
