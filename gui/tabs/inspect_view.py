@@ -188,9 +188,8 @@ class InspectView(QWidget):
         """Follow the window's current model."""
         from netlab.predict.model import class_names_for
 
-        model = current.model
-        self.model, self.structure, self.maps, self.cam, self.grid = model, None, None, None, None
-        self.class_names = class_names_for(model, current.class_names) if has_vector_output(model) else []
+        self.model, self.structure, self.maps, self.cam, self.grid = current.model, None, None, None, None
+        self.class_names = class_names_for(self.model, current.class_names) if has_vector_output(self.model) else []
         self.source_label.setText(f"Model: {current.source}")
         for label in (self.message, self.prediction, self.maps_text, self.hover, self.cam_text):
             label.setText("")
@@ -204,7 +203,7 @@ class InspectView(QWidget):
         self.cam_class.addItems([PREDICTED] + list(self.class_names))
         self.cam_class.blockSignals(False)
         self._busy("reading the layers...")
-        self._jobs["structure"].request(layer_structure, model)
+        self._jobs["structure"].request(layer_structure, self.model)
 
     def show_image(self, image) -> None:
         """Inspect an image (a path, a PIL image, or pixels in [0, 255]): every layer's output
