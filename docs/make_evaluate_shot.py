@@ -42,7 +42,7 @@ def model_opened(*_):
         window.tabs.setCurrentWidget(window.evaluation)
 
 
-window.classifier.model_changed.connect(lambda *_: QTimer.singleShot(0, model_opened))
+window.model_changed.connect(lambda *_: QTimer.singleShot(0, model_opened))
 window.core_loaded.connect(lambda: window.classifier.open_model(str(Path(args.run) / "model.keras")))
 window.start_loading()
 sys.exit(app.exec())

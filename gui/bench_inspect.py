@@ -19,6 +19,18 @@ import time
 INTERVAL_MS = 20
 
 
+def _report(draws, gaps) -> dict:
+    """The draws' times (name, channels, wall ms, CPU ms), those of 64-channel layers apart, and the
+    event loop's gaps (seconds)."""
+    sixty_four = [(ms, cpu) for _, channels, ms, cpu in draws if channels == 64]
+    slowest = max(draws, key=lambda d: d[2])
+    return dict(switches=len(draws), draw_64_median_ms=statistics.median(ms for ms, _ in sixty_four),
+                draw_64_max_ms=max(ms for ms, _ in sixty_four),
+                draw_64_cpu_max_ms=max(cpu for _, cpu in sixty_four),
+                draw_max_ms=slowest[2], slowest_layer=slowest[0], draw_cpu_max_ms=max(d[3] for d in draws),
+                gap_max_ms=max(gaps) * 1000, gaps_over_50ms=sum(g > 0.05 for g in gaps))
+
+
 def main() -> int:
     import numpy as np
     from PIL import Image
@@ -26,6 +38,7 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from gui.bench_window import GapMeter
+    from gui.state import CurrentModel
     from gui.tabs.inspect_view import InspectView
     from gui.workers import wait_for_jobs
     from netlab.bench.inspect_speed import SIDE, resnet50
@@ -66,18 +79,11 @@ def main() -> int:
         QTimer.singleShot(INTERVAL_MS, switch_through(wide + names))
 
     def finish():
-        sixty_four = [(ms, cpu) for _, channels, ms, cpu in draws if channels == 64]
-        slowest = max(draws, key=lambda d: d[2])
-        report.update(switches=len(draws), draw_64_median_ms=statistics.median(ms for ms, _ in sixty_four),
-                      draw_64_max_ms=max(ms for ms, _ in sixty_four),
-                      draw_64_cpu_max_ms=max(cpu for _, cpu in sixty_four),
-                      draw_max_ms=slowest[2], slowest_layer=slowest[0], draw_cpu_max_ms=max(d[3] for d in draws),
-                      gap_max_ms=max(meter.gaps) * 1000, gaps_over_50ms=sum(g > 0.05 for g in meter.gaps),
-                      forward_passes=view.forward_passes)
+        report.update(_report(draws, meter.gaps), forward_passes=view.forward_passes)
         app.quit()
 
     view.maps_ready.connect(maps_in)
-    view.set_model(model, None, "ResNet-50")
+    view.set_model(CurrentModel.of(model, None, "ResNet-50"))
     view.show_image(Image.fromarray(pixels))
     app.exec()
     wait_for_jobs()

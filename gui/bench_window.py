@@ -105,6 +105,38 @@ def run_netlab(seconds: float) -> dict:
     return {**report, "gaps": meter.gaps}
 
 
+def _fit_bare(on_batch, stop) -> None:
+    """The bare window's training: the default experiment's model fit by Keras alone, with no
+    NetLab trainer; ``on_batch(epoch, batch)`` after every batch, stopping once ``stop`` is set."""
+    import math
+
+    import keras
+
+    from netlab.config import Experiment
+    from netlab.data import load_dataset
+    from netlab.training.trainer import Trainer
+
+    experiment = Experiment().validate()
+    t = experiment.training
+    keras.utils.set_random_seed(t.seed)
+    data = load_dataset(experiment.data)
+    model, _, _ = Trainer(experiment).build_model(data, math.ceil(data.train_size / t.batch_size))
+
+    class EveryBatch(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            on_batch(self.epoch, batch + 1)
+            if stop.is_set():
+                self.model.stop_training = True
+
+    outputs = len(model.outputs)
+    model.fit(data.train_pipeline(t.batch_size, seed=t.seed, num_outputs=outputs),
+              validation_data=data.val_pipeline(t.batch_size, num_outputs=outputs),
+              epochs=t.epochs, verbose=0, callbacks=[EveryBatch()])
+
+
 def run_bare(seconds: float) -> dict:
     import threading
 
@@ -123,34 +155,7 @@ def run_bare(seconds: float) -> dict:
             self.stop = threading.Event()
 
         def run(self):
-            import math
-
-            import keras
-
-            from netlab.config import Experiment
-            from netlab.data import load_dataset
-            from netlab.training.trainer import Trainer
-
-            experiment = Experiment().validate()
-            t = experiment.training
-            keras.utils.set_random_seed(t.seed)
-            data = load_dataset(experiment.data)
-            model, _, _ = Trainer(experiment).build_model(data, math.ceil(data.train_size / t.batch_size))
-            thread = self
-
-            class EveryBatch(keras.callbacks.Callback):
-                def on_epoch_begin(self, epoch, logs=None):
-                    self.epoch = epoch
-
-                def on_train_batch_end(self, batch, logs=None):
-                    thread.batch.emit(self.epoch, batch + 1)
-                    if thread.stop.is_set():
-                        self.model.stop_training = True
-
-            outputs = len(model.outputs)
-            model.fit(data.train_pipeline(t.batch_size, seed=t.seed, num_outputs=outputs),
-                      validation_data=data.val_pipeline(t.batch_size, num_outputs=outputs),
-                      epochs=t.epochs, verbose=0, callbacks=[EveryBatch()])
+            _fit_bare(self.batch.emit, self.stop)
 
     app = QApplication.instance() or QApplication([])
     window = QMainWindow()

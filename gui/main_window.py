@@ -7,7 +7,6 @@ Train; TensorFlow loads after it, in another worker (see ``start_loading``).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -27,8 +26,8 @@ from PySide6.QtWidgets import (
 from gui.downloads import relay
 from gui.forms.experiment_panel import ExperimentPanel
 from gui.forms.run_folder import RunFolderField
-from gui.forms.run_folder import decide as decide_run_folder
 from gui.icons import icon
+from gui.state import CurrentModel, runs_root
 from gui.tabs.batch_classify import BatchClassifyView
 from gui.tabs.classifier import ClassifierView
 from gui.tabs.curves import CurvesView
@@ -36,25 +35,10 @@ from gui.tabs.evaluate import EvaluateView
 from gui.tabs.inspect_view import InspectView
 from gui.tabs.runs import RunsView
 from gui.tabs.summary import SummaryView
+from gui.window_training import TrainingMixin
 from gui.workers import TrainThread, run_job, stop_all
 from netlab.base.errors import NetlabError
-from netlab.runs.run import RunFolder, load_settings
-from netlab.training.events import (
-    BatchEnd,
-    DataProgress,
-    EpochEnd,
-    Notice,
-    RunFinished,
-    RunPaused,
-    RunResumed,
-    RunStarted,
-)
-
-
-def _fmt_seconds(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+from netlab.runs.run import load_settings
 
 
 def _load_registry():
@@ -71,15 +55,12 @@ def _load_tensorflow():
     return list_devices()  # the job imported TensorFlow first (run_job's needs_tensorflow)
 
 
-def runs_root() -> Path:
-    return Path(os.environ.get("NETLAB_RUNS", Path.home() / "netlab-runs"))
-
-
-class MainWindow(QMainWindow):
+class MainWindow(TrainingMixin, QMainWindow):
     train_ready = Signal()  # the registry has loaded: the form is filled and Train usable
     core_loaded = Signal()  # TensorFlow has loaded too, and the devices are listed
     training_finished = Signal(object)  # TrainResult or None when it failed
     error_shown = Signal(str)
+    model_changed = Signal(object)  # the CurrentModel, after every change: the tabs' one signal
 
     def __init__(self):
         super().__init__()
@@ -89,12 +70,35 @@ class MainWindow(QMainWindow):
         self.thread: TrainThread | None = None
         self.result = None
         self.experiments = None  # the Experiments window, made on first use
+        self.lr_finder = None
         self.devices: list[dict] = []
         self._device = ""
         self._epochs = 0
         self.tensorflow_loaded = False
+        # The model being looked at: set by a finished training or an opened .keras file,
+        # followed by every tab through model_changed (set_model(current)).
+        self.current = CurrentModel()
+        self.current.subscribe(self.model_changed.emit)
 
         self.panel = ExperimentPanel()
+        left = self._build_train_column()
+        self._build_tabs()
+        splitter = QSplitter(Qt.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self.tabs)
+        splitter.addWidget(self.classifier)
+        splitter.setSizes([340, 710, 350])
+        splitter.setStretchFactor(1, 1)
+        self.setCentralWidget(splitter)
+        self._connect_tabs()
+
+        self.status = QLabel("Loading TensorFlow...")
+        self.statusBar().addWidget(self.status, 1)
+        self._build_menu()
+
+    def _build_train_column(self) -> QWidget:
+        """The left column: the experiment's form, its run folder, Train/Pause/Stop, the model's
+        size, the run's sanity checks and the error line."""
         self.train_button = QPushButton("Train")
         self.train_button.setEnabled(False)
         self.train_button.setToolTip("Loading TensorFlow...")
@@ -128,7 +132,10 @@ class MainWindow(QMainWindow):
         self.checks.setWordWrap(True)
         left_layout.addWidget(self.checks)
         left_layout.addWidget(self.error)
+        return left
 
+    def _build_tabs(self) -> None:
+        """The tabs, and the classifier beside them; every tab that shows a model follows the current one."""
         self.curves = CurvesView()
         self.summary = SummaryView()
         self.summary.updated.connect(self._show_size)
@@ -138,43 +145,33 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.summary, "Summary")
         self.runs = RunsView(runs_root())
         self.tabs.addTab(self.runs, "Runs")
-        self.classifier = ClassifierView()
-        # Batch classification and evaluation follow the classifier's model.
+        self.classifier = ClassifierView(self.current)
         self.classify, self.evaluation = BatchClassifyView(), EvaluateView()
         self.tabs.addTab(self.classify, "Classify")
         self.tabs.addTab(self.evaluation, "Evaluate")
-        self.classify.follow(self.classifier)
-        self.evaluation.follow(self.classifier)
-        self.classifier.batch_requested.connect(lambda paths: self.tabs.setCurrentWidget(self.classify))
-        # The Inspect tab follows the classifier's model and last image, and the gallery's clicks.
         self.inspect = InspectView()
         self.tabs.addTab(self.inspect, "Inspect")
-        self.classifier.model_changed.connect(self.inspect.set_model)
+        self._add_statistics_tab()
+        self._add_search_tab()
+        for view in (self.classifier, self.classify, self.evaluation, self.inspect, self.stats):
+            self.model_changed.connect(view.set_model)
+
+    def _connect_tabs(self) -> None:
+        """What one part of the window asks of another: images to classify or inspect, a layer to
+        look at, a run's model or settings, the learning-rate finder, downloads to report."""
+        self.classifier.batch_requested.connect(self.classify.classify_paths)
+        self.classifier.batch_requested.connect(lambda paths: self.tabs.setCurrentWidget(self.classify))
+        # The Inspect tab follows the classifier's last image, the gallery's clicks and the summary's rows.
         self.summary.layer_activated.connect(self._inspect_layer)
         self.classifier.image_classified.connect(self.inspect.show_image)
         self.evaluation.open_image.connect(
             lambda image: (self.tabs.setCurrentWidget(self.inspect), self.inspect.show_image(image)))
-        splitter = QSplitter(Qt.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(self.tabs)
-        splitter.addWidget(self.classifier)
-        splitter.setSizes([340, 710, 350])
-        splitter.setStretchFactor(1, 1)
-        self.setCentralWidget(splitter)
-
         self.panel.training_form.find_learning_rate.connect(self.open_lr_finder)
-        self.lr_finder = None
         self.runs.open_model.connect(self.classifier.open_model)
-        self._add_statistics_tab()
-        self._add_search_tab()
         self.runs.load_settings.connect(self.load_experiment)
         # Fine-tune tab: past runs to start from; its jobs' weight downloads reach the status bar.
         self.panel.finetune_form.runs_root = runs_root()
         relay().progress.connect(self._on_event)
-
-        self.status = QLabel("Loading TensorFlow...")
-        self.statusBar().addWidget(self.status, 1)
-        self._build_menu()
 
     def _add_statistics_tab(self) -> None:
         """Batch-norm and activation statistics of the current model (gui/tabs/stats_view.py)."""
@@ -182,7 +179,6 @@ class MainWindow(QMainWindow):
 
         self.stats = StatsView()
         self.tabs.addTab(self.stats, "Statistics")
-        self.stats.follow(self.classifier)
 
     def _add_search_tab(self) -> None:
         """Hyperparameter search on Optuna over the form's experiment (gui/tabs/search.py)."""
@@ -200,7 +196,7 @@ class MainWindow(QMainWindow):
         for text, shortcut, slot in (
             ("&Open experiment...", QKeySequence.Open, self._choose_experiment),
             ("&Save experiment as...", QKeySequence.SaveAs, self._save_experiment_as),
-            ("Open &model...", None, self.classifier._choose_model),
+            ("Open &model...", None, self.classifier.choose_model),
             ("&Quit", QKeySequence.Quit, self.close),
         ):
             action = QAction(text, self)
@@ -335,165 +331,14 @@ class MainWindow(QMainWindow):
         self.error.setText(text)
         self.error_shown.emit(text)
 
-    # -- training ----------------------------------------------------------------
-    def start_training(self) -> None:
-        if self.thread is not None:
-            return
-        self.error.setText("")
-        try:
-            experiment = self.panel.experiment().validate()
-        except NetlabError as exc:
-            self.error.setText(str(exc))
-            return
-        from netlab.runs.folder import new_run_dir
-
-        chosen = self.run_folder.folder()
-        if chosen is None:
-            name = "finetune" if experiment.finetune.source else experiment.model.arch  # as `netlab finetune` names it
-            self.train_into(experiment, new_run_dir(runs_root(), name, experiment.data.dataset))
-            return
-        decision = decide_run_folder(self, chosen)  # a folder in use: resume, a new folder, or cancel
-        if decision.action == "train":
-            self.train_into(experiment, decision.path)
-        elif decision.action == "resume":
-            self.resume_run(decision.path)
-        elif decision.action == "refused":
-            self.show_error(decision.message)
-        else:
-            self.status.setText(f"Not trained: {chosen} is left as it was.")
-
-    def resume_run(self, run_dir) -> None:
-        """Continue the run in ``run_dir`` from its last complete epoch, as ``netlab resume`` does."""
-        try:
-            experiment = RunFolder(run_dir).settings()
-        except NetlabError as exc:
-            self.show_error(str(exc))
-            return
-        self.train_into(experiment, run_dir, resume=True)
-
-    def train_into(self, experiment, run_dir, resume=False) -> None:
-        """Train in ``run_dir`` (``resume``: continue the run there). The trainer takes the folder's
-        lock first: a folder another process writes, or one holding another run, fails with its
-        message in the window."""
-        if self.thread is not None:
-            return
-        self.error.setText("")
-        self.checks.setText("")
-        self.checks.setStyleSheet("")
-        self.curves.clear()
-        self._epochs = 0  # until RunStarted
-        self.thread = TrainThread(experiment, run_dir, parent=self, resume=resume)
-        self.thread.event.connect(self._on_event)
-        self.thread.succeeded.connect(self._on_succeeded)
-        self.thread.failed.connect(self._on_failed)
-        self.thread.finished.connect(self._on_thread_finished)
-        self.train_button.setEnabled(False)
-        self.stop_button.setEnabled(True)
-        self.pause_button.setEnabled(True)
-        self.panel.setEnabled(False)
-        self.run_folder.setEnabled(False)
-        preparing = (f"Resuming {run_dir}..." if resume else
-                     f"Preparing {experiment.model.arch} on {experiment.data.dataset}...")
-        self.status.setText(preparing if self.tensorflow_loaded else f"Loading TensorFlow... {preparing}")
-        self.thread.start()
-
-    def stop_training(self) -> None:
-        if self.thread is not None:
-            self.thread.request_stop()
-            self.stop_button.setEnabled(False)
-            self.pause_button.setEnabled(False)
-            self.status.setText("Stopping (after this batch, or before the first one)...")
-
-    def pause_training(self, paused: bool) -> None:
-        """Pause between batches (the window and Stop keep working), or go on."""
-        if self.thread is not None:
-            self.thread.set_paused(paused)
-            self.pause_button.setText("Resume" if paused else "Pause")
-
-    def _on_event(self, event) -> None:
-        if isinstance(event, BatchEnd):
-            self.curves.add_batch(event)
-            if not (self.thread and self.thread.stop_event.is_set()):
-                self.status.setText(
-                    f"Epoch {event.epoch + 1}/{self._epochs} · batch {event.batch}/{event.steps} · "
-                    f"{event.images_per_second:,.0f} img/s · ETA {_fmt_seconds(event.eta_seconds)}"
-                    f" · {self._device}")
-        elif isinstance(event, EpochEnd):
-            self.curves.add_epoch(event)
-        elif isinstance(event, RunStarted):
-            self._epochs = event.epochs
-            self.curves.set_epochs(event.epochs)
-            self._device = event.device
-            self.status.setText(f"Training {event.arch} ({event.params:,} parameters) on {event.device}...")
-        elif isinstance(event, RunFinished):
-            self.curves.finish()
-            state = "Stopped" if event.stopped else "Finished"
-            if event.stopped and not self._epochs:  # no RunStarted: stopped while loading or building
-                self.status.setText("Stopped before training began.")
-            else:
-                self.status.setText(f"{state} after {event.epochs_completed} epoch(s). Run saved in {event.run_dir}")
-        elif isinstance(event, DataProgress):
-            name = event.url.rsplit("/", 1)[-1]
-            done = event.bytes_done / 1e6
-            if event.bytes_total > 0:
-                total = event.bytes_total / 1e6
-                self.status.setText(f"Downloading {name}: {done:.1f} of {total:.1f} MB "
-                                    f"({event.bytes_done / event.bytes_total:.0%})")
-            else:
-                self.status.setText(f"Downloading {name}: {done:.1f} MB")
-        elif isinstance(event, Notice):
-            self._show_notice(event)
-        elif isinstance(event, RunPaused):
-            self.status.setText("Paused. Resume goes on from the next batch.")
-        elif isinstance(event, RunResumed):
-            self.status.setText("Resumed...")
-
     def _inspect_layer(self, name: str) -> None:
         """A summary row double-clicked: that layer of the current model in the Inspect tab."""
-        if self.classifier.model is None:
+        if self.current.model is None:
             self.status.setText(f"No model to look inside yet: train one or open a .keras file, "
                                 f"then double-click {name} again.")
             return
         self.tabs.setCurrentWidget(self.inspect)
         self.inspect.select_layer(name)
-
-    def _show_notice(self, notice) -> None:
-        warn = notice.level == "warning"
-        line = f"⚠ {notice.text}" if warn else f"✓ {notice.text}"
-        self.checks.setText("\n".join(filter(None, [self.checks.text(), line])))
-        if warn:
-            self.checks.setStyleSheet("color: #b35c00;")
-        elif not self.checks.styleSheet():
-            self.checks.setStyleSheet("color: #2e7d32;")
-
-    def _on_succeeded(self, result) -> None:
-        self.result = result
-        if result.model is None:  # stopped before the model was built
-            return
-        exp = self.thread.experiment
-        self.classifier.set_model(result.model, result.class_names,
-                                  f"just trained ({exp.model.arch} on {exp.data.dataset})",
-                                  result.run_dir and RunFolder(result.run_dir).model_path)
-
-    def _on_failed(self, message: str) -> None:
-        self.result = None
-        self.show_error(message)
-        self.status.setText("Training failed.")
-
-    def _on_thread_finished(self) -> None:
-        thread, self.thread = self.thread, None
-        thread.deleteLater()
-        self.train_button.setEnabled(True)
-        self.stop_button.setEnabled(False)
-        self.pause_button.blockSignals(True)
-        self.pause_button.setChecked(False)
-        self.pause_button.setText("Pause")
-        self.pause_button.blockSignals(False)
-        self.pause_button.setEnabled(False)
-        self.panel.setEnabled(True)
-        self.run_folder.setEnabled(True)
-        self.runs.refresh()
-        self.training_finished.emit(self.result)
 
     # -- closing -------------------------------------------------------------
     def closeEvent(self, event) -> None:

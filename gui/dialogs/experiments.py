@@ -84,8 +84,6 @@ class ExperimentsDialog(QDialog):
 
     def __init__(self, runs_root: Path, parent=None):
         super().__init__(parent)
-        from netlab.lessons.spec import lesson_names
-
         self.runs_root = Path(runs_root)
         self.thread: ExperimentThread | None = None
         self._close_with: int | None = None  # closed while a lesson ran: the dialog result, once it stops
@@ -104,6 +102,23 @@ class ExperimentsDialog(QDialog):
         self.setWindowIcon(icon("experiments"))
         self.resize(900, 640)
         layout = QVBoxLayout(self)
+        layout.addLayout(self._build_controls())
+        self.title = QLabel()
+        self.title.setStyleSheet("font-weight: bold")
+        layout.addWidget(self.title)
+        layout.addWidget(self._build_panes(), 1)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, PROGRESS_STEPS)
+        self.status = QLabel()
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addLayout(self._build_runs_row())
+        self._show_lesson(self.lesson.currentText())
+
+    def _build_controls(self) -> QHBoxLayout:
+        """The lesson and its budget; Run, Stop and Continue."""
+        from netlab.lessons.spec import lesson_names
+
         row = QHBoxLayout()
         self.lesson = QComboBox()
         self.lesson.addItems(lesson_names())
@@ -128,21 +143,16 @@ class ExperimentsDialog(QDialog):
         row.addWidget(self.run_button)
         row.addWidget(self.stop_button)
         row.addWidget(self.continue_button)
-        layout.addLayout(row)
-        self.title = QLabel()
-        self.title.setStyleSheet("font-weight: bold")
+        return row
+
+    def _build_panes(self) -> QSplitter:
+        """The lesson's text, the curves beside the sweep plot, and the verdict, one above the other."""
+        from gui.widgets.plot_style import styled_plot
+
         self.question = QLabel()
         self.seed = QLabel()
         self.arms = QLabel()
-        layout.addWidget(self.title)
         self.lesson_pane = _scrolling(self.question, self.seed, self.arms)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, PROGRESS_STEPS)
-        self.status = QLabel()
-        layout.addWidget(self.progress)
-        layout.addWidget(self.status)
-        from gui.widgets.plot_style import styled_plot
-
         self.plot = styled_plot(pg, bottom="epoch", left="validation accuracy")
         self.plot.setYRange(0, 1)
         self.legend = self.plot.addLegend()
@@ -165,7 +175,10 @@ class ExperimentsDialog(QDialog):
             self.splitter.addWidget(pane)
         self.splitter.setStretchFactor(1, 1)  # a taller window goes to the plots
         self.splitter.setSizes([110, 400, 130])  # in proportion: about 4 lines of text each
-        layout.insertWidget(layout.indexOf(self.title) + 1, self.splitter, 1)
+        return self.splitter
+
+    def _build_runs_row(self) -> QHBoxLayout:
+        """The experiment's runs, one to open in the main window's Runs tab."""
         runs_row = QHBoxLayout()
         self.run_choice = QComboBox()  # "arm, seed N" -> its run folder, as each run begins
         self.run_choice.setToolTip("A run of this experiment: an arm and one of its seeds")
@@ -178,8 +191,7 @@ class ExperimentsDialog(QDialog):
         for widget in (QLabel("Run"), self.run_choice, self.open_button):
             runs_row.addWidget(widget)
         runs_row.addStretch(1)
-        layout.addLayout(runs_row)
-        self._show_lesson(self.lesson.currentText())
+        return runs_row
 
     # -- the lesson ------------------------------------------------------------
     def _show_lesson(self, name: str) -> None:

@@ -102,6 +102,22 @@ class FinetuneForm(Form):
             "of the source's layers"))
         self.into_arch.setText("the Model tab's arch")
 
+        self._build_training_group()
+        self._build_layer_group()
+        self.box_layout.addStretch(1)
+
+        self._jobs = LatestJob(self, DEBOUNCE_MS, self._show_report, self._report_error,
+                               on_start=lambda: self._set_state("building the report..."))
+        self.enabled.toggled.connect(self._on_change)
+        self.kind.currentTextChanged.connect(self._kind_changed)
+        self.source.currentTextChanged.connect(self._on_change)
+        self.load_up_to.currentTextChanged.connect(self._on_change)
+        self.cut.valueChanged.connect(self._cut_moved)
+        self._fill_sources(IMAGENET)
+
+    def _build_training_group(self) -> None:
+        """What trains: the freeze cut (a slider over the table's rows), how much of the source
+        loads, the base's rate, the head-only epochs and the feature cache."""
         form = self.group("What trains")
         self.freeze = combo_box(("base", "none"), "base: the whole base frozen (feature extraction); none: "
                                 "everything trains; a layer: every layer below it stays frozen")
@@ -131,6 +147,8 @@ class FinetuneForm(Form):
             "same result)"))
         self.cache_features.setText("run the frozen base once")
 
+    def _build_layer_group(self) -> None:
+        """The core's report: the layers with weights, frozen or trained, and their total."""
         form = self.group("Layers with weights")
         self.state = QLabel("")
         self.state.setWordWrap(True)
@@ -157,16 +175,6 @@ class FinetuneForm(Form):
         self.total.setWordWrap(True)
         self.total.setTextInteractionFlags(Qt.TextSelectableByMouse)
         form.addRow(self.total)
-        self.box_layout.addStretch(1)
-
-        self._jobs = LatestJob(self, DEBOUNCE_MS, self._show_report, self._report_error,
-                               on_start=lambda: self._set_state("building the report..."))
-        self.enabled.toggled.connect(self._on_change)
-        self.kind.currentTextChanged.connect(self._kind_changed)
-        self.source.currentTextChanged.connect(self._on_change)
-        self.load_up_to.currentTextChanged.connect(self._on_change)
-        self.cut.valueChanged.connect(self._cut_moved)
-        self._fill_sources(IMAGENET)
 
     # -- the experiment ----------------------------------------------------------
     def load(self, experiment) -> list[str]:

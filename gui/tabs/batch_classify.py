@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.state import CurrentModel
 from gui.tabs.classifier import IMAGE_FILTER
 from gui.tabs.classifier import _to_pixmap as to_pixmap
 from gui.widgets.drops import accept_files, dropped_paths
@@ -141,6 +142,17 @@ class BatchClassifyView(QWidget):
         self.source_label = QLabel("No model yet: train one or open a .keras file.")
         self.source_label.setWordWrap(True)
         layout.addWidget(self.source_label)
+        layout.addLayout(self._build_inputs())
+        layout.addLayout(self._build_ensemble())
+        layout.addWidget(self._build_table(), 1)
+        layout.addLayout(self._build_progress())
+        self.message = QLabel("Drop images or folders here.")
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+        self._show_ensemble()
+
+    def _build_inputs(self) -> QHBoxLayout:
+        """Adding images or folders, and the test-time augmentation."""
         row = QHBoxLayout()
         self.add_files_button = QPushButton("Add images...")
         self.add_files_button.clicked.connect(self._choose_files)
@@ -156,8 +168,10 @@ class BatchClassifyView(QWidget):
         row.addWidget(QLabel("TTA:"))
         row.addWidget(self.tta)
         row.addStretch(1)
-        layout.addLayout(row)
+        return row
 
+    def _build_ensemble(self) -> QHBoxLayout:
+        """Further models whose predictions are averaged with the current model's."""
         row = QHBoxLayout()
         self.ensemble_label = QLabel("")
         self.ensemble_label.setWordWrap(True)
@@ -170,8 +184,10 @@ class BatchClassifyView(QWidget):
         row.addWidget(self.ensemble_label, 1)
         row.addWidget(self.add_model_button)
         row.addWidget(self.clear_ensemble_button)
-        layout.addLayout(row)
+        return row
 
+    def _build_table(self) -> QTableView:
+        """The predictions, one row per image with its thumbnail."""
         self.table_model = PredictionTable(self)
         self.table = QTableView()
         self.table.setModel(self.table_model)
@@ -181,8 +197,10 @@ class BatchClassifyView(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self.table.setSelectionBehavior(QTableView.SelectRows)
         self.table.setWordWrap(False)
-        layout.addWidget(self.table, 1)
+        return self.table
 
+    def _build_progress(self) -> QHBoxLayout:
+        """Progress, Cancel and Export CSV."""
         row = QHBoxLayout()
         self.progress = QProgressBar()
         self.progress.setFormat("%v of %m")
@@ -195,22 +213,14 @@ class BatchClassifyView(QWidget):
         row.addWidget(self.progress, 1)
         row.addWidget(self.cancel_button)
         row.addWidget(self.export_button)
-        layout.addLayout(row)
-        self.message = QLabel("Drop images or folders here.")
-        self.message.setWordWrap(True)
-        layout.addWidget(self.message)
-        self._show_ensemble()
-
-    def follow(self, classifier) -> None:
-        """Classify with the window's current model; take the batches dropped on the classifier."""
-        classifier.model_changed.connect(self.set_model)
-        classifier.batch_requested.connect(self.classify_paths)
+        return row
 
     # -- models --------------------------------------------------------------------
-    def set_model(self, model, class_names, source: str) -> None:
+    def set_model(self, current: CurrentModel) -> None:
+        """Classify with the window's current model."""
         self.cancel()
-        self.model, self.class_names, self.source = model, class_names, source
-        self.source_label.setText(f"Model: {source}")
+        self.model, self.class_names, self.source = current.model, current.class_names, current.source
+        self.source_label.setText(f"Model: {current.source}")
         self._show_ensemble()
 
     def add_member(self, path: str) -> None:

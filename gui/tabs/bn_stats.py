@@ -102,6 +102,16 @@ class BnStatsPage(QWidget):
         self.jobs = (self._job, self._recompute_job)
 
         layout = QVBoxLayout(self)
+        layout.addWidget(self._build_tables(), 1)
+
+        self.modes = QLabel("")
+        self.modes.setWordWrap(True)
+        layout.addWidget(self.modes)
+        layout.addLayout(self._build_recompute_row())
+        self._enable_actions()
+
+    def _build_tables(self) -> QSplitter:
+        """The BN layers' table and the chosen layer's channels, beside the plots."""
         splitter = QSplitter(Qt.Horizontal)
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -126,11 +136,10 @@ class BnStatsPage(QWidget):
         self.plot_layout.setContentsMargins(0, 0, 0, 0)
         splitter.addWidget(self.plot_area)
         splitter.setSizes([500, 440])
-        layout.addWidget(splitter, 1)
+        return splitter
 
-        self.modes = QLabel("")
-        self.modes.setWordWrap(True)
-        layout.addWidget(self.modes)
+    def _build_recompute_row(self) -> QHBoxLayout:
+        """Recompute the moving statistics from these images, and Undo."""
         row = QHBoxLayout()
         self.recompute_button = QPushButton("Recompute BN statistics")
         self.recompute_button.setToolTip(
@@ -145,8 +154,7 @@ class BnStatsPage(QWidget):
         row.addWidget(self.recompute_button)
         row.addWidget(self.undo_button)
         row.addWidget(self.recompute_result, 1)
-        layout.addLayout(row)
-        self._enable_actions()
+        return row
 
     def _build_plots(self) -> None:
         """The plots, made the first time there is something to draw (pyqtgraph loads late)."""

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.state import CurrentModel
 from gui.widgets.drops import accept_files, dropped_paths
 from gui.workers import run_job
 
@@ -55,18 +56,17 @@ class ClassifierView(QWidget):
     classified = Signal(list)  # the top-k predictions shown
     image_classified = Signal(str)  # the file just classified (the Inspect tab follows it)
     failed = Signal(str)
-    # The window's current model (just trained or opened): (model, class_names, source).
-    # The inspection and evaluation views follow it.
-    model_changed = Signal(object, object, str)
     # Several files or a folder dropped here: the Classify tab takes them.
     batch_requested = Signal(list)
 
-    def __init__(self, parent=None):
+    def __init__(self, current: CurrentModel, parent=None):
+        """``current``: the window's current model; a model opened here becomes it, and the
+        view follows it (``set_model``) like every tab."""
         super().__init__(parent)
         self.setAcceptDrops(True)
+        self.current = current
         self.model = None
         self.class_names = None
-        self.model_path = None  # the current model's file, when it has one (the Evaluate tab finds its run)
 
         layout = QVBoxLayout(self)
         self.source = QLabel("No model yet: train one or open a .keras file.")
@@ -76,7 +76,7 @@ class ClassifierView(QWidget):
         self.open_image_button = QPushButton("Open image...")
         self.open_image_button.clicked.connect(self._choose_image)
         self.open_model_button = QPushButton("Open model...")
-        self.open_model_button.clicked.connect(self._choose_model)
+        self.open_model_button.clicked.connect(self.choose_model)
         buttons.addWidget(self.open_image_button)
         buttons.addWidget(self.open_model_button)
         layout.addLayout(buttons)
@@ -106,13 +106,12 @@ class ClassifierView(QWidget):
         layout.addWidget(self.message)
 
     # -- model ---------------------------------------------------------------
-    def set_model(self, model, class_names, source: str, path=None) -> None:
-        self.model = model
-        self.class_names = class_names
-        self.model_path = Path(path) if path is not None else None
-        self.source.setText(f"Model: {source}")
+    def set_model(self, current: CurrentModel) -> None:
+        """Follow the window's current model."""
+        self.model = current.model
+        self.class_names = current.class_names
+        self.source.setText(f"Model: {current.source}")
         self.message.setText("")
-        self.model_changed.emit(model, class_names, source)
 
     def open_model(self, path: str) -> None:
         self.message.setText("")
@@ -121,9 +120,9 @@ class ClassifierView(QWidget):
 
     def _model_opened(self, result) -> None:
         path, model, class_names = result
-        self.set_model(model, class_names, Path(path).name, path)
+        self.current.set(model, class_names, Path(path).name, path)
 
-    def _choose_model(self) -> None:
+    def choose_model(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open a Keras model", "", "Keras models (*.keras)")
         if path:
             self.open_model(path)

@@ -1,6 +1,6 @@
 """The Evaluate tab: how the window's current model does on a dataset.
 
-It follows the classifier's model (``ClassifierView.model_changed``). The
+It follows the window's current model (``gui.state.CurrentModel``). The
 dataset is the run's own (its validation or test split, the images the run
 never trained on) when the model came from a run, or a built-in dataset or an
 image folder whose classes are matched to the model's by name. The evaluation
@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.state import CurrentModel
 from gui.tabs.classifier import _to_pixmap as to_pixmap
 from gui.widgets.tables import read_only_table
 from gui.workers import run_job
@@ -92,23 +93,7 @@ class EvaluateView(QWidget):
         self.source_label = QLabel("No model yet: train one or open a .keras file.")
         self.source_label.setWordWrap(True)
         layout.addWidget(self.source_label)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Data:"))
-        self.dataset = QComboBox()
-        self.dataset.setToolTip("The run's own held-out images, a built-in dataset or an image folder "
-                                "(its classes are matched to the model's by name)")
-        self.dataset.setMinimumWidth(200)
-        row.addWidget(self.dataset, 1)
-        self.folder_button = QPushButton("Folder...")
-        self.folder_button.clicked.connect(self._choose_folder)
-        self.evaluate_button = QPushButton("Evaluate")
-        self.evaluate_button.clicked.connect(self.evaluate)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel)
-        for button in (self.folder_button, self.evaluate_button, self.cancel_button):
-            row.addWidget(button)
-        layout.addLayout(row)
+        layout.addLayout(self._build_data_row())
         self.progress = QProgressBar()
         self.progress.setFormat("%v of %m images")
         self.progress.setVisible(False)
@@ -145,20 +130,35 @@ class EvaluateView(QWidget):
         layout.addWidget(self.message)
         self._set_buttons()
 
-    def follow(self, classifier) -> None:
-        """Evaluate the window's current model; its file (``classifier.model_path``) names its run."""
-        classifier.model_changed.connect(
-            lambda model, names, source: self.set_model(model, names, source, classifier.model_path))
+    def _build_data_row(self) -> QHBoxLayout:
+        """The data to evaluate on; Folder..., Evaluate and Cancel."""
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Data:"))
+        self.dataset = QComboBox()
+        self.dataset.setToolTip("The run's own held-out images, a built-in dataset or an image folder "
+                                "(its classes are matched to the model's by name)")
+        self.dataset.setMinimumWidth(200)
+        row.addWidget(self.dataset, 1)
+        self.folder_button = QPushButton("Folder...")
+        self.folder_button.clicked.connect(self._choose_folder)
+        self.evaluate_button = QPushButton("Evaluate")
+        self.evaluate_button.clicked.connect(self.evaluate)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        for button in (self.folder_button, self.evaluate_button, self.cancel_button):
+            row.addWidget(button)
+        return row
 
     # -- model and data ----------------------------------------------------------------
-    def set_model(self, model, class_names, source: str, model_path=None) -> None:
+    def set_model(self, current: CurrentModel) -> None:
+        """Evaluate the window's current model; one from a run folder offers the run's held-out images."""
         from netlab.data import source_names
-        from netlab.runs.run import run_folder_of
 
         self.cancel()
-        self.model, self.class_names, self.source = model, class_names, source
-        self.run_dir = run_folder_of(model_path) if model_path is not None else None
-        self.source_label.setText(f"Model: {source}")
+        self.model, self.class_names, self.source = current.model, current.class_names, current.source
+        self.run_dir = current.run_dir
+        self.source_label.setText(f"Model: {current.source}")
         folders = [self.dataset.itemData(i) for i in range(self.dataset.count())
                    if self.dataset.itemData(i) not in (RUN_DATA, *source_names())]
         self.dataset.clear()

@@ -1,7 +1,7 @@
 """The Inspect tab: a layer tree, and for one image its feature maps, the kernels
 and Grad-CAM (issue 11).
 
-It follows the window's current model (``ClassifierView.model_changed``).
+It follows the window's current model (``gui.state.CurrentModel``).
 ONE forward pass in a worker gives every layer's output for the image (the
 core's multi-output model, built once per model); the view keeps those
 arrays (``maps``), so choosing another layer, with the mouse or the Up/Down
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.state import CurrentModel
 from gui.tabs.classifier import IMAGE_FILTER
 from gui.tabs.inspect_jobs import (
     ImageSource,
@@ -183,13 +184,13 @@ class InspectView(QWidget):
         return tab
 
     # -- public slots --------------------------------------------------------------
-    def set_model(self, model, class_names, source: str) -> None:
-        """Follow the window's current model (``ClassifierView.model_changed``)."""
+    def set_model(self, current: CurrentModel) -> None:
+        """Follow the window's current model."""
         from netlab.predict.model import class_names_for
 
-        self.model, self.structure, self.maps, self.cam, self.grid = model, None, None, None, None
-        self.class_names = class_names_for(model, class_names) if has_vector_output(model) else []
-        self.source_label.setText(f"Model: {source}")
+        self.model, self.structure, self.maps, self.cam, self.grid = current.model, None, None, None, None
+        self.class_names = class_names_for(self.model, current.class_names) if has_vector_output(self.model) else []
+        self.source_label.setText(f"Model: {current.source}")
         for label in (self.message, self.prediction, self.maps_text, self.hover, self.cam_text):
             label.setText("")
         self.tree_model.removeRows(0, self.tree_model.rowCount())
@@ -202,7 +203,7 @@ class InspectView(QWidget):
         self.cam_class.addItems([PREDICTED] + list(self.class_names))
         self.cam_class.blockSignals(False)
         self._busy("reading the layers...")
-        self._jobs["structure"].request(layer_structure, model)
+        self._jobs["structure"].request(layer_structure, self.model)
 
     def show_image(self, image) -> None:
         """Inspect an image (a path, a PIL image, or pixels in [0, 255]): every layer's output

@@ -84,6 +84,25 @@ class SearchView(QWidget):
         self._filled = False
         self._trial = None  # the number of the trial running
 
+        form = self._build_settings()
+        self.set_search(SearchConfig())
+        buttons = self._build_buttons()
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.error = QLabel("")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b00020;")
+        splitter = self._build_results()
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.status)
+        layout.addWidget(self.error)
+        layout.addWidget(splitter, 1)
+
+    def _build_settings(self) -> QFormLayout:
+        """The search section of the experiment: trials, epochs per trial, sampler, pruning, space."""
         self.trials = QSpinBox()
         self.trials.setRange(1, 10_000)
         self.trial_epochs = QSpinBox()
@@ -104,8 +123,10 @@ class SearchView(QWidget):
         settings.addStretch(1)
         form.addRow(settings)
         form.addRow("Space", self.space)
-        self.set_search(SearchConfig())
+        return form
 
+    def _build_buttons(self) -> QHBoxLayout:
+        """Start, Continue and Stop; loading the selected trial's settings into the form."""
         self.start_button = QPushButton("Start search")
         self.start_button.clicked.connect(self.start)
         self.continue_button = QPushButton("Continue")
@@ -123,13 +144,10 @@ class SearchView(QWidget):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self.load_button)
-        self.status = QLabel("")
-        self.status.setWordWrap(True)
-        self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.error = QLabel("")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b00020;")
+        return buttons
 
+    def _build_results(self) -> QSplitter:
+        """The trials' table above their plots (history and importances, drawn once there are trials)."""
         self.table = read_only_table(FIXED_COLUMNS, row_height=22)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
@@ -141,12 +159,7 @@ class SearchView(QWidget):
         self.plots.setMinimumHeight(200)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 2)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addLayout(buttons)
-        layout.addWidget(self.status)
-        layout.addWidget(self.error)
-        layout.addWidget(splitter, 1)
+        return splitter
 
     # -- settings ---------------------------------------------------------------
     def set_search(self, search: SearchConfig) -> None:

@@ -1,6 +1,6 @@
 """The Statistics tab: batch-norm and activation statistics of the window's current model.
 
-It follows ``ClassifierView.model_changed``. A batch of real images (the
+It follows the window's current model (``gui.state.CurrentModel``). A batch of real images (the
 training split of the run the model came from, a built-in dataset's
 validation split, or a folder the user picks) is loaded in a worker, then
 each page computes from it in workers of its own (``LatestJob``: a newer
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.state import CurrentModel
 from gui.tabs.activation_stats import ActivationStatsPage
 from gui.tabs.bn_stats import BnStatsPage
 from gui.widgets.image_batch import ImageBatch
@@ -107,22 +108,14 @@ class StatsView(QWidget):
             page.done.connect(self._done)
 
     # -- what to compute on ----------------------------------------------------------
-    def follow(self, classifier) -> None:
-        """Show the window's current model; its file (``classifier.model_path``) names its run."""
-        classifier.model_changed.connect(
-            lambda model, names, source: self.set_model(model, names, source, classifier.model_path))
-
-    def set_model(self, model, class_names, source: str, model_path=None) -> None:
-        """A new current model; one from a run folder brings that run's training images."""
-        from netlab.runs.run import run_folder_of
-
-        self.model, self.class_names, self.model_source = model, class_names, source
+    def set_model(self, current: CurrentModel) -> None:
+        """The window's current model; one from a run folder brings that run's training images."""
+        self.model, self.class_names, self.model_source = current.model, current.class_names, current.source
         self.images = None
         for page in (self.bn, self.activations):
-            page.follow_model(model)
-        run_dir = run_folder_of(model_path) if model_path is not None else None
-        if run_dir is not None:
-            self.set_run(run_dir)  # refreshes
+            page.follow_model(current.model)
+        if current.run_dir is not None:
+            self.set_run(current.run_dir)  # refreshes
             return
         self.source.blockSignals(True)  # another run's images are not this model's
         self._drop_runs()

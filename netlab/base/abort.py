@@ -3,8 +3,8 @@
 The window runs such jobs in worker threads and cannot kill a thread; instead
 it sets a ``threading.Event`` directly from the GUI thread (never a queued
 signal that would wait behind a busy event loop), and the job checks it at
-its abort points and raises :class:`JobAborted` there (Orange's
-``is_interruption_requested``, superqt's cooperative quit).
+its abort points and raises :class:`JobAborted` there (as Orange's
+``is_interruption_requested``).
 
 The flag is the running thread's own (:func:`abortable` sets it), so code deep
 inside a job (the block builders that every architecture goes through) can

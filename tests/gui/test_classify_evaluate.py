@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "core"))
 from classify_helpers import CLASSES, image_folder, random_image, tiny_model  # noqa: E402
 from test_main_window import drop_file  # noqa: E402
 
+from gui.state import CurrentModel  # noqa: E402
 from gui.tabs.batch_classify import BatchClassifyView  # noqa: E402
 from gui.tabs.evaluate import EvaluateView  # noqa: E402
 from netlab.predict.classify import read_csv  # noqa: E402
@@ -27,7 +28,7 @@ def model():
 def view(qtbot, model):
     view = BatchClassifyView()
     qtbot.addWidget(view)
-    view.set_model(model, CLASSES, "tiny")
+    view.set_model(CurrentModel.of(model, CLASSES, "tiny"))
     view.show()
     yield view
     view.cancel()
@@ -102,7 +103,7 @@ def test_the_evaluate_view_renders_a_run(qtbot, trained_run):
     view = EvaluateView()
     qtbot.addWidget(view)
     view.resize(800, 600)
-    view.set_model(result.model, result.class_names, "trained", run_dir / "model.keras")
+    view.set_model(CurrentModel.of(result.model, result.class_names, "trained", run_dir / "model.keras"))
     assert view.dataset.currentText().startswith("The run's held-out images")
     with qtbot.waitSignal(view.evaluated, timeout=120_000) as evaluated:
         view.show()  # the tab is evaluated when it is first shown
@@ -125,7 +126,7 @@ def test_the_evaluate_view_renders_a_run(qtbot, trained_run):
 
 def test_a_folder_dropped_on_the_classifier_fills_the_classify_tab(window, qtbot, tmp_path, model):
     folder = image_folder(tmp_path / "images", count=3)
-    window.classifier.set_model(model, CLASSES, "tiny")
+    window.current.set(model, CLASSES, "tiny")
     assert window.evaluation.model is model  # the Evaluate tab follows the window's model
     with qtbot.waitSignal(window.classify.finished, timeout=60_000):
         drop_file(window.classifier, folder)
@@ -155,7 +156,7 @@ def test_the_evaluate_view_on_a_folder_and_a_folder_of_other_classes(qtbot, trai
     _, result = trained_run
     view = EvaluateView()
     qtbot.addWidget(view)
-    view.set_model(result.model, result.class_names, "a model file")  # no run: nothing evaluated by itself
+    view.set_model(CurrentModel.of(result.model, result.class_names, "a model file"))  # no run: nothing evaluated by itself
     view.show()
     assert view.job is None and view.dataset.findData("run") < 0
     folder = _digit_folder(tmp_path / "digits", {3: "3", 8: "8"}, 6, 32)

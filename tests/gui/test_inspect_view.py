@@ -6,6 +6,8 @@ from PIL import Image
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
+from gui.state import CurrentModel
+
 SIDE = 32
 TIMEOUT = 60_000
 
@@ -84,7 +86,7 @@ def view(qtbot):
 
 
 def _open(view, qtbot, model, image=None):
-    view.set_model(model, ["circle", "square", "cross"], "test model")
+    view.set_model(CurrentModel.of(model, ["circle", "square", "cross"], "test model"))
     qtbot.waitUntil(lambda: view.structure is not None, timeout=TIMEOUT)
     if image is not None:
         with qtbot.waitSignal(view.maps_ready, timeout=TIMEOUT):
@@ -221,7 +223,7 @@ def test_the_window_follows_the_classifier_and_closing_mid_pass_is_clean(window,
 
     inspect = window.inspect
     window.tabs.setCurrentWidget(inspect)
-    window.classifier.set_model(_functional(), ["circle", "square", "cross"], "test model")
+    window.current.set(_functional(), ["circle", "square", "cross"], "test model")
     qtbot.waitUntil(lambda: inspect.structure is not None, timeout=TIMEOUT)
     with qtbot.waitSignal(inspect.maps_ready, timeout=TIMEOUT):
         window.classifier.classify(str(picture))  # the classified image is inspected too
@@ -234,7 +236,7 @@ def test_the_window_follows_the_classifier_and_closing_mid_pass_is_clean(window,
     assert window.tabs.currentWidget() is inspect
     np.testing.assert_array_equal(inspect.maps.input, np.asarray(clicked, np.float32))
     assert inspect.forward_passes == 2
-    window.classifier.set_model(_nested(), None, "another model")
+    window.current.set(_nested(), None, "another model")
     qtbot.waitUntil(lambda: inspect.structure is not None, timeout=TIMEOUT)
     maps_jobs = inspect._jobs["maps"]
     qtbot.waitUntil(lambda: maps_jobs.running is not None, timeout=TIMEOUT)
@@ -254,7 +256,7 @@ def test_a_double_clicked_summary_row_opens_that_layer_of_the_current_model(wind
     summary.table.cellDoubleClicked.emit(row, 0)  # no model yet: said, nothing else changes
     assert "No model to look inside yet" in window.status.text()
     assert window.tabs.currentWidget() is not window.inspect
-    with qtbot.waitSignal(window.classifier.model_changed, timeout=TIMEOUT):
+    with qtbot.waitSignal(window.model_changed, timeout=TIMEOUT):
         window.classifier.open_model(str(run / "model.keras"))
     summary.table.cellDoubleClicked.emit(row, 0)
     assert window.tabs.currentWidget() is window.inspect

@@ -95,7 +95,7 @@ def test_closing_while_training_goes_at_once_and_the_worker_stops_after_its_batc
 
 def test_drop_png_shows_top3(window, qtbot, trained_run, digit_png):
     _, result = trained_run
-    window.classifier.set_model(result.model, result.class_names, "test model")
+    window.current.set(result.model, result.class_names, "test model")
     with qtbot.waitSignal(window.classifier.classified, timeout=60_000) as shown:
         drop_file(window.classifier, digit_png)
     assert len(shown.args[0]) == 3
@@ -107,7 +107,7 @@ def test_drop_png_shows_top3(window, qtbot, trained_run, digit_png):
 
 def test_drop_text_file_shows_an_error_and_changes_nothing(window, qtbot, trained_run, digit_png, tmp_path):
     _, result = trained_run
-    window.classifier.set_model(result.model, result.class_names, "test model")
+    window.current.set(result.model, result.class_names, "test model")
     with qtbot.waitSignal(window.classifier.classified, timeout=60_000) as shown:
         drop_file(window.classifier, digit_png)
     before = window.classifier.results()
@@ -125,7 +125,7 @@ def test_drop_of_a_name_too_long_says_so(window, qtbot, trained_run, tmp_path):
     """A path the file system refuses (a name of 300 characters) dropped on the classifier: its
     message, not an exception in the drop nor an "unexpected error"."""
     _, result = trained_run
-    window.classifier.set_model(result.model, result.class_names, "test model")
+    window.current.set(result.model, result.class_names, "test model")
     with qtbot.waitSignal(window.classifier.failed, timeout=60_000) as failed:
         drop_file(window.classifier, tmp_path / ("n" * 300 + ".png"))
     assert "too long" in failed.args[0] and "unexpected" not in failed.args[0]

@@ -24,7 +24,7 @@ def test_help_menu_classifies_a_datasets_samples_in_the_classify_tab(window, qtb
     help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
     assert window.samples_menu.menuAction() in help_menu.actions()
     _, result = trained_run
-    window.classifier.set_model(result.model, result.class_names, "trained on digits")
+    window.current.set(result.model, result.class_names, "trained on digits")
     digits = next(a for a in window.samples_menu.actions() if "digits" in a.text())
     with qtbot.waitSignal(window.classify.finished, timeout=60_000) as finished:
         digits.trigger()

@@ -11,6 +11,8 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
 from inspect_models import nested, sequential  # noqa: E402
 
+from gui.state import CurrentModel  # noqa: E402
+
 WAIT_MS = 120_000
 
 
@@ -53,7 +55,7 @@ def test_one_row_per_bn_layer_with_the_values_of_its_variables_and_it_follows_th
     bn.moving_mean.assign(np.linspace(-2, 2, 8).astype(np.float32))
     bn.gamma.assign(np.linspace(0.5, 1.5, 8).astype(np.float32))
     with qtbot.waitSignal(view.bn.rendered, timeout=WAIT_MS):
-        view.set_model(model, None, "nested")
+        view.set_model(CurrentModel.of(model, None, "nested"))
     page = view.bn
     assert [page.layers.item(r, 1).text() for r in range(page.layers.rowCount())] == \
         ["backbone/stem_bn", "backbone/concat_bn"]
@@ -75,7 +77,7 @@ def test_one_row_per_bn_layer_with_the_values_of_its_variables_and_it_follows_th
 
     # Another model: the table, the plots and the activation statistics follow it.
     with qtbot.waitSignals([view.bn.rendered, view.activations.rendered], timeout=WAIT_MS):
-        view.set_model(sequential(), None, "sequential")
+        view.set_model(CurrentModel.of(sequential(), None, "sequential"))
     assert page.layers.rowCount() == 1 and page.layers.item(0, 1).text() == "bn1"
     assert page.channels.rowCount() == 6 and len(page.items["gamma"].getData()[1]) == 6
     stats = view.activations.shown_statistics()["this model"]
@@ -115,7 +117,7 @@ def test_recomputing_the_statistics_on_a_runs_images_shows_the_accuracy_before_a
     run_dir, _ = trained_run
     model = load_model(run_dir / "model.keras")  # a copy of its own: the test changes it
     with qtbot.waitSignal(view.bn.rendered, timeout=WAIT_MS):
-        view.set_model(model, read_classes(run_dir / "model.keras"), "the run", run_dir / "model.keras")
+        view.set_model(CurrentModel.of(model, read_classes(run_dir / "model.keras"), "the run", run_dir / "model.keras"))
     assert view.source.currentData() == ("run", str(run_dir))
     page = view.bn
     assert "training images of the run" in view.state.text()
@@ -139,14 +141,14 @@ def test_recomputing_the_statistics_on_a_runs_images_shows_the_accuracy_before_a
         np.testing.assert_array_equal(a, b)
     assert not page.undo_button.isEnabled()
     # A model from no run: the run's images are no longer offered.
-    view.set_model(sequential(), None, "another")
+    view.set_model(CurrentModel.of(sequential(), None, "another"))
     assert view.source.currentData()[0] == "dataset"
 
 
 def test_the_window_has_a_statistics_tab_that_follows_the_current_model(qtbot, window, image_folder):
     stats = window.stats
     stats.use_folder(str(image_folder))
-    window.classifier.set_model(sequential(), None, "a test model")  # the tab is hidden: nothing runs yet
+    window.current.set(sequential(), None, "a test model")  # the tab is hidden: nothing runs yet
     assert stats.bn.layers.rowCount() == 0
     with qtbot.waitSignal(stats.bn.rendered, timeout=WAIT_MS):
         window.tabs.setCurrentWidget(stats)
