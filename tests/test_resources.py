@@ -11,7 +11,7 @@ from PIL import Image
 
 from netlab.resources import icon_files, sample_datasets, sample_images, samples_folder
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_icons_are_pngs_of_the_size_their_name_says():

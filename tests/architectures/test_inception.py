@@ -8,6 +8,7 @@ from netlab.architectures import get_arch
 from netlab.architectures import googlenet as gnet
 from netlab.base.errors import ConfigError
 from netlab.config import ModelConfig, RegularizationConfig
+from tests.helpers import trainable_count
 
 # Table 1 of the GoogLeNet paper at 224x224x3: layer -> output size.
 GOOGLENET_SHAPES = {
@@ -51,10 +52,6 @@ TABLE_PARAMS_K = {
     "fc": (1000, 1_024_000),
 }
 TABLE_OFF = {"conv1", "inception_4c", "inception_5a"}
-
-
-def _trainable(model):
-    return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
 
 
 def _kernels(model, prefix):
@@ -137,8 +134,8 @@ def test_googlenet_params_per_module_against_table_1(googlenet_infer):
 
 def test_googlenet_total_params(googlenet_infer, googlenet_train):
     spec = get_arch("googlenet")
-    assert _trainable(googlenet_infer) == spec.params.count == gnet.table_param_count() == 6_998_552
-    assert _trainable(googlenet_train) == gnet.table_param_count(aux=True) == 13_378_280
+    assert trainable_count(googlenet_infer) == spec.params.count == gnet.table_param_count() == 6_998_552
+    assert trainable_count(googlenet_train) == gnet.table_param_count(aux=True) == 13_378_280
     assert googlenet_infer.get_layer("head_dropout").rate == pytest.approx(0.4)
     assert googlenet_infer.get_layer("conv1_conv").use_bias  # no normalization by default
 
@@ -243,7 +240,7 @@ def test_inception_v3_grid_sizes(inception_v3_model):
 
 def test_inception_v3_params_counted_like_keras(inception_v3_model):
     m = inception_v3_model
-    assert _trainable(m) == get_arch("inception_v3").params.count == 23_817_352
+    assert trainable_count(m) == get_arch("inception_v3").params.count == 23_817_352
     bns = [layer for layer in m.layers if isinstance(layer, keras.layers.BatchNormalization)]
     convs = [layer for layer in m.layers if isinstance(layer, keras.layers.Conv2D)]
     assert len(bns) == len(convs) == 94
@@ -283,7 +280,7 @@ def test_inception_v3_cifar_stem_keeps_the_grids_of_299():
     model = get_arch("inception_v3").build((32, 32, 3), 10)
     sizes = {n: model.get_layer(n).output.shape[1] for n in ("mixed0", "mixed3", "mixed8", "mixed10")}
     assert sizes == {"mixed0": 32, "mixed3": 15, "mixed8": 7, "mixed10": 7}
-    assert _trainable(model) == 23_817_352 - 990 * (2048 + 1)  # same layers, 10 classes instead of 1000
+    assert trainable_count(model) == 23_817_352 - 990 * (2048 + 1)  # same layers, 10 classes instead of 1000
 
 
 def test_inception_v3_stem_limits():

@@ -15,6 +15,7 @@ from PIL import Image
 
 from netlab.base.logs import TENSORFLOW_LOG_LINE
 from netlab.cli.main import main
+from tests.helpers import tiny_experiment
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -335,7 +336,6 @@ def test_imagenet_weights_offline_is_one_line_with_the_url(tmp_path, monkeypatch
 def test_search_resume_refuses_a_storage_or_study_that_is_not_its_own(tmp_path, capsys):
     """--resume with --storage/--study-name naming no such study started a new study in it, whose trial
     numbers ran into the folder's trial-NNNN runs ('already holds a NetLab run' for each)."""
-    from conftest import tiny_experiment
 
     from netlab.search.study import Search
 
@@ -410,7 +410,6 @@ def test_flags_that_contradict_each_other(argv, expected, tmp_path, capsys):
 def test_a_folder_netlab_knows_but_without_a_model_says_what_to_give(tmp_path, capsys):
     """An unfinished run, a search's folder and a lesson's folder each say what they are and what to give
     (they said 'is it a finished NetLab run folder?' or 'give a .keras file or a NetLab run folder')."""
-    from conftest import tiny_experiment
 
     from netlab.runs.folder import RunWriter
     from netlab.search.study import Search
@@ -436,8 +435,6 @@ def test_a_folder_netlab_knows_but_without_a_model_says_what_to_give(tmp_path, c
 
 
 def test_resume_of_a_search_a_lesson_or_no_folder(tmp_path, capsys):
-    from conftest import tiny_experiment
-
     from netlab.runs.folder import RunWriter
     from netlab.search.study import Search
 
@@ -485,8 +482,6 @@ def test_a_lessons_table_lines_up(capsys):
 
 
 def test_config_naming_a_run_folder_points_to_its_config_json(tmp_path, capsys):
-    from conftest import tiny_experiment
-
     from netlab.runs.folder import RunWriter
 
     run = tmp_path / "run"

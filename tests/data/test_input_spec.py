@@ -9,6 +9,7 @@ from PIL import Image
 
 from netlab.config import DataConfig
 from netlab.data.input_spec import input_spec
+from tests.helpers import tiny_experiment
 
 
 def image_folder(root, classes, mode="RGB", per_class=3, size=20):
@@ -94,8 +95,6 @@ def test_an_aborted_model_build_stops_at_a_layer():
 
 
 def test_an_aborted_lr_sweep_trains_nothing():
-    from conftest import tiny_experiment
-
     from netlab.base.abort import JobAborted, abortable
     from netlab.training.lr_finder import find_lr
 

@@ -36,7 +36,7 @@ def apply(layers, x, training=False):
     return keras.ops.convert_to_numpy(x)
 
 
-def tiny_model(layers, input_shape, classes=4):
+def classifier_with(layers, input_shape, classes=4):
     inputs = keras.Input(input_shape)
     x = inputs
     for layer in layers:
@@ -99,7 +99,7 @@ def test_pca_whitening_refuses_large_inputs():
 def test_saved_model_reloads_in_safe_mode_with_the_same_predictions(kind, shapes, tmp_path):
     config, data = shapes
     config = DataConfig(**{**config.__dict__, "preprocessing": kind, "augmentation": ALL_AUGMENTATIONS})
-    model = tiny_model(preprocessing_layers(config, data), data.input_shape)
+    model = classifier_with(preprocessing_layers(config, data), data.input_shape)
     path = tmp_path / "model.keras"
     model.save(path)
     loaded = keras.saving.load_model(path, compile=False, safe_mode=True)
@@ -137,7 +137,7 @@ def test_augmentation_is_active_in_training_only(shapes):
     np.testing.assert_allclose(apply(layers, x, training=False), apply(plain_layers, x), atol=1e-5)
     assert np.abs(apply(layers, x, training=True) - apply(plain_layers, x)).max() > 0.1
     # Inside a model too: inference is the un-augmented path.
-    model = tiny_model(layers, data.input_shape)
+    model = classifier_with(layers, data.input_shape)
     np.testing.assert_allclose(model(x, training=False), model(x, training=False))
     assert not np.allclose(model(x, training=True), model(x, training=False))
 
@@ -188,7 +188,7 @@ def test_folder_statistics_and_training(tmp_path):
     mean, variance = channel_statistics(data, batch_size=7)
     np.testing.assert_allclose(mean, decoded.mean(axis=(0, 1, 2)), rtol=1e-6)
     np.testing.assert_allclose(variance, decoded.var(axis=(0, 1, 2), dtype=np.float64), rtol=1e-5)
-    model = tiny_model(preprocessing_layers(config, data), data.input_shape, classes=2)
+    model = classifier_with(preprocessing_layers(config, data), data.input_shape, classes=2)
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(data.train_pipeline(6, seed=0), validation_data=data.val_pipeline(6), epochs=2,
                         verbose=0, shuffle=False)

@@ -4,16 +4,9 @@ import subprocess
 import sys
 
 import pytest
-from conftest import tiny_experiment
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
 
-
-def drop_file(widget, path):
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path))])
-    event = QDropEvent(QPointF(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
-    widget.dropEvent(event)
+from tests.helpers import tiny_experiment
+from tests.helpers.qt import drop_file
 
 
 def test_architectures_come_from_the_registry(window):

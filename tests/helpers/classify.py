@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 from PIL import Image
+from sklearn.datasets import load_digits
 
 SIDE = 16
 CLASSES = ["cat", "dog", "owl"]
@@ -31,4 +32,17 @@ def image_folder(root, count=5):
         random_image(i).save(root / ("sub" if i % 2 else "") / f"img{i}.png")
     (root / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00garbage")
     (root / "notes.txt").write_text("not an image")
+    return root
+
+
+def digit_folder(root, classes, per_class, side, offset=0):
+    """Real scikit-learn digits written as PNGs into root/<name>/, named as ``classes`` maps them."""
+    digits = load_digits()
+    for digit, name in classes.items():
+        (root / name).mkdir(parents=True)
+        indices = np.flatnonzero(digits.target == digit)[offset:offset + per_class]
+        for i in indices:
+            pixels = (digits.images[i] * (255 / 16)).astype(np.uint8)
+            Image.fromarray(pixels, mode="L").resize((side, side), Image.Resampling.BILINEAR).save(
+                root / name / f"{i}.png")
     return root

@@ -15,8 +15,6 @@ import traceback
 from pathlib import Path
 
 import shiboken6
-from fuzz_inputs import DOWNLOADS, WORDS, Answerer, Draw, Vocabulary, limits, short, type_text
-from fuzz_watch import Watch, thread_stacks
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtTest import QTest
@@ -40,6 +38,10 @@ from PySide6.QtWidgets import (
     QTextEdit,
     QWidget,
 )
+
+from tests.helpers import tiny_experiment
+from tests.helpers.fuzz_inputs import DOWNLOADS, WORDS, Answerer, Draw, Vocabulary, limits, short, type_text
+from tests.helpers.fuzz_watch import Watch, thread_stacks
 
 ACTION_WEIGHTS = {"click": 22, "text": 14, "number": 14, "choose": 10, "tab": 12, "drop": 6, "view": 4,
                   "slider": 2, "menu": 3, "train": 3, "stop": 2, "pause": 2, "dialogs": 2, "settle": 6}
@@ -370,8 +372,6 @@ class Fuzzer:
     # -- the end: closed mid-run -------------------------------------------------------------
     def close_mid_run(self) -> None:
         """Train the tiny run (unless a run goes on), then close the window while it trains."""
-        from conftest import tiny_experiment
-
         from gui import workers
         from gui.workers import wait_for_jobs
 

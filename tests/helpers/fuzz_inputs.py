@@ -8,11 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import shiboken6
-from fuzz_watch import UNEXPECTED
 from PIL import Image
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox, QWidget
+
+from tests.helpers.fuzz_watch import UNEXPECTED
 
 LONG_NAME = "n" * 300  # one path component longer than NAME_MAX (255): ENAMETOOLONG
 WORDS = ("", " ", "x", "-1", "-999999", "0", "1e309", "nan", "inf", "-0.5", "é漢字🙂 ñ", "\t\n", "%s%n{}",
@@ -115,7 +116,7 @@ def limits(w) -> tuple[dict, dict, set]:
         training.mixed_precision: ["off"],  # float16 on a CPU is emulated: seconds per batch
     }
     # XLA compiles each step on the CPU (seconds per Train); the learning-rate finder trains 60
-    # batches (tests/gui/test_data_training_forms.py drives it).
+    # batches (tests/gui/forms/test_data_training_forms.py drives it).
     denied = {training.xla, training.lr_finder_button}
     return caps, allowed, denied
 

@@ -1,4 +1,4 @@
-"""The several-device test (test_mirrored.py), run as a script in its own process: TensorFlow's
+"""The several-device test (tests/training/test_mirrored.py), run as a script in its own process: TensorFlow's
 devices must be configured before anything else touches TensorFlow.
 
     python mirrored_job.py CONFIG RUN_DIR REPORT [SINGLE_RUN_DIR]

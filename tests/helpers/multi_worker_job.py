@@ -1,4 +1,4 @@
-"""One worker of the multi-worker test (test_multi_worker.py), run as a script in its own process.
+"""One worker of the multi-worker test (tests/training/test_multi_worker.py), run as a script in its own process.
 
     TF_CONFIG=... python multi_worker_job.py train|resume CONFIG RUN_DIR WEIGHTS [STOP_AFTER]
 

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
-from inspect_models import images, nested
 
 from netlab.base.errors import ConfigError
 from netlab.inspect.activations import activation_layers, activation_statistics, init_experiment
 from netlab.inspect.layers import feature_maps
+from tests.helpers.inspect_models import images, nested
 
 
 def test_small_gaussian_init_collapses_activations_with_depth():

@@ -7,7 +7,7 @@ import pytest
 from netlab.inspect.batchnorm import bn_statistics
 from netlab.inspect.gradcam import gradcam
 from netlab.inspect.layers import feature_maps, find_layer
-from tests.conftest import first_of_each_family, fresh_family_model
+from tests.helpers import first_of_each_family, fresh_family_model
 
 
 @pytest.mark.slow

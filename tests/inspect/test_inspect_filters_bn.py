@@ -1,11 +1,11 @@
 import numpy as np
 import pytest
-from inspect_models import images, nested, sequential
 
 from netlab.base.errors import ConfigError
 from netlab.inspect.batchnorm import bn_layers, bn_statistics, recompute_bn_statistics, train_vs_inference
 from netlab.inspect.filters import conv_filters, conv_layers
 from netlab.inspect.layers import feature_maps, find_layer
+from tests.helpers.inspect_models import images, nested, sequential
 
 
 def test_first_conv_filters_are_rgb_tiles_in_unit_range():

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 import tensorflow as tf
-from inspect_models import functional, images, nested, sequential
 
 from netlab.base.errors import ConfigError
 from netlab.inspect.gradcam import gradcam
+from tests.helpers.inspect_models import functional, images, nested, sequential
 
 
 def _reference_cam(forward, x, class_index):

@@ -3,11 +3,11 @@ import weakref
 
 import numpy as np
 import pytest
-from inspect_models import functional, images, nested, sequential
 
 from netlab.base.errors import ConfigError
 from netlab.inspect import layers as inspect_layers
 from netlab.inspect.layers import channel_order, feature_maps, find_layer, layer_infos, layer_tree
+from tests.helpers.inspect_models import functional, images, nested, sequential
 
 
 def _keras_output_shape(layer):

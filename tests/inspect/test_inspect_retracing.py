@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from inspect_models import images, nested
+
+from tests.helpers.inspect_models import images, nested
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,8 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = """
 import logging, sys
 import numpy as np
-sys.path.insert(0, {core!r})
-from inspect_models import images, sequential
+from tests.helpers.inspect_models import images, sequential
 logging.getLogger("tensorflow").setLevel(logging.WARNING)
 from netlab.inspect.activations import activation_statistics
 from netlab.inspect.batchnorm import bn_statistics, recompute_bn_statistics, train_vs_inference
@@ -51,8 +51,7 @@ print("done")
 
 def test_the_statistics_evaluate_and_inspect_passes_trigger_no_retracing_warning():
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    script = SCRIPT.format(core=str(Path(__file__).parent))
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=600)
+    proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, timeout=600)
     assert proc.returncode == 0 and "done" in proc.stdout, proc.stderr[-3000:]
     assert "retracing" not in proc.stderr, proc.stderr[-3000:]
 

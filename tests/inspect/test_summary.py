@@ -18,7 +18,7 @@ from netlab.inspect.summary import macs_by_prefix, params_by_prefix, summarize
 from netlab.inspect.text import format_comparison, format_table, human
 
 
-def tiny_model():
+def hand_counted_model():
     x = inputs = keras.Input((8, 8, 3), name="image")
     x = layers.Conv2D(4, 3, padding="valid", name="conv")(x)  # 6x6x4
     x = layers.BatchNormalization(name="bn")(x)
@@ -33,7 +33,7 @@ def tiny_model():
 
 
 def test_macs_of_a_tiny_model_match_the_hand_computed_figure():
-    s = summarize(tiny_model())
+    s = summarize(hand_counted_model())
     expected = {
         "conv": 6 * 6 * 4 * (3 * 3 * 3),  # H_out*W_out*C_out*(kh*kw*C_in)
         "dw": 6 * 6 * 4 * 3 * 3 * 2,  # H_out*W_out*C*kh*kw*depth_multiplier
@@ -50,7 +50,7 @@ def test_macs_of_a_tiny_model_match_the_hand_computed_figure():
 
 
 def test_params_shapes_and_totals():
-    model = tiny_model()
+    model = hand_counted_model()
     s = summarize(model)
     assert [r.name for r in s.rows] == [layer.name for layer in model.layers]
     conv = s.row("conv")
@@ -191,7 +191,7 @@ def test_compare_published_shows_a_different_head_as_a_difference():
     assert params.difference == s.trainable_params - 11_689_512 < 0
     assert params.relative_difference == pytest.approx(params.difference / 11_689_512)
     assert "published" in format_comparison([params])
-    own = compare_published(summarize(tiny_model()), get_arch("simple_cnn"))
+    own = compare_published(summarize(hand_counted_model()), get_arch("simple_cnn"))
     assert own[0].reference is None and own[0].difference is None
 
 

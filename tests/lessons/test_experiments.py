@@ -24,7 +24,7 @@ from netlab.lessons.experiments import (
 ROOT = Path(__file__).resolve().parents[2]
 LESSONS = ("augmentation", "aux_classifiers", "bn_momentum", "dropout", "finetune-vs-scratch",
            "finetune-vs-scratch-digits", "gap_head", "group_norm", "initialization", "residual")
-# The lessons whose claim compares arms' means; the fine-tuning ones sweep (tests/core/test_lesson_sweep.py).
+# The lessons whose claim compares arms' means; the fine-tuning ones sweep (tests/lessons/test_lesson_sweep.py).
 PAIRED = tuple(name for name in LESSONS if not name.startswith("finetune-vs-scratch"))
 
 

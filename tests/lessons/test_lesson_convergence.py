@@ -5,11 +5,11 @@ import json
 from importlib import resources
 
 import pytest
-from conftest import script_val_loss
 
 from netlab.base.errors import ConfigError
 from netlab.lessons.experiments import CONVERGENCE_METRICS, ExperimentRunner, load_lesson, parse_lesson
 from netlab.runs.folder import read_history
+from tests.helpers import script_val_loss
 
 
 def raw_lesson(name: str = "dropout") -> dict:

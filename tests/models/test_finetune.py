@@ -5,7 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from tests.conftest import tiny_experiment
+from tests.helpers import tiny_experiment
+from tests.helpers.finetune import nested_keras_file, place_imagenet_weights
 
 
 def _cnn(mid=16, channels=3, classes=5):
@@ -17,30 +18,6 @@ def _cnn(mid=16, channels=3, classes=5):
         keras.layers.Conv2D(mid, 3, name="c2"), keras.layers.Conv2D(8, 3, name="c3"),
         keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(classes, activation="softmax", name="cls"),
     ])
-
-
-def _nested_keras_file(path, classes=7):
-    """The usual transfer-learning shape: scaling, a nested RGB backbone as one layer, GAP, Dense."""
-    import keras
-
-    inner = keras.Input((32, 32, 3))
-    x = keras.layers.Conv2D(8, 3, strides=2, name="b_conv1")(inner)
-    x = keras.layers.BatchNormalization(name="b_bn1")(x)
-    x = keras.layers.ReLU()(x)
-    x = keras.layers.Conv2D(16, 3, strides=2, name="b_conv2")(x)
-    x = keras.layers.BatchNormalization(name="b_bn2")(x)
-    backbone = keras.Model(inner, x, name="backbone")
-    inputs = keras.Input((32, 32, 3))
-    y = backbone(keras.layers.Rescaling(1 / 127.5, offset=-1)(inputs))
-    y = keras.layers.Dense(classes, activation="softmax", name="old_head")(keras.layers.GlobalAveragePooling2D()(y))
-    model = keras.Model(inputs, y)
-    # Moving statistics away from their 0/1 start, so "unchanged" is a real claim.
-    for layer in backbone.layers:
-        if isinstance(layer, keras.layers.BatchNormalization):
-            gamma, beta, mean, var = layer.get_weights()
-            layer.set_weights([gamma, beta, mean + 0.3, var * 2.0])
-    model.save(path)
-    return model
 
 
 def test_bottom_up_stops_at_a_mismatch_in_the_middle():
@@ -75,7 +52,7 @@ def test_frozen_base_epoch_keeps_weights_and_bn_statistics_and_moves_the_head(tm
     from netlab.models.finetune import base_of, build_for_trainer, weighted_layers
     from netlab.models.sources import open_source
 
-    _nested_keras_file(tmp_path / "src.keras")
+    nested_keras_file(tmp_path / "src.keras")
     exp = tiny_experiment(batch_size=32)
     exp.data.max_samples = 128
     exp.finetune.source = str(tmp_path / "src.keras")
@@ -156,7 +133,7 @@ def test_cli_finetunes_a_nested_backbone_on_grayscale_digits(tmp_path, capsys):
     from netlab.cli.main import main
     from netlab.predict.model import load_model
 
-    _nested_keras_file(tmp_path / "src.keras")
+    nested_keras_file(tmp_path / "src.keras")
     args = [str(tmp_path / "src.keras"), "--dataset", "digits", "--max-samples", "120", "--freeze", "b_conv2"]
     assert main(["finetune", *args, "--report", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -192,7 +169,7 @@ def test_cli_finetunes_a_nested_backbone_on_grayscale_digits(tmp_path, capsys):
 def test_cli_mismatched_source_is_one_line(tmp_path, capsys):
     from netlab.cli.main import main
 
-    _nested_keras_file(tmp_path / "src.keras")  # an 8-filter RGB first conv; simple_cnn's differs
+    nested_keras_file(tmp_path / "src.keras")  # an 8-filter RGB first conv; simple_cnn's differs
     code = main(["finetune", str(tmp_path / "src.keras"), "--dataset", "digits", "--max-samples", "60",
                  "--into-arch", "--report"])
     err = capsys.readouterr().err
@@ -207,22 +184,6 @@ def test_cli_mismatched_source_is_one_line(tmp_path, capsys):
     assert code == 2 and err.count("\n") == 1 and "freeze: no layer 'conv9'" in err and "b_conv1" in err
 
 
-def _place_imagenet_weights(keras_home):
-    """A weights=None MobileNetV2's weights where Keras's cache keeps the ImageNet file: no download."""
-    import h5py
-    import keras
-    from conftest import imagenet_weights_file
-    from keras.src.legacy.saving import legacy_h5_format  # the .h5 layout keras.applications reads
-
-    keras.utils.set_random_seed(3)
-    backbone = keras.applications.MobileNetV2(include_top=False, weights=None, input_shape=(32, 32, 3))
-    folder = keras_home / "models"
-    folder.mkdir(parents=True)
-    with h5py.File(folder / imagenet_weights_file("mobilenetv2", 32), "w") as f:
-        legacy_h5_format.save_weights_to_hdf5_group(f, backbone)
-    return backbone
-
-
 def test_imagenet_source_reads_keras_cache_and_grayscale_is_replicated(tmp_path, monkeypatch, capsys):
     from netlab.cli.main import main
     from netlab.models.finetune import weighted_layers
@@ -230,7 +191,7 @@ def test_imagenet_source_reads_keras_cache_and_grayscale_is_replicated(tmp_path,
 
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     monkeypatch.setenv("NETLAB_OFFLINE", "1")  # a cache miss would be an error, never a download
-    placed = _place_imagenet_weights(tmp_path / "keras")
+    placed = place_imagenet_weights(tmp_path / "keras")
     source = open_source("imagenet:mobilenetv2", image_side=32)
     loaded = {layer.name: layer for layer in weighted_layers(source.base)}
     np.testing.assert_array_equal(loaded["Conv1"].get_weights()[0], placed.get_layer("Conv1").get_weights()[0])
@@ -279,7 +240,7 @@ def test_the_head_only_phase_leaves_the_base_alone_then_the_base_trains(tmp_path
     from netlab.data.input_spec import load_described
     from netlab.models.finetune import base_of, build_for_trainer, phase_callback, weighted_layers
 
-    _nested_keras_file(tmp_path / "src.keras")
+    nested_keras_file(tmp_path / "src.keras")
     exp = tiny_experiment(epochs=2)
     exp.data.max_samples, exp.data.image_size = 96, 32
     exp.finetune.source, exp.finetune.freeze, exp.finetune.head_epochs = str(tmp_path / "src.keras"), "none", 1
@@ -302,7 +263,7 @@ def test_a_two_phase_finetune_stopped_after_the_head_phase_resumes_into_the_seco
     from netlab.training.events import EpochEnd
     from netlab.training.trainer import Trainer
 
-    _nested_keras_file(tmp_path / "src.keras")
+    nested_keras_file(tmp_path / "src.keras")
     exp = tiny_experiment(epochs=2)
     exp.data.max_samples, exp.data.image_size = 96, 32
     exp.finetune.source, exp.finetune.freeze, exp.finetune.head_epochs = str(tmp_path / "src.keras"), "none", 1
@@ -446,7 +407,7 @@ def test_cached_features_refuse_what_cannot_be_computed_once(tmp_path, capsys):
     from netlab.cli.main import main
     from netlab.models.feature_cache import split_for_cache
 
-    _nested_keras_file(tmp_path / "src.keras")
+    nested_keras_file(tmp_path / "src.keras")
     args = ["finetune", str(tmp_path / "src.keras"), "--dataset", "digits", "--max-samples", "60",
             "--cache-features", "--report"]
     assert main([*args, "--freeze", "none"]) == 2

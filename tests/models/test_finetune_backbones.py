@@ -6,8 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from tests.conftest import tiny_experiment
-from tests.core.test_finetune import _nested_keras_file
+from tests.helpers import tiny_experiment
+from tests.helpers.finetune import nested_keras_file
 
 
 def _place(keras_home, attribute, file_name, side=32):
@@ -152,7 +152,7 @@ def test_cached_features_serve_the_head_only_phase_of_two_phases(tmp_path, capsy
     from netlab.predict.model import load_model
     from netlab.training.trainer import Trainer
 
-    _nested_keras_file(tmp_path / "src.keras")
+    nested_keras_file(tmp_path / "src.keras")
     source = str(tmp_path / "src.keras")
     plain, cached = _two_phase(source, False), _two_phase(source, True)
     assert cached.model.netlab_cached_head.epochs == 1 and not hasattr(plain.model, "netlab_cached_head")

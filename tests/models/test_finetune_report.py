@@ -6,22 +6,8 @@ import threading
 
 import pytest
 
-from tests.conftest import tiny_experiment
-
-
-def _place_vgg16_weights(keras_home):
-    """A weights=None VGG16 where Keras's cache keeps the ImageNet file (caffe mode: a weighted
-    preprocessing map sits in front of the first conv). No download."""
-    import h5py
-    import keras
-    from conftest import imagenet_weights_file
-    from keras.src.legacy.saving import legacy_h5_format
-
-    backbone = keras.applications.VGG16(include_top=False, weights=None, input_shape=(32, 32, 3))
-    folder = keras_home / "models"
-    folder.mkdir(parents=True)
-    with h5py.File(folder / imagenet_weights_file("vgg16", 32), "w") as f:
-        legacy_h5_format.save_weights_to_hdf5_group(f, backbone)
+from tests.helpers import tiny_experiment
+from tests.helpers.finetune import place_imagenet_weights
 
 
 @pytest.mark.slow  # VGG16's 14.7M base parameters, written and read back (~4 s)
@@ -32,7 +18,7 @@ def test_report_rows_say_what_trains_when_the_source_has_an_imagenet_map(tmp_pat
 
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     monkeypatch.setenv("NETLAB_OFFLINE", "1")
-    _place_vgg16_weights(tmp_path / "keras")
+    place_imagenet_weights(tmp_path / "keras", "vgg16")
     exp = tiny_experiment()
     exp.data.image_size = 32
     exp.finetune.source, exp.finetune.freeze = "imagenet:vgg16", "none"

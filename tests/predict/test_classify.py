@@ -5,7 +5,6 @@ import threading
 
 import numpy as np
 import pytest
-from classify_helpers import CLASSES, SIDE, image_folder, random_image, tiny_model
 from PIL import Image
 
 from netlab.base.abort import JobAborted, abortable
@@ -21,6 +20,7 @@ from netlab.predict.classify import (
     write_csv,
 )
 from netlab.predict.model import predict_images
+from tests.helpers.classify import CLASSES, SIDE, image_folder, random_image, tiny_model
 
 
 @pytest.fixture(scope="module")

@@ -11,21 +11,7 @@ from netlab.base.errors import DataError
 from netlab.cli.main import main
 from netlab.data.class_match import match_classes
 from netlab.predict.evaluate import evaluate
-
-
-def _digit_folder(root, classes, per_class, side, offset=0):
-    """Real scikit-learn digits written as PNGs into root/<name>/, named as ``classes`` maps them."""
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
-    for digit, name in classes.items():
-        (root / name).mkdir(parents=True)
-        indices = np.flatnonzero(digits.target == digit)[offset:offset + per_class]
-        for i in indices:
-            pixels = (digits.images[i] * (255 / 16)).astype(np.uint8)
-            Image.fromarray(pixels, mode="L").resize((side, side), Image.Resampling.BILINEAR).save(
-                root / name / f"{i}.png")
-    return root
+from tests.helpers.classify import digit_folder
 
 
 def _model_side(run_dir):
@@ -40,8 +26,8 @@ def test_a_subset_of_the_classes_is_evaluated_on_that_subset(trained_run, tmp_pa
     model, side = _model_side(run_dir)
     folder = tmp_path / "three_digits"
     # The folder's own val/ split is evaluated whole, so the expected numbers can be computed here.
-    _digit_folder(folder / "train", {3: "3", 5: "5", 8: "8"}, 4, side)
-    _digit_folder(folder / "val", {3: "3", 5: "5", 8: "8"}, 12, side, offset=4)
+    digit_folder(folder / "train", {3: "3", 5: "5", 8: "8"}, 4, side)
+    digit_folder(folder / "val", {3: "3", 5: "5", 8: "8"}, 12, side, offset=4)
     report = evaluate(run_dir, dataset=str(folder))
     assert report["class_names"] == ["3", "5", "8"]
     assert report["samples"] == 36
@@ -71,7 +57,7 @@ def test_another_folder_is_evaluated_whole_the_runs_own_on_its_validation_split(
     assert np.sum(report["confusion_matrix"]) + sum(report.get("other_predictions", [])) == 20
 
     _, side = _model_side(run_dir)
-    folder = _digit_folder(tmp_path / "own", {d: str(d) for d in range(10)}, 5, side)
+    folder = digit_folder(tmp_path / "own", {d: str(d) for d in range(10)}, 5, side)
     own_run = tmp_path / "run"
     shutil.copytree(run_dir, own_run)
     config = json.loads((own_run / "config.json").read_text())
@@ -84,7 +70,7 @@ def test_another_folder_is_evaluated_whole_the_runs_own_on_its_validation_split(
 def test_an_unknown_class_folder_is_an_error_listing_the_models_classes(trained_run, tmp_path, capsys):
     run_dir, _ = trained_run
     _, side = _model_side(run_dir)
-    folder = _digit_folder(tmp_path / "digits", {d: str(d) for d in range(10)}, 5, side)
+    folder = digit_folder(tmp_path / "digits", {d: str(d) for d in range(10)}, 5, side)
     (folder / "0").rename(folder / "zero")
     assert main(["evaluate", str(run_dir), "--dataset", str(folder)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
@@ -98,10 +84,10 @@ def test_a_model_without_classes_json(trained_run, tmp_path, capsys):
     bare = tmp_path / "bare" / "digits.keras"
     bare.parent.mkdir()
     shutil.copy(run_dir / "model.keras", bare)
-    three = _digit_folder(tmp_path / "three", {3: "a", 5: "b", 8: "c"}, 5, side)
+    three = digit_folder(tmp_path / "three", {3: "a", 5: "b", 8: "c"}, 5, side)
     with pytest.raises(DataError, match="no classes.json.*3 classes for its 10 outputs"):
         evaluate(bare, dataset=str(three))
-    ten = _digit_folder(tmp_path / "ten", {d: str(d) for d in range(10)}, 5, side)
+    ten = digit_folder(tmp_path / "ten", {d: str(d) for d in range(10)}, 5, side)
     assert main(["evaluate", str(bare), "--dataset", str(ten)]) == 0
     assert "netlab: note: digits.keras has no classes.json beside it: assuming" in capsys.readouterr().err
 

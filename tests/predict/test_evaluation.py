@@ -4,11 +4,11 @@ import json
 
 import numpy as np
 import pytest
-from classify_helpers import tiny_model
 
 from netlab.cli.main import main
 from netlab.predict.evaluate import evaluate_arrays, evaluation
 from netlab.predict.metrics import MistakeCollector, per_class_metrics
+from tests.helpers.classify import tiny_model
 
 NAMES = ["cat", "dog", "owl"]
 

@@ -17,6 +17,7 @@ from netlab.predict.export import (
     run_exported,
     runtime_missing,
 )
+from tests.helpers import tiny_experiment
 
 
 def _out(folder, fmt):
@@ -240,7 +241,6 @@ def test_a_failed_export_leaves_the_file_it_was_to_replace_and_earlier_rejects(t
 
 def _netlab_folders(tmp_path, trained_run_dir):
     """A run (the trained one), a search's and a lesson's folder, and one of the lesson's arms."""
-    from conftest import tiny_experiment
 
     from netlab.runs.folder import RunWriter
     from netlab.search.study import Search

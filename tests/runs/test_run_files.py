@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import tiny_experiment
 
 import netlab.base.atomic
 from netlab.base.atomic import TEMP_MARK, atomic_write_text
@@ -16,6 +15,7 @@ from netlab.base.errors import DiskFullError
 from netlab.predict.model import load_model
 from netlab.runs.folder import RunWriter, read_checkpoint, read_history, shown_dataset
 from netlab.training.trainer import Trainer
+from tests.helpers import tiny_experiment
 
 
 def _full_disk_for(monkeypatch, name):

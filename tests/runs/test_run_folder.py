@@ -9,18 +9,13 @@ import sys
 import textwrap
 
 import pytest
-from conftest import tiny_experiment
 
 from netlab.base.errors import NetlabError, RunFolderError
 from netlab.cli.main import main
 from netlab.runs.folder import read_history
 from netlab.runs.lock import LOCK_FILE, RunLock, claim_run_dir, folder_state, free_run_dir
 from netlab.training.trainer import Trainer
-
-
-def _snapshot(folder):
-    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != LOCK_FILE}
+from tests.helpers import folder_snapshot, tiny_experiment
 
 
 @pytest.fixture
@@ -34,12 +29,12 @@ def old_run(tmp_path, trained_run):
 
 # -- 1. a new run never writes into a folder that holds files ----------------------
 def test_train_refuses_a_folder_that_holds_a_run_and_names_resume_and_a_free_folder(old_run, capsys):
-    before = _snapshot(old_run)
+    before = folder_snapshot(old_run)
     code = main(["train", "--max-samples", "300", "--epochs", "1", "--out", str(old_run)])
     err = capsys.readouterr().err
     assert code != 0
     assert f"netlab resume {old_run}" in err and f"{old_run}-2" in err and "--overwrite" in err
-    assert _snapshot(old_run) == before  # not one byte changed
+    assert folder_snapshot(old_run) == before  # not one byte changed
 
 
 def test_an_existing_empty_folder_is_fine(tmp_path):
@@ -52,11 +47,11 @@ def test_an_existing_empty_folder_is_fine(tmp_path):
 
 
 def test_overwrite_moves_the_old_contents_aside_and_deletes_nothing(old_run, capsys):
-    before = _snapshot(old_run)
+    before = folder_snapshot(old_run)
     code = main(["train", "--max-samples", "300", "--epochs", "1", "--out", str(old_run), "--overwrite"])
     assert code == 0, capsys.readouterr().err
     [aside] = [p for p in old_run.parent.iterdir() if p.name.startswith("run.old-")]
-    assert _snapshot(aside) == before  # the old run and the user's file, intact
+    assert folder_snapshot(aside) == before  # the old run and the user's file, intact
     assert not (old_run / "my-notes.txt").exists()
     assert [row["epoch"] for row in read_history(old_run)] == [1]  # the new run alone
 
@@ -99,10 +94,10 @@ def test_a_second_writer_gets_a_clear_error_and_sigkill_leaves_no_stale_lock(loc
 
 
 def test_resume_takes_the_same_lock(old_run):
-    before = _snapshot(old_run)
+    before = folder_snapshot(old_run)
     with RunLock(old_run), pytest.raises(RunFolderError, match="another NetLab process"):
         Trainer.resume_run(old_run).run()
-    assert _snapshot(old_run) == before
+    assert folder_snapshot(old_run) == before
 
 
 # -- 3. a broken checkpoint is refused, not silently retrained ----------------------
@@ -126,11 +121,11 @@ def _break_epoch(run):
 ])
 def test_resume_refuses_a_missing_or_unreadable_checkpoint(old_run, damage, problem, capsys):
     damage(old_run)
-    before = _snapshot(old_run)
+    before = folder_snapshot(old_run)
     assert main(["resume", str(old_run)]) != 0
     err = capsys.readouterr().err
     assert problem in err and f"netlab resume {old_run} --restart" in err and "epoch 1" in err
-    assert _snapshot(old_run) == before  # model.keras and best.keras untouched
+    assert folder_snapshot(old_run) == before  # model.keras and best.keras untouched
 
 
 def test_restart_starts_over_and_moves_the_old_results_aside(old_run):

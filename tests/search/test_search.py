@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import tiny_experiment
 
 from netlab.base.errors import ConfigError
 from netlab.training.lr_finder import find_lr
+from tests.helpers import tiny_experiment
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,7 +7,6 @@ import time
 
 import numpy as np
 import pytest
-from conftest import script_val_loss, tiny_experiment
 
 from netlab.base.errors import ConfigError, TrainingError
 from netlab.config import OPTIMIZERS, SCHEDULES, Experiment, TrainingConfig
@@ -15,6 +14,7 @@ from netlab.models.optim import build_optimizer, build_schedule
 from netlab.predict.model import load_model
 from netlab.training.events import BatchEnd, EpochEnd, RunPaused, RunResumed
 from netlab.training.trainer import Trainer
+from tests.helpers import script_val_loss, tiny_experiment
 
 
 @pytest.mark.parametrize("name", OPTIMIZERS)

@@ -1,6 +1,6 @@
 """Several devices in one machine (MirroredStrategy), tested without GPUs: the CPU split into two
 logical devices, digits trained through the real Trainer with one replica on each, and the
-same run on one device beside it (tests/core/mirrored_job.py, in its own process)."""
+same run on one device beside it (tests/helpers/mirrored_job.py, in its own process)."""
 
 import json
 import math
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-JOB = Path(__file__).with_name("mirrored_job.py")
+JOB = ROOT / "tests" / "helpers" / "mirrored_job.py"
 
 
 @pytest.fixture(scope="module")

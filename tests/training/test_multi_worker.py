@@ -17,7 +17,7 @@ from netlab.cli.main import main
 from netlab.training.multi_worker import cluster_from_env, parse_tf_config
 
 ROOT = Path(__file__).resolve().parents[2]
-JOB = Path(__file__).with_name("multi_worker_job.py")
+JOB = ROOT / "tests" / "helpers" / "multi_worker_job.py"
 
 
 def _tf_config(cluster, task_type="worker", index=0):

@@ -9,11 +9,11 @@ import sys
 import time
 
 import pytest
-from conftest import tiny_experiment
 
 from netlab.predict.model import load_model
 from netlab.training.events import EpochEnd
 from netlab.training.trainer import Trainer
+from tests.helpers import tiny_experiment
 
 
 def _epochs(run_dir):

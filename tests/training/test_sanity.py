@@ -11,7 +11,7 @@ from netlab.config import Experiment
 from netlab.training.events import Notice
 from netlab.training.sanity import first_loss_notice, setup_notices
 from netlab.training.trainer import Trainer
-from tests.conftest import first_of_each_family, fresh_family_model, tiny_experiment
+from tests.helpers import first_of_each_family, fresh_family_model, tiny_experiment
 
 
 def _cross_entropy(model, x, y, training):

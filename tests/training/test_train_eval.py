@@ -5,14 +5,14 @@ import csv
 import keras
 import numpy as np
 import pytest
-from conftest import tiny_experiment
-from inspect_models import SIDE, images
 
 from netlab.data.subset import subset_indices
 from netlab.training.determinism import seed_generator_states
 from netlab.training.events import EpochEnd
 from netlab.training.train_eval import COLUMNS, measure, subset_size
 from netlab.training.trainer import Trainer
+from tests.helpers import tiny_experiment
+from tests.helpers.inspect_models import SIDE, images
 
 
 def _history(run_dir):

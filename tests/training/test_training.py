@@ -3,13 +3,13 @@ import json
 
 import numpy as np
 import pytest
-from conftest import tiny_experiment
 
 from netlab.base.errors import TrainingError
 from netlab.predict.model import load_model
 from netlab.training.events import BatchEnd, EpochEnd, RunFailed, RunFinished
 from netlab.training.train_eval import COLUMNS as TRAIN_EVAL_COLUMNS
 from netlab.training.trainer import Trainer
+from tests.helpers import tiny_experiment
 
 
 def test_a_run_writes_history_events_and_a_loadable_model(trained_run):

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.helpers import tiny_experiment
+
 
 def test_training_knobs_show_where_they_apply_and_reach_the_experiment(window):
     form = window.panel.training_form
@@ -68,8 +70,6 @@ def test_image_folder_source(window, qtbot, tmp_path):
 
 
 def test_learning_rate_finder_plots_and_its_suggestion_can_be_used(window, qtbot):
-    from conftest import tiny_experiment
-
     window.panel.set_experiment(tiny_experiment())
     window.panel.training_form.lr_finder_button.click()
     dialog = window.lr_finder

@@ -8,11 +8,11 @@ import threading
 
 import numpy as np
 import pytest
-from conftest import tiny_experiment
 from PySide6.QtCore import Qt
 
 from netlab.config import Experiment
-from tests.core.test_finetune import _nested_keras_file, _place_imagenet_weights
+from tests.helpers import tiny_experiment
+from tests.helpers.finetune import nested_keras_file, place_imagenet_weights
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def offline(tmp_path, monkeypatch):
 @pytest.fixture
 def source_file(tmp_path):
     """A tiny .keras classifier: scaling, a nested RGB backbone (conv, BN, conv, BN), GAP, Dense."""
-    _nested_keras_file(tmp_path / "src.keras")
+    nested_keras_file(tmp_path / "src.keras")
     return tmp_path / "src.keras"
 
 
@@ -143,7 +143,7 @@ def test_offline_imagenet_is_the_core_line_and_cached_weights_fill_the_table(win
     assert str(offline / "models") in text and form.state.text() == text
     assert form.table_model.rowCount() == 0
 
-    _place_imagenet_weights(offline)
+    place_imagenet_weights(offline)
     with qtbot.waitSignal(form.report_ready, timeout=120_000) as ready:
         form.request_report(window.panel.experiment())
     report = ready.args[0]

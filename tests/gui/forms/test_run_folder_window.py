@@ -4,17 +4,12 @@ import json
 import shutil
 
 import pytest
-from conftest import tiny_experiment
 
 from netlab.base.errors import RunFolderError
 from netlab.runs.folder import read_history
 from netlab.runs.lock import LOCK_FILE, RunLock, folder_state
 from netlab.training.events import RunStarted
-
-
-def _snapshot(folder):
-    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != LOCK_FILE}
+from tests.helpers import folder_snapshot, tiny_experiment
 
 
 def _summary_done(window, qtbot):
@@ -108,7 +103,7 @@ def test_a_used_folder_offers_resume_which_continues_the_run(window, qtbot, unfi
 @pytest.mark.slow
 def test_a_used_folder_offers_a_free_folder_beside_it(window, qtbot, unfinished_run):
     _summary_done(window, qtbot)
-    before = _snapshot(unfinished_run)
+    before = folder_snapshot(unfinished_run)
     window.panel.set_experiment(tiny_experiment())
     window.run_folder.set_folder(unfinished_run)
     seen = []
@@ -116,7 +111,7 @@ def test_a_used_folder_offers_a_free_folder_beside_it(window, qtbot, unfinished_
     with qtbot.waitSignal(window.training_finished, timeout=120_000) as finished:
         window.train_button.click()
     assert finished.args[0] is not None
-    assert _snapshot(unfinished_run) == before  # not one byte changed
+    assert folder_snapshot(unfinished_run) == before  # not one byte changed
     new = unfinished_run.with_name("run-2")  # the name the CLI's refusal suggests
     assert [row["epoch"] for row in read_history(new)] == [1]
 
@@ -124,7 +119,7 @@ def test_a_used_folder_offers_a_free_folder_beside_it(window, qtbot, unfinished_
 def test_cancel_trains_nothing_and_a_finished_run_offers_no_resume(window, qtbot, trained_run, tmp_path):
     run = tmp_path / "done"
     shutil.copytree(trained_run[0], run)
-    before = _snapshot(run)
+    before = folder_snapshot(run)
     window.run_folder.set_folder(run)
     seen = []
     _answer("Cancel", seen)
@@ -132,7 +127,7 @@ def test_cancel_trains_nothing_and_a_finished_run_offers_no_resume(window, qtbot
     assert seen == [["Cancel", "New folder"]]  # finished: nothing to resume
     assert window.thread is None and window.train_button.isEnabled()
     assert "left as it was" in window.status.text()
-    assert _snapshot(run) == before and not run.with_name("done-2").exists()
+    assert folder_snapshot(run) == before and not run.with_name("done-2").exists()
 
 
 def test_a_folder_another_process_writes_shows_the_lock_message_without_asking(window, qtbot, trained_run,

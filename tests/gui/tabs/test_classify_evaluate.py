@@ -1,21 +1,17 @@
 """The Classify tab (batch table, CSV, Cancel) and the Evaluate tab (heat map, table, gallery), offscreen."""
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import wait_for_workers
 from PIL import Image
 from PySide6.QtCore import Qt
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "core"))
-from classify_helpers import CLASSES, image_folder, random_image, tiny_model  # noqa: E402
-from test_main_window import drop_file  # noqa: E402
-
-from gui.tabs.batch_classify import BatchClassifyView  # noqa: E402
-from gui.tabs.evaluate import EvaluateView  # noqa: E402
-from netlab.predict.classify import read_csv  # noqa: E402
+from gui.tabs.batch_classify import BatchClassifyView
+from gui.tabs.evaluate import EvaluateView
+from netlab.predict.classify import read_csv
+from tests.helpers.classify import CLASSES, digit_folder, image_folder, random_image, tiny_model
+from tests.helpers.qt import drop_file, wait_for_workers
 
 
 @pytest.fixture(scope="module")
@@ -150,22 +146,20 @@ def test_a_model_added_to_the_ensemble_is_averaged_in(view, qtbot, tmp_path, mod
 
 
 def test_the_evaluate_view_on_a_folder_and_a_folder_of_other_classes(qtbot, trained_run, tmp_path):
-    from test_evaluate_classes import _digit_folder
-
     _, result = trained_run
     view = EvaluateView()
     qtbot.addWidget(view)
     view.set_model(result.model, result.class_names, "a model file")  # no run: nothing evaluated by itself
     view.show()
     assert view.job is None and view.dataset.findData("run") < 0
-    folder = _digit_folder(tmp_path / "digits", {3: "3", 8: "8"}, 6, 32)
+    folder = digit_folder(tmp_path / "digits", {3: "3", 8: "8"}, 6, 32)
     view.add_folder(str(folder))
     with qtbot.waitSignal(view.evaluated, timeout=120_000) as evaluated:
         view.evaluate()
     report = evaluated.args[0]
     assert report["class_names"] == ["3", "8"] and view.table.rowCount() == 2
     assert all(Path(m["file"]).parent.name == m["true"] for m in report["misclassified"])
-    other = _digit_folder(tmp_path / "letters", {1: "a", 2: "b"}, 3, 32)
+    other = digit_folder(tmp_path / "letters", {1: "a", 2: "b"}, 3, 32)
     view.add_folder(str(other))
     with qtbot.waitSignal(view.failed, timeout=120_000) as failed:
         view.evaluate()

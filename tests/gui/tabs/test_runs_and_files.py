@@ -3,9 +3,9 @@
 import json
 
 import pytest
-from conftest import tiny_experiment
 
 from netlab.config import Experiment
+from tests.helpers import tiny_experiment
 
 
 def test_a_finished_run_appears_and_can_be_overlaid(window, qtbot):

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 from gui.dialogs.export_dialog import default_out
 from gui.tabs.runs import RunsView
 from netlab.predict.export import runtime_missing
+from tests.helpers import tiny_experiment
 
 
 @pytest.fixture
@@ -128,7 +129,6 @@ def test_a_file_already_there_is_replaced_only_after_yes(runs_view, qtbot, tmp_p
 
 def test_another_runs_folder_is_refused_with_its_line_and_nothing_asked(runs_view, tmp_path):
     """Write to = another run's model.keras replaced its trained model (3.67 MB) with this run's."""
-    from conftest import tiny_experiment
 
     from netlab.runs.folder import RunWriter
 

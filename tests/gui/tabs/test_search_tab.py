@@ -3,7 +3,8 @@
 import json
 
 import pytest
-from conftest import tiny_experiment
+
+from tests.helpers import tiny_experiment
 
 
 @pytest.fixture

@@ -1,15 +1,11 @@
 """The Statistics tab: batch-norm and activation statistics of the window's current model."""
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
-from conftest import wait_for_workers
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
-from inspect_models import nested, sequential  # noqa: E402
+from tests.helpers.inspect_models import images, nested, sequential
+from tests.helpers.qt import wait_for_workers
 
 WAIT_MS = 120_000
 
@@ -156,7 +152,6 @@ def test_the_window_has_a_statistics_tab_that_follows_the_current_model(qtbot, w
 def test_a_new_batch_replaces_the_one_still_computing(qtbot, view):
     # Requests carry arrays; LatestJob compares a new request with the waiting one, which
     # must not compare the arrays elementwise.
-    from inspect_models import images
 
     from gui.widgets.image_batch import ImageBatch
     from netlab.inspect.batchnorm import bn_statistics
