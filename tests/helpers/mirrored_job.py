@@ -7,12 +7,14 @@ Splits the CPU into two logical devices and trains CONFIG into RUN_DIR through t
 real Trainer under a MirroredStrategy over both (one replica each, as on a machine
 with two GPUs); with SINGLE_RUN_DIR it then trains the same config on one device
 (the default strategy) for comparison. Writes REPORT (JSON): the replicas, every
-BatchNormalization layer's moving statistics as each replica holds them, as
-model.keras holds them and as the one-device run ends with them; how far the
+BatchNormalization layer's moving statistics as each replica holds them and as
+model.keras holds them; how far the
 replicas' statistics were apart after any batch; the saved model's validation
 loss and accuracy computed on one device; both runs' TensorBoard scalars; and
 which strategy distribution_strategy() gives with the two CPUs, outside the
-scope (GPUs only: the default) and inside it (the caller's).
+scope (GPUs only: the default) and inside it (the caller's). Beside REPORT it
+writes first_steps.npz: each run's trainable weights before its first batch and
+after its second (keys "<mirrored|single>/<before|after>/<index>").
 """
 
 import json
@@ -79,6 +81,23 @@ class ReplicaSpread(keras.callbacks.Callback):
         self.largest = max(self.largest, replica_spread(self.model))
 
 
+class FirstSteps(keras.callbacks.Callback):
+    """The trainable weights before the first batch and after the second, before the runs can
+    drift apart: two optimizer steps (the first moves only the zero-initialized classifier, the
+    second every layer), which two replicas with global-batch statistics take as one device does."""
+
+    def __init__(self):
+        super().__init__()
+        self.weights = {}
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.weights.setdefault("before", [w.numpy() for w in self.model.trainable_weights])
+
+    def on_train_batch_end(self, batch, logs=None):
+        if batch == 1:
+            self.weights.setdefault("after", [w.numpy() for w in self.model.trainable_weights])
+
+
 def tensorboard_scalars(run_dir):
     """{sub-folder: sorted (tag, step)} of the run's TensorBoard logs."""
     found = {}
@@ -96,8 +115,9 @@ def main(config, run_dir, report, single_run_dir=None):
     strategy = tf.distribute.MirroredStrategy(devices)
     with strategy.scope():
         keeps_callers = distribution_strategy() is strategy
-        spread = ReplicaSpread()
-        result = Trainer(experiment, run_dir=run_dir, callbacks=[spread]).run()
+        spread, first_step = ReplicaSpread(), FirstSteps()
+        result = Trainer(experiment, run_dir=run_dir, callbacks=[spread, first_step]).run()
+    steps = {"mirrored": first_step.weights}
     saved = load_model(f"{run_dir}/model.keras")
     out = {
         "devices": devices,
@@ -118,12 +138,13 @@ def main(config, run_dir, report, single_run_dir=None):
         },
     }
     if single_run_dir is not None:
-        single = Trainer(experiment, run_dir=single_run_dir).run().model
-        out["single_statistics"] = {
-            f"{layer.name}/{name}": getattr(layer, name).numpy().tolist()
-            for layer in batch_norm_layers(single) for name in STATISTICS
-        }
+        first_step = FirstSteps()
+        Trainer(experiment, run_dir=single_run_dir, callbacks=[first_step]).run()
+        steps["single"] = first_step.weights
         out["single_tensorboard"] = tensorboard_scalars(single_run_dir)
+    np.savez(Path(report).with_name("first_steps.npz"), **{
+        f"{run}/{when}/{i}": value for run, found in steps.items()
+        for when, weights in found.items() for i, value in enumerate(weights)})
     with open(report, "w") as f:
         json.dump(out, f)
 
