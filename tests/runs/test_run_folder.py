@@ -58,11 +58,11 @@ def test_overwrite_moves_the_old_contents_aside_and_deletes_nothing(old_run, cap
 
 # -- 2. one writer per run folder ---------------------------------------------------
 HOLD_LOCK = textwrap.dedent("""
-    import sys, time
+    import sys
     from netlab.runs.lock import RunLock
     lock = RunLock(sys.argv[1]).acquire()  # held while the object lives
     print("locked", flush=True)
-    time.sleep(600)
+    sys.stdin.read()  # until the test kills this process
 """)
 
 
@@ -73,7 +73,7 @@ def locked_by_another_process(tmp_path):
     folder.mkdir()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     proc = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(folder)], env=env,
-                            stdout=subprocess.PIPE, text=True)
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().strip() == "locked"
         yield folder, proc

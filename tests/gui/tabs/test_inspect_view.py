@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtCore import Qt
+
+from tests.helpers.qt import drop_file, wait_for_workers
 
 SIDE = 32
 TIMEOUT = 60_000
@@ -206,10 +207,8 @@ def test_a_dropped_file_that_is_not_an_image_is_one_message(view, qtbot, tmp_pat
     _open(view, qtbot, _sequential())
     text = tmp_path / "notes.txt"
     text.write_text("hello")
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(text))])
     with qtbot.waitSignal(view.failed, timeout=TIMEOUT) as failed:
-        view.dropEvent(QDropEvent(QPointF(5, 5), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier))
+        drop_file(view, text)
     assert "not an image" in failed.args[0] and view.message.text() == failed.args[0]
     assert view.maps is None and view.source is None
     with qtbot.waitSignal(view.kernels_ready, timeout=TIMEOUT):  # the rest of the tab still works
@@ -217,8 +216,6 @@ def test_a_dropped_file_that_is_not_an_image_is_one_message(view, qtbot, tmp_pat
 
 
 def test_the_window_follows_the_classifier_and_closing_mid_pass_is_clean(window, qtbot, picture):
-    from gui.workers import wait_for_jobs
-
     inspect = window.inspect
     window.tabs.setCurrentWidget(inspect)
     window.classifier.set_model(_functional(), ["circle", "square", "cross"], "test model")
@@ -239,8 +236,7 @@ def test_the_window_follows_the_classifier_and_closing_mid_pass_is_clean(window,
     maps_jobs = inspect._jobs["maps"]
     qtbot.waitUntil(lambda: maps_jobs.running is not None, timeout=TIMEOUT)
     window.close()
-    wait_for_jobs(TIMEOUT)
-    qtbot.wait(50)  # let a late result try to arrive
+    wait_for_workers(qtbot, TIMEOUT)  # the jobs ended and what they emitted was delivered
     assert maps_jobs.aborted in ([True], [False])  # the pass was aborted, its result dropped
     assert inspect.maps is None and not window.isVisible()
 
