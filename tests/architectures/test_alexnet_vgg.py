@@ -176,7 +176,7 @@ def test_spatial_dropout_after_every_stage():
 
 # -- VGG, Table 1 ----------------------------------------------------------------
 # Convolutions per block, weight layers in all (incl. the 3 FC) and the 1x1
-# convolutions, read off Table 1 of seeds/001.
+# convolutions, read off Table 1 of Simonyan & Zisserman 2015.
 TABLE_1 = {
     "vgg11": ((1, 1, 2, 2, 2), 11),
     "vgg11_lrn": ((1, 1, 2, 2, 2), 11),

@@ -1,4 +1,4 @@
-"""GoogLeNet against Table 1 of its paper (seeds/001); Inception v3 against the Keras reference."""
+"""GoogLeNet against Table 1 of its paper (Szegedy et al. 2015); Inception v3 against the Keras reference."""
 
 import keras
 import numpy as np

@@ -79,8 +79,8 @@ def test_aux_loss_weight_follows_the_options():
 
 
 def test_the_registry_and_validate_import_no_tensorflow():
-    """The window fills its form and enables Train from the registry alone (issue 9: Train
-    usable <= 4 s), so the registry's metadata must not import Keras or TensorFlow."""
+    """The window fills its form and enables Train from the registry alone (Train
+    usable within 4 s of the start), so the registry's metadata must not import Keras or TensorFlow."""
     import subprocess
     import sys
 

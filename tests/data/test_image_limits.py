@@ -34,7 +34,7 @@ def one_colour_png(path, width: int, height: int, rgb=RED):
     Every row after the first is filter "Up" with zero differences. After a
     zlib full flush the compressor forgets what came before, so one block of
     such rows compresses to the same bytes every time and is simply repeated:
-    a 20000 x 20000 image is a 1.2 MB file (like the one of issue 8).
+    a 20000 x 20000 image is a 1.2 MB file (a decompression bomb: a small file, a huge image).
     """
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))

@@ -1,4 +1,5 @@
-"""Preprocessing (seeds/002) and augmentation (seeds/003) as layers saved with the model."""
+"""Preprocessing (zero-centering, per-channel standardization) and augmentation (random crops and
+flips, Krizhevsky et al. 2012) as layers saved with the model."""
 
 from pathlib import Path
 

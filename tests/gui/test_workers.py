@@ -28,7 +28,7 @@ def _summary_of(window, qtbot, experiment):
 
 @pytest.mark.parametrize("dataset", ["shapes", "cifar100", "folder"])
 def test_the_size_label_is_the_trained_models_parameter_count(window, qtbot, tmp_path, monkeypatch, dataset):
-    """Must hold (issue 9): shapes has 4 classes, CIFAR-100 100, the folder 3 (no download)."""
+    """Must hold: shapes has 4 classes, CIFAR-100 100, the folder 3 (no download)."""
 
     from netlab.inspect.text import human
 
@@ -56,7 +56,7 @@ def test_the_size_label_is_the_trained_models_parameter_count(window, qtbot, tmp
 
 
 def test_a_superseded_summary_job_is_aborted_not_only_dropped(window, qtbot, monkeypatch):
-    """Must hold (issue 9): the stale VGG-16 build stops at an abort point."""
+    """Must hold: the stale VGG-16 build stops at an abort point."""
     from netlab.architectures.blocks import Blocks
     from netlab.base.abort import abort_requested
 

@@ -51,7 +51,7 @@ def test_the_pretrained_table_is_the_seeds_and_maps_to_registered_architectures(
 def test_summary_reports_trainable_and_all_parameters_of_densenet121_as_the_seed_table(capsys):
     assert main(["summary", "densenet121"]) == 0
     out = capsys.readouterr().out
-    # seeds/001's table: DenseNet-121, 8,062,504 parameters, batch-norm moving statistics included.
+    # The pretrained-model tables' DenseNet-121 (Huang et al. 2017): 8,062,504 parameters, batch-norm moving statistics included.
     assert "7,978,856 trainable parameters" in out and "8,062,504 in all" in out
     assert "all params incl. BN statistics: 8,062,504 configured vs 8,062,504 pretrained (+0" in out
     assert "trainable params: 7,978,856 configured vs 7,978,856 published" in out

@@ -69,7 +69,7 @@ def test_params_shapes_and_totals():
 
 
 def test_three_3x3_convs_see_7x7():
-    # seeds/003: a stack of three 3x3 convolutions is equivalent to one 7x7.
+    # Simonyan & Zisserman 2015: a stack of three 3x3 convolutions sees what one 7x7 sees.
     model = keras.Sequential(
         [
             keras.Input((16, 16, 1)),
@@ -127,7 +127,7 @@ def test_dilation_merges_asymmetric_kernels_and_global_layers():
 
 
 def test_valid_11x11_stride_4_on_227_gives_55_like_alexnet_conv1():
-    # W2 = (W1 - F + 2P)/S + 1, seeds/003, through AlexNet's spatial sizes.
+    # W2 = (W1 - F + 2P)/S + 1 through AlexNet's spatial sizes (Krizhevsky et al. 2012).
     assert output_size(227, 11, 0, 4) == 55
     model = keras.Sequential(
         [
@@ -209,7 +209,7 @@ def test_sums_by_name_prefix_and_modules():
         macs_by_prefix(s, "conv9_")
 
 
-# GoogLeNet Table 1 (seeds/001), "ops" column in millions, 224x224 input. 5a is
+# GoogLeNet Table 1 (Szegedy et al. 2015), "ops" column in millions, 224x224 input. 5a is
 # left out: its convolutions compute to ~51M where the table prints 54M.
 GOOGLENET_OPS = {"3a": 128, "3b": 304, "4a": 73, "4b": 88, "4c": 100, "4d": 119, "4e": 170, "5b": 71}
 

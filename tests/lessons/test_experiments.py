@@ -1,4 +1,4 @@
-"""The lessons as experiments (issue 12): each runs end to end at its tiny budget, and
+"""The lessons as experiments: each runs end to end at its tiny budget, and
 result.json's verdict is the comparison of the numbers it holds."""
 
 import json

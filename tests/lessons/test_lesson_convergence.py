@@ -1,4 +1,4 @@
-"""A lesson that judges every arm at its own convergence (issue 12): the same maximum of
+"""A lesson that judges every arm at its own convergence: the same maximum of
 epochs and the same early-stopping patience for all arms, each measured at its best epoch."""
 
 import json

@@ -1,4 +1,4 @@
-"""Fine-tuning vs training from scratch (issues 10 and 12): a pretraining run, a sweep over the
+"""Fine-tuning vs training from scratch (Yosinski et al. 2014): a pretraining run, a sweep over the
 labeled-set size, every arm judged with recomputed batch-norm statistics and as Keras evaluates."""
 
 import json

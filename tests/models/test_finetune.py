@@ -1,4 +1,4 @@
-"""Fine-tuning (issue 10): bottom-up loading, freezing with batch-norm, the base's rate, the CLI."""
+"""Fine-tuning (Yosinski et al. 2014): bottom-up loading, freezing with batch-norm, the base's rate, the CLI."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""Any keras.applications model as a fine-tuning backbone by name (issue 10), and cached features
+"""Any keras.applications model as a fine-tuning backbone by name, and cached features
 with two phases. Weights come from weights=None models placed in Keras's cache: nothing downloads."""
 
 import json

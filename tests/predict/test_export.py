@@ -1,4 +1,4 @@
-"""Models out of the app (issue 13): each format is run in its own runtime and matches Keras."""
+"""Models out of the app: each format is run in its own runtime and matches Keras."""
 
 import json
 import os

@@ -1,4 +1,4 @@
-"""The files of a run: a full disk, file modes, temporaries, dataset paths (issue 8, item 5 and "Also")."""
+"""The files of a run: a full disk, file modes, temporaries, dataset paths."""
 
 import json
 import os

@@ -1,4 +1,4 @@
-"""Run folders are never overwritten, mixed or silently restarted (issue 8, items 1-3)."""
+"""Run folders are never overwritten, mixed or silently restarted."""
 
 import json
 import os

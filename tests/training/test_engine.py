@@ -202,7 +202,7 @@ def test_tensorboard_logs_are_written(tmp_path):
     # tensorboard is a dependency (pyproject.toml): no skip when it is missing, a failure.
     # This run also switches the per-epoch inference-mode measurement off (one training less).
     # The logs are written before EpochEnd is emitted, so the window's redraw of the
-    # epoch's points never runs beside them (issue 9).
+    # epoch's points never runs beside them.
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     steps_at_epoch_end = []

@@ -1,4 +1,4 @@
-"""Issue 12's sanity checks: a fresh classifier starts at log(C); small BN batches and
+"""Sanity checks before a run trains: a fresh classifier starts at log(C); small BN batches and
 unfrozen BN under a frozen base are warned about."""
 
 import math

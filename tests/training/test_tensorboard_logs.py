@@ -1,4 +1,4 @@
-"""What a run writes for TensorBoard: epoch scalars, activation histograms (issue 9 kept them)."""
+"""What a run writes for TensorBoard: epoch scalars, activation histograms."""
 
 import math
 

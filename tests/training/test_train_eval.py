@@ -22,7 +22,7 @@ def _history(run_dir):
 
 @pytest.mark.slow
 def test_with_dropout_the_inference_mode_train_accuracy_is_above_the_training_running_mean(tmp_path):
-    # Issue 12's must-hold: Keras's "accuracy" is a running mean with half the
+    # Must hold: Keras's "accuracy" is a running mean with half the
     # units dropped; the same weights on the same split in inference mode do better.
     exp = tiny_experiment(epochs=3, tensorboard=False)
     exp.regularization.dropout = 0.5

@@ -98,7 +98,7 @@ def test_googlenet_trains_with_auxiliary_heads_and_saves_without_them(tmp_path):
     from netlab.architectures import get_arch
     from netlab.architectures.googlenet import AUX_LOSS_WEIGHT
 
-    assert get_arch("googlenet").aux_loss_weight() == AUX_LOSS_WEIGHT == 0.3  # the paper's (seeds/001)
+    assert get_arch("googlenet").aux_loss_weight() == AUX_LOSS_WEIGHT == 0.3  # the paper's (Szegedy et al. 2015)
     result = Trainer(_tiny_googlenet(aux_weight=0.7), run_dir=tmp_path / "run").run()
     h = result.history
     assert {"accuracy", "val_accuracy", "aux1_predictions_loss", "aux2_predictions_loss"} <= set(h)

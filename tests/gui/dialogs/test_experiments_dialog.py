@@ -1,4 +1,4 @@
-"""The Experiments window (issue 12): a lesson's question, its arms run in the worker, the verdict."""
+"""The Experiments window: a lesson's question, its arms run in the worker, the verdict."""
 
 import json
 

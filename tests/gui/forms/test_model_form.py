@@ -52,7 +52,7 @@ def test_loaded_options_show_and_come_back(form):
 
 
 def test_an_option_value_its_field_cannot_show_is_kept_and_reported(window, tmp_path):
-    """Issue 9: a loaded option value beyond its field (finer than its decimals, below its
+    """A loaded option value beyond its field (finer than its decimals, below its
     open minimum's first step) is kept and reported, never rounded or clamped."""
     exp = Experiment(model=ModelConfig(arch="densenet121", options={"compression": 0.0004, "growth_rate": 12}))
     exp.validate()  # a value the config accepts: (0, 1]

@@ -1,4 +1,4 @@
-"""The window writes run folders under the same lock and refusals as the CLI (issue 8)."""
+"""The window writes run folders under the same lock and refusals as the CLI."""
 
 import json
 import shutil

@@ -62,7 +62,7 @@ def test_a_bad_experiment_file_is_reported_and_changes_nothing(window, tmp_path)
 
 
 def test_window_and_cli_give_the_same_result_for_the_same_config(window, qtbot, tmp_path):
-    """Must hold (issue 4): `netlab train --config X.json` and the window agree."""
+    """Must hold: `netlab train --config X.json` and the window agree."""
     import csv
     import subprocess
     import sys
@@ -89,7 +89,7 @@ def test_window_and_cli_give_the_same_result_for_the_same_config(window, qtbot, 
 
 
 def test_values_beyond_the_fields_are_kept_and_reported_never_clamped(window, tmp_path):
-    """Must hold (issue 9): load then save gives back the same values."""
+    """Must hold: load then save gives back the same values."""
     exp = Experiment()
     exp.training.learning_rate = 1e-7  # finer than the field's 6 decimals
     exp.regularization.dropout = 0.97  # once clamped to 0.95

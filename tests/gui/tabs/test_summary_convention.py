@@ -1,4 +1,4 @@
-"""The window's summary text explains trainable vs all parameters (seeds/001's pretrained table)."""
+"""The window's summary text explains trainable vs all parameters (as the published tables of pretrained models count them)."""
 
 import pytest
 
