@@ -29,14 +29,17 @@ def tiny_experiment(**training):
 
 def script_val_loss(monkeypatch, values):
     """Every Trainer of this test reads ``values[e]`` as epoch e's val_loss (0-based), through
-    NetLab's own callback: early stopping, reduce-on-plateau, the best epoch and best.keras act
-    on a signal the test chose, not on a seeded trajectory that one CPU's kernels give and
-    another's do not. Training itself is real; only the number the callback reads is set."""
+    NetLab's own callback: early stopping, reduce-on-plateau, the best epoch, best.keras and a
+    search's pruner act on a signal the test chose, not on a seeded trajectory that one CPU's
+    kernels give and another's do not. Training itself is real; only the number the callbacks
+    read is set. ``values`` may be a function of (the Trainer's experiment, e) instead, where
+    runs of one test must differ (a search's trials)."""
     from netlab.training import callbacks  # TensorFlow: imported when a test scripts a run
 
     class ScriptedValLoss(callbacks.EventCallback):
         def on_epoch_end(self, epoch, logs=None):
-            logs["val_loss"] = float(values[epoch])  # the dict Keras hands every later callback
+            value = values(self.trainer.experiment, epoch) if callable(values) else values[epoch]
+            logs["val_loss"] = float(value)  # the dict Keras hands every later callback
             super().on_epoch_end(epoch, logs)
 
     # The Trainer imports EventCallback from the module when it runs (netlab/training/trainer.py).
