@@ -45,7 +45,7 @@ square of the side (1.56G multiply-adds at 32x32, about the 1.58G of the
 224x224 network; 6.2G at 64x64).
 
 Parameters: the table's "params" column counts weights without biases in units
-of 1024 and is rounded (4c, 5a and conv1 are off; see tests/core/test_inception.py).
+of 1024 and is rounded (4c, 5a and conv1 are off; see tests/architectures/test_inception.py).
 ``params`` is not a figure printed by the paper (it prints no total):
 it is the exact count of this inference network for 1000 classes (biased convs,
 no aux heads, no LRN), computed from Table 1 by :func:`table_param_count` and

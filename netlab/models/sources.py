@@ -55,7 +55,7 @@ _REGISTRY_TO_IMAGENET = {"mobilenet_v1": "mobilenet"}
 # path, so two threads fetching the same file at once would corrupt it.
 _imagenet_lock = threading.Lock()
 # The registry architecture an ImageNet source loads into (--into-arch), and the options its
-# weights need there (each pair proven by a parity test in tests/core/test_finetune.py).
+# weights need there (each pair proven by a parity test in tests/models/test_finetune.py).
 IMAGENET_REGISTRY = {
     "resnet50": ("resnet50", {"layout": "keras"}), "resnet101": ("resnet101", {"layout": "keras"}),
     "resnet152": ("resnet152", {"layout": "keras"}), "mobilenetv2": ("mobilenet_v2", {"stem": "imagenet"}),

@@ -58,7 +58,7 @@ def distribution_strategy(cluster=None):
     """MirroredStrategy (one replica per GPU) when several GPUs are visible, else the default strategy;
     with a ``cluster`` (multi_worker.Cluster) MultiWorkerMirroredStrategy over its machines.
     Called inside a strategy's scope, that strategy (the several-device test trains under a
-    MirroredStrategy over two logical CPUs: tests/core/mirrored_job.py).
+    MirroredStrategy over two logical CPUs: tests/helpers/mirrored_job.py).
 
     Build and compile the model inside ``strategy.scope()``; fit() then splits
     each batch across the replicas and averages the gradients. With more than one

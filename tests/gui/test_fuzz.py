@@ -1,7 +1,7 @@
-"""A seeded fuzz of the main window (tests/gui/fuzz_driver.py): random clicks, bad text, bad
+"""A seeded fuzz of the main window (tests/helpers/fuzz_driver.py): random clicks, bad text, bad
 numbers, bad files dropped, tab switches, Train/Stop/Pause, dialogs answered, the window
 closed mid-run. It fails on an uncaught exception in any thread, a traceback printed, an
-"unexpected error" shown, or a slow close (tests/gui/fuzz_watch.py).
+"unexpected error" shown, or a slow close (tests/helpers/fuzz_watch.py).
 
 A failure names the seed and the action, with the actions before it;
 ``NETLAB_FUZZ_REPLAY=SEED:ACTION`` replays that seed up to that action and prints its whole
@@ -15,12 +15,13 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import tiny_experiment
-from fuzz_driver import Fuzzer
-from fuzz_inputs import Vocabulary
-from fuzz_watch import Watch
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
+
+from tests.helpers import tiny_experiment
+from tests.helpers.fuzz_driver import Fuzzer
+from tests.helpers.fuzz_inputs import Vocabulary
+from tests.helpers.fuzz_watch import Watch
 
 # Three seeds of 100 actions (20 s on two idle cores), picked from a session of seeds 1-70 for
 # reaching the bad values the window once failed on: seed 46 starts a search whose space is

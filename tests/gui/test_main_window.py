@@ -4,16 +4,9 @@ import subprocess
 import sys
 
 import pytest
-from conftest import tiny_experiment
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
 
-
-def drop_file(widget, path):
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path))])
-    event = QDropEvent(QPointF(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
-    widget.dropEvent(event)
+from tests.helpers import tiny_experiment
+from tests.helpers.qt import drop_file
 
 
 def test_architectures_come_from_the_registry(window):
@@ -171,14 +164,18 @@ def test_window_appears_before_tensorflow_is_imported():
 def test_pause_then_resume_then_finish(window, qtbot):
     window.panel.set_experiment(tiny_experiment(epochs=2))
     window.train_button.click()
+    kinds = []  # what the run reported, in its order
+    window.thread.event.connect(lambda event: kinds.append(type(event).__name__))
     qtbot.waitUntil(lambda: window.curves.point_count("loss", "batch") > 0, timeout=120_000)
     window.pause_button.click()
     qtbot.waitUntil(lambda: window.status.text().startswith("Paused"), timeout=60_000)
-    count = window.curves.point_count("loss", "batch")
-    qtbot.wait(500)
-    assert window.curves.point_count("loss", "batch") == count  # nothing trains while paused
     with qtbot.waitSignal(window.training_finished, timeout=120_000):
         window.pause_button.click()
+    # RunResumed comes only once Resume has lifted the pause: a batch trained while paused
+    # would sit between the two.
+    at = kinds.index("RunPaused")
+    assert kinds[at + 1] == "RunResumed" and kinds.count("RunPaused") == 1
+    assert "BatchEnd" in kinds[at + 2:]  # and training went on from there
     assert window.status.text().startswith("Finished after 2 epoch(s)")
     assert window.pause_button.text() == "Pause" and not window.pause_button.isEnabled()
 

@@ -9,16 +9,23 @@ from netlab.base.logs import TENSORFLOW_LOG_LINE
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Start the real app; close its window a moment after it has loaded TensorFlow in the background.
+# Start the real app; close its window once it has loaded TensorFlow in the background and its
+# first jobs (the model summary Keras builds) have ended: all TensorFlow did on its own by then.
 SCRIPT = """
 import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 app = QApplication(["netlab"])
 import gui.app
+from gui import workers
 def watch():
     window = next(w for w in app.topLevelWidgets() if type(w).__name__ == "MainWindow")
-    window.core_loaded.connect(lambda *args: QTimer.singleShot(1000, window.close))
+    def close_when_done():
+        if workers._jobs or not window.size_label.text():
+            QTimer.singleShot(20, close_when_done)
+        else:
+            window.close()
+    window.core_loaded.connect(lambda *args: close_when_done())
 QTimer.singleShot(0, watch)
 sys.exit(gui.app.main(["netlab"]))
 """

@@ -1,4 +1,4 @@
-"""The windows' icons and Help > Sample images (resources, issue 12)."""
+"""The windows' icons and Help > Sample images (resources/)."""
 
 from PySide6.QtCore import QSize
 

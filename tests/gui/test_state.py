@@ -1,16 +1,11 @@
 """The window's one current model (gui/state.py): who sets it, and every tab following it."""
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
-from classify_helpers import CLASSES, SIDE, tiny_model  # noqa: E402
-
-from gui.state import CurrentModel  # noqa: E402
-from netlab.config import Experiment  # noqa: E402
-from netlab.runs.folder import RunWriter  # noqa: E402
+from gui.state import CurrentModel
+from netlab.config import Experiment
+from netlab.runs.folder import RunWriter
+from tests.helpers.classify import CLASSES, SIDE, tiny_model
 
 TIMEOUT = 60_000
 

@@ -7,10 +7,8 @@ import pytest
 from PIL import Image
 
 from gui.tabs.summary import PAPER_INPUT
-
-
-def _trainable(model) -> int:
-    return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+from tests.helpers import tiny_experiment, trainable_count
+from tests.helpers.qt import wait_for_workers
 
 
 def _folder(root, classes=("a", "b", "c"), per_class=4):
@@ -30,8 +28,7 @@ def _summary_of(window, qtbot, experiment):
 
 @pytest.mark.parametrize("dataset", ["shapes", "cifar100", "folder"])
 def test_the_size_label_is_the_trained_models_parameter_count(window, qtbot, tmp_path, monkeypatch, dataset):
-    """Must hold (issue 9): shapes has 4 classes, CIFAR-100 100, the folder 3 (no download)."""
-    from conftest import tiny_experiment
+    """Must hold: shapes has 4 classes, CIFAR-100 100, the folder 3 (no download)."""
 
     from netlab.inspect.text import human
 
@@ -45,21 +42,21 @@ def test_the_size_label_is_the_trained_models_parameter_count(window, qtbot, tmp
     if dataset == "cifar100":  # not downloaded here: the model the trainer would build
         from netlab.architectures import build_model
 
-        expected = _trainable(build_model(exp, (32, 32, 3), 100))
+        expected = trainable_count(build_model(exp, (32, 32, 3), 100))
         assert input_shape == (32, 32, 3)
     else:
         from netlab.training.trainer import Trainer
 
         exp.data.validation_split = 0.34
         result = Trainer(exp).run()
-        expected = _trainable(result.model)
+        expected = trainable_count(result.model)
         assert input_shape == result.input_shape
     assert params == expected
     assert window.size_label.text().startswith(f"{human(expected)} trainable parameters")
 
 
 def test_a_superseded_summary_job_is_aborted_not_only_dropped(window, qtbot, monkeypatch):
-    """Must hold (issue 9): the stale VGG-16 build stops at an abort point."""
+    """Must hold: the stale VGG-16 build stops at an abort point."""
     from netlab.architectures.blocks import Blocks
     from netlab.base.abort import abort_requested
 
@@ -104,8 +101,6 @@ def test_closing_the_window_aborts_a_running_job(window, qtbot):
 
 
 def test_a_training_failure_is_shown_once(window, qtbot, tmp_path):
-    from conftest import tiny_experiment, wait_for_workers
-
     root = _folder(tmp_path / "images", classes=("cats",))
     (root / "dogs").mkdir()
     (root / "dogs" / "notes.txt").write_text("not an image")
@@ -123,8 +118,6 @@ def test_a_training_failure_is_shown_once(window, qtbot, tmp_path):
 
 
 def test_the_learning_rate_finder_can_be_cancelled(window, qtbot):
-    from conftest import tiny_experiment
-
     window.panel.set_experiment(tiny_experiment())
     window.panel.training_form.lr_finder_button.click()
     dialog = window.lr_finder
