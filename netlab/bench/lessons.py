@@ -1,4 +1,4 @@
-"""The seeds' lessons at their default budget: ``python -m netlab.bench lessons [--budget B] [NAME ...]``.
+"""The lessons at their default budget: ``python -m netlab.bench lessons [--budget B] [NAME ...]``.
 
 Runs each experiment of ``resources/experiments/`` (netlab/lessons/runner.py)
 in sequence on this machine and prints, for each, its claim's comparisons with
@@ -9,7 +9,7 @@ bench goes on (each lesson's finished runs are kept, see ``netlab experiment --r
 
 Last full run: 3 Dec 2026, quick budget, this 2-core machine, ~47 min (the numbers are deterministic:
 the same to three places as the runs under load of 2 Dec; val = inference-mode validation
-accuracy, mean±std over the seeds). History of each lesson's design: issue 12's notes.
+accuracy, mean±std over the random seeds). Why each lesson is built as it is: its JSON's question.
 - bn_momentum HELD: momentum 0.99 val 0.192 vs 0.9 val 0.808; 0.99 with statistics recomputed 0.850.
 - residual HELD (1 seed, recomputed BN): train acc plain-34 0.194 < plain-18 0.394; residual-34 0.419
   vs residual-18 0.406.

@@ -1,7 +1,7 @@
 """Activation statistics: how a batch's activations spread, layer by layer.
 
-The lecture's experiment (seeds/002, "weight initialization: activation
-statistics", after CS231n): push Gaussian data through a deep stack of fully
+CS231n's experiment ("Training Neural Networks", weight initialization: activation
+statistics, after Glorot & Bengio 2010): push Gaussian data through a deep stack of fully
 connected layers and look at each layer's histogram. With ``w = 0.01 *
 randn`` the activations shrink toward zero with depth (and so do the
 gradients); with zeros they are all zero; Xavier (std = 1/sqrt(Din)) keeps
