@@ -98,7 +98,7 @@ class ExperimentsDialog(QDialog):
         self.stopped: tuple[str, str, str] | None = None  # (lesson, budget, folder) of a stopped lesson
         self.done_runs = 0
         self.total = 1
-        self.setWindowTitle("Experiments: the lectures' lessons")
+        self.setWindowTitle("Experiments: lessons from the papers")
         self.setWindowIcon(icon("experiments"))
         self.resize(900, 640)
         layout = QVBoxLayout(self)

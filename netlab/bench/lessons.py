@@ -16,7 +16,7 @@ accuracy, mean±std over the random seeds). Why each lesson is built as it is: i
 - dropout DID NOT HOLD (100 training digits, 1,697 validating, each arm at its own convergence):
   no dropout val 0.943±0.018, gap 0.057; dropout 0.5 val 0.927±0.008, gap 0.073 (best epochs 42 vs
   62.5). Early stopping alone takes the baseline's gap from 0.089 (15 fixed epochs) to 0.057.
-- initialization DID NOT HOLD at quick (6 epochs, 600 digits): the spreads as the lecture says
+- initialization DID NOT HOLD at quick (6 epochs, 600 digits): the spreads as Glorot & Bengio and He et al. predict
   (last/first std small-tanh 0.001 < Xavier-tanh 0.493; Xavier-ReLU 0.121 < He-ReLU 1.028) but only
   He-ReLU trained (val 0.692); Xavier-tanh still at chance. At the full budget (20 epochs, all digits,
   3 seeds, 17 min on this CPU) HELD: Xavier-tanh 0.988±0.007, He-ReLU 0.993±0.002, zeros and small

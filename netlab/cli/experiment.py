@@ -122,5 +122,5 @@ def print_sweep(result: dict) -> None:
     print(result["verdict"])
 
 
-EXPERIMENT = Command("run one of the lectures' lessons as a paired experiment; 'netlab experiment list' lists them",
+EXPERIMENT = Command("run a lesson, a paper's claim tested as a paired experiment; 'netlab experiment list' lists them",
                      add_experiment_arguments, cmd_experiment)

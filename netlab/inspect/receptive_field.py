@@ -29,7 +29,7 @@ def output_size(w_in: int, f: int, p: int, s: int, strict: bool = False) -> int:
 
     Keras ``padding="valid"`` is ``p=0``; ``padding="same"`` with stride 1 is
     ``p=(f-1)/2`` for odd ``f``. ``strict=True`` refuses a stride that does not
-    fit the padded input evenly (the lecture's rule of thumb).
+    fit the padded input evenly (CS231n's rule of thumb).
     """
     span = w_in - f + 2 * p
     if span < 0:
