@@ -121,7 +121,7 @@ if args.arch:
     window.core_loaded.connect(lambda: show_summary(args.arch))
 elif args.statistics:
     # Keras's own BN momentum, 0.99, for a few epochs: the moving statistics still
-    # trail the weights, so the two modes disagree until they are recomputed (seeds/001).
+    # trail the weights, so the two modes disagree until they are recomputed.
     exp.regularization.bn_momentum = 0.99
     exp.training.epochs = 3
     window.core_loaded.connect(train)

@@ -204,7 +204,7 @@ class MainWindow(TrainingMixin, QMainWindow):
                 action.setShortcut(shortcut)
             action.triggered.connect(slot)
             menu.addAction(action)
-        # The lectures' lessons as paired experiments (issue 12; gui/dialogs/experiments.py).
+        # The lessons as paired experiments (gui/dialogs/experiments.py).
         lessons = QAction(icon("experiments"), "&Lessons...", self)
         lessons.triggered.connect(self.open_experiments)
         self.menuBar().addMenu("E&xperiments").addAction(lessons)

@@ -1,7 +1,7 @@
 """Data NetLab ships that is not code, read with importlib.resources so an installed package finds it.
 
 - ``experiments/*.json``: the lessons (netlab/lessons/spec.py)
-- ``pretrained_models.json``: the seeds' table of pretrained models (netlab/inspect/published.py)
+- ``pretrained_models.json``: GluonCV's model-zoo table of pretrained ImageNet models (netlab/inspect/published.py)
 - ``icons/NAME-SIZE.png``: the application's and windows' icons
 - ``samples/DATASET/CLASS/*.png``: a few images per built-in dataset, to drop on a model
 

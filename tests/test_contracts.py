@@ -1,5 +1,6 @@
 """House rules held by tools: the core never imports Qt; lint is clean."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -21,3 +22,19 @@ def test_ruff_is_clean():
     proc = subprocess.run([_tool("ruff"), "check", "netlab", "gui", "tests", "main.py"],
                           cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout
+
+
+# Text a reader sees cites the paper ("He et al. 2016, Fig. 4"), never lecture notes the
+# reader does not have ("seeds/001") nor a ticket number ("issue 12").
+UNCITABLE = re.compile(r"\bseeds?/|\bissues? ?#?\d+", re.IGNORECASE)
+TEXT_SUFFIXES = (".py", ".md", ".json", ".txt", ".toml")
+
+
+def test_text_cites_papers_not_lecture_notes_or_issue_numbers():
+    paths = [ROOT / "README.md", ROOT / "main.py"] + [
+        path for top in ("netlab", "gui", "resources", "docs")
+        for path in sorted((ROOT / top).rglob("*")) if path.suffix in TEXT_SUFFIXES]
+    found = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+             for path in paths for number, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+             if UNCITABLE.search(line)]
+    assert not found, "\n".join(found)

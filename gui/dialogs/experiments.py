@@ -98,7 +98,7 @@ class ExperimentsDialog(QDialog):
         self.stopped: tuple[str, str, str] | None = None  # (lesson, budget, folder) of a stopped lesson
         self.done_runs = 0
         self.total = 1
-        self.setWindowTitle("Experiments: the lectures' lessons")
+        self.setWindowTitle("Experiments: lessons from the papers")
         self.setWindowIcon(icon("experiments"))
         self.resize(900, 640)
         layout = QVBoxLayout(self)
@@ -150,9 +150,9 @@ class ExperimentsDialog(QDialog):
         from gui.widgets.plot_style import styled_plot
 
         self.question = QLabel()
-        self.seed = QLabel()
+        self.reference = QLabel()
         self.arms = QLabel()
-        self.lesson_pane = _scrolling(self.question, self.seed, self.arms)
+        self.lesson_pane = _scrolling(self.question, self.reference, self.arms)
         self.plot = styled_plot(pg, bottom="epoch", left="validation accuracy")
         self.plot.setYRange(0, 1)
         self.legend = self.plot.addLegend()
@@ -203,7 +203,7 @@ class ExperimentsDialog(QDialog):
         self.sweep_plot.widget.setVisible(spec.sweep is not None)
         self.title.setText(spec.title)
         self.question.setText(spec.question)
-        self.seed.setText(f"From {spec.seed}")
+        self.reference.setText(f"Reference: {spec.reference}")
         claim = spec.sweep.describe(spec.arms) if spec.sweep else "; ".join(
             f"{c.left} {c.op} {c.right}" + (f" {c.margin:+g}" if c.margin else "") for c in spec.claim)
         self.arms.setText("Arms: " + ", ".join(spec.arms) + "   Claim: " + claim)

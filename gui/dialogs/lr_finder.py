@@ -1,5 +1,5 @@
-"""The learning-rate finder's plot: loss against learning rate (log scale), seeds/002
-"choosing a learning rate". The sweep runs in a worker thread; Cancel (or closing the
+"""The learning-rate finder's plot: loss against learning rate (log scale), the range test
+of Smith 2017. The sweep runs in a worker thread; Cancel (or closing the
 dialog) stops it at the next batch."""
 
 from __future__ import annotations

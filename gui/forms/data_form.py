@@ -76,11 +76,11 @@ class DataForm(Form):
         self.test_split = self.bind(form, "Test", "data.test_split", double_box(step=0.05, decimals=2))
         self.seed = self.bind(form, "Seed", "data.seed", int_box())
 
-        form = self.group("Preprocessing (seeds/002)")
+        form = self.group("Preprocessing")
         self.preprocessing = self.bind(form, "Inputs", "data.preprocessing", combo_box(
             PREPROCESSINGS, "Statistics from the training split, stored inside the model"))
 
-        form = self.group("Augmentation, training only (seeds/001, /003)")
+        form = self.group("Augmentation, training only (Krizhevsky et al. 2012)")
         self.flip = self.bind(form, "Horizontal flip", "data.augmentation.flip", check_box())
         self.crop = self.bind(form, "Random crop (px)", "data.augmentation.crop", double_box(
             step=1.0, decimals=2, tip="Shift by up to this many pixels (below 1: a fraction of the side)"))

@@ -1,4 +1,4 @@
-"""The Fine-tune tab: start from learned weights (seeds/000, /001, /003).
+"""The Fine-tune tab: start from learned weights (Yosinski et al. 2014).
 
 It edits the experiment's ``finetune`` section, so File > Save experiment and
 ``netlab train --config`` carry it: off (``source`` null) trains the Model
@@ -79,7 +79,7 @@ class FinetuneForm(Form):
         self.enabled_report = False  # turned on once TensorFlow has loaded
         self.report = None
 
-        form = self.group("Start from learned weights (seeds/001)")
+        form = self.group("Start from learned weights (Yosinski et al. 2014)")
         self.enabled = check_box("Off: the Model tab's architecture trains from scratch")
         self.enabled.setText("Fine-tune from learned weights")
         form.addRow(self.enabled)

@@ -72,11 +72,11 @@ class ModelForm(Form):
         self.bn_epsilon = self.bind(form, "Norm epsilon", "regularization.bn_epsilon", double_box(
             step=1e-4, decimals=6, tip="Added to the variance before dividing"))
         self.activation = self.bind(form, "Activation", "regularization.activation", combo_box(
-            ACTIVATIONS, "Activation after each convolution and FC layer (seeds/002)"))
+            ACTIVATIONS, "Activation after each convolution and FC layer"))
         self.activation_alpha = self.bind(form, "Alpha", "regularization.activation_alpha", double_box(
             step=0.01, decimals=3, tip="Leaky ReLU's slope or ELU's alpha", special="usual"), none_at_minimum=True)
         self.initializer = self.bind(form, "Initializer", "regularization.initializer", combo_box(
-            INITIALIZERS, "Weight initialization (seeds/002)"))
+            INITIALIZERS, "Weight initialization (Xavier: Glorot & Bengio 2010; He: He et al. 2015)"))
         self.l1 = self.bind(form, "L1", "regularization.l1", double_box(
             step=1e-5, decimals=6, tip="L1 penalty on every kernel (with L2: elastic net)"))
         self.l2 = self.bind(form, "L2", "regularization.l2", double_box(

@@ -20,7 +20,7 @@ class TrainingForm(Form):
         self.learning_rate = self.bind(form, "Learning rate", "training.learning_rate",
                                        double_box(step=0.0005, decimals=6))
         self.lr_finder_button = QPushButton("Find a learning rate...")
-        self.lr_finder_button.setToolTip("A short sweep of rising rates, loss plotted against rate (seeds/002)")
+        self.lr_finder_button.setToolTip("A short sweep of rising rates, loss plotted against rate (Smith 2017)")
         self.lr_finder_button.clicked.connect(self.find_learning_rate)
         form.addRow("", self.lr_finder_button)
         self.momentum = self.bind(form, "Momentum", "training.momentum", double_box(step=0.05, decimals=3))
@@ -30,7 +30,7 @@ class TrainingForm(Form):
         self.batch_size = self.bind(form, "Batch size", "training.batch_size", int_box())
         self.epochs = self.bind(form, "Epochs", "training.epochs", int_box())
 
-        form = self.group("Learning-rate schedule (seeds/002)")
+        form = self.group("Learning-rate schedule")
         self.schedule = self.bind(form, "Schedule", "training.schedule", combo_box(SCHEDULES))
         self.decay_rate = self.bind(form, "Decay factor", "training.decay_rate", double_box(step=0.05, decimals=3))
         self.decay_epochs = self.bind(form, "Every (epochs)", "training.decay_epochs", int_box())
@@ -40,7 +40,7 @@ class TrainingForm(Form):
         self.min_learning_rate = self.bind(form, "Floor", "training.min_learning_rate",
                                            double_box(step=1e-5, decimals=6))
 
-        form = self.group("Early stopping (seeds/002)")
+        form = self.group("Early stopping (Prechelt 1998)")
         self.early_stopping = self.bind(form, "Stop on val. loss", "training.early_stopping", check_box())
         self.patience = self.bind(form, "Patience", "training.patience", int_box())
         self.restore_best = self.bind(form, "Keep best weights", "training.restore_best", check_box())

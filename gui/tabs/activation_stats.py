@@ -1,11 +1,11 @@
-"""Activation statistics (seeds/002, "weight initialization: activation statistics").
+"""Activation statistics (Glorot & Bengio 2010; CS231n, "weight initialization: activation statistics").
 
 Two sources: the window's current model on the batch of images, or the
-lecture's experiment, a freshly initialized deep fully connected stack under
+CS231n experiment, a freshly initialized deep fully connected stack under
 each initializer (zeros, small Gaussian, Xavier/Glorot, He) with tanh or
 ReLU. Left, each layer's activation std (one curve per initializer: the
 spread collapsing or holding with depth); right, each layer's histogram as
-one column of a heat map (the lecture's row of histograms, for any depth).
+one column of a heat map (CS231n's row of histograms, for any depth).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from gui.widgets.plot_style import key_text, styled_plot
 from gui.workers import LatestJob
 
-MODEL, INIT = "current model, on the images", "fresh deep stack, each initializer (seeds/002)"
-# The lecture's four, by NetLab's names (netlab.inspect.activations.INIT_ALIASES).
+MODEL, INIT = "current model, on the images", "fresh deep stack, each initializer (Glorot & Bengio 2010)"
+# CS231n's four, by NetLab's names (netlab.inspect.activations.INIT_ALIASES).
 INITIALIZERS = (("zeros", "zeros"), ("small", "small 0.01"), ("glorot", "Xavier"), ("he", "He"))
 STACK_ACTIVATIONS = ("tanh", "relu")
 # One histogram range for all four stacks, so their heat maps compare: tanh's whole
@@ -37,7 +37,7 @@ def model_activations(model, batch):
 
 
 def init_comparison(activation: str):
-    """Worker job: the lecture's experiment under each initializer, {label: statistics}."""
+    """Worker job: the CS231n experiment under each initializer, {label: statistics}."""
     from netlab.inspect.activations import init_experiment
 
     value_range = STACK_RANGES[activation]

@@ -1,4 +1,4 @@
-"""Batch-norm statistics (seeds/000-002): per layer and channel, beside a real batch's.
+"""Batch-norm statistics (Ioffe & Szegedy 2015): per layer and channel, beside a real batch's.
 
 A table of the BN layers with how far the batch's statistics are from the
 moving ones; for the selected layer, per channel, the moving mean and

@@ -5,7 +5,7 @@ pyqtgraph's PanningPlot example). The per-batch curve is Keras's running
 mean over the epoch so far, and is labelled so; epoch points are the real
 epoch metrics.
 
-Why it is drawn the way it is (issue 9; default digits run on 2 cores, the
+Why it is drawn the way it is (default digits run on 2 cores, the
 window offscreen, a 1 ms timer in the GUI thread, 20 s of training; numbers
 vary with the machine's load, the NetLab/bare ratios less so):
 
@@ -172,7 +172,7 @@ class CurvesView(QWidget):
             [], [], pen=pg.mkPen(GAP, width=2), symbol="d", symbolSize=7, symbolBrush=GAP)
         plot.setToolTip("Accuracy on the same training images with batch norm on batch statistics "
                         "minus with its moving averages (dropout off in both). Far from 0: the "
-                        "moving statistics do not describe the data yet (seeds/001, seeds/002).")
+                        "moving statistics do not describe the data yet (Ioffe & Szegedy 2015).")
         plot.setVisible(self.point_count("bn_gap", "gap") > 0)
         self._layout.addWidget(plot, 0)
 

@@ -1,5 +1,5 @@
 """The Inspect tab: a layer tree, and for one image its feature maps, the kernels
-and Grad-CAM (issue 11).
+and Grad-CAM (Selvaraju et al. 2017).
 
 It follows the window's current model (``gui.state.CurrentModel``).
 ONE forward pass in a worker gives every layer's output for the image (the

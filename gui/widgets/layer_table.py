@@ -15,7 +15,7 @@ STATUS_COLORS = {LOADED: QColor("#1b7a3a"), MISMATCH: QColor("#b00020")}  # "new
 
 
 def state_text(row) -> str:
-    """trainable / frozen, and for a frozen batch norm the mode it runs in (seeds/001's classic bug)."""
+    """trainable / frozen, and for a frozen batch norm the mode it runs in (a classic fine-tuning bug)."""
     if row.trainable:
         return "trainable"
     return "frozen, inference mode" if BN_NOTE in row.note else "frozen"

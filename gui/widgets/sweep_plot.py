@@ -5,7 +5,7 @@ this plot puts every finished run's accuracy at its value as it arrives, and
 the arm's mean over its seeds as a line: solid for the accuracy with batch-norm
 statistics recomputed (the claim's), dashed for Keras's default evaluation.
 When the lesson ends the lines are redrawn from result.json's numbers, with
-the seeds' spread as error bars. The x axis is logarithmic (1, 2, 5, 10, 50).
+the random seeds' spread as error bars. The x axis is logarithmic (1, 2, 5, 10, 50).
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ class SweepPlot:
                 self.lines[arm, metric].setData(xs, [float(np.mean(found[x])) for x in xs])
 
     def show_result(self, sweep: dict) -> None:
-        """result.json's ``sweep``: the means, with the seeds' spread as error bars."""
+        """result.json's ``sweep``: the means, with the random seeds' spread as error bars."""
         self.start(list(sweep["curves"]), sweep["values"], sweep.get("label", ""), sweep["metric"],
                    sweep["default_metric"])
         xs = [float(v) for v in sweep["values"]]

@@ -27,7 +27,7 @@ __all__ = ["STEMS", "ArchSpec", "AuxHeads", "Option", "ParamCount", "all_archs",
            "build_model", "get_arch", "register"]
 
 # Family modules register their variants on import; import order is list order
-# (the window's and the CLI's), roughly the order the lectures teach them.
+# (the window's and the CLI's), roughly the order of the papers (2012 to 2018).
 from netlab.architectures import (  # noqa: E402, F401, I001
     simple_cnn, alexnet, vgg, googlenet, inception_v3, resnet, densenet, mobilenet,
 )

@@ -1,6 +1,6 @@
 """AlexNet (Krizhevsky et al., NIPS 2012) and ZFNet (Zeiler & Fergus, ECCV 2014).
 
-AlexNet is the single-tower network of seeds/003: 227x227x3 input, conv1
+AlexNet is the single-tower network as CS231n's notes draw it: 227x227x3 input, conv1
 96 11x11/4, 3x3/2 max pooling and local response normalization (LRN) after
 conv1 and conv2, conv3-5 (384, 384, 256) of 3x3, a last 3x3/2 max pooling to
 6x6x256, then FC 4096, 4096 with dropout 0.5 and the softmax. Convolutions
@@ -9,7 +9,7 @@ classes, NetLab's own count (the paper prints only "60 million parameters"
 for its two-GPU version with grouped conv2/4/5; torchvision's 61,100,840 is
 another single-tower variant, 64-192-384-256-256 filters and no LRN).
 
-ZFNet is AlexNet with the changes seeds/003 lists: conv1 7x7 stride 2 pad 3
+ZFNet is AlexNet with Zeiler & Fergus's changes: conv1 7x7 stride 2 pad 3
 and conv3-5 of 512, 1024, 512 filters (the larger model of the ZF paper's
 Table 2). Conv2 also gets stride 2, as in the ZF paper's Figure 3: without
 it pool5 is 13x13 instead of 6x6 and FC6 alone would hold 354M weights.
@@ -22,7 +22,7 @@ Options:
 - ``lrn`` (default True): the LRN layers after pool1 and pool2. The
   ``regularization.norm`` knob (batch/group/layer) independently adds that
   normalization after every convolution, which is how batch norm replaced LRN
-  (seeds/003); set ``lrn`` to false for the modern form.
+  (Ioffe & Szegedy 2015); set ``lrn`` to false for the modern form.
 - ``stem``: "imagenet" is the paper's network; "small" makes conv1 a 3x3/1
   convolution and every convolution stride 1, keeping the three 3x3/2
   poolings, so 32x32 ends at 3x3x256 and 28x28 at 2x2x256 (15x15 is the
@@ -33,7 +33,7 @@ Options:
 from netlab.architectures.registry import Option, ParamCount, choose_stem, register, stem_option
 
 # Per stage, its convolutions as (filters, kernel, stride, pad); every stage
-# ends in 3x3/2 max pooling, the first two also in LRN (seeds/003).
+# ends in 3x3/2 max pooling, the first two also in LRN (Krizhevsky et al. 2012, Sec. 3.5).
 ALEXNET = (
     ((96, 11, 4, 0),),
     ((256, 5, 1, 2),),
@@ -107,7 +107,7 @@ register(
     paper="Krizhevsky, Sutskever & Hinton, ImageNet Classification with Deep Convolutional "
           "Neural Networks, NIPS 2012",
     default_input=(227, 227, 3),
-    params=ParamCount(62_378_344, "NetLab's count of the single-tower network of seeds/003 (biases "
+    params=ParamCount(62_378_344, "NetLab's count of the single-tower network, 227x227 input (biases "
                                   "included)", computed=True),
     paper_params=ParamCount(60_000_000, "paper, abstract (two-GPU network)", printed="60 million"),
     description="Five convolutions (11x11/4 first), LRN, three max poolings, FC 4096-4096.",

@@ -58,7 +58,7 @@ class Blocks:
         kind = self.reg.initializer
         if kind == "zeros":
             return "zeros"
-        if kind == "small_gaussian":  # seeds/002: w = 0.01 * randn
+        if kind == "small_gaussian":  # w = 0.01 * randn, the CS231n notes' "small random numbers"
             return keras.initializers.RandomNormal(stddev=0.01, seed=self.next_seed())
         # glorot_uniform, glorot_normal, he_normal, he_uniform
         return keras.initializers.get({"class_name": kind, "config": {"seed": self.next_seed()}})
@@ -122,7 +122,7 @@ class Blocks:
         name = f"{name}_{kind}"
         if kind == "relu":
             return layers.ReLU(name=name)(x)
-        if kind == "leaky_relu":  # seeds/002: max(0.01x, x)
+        if kind == "leaky_relu":  # max(0.01x, x) (Maas et al. 2013)
             return layers.LeakyReLU(negative_slope=0.01 if alpha is None else alpha, name=name)(x)
         if kind == "prelu":  # one learned slope per channel
             shared = list(range(1, len(x.shape) - 1)) or None
@@ -191,8 +191,8 @@ class Blocks:
         ``paper_head`` is what the architecture's paper uses: "fc" flattens and
         runs ``fc_units`` fully connected layers, each followed by dropout
         (AlexNet, VGG); "gap" pools each map to one number, then dropout and
-        ``fc_units`` (GoogLeNet, ResNet, the simple CNN of seeds/004). The
-        ``model.head`` knob swaps one for the other (seeds/003); a swapped-in
+        ``fc_units`` (GoogLeNet, ResNet, the simple CNN). The
+        ``model.head`` knob swaps one for the other (Lin et al. 2014); a swapped-in
         head keeps no FC layers of the paper's.
         """
         kind = paper_head if self.model.head == "default" else self.model.head

@@ -2,7 +2,7 @@
 
 Within a dense block every layer sees the feature maps of all the layers
 before it: its ``k`` new maps (the growth rate) are concatenated to its input.
-Every "conv" of the paper's Table 1 (seeds/001) is the pre-activation unit
+Every "conv" of the paper's Table 1 is the pre-activation unit
 BN-ReLU-Conv (:meth:`Blocks.norm_act_conv`). Between blocks a transition layer
 (BN-ReLU-1x1 conv, 2x2/2 average pool) halves the map; after the last block
 come BN-ReLU, global average pooling and the fully connected classifier.

@@ -1,6 +1,6 @@
 """GoogLeNet, the Inception v1 network (Szegedy et al., CVPR15), Table 1 as data.
 
-The ImageNet form is exactly the table of seeds/001: 7x7/2 conv (64), 3x3/2 max
+The ImageNet form is exactly the paper's Table 1: 7x7/2 conv (64), 3x3/2 max
 pool, 1x1 conv (64, the "3x3 reduce") and 3x3 conv (192), 3x3/2 max pool,
 inception 3a-3b, max pool, 4a-4e, max pool, 5a-5b, 7x7 average pool (global
 average pooling at 224x224), dropout 40%, linear, softmax.
@@ -17,7 +17,7 @@ Auxiliary classifiers (section 5 of the paper) sit on the outputs of 4a and 4d:
 are built for training only (``ArchSpec.build(..., aux=True)`` gives outputs
 ``[predictions, aux1_predictions, aux2_predictions]``); the paper weights each
 auxiliary loss by :data:`AUX_LOSS_WEIGHT` and discards them at inference.
-They are a training-time device whose value a user can test (seeds/001):
+They are a training-time device whose value a user can test:
 option ``aux_classifiers`` switches them off, ``aux_weight`` sets the weight;
 the trainer reads both through the registry's ``aux_heads``.
 

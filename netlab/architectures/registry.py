@@ -188,7 +188,7 @@ class ArchSpec:
     default_norm: str = "batch"
     # Per-part figures printed in the paper's own table, for the summary to show
     # beside the computed ones: layer-name prefix -> (params, multiply-adds),
-    # either may be None. GoogLeNet's Table 1 is the one the lectures print.
+    # either may be None. GoogLeNet's Table 1 (Szegedy et al. 2015) is one.
     published_table: dict = field(default_factory=dict)
     # The option schema: name -> Option.
     options: dict[str, Option] = field(default_factory=dict)

@@ -2,7 +2,7 @@
 
 Basic blocks (two 3x3 convs) for 18/34, bottleneck blocks (1x1, 3x3, 1x1 with
 4x expansion) for 50/101/152; a projection shortcut (1x1 conv + norm) whenever
-the shape changes and batch norm after every convolution (seeds/001).
+the shape changes and batch norm after every convolution (the paper's Sec. 3.3-3.4).
 ``plain=True`` removes every shortcut, giving the plain networks of the paper's
 Figure 4 with the same layers and the same parameter count (minus projections).
 
@@ -79,7 +79,7 @@ def residual_block(x, filters, stride, blocks, name, bottleneck, plain):
     if plain:
         return blocks.act(y, f"{name}_out")
     if stride != 1 or x.shape[-1] != out_channels:
-        # Linear projection when the number of filters changes (seeds/001).
+        # Linear projection when the number of filters changes (the paper's option B, Sec. 3.3).
         shortcut = blocks.conv(x, out_channels, 1, strides=stride, name=f"{name}_0_conv")
         shortcut = blocks.norm(shortcut, f"{name}_0")
     y = layers.Add(name=f"{name}_add")([shortcut, y])

@@ -1,8 +1,8 @@
-"""The simple CNN of the Keras examples in seeds/004.
+"""A simple CNN in the style of the Keras image-classification examples (Chollet).
 
 Conv-BN-ReLU pairs of 32, 64 and 128 filters, each pair followed by 2x2 max
 pooling, then global max pooling, Dropout 0.3, Dense 64 (ReLU), Dropout 0.3 and
-the softmax classifier, exactly the layer sequence of the seeds' two snippets.
+the softmax classifier: a teaching network with no paper of its own.
 """
 
 from netlab.architectures.registry import register
@@ -23,7 +23,7 @@ register(
     "simple_cnn",
     simple_cnn,
     family="Simple CNN",
-    paper="Keras example of seeds/004 (Conv-BN-ReLU, global max pooling, dropout 0.3)",
+    paper="After the Keras image-classification examples (Conv-BN-ReLU, global max pooling, dropout 0.3)",
     default_input=(32, 32, 3),
     min_input=8,  # three 2x2 poolings: 8 -> 1
     default_dropout=0.3,

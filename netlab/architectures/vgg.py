@@ -1,6 +1,6 @@
 """VGG configurations A, A-LRN, B, C, D, E (Simonyan & Zisserman, ICLR 2015), plus BN.
 
-The tables below are Table 1 of the paper (seeds/001), column by column, in
+The tables below are Table 1 of the paper, column by column, in
 its own notation: ``conv3-64`` is a 3x3 convolution with 64 filters, ``LRN``
 AlexNet's local response normalization. Each of the five blocks ends in 2x2/2
 max pooling; the head is FC 4096, 4096 (dropout 0.5 on both, as the paper)

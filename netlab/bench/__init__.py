@@ -5,7 +5,7 @@ BENCHMARKS = {
     "faults": "netlab.bench.faults",
     "finetune-cache": "netlab.bench.finetune_cache",
     "inspect": "netlab.bench.inspect_speed",  # its window runs as gui.bench_inspect in a child process
-    "lessons": "netlab.bench.lessons",  # the seeds' lessons (issue 12) at their quick budget
+    "lessons": "netlab.bench.lessons",  # the lessons (resources/experiments) at their quick budget
     "overhead": "netlab.bench.overhead",
     "pipeline": "netlab.bench.pipeline",
     "stats-memory": "netlab.bench.stats_memory",  # each case in a fresh child process (its peak RSS)

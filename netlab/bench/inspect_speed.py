@@ -1,4 +1,4 @@
-"""Looking inside a network, timed (issue 11), in one run:
+"""Looking inside a network, timed, in one run:
 
 1. every layer's output for one image (``feature_maps``: the flat graph's
    multi-output model, one forward pass) against one plain ``model.predict``

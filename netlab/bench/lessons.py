@@ -1,4 +1,4 @@
-"""The seeds' lessons at their default budget: ``python -m netlab.bench lessons [--budget B] [NAME ...]``.
+"""The lessons at their default budget: ``python -m netlab.bench lessons [--budget B] [NAME ...]``.
 
 Runs each experiment of ``resources/experiments/`` (netlab/lessons/runner.py)
 in sequence on this machine and prints, for each, its claim's comparisons with
@@ -9,14 +9,14 @@ bench goes on (each lesson's finished runs are kept, see ``netlab experiment --r
 
 Last full run: 3 Dec 2026, quick budget, this 2-core machine, ~47 min (the numbers are deterministic:
 the same to three places as the runs under load of 2 Dec; val = inference-mode validation
-accuracy, mean±std over the seeds). History of each lesson's design: issue 12's notes.
+accuracy, mean±std over the random seeds). Why each lesson is built as it is: its JSON's question.
 - bn_momentum HELD: momentum 0.99 val 0.192 vs 0.9 val 0.808; 0.99 with statistics recomputed 0.850.
 - residual HELD (1 seed, recomputed BN): train acc plain-34 0.194 < plain-18 0.394; residual-34 0.419
   vs residual-18 0.406.
 - dropout DID NOT HOLD (100 training digits, 1,697 validating, each arm at its own convergence):
   no dropout val 0.943±0.018, gap 0.057; dropout 0.5 val 0.927±0.008, gap 0.073 (best epochs 42 vs
   62.5). Early stopping alone takes the baseline's gap from 0.089 (15 fixed epochs) to 0.057.
-- initialization DID NOT HOLD at quick (6 epochs, 600 digits): the spreads as the lecture says
+- initialization DID NOT HOLD at quick (6 epochs, 600 digits): the spreads as Glorot & Bengio and He et al. predict
   (last/first std small-tanh 0.001 < Xavier-tanh 0.493; Xavier-ReLU 0.121 < He-ReLU 1.028) but only
   He-ReLU trained (val 0.692); Xavier-tanh still at chance. At the full budget (20 epochs, all digits,
   3 seeds, 17 min on this CPU) HELD: Xavier-tanh 0.988±0.007, He-ReLU 0.993±0.002, zeros and small

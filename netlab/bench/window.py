@@ -17,7 +17,7 @@ Qt lives in gui/, the core never imports it), so start-up is a cold start:
     A tick late by more than 1 ms is the event loop held by something;
     33 ms is two frames at 60 Hz.
 The machine's load moves both sides, so compare the ratios, not the absolute
-numbers across runs. Targets (issue 9): NetLab's p99 gap <= 16 ms, its gaps
+numbers across runs. Targets: NetLab's p99 gap <= 16 ms, its gaps
 over 33 ms <= 2x the bare window's, window <= 1.0 s, Train usable <= 4 s.
 """
 

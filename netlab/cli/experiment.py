@@ -1,4 +1,4 @@
-"""``netlab experiment list`` and ``netlab experiment NAME``: the seeds' lessons (issue 12)."""
+"""``netlab experiment list`` and ``netlab experiment NAME``: the lessons, paired runs testing a claim."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def cmd_experiment(args) -> int:
     if args.name == "list":
         specs = [load_lesson(name) for name in lesson_names()]
         if args.json:
-            print(json.dumps([{"name": s.name, "title": s.title, "seed": s.seed, "arms": list(s.arms)}
+            print(json.dumps([{"name": s.name, "title": s.title, "reference": s.reference, "arms": list(s.arms)}
                               for s in specs], indent=2))
         width = max(len(s.name) for s in specs)
         for s in specs if not args.json else ():
@@ -122,5 +122,5 @@ def print_sweep(result: dict) -> None:
     print(result["verdict"])
 
 
-EXPERIMENT = Command("run one of the lectures' lessons as a paired experiment; 'netlab experiment list' lists them",
+EXPERIMENT = Command("run a lesson, a paper's claim tested as a paired experiment; 'netlab experiment list' lists them",
                      add_experiment_arguments, cmd_experiment)

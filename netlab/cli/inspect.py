@@ -220,7 +220,7 @@ def add_bn_arguments(p) -> None:
 def add_activations_arguments(p) -> None:
     p.add_argument("model", nargs="?")
     p.add_argument("--arch", help="a registered architecture, freshly initialized, or 'stack' "
-                                  "(the lecture's fully connected stack, the default)")
+                                  "(CS231n's fully connected stack, the default)")
     p.add_argument("--init", help="zeros, small_gaussian (small), glorot_normal (xavier), he_normal (he), ...")
     p.add_argument("--activation", help="tanh or relu (default: tanh for the stack, relu for an arch)")
     p.add_argument("--depth", type=number_flag(int, 1), default=6)

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     )
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
-# seeds/002 "learning rate decay"; "plateau" cuts the rate when val_loss stalls.
+# Learning-rate decay (step as in He et al. 2016, cosine as in Loshchilov & Hutter 2017);
+# "plateau" cuts the rate when val_loss stalls.
 SCHEDULES = ("constant", "step", "exponential", "cosine", "plateau")
 MIXED_PRECISIONS = ("off", "float16", "bfloat16")
 # netlab search (netlab/search/study.py): Optuna's samplers and pruners by name.
@@ -89,7 +90,7 @@ LIMITS: dict[str, Limit] = {
 }
 
 
-# seeds/002 "Data preprocessing": /255 only, zero-centering, per-channel
+# Data preprocessing (CS231n notes, "Data Preprocessing"): /255 only, zero-centering, per-channel
 # standardization, PCA whitening (statistics of the training split only).
 PREPROCESSINGS = ("scale", "center", "standardize", "pca_whiten")
 

@@ -27,7 +27,7 @@ from netlab.config.typed_json import decode_config_text, typed_from_dict
 class AugmentationConfig:
     """Random changes made to training images only (Keras preprocessing layers).
 
-    All off by default. seeds/003 (AlexNet): random crops and horizontal flips.
+    All off by default. AlexNet's (Krizhevsky et al. 2012): random crops and horizontal flips.
     """
 
     flip: bool = False  # random horizontal flips
@@ -93,7 +93,7 @@ class TrainingConfig:
     warmup_epochs: int = 0  # cosine: linear warm-up from 0 to learning_rate
     min_learning_rate: float = 0.0  # floor of cosine and plateau
     plateau_patience: int = 3
-    # seeds/002 "how long to train": stop when val_loss has not improved for
+    # Early stopping (Prechelt 1998): stop when val_loss has not improved for
     # `patience` epochs and keep the best epoch's weights.
     early_stopping: bool = False
     patience: int = 5
@@ -111,7 +111,7 @@ class TrainingConfig:
 
 @dataclass
 class FinetuneConfig:
-    """Start from learned weights (seeds/001, netlab/models/finetune.py); off while source is None."""
+    """Start from learned weights (Yosinski et al. 2014; netlab/models/finetune.py); off while source is None."""
 
     # A NetLab run folder, a .keras file, or imagenet:ARCH (e.g. imagenet:mobilenetv2).
     source: str | None = None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 NORMALIZATIONS = ("default", "batch", "group", "layer", "none")
 ACTIVATIONS = ("relu", "leaky_relu", "prelu", "elu", "selu", "sigmoid", "tanh")
-# seeds/002 "Weight initialization": zeros, small Gaussian (std 0.01), Xavier, He.
+# Weight initialization: zeros, small Gaussian (std 0.01), Xavier (Glorot & Bengio 2010), He (He et al. 2015).
 INITIALIZERS = ("zeros", "small_gaussian", "glorot_uniform", "glorot_normal", "he_normal", "he_uniform")
 HEADS = ("default", "fc", "gap")
 POOLINGS = ("default", "max", "avg")
@@ -22,7 +22,7 @@ POOLINGS = ("default", "max", "avg")
 class ModelConfig:
     arch: str = "simple_cnn"
     # "default" keeps the paper's head; "fc" / "gap" force fully connected
-    # layers or global average pooling (seeds/003).
+    # layers or global average pooling (Lin et al. 2014).
     head: str = "default"
     pooling: str = "default"
     # Family-specific switches (e.g. ResNet's "plain", DenseNet's growth rate);
@@ -33,7 +33,7 @@ class ModelConfig:
 @dataclass
 class RegularizationConfig:
     # None means the architecture's own default (0.5 for AlexNet/VGG FC layers,
-    # 0.4 for GoogLeNet, 0.3 for the simple CNN of seeds/004).
+    # 0.4 for GoogLeNet, 0.3 for the simple CNN).
     dropout: float | None = None
     spatial_dropout: float = 0.0
     # "default" = the architecture's own: none for AlexNet/VGG (their papers
@@ -45,7 +45,7 @@ class RegularizationConfig:
     # per epoch) the moving mean/variance then still remember the random
     # initial statistics after several epochs, and validation accuracy sits at
     # chance while training accuracy is high: the training-vs-inference
-    # difference of batch norm (seeds/001, /002). 0.9 (PyTorch's 0.1) forgets
+    # difference of batch norm (Ioffe & Szegedy 2015). 0.9 (PyTorch's 0.1) forgets
     # the start within ~50 steps and is as good on large datasets.
     bn_momentum: float = 0.9
     bn_epsilon: float = 1e-3

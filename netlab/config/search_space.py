@@ -8,7 +8,7 @@ by its dotted config path (netlab/search/study.py runs the search):
     "regularization.norm": {"choices": ["batch", "none"]}
 
 Rates and weight decays are searched on a log scale (their scale matters, not
-their digits; seeds/002 "hyperparameter optimization"). This module reads the
+their digits; Bergstra & Bengio 2012). This module reads the
 entries' shape and checks that each path is a setting and that its bounds and
 choices are values it accepts; ``Experiment.validate()`` (netlab/config/experiment.py)
 runs those checks, so a bad entry is one ConfigError line wherever it is read, and

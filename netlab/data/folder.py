@@ -1,6 +1,6 @@
 """Image folders: one sub-folder per class, streamed from disk through tf.data.
 
-Layouts (the 102-flowers example of seeds/001 is the first)::
+Layouts (a folder of flower photos, fine-tuning's classic target)::
 
     flowers/daisy/*.jpg  flowers/rose/*.jpg ...          split by NetLab (seeded, stratified)
     flowers/train/daisy/*.jpg  flowers/val/...  flowers/test/...   the folder's own splits

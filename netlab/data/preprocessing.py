@@ -1,4 +1,4 @@
-"""Preprocessing (seeds/002) and augmentation (seeds/003, /001) as layers inside the model.
+"""Preprocessing (CS231n notes) and augmentation (Krizhevsky et al. 2012) as layers inside the model.
 
 ``preprocessing_layers(data_config, dataset)`` is what the trainer puts right
 after the model's input: first the random augmentation layers (active only in
@@ -9,7 +9,7 @@ normalization to a raw [0, 255] image with no side file.
 
 - ``scale``: x / 255 (``Rescaling``).
 - ``center``: (x - per-channel mean) / 255: zero-centred, same scale as
-  ``scale`` ("rule of thumb for images: center only", seeds/002).
+  ``scale`` ("rule of thumb for images: center only", CS231n).
 - ``standardize``: (x - per-channel mean) / per-channel std (``Normalization``).
 - ``pca_whiten``: ZCA whitening of the flattened image -- PCA whitening
   rotated back into pixel space, so convolutions still see an image (as done

@@ -1,7 +1,7 @@
 """Activation statistics: how a batch's activations spread, layer by layer.
 
-The lecture's experiment (seeds/002, "weight initialization: activation
-statistics", after CS231n): push Gaussian data through a deep stack of fully
+CS231n's experiment ("Training Neural Networks", weight initialization: activation
+statistics, after Glorot & Bengio 2010): push Gaussian data through a deep stack of fully
 connected layers and look at each layer's histogram. With ``w = 0.01 *
 randn`` the activations shrink toward zero with depth (and so do the
 gradients); with zeros they are all zero; Xavier (std = 1/sqrt(Din)) keeps
@@ -22,7 +22,7 @@ from netlab.inspect.layers import batch_spec, flat_graph, image_batch, sub_model
 from netlab.inspect.passes import INFERENCE_BATCH, RunningMoments, batch_slices, traced
 
 ACTIVATION_CLASSES = ("Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax")
-# The lecture's names for the initializers beside Keras's.
+# CS231n's names for the initializers beside Keras's.
 INIT_ALIASES = {"small": "small_gaussian", "xavier": "glorot_normal", "glorot": "glorot_normal",
                 "he": "he_normal"}
 
@@ -187,7 +187,7 @@ def _listed(outputs) -> list:
 
 def deep_stack(initializer: str, activation: str = "tanh", depth: int = 6, width: int = 512,
                seed: int = 0):
-    """The lecture's network: ``depth`` fully connected layers of ``width`` units, no bias,
+    """CS231n's network: ``depth`` fully connected layers of ``width`` units, no bias,
     weights drawn by NetLab's own initializer knob (the same the architectures use)."""
     import keras
 

@@ -1,10 +1,10 @@
-"""Batch-norm statistics, and the train-versus-inference gap (seeds/000-002).
+"""Batch-norm statistics, and the train-versus-inference gap (Ioffe & Szegedy 2015, Sec. 3.1).
 
 In training a BN layer normalizes with the batch's own mean and variance and
 keeps running averages of them (momentum 0.99 in Keras: the moving statistics
 trail the weights by ~100 steps); in inference it uses the running averages.
 When they differ, the same images get different predictions in the two modes:
-the lecture's forgotten ``model.eval()``. The inputs of all BN layers come out
+the forgotten ``model.eval()`` of PyTorch code. The inputs of all BN layers come out
 of one multi-output model, reduced inside the pass to their moments, a batch
 at a time (memory bounded by a batch, whatever the image count).
 """

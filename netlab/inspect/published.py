@@ -8,8 +8,8 @@ Three kinds of reference, never mixed up:
   A-LRN and C, GoogLeNet), labelled "computed" (``ArchSpec.params``);
 * the total the paper prints, usually rounded (VGG's Table 2: 138M), labelled
   "paper" (``ArchSpec.paper_params``);
-* the table of pretrained models the lecture notes print (GluonCV's model zoo,
-  resources/pretrained_models.json), whose counts are *all*
+* a table of pretrained models from GluonCV's model zoo
+  (resources/pretrained_models.json), whose counts are *all*
   parameters: batch norm's moving mean and variance are counted too. They are
   compared with all of this model's parameters, and the table's top-1 and
   top-5 accuracy are shown beside them.

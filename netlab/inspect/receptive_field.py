@@ -7,7 +7,7 @@ Conventions:
   (``jump``): input pixels between neighbouring outputs. Per layer with a
   kernel ``k``, stride ``s`` and dilation ``d``:
   ``r_out = r_in + (d*(k-1))*j_in`` and ``j_out = j_in*s`` (three 3x3 convs
-  see 7x7, like one 7x7, seeds/003). Merges (Add, Concatenate) take the largest
+  see 7x7, like one 7x7, Simonyan & Zisserman 2015). Merges (Add, Concatenate) take the largest
   input. The figure is the theoretical one and ignores the image border, so
   deep networks report more than the image side; global pooling, Flatten and
   what follows them see the whole input (at least the image side), and have
@@ -25,11 +25,11 @@ if TYPE_CHECKING:
 
 
 def output_size(w_in: int, f: int, p: int, s: int, strict: bool = False) -> int:
-    """W2 = (W1 - F + 2P)/S + 1 (seeds/003), floored the way Keras and cuDNN floor it.
+    """W2 = (W1 - F + 2P)/S + 1 (CS231n notes, "ConvNets"), floored the way Keras and cuDNN floor it.
 
     Keras ``padding="valid"`` is ``p=0``; ``padding="same"`` with stride 1 is
     ``p=(f-1)/2`` for odd ``f``. ``strict=True`` refuses a stride that does not
-    fit the padded input evenly (the lecture's rule of thumb).
+    fit the padded input evenly (CS231n's rule of thumb).
     """
     span = w_in - f + 2 * p
     if span < 0:

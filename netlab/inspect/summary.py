@@ -4,7 +4,7 @@ One :class:`LayerRow` per layer of a functional Keras model, in topological
 order, and the totals. Qt-free: the window's summary view, the ``netlab
 summary`` command and the tests all read the same :class:`ModelSummary`.
 
-Conventions (those of the "ops" column of the GoogLeNet table, seeds/001):
+Conventions (those of the "ops" column of GoogLeNet's Table 1, Szegedy et al. 2015):
 
 * **MACs** are multiply-accumulates for *one* image, weights only:
   Conv2D ``H_out*W_out*C_out*(kh*kw*C_in/groups)``, DepthwiseConv2D

@@ -1,1 +1,1 @@
-"""The lectures' claims as paired experiments: lesson specs, the runner, measurements, claims and sweeps."""
+"""Claims of the papers as paired experiments: lesson specs, the runner, measurements, claims and sweeps."""

@@ -177,7 +177,7 @@ class LessonRunner:
         pretrain = runs.pop(PRETRAIN, None)
         complete = all(len(r) == len(seeds) for r in runs.values()) and (pretrain is None or len(pretrain) == 1)
         arms = {name: self._summary(arm_of[name], arm_runs) for name, arm_runs in runs.items()}
-        result = {"name": spec.name, "title": spec.title, "question": spec.question, "seed": spec.seed,
+        result = {"name": spec.name, "title": spec.title, "question": spec.question, "reference": spec.reference,
                   "budget": self.budget, "seeds": seeds, "arms": arms, "complete": complete}
         if pretrain is not None:
             result[PRETRAIN] = self._summary(PRETRAIN, pretrain)

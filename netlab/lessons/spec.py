@@ -1,8 +1,8 @@
 """A lesson's description: a JSON file in ``resources/experiments/``, read into a :class:`LessonSpec`.
 
-A lesson states a question, the seed it comes from, a base configuration,
+A lesson states a question, the papers it comes from (``reference``), a base configuration,
 its arms (each a few dotted overrides of the base, e.g.
-``{"regularization.dropout": 0.5}``), the seeds each arm trains with, budgets
+``{"regularization.dropout": 0.5}``), the random seeds each arm trains with, budgets
 (``tiny`` for the test suite, ``quick`` for a few CPU minutes, ``full`` for a
 GPU) and the claim: comparisons of the arms' mean final metrics, e.g.
 ``{"left": "dropout.gap", "op": "<", "right": "no_dropout.gap"}``
@@ -19,7 +19,7 @@ A lesson may also name a *pretraining* (a source run trained first, once, that
 arms fine-tune from as ``"finetune.source": "@pretrain"``) and a *sweep* of one
 setting over values (every arm at each, the same steps at each; its claim and
 verdict in netlab/lessons/sweep.py): fine-tuning vs scratch over the
-labeled-set size (issue 10).
+labeled-set size.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class LessonSpec:
     name: str
     title: str
     question: str
-    seed: str  # the seed (lecture notes) the lesson comes from
+    reference: str  # the papers the lesson's claim comes from, e.g. "He et al. 2016, Fig. 4"
     base: dict
     arms: dict  # arm name -> {dotted path: value}
     claim: list[Comparison]

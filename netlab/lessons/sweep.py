@@ -1,4 +1,4 @@
-"""Lessons over a sweep of one setting (the labeled-set size of fine-tuning vs scratch, issue 10).
+"""Lessons over a sweep of one setting (the labeled-set size of fine-tuning vs scratch).
 
 A lesson with a ``sweep`` trains every arm at every value of one setting
 (``data.train_per_class``: 1, 2, 5, ... images per class) with the same

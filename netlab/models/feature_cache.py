@@ -1,4 +1,4 @@
-"""Precomputed bottom features (seeds/001: "bottom features can be precomputed for a speed up").
+"""Precomputed bottom features: a frozen base as a fixed feature extractor (Donahue et al. 2014).
 
 With the whole base frozen and no augmentation, everything below the new
 classifier computes the same thing for an image every epoch. The fine-tuned

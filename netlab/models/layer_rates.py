@@ -1,4 +1,4 @@
-"""A lower learning rate for the pretrained base than for the new head (seeds/001).
+"""A lower learning rate for the pretrained base than for the new head (CS231n notes, "Transfer Learning").
 
 Keras 3 has no per-variable learning rate. Scaling the base's *gradients* is
 the same thing only for plain SGD: Adam and RMSprop divide by a running

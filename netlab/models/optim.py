@@ -11,7 +11,7 @@ from __future__ import annotations
 
 
 def build_schedule(t, steps_per_epoch: int):
-    """A float (constant, plateau) or a keras LearningRateSchedule (seeds/002 "learning rate decay")."""
+    """A float (constant, plateau) or a keras LearningRateSchedule (learning-rate decay)."""
     import keras
 
     schedules = keras.optimizers.schedules

@@ -3,8 +3,8 @@
 A source is opened into its *base*: the model from its input up to the
 features its classifier read (the input of its last Dense layer, or its whole
 output when it ends without one). The classifier itself is dropped; the
-fine-tuned model puts a new one on top for the new classes (seeds/001: "replace
-the classifier"). A NetLab run's model keeps its preprocessing inside, so the
+fine-tuned model puts a new one on top for the new classes (Yosinski et al. 2014:
+the features transfer, the classifier does not). A NetLab run's model keeps its preprocessing inside, so the
 base takes raw pixels in [0, 255], as every NetLab model does; ImageNet
 backbones get the preprocessing their weights expect put inside them too.
 """

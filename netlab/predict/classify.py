@@ -1,11 +1,11 @@
 """Classify many images: folders expanded, batches, test-time augmentation, ensembles, CSV.
 
 Test-time augmentation averages the softmax over several views of each image
-(seeds/001, GoogLeNet's multi-crop testing; AlexNet's ten patches): ``flip``
+(Szegedy et al. 2015's multi-crop testing; Krizhevsky et al. 2012's ten patches): ``flip``
 the image and its mirror image, ``10crop`` four corners and the centre of the
 image enlarged by 1/0.875 (256 for a 224 model) and their mirror images. The
 single-crop answer (the whole image resized, what ``netlab.predict.model`` gives) is
-reported beside it. An ensemble (seeds/001 Table 3, seeds/002) averages the
+reported beside it. An ensemble (Szegedy et al. 2015, Table 3) averages the
 softmax of several models whose classes match by name.
 """
 

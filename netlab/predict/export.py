@@ -41,7 +41,7 @@ from netlab.runs.run import RunFolder
 # Format -> the suffix its file must have ("" : a SavedModel is a folder).
 FORMATS = {"keras": ".keras", "savedmodel": "", "tflite": ".tflite", "onnx": ".onnx"}
 # Largest absolute difference from the Keras model's outputs an export may show
-# (issue 13). TFLite's kernels (XNNPACK) fuse and reorder more, hence 1e-3.
+# and pass its check. TFLite's kernels (XNNPACK) fuse and reorder more, hence 1e-3.
 TOLERANCES = {"keras": 1e-4, "savedmodel": 1e-4, "tflite": 1e-3, "onnx": 1e-4}
 CHECK_IMAGES = 32  # images in the check batch
 INSTALL_HINT = "pip install 'netlab[export]'"

@@ -1,4 +1,4 @@
-"""Hyperparameter search on Optuna (seeds/002 "hyperparameter optimization").
+"""Hyperparameter search on Optuna (Akiba et al. 2019; Bergstra & Bengio 2012).
 
 A study is a database (Optuna's RDB storage): SQLite inside the search folder
 by default, so a search survives a kill and ``netlab search --resume DIR``

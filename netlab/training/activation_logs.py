@@ -1,6 +1,6 @@
-"""Per-epoch activation histograms in the run's TensorBoard logs (seeds/002).
+"""Per-epoch activation histograms in the run's TensorBoard logs (Glorot & Bengio 2010).
 
-TensorBoard's own ``histogram_freq`` logs weights; what the lecture plots is
+TensorBoard's own ``histogram_freq`` logs weights; what Glorot & Bengio plot is
 the activations, layer by layer, and how they move as the run trains. After
 each epoch HISTOGRAM_IMAGES images of the fixed training subset go through
 the model once in inference mode (every activation layer's output from one
@@ -10,7 +10,7 @@ MAX_VALUES values per layer (an evenly strided sample), so a wide layer
 costs what a narrow one does. Like the inference-mode columns, no random
 generator is touched.
 
-Cheap for the interpreter (issue 9): written with ``tf.summary.histogram``,
+Cheap for the interpreter: written with ``tf.summary.histogram``,
 each histogram was about 20 small eager ops dispatched from Python, so the
 training thread held the interpreter for about 26 ms of every epoch's end
 (py-spy --gil, default digits run, 2 cores) and 140 ms at the first one

@@ -76,7 +76,7 @@ class RunFinished(Event):
     stopped: bool  # True when the user stopped it early
     history: dict = field(default_factory=dict)
     run_dir: str | None = None
-    # Early stopping (seeds/002 "how long to train"): it ended before the
+    # Early stopping (Prechelt 1998): it ended before the
     # configured epochs because val_loss stopped improving; the model holds the
     # weights of best_epoch (1-based) when restore_best is on.
     stopped_early: bool = False

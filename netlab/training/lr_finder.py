@@ -1,4 +1,4 @@
-"""The learning-rate finder (seeds/002 "choosing a learning rate").
+"""The learning-rate finder (the learning-rate range test of Smith 2017).
 
 A short sweep: the rate grows exponentially from ``min_lr`` to ``max_lr`` over
 ``steps`` batches while the loss is recorded; the loss falls once the rate is

@@ -1,11 +1,11 @@
-"""The checks a careful practitioner makes when a run starts (issue 12).
+"""The checks a careful practitioner makes when a run starts.
 
 - The first batch's loss of a fresh classifier should be near log(C): it
   predicts 1/C for every class (the registry's classifiers start at zero, see
   ``Blocks.classifier``). Far off means wrong labels, a broken input scale or
   an initialization that blows up.
 - Batch norm below a batch size of 8 estimates its statistics from too few
-  images (seeds/001); group or layer norm does not depend on the batch.
+  images (Wu & He 2018, Fig. 1); group or layer norm does not depend on the batch.
 - A fine-tuning run with a frozen base should run the base's batch norm in
   inference mode, or its moving statistics drift on the new data.
 
@@ -41,7 +41,7 @@ def setup_notices(experiment, model) -> list[Notice]:
     if batch_size < MIN_BN_BATCH and any(layer.trainable for layer in norms):
         notices.append(Notice(
             text=f"batch norm with a batch size of {batch_size}: its statistics come from fewer than "
-                 f"{MIN_BN_BATCH} images (seeds/001); group or layer norm does not depend on the batch",
+                 f"{MIN_BN_BATCH} images (Wu & He 2018, Fig. 1); group or layer norm does not depend on the batch",
             level="warning", check="bn_batch_size"))
     ft = experiment.finetune
     if ft.source and ft.freeze == "base" and norms and all(layer.trainable for layer in norms):

@@ -3,13 +3,13 @@
 Keras's "accuracy" and "loss" for the training split are running means over
 the epoch in training mode: dropout drops units and batch norm uses each
 batch's statistics while the weights move. A dropout experiment then mixes
-regularization noise into the fit (issue 12). So after each epoch a fixed
+regularization noise into the fit. So after each epoch a fixed
 subset of the training split goes through the model as it stands, in
 inference mode (``train_eval_loss``, ``train_eval_accuracy``, comparable to
 ``val_loss``/``val_accuracy``); and, when the model has batch norm, through
 it again with BN on batch statistics and dropout still off
 (``train_mode_accuracy``), so that ``bn_gap`` = train-mode minus
-inference-mode accuracy is batch norm's alone (seeds/000-002: the moving
+inference-mode accuracy is batch norm's alone (Ioffe & Szegedy 2015, Sec. 3.1: the moving
 averages trail the weights; a large gap is the forgotten ``model.eval()``).
 
 Cost. A forward pass costs about a third of a training step per image

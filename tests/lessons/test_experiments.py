@@ -73,7 +73,7 @@ def test_the_cli_lists_every_lesson(capsys):
     assert main(["experiment", "list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [entry["name"] for entry in listed] == list(LESSONS)
-    assert all(entry["arms"] and entry["seed"] for entry in listed)
+    assert all(entry["arms"] and entry["reference"] for entry in listed)
 
 
 def test_a_claim_naming_an_unknown_arm_or_metric_is_refused():

@@ -18,13 +18,13 @@ def dialog(qtbot, tmp_path):
         dlg.thread.wait(60_000)
 
 
-def test_picking_a_lesson_shows_its_question_seed_and_claim(dialog):
+def test_picking_a_lesson_shows_its_question_reference_and_claim(dialog):
     from netlab.lessons.spec import load_lesson
 
     dialog.lesson.setCurrentText("residual")
     spec = load_lesson("residual")
     assert dialog.question.text() == spec.question
-    assert spec.seed in dialog.seed.text()
+    assert spec.reference in dialog.reference.text() and "He et al. 2016" in dialog.reference.text()
     assert all(arm in dialog.arms.text() for arm in spec.arms)
 
 
