@@ -99,7 +99,7 @@ def pool_shapes(model):
     return [tuple(model.get_layer(f"pool{i}").output.shape[1:]) for i in (1, 2, 3)]
 
 
-def test_alexnet_follows_seeds_003():
+def test_alexnet_follows_krizhevsky_2012():
     model = build("alexnet", 227)
     assert [(c.filters, c.kernel_size, c.strides) for c in convs(model)] == [
         (96, (11, 11), (4, 4)), (256, (5, 5), (1, 1)),
@@ -114,7 +114,7 @@ def test_alexnet_follows_seeds_003():
     assert all(c.use_bias for c in convs(model))
 
 
-def test_zfnet_follows_seeds_003():
+def test_zfnet_follows_zeiler_and_fergus_2014():
     model = build("zfnet", 224)
     assert [(c.filters, c.kernel_size, c.strides) for c in convs(model)] == [
         (96, (7, 7), (2, 2)), (256, (5, 5), (2, 2)),

@@ -33,7 +33,7 @@ def test_a_computed_count_is_shown_as_computed_not_published():
     assert "6,998,552 computed" in text and "published" not in text and "Table 1" in text
 
 
-def test_the_pretrained_table_is_the_seeds_and_maps_to_registered_architectures():
+def test_the_pretrained_table_is_gluoncvs_and_maps_to_registered_architectures():
     source, rows = pretrained_table()
     assert "GluonCV" in source and len(rows) == 14
     for row in rows:
