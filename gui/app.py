@@ -20,6 +20,9 @@ from typing import NoReturn
 
 START = time.perf_counter()
 
+# Qt, the window and gui.workers (Qt too) are imported where used, so that the time to window counts
+# them from START; ml_dtypes just before the window is built (_import_what_would_freeze_the_window).
+
 
 def start(argv: list[str] | None = None):
     """The QApplication and the main window, shown and painted.

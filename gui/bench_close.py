@@ -14,9 +14,17 @@ process's exit against ``closed_at``.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+import gui.app
+from netlab.config import Experiment
+from netlab.training.events import BatchEnd, RunStarted
 
 GIVE_UP_S = 600  # nothing reached the moment to close: the process quits without it
 
@@ -32,8 +40,6 @@ class Scenario:
         self.closed = False
 
     def begin(self) -> None:
-        from netlab.config import Experiment
-
         exp = Experiment()
         exp.data.max_samples = 600
         self.window.panel.set_experiment(exp)
@@ -53,8 +59,6 @@ class Scenario:
         self._maybe_train()
 
     def _count(self, thread, name: str) -> None:
-        from netlab.training.events import BatchEnd
-
         self.busy[name] = 0
 
         def on_event(event):
@@ -66,11 +70,6 @@ class Scenario:
 
     def _maybe_train(self) -> None:
         """Once the search and the lesson are both training: train --arch, close soon after it starts."""
-        from PySide6.QtCore import QTimer
-
-        from netlab.config import Experiment
-        from netlab.training.events import BatchEnd, RunStarted
-
         if "training" in self.busy or not all(self.busy.values()):
             return
         exp = Experiment()
@@ -98,11 +97,6 @@ class Scenario:
 
 
 def main(argv=None) -> int:
-    import argparse
-
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-
     parser = argparse.ArgumentParser(prog="python -m gui.bench_close")
     parser.add_argument("--arch", default="mobilenet_v1")
     parser.add_argument("--close-after", type=float, default=0.5, help="seconds after the run has started")
@@ -111,8 +105,6 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     app = QApplication.instance() or QApplication(["netlab"])
-    import gui.app
-
     def attach():
         window = next(w for w in app.topLevelWidgets() if type(w).__name__ == "MainWindow")
         window.bench_scenario = scenario = Scenario(window, args)  # kept: a connection holds no reference

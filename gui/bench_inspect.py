@@ -16,6 +16,17 @@ import statistics
 import sys
 import time
 
+import numpy as np
+from PIL import Image
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from gui.bench_window import GapMeter
+from gui.state import CurrentModel
+from gui.tabs.inspect_view import InspectView
+from gui.workers import wait_for_jobs
+from netlab.bench.inspect_speed import SIDE, resnet50
+
 INTERVAL_MS = 20
 
 
@@ -32,17 +43,6 @@ def _report(draws, gaps) -> dict:
 
 
 def main() -> int:
-    import numpy as np
-    from PIL import Image
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-
-    from gui.bench_window import GapMeter
-    from gui.state import CurrentModel
-    from gui.tabs.inspect_view import InspectView
-    from gui.workers import wait_for_jobs
-    from netlab.bench.inspect_speed import SIDE, resnet50
-
     app = QApplication(sys.argv[:1])
     view = InspectView()
     view.resize(1200, 800)

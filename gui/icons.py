@@ -6,12 +6,12 @@ from functools import cache
 
 from PySide6.QtGui import QIcon, QPixmap
 
+from netlab.resources import icon_files
+
 
 @cache
 def icon(name: str = "netlab") -> QIcon:
     """``icons/NAME-SIZE.png`` at every size drawn (16 to 256 px); Qt picks the size it needs."""
-    from netlab.resources import icon_files
-
     result = QIcon()
     for data in icon_files(name).values():
         pixmap = QPixmap()

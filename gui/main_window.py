@@ -34,11 +34,18 @@ from gui.tabs.curves import CurvesView
 from gui.tabs.evaluate import EvaluateView
 from gui.tabs.inspect_view import InspectView
 from gui.tabs.runs import RunsView
+from gui.tabs.search import SearchView
+from gui.tabs.stats_view import StatsView
 from gui.tabs.summary import SummaryView
+from gui.widgets.samples_menu import SamplesMenu
 from gui.window_training import TrainingMixin
 from gui.workers import TrainThread, run_job, stop_all
 from netlab.base.errors import NetlabError
+from netlab.inspect.text import human
 from netlab.runs.run import load_settings
+
+# The registry and TensorFlow load in worker jobs, and the Lessons and learning-rate dialogs (pyqtgraph)
+# when opened: the window shows before they load (see start_loading).
 
 
 def _load_registry():
@@ -175,15 +182,11 @@ class MainWindow(TrainingMixin, QMainWindow):
 
     def _add_statistics_tab(self) -> None:
         """Batch-norm and activation statistics of the current model (gui/tabs/stats_view.py)."""
-        from gui.tabs.stats_view import StatsView
-
         self.stats = StatsView()
         self.tabs.addTab(self.stats, "Statistics")
 
     def _add_search_tab(self) -> None:
         """Hyperparameter search on Optuna over the form's experiment (gui/tabs/search.py)."""
-        from gui.tabs.search import SearchView
-
         self.search = SearchView(self.panel.experiment, runs_root())
         self.tabs.addTab(self.search, "Search")
         self.search.settings_chosen.connect(
@@ -209,8 +212,6 @@ class MainWindow(TrainingMixin, QMainWindow):
         lessons.triggered.connect(self.open_experiments)
         self.menuBar().addMenu("E&xperiments").addAction(lessons)
         # Sample images of the built-in datasets (resources/samples), classified in the Classify tab.
-        from gui.widgets.samples_menu import SamplesMenu
-
         self.samples_menu = SamplesMenu(self)
         self.samples_menu.classify_requested.connect(
             lambda paths: (self.tabs.setCurrentWidget(self.classify), self.classify.classify_paths(paths)))
@@ -316,8 +317,6 @@ class MainWindow(TrainingMixin, QMainWindow):
         self.core_loaded.emit()
 
     def _show_size(self, sizes) -> None:
-        from netlab.inspect.text import human
-
         params, macs, input_shape = sizes
         self.size_label.setText(f"{human(params)} trainable parameters · {human(macs)} MACs per "
                                 f"{'x'.join(map(str, input_shape))} image")

@@ -14,6 +14,7 @@ way, as the text to show. Closing the window asks every job to stop
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import importlib
 import importlib.util
@@ -30,6 +31,9 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from netlab.base.abort import JobAborted, abortable
 from netlab.base.errors import NetlabError
+
+# Keras, TensorFlow and the Trainer are imported in the worker that needs them, one import at a time
+# (import_tensorflow): the window shows before they load (see gui/app.py).
 
 # Workers' big imports (TensorFlow, pyqtgraph) run one at a time (import_in_turn).
 _big_imports = threading.Lock()
@@ -104,8 +108,6 @@ def _load_tensorflow_libraries() -> None:
     loaded. Plain C++ libraries: loading them runs no Python code. Any failure is
     left to the import that follows, which reports it.
     """
-    import ctypes
-
     try:
         spec = importlib.util.find_spec("tensorflow")
         libc = ctypes.CDLL(None)

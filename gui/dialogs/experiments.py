@@ -37,7 +37,14 @@ from PySide6.QtWidgets import (
 )
 
 from gui.icons import icon
+from gui.widgets.plot_style import styled_plot
+from gui.widgets.sweep_plot import SweepPlot
 from gui.workers import CoreThread
+from netlab.base.errors import NetlabError
+from netlab.lessons.runner import ArmFinished, ArmStarted, LessonRunner, LessonStarted, default_out_dir
+from netlab.lessons.spec import lesson_names, load_lesson
+from netlab.runs.folder import read_history
+from netlab.training.events import EpochEnd
 
 COLOURS = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75))
 OTHER_COLOUR = (150, 150, 150)  # a run outside the arms: a lesson's pretraining
@@ -69,8 +76,6 @@ class ExperimentThread(CoreThread):
 
     def __init__(self, spec, out_dir, budget, parent=None, resume=False):
         super().__init__(parent)
-        from netlab.lessons.runner import LessonRunner
-
         self.runner = LessonRunner(spec, out_dir, budget, on_event=self.event.emit, resume=resume)
         self.stop_event = self.runner.stop_event
 
@@ -117,8 +122,6 @@ class ExperimentsDialog(QDialog):
 
     def _build_controls(self) -> QHBoxLayout:
         """The lesson and its budget; Run, Stop and Continue."""
-        from netlab.lessons.spec import lesson_names
-
         row = QHBoxLayout()
         self.lesson = QComboBox()
         self.lesson.addItems(lesson_names())
@@ -147,8 +150,6 @@ class ExperimentsDialog(QDialog):
 
     def _build_panes(self) -> QSplitter:
         """The lesson's text, the curves beside the sweep plot, and the verdict, one above the other."""
-        from gui.widgets.plot_style import styled_plot
-
         self.question = QLabel()
         self.reference = QLabel()
         self.arms = QLabel()
@@ -156,8 +157,6 @@ class ExperimentsDialog(QDialog):
         self.plot = styled_plot(pg, bottom="epoch", left="validation accuracy")
         self.plot.setYRange(0, 1)
         self.legend = self.plot.addLegend()
-        from gui.widgets.sweep_plot import SweepPlot
-
         self.sweep_plot = SweepPlot(COLOURS)
         self.plots = QWidget()
         plots = QHBoxLayout(self.plots)
@@ -195,8 +194,6 @@ class ExperimentsDialog(QDialog):
 
     # -- the lesson ------------------------------------------------------------
     def _show_lesson(self, name: str) -> None:
-        from netlab.lessons.spec import load_lesson
-
         if not name:
             return
         spec = load_lesson(name)
@@ -216,9 +213,6 @@ class ExperimentsDialog(QDialog):
     # -- running -----------------------------------------------------------------
     def start(self, resume: bool = False) -> None:
         """Run the chosen lesson into a new folder; ``resume``: go on with the stopped one in its folder."""
-        from netlab.lessons.runner import default_out_dir
-        from netlab.lessons.spec import load_lesson
-
         if self.thread is not None or (resume and self.stopped is None):
             return
         if resume:
@@ -267,16 +261,11 @@ class ExperimentsDialog(QDialog):
         self.open_button.setEnabled(False)
 
     def _on_event(self, event) -> None:
-        from netlab.lessons.runner import ArmFinished, ArmStarted, LessonStarted
-        from netlab.training.events import EpochEnd
-
         if isinstance(event, LessonStarted):
             self.total = max(1, event.total or len(event.arms) * len(event.seeds))
             self.arm_names = list(event.arms)
             self.out_dir = event.out_dir
             if event.sweep:
-                from netlab.lessons.spec import load_lesson
-
                 sweep = load_lesson(event.name).sweep
                 self.sweep_plot.start(event.arms, event.sweep, sweep.label, sweep.metric, sweep.default_metric)
         elif isinstance(event, ArmStarted):
@@ -295,9 +284,6 @@ class ExperimentsDialog(QDialog):
             self._add_point(event)
 
     def _draw_kept_run(self, run_dir: str) -> None:
-        from netlab.base.errors import NetlabError
-        from netlab.runs.folder import read_history
-
         try:
             rows = read_history(run_dir)
         except (NetlabError, OSError):  # its metrics were kept; a damaged history only loses the curve

@@ -12,13 +12,12 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from gui.workers import run_job
+from netlab.training.lr_finder import find_lr
 
 STEPS = 60
 
 
 def _sweep(experiment):
-    from netlab.training.lr_finder import find_lr
-
     return find_lr(experiment, min_lr=1e-6, max_lr=1.0, steps=STEPS)
 
 

@@ -13,6 +13,10 @@ from gui.forms.form import Form
 from gui.workers import LatestJob
 from netlab.config import PREPROCESSINGS, validate_data
 from netlab.data import get_source, source_names
+from netlab.data.preview import sample_image
+
+# netlab.data.preprocessing (Keras layers) is imported in the worker job: the window shows before it
+# loads (see gui/app.py).
 
 PREVIEW_COUNT = 8
 PREVIEW_TILE = 64
@@ -25,7 +29,6 @@ def _preview_job(data_config, seed):
     Train refuses is the same one line here, never drawn with.
     """
     from netlab.data.preprocessing import augmentation_preview
-    from netlab.data.preview import sample_image
 
     validate_data(data_config)
     return augmentation_preview(sample_image(data_config), data_config, n=PREVIEW_COUNT, seed=seed)

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QMessageBox, QPushButton, QWidget
 
+from netlab.runs.lock import folder_state
+
 RESUME, NEW_FOLDER, CANCEL = "resume", "new folder", "cancel"
 
 
@@ -62,8 +64,6 @@ class Decision:
 
 def decide(parent, run_dir: Path) -> Decision:
     """Check ``run_dir`` and ask about it when it is in use; never a silent overwrite."""
-    from netlab.runs.lock import folder_state
-
     state = folder_state(run_dir)
     if state.kind == "free":
         return Decision("train", state.path)

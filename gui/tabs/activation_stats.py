@@ -17,6 +17,9 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from gui.widgets.plot_style import key_text, styled_plot
 from gui.workers import LatestJob
 
+# pyqtgraph and netlab.inspect.activations (Keras work) are imported where used, the second in
+# the worker job: the window shows before they load (see gui/app.py).
+
 MODEL, INIT = "current model, on the images", "fresh deep stack, each initializer (Glorot & Bengio 2010)"
 # CS231n's four, by NetLab's names (netlab.inspect.activations.INIT_ALIASES).
 INITIALIZERS = (("zeros", "zeros"), ("small", "small 0.01"), ("glorot", "Xavier"), ("he", "He"))

@@ -32,7 +32,7 @@ from gui.tabs.classifier import IMAGE_FILTER
 from gui.tabs.classifier import _to_pixmap as to_pixmap
 from gui.widgets.drops import accept_files, dropped_paths
 from gui.workers import run_job
-from netlab.predict.classify import open_member
+from netlab.predict.classify import classify_files, ensemble, open_member, write_csv
 
 TOP = 3
 THUMBNAIL = 40
@@ -42,8 +42,6 @@ TTA_CHOICES = (("No augmentation", "none"), ("Flip: image + mirror", "flip"),
 
 def _classify_job(models, paths, tta, batch_size, on_batch):
     """Worker-thread job (no Qt): check the ensemble's classes, then classify batch by batch."""
-    from netlab.predict.classify import classify_files, ensemble
-
     members = ensemble(models)
     return classify_files(members, paths, top=TOP, tta=tta, batch_size=batch_size,
                           thumbnail=THUMBNAIL, on_batch=on_batch)
@@ -337,8 +335,6 @@ class BatchClassifyView(QWidget):
 
     # -- CSV -------------------------------------------------------------------------
     def export_csv(self, path: str) -> bool:
-        from netlab.predict.classify import write_csv
-
         try:
             write_csv(self.table_model.results, path, TOP)
         except OSError as exc:

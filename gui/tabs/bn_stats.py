@@ -27,6 +27,10 @@ from gui.widgets.image_batch import ImageBatch, SavedStatistics
 from gui.widgets.plot_style import key_text, styled_plot
 from gui.widgets.tables import read_only_table
 from gui.workers import LatestJob
+from netlab.base.abort import abort_point
+
+# pyqtgraph and netlab.inspect.batchnorm (Keras work) are imported where used, the second in
+# the worker jobs: the window shows before they load (see gui/app.py).
 
 LAYER_COLUMNS = ("#", "layer", "ch.", "mean shift", "var. ratio", "distance")
 CHANNEL_COLUMNS = ("channel", "moving mean", "moving var.", "batch mean", "batch var.", "gamma", "beta")
@@ -42,7 +46,6 @@ def number(value) -> str:
 
 def compute_bn(model, batch: ImageBatch):
     """Worker job: the BN statistics with the batch's beside them, and the two modes' predictions."""
-    from netlab.base.abort import abort_point
     from netlab.inspect.batchnorm import bn_statistics, train_vs_inference
 
     stats = bn_statistics(model, batch.x)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from gui.state import CurrentModel
 from gui.widgets.drops import accept_files, dropped_paths
 from gui.workers import run_job
+from netlab.predict.model import load_image, open_model, predict_images
 
 TOP = 3
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
@@ -32,15 +33,11 @@ IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All
 
 def _classify(model, class_names, path):
     """Worker-thread job: load the image and predict (no Qt here)."""
-    from netlab.predict.model import load_image, predict_images
-
     image = load_image(path)
     return path, image, predict_images(model, [image], class_names, top=TOP)[0]
 
 
 def _open_model(path):
-    from netlab.predict.model import open_model
-
     opened = open_model(path)
     return opened.path, opened.model, opened.class_names
 

@@ -50,6 +50,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gui.widgets.plot_style import styled_plot
+from gui.workers import import_in_turn, run_job
+
+# pyqtgraph is imported where used, in a worker first: the window shows before it loads (see load).
 
 TRAIN = (31, 119, 180)
 VAL = (255, 127, 14)
@@ -106,8 +109,6 @@ class CurvesView(QWidget):
         if self._build_scheduled:
             return
         self._build_scheduled = True
-        from gui.workers import import_in_turn, run_job
-
         run_job(import_in_turn, "pyqtgraph", on_result=lambda _: self._build_next(),
                 on_error=lambda _: self._built(), owner=self, needs_tensorflow=False)
 

@@ -39,6 +39,12 @@ from gui.state import CurrentModel
 from gui.tabs.classifier import _to_pixmap as to_pixmap
 from gui.widgets.tables import read_only_table
 from gui.workers import run_job
+from netlab.base.errors import NetlabError
+from netlab.data import source_names
+from netlab.runs.run import RunFolder
+
+# The confusion plot (pyqtgraph) and netlab.predict.evaluate (Keras work, in the worker job) are
+# imported where used: the window shows before they load (see gui/app.py).
 
 GALLERY_ICON = 72
 RUN_DATA = "run"  # the combo's value for "the run's own data"
@@ -52,9 +58,6 @@ def _evaluate_job(model, class_names, run_dir, dataset, source, on_progress):
 
 
 def _run_dataset(run_dir) -> str | None:
-    from netlab.base.errors import NetlabError
-    from netlab.runs.run import RunFolder
-
     try:
         return str(RunFolder(run_dir).settings().data.dataset)
     except (NetlabError, OSError):
@@ -153,8 +156,6 @@ class EvaluateView(QWidget):
     # -- model and data ----------------------------------------------------------------
     def set_model(self, current: CurrentModel) -> None:
         """Evaluate the window's current model; one from a run folder offers the run's held-out images."""
-        from netlab.data import source_names
-
         self.cancel()
         self.model, self.class_names, self.source = current.model, current.class_names, current.source
         self.run_dir = current.run_dir

@@ -10,6 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
+
+from netlab.inspect.render import heatmap_overlay, tile_array
+from netlab.predict.model import image_to_array, load_image, model_input_shape
+
+# netlab.inspect's layers, filters and Grad-CAM (Keras work) are imported in the jobs that use
+# them: the window shows before they load (see gui/app.py).
 
 FILTERS_SHOWN = 64  # kernels drawn at most (VGG's deep layers have 512)
 INPUTS_SHOWN = 32  # input channels drawn per kernel at most
@@ -33,8 +40,6 @@ class ImageSource:
         if isinstance(image, (str, Path)):
             return ImageSource(path=str(image))
         if isinstance(image, np.ndarray):  # pixels in [0, 255], (H, W), (H, W, 1) or (H, W, 3)
-            from PIL import Image
-
             pixels = np.clip(np.round(image), 0, 255).astype(np.uint8)
             return ImageSource(image=Image.fromarray(pixels[..., 0] if pixels.ndim == 3 and
                                                      pixels.shape[-1] == 1 else pixels))
@@ -77,8 +82,6 @@ def layer_structure(model) -> Structure:
 
 def model_input(model, source: ImageSource) -> np.ndarray:
     """The image resized and converted the way the model takes it (float pixels in [0, 255])."""
-    from netlab.predict.model import image_to_array, load_image, model_input_shape
-
     shape = model_input_shape(model)
     image = source.image if source.image is not None else load_image(source.path, smallest=shape[0])
     return image_to_array(image, shape)
@@ -106,7 +109,6 @@ def kernels(model, layer: str | None) -> Kernels:
     """A convolution's kernels as one image: RGB tiles for the first, else a row per
     filter and a column per input channel (at most FILTERS_SHOWN x INPUTS_SHOWN)."""
     from netlab.inspect.filters import conv_filters
-    from netlab.inspect.render import tile_array
 
     filters = conv_filters(model, layer)
     kh, kw = filters.raw.shape[:2]
@@ -142,7 +144,6 @@ class Cam:
 def grad_cam(maps: Maps, class_index: int | None, layer: str | None) -> Cam:
     """Grad-CAM of the image in ``maps`` (default class: the predicted one; default layer: the core's)."""
     from netlab.inspect.gradcam import gradcam
-    from netlab.inspect.render import heatmap_overlay
 
     result = gradcam(maps.model, maps.input, class_index=class_index, layer_name=layer)
     overlay = np.asarray(heatmap_overlay(maps.input, result.heatmap))

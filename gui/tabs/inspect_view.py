@@ -46,6 +46,9 @@ from gui.tabs.inspect_jobs import (
 from gui.widgets.drops import accept_files, dropped_paths
 from gui.widgets.image_grid import SORTS, ImagePanel, grid_lut, layer_grid
 from gui.workers import LatestJob
+from netlab.predict.model import class_names_for
+
+# netlab.inspect.layers (Keras work) is imported where used: the window shows before it loads.
 
 NAME_ROLE = Qt.UserRole + 1
 PREDICTED = "predicted class"
@@ -186,8 +189,6 @@ class InspectView(QWidget):
     # -- public slots --------------------------------------------------------------
     def set_model(self, current: CurrentModel) -> None:
         """Follow the window's current model."""
-        from netlab.predict.model import class_names_for
-
         self.model, self.structure, self.maps, self.cam, self.grid = current.model, None, None, None, None
         self.class_names = class_names_for(self.model, current.class_names) if has_vector_output(self.model) else []
         self.source_label.setText(f"Model: {current.source}")

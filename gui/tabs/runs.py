@@ -29,6 +29,9 @@ from gui.widgets.tables import read_only_table
 from gui.workers import run_job
 from netlab.runs.catalog import RunInfo, list_nested_runs, list_runs
 
+# pyqtgraph, the export dialog and netlab.predict.export (Keras work) are imported where used:
+# the window shows before they load (see gui/app.py).
+
 COLUMNS = ("run", "architecture", "dataset", "epochs", "val accuracy", "best val acc.", "val loss")
 # train_eval_* and bn_gap: netlab/training/train_eval.py (runs from before it lack them: no curve).
 METRICS = ("val_accuracy", "val_loss", "train_eval_accuracy", "train_eval_loss", "accuracy", "loss", "bn_gap")

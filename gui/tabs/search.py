@@ -34,10 +34,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.widgets.plot_style import key_text, styled_plot
 from gui.widgets.tables import read_only_table
 from gui.workers import CoreThread
 from netlab.base.errors import ConfigError, NetlabError
 from netlab.config import PRUNERS, SAMPLERS, Experiment, SearchConfig
+from netlab.runs.folder import new_run_dir
+from netlab.search.trials import (
+    SearchFinished,
+    SearchStarted,
+    TrialFinished,
+    TrialStarted,
+    apply_params,
+)
+from netlab.training.events import EpochEnd
+
+# pyqtgraph and netlab.search.study (Optuna) are imported where used: the window shows before
+# they load (see gui/app.py).
 
 FIXED_COLUMNS = ("trial", "state", "val accuracy", "val loss", "epochs")
 COMPLETE_COLOUR, PRUNED_COLOUR, BEST_COLOUR = (31, 119, 180), (180, 180, 180), (214, 39, 40)
@@ -191,8 +204,6 @@ class SearchView(QWidget):
 
     # -- running -----------------------------------------------------------------
     def start(self) -> None:
-        from netlab.runs.folder import new_run_dir
-
         if self.thread is not None:
             return
         try:
@@ -231,9 +242,6 @@ class SearchView(QWidget):
             self.status.setText("Stopping after this batch (the trial is redone on Continue)...")
 
     def _on_event(self, event) -> None:
-        from netlab.search.trials import SearchFinished, SearchStarted, TrialFinished, TrialStarted
-        from netlab.training.events import EpochEnd
-
         if isinstance(event, SearchStarted):
             self.status.setText(f"Study {event.study_name} in {event.storage}: {event.taken} of "
                                 f"{event.trials} trials taken")
@@ -292,8 +300,6 @@ class SearchView(QWidget):
             return
         import pyqtgraph as pg
 
-        from gui.widgets.plot_style import key_text, styled_plot
-
         self.history_plot = styled_plot(pg, bottom="trial", left="best val_loss")
         self.history_plot.setTitle("History: " + key_text(
             ("complete", COMPLETE_COLOUR), ("pruned", PRUNED_COLOUR), ("best so far", BEST_COLOUR)))
@@ -346,8 +352,6 @@ class SearchView(QWidget):
         return self.rows[rows[0].row()] if rows else None
 
     def load_selected(self) -> None:
-        from netlab.search.trials import apply_params
-
         row = self.selected_row()
         if row is None or self.base is None:
             self.error.setText("Select a trial to load its settings.")

@@ -31,6 +31,7 @@ from gui.tabs.activation_stats import ActivationStatsPage
 from gui.tabs.bn_stats import BnStatsPage
 from gui.widgets.image_batch import ImageBatch
 from gui.workers import LatestJob
+from netlab.inspect import samples
 from netlab.runs.run import RunFolder
 
 BUILT_IN = ("digits", "shapes")  # datasets that need no download
@@ -40,8 +41,6 @@ DEBOUNCE_MS = 100
 
 def load_images(model, source: tuple, limit: int, class_names) -> ImageBatch:
     """Worker job: the batch for a source of the combo box."""
-    from netlab.inspect import samples
-
     kind, value = source
     if kind == "run":
         return ImageBatch(*samples.run_training_images(model, value, limit, class_names))

@@ -18,8 +18,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.tabs.finetune_summary import finetune_summary
 from gui.widgets.tables import read_only_table, summary_row  # noqa: F401  (summary_row: read from here too)
 from gui.workers import LatestJob
+from netlab.base.abort import abort_point
+from netlab.data.input_spec import input_spec
+from netlab.inspect.published import compare_published, compare_table, parameter_convention
+from netlab.inspect.text import human
+
+# The architecture registry and netlab.inspect.summary are imported in the worker job: the window
+# shows before they load (see gui/main_window.py).
 
 COLUMNS = ("layer", "type", "output", "trainable", "non-trainable", "MACs", "RF", "stride")
 COMPARISON_COLUMNS = ("figure", "this model", "reference", "difference", "kind", "source")
@@ -30,15 +38,9 @@ DEBOUNCE_MS = 250
 def compute_summary(experiment, paper_input: bool):
     """Worker-thread job: build the model and summarize it (no Qt here)."""
     if experiment.finetune.source is not None:  # the model that will train: the fine-tuned one
-        from gui.tabs.finetune_summary import finetune_summary
-
         return finetune_summary(experiment, paper_input)
     from netlab.architectures import get_arch
-    from netlab.base.abort import abort_point
-    from netlab.data.input_spec import input_spec
-    from netlab.inspect.published import compare_published, compare_table, parameter_convention
     from netlab.inspect.summary import summarize
-    from netlab.inspect.text import human
 
     experiment.validate()
     spec = get_arch(experiment.model.arch)

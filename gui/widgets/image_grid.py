@@ -16,6 +16,8 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from netlab.inspect.render import grid_columns
 
+# pyqtgraph is imported where used: the window shows before it loads (see gui/app.py).
+
 GAP = 1  # pixels between tiles (the view box zooms; tiles are drawn at their own size)
 TOP, BACKGROUND = 254, 255  # a grid's values are colour indices 0..TOP; its gaps are BACKGROUND
 SORTS = {"channel order": None, "mean activation (highest first)": "mean",

@@ -11,14 +11,14 @@ from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMenu
 
+from netlab.resources import sample_datasets, sample_images, samples_folder
+
 
 class SamplesMenu(QMenu):
     classify_requested = Signal(list)  # [a dataset's samples folder]
 
     def __init__(self, parent=None):
         super().__init__("&Sample images", parent)
-        from netlab.resources import sample_datasets, sample_images, samples_folder
-
         for dataset in sample_datasets():
             count = len(sample_images(dataset))
             action = self.addAction(f"Classify the {count} {dataset} samples")

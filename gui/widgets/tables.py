@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget
 
+from netlab.inspect.text import human
+
 
 def read_only_table(columns, row_height: int | None = None,
                     resize=QHeaderView.ResizeToContents) -> QTableWidget:
@@ -20,8 +22,6 @@ def read_only_table(columns, row_height: int | None = None,
 
 def summary_row(r, prefix: str = "") -> tuple:
     """One table row of a netlab.inspect.summary.LayerRow, as text."""
-    from netlab.inspect.text import human
-
     return (prefix + r.name, r.class_name, "x".join(map(str, r.output_shape)), f"{r.trainable_params:,}",
             f"{r.non_trainable_params:,}", human(r.macs) if r.macs else "",
             "" if r.receptive_field is None else str(r.receptive_field),

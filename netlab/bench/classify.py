@@ -19,11 +19,15 @@ import time
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
+
+from netlab.architectures import get_arch
+from netlab.config import ModelConfig, RegularizationConfig
+from netlab.predict.classify import classify_files, ensemble
+from netlab.predict.model import load_image, model_input_shape, predict_images
 
 
 def write_images(root: Path, count: int, side: int, seed: int = 0) -> Path:
-    from PIL import Image
-
     rng = np.random.default_rng(seed)
     root.mkdir(parents=True, exist_ok=True)
     for k in range(count):
@@ -34,8 +38,6 @@ def write_images(root: Path, count: int, side: int, seed: int = 0) -> Path:
 
 
 def obvious_loop(model, files, class_names) -> float:
-    from netlab.predict.model import load_image, model_input_shape, predict_images
-
     side = model_input_shape(model)[0]
     started = time.perf_counter()
     for path in files:
@@ -44,8 +46,6 @@ def obvious_loop(model, files, class_names) -> float:
 
 
 def batched(members, folder, count, tta, batch_size) -> float:
-    from netlab.predict.classify import classify_files
-
     started = time.perf_counter()
     results = classify_files(members, [folder], tta=tta, batch_size=batch_size)
     assert len(results) == count and not any(r.error for r in results)
@@ -60,10 +60,6 @@ def main(argv=None) -> int:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-
-    from netlab.architectures import get_arch
-    from netlab.config import ModelConfig, RegularizationConfig
-    from netlab.predict.classify import ensemble
 
     model = get_arch("simple_cnn").build((args.input, args.input, 3), 10, RegularizationConfig(),
                                          ModelConfig(arch="simple_cnn"))

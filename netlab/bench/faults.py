@@ -29,6 +29,7 @@ One line per run, then "runs survived: S / N"; exit status 1 if any run failed.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import random
@@ -40,6 +41,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from netlab.base.errors import NetlabError
+from netlab.config import Experiment
+from netlab.predict.model import load_model  # Keras safe mode
 from netlab.runs.run import RunFolder
 
 REL_TOLERANCE = 1e-6
@@ -49,8 +53,6 @@ NEW_DRAWS = 3
 
 
 def experiment(epochs: int):
-    from netlab.config import Experiment
-
     exp = Experiment()
     exp.data.max_samples = 300
     exp.training.epochs = epochs
@@ -121,8 +123,6 @@ def kill_moment(rng: random.Random, loading: float, duration: float) -> float:
 
 def where_killed(run_dir: Path) -> str:
     """What the folder says about the moment of the kill."""
-    import json
-
     if not run_dir.exists():
         return "before the run folder existed"
     writing = sorted(p.name for p in run_dir.iterdir() if ".tmp" in p.name)
@@ -157,9 +157,6 @@ def compare(reference: list[dict], history: list[dict], epochs: int) -> str | No
 
 
 def models_load(run_dir: Path) -> str | None:
-    from netlab.base.errors import NetlabError
-    from netlab.predict.model import load_model  # Keras safe mode
-
     for path in (RunFolder(run_dir).model_path, RunFolder(run_dir).best_path):
         try:
             load_model(path)

@@ -23,14 +23,20 @@ import sys
 import tempfile
 import time
 
+from netlab.config import Experiment
+from netlab.models.sources import imagenet_spec
+from netlab.training.device import describe_device
+from netlab.training.events import EpochEnd, RunStarted
+from netlab.training.trainer import Trainer
+
+# Keras is imported where used: main sets TF_CPP_MIN_LOG_LEVEL before TensorFlow loads.
+
 TARGET = 5.0
 
 
 def save_source(arch: str, side: int, folder: str) -> str:
     """A headless keras.applications ``arch`` with random weights, as a .keras file."""
     import keras
-
-    from netlab.models.sources import imagenet_spec
 
     attribute = imagenet_spec(f"imagenet:{arch}")[1]
     keras.utils.set_random_seed(0)
@@ -42,8 +48,6 @@ def save_source(arch: str, side: int, folder: str) -> str:
 
 
 def _experiment(args, source: str, cache: bool):
-    from netlab.config import Experiment
-
     exp = Experiment()
     exp.data.dataset, exp.data.samples, exp.data.image_size = "shapes", args.samples, args.image_size
     exp.training.epochs, exp.training.batch_size = args.epochs, args.batch_size
@@ -55,9 +59,6 @@ def _experiment(args, source: str, cache: bool):
 def one_run(exp) -> dict:
     """Seconds per epoch (median after the first), the time before the first epoch, the total."""
     import keras
-
-    from netlab.training.events import EpochEnd, RunStarted
-    from netlab.training.trainer import Trainer
 
     keras.backend.clear_session()
     marks, epochs = {}, []
@@ -96,8 +97,6 @@ def main(argv=None) -> int:
     if args.epochs < 2:
         parser.error("--epochs must be at least 2 (the first epoch is left out)")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-    from netlab.training.device import describe_device
 
     plain, cached = [], []
     with tempfile.TemporaryDirectory() as tmp:

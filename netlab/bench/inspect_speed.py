@@ -29,6 +29,14 @@ import subprocess
 import sys
 import time
 
+import numpy as np
+
+from netlab.inspect.batchnorm import bn_layers, bn_statistics
+from netlab.inspect.layers import feature_maps, flat_graph
+from netlab.training.device import describe_device
+
+# Keras is imported where used: main sets TF_CPP_MIN_LOG_LEVEL before TensorFlow loads.
+
 TARGETS = {"maps_vs_predict": 1.3, "draw_64_ms": 50.0, "gap_ms": 50.0}
 SIDE = 224
 BN_BATCH = 32
@@ -61,11 +69,6 @@ def paired(plain_fn, netlab_fn, reps: int) -> dict:
 
 
 def core_side(reps: int) -> dict:
-    import numpy as np
-
-    from netlab.inspect.batchnorm import bn_layers, bn_statistics
-    from netlab.inspect.layers import feature_maps, flat_graph
-
     model = resnet50()
     rng = np.random.default_rng(0)
     one = rng.uniform(0, 255, (1, SIDE, SIDE, 3)).astype(np.float32)
@@ -98,8 +101,6 @@ def main(argv=None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-    from netlab.training.device import describe_device
 
     print(f"ResNet-50 at {SIDE}x{SIDE} on {describe_device()}: {args.reps} reps of each side...",
           file=sys.stderr, flush=True)

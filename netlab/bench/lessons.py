@@ -42,12 +42,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from netlab.base.logs import quiet_tensorflow
+from netlab.cli.experiment import mean_std, print_sweep
+from netlab.lessons.runner import LessonRunner
+from netlab.lessons.spec import BUDGETS, lesson_names, load_lesson
+from netlab.runs.files import lesson_in
+
 
 def run_lessons(names, budget: str, out: Path) -> list[dict]:
-    from netlab.lessons.runner import LessonRunner
-    from netlab.lessons.spec import load_lesson
-    from netlab.runs.files import lesson_in
-
     results = []
     for name in names:
         start = time.perf_counter()
@@ -62,12 +64,8 @@ def run_lessons(names, budget: str, out: Path) -> list[dict]:
         results.append(result)
         print(f"{name} ({result['seconds']:.0f} s): {outcome(result).upper()}", flush=True)
         if "sweep" in result:  # a table of the arms' accuracy at each value, and the verdict
-            from netlab.cli.experiment import print_sweep
-
             print_sweep(result)
             continue
-        from netlab.cli.experiment import mean_std
-
         for arm, summary in result["arms"].items():  # counts (epochs, parameters) as whole numbers
             print(f"    {arm:<14} " + "  ".join(f"{k} {mean_std(summary, k)}" for k in summary["mean"]), flush=True)
         for check in result["comparisons"]:
@@ -81,9 +79,6 @@ def outcome(result: dict) -> str:
 
 
 def main(argv=None) -> int:
-    from netlab.base.logs import quiet_tensorflow
-    from netlab.lessons.spec import BUDGETS, lesson_names
-
     parser = argparse.ArgumentParser(prog="python -m netlab.bench lessons")
     parser.add_argument("names", nargs="*", help="lessons to run (default: all)")
     parser.add_argument("--budget", choices=BUDGETS, default="quick")

@@ -22,10 +22,17 @@ import sys
 import tempfile
 import time
 
+from netlab.config import Experiment
+from netlab.data import load_dataset
+from netlab.data.pipeline import make_dataset
+from netlab.training.device import describe_device
+from netlab.training.events import EpochEnd, RunStarted
+from netlab.training.trainer import Trainer
+
+# Keras is imported where used: main sets TF_CPP_MIN_LOG_LEVEL before TensorFlow loads.
+
 
 def _experiment(args):
-    from netlab.config import Experiment
-
     exp = Experiment()
     exp.model.arch = args.arch
     exp.data.dataset = args.dataset
@@ -41,10 +48,6 @@ def _experiment(args):
 def plain_fit(exp) -> float:
     """Images/s of model.fit with no callbacks of ours."""
     import keras
-
-    from netlab.data import load_dataset
-    from netlab.data.pipeline import make_dataset
-    from netlab.training.trainer import Trainer
 
     keras.backend.clear_session()
     keras.utils.set_random_seed(exp.training.seed)
@@ -63,9 +66,6 @@ def plain_fit(exp) -> float:
 def netlab_fit(exp) -> float:
     """Images/s of the Trainer with a run folder: RunStarted (just before fit) to the last EpochEnd."""
     import keras
-
-    from netlab.training.events import EpochEnd, RunStarted
-    from netlab.training.trainer import Trainer
 
     keras.backend.clear_session()
     marks = {}
@@ -104,8 +104,6 @@ def training_arguments(name: str, doc: str, argv) -> argparse.Namespace:
 def main(argv=None) -> int:
     args = training_arguments("overhead", __doc__, argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-    from netlab.training.device import describe_device
 
     exp = _experiment(args)
     plain, netlab = [], []

@@ -19,12 +19,17 @@ import tempfile
 import time
 from pathlib import Path
 
+import keras
 import numpy as np
+from PIL import Image
+
+from netlab.architectures import get_arch
+from netlab.config import DataConfig
+from netlab.data import load_dataset
+from netlab.data.pipeline import make_dataset
 
 
 def write_folder(root: Path, count: int, classes: int, side: int, seed: int = 0) -> Path:
-    from PIL import Image
-
     rng = np.random.default_rng(seed)
     for k in range(count):
         folder = root / f"class{k % classes}"
@@ -37,8 +42,6 @@ def write_folder(root: Path, count: int, classes: int, side: int, seed: int = 0)
 
 def plain_pil_loop(root: Path, size: int) -> float:
     """Images/s of the obvious single-threaded loop."""
-    from PIL import Image
-
     files = sorted(root.rglob("*.jpg"))
     started = time.perf_counter()
     images = []
@@ -52,9 +55,6 @@ def plain_pil_loop(root: Path, size: int) -> float:
 
 def netlab_epochs(root: Path, size: int, batch_size: int) -> tuple[float, float, float, int]:
     """Seconds of the folder scan; images/s of the first (decoding) and second (cached) epoch."""
-    from netlab.config import DataConfig
-    from netlab.data import load_dataset
-
     started = time.perf_counter()
     data = load_dataset(DataConfig(dataset=str(root), image_size=size, channels=3))
     scan = time.perf_counter() - started
@@ -70,11 +70,6 @@ def netlab_epochs(root: Path, size: int, batch_size: int) -> tuple[float, float,
 
 def training_speed(size: int, batch_size: int, samples: int = 1024) -> float:
     """Images/s of simple_cnn training steps on arrays in memory (after a warm-up epoch)."""
-    import keras
-
-    from netlab.architectures import get_arch
-    from netlab.data.pipeline import make_dataset
-
     keras.utils.set_random_seed(0)
     model = get_arch("simple_cnn").build((size, size, 3), 10, preprocessing=[keras.layers.Rescaling(1 / 255)])
     model.compile("adam", "sparse_categorical_crossentropy")

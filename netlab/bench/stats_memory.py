@@ -34,6 +34,17 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
+from netlab.architectures import build_model
+from netlab.config import Experiment
+from netlab.data import load_dataset
+from netlab.data.preprocessing import preprocessing_layers
+from netlab.inspect.activations import activation_statistics
+from netlab.inspect.batchnorm import bn_statistics, recompute_bn_statistics, train_vs_inference
+
+# Keras is imported in the child's case (case_model_and_images): the parent only starts the children.
+
 TARGET = 1.5
 BASELINE_IMAGES = 64
 CASES = {"digits": 4096, "resnet50": 256, "tiny": 256}  # tiny: a 16x16 CNN, for the smoke test
@@ -53,16 +64,9 @@ def memory_kb() -> dict:
 def case_model_and_images(case: str, count: int):
     """(model, images, labels) of a case: pixels in [0, 255] as the tab loads them."""
     import keras
-    import numpy as np
-
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
     if case == "digits":
-        from netlab.architectures import build_model
-        from netlab.config import Experiment
-        from netlab.data import load_dataset
-        from netlab.data.preprocessing import preprocessing_layers
-
         exp = Experiment()
         data = load_dataset(exp.data)
         model = build_model(exp, data.input_shape, data.num_classes, preprocessing_layers(exp.data, data))
@@ -84,9 +88,6 @@ def case_model_and_images(case: str, count: int):
 
 def statistics_tab(model, images, labels) -> None:
     """What the Statistics tab computes for a batch of images, Recompute included."""
-    from netlab.inspect.activations import activation_statistics
-    from netlab.inspect.batchnorm import bn_statistics, recompute_bn_statistics, train_vs_inference
-
     bn_statistics(model, images)
     train_vs_inference(model, images, labels)
     activation_statistics(model, images)

@@ -18,6 +18,19 @@ import json
 import os
 import statistics
 import sys
+import tempfile
+import time
+
+from netlab.bench.overhead import _experiment, median_pair_ratio, netlab_fit, training_arguments
+from netlab.data import load_dataset
+from netlab.data.subset import train_subset
+from netlab.inspect.batchnorm import bn_layers
+from netlab.training.device import describe_device
+from netlab.training.events import EpochEnd
+from netlab.training.trainer import Trainer
+
+# Keras, and the core modules that import it as they load (activation_logs, train_eval), are imported
+# where used: main sets TF_CPP_MIN_LOG_LEVEL before TensorFlow loads.
 
 TARGET = 0.90
 
@@ -26,18 +39,10 @@ def direct_fraction(exp) -> tuple[float, float, float]:
     """Seconds of one measurement, of one epoch's activation histograms, and the median
     seconds of an epoch after the first, of one run with it on: both timed again on the
     trained model, beside the epochs it ran in."""
-    import tempfile
-    import time
-
     import keras
 
-    from netlab.data import load_dataset
-    from netlab.data.subset import train_subset
-    from netlab.inspect.batchnorm import bn_layers
     from netlab.training.activation_logs import ActivationHistograms
-    from netlab.training.events import EpochEnd
     from netlab.training.train_eval import inference_function, measure, subset_size
-    from netlab.training.trainer import Trainer
 
     keras.backend.clear_session()
     seconds = []
@@ -66,12 +71,8 @@ def direct_fraction(exp) -> tuple[float, float, float]:
 
 
 def main(argv=None) -> int:
-    from netlab.bench.overhead import _experiment, median_pair_ratio, netlab_fit, training_arguments
-
     args = training_arguments("train_eval", __doc__, argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from netlab.data import load_dataset
-    from netlab.training.device import describe_device
     from netlab.training.train_eval import subset_size
 
     off = _experiment(args)
