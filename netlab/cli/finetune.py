@@ -111,7 +111,7 @@ def run_finetune(args, experiment_from_args, run_to_the_end, print_event) -> int
     def on_event(event):
         from netlab.training.events import RunStarted
 
-        report = getattr(trainer.model, "netlab_finetune_report", None)
+        report = trainer.finetune.report if trainer.finetune is not None else None
         if isinstance(event, RunStarted) and report is not None:
             print(report.summary(), flush=True)
         print_event(event)

@@ -43,6 +43,7 @@ class TrainResult:
     stopped_early: bool = False  # early stopping ended it (seeds/002 "how long to train")
     best_epoch: int | None = None  # 1-based, lowest val_loss
     best_val_loss: float | None = None
+    finetune: object = None  # what fine-tuning built (netlab.models.finetune.FinetuneBuild), else None
 
 
 class Trainer:
@@ -78,6 +79,7 @@ class Trainer:
         self.run_lock = None
         self.writer = None
         self.model = None  # the inference model while it trains
+        self.finetune = None  # what fine-tuning built (netlab.models.finetune.FinetuneBuild), once built
         self.history: dict[str, list[float]] = {}
         self.completed_epochs = 0
         self._best_weights = None
@@ -219,7 +221,9 @@ class Trainer:
 
             # ImageNet weights missing from Keras's cache download here: reported like a dataset.
             with download_progress(lambda url, done, total: self.emit(DataProgress(url, done, total))):
-                return build_for_trainer(exp, data, steps)
+                built = build_for_trainer(exp, data, steps)
+            self.finetune = built
+            return built.train_model, built.model, built.optimizer
         import keras
 
         from netlab.architectures import build_model
@@ -342,11 +346,11 @@ class Trainer:
         # batches as one never stopped; one pass per remaining epoch, back to back.
         # Each fit: (model, train pipeline, val pipeline, initial epoch, end epoch).
         fits, start = [], progress.epoch
-        head_phase = getattr(train_model, "netlab_cached_head", None)
+        head_phase = self.finetune.head_phase if self.finetune is not None else None
         if head_phase is not None and start < head_phase.epochs:  # two-phase fine-tuning, phase 1 cached
             fits.append(head_phase.fit_plan(data, t.batch_size, t.seed, start))
             start = head_phase.epochs
-        cache = getattr(train_model, "netlab_feature_cache", None)
+        cache = self.finetune.feature_cache if self.finetune is not None else None
         if cache is not None:  # fine-tuning a frozen base: its features, computed once, in the same order
             train_ds, val_ds = cache.pipelines(data, t.batch_size, t.seed, range(start, t.epochs))
         else:
@@ -446,7 +450,7 @@ class Trainer:
                            input_shape=data.input_shape, run_dir=self.run_dir if self.is_chief else None,
                            stopped=stopped,
                            stopped_early=progress.stopped_early, best_epoch=progress.best_epoch,
-                           best_val_loss=progress.best_val_loss)
+                           best_val_loss=progress.best_val_loss, finetune=self.finetune)
 
     def _download_progress(self, url: str, done: int, total: int) -> None:
         self.emit(DataProgress(url, done, total))
