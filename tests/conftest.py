@@ -34,15 +34,15 @@ def script_val_loss(monkeypatch, values):
     NetLab's own callback: early stopping, reduce-on-plateau, the best epoch and best.keras act
     on a signal the test chose, not on a seeded trajectory that one CPU's kernels give and
     another's do not. Training itself is real; only the number the callback reads is set."""
-    from netlab.training import callbacks
+    from netlab.training import build, callbacks
 
     class ScriptedValLoss(callbacks.EventCallback):
         def on_epoch_end(self, epoch, logs=None):
             logs["val_loss"] = float(values[epoch])  # the dict Keras hands every later callback
             super().on_epoch_end(epoch, logs)
 
-    # The Trainer imports EventCallback from the module when it runs (netlab/training/trainer.py).
-    monkeypatch.setattr(callbacks, "EventCallback", ScriptedValLoss)
+    # The run's callbacks are made by netlab/training/build.py's run_callbacks, with the name it imported.
+    monkeypatch.setattr(build, "EventCallback", ScriptedValLoss)
 
 
 def wait_for_workers(qtbot, timeout=60_000):
