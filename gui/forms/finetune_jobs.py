@@ -74,8 +74,8 @@ def finetuned_model(experiment):
     data = _data(experiment)
     source = opened_source(experiment.finetune.source, data.input_shape[0])
     abort_point()
-    _, model, _ = build_for_trainer(experiment, data, 1, source)
-    return model, model.netlab_finetune_report
+    built = build_for_trainer(experiment, data, 1, source)
+    return built.model, built.report
 
 
 def report_job(experiment):

@@ -14,7 +14,8 @@ def finetune_summary(experiment, paper_input: bool = False):
     from gui.forms.finetune_jobs import finetuned_model
     from netlab.base.abort import abort_point
     from netlab.inspect.text import human
-    from netlab.models.finetune import apply_freeze, base_of, head_only_epochs, weighted_layers
+    from netlab.models.finetune import base_of, head_only_epochs
+    from netlab.models.transfer import apply_freeze, weighted_layers
 
     model, report = finetuned_model(experiment)
     ft = experiment.finetune

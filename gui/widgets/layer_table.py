@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractTableModel, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from netlab.models.finetune import BN_NOTE, LOADED, MISMATCH
+from netlab.models.transfer import BN_NOTE, LOADED, MISMATCH
 
 # What the cut moves (state) next to the name: the tab is narrow, the rest scrolls.
 COLUMNS = ("#", "layer", "state", "weights", "parameters")
@@ -24,7 +24,7 @@ def state_text(row) -> str:
 class LayerTableModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.rows: list = []  # netlab.models.finetune.LayerRow
+        self.rows: list = []  # netlab.models.transfer.LayerRow
 
     def set_rows(self, rows) -> None:
         self.beginResetModel()

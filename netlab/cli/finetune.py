@@ -99,7 +99,7 @@ def cmd_finetune(args) -> int:
     trainer = None
 
     def on_event(event):
-        report = getattr(trainer.model, "netlab_finetune_report", None)
+        report = trainer.finetune.report if trainer.finetune is not None else None
         if isinstance(event, RunStarted) and report is not None:
             print(report.summary(), flush=True)
         print_event(event)

@@ -2,16 +2,12 @@
 
 The fine-tuned model is ``input -> [resize] -> [channel adapter] -> base -> [GAP] -> Dense``.
 The base is a fresh copy of the source's base (or NetLab's own architecture,
-``into_arch``) whose layers take the source's weights *bottom-up*: layer k
-loads only if every layer below it loaded (seeds/001: the low layers are the
-general ones; a layer above a skipped one would read features it never saw).
-Layers are matched by position among the layers that hold weights (a nested
-backbone counts layer by layer) and by the shapes of their weights.
+``into_arch``) whose layers take the source's weights bottom-up and are frozen
+from a chosen layer down (netlab/models/transfer.py). ``build_for_trainer``
+returns what it built as one value, ``FinetuneBuild``: the model, what trains,
+its optimizer, the per-layer report and any cached features.
 
-Freezing uses Keras 3's ``trainable = False``, which for a batch-norm layer
-also means inference mode: it normalizes with its moving statistics and does
-not update them (the classic transfer-learning bug is a frozen BN that still
-moves its statistics with the new data).
+Keras loads at import: this module is imported where a model is built, never at start-up.
 """
 
 from __future__ import annotations
@@ -19,21 +15,34 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from netlab.base.errors import ConfigError, NetlabError
+import keras
+import numpy as np
 
-LOADED, NEW, MISMATCH = "loaded", "new", "shape mismatch"
-BN_NOTE = "batch-norm in inference mode: moving statistics frozen"
-
-
-@dataclass
-class LayerRow:
-    index: int  # position among the base's layers with weights
-    name: str
-    kind: str
-    status: str  # loaded / new / shape mismatch
-    trainable: bool
-    params: int  # all the layer's weights (a batch-norm's moving statistics included)
-    note: str = ""
+from netlab.architectures import build_model
+from netlab.base.errors import DataError, NetlabError
+from netlab.data.class_match import match_classes
+from netlab.data.preprocessing import augmentation_layers, preprocessing_layers
+from netlab.models.feature_cache import CachedHeadPhase, FeatureCache, split_for_cache
+from netlab.models.layer_rates import with_base_rate
+from netlab.models.optim import build_optimizer
+from netlab.models.sources import (
+    IMAGENET_PREFIX,
+    imagenet_preprocessing,
+    imagenet_spec,
+    open_source,
+    registry_options,
+    split_head,
+)
+from netlab.models.transfer import (
+    BN_NOTE,
+    LOADED,
+    NEW,
+    LayerRow,
+    apply_freeze,
+    fix_imagenet_layers,
+    transfer_weights,
+    weighted_layers,
+)
 
 
 @dataclass
@@ -73,87 +82,7 @@ class FinetuneReport:
         return "\n".join(lines)
 
 
-def weighted_layers(model) -> list:
-    """The layers holding weights, bottom-up; a nested model contributes its own layers."""
-    import keras
-
-    out = []
-    for layer in model.layers:
-        if isinstance(layer, keras.Model):
-            out.extend(weighted_layers(layer))
-        elif layer.weights:
-            out.append(layer)
-    return out
-
-
-def _find(layers, name: str, flag: str) -> int:
-    """The position of the layer called ``name`` (or given as its position)."""
-    for index, layer in enumerate(layers):
-        if layer.name == name:
-            return index
-    if name.isdigit() and int(name) < len(layers):
-        return int(name)
-    shown = ", ".join(layer.name for layer in layers[:30])
-    raise ConfigError(f"{flag}: no layer {name!r} among the base's layers with weights "
-                      f"({shown}{', ...' if len(layers) > 30 else ''})")
-
-
-def transfer_weights(source_model, target_model, load_up_to: str | None = None,
-                     source_name: str = "the source") -> list[LayerRow]:
-    """Copy weights bottom-up from ``source_model`` into ``target_model``; one row per target layer.
-
-    Stops at the first layer whose weight shapes differ (and everything above it
-    stays new), or after ``load_up_to``. A first layer that cannot take the
-    source's weights is a NetlabError: nothing would transfer.
-    """
-    # The ImageNet preprocessing map is fixed arithmetic set by code, never matched.
-    source_layers, target_layers = (
-        [layer for layer in weighted_layers(m) if not layer.name.startswith("imagenet_")]
-        for m in (source_model, target_model))
-    cut = len(target_layers) - 1 if load_up_to is None else _find(target_layers, load_up_to, "load_up_to")
-    rows, loading = [], True
-    for index, layer in enumerate(target_layers):
-        params = sum(int(w.numpy().size) for w in layer.weights)
-        row = LayerRow(index, layer.name, type(layer).__name__, NEW, True, params)
-        if not loading:
-            row.note = "above a layer that was not loaded"
-        elif index > cut:
-            row.note, loading = f"above load_up_to {target_layers[cut].name}", False
-        elif index >= len(source_layers):
-            row.note, loading = "the source has no layer here", False
-        else:
-            src = source_layers[index]
-            wanted, given = [tuple(w.shape) for w in layer.weights], [tuple(w.shape) for w in src.weights]
-            if wanted == given:
-                layer.set_weights(src.get_weights())
-                row.status = LOADED
-            else:
-                if index == 0:
-                    raise NetlabError(
-                        f"{source_name} does not fit this model: its first layer {src.name} has weights "
-                        f"{given} where the model's {layer.name} needs {wanted}; choose a source made "
-                        "for this input, or fine-tune the source's own architecture")
-                row.status, row.note, loading = MISMATCH, f"source {src.name} has {given}, needs {wanted}", False
-        rows.append(row)
-    return rows
-
-
-def apply_freeze(base_layers, freeze: str, load_rows=None) -> None:
-    """``base`` freezes every base layer, ``none`` none, a layer name everything below that layer."""
-    if freeze == "base":
-        cut = len(base_layers)
-    elif freeze == "none":
-        cut = 0
-    else:
-        cut = _find(base_layers, freeze, "freeze")
-    for index, layer in enumerate(base_layers):
-        # The ImageNet preprocessing map is fixed arithmetic, never trained.
-        layer.trainable = index >= cut and not layer.name.startswith("imagenet_")
-
-
 def _update_rows(report: FinetuneReport, base_layers) -> None:
-    import keras
-
     # The rows leave out the ImageNet preprocessing map, as transfer_weights does.
     reported = [layer for layer in base_layers if not layer.name.startswith("imagenet_")]
     for row, layer in zip(report.rows, reported, strict=False):
@@ -169,8 +98,6 @@ def build_finetune_model(ft, source, input_shape, num_classes: int, extra_layers
     ``target_base``: the base to load into (NetLab's architecture without its
     classifier); default a fresh copy of the source's base.
     """
-    import keras
-
     keras.utils.set_random_seed(seed)
     base = target_base if target_base is not None else keras.models.clone_model(source.base)
     report = FinetuneReport(source.name)
@@ -207,8 +134,6 @@ def build_finetune_model(ft, source, input_shape, num_classes: int, extra_layers
                                  kernel_initializer="zeros", dtype="float32")(x)
     model = keras.Model(inputs, outputs, name=f"finetuned_{base.name}")
     if gray_weights is not None:
-        import numpy as np
-
         gray_weights.set_weights([np.array([[0.299], [0.587], [0.114]], np.float32)])
     base_layers = weighted_layers(base)
     head = model.get_layer("finetune_head")
@@ -222,8 +147,6 @@ def build_finetune_model(ft, source, input_shape, num_classes: int, extra_layers
 
 def base_of(model):
     """The fine-tuned model's base: its one nested model."""
-    import keras
-
     return next(layer for layer in model.layers if isinstance(layer, keras.Model))
 
 
@@ -236,17 +159,24 @@ def freeze_for_epoch(ft, base_layers, epoch: int) -> str:
     return "base" if epoch < head_only_epochs(ft) else ft.freeze
 
 
-def build_for_trainer(exp, data, steps: int, source=None):
-    """The Trainer's hook: (train model, inference model, optimizer) for a fine-tuning experiment.
+@dataclass
+class FinetuneBuild:
+    """What ``build_for_trainer`` built: the trainer trains it, the CLI and the window show its report."""
+
+    model: keras.Model  # the whole fine-tuned model, images -> classes: checkpointed, saved, returned
+    train_model: keras.Model  # what the (last) fit trains: ``model``, or its head on cached features
+    optimizer: keras.optimizers.Optimizer  # built with the variables of every phase
+    report: FinetuneReport
+    head_phase: CachedHeadPhase | None = None  # two phases: the head-only epochs on cached features
+    feature_cache: FeatureCache | None = None  # train_model is the head alone, trained on these features
+
+
+def build_for_trainer(exp, data, steps: int, source=None) -> FinetuneBuild:
+    """The Trainer's hook: the fine-tuned model, what trains, its optimizer, report and cached features.
 
     ``source``: the experiment's source opened already (``open_source``), for a
     caller that builds often from the same one (the window's layer table).
     """
-    from netlab.data.preprocessing import augmentation_layers
-    from netlab.models.layer_rates import with_base_rate
-    from netlab.models.optim import build_optimizer
-    from netlab.models.sources import open_source
-
     ft, t = exp.finetune, exp.training
     if source is None:
         source = open_source(ft.source, image_side=data.input_shape[0])
@@ -257,6 +187,23 @@ def build_for_trainer(exp, data, steps: int, source=None):
     _carry_matching_classes(source, data, exp.data.dataset, model.get_layer("finetune_head"), report)
     apply_freeze(base_layers, ft.freeze)
     _update_rows(report, base_layers)
+    _note_schedule(ft, report)
+    # The optimizer knows every variable that will ever train (all phases), so
+    # its state is one fixed set of slots, saved and resumed like any run's.
+    every = list(model.trainable_variables)
+    apply_freeze(base_layers, freeze_for_epoch(ft, base_layers, 0))
+    base_vars = [v for layer in base_layers if not layer.name.startswith("imagenet_")
+                 for v in layer.weights if any(v is w for w in every)]
+    optimizer = with_base_rate(build_optimizer(t, steps), base_vars, ft.base_lr_mult)
+    optimizer.build(every)
+    if ft.cache_features:  # the head trains on the frozen base's features, computed once
+        return _with_cached_features(model, optimizer, report, ft, t)
+    _compile(model, optimizer, t)
+    return FinetuneBuild(model, model, optimizer, report)
+
+
+def _note_schedule(ft, report: FinetuneReport) -> None:
+    """The report's notes on what trains when, and on frozen layers left at their random start."""
     if head_only_epochs(ft):
         report.notes.append(f"two phases: the head alone for {head_only_epochs(ft)} epoch(s), then "
                             f"freeze={ft.freeze} with the base's rate x{ft.base_lr_mult:g}")
@@ -267,35 +214,23 @@ def build_for_trainer(exp, data, steps: int, source=None):
         report.notes.append(f"{len(stuck)} frozen layer(s) hold no loaded weights and keep their random "
                             f"start ({', '.join(stuck[:5])}{', ...' if len(stuck) > 5 else ''}): "
                             "freeze below the first of them")
-    # The optimizer knows every variable that will ever train (all phases), so
-    # its state is one fixed set of slots, saved and resumed like any run's.
-    every = list(model.trainable_variables)
-    apply_freeze(base_layers, freeze_for_epoch(ft, base_layers, 0))
-    base_vars = [v for layer in base_layers if not layer.name.startswith("imagenet_")
-                 for v in layer.weights if any(v is w for w in every)]
-    optimizer = with_base_rate(build_optimizer(t, steps), base_vars, ft.base_lr_mult)
-    optimizer.build(every)
-    train_model = model
-    if ft.cache_features:  # the head trains on the frozen base's features, computed once
-        from netlab.models.feature_cache import CachedHeadPhase, split_for_cache
 
-        head, cache = split_for_cache(model)
-        _compile(head, optimizer, t)
-        if head_only_epochs(ft):
-            # Two phases: the head-only epochs train on the cache, then the whole model on the images.
-            # The whole model is the one checkpointed and resumed, in either phase.
-            model.netlab_cached_head = CachedHeadPhase(head, cache, head_only_epochs(ft))
-            report.notes.append(f"cached features for the {head_only_epochs(ft)} head-only epoch(s): the "
-                                f"frozen layers below {cache.point} run once over the images")
-        else:
-            train_model = head
-            train_model.netlab_feature_cache = cache
-            report.notes.append(f"cached features: the frozen layers below {cache.point} run once over the "
-                                "images, then the head trains on their output")
-    if train_model is model:
-        _compile(model, optimizer, t)
-    model.netlab_finetune_report = report
-    return train_model, model, optimizer
+
+def _with_cached_features(model, optimizer, report: FinetuneReport, ft, t) -> FinetuneBuild:
+    """The build whose head trains on cached features: every epoch, or the head-only ones of two phases."""
+    head, cache = split_for_cache(model)
+    _compile(head, optimizer, t)
+    if not head_only_epochs(ft):
+        report.notes.append(f"cached features: the frozen layers below {cache.point} run once over the "
+                            "images, then the head trains on their output")
+        return FinetuneBuild(model, head, optimizer, report, feature_cache=cache)
+    # Two phases: the head-only epochs train on the cache, then the whole model on the images.
+    # The whole model is the one checkpointed and resumed, in either phase.
+    report.notes.append(f"cached features for the {head_only_epochs(ft)} head-only epoch(s): the "
+                        f"frozen layers below {cache.point} run once over the images")
+    _compile(model, optimizer, t)
+    return FinetuneBuild(model, model, optimizer, report,
+                         head_phase=CachedHeadPhase(head, cache, head_only_epochs(ft)))
 
 
 def _compile(model, optimizer, t) -> None:
@@ -306,9 +241,6 @@ def _compile(model, optimizer, t) -> None:
 def _carry_matching_classes(source, data, dataset: str, head, report: FinetuneReport) -> None:
     """When every class of the data is one the source was trained on (matched by name, the rule of
     netlab/data/class_match.py), the new classifier starts from the source's rows for them."""
-    from netlab.base.errors import DataError
-    from netlab.data.class_match import match_classes
-
     if not source.class_names or not source.head_weights:
         return
     kernel, bias = source.head_weights[0], source.head_weights[-1]
@@ -325,31 +257,12 @@ def _carry_matching_classes(source, data, dataset: str, head, report: FinetuneRe
     report.rows[-1].note = "the source's classifier rows for these classes, matched by name"
 
 
-def fix_imagenet_layers(model) -> None:
-    """Set the fixed ImageNet preprocessing map (RGB->BGR minus the mean) wherever the model has one."""
-    from netlab.models.sources import set_caffe_weights
-
-    for layer in weighted_layers(model):
-        if layer.name == "imagenet_bgr_mean":
-            set_caffe_weights(layer)
-
-
 def _arch_base(exp, source, data):
     """NetLab's own architecture for this data, minus its classifier, to load the source into.
 
     Its preprocessing is the one the source's weights expect: ImageNet's for an
     ImageNet source, else the experiment's own (a NetLab run's base has it too).
     """
-    from netlab.architectures import build_model
-    from netlab.data.preprocessing import preprocessing_layers
-    from netlab.models.sources import (
-        IMAGENET_PREFIX,
-        imagenet_preprocessing,
-        imagenet_spec,
-        registry_options,
-        split_head,
-    )
-
     if source.name.startswith(IMAGENET_PREFIX):
         preprocessing = imagenet_preprocessing(imagenet_spec(source.name)[2])
     else:
@@ -361,36 +274,13 @@ def _arch_base(exp, source, data):
     return base
 
 
-def registry_model_with_keras_weights(keras_model, arch: str, mode: str, options: dict | None = None):
-    """(NetLab's ``arch`` with every weight of a keras.applications classifier, the report rows).
-
-    The ImageNet preprocessing ``mode`` is inside the model, so it takes [0, 255]
-    RGB where the Keras model takes preprocess_input's output (the parity check).
-    """
-    from netlab.architectures import build_model
-    from netlab.config import Experiment
-    from netlab.models.sources import imagenet_preprocessing
-
-    exp = Experiment()
-    exp.model.arch, exp.model.options = arch, dict(options or {})
-    shape, classes = tuple(keras_model.inputs[0].shape[1:]), int(keras_model.outputs[0].shape[-1])
-    model = build_model(exp, shape, classes, imagenet_preprocessing(mode))
-    rows = transfer_weights(keras_model, model, source_name=keras_model.name)
-    fix_imagenet_layers(model)
-    return model, rows
-
-
 def finetune_report(exp, data, source=None) -> FinetuneReport:
     """The per-layer report of a fine-tuning experiment, without training."""
-    # The whole model holds the report (with cached features the training model is the head alone).
-    _, model, _ = build_for_trainer(exp, data, 1, source)
-    return model.netlab_finetune_report
+    return build_for_trainer(exp, data, 1, source).report
 
 
 def phase_callback(exp, train_model):
     """A callback that applies the two-phase schedule at each epoch's start (resumes included)."""
-    import keras
-
     ft = exp.finetune
     base_layers = weighted_layers(base_of(train_model))
 

@@ -30,9 +30,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
-from netlab.base.errors import ConfigError
+from netlab.base.errors import ConfigError, RunFolderError
+from netlab.runs.lock import checkpoint_problem
 
 TASK_TYPES = ("chief", "worker")
 SEE = "see README, section Scale"
@@ -54,6 +57,10 @@ class Cluster:
     def describe(self) -> str:
         role = "the chief, writes the run folder" if self.is_chief else "writes no run folder"
         return f"{self.task_type} {self.index} of a {self.workers}-worker cluster ({role})"
+
+    def on_each_worker(self, device: str) -> str:
+        """What trains, as RunStarted names it: ``device`` on every worker."""
+        return f"{device} on each of {self.workers} workers"
 
 
 def cluster_from_env(environ=None) -> Cluster:
@@ -144,6 +151,17 @@ def lost_worker(exc, cluster: Cluster) -> str:
     tasks.discard((cluster.task_type, str(cluster.index)))
     who = " and ".join(f"{job} {task}" for job, task in sorted(tasks)) or "a worker"
     return f"the cluster lost {who} (stopped, crashed or unreachable), so training stopped"
+
+
+def worker_scratch_dir(run_dir: Path, resume: bool) -> Path:
+    """A non-chief worker's folder for the saves it must join (deleted at the end). A resume
+    reads the chief's run folder, so it must be usable here too (shared storage or a copy)."""
+    if resume:
+        problem = checkpoint_problem(run_dir)
+        if problem is not None:
+            raise RunFolderError(f"this worker cannot resume {run_dir} (the chief's run folder, "
+                                 f"which every worker reads): {problem}")
+    return Path(tempfile.mkdtemp(prefix="netlab-worker-"))
 
 
 def shard_by_data(dataset):

@@ -14,23 +14,47 @@ With ``multi_worker`` (a TF_CONFIG cluster, netlab/training/multi_worker.py)
 it is one worker of several machines training one model: the chief writes the
 run folder, the other workers mirror its saves into a temporary folder that is
 deleted at the end, and a resume reads the chief's folder on every worker.
+
+Keras, TensorFlow and the modules that load them (the model builders, the
+callbacks) are imported inside the phases that use them: a run folder that is
+refused, or not a run, answers before TensorFlow loads.
 """
 
 from __future__ import annotations
 
 import math
+import shutil
 import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from netlab.base.abort import JobAborted, abort_point, abortable
+from netlab.base.atomic import atomic_write_text
 from netlab.base.errors import NetlabError, RunFolderError, TrainingError
 from netlab.base.user_paths import checked_path
 from netlab.config import Experiment
+from netlab.data.input_spec import load_described
+from netlab.models.sources import model_label
+from netlab.runs.folder import BEST_FILE, RunWriter, read_checkpoint
+from netlab.runs.lock import claim_run_dir
 from netlab.runs.run import RunFolder
+from netlab.training.determinism import op_determinism
+from netlab.training.device import (
+    describe_device,
+    distribution_strategy,
+    enable_memory_growth,
+    synchronize_batch_norm,
+    training_precision,
+)
 from netlab.training.events import DataProgress, Event, RunFailed, RunFinished, RunStarted
+from netlab.training.multi_worker import lost_worker, worker_scratch_dir
+from netlab.training.sanity import setup_notices
+
+if TYPE_CHECKING:
+    from netlab.models.finetune import FinetuneBuild
 
 
 @dataclass
@@ -44,6 +68,7 @@ class TrainResult:
     stopped_early: bool = False  # early stopping ended it (seeds/002 "how long to train")
     best_epoch: int | None = None  # 1-based, lowest val_loss
     best_val_loss: float | None = None
+    finetune: FinetuneBuild | None = None  # what fine-tuning built (its report, cached features)
 
 
 class Trainer:
@@ -79,6 +104,7 @@ class Trainer:
         self.run_lock = None
         self.writer = None
         self.model = None  # the inference model while it trains
+        self.finetune: FinetuneBuild | None = None  # what fine-tuning built, once built (its report)
         self.history: dict[str, list[float]] = {}
         self.completed_epochs = 0
         self._best_weights = None
@@ -134,8 +160,6 @@ class Trainer:
     def keep_best(self, model) -> None:
         """Called when val_loss improves: best.keras on disk, or a copy in memory without a run folder."""
         if self.writer is not None:
-            from netlab.runs.folder import BEST_FILE
-
             self.writer.save_model(model, BEST_FILE)
         elif self.experiment.training.early_stopping and self.experiment.training.restore_best:
             self._best_weights = model.get_weights()
@@ -149,16 +173,12 @@ class Trainer:
 
     def run(self) -> TrainResult:
         """Train; on any NetlabError emit RunFailed and re-raise it."""
-        from netlab.training.determinism import op_determinism
-        from netlab.training.device import training_precision
-
         try:
             if self.run_dir is not None and not self.is_chief:
-                self.scratch_dir = self._worker_scratch_dir()
+                resume = self.resume_from_checkpoint and not self.restart
+                self.scratch_dir = worker_scratch_dir(self.run_dir, resume)
             elif self.run_dir is not None:
                 # Before anything loads: one writer per folder, never over another run.
-                from netlab.runs.lock import claim_run_dir
-
                 self.run_lock = claim_run_dir(self.run_dir, resume=self.resume_from_checkpoint,
                                               overwrite=self.overwrite, restart=self.restart)
             with training_precision(self.experiment.training.mixed_precision), \
@@ -175,29 +195,12 @@ class Trainer:
                 # loading) is removed: no run folders holding only the lock file.
                 self.run_lock.release(remove_if_empty=True)
             if self.scratch_dir is not None:
-                import shutil
-
                 shutil.rmtree(self.scratch_dir, ignore_errors=True)
 
     @property
     def is_chief(self) -> bool:
         """This process writes the run folder: it trains alone, or it is the cluster's chief."""
         return self.multi_worker is None or self.multi_worker.is_chief
-
-    def _worker_scratch_dir(self) -> Path:
-        """A non-chief worker's folder for the saves it must join (deleted at the end). A resume
-        reads the chief's run folder, so it must be usable here too (shared storage or a copy)."""
-        import tempfile
-
-        if self.resume_from_checkpoint and not self.restart:
-            from netlab.base.errors import RunFolderError
-            from netlab.runs.lock import checkpoint_problem
-
-            problem = checkpoint_problem(self.run_dir)
-            if problem is not None:
-                raise RunFolderError(f"this worker cannot resume {self.run_dir} (the chief's run folder, "
-                                     f"which every worker reads): {problem}")
-        return Path(tempfile.mkdtemp(prefix="netlab-worker-"))
 
     @property
     def shown_run_dir(self) -> str | None:
@@ -208,225 +211,143 @@ class Trainer:
         """The training model (with any auxiliary heads), its inference form and the optimizer,
         compiled as run() compiles them: for tools that train the same model their own
         way (the learning-rate finder, the overhead benchmark)."""
-        return self._build(self.experiment.validate(), data, steps_per_epoch)
+        built = self._build(self.experiment.validate(), data, steps_per_epoch)
+        return built.train_model, built.model, built.optimizer
 
     def _build(self, exp, data, steps):
-        """The training model (with any auxiliary heads), its inference form and the optimizer."""
-        if exp.finetune.source:  # built from learned weights, not from the registry
-            from netlab.data.download import download_progress
-            from netlab.models.finetune import build_for_trainer
+        from netlab.training.build import build_for_run
 
-            # ImageNet weights missing from Keras's cache download here: reported like a dataset.
-            with download_progress(lambda url, done, total: self.emit(DataProgress(url, done, total))):
-                return build_for_trainer(exp, data, steps)
-        import keras
-
-        from netlab.architectures import build_model
-        from netlab.data.preprocessing import preprocessing_layers
-        from netlab.models.optim import build_optimizer
-
-        # Pixels arrive in [0, 255]; scaling lives inside the model so a saved
-        # model classifies raw images by itself.
-        preprocessing = preprocessing_layers(exp.data, data)
-        train_model = build_model(exp, data.input_shape, data.num_classes, preprocessing, aux=True)
-        outputs = train_model.outputs
-        model = train_model if len(outputs) == 1 else keras.Model(
-            train_model.input, outputs[0], name=train_model.name)
-        t = exp.training
-        optimizer = build_optimizer(t, steps)
-        if len(outputs) == 1:
-            train_model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
-                                metrics=["accuracy"], jit_compile=t.xla)
-        else:
-            from netlab.architectures import get_arch
-
-            # Auxiliary heads (GoogLeNet's, seeds/001): loss = main + w x each
-            # auxiliary loss, w from the architecture's spec and options.
-            aux_weight = get_arch(exp.model.arch).aux_loss_weight(exp.model.options)
-            train_model.compile(
-                optimizer=optimizer,
-                loss=["sparse_categorical_crossentropy"] * len(outputs),
-                loss_weights=[1.0] + [aux_weight] * (len(outputs) - 1),
-                metrics=[["accuracy"]] + [[] for _ in outputs[1:]],
-                jit_compile=t.xla,
-            )
-        return train_model, model, train_model.optimizer
+        # ImageNet weights missing from Keras's cache download here: reported like a dataset.
+        return build_for_run(exp, data, steps,
+                             lambda url, done, total: self.emit(DataProgress(url, done, total)))
 
     def _run(self) -> TrainResult:
+        """The run's phases: data, run folder, model, fits, callbacks, training, the end."""
+        from netlab.training.build import fit_plan, run_callbacks
+
         exp = self.experiment.validate()
         t = exp.training
-        import keras
-        import tensorflow as tf
+        strategy, data = self._load_data(exp)
+        checkpoint = self._open_run_folder(exp, data) if self.run_dir is not None else None
+        steps = math.ceil(data.train_size / t.batch_size)
+        built, progress = self._build_or_restore(exp, data, steps, strategy, checkpoint)
+        fits = fit_plan(built, data, t, progress.epoch, sharded=self.multi_worker is not None)
+        self._announce(exp, data, built, steps, progress)
+        callback, callbacks = run_callbacks(self, exp, data, built, progress, steps)
+        if progress.epoch < t.epochs and not progress.stopped_early:
+            self._fit(exp, fits, callbacks, steps)
+        return self._finish(exp, data, built, callback, progress)
 
-        from netlab.base.atomic import atomic_write_text
-        from netlab.data.input_spec import load_described
-        from netlab.runs.folder import TENSORBOARD_DIR, RunWriter, read_checkpoint
-        from netlab.training.callbacks import (
-            EpochTensorBoard,
-            EventCallback,
-            Progress,
-            StopNow,
-            tensorboard_available,
-        )
-        from netlab.training.determinism import restore_seed_generator_states
-        from netlab.training.device import (
-            describe_device,
-            distribution_strategy,
-            enable_memory_growth,
-            synchronize_batch_norm,
-        )
+    def _load_data(self, exp):
+        """(a cluster's distribution strategy or None, the data); a Stop while loading ends the run."""
+        import keras
 
         enable_memory_growth()
         # Several machines: the strategy first, it sets up the process's collective ops.
         strategy = distribution_strategy(self.multi_worker) if self.multi_worker is not None else None
-        keras.utils.set_random_seed(t.seed)
+        keras.utils.set_random_seed(exp.training.seed)
         with abortable(self.stop_event):  # a Stop while loading ends the run at the next abort point
             data = load_described(exp.data, self._download_progress)
             abort_point()
+        return strategy, data
+
+    def _open_run_folder(self, exp, data) -> dict | None:
+        """The run folder's writer, config and classes; on a resume, the checkpoint to go on from."""
         checkpoint = None
-        if self.run_dir is not None:
-            self.writer = RunWriter(self.scratch_dir or self.run_dir)
-            if self.resume_from_checkpoint:
-                self.writer.remove_stray_temporaries()
-                history = RunFolder(self.run_dir).history_path
-                if self.scratch_dir is not None and history.is_file():
-                    import shutil  # the chief's epochs so far, for this worker's history
+        self.writer = RunWriter(self.scratch_dir or self.run_dir)
+        if self.resume_from_checkpoint:
+            self.writer.remove_stray_temporaries()
+            history = RunFolder(self.run_dir).history_path
+            if self.scratch_dir is not None and history.is_file():
+                # The chief's epochs so far, for this worker's history.
+                shutil.copyfile(history, RunFolder(self.scratch_dir).history_path)
+            # A restart trains from epoch 1 (the chief moves the old checkpoint aside).
+            checkpoint = None if self.restart else read_checkpoint(self.run_dir)
+            # Rows after the checkpoint belong to an epoch that will run again.
+            for row in self.writer.truncate_history(checkpoint["epoch"] if checkpoint else 0):
+                for key, value in row.items():
+                    if key != "epoch":
+                        self.history.setdefault(key, []).append(value)
+        else:
+            self.writer.write_config(exp)
+        self.writer.write_classes(data.class_names, data.input_shape)
 
-                    shutil.copyfile(history, RunFolder(self.scratch_dir).history_path)
-                # A restart trains from epoch 1 (the chief moves the old checkpoint aside).
-                checkpoint = None if self.restart else read_checkpoint(self.run_dir)
-                # Rows after the checkpoint belong to an epoch that will run again.
-                for row in self.writer.truncate_history(checkpoint["epoch"] if checkpoint else 0):
-                    for key, value in row.items():
-                        if key != "epoch":
-                            self.history.setdefault(key, []).append(value)
-            else:
-                self.writer.write_config(exp)
-            self.writer.write_classes(data.class_names, data.input_shape)
+        skipped = data.skipped_report()
+        if skipped:  # an image folder's unreadable files: listed, never a crash mid-epoch
+            atomic_write_text(RunFolder(self.writer.dir).skipped_path, skipped + "\n")
+        return checkpoint
 
-            skipped = data.skipped_report()
-            if skipped:  # an image folder's unreadable files: listed, never a crash mid-epoch
-                atomic_write_text(RunFolder(self.writer.dir).skipped_path, skipped + "\n")
+    def _build_or_restore(self, exp, data, steps: int, strategy, checkpoint: dict | None):
+        """(the built model, its progress): new, or as the checkpoint left it."""
+        from netlab.training.build import restore_checkpoint
 
-        steps = math.ceil(data.train_size / t.batch_size)
         # Several GPUs: one replica each (MirroredStrategy); otherwise the default strategy.
         if strategy is None:
             strategy = distribution_strategy()
         with strategy.scope():
             with abortable(self.stop_event):  # a Stop while building: at the next layer
-                train_model, model, optimizer = self._build(exp, data, steps)
+                built = self._build(exp, data, steps)
                 abort_point()
             if strategy.num_replicas_in_sync > 1:  # one set of moving statistics for all GPUs and workers
-                synchronize_batch_norm(train_model)
-            progress = Progress(seed=t.seed)
-            if checkpoint is not None:
-                # Create the optimizer's slots so load_weights restores them (and
-                # its step counter, which is the schedule's position).
-                if not optimizer.built:  # a fine-tuning optimizer is built with every phase's variables
-                    optimizer.build(train_model.trainable_variables)
-                try:
-                    train_model.load_weights(self.run_dir / checkpoint["weights"])
-                except (ValueError, OSError) as exc:
-                    raise TrainingError(
-                        f"the checkpoint in {self.run_dir} does not fit this run's model ({exc}); "
-                        "start a new run instead"
-                    ) from None
-                progress = Progress.from_dict(checkpoint)
-                # Dropout and augmentation continue their random streams where they were.
-                restore_seed_generator_states(train_model, checkpoint.get("seed_generators"))
-                self.completed_epochs = progress.epoch
-        self.model = model
-        num_outputs = len(train_model.outputs)
-        # Arrays and image folders alike (a folder streams through tf.data).
-        # Epoch e's order depends on (seed, e) only, so a resumed run sees the same
-        # batches as one never stopped; one pass per remaining epoch, back to back.
-        # Each fit: (model, train pipeline, val pipeline, initial epoch, end epoch).
-        fits, start = [], progress.epoch
-        head_phase = getattr(train_model, "netlab_cached_head", None)
-        if head_phase is not None and start < head_phase.epochs:  # two-phase fine-tuning, phase 1 cached
-            fits.append(head_phase.fit_plan(data, t.batch_size, t.seed, start))
-            start = head_phase.epochs
-        cache = getattr(train_model, "netlab_feature_cache", None)
-        if cache is not None:  # fine-tuning a frozen base: its features, computed once, in the same order
-            train_ds, val_ds = cache.pipelines(data, t.batch_size, t.seed, range(start, t.epochs))
-        else:
-            train_ds = data.train_pipeline(t.batch_size, seed=t.seed, num_outputs=num_outputs,
-                                           epochs=range(start, t.epochs))
-            val_ds = data.val_pipeline(t.batch_size, num_outputs=num_outputs)
-        if self.multi_worker is not None:  # every worker its share of each global batch
-            from netlab.training.multi_worker import shard_by_data
+                synchronize_batch_norm(built.train_model)
+            progress = restore_checkpoint(built, self.run_dir, checkpoint, exp.training.seed)
+            self.completed_epochs = progress.epoch
+        self.model, self.finetune = built.model, built.finetune
+        return built, progress
 
-            train_ds, val_ds = shard_by_data(train_ds), shard_by_data(val_ds)
-        fits.append((train_model, train_ds, val_ds, start, t.epochs))
-        from netlab.models.sources import model_label
-
-        ft = exp.finetune
+    def _announce(self, exp, data, built, steps: int, progress) -> None:
+        """RunStarted, then the notices on the setup (netlab/training/sanity.py)."""
+        t, ft, device = exp.training, exp.finetune, describe_device()
+        if self.multi_worker is not None:
+            device = self.multi_worker.on_each_worker(device)
         self.emit(RunStarted(
             arch=model_label(exp.model.arch, ft.source, ft.into_arch), dataset=exp.data.dataset,
             epochs=t.epochs, steps_per_epoch=steps,
             train_samples=data.train_size, val_samples=data.val_size,
-            params=int(model.count_params()), device=self._device_text(describe_device()),
+            params=int(built.model.count_params()), device=device,
             run_dir=self.shown_run_dir, initial_epoch=progress.epoch,
         ))
-        from netlab.training.sanity import setup_notices
-
-        for notice in setup_notices(exp, train_model):
+        for notice in setup_notices(exp, built.train_model):
             self.emit(notice)
-        callback = EventCallback(self, train_model, model, optimizer, progress, steps, t,
-                                 num_classes=data.num_classes)
-        callbacks = [callback]
-        if t.train_eval:  # first: it adds its columns to the logs the others write
-            from netlab.training.train_eval import TrainEvaluation
 
-            evaluation = TrainEvaluation.for_data(model, data, t)
-            if evaluation is not None:
-                callbacks.insert(0, evaluation)
-        if exp.finetune.source:  # two-phase fine-tuning: each epoch's freeze, set at its start
-            from netlab.models.finetune import phase_callback
+    def _fit(self, exp, fits: list[tuple], callbacks: list, steps: int) -> None:
+        """Each fit in turn, until the last epoch or a stop; out of memory and a lost worker as errors."""
+        import tensorflow as tf
 
-            callbacks.append(phase_callback(exp, model))
-        if t.tensorboard and self.writer is not None and tensorboard_available():
-            from netlab.training.activation_logs import ActivationHistograms
+        from netlab.training.callbacks import StopNow
 
-            # Before the callback that emits EpochEnd: the window redraws the curves with
-            # the epoch's points while the next epoch's steps run, which leave the
-            # interpreter free, not while the logs are written (issue 9).
-            at = callbacks.index(callback)
-            callbacks[at:at] = [
-                EpochTensorBoard(self.writer.dir / TENSORBOARD_DIR),
-                ActivationHistograms.for_data(self.writer.dir / TENSORBOARD_DIR, model, data, t.seed),
-            ]
-        callbacks.extend(self.extra_callbacks)
-        if progress.epoch < t.epochs and not progress.stopped_early:
-            try:
-                with warnings.catch_warnings():
-                    # An image folder's epoch length is known only after its first
-                    # pass (unreadable files drop out); Keras warns once, harmlessly.
-                    warnings.filterwarnings("ignore", message="Your input ran out of data")
-                    for fit_model, train_ds, val_ds, initial, end in fits:
-                        fit_model.fit(train_ds, validation_data=val_ds, epochs=end, initial_epoch=initial,
-                                      steps_per_epoch=steps, verbose=0, shuffle=False, callbacks=callbacks)
-                        # A callback's stop (early stopping, a search's pruning) ends the run, not the phase.
-                        if fit_model.stop_training or self.stop_event.is_set():
-                            break
-            except StopNow:
-                pass
-            except tf.errors.ResourceExhaustedError:
-                raise TrainingError(
-                    f"out of memory while training {exp.model.arch} with batch size {t.batch_size}: "
-                    "try a smaller batch size or a smaller input" + self._kept_note()
-                ) from None
-            except (tf.errors.UnavailableError, tf.errors.AbortedError, tf.errors.CancelledError,
-                    tf.errors.DeadlineExceededError) as exc:
-                if self.multi_worker is None:
-                    raise
-                from netlab.training.multi_worker import lost_worker
+        t = exp.training
+        try:
+            with warnings.catch_warnings():
+                # An image folder's epoch length is known only after its first
+                # pass (unreadable files drop out); Keras warns once, harmlessly.
+                warnings.filterwarnings("ignore", message="Your input ran out of data")
+                for fit_model, train_ds, val_ds, initial, end in fits:
+                    fit_model.fit(train_ds, validation_data=val_ds, epochs=end, initial_epoch=initial,
+                                  steps_per_epoch=steps, verbose=0, shuffle=False, callbacks=callbacks)
+                    # A callback's stop (early stopping, a search's pruning) ends the run, not the phase.
+                    if fit_model.stop_training or self.stop_event.is_set():
+                        break
+        except StopNow:
+            pass
+        except tf.errors.ResourceExhaustedError:
+            raise TrainingError(
+                f"out of memory while training {exp.model.arch} with batch size {t.batch_size}: "
+                "try a smaller batch size or a smaller input" + self._kept_note()
+            ) from None
+        except (tf.errors.UnavailableError, tf.errors.AbortedError, tf.errors.CancelledError,
+                tf.errors.DeadlineExceededError) as exc:
+            if self.multi_worker is None:
+                raise
+            raise TrainingError(lost_worker(exc, self.multi_worker) + self._kept_note()
+                                + "; start it again with --multi-worker on every worker") from None
 
-                raise TrainingError(lost_worker(exc, self.multi_worker) + self._kept_note()
-                                    + "; start it again with --multi-worker on every worker") from None
+    def _finish(self, exp, data, built, callback, progress) -> TrainResult:
+        """NaN/Inf as an error (the last good model kept), else the best or last model saved; RunFinished."""
+        t, model = exp.training, built.model
         if callback.nan_at is not None:
             epoch, batch = callback.nan_at
-            self._save_last_good(train_model, model)
+            self._save_last_good(built.train_model, model)
             raise TrainingError(
                 f"the loss became NaN/Inf at epoch {epoch + 1}, batch {batch}: training stopped. "
                 f"Try a lower learning rate (it was {t.learning_rate:g})" + self._kept_note()
@@ -446,7 +367,7 @@ class Trainer:
                            input_shape=data.input_shape, run_dir=self.run_dir if self.is_chief else None,
                            stopped=stopped,
                            stopped_early=progress.stopped_early, best_epoch=progress.best_epoch,
-                           best_val_loss=progress.best_val_loss)
+                           best_val_loss=progress.best_val_loss, finetune=built.finetune)
 
     def _download_progress(self, url: str, done: int, total: int) -> None:
         self.emit(DataProgress(url, done, total))
@@ -459,11 +380,6 @@ class Trainer:
         return TrainResult(model=None, history=self.history, run_dir=self.run_dir if self.is_chief else None,
                            stopped=True)
 
-    def _device_text(self, device: str) -> str:
-        if self.multi_worker is None:
-            return device
-        return f"{device} on each of {self.multi_worker.workers} workers"
-
     def _kept_note(self) -> str:
         if self.writer is None:
             return ""
@@ -475,8 +391,6 @@ class Trainer:
 
     def _save_last_good(self, train_model, model) -> None:
         """After NaN/Inf: model.keras = the last complete finite epoch's checkpoint, never NaN weights."""
-        from netlab.runs.folder import read_checkpoint
-
         if self.writer is None:
             return
         checkpoint = read_checkpoint(self.writer.dir)

@@ -34,7 +34,7 @@ def script_val_loss(monkeypatch, values):
     kernels give and another's do not. Training itself is real; only the number the callbacks
     read is set. ``values`` may be a function of (the Trainer's experiment, e) instead, where
     runs of one test must differ (a search's trials)."""
-    from netlab.training import callbacks  # TensorFlow: imported when a test scripts a run
+    from netlab.training import build, callbacks  # TensorFlow: imported when a test scripts a run
 
     class ScriptedValLoss(callbacks.EventCallback):
         def on_epoch_end(self, epoch, logs=None):
@@ -42,8 +42,8 @@ def script_val_loss(monkeypatch, values):
             logs["val_loss"] = float(value)  # the dict Keras hands every later callback
             super().on_epoch_end(epoch, logs)
 
-    # The Trainer imports EventCallback from the module when it runs (netlab/training/trainer.py).
-    monkeypatch.setattr(callbacks, "EventCallback", ScriptedValLoss)
+    # The run's callbacks are made by netlab/training/build.py's run_callbacks, with the name it imported.
+    monkeypatch.setattr(build, "EventCallback", ScriptedValLoss)
 
 
 _FAMILY_MODELS = {}

@@ -21,7 +21,7 @@ def _cnn(mid=16, channels=3, classes=5):
 
 
 def test_bottom_up_stops_at_a_mismatch_in_the_middle():
-    from netlab.models.finetune import LOADED, MISMATCH, NEW, transfer_weights
+    from netlab.models.transfer import LOADED, MISMATCH, NEW, transfer_weights
 
     source, target = _cnn(mid=16), _cnn(mid=12)  # c2 differs: 16 filters vs 12
     before_c3 = target.get_layer("c3").get_weights()[0].copy()
@@ -37,7 +37,7 @@ def test_bottom_up_stops_at_a_mismatch_in_the_middle():
 
 def test_load_up_to_stops_there_and_a_first_layer_that_cannot_fit_is_an_error():
     from netlab.base.errors import NetlabError
-    from netlab.models.finetune import LOADED, NEW, transfer_weights
+    from netlab.models.transfer import LOADED, NEW, transfer_weights
 
     rows = transfer_weights(_cnn(), _cnn(), load_up_to="bn1")
     assert [r.status for r in rows] == [LOADED, LOADED, NEW, NEW, NEW]
@@ -49,8 +49,9 @@ def test_frozen_base_epoch_keeps_weights_and_bn_statistics_and_moves_the_head(tm
     import keras
 
     from netlab.data.input_spec import load_described
-    from netlab.models.finetune import base_of, build_for_trainer, weighted_layers
+    from netlab.models.finetune import base_of, build_for_trainer
     from netlab.models.sources import open_source
+    from netlab.models.transfer import weighted_layers
 
     nested_keras_file(tmp_path / "src.keras")
     exp = tiny_experiment(batch_size=32)
@@ -58,7 +59,7 @@ def test_frozen_base_epoch_keeps_weights_and_bn_statistics_and_moves_the_head(tm
     exp.finetune.source = str(tmp_path / "src.keras")
     exp.validate()
     data = load_described(exp.data)
-    model, _, _ = build_for_trainer(exp, data, 4)
+    model = build_for_trainer(exp, data, 4).model
     source_layers = weighted_layers(open_source(exp.finetune.source).base)
     base_layers = weighted_layers(base_of(model))
     for mine, theirs in zip(base_layers, source_layers, strict=True):  # all loaded
@@ -156,7 +157,7 @@ def test_cli_finetunes_a_nested_backbone_on_grayscale_digits(tmp_path, capsys):
     model = load_model(out / "model.keras")
     assert model.input_shape == (None, 32, 32, 1) and model.output_shape == (None, 10)
     # The second phase trained the unfrozen conv, the first kept the frozen one.
-    from netlab.models.finetune import weighted_layers
+    from netlab.models.transfer import weighted_layers
 
     mine = {layer.name: layer for layer in weighted_layers(model)}
     theirs = {layer.name: layer for layer in weighted_layers(load_model(tmp_path / "src.keras"))}
@@ -186,8 +187,8 @@ def test_cli_mismatched_source_is_one_line(tmp_path, capsys):
 
 def test_imagenet_source_reads_keras_cache_and_grayscale_is_replicated(tmp_path, monkeypatch, capsys):
     from netlab.cli.main import main
-    from netlab.models.finetune import weighted_layers
     from netlab.models.sources import open_source
+    from netlab.models.transfer import weighted_layers
 
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     monkeypatch.setenv("NETLAB_OFFLINE", "1")  # a cache miss would be an error, never a download
@@ -238,14 +239,15 @@ def test_a_finetune_that_fails_at_start_leaves_no_folder_and_can_run_again(tmp_p
 
 def test_the_head_only_phase_leaves_the_base_alone_then_the_base_trains(tmp_path):
     from netlab.data.input_spec import load_described
-    from netlab.models.finetune import base_of, build_for_trainer, phase_callback, weighted_layers
+    from netlab.models.finetune import base_of, build_for_trainer, phase_callback
+    from netlab.models.transfer import weighted_layers
 
     nested_keras_file(tmp_path / "src.keras")
     exp = tiny_experiment(epochs=2)
     exp.data.max_samples, exp.data.image_size = 96, 32
     exp.finetune.source, exp.finetune.freeze, exp.finetune.head_epochs = str(tmp_path / "src.keras"), "none", 1
     data = load_described(exp.validate().data)
-    model, _, _ = build_for_trainer(exp, data, 3)
+    model = build_for_trainer(exp, data, 3).model
     conv1 = weighted_layers(base_of(model))[0]
     start = conv1.get_weights()[0].copy()
     switch = phase_callback(exp, model)
@@ -258,7 +260,7 @@ def test_the_head_only_phase_leaves_the_base_alone_then_the_base_trains(tmp_path
 def test_a_two_phase_finetune_stopped_after_the_head_phase_resumes_into_the_second(tmp_path):
     from netlab.cli.main import main
     from netlab.config import Experiment
-    from netlab.models.finetune import weighted_layers
+    from netlab.models.transfer import weighted_layers
     from netlab.predict.model import load_model
     from netlab.training.events import EpochEnd
     from netlab.training.trainer import Trainer
@@ -289,24 +291,25 @@ def test_a_run_on_the_same_classes_keeps_its_classifier_rows_by_name(trained_run
     import shutil
 
     from netlab.data.input_spec import load_described
-    from netlab.models.finetune import LOADED, build_for_trainer
+    from netlab.models.finetune import build_for_trainer
+    from netlab.models.transfer import LOADED
     from netlab.predict.model import load_model
 
     run_dir, _ = trained_run
     exp = tiny_experiment()
     exp.finetune.source = str(run_dir)
     data = load_described(exp.validate().data)
-    model, _, _ = build_for_trainer(exp, data, 1)
-    assert model.netlab_finetune_report.rows[-1].status == LOADED
+    built = build_for_trainer(exp, data, 1)
+    assert built.report.rows[-1].status == LOADED
     source_head = [layer for layer in load_model(run_dir).layers if layer.weights][-1]
-    np.testing.assert_array_equal(model.get_layer("finetune_head").get_weights()[0], source_head.get_weights()[0])
+    np.testing.assert_array_equal(built.model.get_layer("finetune_head").get_weights()[0],
+                                  source_head.get_weights()[0])
     # Without its classes.json the names are unknown: a new classifier.
     bare = tmp_path / "bare"
     bare.mkdir()
     shutil.copy(run_dir / "model.keras", bare / "model.keras")
     exp.finetune.source = str(bare)
-    model, _, _ = build_for_trainer(exp, data, 1)
-    assert model.netlab_finetune_report.rows[-1].status == "new"
+    assert build_for_trainer(exp, data, 1).report.rows[-1].status == "new"
 
 
 def test_netlab_mobilenet_v2_with_keras_applications_weights_gives_the_same_outputs():
@@ -315,7 +318,7 @@ def test_netlab_mobilenet_v2_with_keras_applications_weights_gives_the_same_outp
     Keras model classifies preprocess_input's output."""
     import keras
 
-    from netlab.models.finetune import LOADED, registry_model_with_keras_weights
+    from netlab.models.transfer import LOADED, registry_model_with_keras_weights
 
     keras.utils.set_random_seed(0)
     ref = keras.applications.MobileNetV2(weights=None, input_shape=(32, 32, 3), classes=10, alpha=0.35)
@@ -349,8 +352,8 @@ def test_netlab_vgg16_with_keras_applications_weights_gives_the_same_outputs():
     """Parity in caffe mode (RGB->BGR minus the mean, inside NetLab's model) and through the FC head."""
     import keras
 
-    from netlab.models.finetune import LOADED, registry_model_with_keras_weights
     from netlab.models.sources import split_head
+    from netlab.models.transfer import LOADED, registry_model_with_keras_weights
 
     keras.utils.set_random_seed(0)
     ref = keras.applications.VGG16(weights=None, input_shape=(32, 32, 3), classes=10)
@@ -440,13 +443,13 @@ def test_netlab_registry_model_with_keras_applications_weights_gives_the_same_ou
     takes the weights position by position."""
     import keras
 
-    from netlab.models.finetune import LOADED, registry_model_with_keras_weights
     from netlab.models.sources import (
         IMAGENET_REGISTRY,
         imagenet_spec,
         registry_options,
         split_head,
     )
+    from netlab.models.transfer import LOADED, registry_model_with_keras_weights
 
     source = f"imagenet:{imagenet}"
     arch, options = IMAGENET_REGISTRY[imagenet]
@@ -480,8 +483,8 @@ def test_netlab_mobilenet_v1_base_with_keras_applications_weights_gives_the_same
     (all their layers loaded) give the same pooled features, so the same classifier gives the same logits."""
     import keras
 
-    from netlab.models.finetune import LOADED, registry_model_with_keras_weights
     from netlab.models.sources import IMAGENET_REGISTRY, split_head
+    from netlab.models.transfer import LOADED, registry_model_with_keras_weights
 
     keras.utils.set_random_seed(0)
     ref = keras.applications.MobileNet(weights=None, include_top=False, input_shape=(32, 32, 3), alpha=0.25,

@@ -66,7 +66,7 @@ def test_keras_applications_names_their_preprocessing_and_a_wrong_name_is_one_li
 @pytest.mark.slow  # EfficientNetB0 built three times and trained an epoch (~25 s of CPU)
 def test_efficientnet_b0_fine_tunes_end_to_end_through_the_cli(tmp_path, monkeypatch, capsys):
     from netlab.cli.main import main
-    from netlab.models.finetune import weighted_layers
+    from netlab.models.transfer import weighted_layers
     from netlab.predict.model import load_model
     from netlab.runs.catalog import read_run
 
@@ -148,14 +148,14 @@ def test_cached_features_serve_the_head_only_phase_of_two_phases(tmp_path, capsy
     the same run as without the cache (float tolerance), stopped in the cached phase it resumes into
     the second, and the report says so."""
     from netlab.cli.main import main
-    from netlab.models.finetune import weighted_layers
+    from netlab.models.transfer import weighted_layers
     from netlab.predict.model import load_model
     from netlab.training.trainer import Trainer
 
     nested_keras_file(tmp_path / "src.keras")
     source = str(tmp_path / "src.keras")
     plain, cached = _two_phase(source, False), _two_phase(source, True)
-    assert cached.model.netlab_cached_head.epochs == 1 and not hasattr(plain.model, "netlab_cached_head")
+    assert cached.finetune.head_phase.epochs == 1 and plain.finetune.head_phase is None
     for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
         np.testing.assert_allclose(cached.history[key], plain.history[key], rtol=1e-5, atol=1e-6, err_msg=key)
     for a, b in zip(cached.model.get_weights(), plain.model.get_weights(), strict=True):

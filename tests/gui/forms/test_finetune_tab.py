@@ -91,7 +91,7 @@ def test_the_tab_round_trips_an_experiment_file_losslessly(window, tmp_path, off
 
 
 def test_the_table_shows_the_core_report_and_the_slider_moves_the_cut(window, qtbot, offline, source_file):
-    from netlab.models.finetune import BN_NOTE
+    from netlab.models.transfer import BN_NOTE
 
     exp = _experiment(source_file)  # freeze = base
     shown = _show(window, qtbot, exp)
@@ -155,7 +155,7 @@ def test_training_with_finetuning_keeps_the_frozen_layers_and_the_summary_shows_
         window, qtbot, offline, source_file):
     import json
 
-    from netlab.models.finetune import weighted_layers
+    from netlab.models.transfer import weighted_layers
     from netlab.predict.model import load_model
     from netlab.runs.catalog import list_runs
 
