@@ -1,4 +1,4 @@
-"""``netlab finetune SOURCE --dataset D ...``: train from learned weights (issue 10, seeds/001).
+"""``netlab finetune SOURCE --dataset D ...``: train from learned weights (Yosinski et al. 2014).
 
 SOURCE is a NetLab run folder, a ``.keras`` file, or ``imagenet:ARCH``. The
 settings land in the experiment's ``finetune`` section, so the run folder's

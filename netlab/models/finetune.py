@@ -1,4 +1,4 @@
-"""Fine-tuning (seeds/000, /001, /003): learned weights in, a new head, a frozen or slower base.
+"""Fine-tuning (Yosinski et al. 2014): learned weights in, a new head, a frozen or slower base.
 
 The fine-tuned model is ``input -> [resize] -> [channel adapter] -> base -> [GAP] -> Dense``.
 The base is a fresh copy of the source's base (or NetLab's own architecture,

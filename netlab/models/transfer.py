@@ -1,7 +1,7 @@
 """Weights from one model into another, bottom-up, and which of a base's layers train.
 
 A target's layers take the source's weights *bottom-up*: layer k loads only if
-every layer below it loaded (seeds/001: the low layers are the general ones;
+every layer below it loaded (Yosinski et al. 2014: the low layers are the general ones;
 a layer above a skipped one would read features it never saw).
 Layers are matched by position among the layers that hold weights (a nested
 backbone counts layer by layer) and by the shapes of their weights. Each target

@@ -58,7 +58,7 @@ def registry_model(exp, data, steps: int) -> BuiltModel:
         train_model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
                             metrics=["accuracy"], jit_compile=t.xla)
     else:
-        # Auxiliary heads (GoogLeNet's, seeds/001): loss = main + w x each
+        # Auxiliary heads (GoogLeNet's, Szegedy et al. 2015, Sec. 5): loss = main + w x each
         # auxiliary loss, w from the architecture's spec and options.
         aux_weight = get_arch(exp.model.arch).aux_loss_weight(exp.model.options)
         train_model.compile(
@@ -135,7 +135,7 @@ def run_callbacks(trainer, exp, data, built: BuiltModel, progress: Progress, ste
     if t.tensorboard and trainer.writer is not None and tensorboard_available():
         # Before the callback that emits EpochEnd: the window redraws the curves with
         # the epoch's points while the next epoch's steps run, which leave the
-        # interpreter free, not while the logs are written (issue 9).
+        # interpreter free, not while the logs are written.
         at = callbacks.index(callback)
         callbacks[at:at] = [
             EpochTensorBoard(trainer.writer.dir / TENSORBOARD_DIR),

@@ -65,7 +65,7 @@ class TrainResult:
     input_shape: tuple = ()
     run_dir: Path | None = None
     stopped: bool = False  # the user stopped it
-    stopped_early: bool = False  # early stopping ended it (seeds/002 "how long to train")
+    stopped_early: bool = False  # early stopping ended it (Prechelt 1998)
     best_epoch: int | None = None  # 1-based, lowest val_loss
     best_val_loss: float | None = None
     finetune: FinetuneBuild | None = None  # what fine-tuning built (its report, cached features)
