@@ -1,6 +1,6 @@
 """The window half of ``python -m netlab.bench window-close`` (see netlab/bench/window_close.py).
 
-``python -m gui.bench_close [--arch A] [--no-search] [--no-lesson]`` runs the
+``python -m gui.bench.close [--arch A] [--no-search] [--no-lesson]`` runs the
 real window (gui.app.main, its real way out): once TensorFlow has loaded it
 starts a search in the Search tab and a lesson in the Experiments window
 (each a small simple_cnn on digits), waits until both are training, trains
@@ -97,7 +97,7 @@ class Scenario:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gui.bench_close")
+    parser = argparse.ArgumentParser(prog="python -m gui.bench.close")
     parser.add_argument("--arch", default="mobilenet_v1")
     parser.add_argument("--close-after", type=float, default=0.5, help="seconds after the run has started")
     parser.add_argument("--no-search", action="store_true")

@@ -1,6 +1,6 @@
 """The window half of ``python -m netlab.bench inspect`` (see netlab/bench/inspect_speed.py).
 
-``python -m gui.bench_inspect`` opens the Inspect tab on ResNet-50 at
+``python -m gui.bench.inspect`` opens the Inspect tab on ResNet-50 at
 224x224 and one image, waits for its one forward pass, then switches layer
 every ``INTERVAL_MS``: first the 64-channel layers, then every layer. Each
 switch is timed from ``select_layer`` to the grid painted (a synchronous
@@ -21,7 +21,7 @@ from PIL import Image
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from gui.bench_window import GapMeter
+from gui.bench.window import GapMeter
 from gui.state import CurrentModel
 from gui.tabs.inspect_view import InspectView
 from gui.workers import wait_for_jobs

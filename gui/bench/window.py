@@ -1,6 +1,6 @@
 """The window half of ``python -m netlab.bench window`` (see netlab/bench/window.py).
 
-``python -m gui.bench_window netlab|bare --seconds S`` starts one window,
+``python -m gui.bench.window netlab|bare --seconds S`` starts one window,
 trains the default experiment (to its end or for ``--seconds`` of
 measurement, whichever comes first), measures the event loop and prints one JSON
 line: time to window, time to a usable Train button (seconds since
@@ -236,7 +236,7 @@ def main(argv=None) -> int:
     import argparse
     import json
 
-    parser = argparse.ArgumentParser(prog="python -m gui.bench_window")
+    parser = argparse.ArgumentParser(prog="python -m gui.bench.window")
     parser.add_argument("side", choices=("netlab", "bare", "bare-keras"))
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--start", action="store_true", help="the first --seconds after the window shows")

@@ -7,7 +7,7 @@
 2. batch-norm statistics of 32 images (each BN layer's input, one pass)
    against one plain ``model.predict`` of those 32 images: one pass for all
    53 BN layers, so a ratio near 1, not near 53;
-3. the window: the Inspect tab (``python -m gui.bench_inspect`` in a child
+3. the window: the Inspect tab (``python -m gui.bench.inspect`` in a child
    process; Qt lives in gui/) switches between ResNet-50's layers for an
    image whose maps are cached, each switch timed from the selection to the
    grid painted, while a 1 ms timer in the GUI thread records the event
@@ -84,7 +84,7 @@ def window_side(platform: str | None) -> dict:
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
     if platform:
         env["QT_QPA_PLATFORM"] = platform
-    done = subprocess.run([sys.executable, "-m", "gui.bench_inspect"], env=env, capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "gui.bench.inspect"], env=env, capture_output=True,
                           text=True, timeout=1200)
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:

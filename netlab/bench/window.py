@@ -1,6 +1,6 @@
 """Window smoothness and start-up: NetLab's window against a bare Qt window, in one run.
 
-Each side runs in a fresh process (``python -m gui.bench_window netlab|bare``;
+Each side runs in a fresh process (``python -m gui.bench.window netlab|bare``;
 Qt lives in gui/, the core never imports it), so start-up is a cold start:
   - time to window: from just before the process is started to the window
     shown and painted;
@@ -56,7 +56,7 @@ def run_side(side: str, seconds: float, platform: str | None, extra: tuple[str, 
         if platform:
             env["QT_QPA_PLATFORM"] = platform
         env["NETLAB_BENCH_LAUNCHED"] = repr(time.time())
-        done = subprocess.run([sys.executable, "-m", "gui.bench_window", side, "--seconds", str(seconds), *extra],
+        done = subprocess.run([sys.executable, "-m", "gui.bench.window", side, "--seconds", str(seconds), *extra],
                               env=env, capture_output=True, text=True, timeout=seconds + 600)
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:

@@ -1,6 +1,6 @@
 """Closing the window mid-training: from the close to the process's exit, measured from outside.
 
-Each run starts the real window in a fresh process (``python -m gui.bench_close``;
+Each run starts the real window in a fresh process (``python -m gui.bench.close``;
 Qt lives in gui/, the core never imports it), offscreen: once TensorFlow has
 loaded it starts a search (Search tab) and a lesson (Experiments window), both
 small simple_cnn runs on digits, and when both are training it trains
@@ -34,7 +34,7 @@ def run_once(args) -> dict:
         env = dict(os.environ, NETLAB_RUNS=runs, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
         if args.platform:
             env["QT_QPA_PLATFORM"] = args.platform
-        command = [sys.executable, "-m", "gui.bench_close", "--arch", args.arch,
+        command = [sys.executable, "-m", "gui.bench.close", "--arch", args.arch,
                    "--close-after", str(args.close_after)]
         command += ["--no-search"] * args.no_search + ["--no-lesson"] * args.no_lesson
         report: dict = {}

@@ -1,7 +1,7 @@
 """The window's first seconds: its event loop's largest gap right after it shows, beside bare Qt windows.
 
 Each round starts three windows, one after the other, each in a fresh process
-(``python -m gui.bench_window SIDE --start``; Qt lives in gui/), offscreen:
+(``python -m gui.bench.window SIDE --start``; Qt lives in gui/), offscreen:
   - bare: a QMainWindow with a label, nothing loading;
   - bare-keras: the same, importing Keras (so TensorFlow) in a worker thread
     from the moment it shows, as NetLab's window does;
