@@ -32,6 +32,10 @@ Options:
 
 from netlab.architectures.registry import Option, ParamCount, choose_stem, register, stem_option
 
+# Keras, and netlab.architectures.layers that imports it, are imported inside functions: the
+# registry and its families are imported by `netlab --help`, the window and Experiment.validate(),
+# none of which loads Keras.
+
 # Per stage, its convolutions as (filters, kernel, stride, pad); every stage
 # ends in 3x3/2 max pooling, the first two also in LRN (Krizhevsky et al. 2012, Sec. 3.5).
 ALEXNET = (

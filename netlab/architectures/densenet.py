@@ -44,6 +44,9 @@ epsilon 1.001e-5; same layers and counts.
 from netlab.architectures.registry import Option, ParamCount, choose_stem, register, stem_option
 from netlab.base.errors import ConfigError
 
+# Keras is imported inside functions: the registry and its families are imported by `netlab --help`,
+# the window and Experiment.validate(), none of which loads Keras.
+
 # Inputs of at least this side get the ImageNet stem under stem="auto" (as ResNet).
 IMAGENET_STEM_FROM = 128
 # 7x7/2 and 3x3/2 ("same") leave ceil(side / 4); the three 2x2 average pools

@@ -55,6 +55,9 @@ norm, bias-free convs, 3x3 instead of 5x5 in the 5x5 branch) and is not used.
 
 from netlab.architectures.registry import AuxHeads, Option, ParamCount, choose_stem, register, stem_option
 
+# Keras is imported inside functions: the registry and its families are imported by `netlab --help`,
+# the window and Experiment.validate(), none of which loads Keras.
+
 # Weight of each auxiliary classifier's loss in the training loss
 # (paper section 5: total = main + 0.3 * aux1 + 0.3 * aux2); the default of
 # the ``aux_weight`` option.

@@ -46,6 +46,9 @@ of the side (20.6G multiply-adds at 74x74).
 
 from netlab.architectures.registry import ParamCount, choose_stem, register, stem_option
 
+# Keras is imported inside functions: the registry and its families are imported by `netlab --help`,
+# the window and Experiment.validate(), none of which loads Keras.
+
 # 35x35 modules (Figure 5): (#1x1, #5x5 reduce, #5x5, #3x3dbl reduce, #3x3dbl, pool proj).
 MODULES_35 = {
     "mixed0": (64, 48, 64, 64, 96, 32),

@@ -51,6 +51,9 @@ Trainable parameters at 224x224x3, 1000 classes: v1 1.0 4,231,976 and v2 1.0
 
 from netlab.architectures.registry import Option, ParamCount, choose_stem, register, stem_option
 
+# Keras is imported inside functions: the registry and its families are imported by `netlab --help`,
+# the window and Experiment.validate(), none of which loads Keras.
+
 IMAGENET_STEM_FROM = 128
 
 # v1 Table 1: (pointwise filters, depthwise stride) of the 13 separable convs.

@@ -23,6 +23,10 @@ from dataclasses import dataclass, field
 from netlab.base.errors import ConfigError, TrainingError
 from netlab.config.knobs import ModelConfig, RegularizationConfig
 
+# Keras, TensorFlow and netlab.architectures.blocks (which imports Keras) are imported inside build:
+# the registry and its families are imported by `netlab --help`, the window and
+# Experiment.validate(), none of which loads Keras.
+
 # The values of every family's ``stem`` option (resolved by blocks.choose_stem).
 STEMS = ("auto", "imagenet", "small")
 

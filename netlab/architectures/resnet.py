@@ -22,6 +22,9 @@ layers, so ``imagenet:resnet50`` weights load into it position by position.
 from netlab.architectures.registry import Option, ParamCount, choose_stem, register, stem_option
 from netlab.base.errors import ConfigError
 
+# Keras is imported inside functions: the registry and its families are imported by `netlab --help`,
+# the window and Experiment.validate(), none of which loads Keras.
+
 KERAS_EPSILON = 1.001e-5  # keras.applications ResNet's batch norm
 
 

@@ -25,6 +25,10 @@ smallest that runs. "auto" picks the paper's network wherever it runs (from
 
 from netlab.architectures.registry import ParamCount, choose_stem, register, stem_option
 
+# Keras, and netlab.architectures.layers that imports it, are imported inside functions: the
+# registry and its families are imported by `netlab --help`, the window and Experiment.validate(),
+# none of which loads Keras.
+
 # Table 1, one tuple per block (between poolings).
 CONFIGS = {
     "A": (

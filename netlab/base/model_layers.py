@@ -3,6 +3,9 @@ backbone is one layer of a fine-tuned model)."""
 
 from __future__ import annotations
 
+# Keras is imported inside functions: netlab.training.device uses this module, and
+# `netlab --help` imports that one without loading Keras.
+
 
 def all_layers(model):
     """Every layer of ``model``, each nested model followed by its own layers."""

@@ -119,7 +119,8 @@ def validated_space(experiment: Experiment) -> list:
     one_of("search.sampler", experiment.search.sampler, SAMPLERS)
     one_of("search.pruner", experiment.search.pruner, PRUNERS)
 
-    # The architecture checks need the registry (which imports Keras).
+    # Imported here, not at the top: netlab.architectures sits above config and imports it (a
+    # circle at import time); pyproject.toml's layers contract names this edge.
     from netlab.architectures import get_arch
 
     spec = get_arch(experiment.model.arch)
@@ -149,7 +150,8 @@ def validate_data(d: DataConfig) -> int:
             f"data.validation_split + data.test_split must be below 1 so images are left to train on "
             f"(got {d.validation_split} + {d.test_split})"
         )
-    # The dataset checks need the source registry (which imports Keras).
+    # Imported here, not at the top: netlab.data sits above config and imports it (a circle at
+    # import time); pyproject.toml's layers contract names these edges.
     from netlab.data import get_source
     from netlab.data.input_spec import check_selection
     from netlab.data.preprocessing import PCA_MAX_DIMS

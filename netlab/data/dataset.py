@@ -9,6 +9,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from netlab.base.errors import DataError
+from netlab.data.pipeline import make_dataset
+
+# scikit-learn is imported inside functions: the window and `netlab --help` import this module at
+# start-up, and scikit-learn would add a second to both.
 
 SPLITS = ("train", "val", "test")
 PER_CLASS_SEED_OFFSET = 104729  # the few-shot picks' generator is not the split's
@@ -77,8 +81,6 @@ class Dataset:
 
     def pipeline(self, split: str, batch_size: int, shuffle: bool = False, seed: int = 0,
                  num_outputs: int = 1, epochs: range | None = None):
-        from netlab.data.pipeline import make_dataset
-
         x = self._images(split)
         return make_dataset(x, self.labels(split), batch_size, shuffle=shuffle, seed=seed,
                             num_outputs=num_outputs, epochs=epochs)

@@ -17,6 +17,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
+# Keras is imported inside functions: the window and `netlab --help` import this module at start-up
+# and show before Keras loads.
+
 # At most this many reports a second reach the callable (plus the last one).
 REPORTS_PER_SECOND = 5.0
 

@@ -39,6 +39,9 @@ from netlab.data.dataset import Dataset, DataSource, check_labels, split_indices
 from netlab.data.images import GRAYSCALE_MODES, IMAGE_SUFFIXES, SkippedFile, decode_image, probe_image
 from netlab.data.pipeline import epoch_indices, epoch_order, over_epochs
 
+# TensorFlow is imported inside functions: the window and `netlab --help` import this module at
+# start-up and show before TensorFlow loads.
+
 DEFAULT_IMAGE_SIZE = 64
 SPLIT_FOLDERS = {"train": "train", "val": "val", "validation": "val", "test": "test"}
 # Decoded images are cached in memory (uint8) when train + validation together

@@ -11,11 +11,14 @@ nothing is downloaded.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from netlab.base.errors import ConfigError
-from netlab.data.registry import get_source
+from netlab.base.errors import ConfigError, DataError
+from netlab.data.download import download_progress
+from netlab.data.folder import describe_image_folder
+from netlab.data.registry import get_source, load_dataset
 
 
 @dataclass(frozen=True)
@@ -38,8 +41,6 @@ def input_spec(config) -> InputSpec:
     source = get_source(config.dataset)
     size = config.image_size or source.image_size
     if source.is_folder:
-        from netlab.data.folder import describe_image_folder
-
         class_names, channels = describe_image_folder(Path(config.dataset), config.channels)
     else:
         class_names = getattr(config, "classes", None) or source.class_names
@@ -55,12 +56,6 @@ def load_described(config, on_download=None):
     images fed to it agree by construction. ``on_download(url, done, total)``
     hears a Keras download's progress.
     """
-    import dataclasses
-
-    from netlab.base.errors import DataError
-    from netlab.data.download import download_progress
-    from netlab.data.registry import load_dataset
-
     spec = input_spec(config)
     with download_progress(on_download or (lambda url, done, total: None)):
         data = load_dataset(dataclasses.replace(config, channels=spec.channels))

@@ -8,15 +8,21 @@ dataset can be copied in from another machine.
 
 from __future__ import annotations
 
+import gzip
 import os
+import pickle
 import socket
 from dataclasses import dataclass
 
 import numpy as np
+from PIL import Image
 
 from netlab.base.errors import DataError
 from netlab.data.dataset import DataSource
 from netlab.data.registry import register_source
+
+# Keras is imported inside functions: the window and `netlab --help` import this module at start-up
+# and show before Keras loads.
 
 # A download that has not started within this many seconds is offline
 # (set around Keras's call only; the previous default is restored after).
@@ -140,13 +146,9 @@ def first_test_image(name: str) -> np.ndarray:
         with np.load(path) as arrays:
             return np.asarray(arrays["x_test"][0], np.uint8)[..., None]
     if name == "fashion_mnist":
-        import gzip
-
         with gzip.open(path, "rb") as f:
             f.read(16)  # IDX header: magic, count, rows, columns
             return np.frombuffer(f.read(28 * 28), np.uint8).reshape(28, 28, 1)
-    import pickle
-
     with open(path, "rb") as f:  # the CIFAR python batches: {b"data": (N, 3072) uint8, ...}
         batch = pickle.load(f, encoding="bytes")  # noqa: S301 - Keras's own cache, as keras.datasets reads it
     return np.asarray(batch[b"data"][0], np.uint8).reshape(3, 32, 32).transpose(1, 2, 0)
@@ -154,8 +156,6 @@ def first_test_image(name: str) -> np.ndarray:
 
 def resize_images(x: np.ndarray, size: int) -> np.ndarray:
     """Bilinear resize of (N, h, w, C) images to (N, size, size, C) float32 (PIL, per channel)."""
-    from PIL import Image
-
     if x.shape[1] == size and x.shape[2] == size:
         return x.astype(np.float32)
     out = np.empty((len(x), size, size, x.shape[-1]), dtype=np.float32)

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
+# TensorFlow is imported inside functions: the window and `netlab --help` import this module at
+# start-up and show before TensorFlow loads.
+
 
 def epoch_seed(seed, epoch):
     """The stateless seed pair of one epoch's shuffle: (seed, epoch), as an int64 tensor."""

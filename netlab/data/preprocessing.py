@@ -28,6 +28,9 @@ from netlab.base.errors import ConfigError
 if TYPE_CHECKING:  # netlab.config's validate() reads this module: no import back at run time
     from netlab.config import AugmentationConfig
 
+# Keras, and netlab.data.layers that imports it, are imported inside functions: Experiment.validate()
+# reads PCA_MAX_DIMS here, and the window and the command validate before TensorFlow loads.
+
 # PCA whitening works on the flattened image: a D x D matrix, D = H * W * C.
 PCA_MAX_DIMS = 32 * 32 * 3
 

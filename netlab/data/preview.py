@@ -9,7 +9,9 @@ import numpy as np
 
 from netlab.base.errors import DataError
 from netlab.data.dataset import convert_channels
+from netlab.data.images import IMAGE_SUFFIXES, decode_image
 from netlab.data.input_spec import input_spec
+from netlab.data.keras_sources import first_test_image, resize_images
 from netlab.data.registry import get_source
 
 
@@ -18,8 +20,6 @@ def sample_image(config) -> np.ndarray:
 
     Its size and channels are those of :func:`input_spec`, the model's input.
     """
-    from netlab.data.images import IMAGE_SUFFIXES, decode_image
-
     spec = input_spec(config)
     source = get_source(config.dataset)
     if source.is_folder:
@@ -31,8 +31,6 @@ def sample_image(config) -> np.ndarray:
             except (OSError, ValueError):
                 continue  # a damaged file: try the next
         raise DataError(f"no readable image in {config.dataset}")
-    from netlab.data.keras_sources import first_test_image, resize_images
-
     if source.download:
         image = first_test_image(config.dataset)[None]
     else:  # digits, shapes: made in memory at their own side (ten are cheap), the first one resized

@@ -18,6 +18,7 @@ from netlab.data.dataset import (  # noqa: E501
     split_indices,
     subsample,
 )
+from netlab.data.folder import folder_source
 
 _SOURCES: dict[str, DataSource] = {}
 
@@ -36,8 +37,6 @@ def get_source(name: str) -> DataSource:
                           "or give the path of a folder with one sub-folder of images per class")
     path = checked_path(Path(name).expanduser(), "data.dataset")
     if path.is_dir():
-        from netlab.data.folder import folder_source
-
         return folder_source(path)
     if path.exists():
         raise ConfigError(f"data.dataset: {str(name)!r} is a file; give a folder with one sub-folder per class")

@@ -10,6 +10,9 @@ from netlab.data.drawing import draw_on_noise
 from netlab.data.glyphs import GLYPH_CLASSES, load_glyph_arrays
 from netlab.data.registry import register_source
 
+# scikit-learn is imported inside functions: the window and `netlab --help` import this module at
+# start-up, and scikit-learn would add a second to both.
+
 
 def _resize_stack(images: np.ndarray, size: int) -> np.ndarray:
     """Bilinear resize of (N, h, w) float images to (N, size, size)."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from netlab.data.images import decode_image
+
 SUBSET_SEED_OFFSET = 7919  # the subset's generator is not the split's, nor the shuffle's
 
 
@@ -26,8 +28,6 @@ def train_subset(data, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     labels = np.asarray(data.y_train)[indices]
     if data.x_train is not None:
         return np.asarray(data.x_train[indices], dtype=np.float32), labels.astype(np.int32)
-    from netlab.data.images import decode_image
-
     height, _, channels = data.input_shape
     files = data.files["train"]
     images, kept = [], []

@@ -18,8 +18,13 @@ import numpy as np
 
 from netlab.base.abort import abort_point
 from netlab.base.errors import ConfigError
+from netlab.config.knobs import INITIALIZERS, RegularizationConfig
 from netlab.inspect.layers import batch_spec, flat_graph, image_batch, sub_model, unknown_layer
 from netlab.inspect.passes import INFERENCE_BATCH, RunningMoments, batch_slices, traced
+
+# Keras, TensorFlow and netlab.architectures.blocks (which imports Keras) are imported inside
+# functions: `netlab --help` imports this module (its commands' modules do) and shows before
+# TensorFlow loads.
 
 ACTIVATION_CLASSES = ("Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax")
 # CS231n's names for the initializers beside Keras's.
@@ -192,7 +197,6 @@ def deep_stack(initializer: str, activation: str = "tanh", depth: int = 6, width
     import keras
 
     from netlab.architectures.blocks import Blocks
-    from netlab.config.knobs import INITIALIZERS, RegularizationConfig
 
     initializer = INIT_ALIASES.get(initializer, initializer)
     if initializer not in INITIALIZERS:

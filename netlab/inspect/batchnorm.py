@@ -29,6 +29,9 @@ from netlab.inspect.layers import (
 )
 from netlab.inspect.passes import INFERENCE_BATCH, RunningMoments, batch_slices, equal_slices, predictions
 
+# Keras and TensorFlow are imported inside functions: `netlab --help` imports this module (its
+# commands' modules do) and shows before TensorFlow loads.
+
 # Images per batch where batch norm runs on batch statistics (training mode): the numbers
 # depend on it. The Statistics tab's default image count, so its default batch is one batch.
 TRAINING_MODE_BATCH = 64

@@ -22,6 +22,9 @@ from netlab.base.abort import abort_point
 from netlab.base.errors import ConfigError
 from netlab.inspect.layers import FlatGraph, flat_graph, image_batch, sub_model, unknown_layer
 
+# Keras and TensorFlow are imported inside functions: `netlab --help` imports this module (its
+# commands' modules do) and shows before TensorFlow loads.
+
 SOFTMAX_LAYERS = ("Softmax", "Activation")
 
 

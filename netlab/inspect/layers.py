@@ -26,6 +26,9 @@ import numpy as np
 from netlab.base.abort import abort_point
 from netlab.base.errors import ConfigError, ModelLoadError
 
+# Keras and TensorFlow are imported inside functions: `netlab --help` imports this module (its
+# commands' modules do) and shows before TensorFlow loads.
+
 SEP = "/"  # nested layer names: backbone/conv1
 
 

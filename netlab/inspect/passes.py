@@ -26,6 +26,9 @@ from netlab.base.abort import abort_point
 from netlab.base.errors import ConfigError
 from netlab.inspect.layers import batch_spec, flat_graph
 
+# TensorFlow is imported inside functions: `netlab --help` imports this module (its commands'
+# modules do) and shows before TensorFlow loads.
+
 # Images per forward pass of an inference-mode pass: its numbers do not depend on it, its memory does.
 INFERENCE_BATCH = 32
 

@@ -25,10 +25,8 @@ import json
 from dataclasses import asdict, dataclass
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from netlab.inspect.summary import ModelSummary
+from netlab.inspect.summary import ModelSummary
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # netlab.inspect.summary imports this module: no import back at run time
     from netlab.inspect.summary import ModelSummary
 
 

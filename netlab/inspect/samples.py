@@ -13,14 +13,16 @@ from pathlib import Path
 import numpy as np
 
 from netlab.base.errors import ConfigError
+from netlab.config import DataConfig
+from netlab.data import load_dataset
 from netlab.data.images import IMAGE_SUFFIXES
+from netlab.data.subset import train_subset
+from netlab.predict.model import image_to_array, load_image, model_input_shape
 from netlab.runs.run import RunFolder
 
 
 def folder_images(model, folder, limit: int, flag: str = "the folder"):
     """Up to ``limit`` images of ``folder`` (searched recursively, in name order), no labels."""
-    from netlab.predict.model import image_to_array, load_image, model_input_shape
-
     folder = Path(folder)
     if not folder.is_dir():
         raise ConfigError(f"{flag} {folder}: not a folder")
@@ -34,8 +36,6 @@ def folder_images(model, folder, limit: int, flag: str = "the folder"):
 
 def _data_config_for(model, config):
     """``config`` with the model's input size and channels, so any dataset fits the model."""
-    from netlab.predict.model import model_input_shape
-
     height, _, channels = model_input_shape(model)
     config.image_size = height
     config.channels = channels
@@ -44,9 +44,6 @@ def _data_config_for(model, config):
 
 def dataset_images(model, dataset: str, limit: int, class_names=None, flag: str = "dataset"):
     """Up to ``limit`` validation images of a dataset (a built-in name or an image folder)."""
-    from netlab.config import DataConfig
-    from netlab.data import load_dataset
-
     data = load_dataset(_data_config_for(model, DataConfig(dataset=dataset)))
     x = next(data.batches("val", limit), None)
     if x is None or not len(x):
@@ -59,9 +56,6 @@ def dataset_images(model, dataset: str, limit: int, class_names=None, flag: str 
 def run_training_images(model, run_dir, limit: int, class_names=None):
     """Up to ``limit`` images of the training split of the run in ``run_dir`` (its data settings,
     the fixed subset its per-epoch measurement uses, ``netlab.data.subset``)."""
-    from netlab.data import load_dataset
-    from netlab.data.subset import train_subset
-
     run_dir = Path(run_dir)
     if not RunFolder(run_dir).is_run:
         raise ConfigError(f"{run_dir} is not a NetLab run folder (it has no config.json)")

@@ -27,6 +27,9 @@ from dataclasses import asdict, dataclass, field
 from netlab.base.errors import ConfigError
 from netlab.inspect.receptive_field import Field, geometry, layer_kinds, propagate
 
+# Keras is imported inside functions: `netlab --help` imports this module (its commands'
+# modules do) and shows before TensorFlow loads.
+
 
 @dataclass(frozen=True)
 class LayerRow:

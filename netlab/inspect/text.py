@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from netlab.inspect.published import Comparison, parameter_convention
-
-if TYPE_CHECKING:
-    from netlab.inspect.summary import LayerRow, ModelSummary
+from netlab.inspect.summary import LayerRow, ModelSummary
 
 
 def human(n: int | float | None) -> str:

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # netlab.lessons.spec imports this module: no import back at run time
     from netlab.lessons.spec import LessonSpec
 
 OPS = {"<": lambda a, b: a < b, ">": lambda a, b: a > b}

@@ -17,6 +17,9 @@ from netlab.inspect.activations import activation_layers, activation_statistics
 from netlab.inspect.batchnorm import bn_layers, recompute_bn_statistics
 from netlab.inspect.layers import flat_graph
 
+# Keras is imported inside functions: `netlab --help` imports this module (netlab experiment's)
+# and shows before TensorFlow loads.
+
 
 def accuracy(model, data, split: str) -> float:
     """Inference-mode accuracy of ``model`` on a split (no augmentation, no dropout)."""

@@ -17,10 +17,12 @@ only at larger ones, "not held" when at none.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
 from netlab.base.errors import ConfigError
+from netlab.lessons.claims import Comparison
 
 HELD, PARTLY, NOT_HELD = "held", "partly", "not held"
 
@@ -53,8 +55,6 @@ class Sweep:
 
     def for_budget(self, budget: dict) -> Sweep:
         """The budget's ``sweep.values`` and ``sweep.steps`` in place of the lesson's."""
-        import dataclasses
-
         return dataclasses.replace(self, values=list(budget.get("sweep.values", self.values)),
                                    steps=int(budget.get("sweep.steps", self.steps)))
 
@@ -92,8 +92,6 @@ class SweepOutcome:
 
 def sweep_summary(sweep: Sweep, arms: list[str], cells: dict) -> dict:
     """result.json's ``sweep`` part, comparisons and verdict from the cells' means (cell -> summary)."""
-    from netlab.lessons.claims import Comparison
-
     means = {name: summary["mean"] for name, summary in cells.items()}
     curves = {arm: {metric: {"mean": [means[cell(arm, v)].get(metric) for v in sweep.values],
                              "std": [cells[cell(arm, v)]["std"].get(metric) for v in sweep.values]}

@@ -25,7 +25,14 @@ from netlab.base.abort import abort_point
 from netlab.base.errors import ConfigError, ModelLoadError, NetlabError
 from netlab.base.user_paths import checked_path
 from netlab.data.images import IMAGE_SUFFIXES
-from netlab.predict.model import Prediction, class_names_for, image_to_array, model_input_shape, open_model
+from netlab.predict.model import (
+    Prediction,
+    class_names_for,
+    image_to_array,
+    load_image,
+    model_input_shape,
+    open_model,
+)
 
 TTA_MODES = ("none", "flip", "10crop")
 # The crop covers 0.875 of the enlarged image's side (224 of 256: AlexNet, GoogLeNet).
@@ -173,8 +180,6 @@ def image_files(paths) -> list[tuple[str, str | None]]:
 
 
 def _load(path: str, side: int | None, thumbnail: int | None):
-    from netlab.predict.model import load_image
-
     try:
         image = load_image(path, smallest=side)
     except NetlabError as exc:

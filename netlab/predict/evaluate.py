@@ -11,9 +11,13 @@ import numpy as np
 from netlab.base.abort import abort_point
 from netlab.base.errors import ConfigError, ModelLoadError
 from netlab.base.user_paths import checked_path
+from netlab.config import DataConfig
+from netlab.data import load_dataset
+from netlab.data.class_match import match_classes
+from netlab.data.folder import is_plain_folder, load_image_folder
 from netlab.inspect.passes import predict_batch
 from netlab.predict.metrics import MistakeCollector, per_class_metrics
-from netlab.predict.model import open_model
+from netlab.predict.model import model_input_shape, open_model
 from netlab.runs.run import RunFolder
 
 # The most confidently misclassified samples a report lists (the window's gallery shows them).
@@ -155,12 +159,6 @@ def evaluate_model(model, model_classes, run_dir=None, dataset: str | None = Non
     hold only some of them, and is evaluated on those. For an image folder the
     misclassified samples also name their ``file``.
     """
-    from netlab.config import DataConfig
-    from netlab.data import load_dataset
-    from netlab.data.class_match import match_classes
-    from netlab.data.folder import is_plain_folder, load_image_folder
-    from netlab.predict.model import model_input_shape
-
     run_dir = Path(run_dir) if run_dir is not None else None
     data_config = RunFolder(run_dir).settings().data if run_dir is not None else DataConfig()
     # Another folder of class sub-folders than the run's own: every image in it is evaluated.

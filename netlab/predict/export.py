@@ -34,8 +34,10 @@ from netlab.base.abort import abort_point
 from netlab.base.atomic import atomic_directory, atomic_path
 from netlab.base.errors import ExportError, NetlabError
 from netlab.base.user_paths import checked_path
+from netlab.data import load_dataset
 from netlab.predict.export_formats import WRITERS, on_cpu, run_exported
-from netlab.predict.model import load_model
+from netlab.predict.model import load_model, model_input_shape
+from netlab.runs.folder import shown_dataset
 from netlab.runs.run import RunFolder
 
 # Format -> the suffix its file must have ("" : a SavedModel is a folder).
@@ -212,8 +214,6 @@ def check_images(model_path: Path, model, count: int = CHECK_IMAGES) -> tuple[np
 
     Float32 pixels in [0, 255] at the model's input size; the text says where they came from.
     """
-    from netlab.predict.model import model_input_shape
-
     height, width, channels = model_input_shape(model)
     run = RunFolder.of_model(model_path)
     note = ""
@@ -231,9 +231,6 @@ def check_images(model_path: Path, model, count: int = CHECK_IMAGES) -> tuple[np
 
 
 def _validation_images(run: RunFolder, size: int, channels: int, count: int) -> tuple[np.ndarray, str]:
-    from netlab.data import load_dataset
-    from netlab.runs.folder import shown_dataset
-
     data_config = run.settings().data
     data_config.image_size = size
     data_config.channels = channels

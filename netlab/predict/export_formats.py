@@ -20,6 +20,9 @@ import numpy as np
 
 from netlab.predict.model import load_model
 
+# TensorFlow, ONNX Runtime and LiteRT are imported inside functions: `netlab --help` imports this
+# module (netlab export's) and shows before TensorFlow loads; LiteRT does not install everywhere.
+
 
 # -- writing an export ---------------------------------------------------------------
 @contextlib.contextmanager

@@ -20,6 +20,9 @@ from netlab.data.images import load_reduced, open_image, to_8bit
 from netlab.runs.folder import read_classes
 from netlab.runs.run import RunFolder
 
+# Keras, and netlab.architectures.layers and netlab.data.layers that import it, are imported inside
+# functions: the window and `netlab --help` import this module at start-up and show before Keras loads.
+
 
 def load_image(path: str | Path, smallest: int | None = None) -> Image.Image:
     """Open an image file for classification, or raise ImageLoadError saying why.

@@ -33,6 +33,7 @@ from netlab.base.atomic import (
 )
 from netlab.base.errors import DiskFullError, TrainingError
 from netlab.base.user_paths import fitting_name
+from netlab.data import source_names
 from netlab.runs.files import (  # noqa: F401  (BEST_FILE, MODEL_FILE, TENSORBOARD_DIR: re-exported)
     BEST_FILE,
     CHECKPOINT_FILE,
@@ -62,8 +63,6 @@ def absolute_dataset(experiment):
     A run folder is read again from anywhere (resume, evaluate), so a folder
     given relative to the working directory is stored resolved.
     """
-    from netlab.data import source_names
-
     dataset = str(experiment.data.dataset)
     folder = Path(dataset).expanduser()
     if dataset in source_names() or not folder.is_dir():

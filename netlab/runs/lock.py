@@ -39,6 +39,11 @@ from netlab.runs.files import (
     is_run,
 )
 
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+else:
+    import fcntl
+
 # What a new run writes before its model is built and trained.
 START_FILES = frozenset({CONFIG_FILE, CLASSES_FILE, EVENTS_FILE, SKIPPED_FILE})
 # What --restart moves aside: everything a run wrote except its settings.
@@ -109,15 +114,11 @@ class RunLock:
 
 def _try_lock(f) -> bool:
     if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
-        import msvcrt
-
         try:
             msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1)
         except OSError:
             return False
         return True
-    import fcntl
-
     try:
         fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
