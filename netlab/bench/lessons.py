@@ -43,7 +43,7 @@ import time
 from pathlib import Path
 
 from netlab.base.logs import quiet_tensorflow
-from netlab.cli.experiment import mean_std, print_sweep
+from netlab.lessons.report import mean_std, print_sweep
 from netlab.lessons.runner import LessonRunner
 from netlab.lessons.spec import BUDGETS, lesson_names, load_lesson
 from netlab.runs.files import lesson_in

@@ -29,7 +29,7 @@ def test_the_bench_prints_each_lesson_its_numbers_and_a_summary(tmp_path, capsys
 
 
 def test_counts_read_whole_and_measurements_to_three_places_even_when_round():
-    from netlab.cli.experiment import mean_std
+    from netlab.lessons.report import mean_std
 
     perfect = {"mean": {"train_accuracy": 1.0, "act_std_last": 0.0, "params": 296682.0},
                "std": {"train_accuracy": 0.0, "act_std_last": 0.0, "params": 0.0}}

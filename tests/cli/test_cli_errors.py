@@ -468,7 +468,7 @@ def test_one_epoch_is_said_in_the_singular(capsys):
 def test_a_lessons_table_lines_up(capsys):
     """Metric names wider than the 14-character columns and parameter counts as '691930.000±0.000'
     pushed every column after them out of line."""
-    from netlab.cli.experiment import print_result
+    from netlab.lessons.report import print_result
 
     arms = {"plain_18": {"mean": {"params": 691930.0, "train_accuracy_recomputed": 0.118, "best_epoch": 3.5},
                          "std": {"params": 0.0, "train_accuracy_recomputed": 0.0, "best_epoch": 0.5}},

@@ -184,7 +184,7 @@ def test_the_lesson_runs_end_to_end_and_its_numbers_hold_together(finetune_lesso
 
 @pytest.mark.slow
 def test_the_cli_prints_the_table_of_the_sweep(finetune_lesson, capsys):
-    from netlab.cli.experiment import print_result
+    from netlab.lessons.report import print_result
 
     result, _, _ = finetune_lesson
     print_result(result)
