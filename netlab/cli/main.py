@@ -13,6 +13,7 @@ import contextlib
 import os
 import sys
 
+from netlab.base.abort import ctrl_c_ends_the_command
 from netlab.base.errors import NetlabError
 from netlab.base.logs import quiet_tensorflow
 from netlab.cli import architectures, evaluate, experiment, export, finetune, inspect, predict, search, train
@@ -81,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         except SystemExit as exc:  # --help, or argparse's one error line (printed already)
             return exc.code or 0
         quiet_tensorflow(verbose=args.verbose)  # before any command imports TensorFlow
-        return args.func(args)
+        with ctrl_c_ends_the_command():
+            return args.func(args)
     except NetlabError as exc:
         print(f"netlab: error: {exc}", file=sys.stderr)
         return 2

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import keras
 
+from netlab.base.abort import raise_if_interrupted
 from netlab.training.events import BatchEnd, EpochEnd, RunPaused, RunResumed
 
 # At most this many BatchEnd events per second reach the listener: the window
@@ -103,6 +104,7 @@ class EventCallback(keras.callbacks.Callback):
         self.epoch_lr = current_learning_rate(self.optimizer)
 
     def on_train_batch_end(self, batch, logs=None):
+        raise_if_interrupted()  # a Ctrl-C that a finalizer swallowed (netlab.base.abort)
         trainer = self.trainer
         self.steps_done += 1
         done = batch + 1
