@@ -41,6 +41,7 @@ from netlab.models.sources import (
     imagenet_source_for,
     keras_models_dir,
 )
+from netlab.runs.catalog import list_runs
 
 IMAGENET, RUN, FILE = "ImageNet weights", "a past run", "a .keras file"
 KINDS = (IMAGENET, RUN, FILE)
@@ -238,8 +239,6 @@ class FinetuneForm(Form):
             items = imagenet_choices()  # NetLab's counterparts, then every other keras.applications model
             default = imagenet_source_for(self._arch) or ""
         elif kind == RUN:
-            from netlab.runs.catalog import list_runs
-
             items = [str(run.path) for run in list_runs(self.runs_root) if run.has_model] if self.runs_root else []
             default = items[0] if items else ""
         else:

@@ -14,6 +14,14 @@ from collections import OrderedDict
 from pathlib import Path
 
 from gui.downloads import reporting
+from netlab.base.abort import abort_point
+from netlab.base.errors import NetlabError
+from netlab.data.input_spec import input_spec, load_described
+from netlab.models.sources import IMAGENET_PREFIX, open_source
+from netlab.predict.model import model_file
+
+# netlab.models.finetune, which imports Keras as it loads, is imported inside finetuned_model: the
+# window imports this module at start-up and shows before Keras loads.
 
 KEEP_SOURCES = 2
 _lock = threading.Lock()
@@ -22,10 +30,6 @@ _sources: OrderedDict = OrderedDict()
 
 def _stamp(text: str):
     """What changes when a file source is replaced on disk (None for ImageNet or a missing path)."""
-    from netlab.base.errors import NetlabError
-    from netlab.models.sources import IMAGENET_PREFIX
-    from netlab.predict.model import model_file
-
     if text.startswith(IMAGENET_PREFIX):
         return None
     try:
@@ -36,8 +40,6 @@ def _stamp(text: str):
 
 def opened_source(text: str, side: int):
     """The source ``text`` opened for ``side``-pixel images, from the last few opened if it is there."""
-    from netlab.models.sources import open_source
-
     key = (text, side, _stamp(text))
     with _lock:
         if key in _sources:
@@ -54,9 +56,6 @@ def opened_source(text: str, side: int):
 def _data(experiment):
     """What the model is built for: the data's description, or the data itself when the
     experiment's preprocessing needs its statistics (NetLab's architecture built for a run's weights)."""
-    from netlab.data.input_spec import input_spec, load_described
-    from netlab.models.sources import IMAGENET_PREFIX
-
     ft = experiment.finetune
     if ft.into_arch and not ft.source.startswith(IMAGENET_PREFIX) and experiment.data.preprocessing != "scale":
         with reporting():
@@ -67,7 +66,6 @@ def _data(experiment):
 def finetuned_model(experiment):
     """(the whole fine-tuned model, its FinetuneReport), as the trainer builds them (with cached
     features the trainer trains the head alone, on the base's outputs)."""
-    from netlab.base.abort import abort_point
     from netlab.models.finetune import build_for_trainer
 
     experiment.validate()

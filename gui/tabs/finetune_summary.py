@@ -8,14 +8,20 @@ trainable column shows the cut.
 
 from __future__ import annotations
 
+from gui.forms.finetune_jobs import finetuned_model
+from gui.widgets.tables import summary_row
+from netlab.base.abort import abort_point
+from netlab.inspect.summary import summarize
+from netlab.inspect.text import human
+from netlab.models.transfer import apply_freeze, weighted_layers
+
+# Keras, and netlab.models.finetune that imports it, are imported inside functions: the window imports
+# this module at start-up and shows before Keras loads.
+
 
 def finetune_summary(experiment, paper_input: bool = False):
     """(rows, totals, comparison, sizes), as ``compute_summary`` returns them."""
-    from gui.forms.finetune_jobs import finetuned_model
-    from netlab.base.abort import abort_point
-    from netlab.inspect.text import human
     from netlab.models.finetune import base_of, head_only_epochs
-    from netlab.models.transfer import apply_freeze, weighted_layers
 
     model, report = finetuned_model(experiment)
     ft = experiment.finetune
@@ -39,9 +45,6 @@ def finetune_summary(experiment, paper_input: bool = False):
 def _expanded(model, prefix: str = "") -> tuple[list, int]:
     """(text rows, MACs): one row per layer, a nested model's own layers in its place."""
     import keras
-
-    from gui.widgets.tables import summary_row
-    from netlab.inspect.summary import summarize
 
     summary = summarize(model)
     rows, macs = [], summary.macs  # a nested model's row counts no MACs of its own

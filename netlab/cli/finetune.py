@@ -18,11 +18,13 @@ from netlab.cli.flags import number_flag, run_folder_flag
 from netlab.cli.settings import add_experiment_flags, experiment_from_args
 from netlab.cli.train import print_event, run_to_the_end
 from netlab.data.input_spec import load_described
-from netlab.models.finetune import finetune_report
 from netlab.models.sources import IMAGENET_PREFIX, IMAGENET_REGISTRY, imagenet_spec, open_source
 from netlab.runs.folder import new_run_dir
 from netlab.training.events import RunStarted
 from netlab.training.trainer import Trainer
+
+# netlab.models.finetune, which imports Keras as it loads, is imported inside cmd_finetune: `netlab --help`
+# imports this module and must not load Keras.
 
 
 def add_finetune_arguments(p) -> None:
@@ -92,6 +94,8 @@ def cmd_finetune(args) -> int:
     if args.report:
         # Keras's download bar for imagenet:ARCH weights goes to stderr: stdout is the report (--json).
         with contextlib.redirect_stdout(sys.stderr):
+            from netlab.models.finetune import finetune_report
+
             report = finetune_report(exp, load_described(exp.data))
         print(json.dumps(report.to_dict(), indent=2) if args.json else report.text())
         return 0

@@ -29,8 +29,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import keras
+import numpy as np
+import tensorflow as tf
+
 from netlab.base.errors import ConfigError
 from netlab.base.model_layers import all_layers
+from netlab.data.pipeline import epoch_indices, make_dataset, over_epochs
 
 FLAG = "finetune.cache_features (--cache-features)"
 
@@ -52,9 +57,6 @@ class FeatureCache:
 
     def features(self, data, split: str, batch_size: int):
         """(features, labels) of a split, in the pipeline's unshuffled order, as numpy arrays."""
-        import numpy as np
-        import tensorflow as tf
-
         if self._run is None:  # traced once, for every batch size and both splits
             spec = tf.TensorSpec((None, *self.bottom.inputs[0].shape[1:]), tf.float32)
             self._run = tf.function(lambda x: self.bottom(x, training=False), input_signature=[spec])
@@ -69,10 +71,6 @@ class FeatureCache:
 
     def pipelines(self, data, batch_size: int, seed: int, epochs: range):
         """(train, val) tf.data pipelines of cached features, in the uncached pipelines' order."""
-        import tensorflow as tf
-
-        from netlab.data.pipeline import epoch_indices, make_dataset, over_epochs
-
         x, y = self.features(data, "train", batch_size)
         features, labels, kept, n = tf.constant(x), tf.constant(y), len(x), data.train_size
 
@@ -118,8 +116,6 @@ def _top_chain(model):
     Nested models (a backbone) are walked through layer by layer; each step
     records the nested models it sits in, with the tensor each was called on.
     """
-    import keras
-
     steps, path = [], ()
     tensor = model.outputs[0]
     while True:
@@ -142,8 +138,6 @@ def _top_chain(model):
 
 def _bottom_model(model, tensor, path):
     """The model from the images to ``tensor``, which lies inside the nested models of ``path``."""
-    import keras
-
     for nested, called_on in reversed(path):
         tensor = keras.Model(nested.input, tensor, name=f"{nested.name}_bottom")(called_on)
     return keras.Model(model.input, tensor, name=f"{model.name}_bottom")
@@ -151,8 +145,6 @@ def _bottom_model(model, tensor, path):
 
 def split_for_cache(model):
     """(head model, FeatureCache): ``model`` cut for training its head on precomputed features."""
-    import keras
-
     steps = _top_chain(model)
     random = [i for i, step in enumerate(steps) if is_random(step.layer)]
     top = random[-1] if random else 0  # steps[0] is the classifier

@@ -9,11 +9,11 @@ variable (also in the checkpoint) and the Trainer's callback lowers it.
 
 from __future__ import annotations
 
+import keras
+
 
 def build_schedule(t, steps_per_epoch: int):
     """A float (constant, plateau) or a keras LearningRateSchedule (learning-rate decay)."""
-    import keras
-
     schedules = keras.optimizers.schedules
     lr = float(t.learning_rate)
     steps_per_epoch = max(int(steps_per_epoch), 1)
@@ -38,8 +38,6 @@ def build_schedule(t, steps_per_epoch: int):
 
 
 def build_optimizer(t, steps_per_epoch: int):
-    import keras
-
     lr = build_schedule(t, steps_per_epoch)
     if t.optimizer == "sgd":
         return keras.optimizers.SGD(lr, momentum=t.momentum, nesterov=t.nesterov)
@@ -54,8 +52,6 @@ def build_optimizer(t, steps_per_epoch: int):
 
 def current_learning_rate(optimizer) -> float:
     """The rate the next step uses (a schedule evaluated at the optimizer's step)."""
-    import keras
-
     return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
 
 

@@ -13,14 +13,21 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import importlib
 import os
 import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from netlab.base.errors import ModelLoadError, NetlabError
 from netlab.base.user_paths import checked_path
+from netlab.predict.model import open_model
+
+# Keras is imported inside functions: the window and `netlab --help` import this module at start-up
+# and show before Keras loads.
 
 IMAGENET_PREFIX = "imagenet:"
 # keras.applications name -> (its module's attribute, the input preprocessing its weights expect).
@@ -97,8 +104,6 @@ def open_source(text: str, image_side: int | None = None) -> Source:
     """Open a source of weights, or raise a NetlabError that says why not and what to do."""
     if text.startswith(IMAGENET_PREFIX):
         return _imagenet_source(text, image_side)
-    from netlab.predict.model import open_model
-
     path = checked_path(text, "fine-tuning source", ModelLoadError)
     if not path.exists():
         raise ModelLoadError(f"fine-tuning source {text}: no such file or folder (give a NetLab run "
@@ -153,8 +158,6 @@ def imagenet_preprocessing(mode: str) -> list:
 
 
 def set_caffe_weights(layer) -> None:
-    import numpy as np
-
     kernel = np.zeros((3, 3), np.float32)
     for rgb, bgr in ((0, 2), (1, 1), (2, 0)):
         kernel[rgb, bgr] = 1.0
@@ -203,8 +206,6 @@ def imagenet_choices() -> list[str]:
 
 
 def _mode_outputs(x):
-    import numpy as np
-
     return {"inside": x, "tf": x / 127.5 - 1.0,
             "torch": (x / 255.0 - np.array([0.485, 0.456, 0.406])) / np.array(_IMAGENET_STD),
             "caffe": x[..., ::-1] - np.array(_IMAGENET_MEAN[::-1])}
@@ -213,10 +214,7 @@ def _mode_outputs(x):
 def preprocessing_mode(attr: str) -> str:
     """The preprocessing a keras.applications model's weights expect, read off what its module's
     preprocess_input does to a few pixels: tf, torch, caffe, or inside (the model scales [0, 255] itself)."""
-    import importlib
-
     import keras
-    import numpy as np
 
     module = importlib.import_module(getattr(keras.applications, attr).__module__)
     probe = np.array([[[[0.0, 128.0, 255.0], [10.0, 20.0, 30.0]]]], np.float32)

@@ -11,9 +11,6 @@ Freezing uses Keras 3's ``trainable = False``, which for a batch-norm layer
 also means inference mode: it normalizes with its moving statistics and does
 not update them (the classic transfer-learning bug is a frozen BN that still
 moves its statistics with the new data).
-
-Keras loads inside the functions: the window's layer table imports the status
-names here at start-up.
 """
 
 from __future__ import annotations
@@ -24,6 +21,9 @@ from netlab.architectures import build_model
 from netlab.base.errors import ConfigError, NetlabError
 from netlab.config import Experiment
 from netlab.models.sources import imagenet_preprocessing, set_caffe_weights
+
+# Keras is imported inside functions: the window's layer table imports the status names here at
+# start-up and shows before Keras loads.
 
 LOADED, NEW, MISMATCH = "loaded", "new", "shape mismatch"
 BN_NOTE = "batch-norm in inference mode: moving statistics frozen"

@@ -29,6 +29,15 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import tensorflow as tf
+
+from netlab.data.subset import train_subset
+from netlab.inspect.activations import activation_layers
+from netlab.inspect.layers import feature_maps
+from netlab.training.callbacks import all_finite
+
+# TensorBoard is imported inside histograms_summary: it is optional (a run without it skips its
+# logs, netlab.training.callbacks.tensorboard_available), and netlab.training.build imports this module.
 
 HISTOGRAM_IMAGES = 32
 MAX_VALUES = 100_000
@@ -82,8 +91,6 @@ def histograms_summary(values_by_tag: dict[str, np.ndarray]):
 class ActivationHistograms(keras.callbacks.Callback):
     def __init__(self, log_dir, inference_model, images: np.ndarray):
         super().__init__()
-        from netlab.inspect.activations import activation_layers
-
         self.log_dir = Path(log_dir) / LOG_SUBDIR
         self.inference_model = inference_model
         self.images = images[:HISTOGRAM_IMAGES]
@@ -93,8 +100,6 @@ class ActivationHistograms(keras.callbacks.Callback):
 
     @classmethod
     def for_data(cls, log_dir, inference_model, data, seed: int) -> ActivationHistograms:
-        from netlab.data.subset import train_subset
-
         x, _ = train_subset(data, min(HISTOGRAM_IMAGES, data.train_size), seed)
         return cls(log_dir, inference_model, x)
 
@@ -106,13 +111,9 @@ class ActivationHistograms(keras.callbacks.Callback):
             self.traced = True
 
     def on_epoch_end(self, epoch, logs=None):
-        from netlab.training.callbacks import all_finite
-
         # It runs before EventCallback, which ends the run on an epoch with NaN/Inf numbers.
         if not all_finite(logs) or not self._open():
             return
-        import tensorflow as tf
-
         summary = histograms_summary({f"activations/{name}": strided_sample(values)
                                       for name, values in self._activations().items()})
         with self.writer.as_default(step=epoch + 1):
@@ -129,12 +130,8 @@ class ActivationHistograms(keras.callbacks.Callback):
         if not self.layers or not len(self.images):
             return False
         if self.writer is None:
-            import tensorflow as tf
-
             self.writer = tf.summary.create_file_writer(str(self.log_dir))
         return True
 
     def _activations(self) -> dict[str, np.ndarray]:
-        from netlab.inspect.layers import feature_maps
-
         return feature_maps(self.inference_model, self.images, self.layers)

@@ -11,6 +11,7 @@ BatchEnd, at most BATCH_EVENTS_PER_SECOND times a second.
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import math
 import time
 from dataclasses import dataclass
@@ -18,7 +19,10 @@ from dataclasses import dataclass
 import keras
 
 from netlab.base.abort import raise_if_interrupted
-from netlab.training.events import BatchEnd, EpochEnd, RunPaused, RunResumed
+from netlab.models.optim import current_learning_rate, set_learning_rate
+from netlab.training.determinism import seed_generator_states
+from netlab.training.events import BatchEnd, EpochEnd, RunPaused, RunPruned, RunResumed
+from netlab.training.sanity import first_loss_notice
 
 # At most this many BatchEnd events per second reach the listener: the window
 # redraws smoothly and a fast CPU/GPU run does not drown it in signals.
@@ -97,8 +101,6 @@ class EventCallback(keras.callbacks.Callback):
 
     # -- per batch: cheap ---------------------------------------------------
     def on_epoch_begin(self, epoch, logs=None):
-        from netlab.models.optim import current_learning_rate
-
         self.epoch = epoch
         self.epoch_start = time.perf_counter()
         self.epoch_lr = current_learning_rate(self.optimizer)
@@ -135,8 +137,6 @@ class EventCallback(keras.callbacks.Callback):
         ))
 
     def _first_loss(self, logs) -> None:
-        from netlab.training.sanity import first_loss_notice
-
         num_classes, self.check_first_loss = self.check_first_loss, None
         logs = python_floats(logs or {})
         # The main output's loss: a model with auxiliary heads adds theirs to "loss".
@@ -186,16 +186,12 @@ class EventCallback(keras.callbacks.Callback):
             trainer.history.setdefault(key, []).append(value)
         if trainer.writer is not None:
             trainer.writer.add_epoch(epoch, metrics)
-            from netlab.training.determinism import seed_generator_states
-
             trainer.writer.save_checkpoint(
                 self.train_model, {**p.to_dict(), "seed_generators": seed_generator_states(self.train_model)})
         trainer.emit(EpochEnd(epoch=epoch, epochs=t.epochs, metrics=metrics, seconds=seconds))
 
     def _plateau_step(self, val_loss: float) -> None:
         """Reduce-on-plateau: rate x decay_rate after plateau_patience epochs without a better val_loss."""
-        from netlab.models.optim import current_learning_rate, set_learning_rate
-
         p, t = self.progress, self.t
         if p.plateau_best is None or val_loss < p.plateau_best:
             p.plateau_best, p.plateau_wait = val_loss, 0
@@ -228,8 +224,6 @@ class PruningCallback(keras.callbacks.Callback):
             return
         self.trial.report(val_loss, step=epoch)
         if self.trial.should_prune():
-            from netlab.training.events import RunPruned
-
             self.pruned_epoch = epoch + 1
             self.model.stop_training = True
             if self.trainer is not None:
@@ -238,8 +232,6 @@ class PruningCallback(keras.callbacks.Callback):
 
 def tensorboard_available() -> bool:
     """TensorFlow >= 2.21 no longer installs TensorBoard; without it the logs are skipped."""
-    import importlib.util
-
     return importlib.util.find_spec("tensorboard") is not None
 
 

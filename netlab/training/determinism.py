@@ -22,6 +22,8 @@ import contextlib
 
 from netlab.base.errors import TrainingError
 
+# TensorFlow is imported inside op_determinism: `netlab --help` imports this module and must not load it.
+
 
 def seed_generators(model) -> list:
     """The state variables of every SeedGenerator in the model, in the model's own order."""

@@ -6,6 +6,12 @@ from __future__ import annotations
 
 import contextlib
 
+from netlab.base.model_layers import batch_norms
+from netlab.training.multi_worker import multi_worker_strategy
+
+# Keras and TensorFlow are imported inside functions: `netlab --help` imports this module and must
+# not load them.
+
 
 def describe_device() -> str:
     import tensorflow as tf
@@ -65,8 +71,6 @@ def distribution_strategy(cluster=None):
     replica, call synchronize_batch_norm on the model.
     """
     if cluster is not None:
-        from netlab.training.multi_worker import multi_worker_strategy
-
         return multi_worker_strategy()
     import tensorflow as tf
 
@@ -89,8 +93,6 @@ def synchronize_batch_norm(model) -> int:
     global batch's statistics (an all-reduce per layer and step) and all hold
     the same moving statistics, those one device would compute.
     """
-    from netlab.base.model_layers import batch_norms
-
     norms = batch_norms(model)
     for layer in norms:
         layer.synchronized = True

@@ -15,7 +15,12 @@ from __future__ import annotations
 import copy
 import math
 
+from netlab.base.abort import abort_point
 from netlab.base.errors import ConfigError
+from netlab.data.input_spec import load_described
+from netlab.training.trainer import Trainer
+
+# Keras is imported inside find_lr: `netlab --help` imports this module and must not load it.
 
 SMOOTHING = 0.9  # exponential moving average of the batch losses
 DIVERGE_FACTOR = 4.0  # stop the sweep once the loss is this many times its best
@@ -29,10 +34,6 @@ def find_lr(experiment, min_lr: float = 1e-6, max_lr: float = 1.0, steps: int = 
     if steps < 5:
         raise ConfigError(f"lr-find: steps must be >= 5 (got {steps})")
     import keras
-
-    from netlab.base.abort import abort_point
-    from netlab.data.input_spec import load_described
-    from netlab.training.trainer import Trainer
 
     exp = copy.deepcopy(experiment).validate()
     exp.training.schedule = "constant"  # the sweep sets the rate itself

@@ -37,6 +37,8 @@ from pathlib import Path
 from netlab.base.errors import ConfigError, RunFolderError
 from netlab.runs.lock import checkpoint_problem
 
+# TensorFlow is imported inside functions: `netlab --help` imports this module and must not load it.
+
 TASK_TYPES = ("chief", "worker")
 SEE = "see README, section Scale"
 

@@ -35,6 +35,11 @@ import math
 
 import keras
 import numpy as np
+import tensorflow as tf
+
+from netlab.base.errors import NetlabError
+from netlab.data.subset import train_subset
+from netlab.inspect.batchnorm import bn_layers, training_mode_predictions
 
 SUBSET_FRACTION = 0.1
 MIN_SAMPLES = 128
@@ -64,8 +69,6 @@ def _crossentropy(probabilities: np.ndarray, labels: np.ndarray) -> float:
 def inference_function(model):
     """``model`` in inference mode as a traced function (an eager call costs several times
     more), traced once for any batch size."""
-    import tensorflow as tf
-
     shape = model.inputs[0].shape
     spec = tf.TensorSpec((None, *shape[1:]), model.inputs[0].dtype)
     return tf.function(lambda batch: model(batch, training=False), input_signature=[spec])
@@ -85,8 +88,6 @@ def measure(model, x: np.ndarray, y: np.ndarray, batch_size: int, with_bn: bool,
     accuracy = float(np.mean(inference.argmax(-1) == y))
     metrics = {"train_eval_loss": _crossentropy(inference, y), "train_eval_accuracy": accuracy}
     if with_bn:
-        from netlab.inspect.batchnorm import training_mode_predictions
-
         training = training_mode_predictions(model, x, batch_size)
         train_mode = float(np.mean(training.argmax(-1) == y))
         metrics.update(train_mode_accuracy=train_mode, bn_gap=train_mode - accuracy)
@@ -103,9 +104,6 @@ class TrainEvaluation(keras.callbacks.Callback):
 
     def __init__(self, inference_model, x: np.ndarray, y: np.ndarray, batch_size: int):
         super().__init__()
-        from netlab.base.errors import NetlabError
-        from netlab.inspect.batchnorm import bn_layers
-
         self.inference_model = inference_model
         self.x, self.y, self.batch_size = x, y, batch_size
         self.function = inference_function(inference_model)
@@ -118,8 +116,6 @@ class TrainEvaluation(keras.callbacks.Callback):
     def for_data(cls, inference_model, data, training_config) -> TrainEvaluation | None:
         """None when the subset is empty (every sampled file of a folder failed to decode)."""
         t = training_config
-        from netlab.data.subset import train_subset
-
         x, y = train_subset(data, subset_size(data.train_size, data.input_shape), t.seed)
         if not len(x):
             return None

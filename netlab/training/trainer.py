@@ -14,10 +14,6 @@ With ``multi_worker`` (a TF_CONFIG cluster, netlab/training/multi_worker.py)
 it is one worker of several machines training one model: the chief writes the
 run folder, the other workers mirror its saves into a temporary folder that is
 deleted at the end, and a resume reads the chief's folder on every worker.
-
-Keras, TensorFlow and the modules that load them (the model builders, the
-callbacks) are imported inside the phases that use them: a run folder that is
-refused, or not a run, answers before TensorFlow loads.
 """
 
 from __future__ import annotations
@@ -53,8 +49,12 @@ from netlab.training.events import DataProgress, Event, RunFailed, RunFinished, 
 from netlab.training.multi_worker import lost_worker, worker_scratch_dir
 from netlab.training.sanity import setup_notices
 
+# Keras, TensorFlow and netlab.training.build and .callbacks (which load them) are imported inside the
+# phases: `netlab --help` imports this module, and a refused run folder answers before TensorFlow loads.
+
 if TYPE_CHECKING:
     from netlab.models.finetune import FinetuneBuild
+
 
 
 @dataclass

@@ -58,6 +58,19 @@ def test_the_netlab_command_is_installed():
     assert "Traceback" not in proc.stderr
 
 
+def test_help_answers_without_loading_keras_or_tensorflow():
+    """`netlab --help` imports every command's module; one that imports Keras as it loads made
+    the help wait about 3 s for TensorFlow."""
+    code = ("import contextlib, io, sys\n"
+            "from netlab.cli.main import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.suppress(SystemExit):\n"
+            "    main(['--help'])\n"
+            "print('finetune' in out.getvalue(), 'keras' in sys.modules, 'tensorflow' in sys.modules)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["True", "False", "False"]
+
+
 def test_summary_table_and_json(capsys):
     assert main(["summary", "resnet18", "--input", "32x32x3", "--classes", "10"]) == 0
     out = capsys.readouterr().out
