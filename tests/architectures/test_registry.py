@@ -13,6 +13,7 @@ from netlab.base.errors import ConfigError, TrainingError
 from netlab.cli.main import main
 from netlab.cli.settings import parse_options
 from netlab.config import Experiment, ModelConfig
+from tests.helpers import python_prints
 
 OPTIONS = [(spec, key, option) for spec in all_archs() for key, option in spec.options.items()]
 IDS = [f"{spec.name}.{key}" for spec, key, _ in OPTIONS]
@@ -82,8 +83,6 @@ def test_aux_loss_weight_follows_the_options():
 def test_the_registry_and_validate_import_no_tensorflow():
     """The window fills its form and enables Train from the registry alone (Train
     usable within 4 s of the start), so the registry's metadata must not import Keras or TensorFlow."""
-    import subprocess
-    import sys
 
     code = ("import sys\n"
             "from netlab.architectures import all_archs\n"
@@ -92,9 +91,7 @@ def test_the_registry_and_validate_import_no_tensorflow():
             "specs = all_archs()\n"
             "print(len(specs), sum(len(s.options) for s in specs) > 0, 'keras' in sys.modules, "
             "'tensorflow' in sys.modules)\n")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    count, has_options, keras, tensorflow = proc.stdout.split()
+    count, has_options, keras, tensorflow = python_prints(code)
     assert int(count) == len(all_archs()) and has_options == "True"
     assert (keras, tensorflow) == ("False", "False")
 

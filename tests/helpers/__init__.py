@@ -8,6 +8,9 @@ fuzz_driver/fuzz_inputs/fuzz_watch (the window fuzzer), and the scripts a test r
 process of its own (mirrored_job, multi_worker_job). A test imports them as
 ``from tests.helpers... import``, never from another test module or from conftest."""
 
+import subprocess
+import sys
+
 import numpy as np
 
 from netlab.architectures import all_archs
@@ -75,3 +78,11 @@ def folder_snapshot(folder):
 def trainable_count(model) -> int:
     """How many numbers training may change in ``model``."""
     return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+
+
+def python_prints(code: str, timeout: int = 120) -> list[str]:
+    """The words a fresh Python process running ``code`` prints (its exit status checked): what a
+    start-up loads is seen only in a process that has loaded nothing else."""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.split()
