@@ -10,6 +10,7 @@ import threading
 import traceback
 from dataclasses import dataclass, field
 
+import shiboken6
 from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QPlainTextEdit, QTextEdit
 
@@ -80,7 +81,8 @@ class Watch:
 def visible_texts() -> list[str]:
     texts = []
     for top in QApplication.topLevelWidgets():
-        if not top.isVisible():
+        # A dialog closed by the last action may be freed (deleteLater) after the list was made.
+        if not shiboken6.isValid(top) or not top.isVisible():
             continue
         for label in top.findChildren(QLabel):
             if label.isVisible() and label.text():
