@@ -1,4 +1,4 @@
-"""Looking inside a network. What is here so far:
+"""Looking inside any Keras model: its numbers, receptive fields, feature maps, filters, statistics.
 
 - :mod:`~netlab.inspect.summary`: per-layer output shapes, parameters and
   multiply-adds of any functional or Sequential Keras model, and their totals;
