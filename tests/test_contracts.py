@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -38,3 +40,13 @@ def test_text_cites_papers_not_lecture_notes_or_issue_numbers():
              for path in paths for number, line in enumerate(path.read_text("utf-8").splitlines(), 1)
              if UNCITABLE.search(line)]
     assert not found, "\n".join(found)
+
+
+def test_the_wheel_lists_every_package():
+    """pyproject names the packages one by one (resources/ maps in from elsewhere): a package
+    left off that list is missing from an installed NetLab and nothing else would notice."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    on_disk = {".".join(init.parent.relative_to(ROOT).parts)
+               for root in ("netlab", "gui") for init in (ROOT / root).rglob("__init__.py")}
+    assert on_disk <= listed, sorted(on_disk - listed)
