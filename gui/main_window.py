@@ -27,6 +27,7 @@ from gui.downloads import relay
 from gui.forms.experiment_panel import ExperimentPanel
 from gui.forms.run_folder import RunFolderField
 from gui.icons import icon
+from gui.settings import EXPERIMENTS, MODELS, WindowSettings, last_folder, remember_folder
 from gui.state import CurrentModel, runs_root
 from gui.tabs.batch_classify import BatchClassifyView
 from gui.tabs.classifier import ClassifierView
@@ -41,6 +42,7 @@ from gui.widgets.samples_menu import SamplesMenu
 from gui.window_training import TrainingMixin
 from gui.workers import TrainThread, run_job, stop_all
 from netlab.base.errors import NetlabError
+from netlab.config import Experiment
 from netlab.inspect.text import human
 from netlab.runs.run import load_settings
 
@@ -48,11 +50,18 @@ from netlab.runs.run import load_settings
 # when opened: the window shows before they load (see start_loading).
 
 
-def _load_registry():
-    """Worker-thread job: the registry's architectures (their names, options and figures; no TensorFlow)."""
+def _load_registry(remembered: Experiment | None = None):
+    """Worker-thread job: the registry's architectures (their names, options and figures; no TensorFlow),
+    and the form remembered from the last start, checked against them: (specs, experiment or None, note)."""
     from netlab.architectures import all_archs
 
-    return all_archs()
+    specs = all_archs()
+    if remembered is None:
+        return specs, None, ""
+    try:
+        return specs, remembered.validate(), ""
+    except NetlabError as exc:
+        return specs, None, f"The remembered form was ignored ({exc}): started with the defaults."
 
 
 def _load_tensorflow():
@@ -96,12 +105,14 @@ class MainWindow(TrainingMixin, QMainWindow):
         splitter.addWidget(self.classifier)
         splitter.setSizes([340, 710, 350])
         splitter.setStretchFactor(1, 1)
+        self.splitter = splitter
         self.setCentralWidget(splitter)
         self._connect_tabs()
 
         self.status = QLabel("Loading TensorFlow...")
         self.statusBar().addWidget(self.status, 1)
         self._build_menu()
+        self._restore_window()
 
     def _build_train_column(self) -> QWidget:
         """The left column: the experiment's form, its run folder, Train/Pause/Stop, the model's
@@ -200,6 +211,7 @@ class MainWindow(TrainingMixin, QMainWindow):
             ("&Open experiment...", QKeySequence.Open, self._choose_experiment),
             ("&Save experiment as...", QKeySequence.SaveAs, self._save_experiment_as),
             ("Open &model...", None, self.classifier.choose_model),
+            ("&Reset to defaults", None, self.reset_to_defaults),
             ("&Quit", QKeySequence.Quit, self.close),
         ):
             action = QAction(text, self)
@@ -207,6 +219,9 @@ class MainWindow(TrainingMixin, QMainWindow):
                 action.setShortcut(shortcut)
             action.triggered.connect(slot)
             menu.addAction(action)
+            if slot == self.classifier.choose_model:  # File > Recent: experiments and models opened
+                self.recent_menu = menu.addMenu("Re&cent")
+                self.recent_menu.aboutToShow.connect(self._fill_recent)
         # The lessons as paired experiments (gui/dialogs/experiments.py).
         lessons = QAction(icon("experiments"), "&Lessons...", self)
         lessons.triggered.connect(self.open_experiments)
@@ -216,6 +231,48 @@ class MainWindow(TrainingMixin, QMainWindow):
         self.samples_menu.classify_requested.connect(
             lambda paths: (self.tabs.setCurrentWidget(self.classify), self.classify.classify_paths(paths)))
         self.menuBar().addMenu("&Help").addMenu(self.samples_menu)
+
+    # -- what the window remembers (gui/settings.py) ----------------------------
+    def _restore_window(self) -> None:
+        """Geometry and splitter as last closed (the form follows once the registry has loaded), and
+        File > Recent; what was ignored is said in the status bar."""
+        self.remembered = WindowSettings()
+        geometry, splitter = self.remembered.bytes("window/geometry"), self.remembered.bytes("window/splitter")
+        if geometry is not None and not self.restoreGeometry(geometry):
+            self._note("The remembered window geometry was ignored.")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        self._fill_recent()
+        self.current.subscribe(lambda current: current.path is not None
+                               and self.remembered.add_recent(MODELS, current.path))
+
+    def _note(self, note: str = "") -> None:
+        """Say in the status bar what the remembered settings could not give (and every note before)."""
+        notes = [*self.remembered.notes, note] if note else self.remembered.notes
+        self.remembered.notes = []
+        if notes:
+            self.settings_note = " ".join(notes)
+            self.statusBar().showMessage(self.settings_note, 20_000)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for kind, opener in ((EXPERIMENTS, self.load_experiment), (MODELS, self.classifier.open_model)):
+            for path in self.remembered.recent(kind):
+                action = self.recent_menu.addAction(Path(path).name)
+                action.setToolTip(path)
+                action.setStatusTip(path)
+                action.triggered.connect(lambda checked=False, p=path, o=opener: o(p))
+        self.recent_menu.setEnabled(not self.recent_menu.isEmpty())
+        self._note()
+
+    def reset_to_defaults(self) -> None:
+        """Forget every remembered setting and show the default form, size and splitter."""
+        self.remembered.reset()
+        self.panel.set_experiment(Experiment())
+        self.resize(1400, 860)
+        self.splitter.setSizes([340, 710, 350])
+        self._fill_recent()
+        self.status.setText("Settings reset to the defaults.")
 
     def open_experiments(self) -> None:
         from gui.dialogs.experiments import ExperimentsDialog
@@ -254,6 +311,7 @@ class MainWindow(TrainingMixin, QMainWindow):
             self.error.setText(f"{Path(path).name}: {exc}")
             return
         self.error.setText("")
+        self.remembered.add_recent(EXPERIMENTS, path)
         kept = self.panel.set_experiment(experiment)
         self.status.setText(f"Settings loaded from {path}")
         self._report_kept(Path(path).name, kept)
@@ -269,17 +327,21 @@ class MainWindow(TrainingMixin, QMainWindow):
         except OSError as exc:
             self.error.setText(f"could not save {path}: {exc.strerror}")
             return
+        self.remembered.add_recent(EXPERIMENTS, path)
         self.status.setText(f"Settings saved to {path}; train them headless with: netlab train --config {path}")
 
     def _choose_experiment(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open an experiment", "", "Experiments (*.json)")
+        path, _ = QFileDialog.getOpenFileName(self, "Open an experiment", last_folder(EXPERIMENTS),
+                                              "Experiments (*.json)")
         if path:
+            remember_folder(EXPERIMENTS, path)
             self.load_experiment(path)
 
     def _save_experiment_as(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save the experiment", "experiment.json",
-                                              "Experiments (*.json)")
+        start = str(Path(last_folder(EXPERIMENTS) or ".") / "experiment.json")
+        path, _ = QFileDialog.getSaveFileName(self, "Save the experiment", start, "Experiments (*.json)")
         if path:
+            remember_folder(EXPERIMENTS, path)
             self.save_experiment(path)
 
     # -- start-up --------------------------------------------------------------
@@ -293,10 +355,14 @@ class MainWindow(TrainingMixin, QMainWindow):
         GUI thread to 60-180 ms a plot (``python -m netlab.bench window-start``).
         """
         self.curves.load()
-        run_job(_load_registry, on_result=self._registry_ready, on_error=self._core_failed, owner=self,
-                needs_tensorflow=False)
+        run_job(_load_registry, self.remembered.experiment(), on_result=self._registry_ready,
+                on_error=self._core_failed, owner=self, needs_tensorflow=False)
 
-    def _registry_ready(self, specs) -> None:
+    def _registry_ready(self, loaded) -> None:
+        specs, remembered, note = loaded
+        if remembered is not None:
+            self.panel.set_experiment(remembered)
+        self._note(note)
         self._report_kept("settings", self.panel.set_architectures(specs))
         self.train_button.setEnabled(True)
         self.train_button.setToolTip("")
@@ -341,8 +407,12 @@ class MainWindow(TrainingMixin, QMainWindow):
 
     # -- closing -------------------------------------------------------------
     def closeEvent(self, event) -> None:
-        """Closing goes at once: every job is asked to stop (training, the search and a lesson after
-        their batch) and the window and its dialogs go; gui/app.py's ``leave`` ends the process."""
+        """Closing goes at once: the form, geometry and splitter are remembered, every job is asked to
+        stop (training, the search and a lesson after their batch) and the window and its dialogs go;
+        gui/app.py's ``leave`` ends the process."""
+        form = self.panel.experiment() if self.panel.specs else None  # not filled yet: keep the one kept
+        self.remembered.save(form, {"window/geometry": self.saveGeometry(),
+                                    "window/splitter": self.splitter.saveState()})
         stop_all()
         for dialog in (self.experiments, self.lr_finder):
             if dialog is not None:
