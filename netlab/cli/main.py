@@ -16,12 +16,24 @@ import sys
 from netlab.base.abort import ctrl_c_ends_the_command
 from netlab.base.errors import NetlabError
 from netlab.base.logs import quiet_tensorflow
-from netlab.cli import architectures, evaluate, experiment, export, finetune, inspect, predict, search, train
+from netlab.cli import (
+    architectures,
+    evaluate,
+    experiment,
+    export,
+    finetune,
+    gui,
+    inspect,
+    predict,
+    search,
+    train,
+)
 from netlab.cli.command import Command, Group
 from netlab.cli.flags import NetlabArgumentParser, os_error_text
 
 # `netlab --help` lists them in this order.
 COMMANDS: dict[str, Command | Group] = {
+    "gui": gui.GUI,
     "archs": architectures.ARCHS,
     "train": train.TRAIN,
     "resume": train.RESUME,
