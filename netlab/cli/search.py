@@ -67,7 +67,7 @@ def _experiment_flag_names() -> list[str]:
     return [action.dest for action in parser._actions]
 
 
-_trials = {"taken": 0, "budget": 0}  # for the progress line's "trial 3/8"
+_trials = {"taken": 0, "budget": 0}  # for the progress line's "trial 2 (3 of 8)"
 
 
 def _print_search_event(event) -> None:
@@ -79,7 +79,7 @@ def _print_search_event(event) -> None:
             f"{event.taken} of {event.trials} trials taken", file=sys.stderr, chatter=True)
     elif isinstance(event, TrialStarted):
         _trials["taken"] += 1
-        LINE.prefix = f"trial {_trials['taken']}/{_trials['budget']}"
+        LINE.prefix = f"trial {event.number} ({_trials['taken']} of {_trials['budget']})"
         say(f"trial {event.number}: " + ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
                                                   for k, v in event.params.items()),
             file=sys.stderr, chatter=True)
