@@ -3,7 +3,12 @@
 Importing TensorFlow takes seconds; the window is on screen before it starts
 (set NETLAB_TIMING=1 to print the time to window; ``python -m netlab.bench
 window`` measures it, and the time to a usable Train button, against a bare
-Qt window).
+Qt window). NETLAB_CLOSE_AFTER_SHOW=1 closes it as soon as it has shown: an
+installation's smoke test (tests/test_resources.py runs the installed
+``netlab-gui`` so).
+
+Started by ``netlab-gui`` (the wheel's gui-scripts entry point: no console
+window on Windows), ``netlab gui``, ``python -m gui`` or ``python main.py``.
 
 Closing the window hides it at once and asks every job to stop; the process
 gives them STOP_WAIT_S, then ends, abandoning what has not (``leave``;
@@ -17,6 +22,8 @@ import os
 import sys
 import time
 from typing import NoReturn
+
+from netlab.base.errors import NetlabError
 
 START = time.perf_counter()
 
@@ -54,7 +61,29 @@ def start(argv: list[str] | None = None):
         print(f"window shown after {time.perf_counter() - START:.2f} s "
               f"(TensorFlow imported: {loaded})", file=sys.stderr, flush=True)
     QTimer.singleShot(0, window.start_loading)
+    if os.environ.get("NETLAB_CLOSE_AFTER_SHOW"):
+        QTimer.singleShot(0, window.close)  # as a person closes it: the jobs are asked to stop
     return app, window
+
+
+class NoDisplayError(NetlabError):
+    """There is no display for the window: Qt would abort the process (SIGABRT) with its own lines."""
+
+
+def check_display(environ=os.environ, platform: str = sys.platform) -> None:
+    """Raise NoDisplayError where Qt's X11 or Wayland platform would find no display to connect to.
+
+    Windows and macOS always have one; QT_QPA_PLATFORM=offscreen (or vnc, eglfs ...) needs none.
+    A DISPLAY that is set but unreachable is left to Qt.
+    """
+    if platform in ("win32", "darwin"):
+        return
+    qpa = environ.get("QT_QPA_PLATFORM", "").split(":")[0].split(";")[0]
+    needs = {"": ("DISPLAY", "WAYLAND_DISPLAY"), "xcb": ("DISPLAY",),
+             "wayland": ("WAYLAND_DISPLAY",), "wayland-egl": ("WAYLAND_DISPLAY",)}.get(qpa, ())
+    if needs and not any(environ.get(name) for name in needs):
+        raise NoDisplayError(f"no display to open the window on (no {' or '.join(needs)} set): run it in a "
+                             "desktop session (or ssh -X), or use the netlab command's headless commands")
 
 
 def _import_what_would_freeze_the_window() -> None:
@@ -76,9 +105,20 @@ def _import_what_would_freeze_the_window() -> None:
 STOP_WAIT_S = 1.0
 
 
-def main(argv: list[str] | None = None) -> NoReturn:
+def main(argv: list[str] | None = None) -> int:
+    """The ``netlab-gui`` entry point: the window, or one line saying why it cannot open (exit 2)."""
+    try:
+        check_display()
+    except NetlabError as exc:
+        print(f"netlab-gui: error: {exc}", file=sys.stderr)
+        return 2
+    run(argv)
+
+
+def run(argv: list[str] | None = None) -> NoReturn:
+    """Open the window and end the process when it closes (``netlab gui`` checks the display first)."""
     app, _window = start(argv)
-    return leave(app.exec())
+    leave(app.exec())
 
 
 def leave(code: int) -> NoReturn:

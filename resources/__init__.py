@@ -3,6 +3,7 @@
 - ``experiments/*.json``: the lessons (netlab/lessons/spec.py)
 - ``pretrained_models.json``: GluonCV's model-zoo table of pretrained ImageNet models (netlab/inspect/published.py)
 - ``icons/NAME-SIZE.png``: the application's and windows' icons
+- ``netlab.desktop``: the Linux desktop entry (``netlab gui --install-desktop-entry``)
 - ``samples/DATASET/CLASS/*.png``: a few images per built-in dataset, to drop on a model
 
 Where each file comes from and under which license: README.md in this folder;

@@ -73,7 +73,7 @@ def wheel(tmp_path_factory):
 def test_the_wheel_ships_the_resources(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     here = ROOT / "resources"
-    expected = [p for pattern in ("experiments/*.json", "icons/*.png", "samples/*/*/*.png", "*.json", "README.md")
+    expected = [p for pattern in ("experiments/*.json", "icons/*.png", "samples/*/*/*.png", "*.json", "*.desktop", "README.md")
                 for p in here.glob(pattern)]
     assert len(expected) > 50
     missing = [str(p.relative_to(ROOT)) for p in expected
@@ -95,3 +95,51 @@ def test_an_installed_wheel_finds_its_resources(wheel, tmp_path):
     assert int(out[1]) == len(list((ROOT / "resources/experiments").glob("*.json"))) >= 8
     assert int(out[2]) == len(icon_files("netlab"))
     assert out[3] == f"{len(sample_images('digits'))} {len(sample_images('shapes'))}"
+
+
+def _fresh_venv(path: Path) -> Path:
+    """A new virtual environment that sees this interpreter's packages (TensorFlow, PySide6) but not
+    NetLab: a .pth names their site-packages as a plain folder, so its editable NetLab's finder
+    (itself a .pth there) never runs. Its python, whose pip installs into it."""
+    import sysconfig
+
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True, timeout=120)
+    python = path / "bin" / "python"
+    ours = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True, timeout=60).stdout.strip()
+    Path(ours, "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return python
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the venv's scripts are in bin/ (Scripts\\ on Windows)")
+def test_the_installed_wheel_opens_the_window_from_its_entry_points(wheel, tmp_path):
+    """pip installs netlab-gui (gui-scripts) and netlab; each opens the window, which shows and closes;
+    the desktop entry it installs starts that netlab-gui with the icon the wheel installed."""
+    python = _fresh_venv(tmp_path / "venv")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "NETLAB_RUNS": str(tmp_path / "runs"),
+           "QT_QPA_PLATFORM": "offscreen", "NETLAB_TIMING": "1", "NETLAB_CLOSE_AFTER_SHOW": "1"}
+    subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "--no-index", "--no-compile", "-q",
+                    str(wheel)], check=True, capture_output=True, timeout=120, env=env)
+    where = subprocess.run([str(python), "-c", "import gui.app, netlab; print(gui.app.__file__, netlab.__file__)"],
+                           cwd=tmp_path, capture_output=True, text=True, env=env, check=True, timeout=60).stdout
+    assert all(Path(f).is_relative_to(tmp_path / "venv") for f in where.split())  # the wheel's, not the checkout's
+    bin_ = tmp_path / "venv" / "bin"
+    for command in ([str(bin_ / "netlab-gui")], [str(bin_ / "netlab"), "gui"]):
+        proc = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, env=env, timeout=180)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert "window shown after" in proc.stderr
+    help_ = subprocess.run([str(bin_ / "netlab"), "gui", "--help"], cwd=tmp_path, capture_output=True,
+                           text=True, env=env, timeout=120)
+    assert help_.returncode == 0 and "--install-desktop-entry" in help_.stdout
+    entry = subprocess.run([str(bin_ / "netlab"), "gui", "--install-desktop-entry"], cwd=tmp_path,
+                           capture_output=True, text=True, env=env, check=True, timeout=120)
+    assert entry.stdout.strip() == f"wrote {tmp_path}/.local/share/applications/netlab.desktop"
+    fields = dict(line.split("=", 1) for line in (tmp_path / ".local/share/applications/netlab.desktop")
+                  .read_text().splitlines() if "=" in line)
+    assert fields["Exec"] == str(bin_ / "netlab-gui")
+    icon = Path(fields["Icon"])
+    assert icon.is_relative_to(tmp_path / "venv") and Image.open(icon).size == (256, 256)
+    no_display = {k: v for k, v in env.items() if k != "QT_QPA_PLATFORM"}
+    proc = subprocess.run([str(bin_ / "netlab-gui")], cwd=tmp_path, capture_output=True, text=True,
+                          env=no_display, timeout=120)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "no display" in proc.stderr

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 from netlab.base.errors import ConfigError
 from netlab.cli.command import Command
 from netlab.cli.flags import run_folder_flag
-from netlab.cli.train import print_event
+from netlab.cli.progress import LINE, clock, say
+from netlab.cli.train import print_event, show_batch_progress
 from netlab.lessons.report import print_result
-from netlab.lessons.runner import ArmStarted, LessonRunner, LessonStarted, default_out_dir
+from netlab.lessons.runner import ArmStarted, LessonFinished, LessonRunner, LessonStarted, default_out_dir
 from netlab.lessons.spec import lesson_names, load_lesson
 from netlab.runs.files import lesson_in, lesson_resume_command
 from netlab.runs.lock import free_run_dir
-from netlab.training.events import EpochEnd, Notice, RunFailed
+from netlab.training.events import BatchEnd, EpochEnd, Notice, RunFailed, RunStarted
 
 
 def add_experiment_arguments(p) -> None:
@@ -58,8 +60,8 @@ def cmd_experiment(args) -> int:
     try:
         result = runner.run()
     except KeyboardInterrupt:  # the finished runs are kept; the one cut short trains again
-        print(f"netlab: interrupted; the finished runs stay in {out}: netlab experiment {spec.name} "
-              f"--resume {out} goes on with the others", file=sys.stderr)
+        say(f"netlab: interrupted; the finished runs stay in {out}: netlab experiment {spec.name} "
+            f"--resume {out} goes on with the others", file=sys.stderr)
         return 130
     if args.json:
         print(json.dumps(result, indent=2))
@@ -68,15 +70,38 @@ def cmd_experiment(args) -> int:
     return 0
 
 
+_trained = {"since": None, "runs": 0}  # the runs this command trained (not kept ones), for the lesson's ETA
+
+
 def print_lesson_event(event) -> None:
     if isinstance(event, LessonStarted):
-        print(f"experiment {event.name} ({event.budget}): arms {', '.join(event.arms)}; seeds "
-              f"{', '.join(map(str, event.seeds))}; folder {event.out_dir}", flush=True)
+        _trained.update(since=None, runs=0)
+        say(f"experiment {event.name} ({event.budget}): arms {', '.join(event.arms)}; seeds "
+            f"{', '.join(map(str, event.seeds))}; folder {event.out_dir}", chatter=True)
     elif isinstance(event, ArmStarted):
         kept = ": finished before, kept" if event.kept else ""
-        print(f"[{event.index + 1}/{event.total}] {event.arm}, seed {event.seed}{kept}", flush=True)
+        say(f"[{event.index + 1}/{event.total}] {event.arm}, seed {event.seed}{kept}", chatter=True)
+        LINE.prefix = f"run {event.index + 1}/{event.total}{_lesson_eta(event)}"
+    elif isinstance(event, RunStarted | BatchEnd):
+        show_batch_progress(event)
     elif isinstance(event, EpochEnd | Notice | RunFailed):
         print_event(event)
+    elif isinstance(event, LessonFinished):
+        LINE.clear()
+        LINE.prefix = ""
+
+
+def _lesson_eta(event) -> str:
+    """", lesson ETA 3:10": the mean time of the runs trained so far times the runs left."""
+    if event.kept:
+        return ""
+    now = time.monotonic()
+    if _trained["since"] is None:
+        _trained["since"] = now
+        return ""
+    _trained["runs"] += 1
+    per_run = (now - _trained["since"]) / _trained["runs"]
+    return f", lesson ETA {clock(per_run * (event.total - event.index))}"
 
 
 EXPERIMENT = Command("run a lesson, a paper's claim tested as a paired experiment; 'netlab experiment list' lists them",

@@ -16,12 +16,25 @@ import sys
 from netlab.base.abort import ctrl_c_ends_the_command
 from netlab.base.errors import NetlabError
 from netlab.base.logs import quiet_tensorflow
-from netlab.cli import architectures, evaluate, experiment, export, finetune, inspect, predict, search, train
+from netlab.cli import (
+    architectures,
+    evaluate,
+    experiment,
+    export,
+    finetune,
+    gui,
+    inspect,
+    predict,
+    search,
+    train,
+)
 from netlab.cli.command import Command, Group
 from netlab.cli.flags import NetlabArgumentParser, os_error_text
+from netlab.cli.progress import LINE
 
 # `netlab --help` lists them in this order.
 COMMANDS: dict[str, Command | Group] = {
+    "gui": gui.GUI,
     "archs": architectures.ARCHS,
     "train": train.TRAIN,
     "resume": train.RESUME,
@@ -40,23 +53,26 @@ COMMANDS: dict[str, Command | Group] = {
 
 def build_parser() -> argparse.ArgumentParser:
     parser = NetlabArgumentParser(prog="netlab", description="NetLab: train and inspect CNNs")
-    _add_commands(parser, "command", COMMANDS, verbose_default=False)
+    _add_commands(parser, "command", COMMANDS, flag_default=False)
     return parser
 
 
-def _add_commands(parser, dest: str, commands: dict[str, Command | Group], verbose_default) -> None:
+def _add_commands(parser, dest: str, commands: dict[str, Command | Group], flag_default) -> None:
     """A parser for each entry of the table, its handler as ``args.func``; a group's entries get theirs."""
     sub = parser.add_subparsers(dest=dest, required=True)
     for name, command in commands.items():
         p = sub.add_parser(name, help=command.help)
         if isinstance(command, Group):
             # SUPPRESS: a subcommand's own default would overwrite `netlab inspect --verbose maps`.
-            _add_commands(p, command.dest, command.commands, verbose_default=argparse.SUPPRESS)
+            _add_commands(p, command.dest, command.commands, flag_default=argparse.SUPPRESS)
         else:
             command.add_arguments(p)
             p.set_defaults(func=command.run)
-        p.add_argument("--verbose", action="store_true", default=verbose_default,
+        p.add_argument("--verbose", action="store_true", default=flag_default,
                        help="also show TensorFlow's own log lines")
+        p.add_argument("--quiet", action="store_true", default=flag_default,
+                       help="only the result and errors: no progress line in a terminal, and commands "
+                            "that train leave out the lines between the start and the result")
 
 
 def _chosen_parser(parser: argparse.ArgumentParser, args) -> argparse.ArgumentParser:
@@ -82,9 +98,11 @@ def main(argv: list[str] | None = None) -> int:
         except SystemExit as exc:  # --help, or argparse's one error line (printed already)
             return exc.code or 0
         quiet_tensorflow(verbose=args.verbose)  # before any command imports TensorFlow
+        LINE.quiet = args.quiet
         with ctrl_c_ends_the_command():
             return args.func(args)
     except NetlabError as exc:
+        LINE.clear()
         print(f"netlab: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # the reader went away (`netlab ... | head`): nothing more to say
@@ -92,9 +110,11 @@ def main(argv: list[str] | None = None) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except OSError as exc:  # a folder that cannot be written, a disk that vanished ...
+        LINE.clear()
         print(f"netlab: error: {os_error_text(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # Ctrl-C anywhere, TensorFlow's import included
+        LINE.clear()
         print("netlab: interrupted", file=sys.stderr)
         return 130
 

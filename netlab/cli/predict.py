@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 from netlab.base.errors import ConfigError, ImageLoadError
 from netlab.cli.command import Command
 from netlab.cli.flags import number_flag
+from netlab.cli.progress import LINE, rate_and_eta
 from netlab.predict.classify import BATCH_SIZE, TTA_MODES, classify_files, ensemble, open_member, write_csv
 
 
@@ -43,11 +45,9 @@ def cmd_predict(args) -> int:
     if args.csv and args.csv != "-":
         _check_csv_path(Path(args.csv).expanduser())
     members = ensemble([open_member(path) for path in [args.model, *args.ensemble]])
-    progress = _progress_line if sys.stderr.isatty() and not args.json else None
     results = classify_files(members, args.images, top=args.top, tta=args.tta,
-                             batch_size=args.batch_size, on_batch=progress)
-    if progress is not None:
-        print(file=sys.stderr)
+                             batch_size=args.batch_size, on_batch=None if args.json else _progress_line())
+    LINE.keep()  # the final count stays on the terminal's screen
     failed = [r for r in results if r.error]
     if len(failed) == len(results):
         raise ImageLoadError(failed[0].error if len(failed) == 1 else
@@ -95,8 +95,14 @@ def _print_text(results, members) -> None:
             print(f"  single crop: {r.single[0].label} {r.single[0].probability:.2%}")
 
 
-def _progress_line(batch, done, total) -> None:
-    print(f"\rclassified {done}/{total}", end="", file=sys.stderr, flush=True)
+def _progress_line():
+    """classify_files's on_batch: images done of total, their rate and the time left (a terminal only)."""
+    started = time.monotonic()
+
+    def show(batch, done, total) -> None:
+        LINE.show(f"classified {done}/{total}  {rate_and_eta(done, total, started)}".rstrip(), force=done == total)
+
+    return show
 
 
 PREDICT = Command("classify images or folders of images with a .keras model or run", add_predict_arguments,

@@ -9,16 +9,18 @@ import sys
 from netlab.base.errors import ConfigError, NetlabError
 from netlab.cli.command import Command
 from netlab.cli.flags import number_flag, run_folder_flag
+from netlab.cli.progress import LINE, say
 from netlab.cli.settings import (
     add_experiment_flags,
     refuse_flags_that_do_nothing,
     unchecked_experiment_from_args,
 )
+from netlab.cli.train import show_batch_progress
 from netlab.config import PRUNERS, SAMPLERS
 from netlab.config.search_space import space_from_flag
 from netlab.runs.folder import new_run_dir
 from netlab.search.study import DEFAULT_STUDY, Search
-from netlab.search.trials import SearchStarted, TrialFinished, TrialStarted, param_importances
+from netlab.search.trials import SearchFinished, SearchStarted, TrialFinished, TrialStarted, param_importances
 
 
 def add_search_arguments(p) -> None:
@@ -65,21 +67,33 @@ def _experiment_flag_names() -> list[str]:
     return [action.dest for action in parser._actions]
 
 
+_trials = {"taken": 0, "budget": 0}  # for the progress line's "trial 2 (3 of 8)"
+
+
 def _print_search_event(event) -> None:
+    """The search's lines on stderr (stdout is the table); its trials' runs on the progress line."""
     if isinstance(event, SearchStarted):
+        _trials.update(taken=event.taken, budget=event.trials)
         joined = " (joined: the study's settings)" if event.joined else ""
-        print(f"search in {event.out_dir}: study {event.study_name} in {event.storage}{joined}, "
-              f"{event.taken} of {event.trials} trials taken", file=sys.stderr, flush=True)
+        say(f"search in {event.out_dir}: study {event.study_name} in {event.storage}{joined}, "
+            f"{event.taken} of {event.trials} trials taken", file=sys.stderr, chatter=True)
     elif isinstance(event, TrialStarted):
-        print(f"trial {event.number}: " + ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
-                                                    for k, v in event.params.items()),
-              file=sys.stderr, flush=True)
+        _trials["taken"] += 1
+        LINE.prefix = f"trial {event.number} ({_trials['taken']} of {_trials['budget']})"
+        say(f"trial {event.number}: " + ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
+                                                  for k, v in event.params.items()),
+            file=sys.stderr, chatter=True)
     elif isinstance(event, TrialFinished):
         row = event.trial
         note = {"pruned": f" after epoch {row['epochs']}", "failed": f": {row['error']}"}.get(row["state"], "")
         result = f", val_accuracy {row['val_accuracy']:.4f}" if row["val_accuracy"] is not None else ""
-        print(f"trial {row['number']} {row['state']}{note}{result} ({event.taken} of {event.trials} taken)",
-              file=sys.stderr, flush=True)
+        say(f"trial {row['number']} {row['state']}{note}{result} ({event.taken} of {event.trials} taken)",
+            file=sys.stderr, chatter=True)
+    elif isinstance(event, SearchFinished):
+        LINE.clear()
+        LINE.prefix = ""
+    else:
+        show_batch_progress(event)
 
 
 def _resumed_search(args) -> Search:
@@ -110,8 +124,8 @@ def cmd_search(args) -> int:
     try:
         rows = search.run()
     except KeyboardInterrupt:  # the running trial counts as interrupted; another takes its place
-        print(f"netlab: interrupted; netlab search --resume {search.out_dir} goes on to the budget",
-              file=sys.stderr)
+        say(f"netlab: interrupted; netlab search --resume {search.out_dir} goes on to the budget",
+            file=sys.stderr)
         return 130
     if args.json:
         print(json.dumps({"out": str(search.out_dir), "study": search.study_name,

@@ -9,11 +9,12 @@ from pathlib import Path
 
 from netlab.cli.command import Command
 from netlab.cli.flags import number_flag, run_folder_flag
+from netlab.cli.progress import LINE, clock, say
 from netlab.cli.settings import add_experiment_flags, experiment_from_args
 from netlab.runs.folder import new_run_dir, shown_dataset
 from netlab.runs.run import RunFolder
 from netlab.training.device import list_devices
-from netlab.training.events import EpochEnd, Notice, RunFailed, RunFinished, RunStarted
+from netlab.training.events import BatchEnd, EpochEnd, Notice, RunFailed, RunFinished, RunStarted
 from netlab.training.lr_finder import find_lr
 from netlab.training.multi_worker import cluster_from_env
 from netlab.training.trainer import Trainer
@@ -24,30 +25,47 @@ def _fmt_seconds(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
+_epochs_of_run = {"epochs": 0}  # RunStarted's, for the progress line's "epoch 3/10"
+
+
+def show_batch_progress(event) -> None:
+    """In a terminal, the batches within the epoch on stderr's progress line (netlab/cli/progress.py):
+    "epoch 3/10  batch 120/469  loss 0.4321  412 img/s  ETA 0:42" (the run's time left)."""
+    if isinstance(event, RunStarted):
+        _epochs_of_run["epochs"] = event.epochs
+    elif isinstance(event, BatchEnd):
+        loss = f"  loss {event.loss:.4f}" if event.loss == event.loss else ""
+        LINE.show(f"epoch {event.epoch + 1}/{_epochs_of_run['epochs']}  batch {event.batch}/{event.steps}"
+                  f"{loss}  {event.images_per_second:,.0f} img/s  ETA {clock(event.eta_seconds)}")
+
+
 def print_event(event) -> None:
+    """A run's events as the CLI's lines: one line per epoch on stdout (the same in a pipe), and
+    the progress line within the epoch in a terminal."""
+    show_batch_progress(event)
     if isinstance(event, RunStarted):
         resumed = f", resuming after epoch {event.initial_epoch}" if event.initial_epoch else ""
         if event.initial_epoch and event.initial_epoch >= event.epochs:
             resumed = (f": all {event.epochs} epochs were already done" if event.epochs > 1
                        else ": its one epoch was already done") + ", nothing left to train"
-        print(f"training {event.arch} on {shown_dataset(event.dataset)} ({event.train_samples} train / "
-              f"{event.val_samples} validation images, {event.params:,} parameters) on {event.device}"
-              f"{resumed}", flush=True)
+        say(f"training {event.arch} on {shown_dataset(event.dataset)} ({event.train_samples} train / "
+            f"{event.val_samples} validation images, {event.params:,} parameters) on {event.device}"
+            f"{resumed}", chatter=True)
     elif isinstance(event, EpochEnd):
         m = event.metrics
         parts = [f"{k} {m[k]:.4f}" for k in ("loss", "accuracy", "val_loss", "val_accuracy") if k in m]
-        print(f"epoch {event.epoch + 1}/{event.epochs}  " + "  ".join(parts)
-              + f"  ({_fmt_seconds(event.seconds)})", flush=True)
+        say(f"epoch {event.epoch + 1}/{event.epochs}  " + "  ".join(parts)
+            + f"  ({_fmt_seconds(event.seconds)})", chatter=True)
     elif isinstance(event, RunFinished):
         state = "stopped" if event.stopped else "stopped early" if event.stopped_early else "finished"
         best = f" (best val_loss {event.best_val_loss:.4f} at epoch {event.best_epoch})" \
             if event.best_epoch is not None else ""
         saved = f"run saved in {event.run_dir}" if event.run_dir else "the chief worker saved the run"
-        print(f"{state} after {_epochs(event.epochs_completed)}{best}; {saved}", flush=True)
+        say(f"{state} after {_epochs(event.epochs_completed)}{best}; {saved}")
     elif isinstance(event, Notice):
-        print(f"{'warning' if event.level == 'warning' else 'check'}: {event.text}", flush=True)
+        say(f"{'warning' if event.level == 'warning' else 'check'}: {event.text}", chatter=event.level != "warning")
     elif isinstance(event, RunFailed):
-        pass  # main() prints the error line
+        LINE.clear()  # main() prints the error line
 
 
 def _epochs(count: int) -> str:
@@ -68,7 +86,7 @@ def run_to_the_end(trainer) -> int:
     try:
         trainer.run()
     except KeyboardInterrupt:
-        print(f"netlab: {interrupted_run_text(trainer.shown_run_dir)}", file=sys.stderr)
+        say(f"netlab: {interrupted_run_text(trainer.shown_run_dir)}", file=sys.stderr)
         return 130
     return 0
 
