@@ -27,7 +27,15 @@ from gui.downloads import relay
 from gui.forms.experiment_panel import ExperimentPanel
 from gui.forms.run_folder import RunFolderField
 from gui.icons import icon
-from gui.settings import EXPERIMENTS, MODELS, WindowSettings, last_folder, remember_folder
+from gui.settings import (
+    DEFAULT_SIZE,
+    DEFAULT_SPLITTER,
+    EXPERIMENTS,
+    WindowMemory,
+    checked,
+    last_folder,
+    remember_folder,
+)
 from gui.state import CurrentModel, runs_root
 from gui.tabs.batch_classify import BatchClassifyView
 from gui.tabs.classifier import ClassifierView
@@ -42,7 +50,6 @@ from gui.widgets.samples_menu import SamplesMenu
 from gui.window_training import TrainingMixin
 from gui.workers import TrainThread, run_job, stop_all
 from netlab.base.errors import NetlabError
-from netlab.config import Experiment
 from netlab.inspect.text import human
 from netlab.runs.run import load_settings
 
@@ -50,18 +57,12 @@ from netlab.runs.run import load_settings
 # when opened: the window shows before they load (see start_loading).
 
 
-def _load_registry(remembered: Experiment | None = None):
+def _load_registry(remembered=None):
     """Worker-thread job: the registry's architectures (their names, options and figures; no TensorFlow),
     and the form remembered from the last start, checked against them: (specs, experiment or None, note)."""
     from netlab.architectures import all_archs
 
-    specs = all_archs()
-    if remembered is None:
-        return specs, None, ""
-    try:
-        return specs, remembered.validate(), ""
-    except NetlabError as exc:
-        return specs, None, f"The remembered form was ignored ({exc}): started with the defaults."
+    return all_archs(), *checked(remembered)
 
 
 def _load_tensorflow():
@@ -82,7 +83,7 @@ class MainWindow(TrainingMixin, QMainWindow):
         super().__init__()
         self.setWindowTitle("NetLab")
         self.setWindowIcon(icon())
-        self.resize(1400, 860)
+        self.resize(*DEFAULT_SIZE)
         self.thread: TrainThread | None = None
         self.result = None
         self.experiments = None  # the Experiments window, made on first use
@@ -103,7 +104,7 @@ class MainWindow(TrainingMixin, QMainWindow):
         splitter.addWidget(left)
         splitter.addWidget(self.tabs)
         splitter.addWidget(self.classifier)
-        splitter.setSizes([340, 710, 350])
+        splitter.setSizes(DEFAULT_SPLITTER)
         splitter.setStretchFactor(1, 1)
         self.splitter = splitter
         self.setCentralWidget(splitter)
@@ -111,8 +112,9 @@ class MainWindow(TrainingMixin, QMainWindow):
 
         self.status = QLabel("Loading TensorFlow...")
         self.statusBar().addWidget(self.status, 1)
+        self.memory = WindowMemory(self)  # what the window remembers between starts (gui/settings.py)
         self._build_menu()
-        self._restore_window()
+        self.memory.restore()
 
     def _build_train_column(self) -> QWidget:
         """The left column: the experiment's form, its run folder, Train/Pause/Stop, the model's
@@ -220,8 +222,7 @@ class MainWindow(TrainingMixin, QMainWindow):
             action.triggered.connect(slot)
             menu.addAction(action)
             if slot == self.classifier.choose_model:  # File > Recent: experiments and models opened
-                self.recent_menu = menu.addMenu("Re&cent")
-                self.recent_menu.aboutToShow.connect(self._fill_recent)
+                menu.addMenu(self.memory.recent_menu)
         # The lessons as paired experiments (gui/dialogs/experiments.py).
         lessons = QAction(icon("experiments"), "&Lessons...", self)
         lessons.triggered.connect(self.open_experiments)
@@ -232,46 +233,9 @@ class MainWindow(TrainingMixin, QMainWindow):
             lambda paths: (self.tabs.setCurrentWidget(self.classify), self.classify.classify_paths(paths)))
         self.menuBar().addMenu("&Help").addMenu(self.samples_menu)
 
-    # -- what the window remembers (gui/settings.py) ----------------------------
-    def _restore_window(self) -> None:
-        """Geometry and splitter as last closed (the form follows once the registry has loaded), and
-        File > Recent; what was ignored is said in the status bar."""
-        self.remembered = WindowSettings()
-        geometry, splitter = self.remembered.bytes("window/geometry"), self.remembered.bytes("window/splitter")
-        if geometry is not None and not self.restoreGeometry(geometry):
-            self._note("The remembered window geometry was ignored.")
-        if splitter is not None:
-            self.splitter.restoreState(splitter)
-        self._fill_recent()
-        self.current.subscribe(lambda current: current.path is not None
-                               and self.remembered.add_recent(MODELS, current.path))
-
-    def _note(self, note: str = "") -> None:
-        """Say in the status bar what the remembered settings could not give (and every note before)."""
-        notes = [*self.remembered.notes, note] if note else self.remembered.notes
-        self.remembered.notes = []
-        if notes:
-            self.settings_note = " ".join(notes)
-            self.statusBar().showMessage(self.settings_note, 20_000)
-
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        for kind, opener in ((EXPERIMENTS, self.load_experiment), (MODELS, self.classifier.open_model)):
-            for path in self.remembered.recent(kind):
-                action = self.recent_menu.addAction(Path(path).name)
-                action.setToolTip(path)
-                action.setStatusTip(path)
-                action.triggered.connect(lambda checked=False, p=path, o=opener: o(p))
-        self.recent_menu.setEnabled(not self.recent_menu.isEmpty())
-        self._note()
-
     def reset_to_defaults(self) -> None:
         """Forget every remembered setting and show the default form, size and splitter."""
-        self.remembered.reset()
-        self.panel.set_experiment(Experiment())
-        self.resize(1400, 860)
-        self.splitter.setSizes([340, 710, 350])
-        self._fill_recent()
+        self.memory.reset()
         self.status.setText("Settings reset to the defaults.")
 
     def open_experiments(self) -> None:
@@ -311,7 +275,7 @@ class MainWindow(TrainingMixin, QMainWindow):
             self.error.setText(f"{Path(path).name}: {exc}")
             return
         self.error.setText("")
-        self.remembered.add_recent(EXPERIMENTS, path)
+        self.memory.add_recent(EXPERIMENTS, path)
         kept = self.panel.set_experiment(experiment)
         self.status.setText(f"Settings loaded from {path}")
         self._report_kept(Path(path).name, kept)
@@ -327,7 +291,7 @@ class MainWindow(TrainingMixin, QMainWindow):
         except OSError as exc:
             self.error.setText(f"could not save {path}: {exc.strerror}")
             return
-        self.remembered.add_recent(EXPERIMENTS, path)
+        self.memory.add_recent(EXPERIMENTS, path)
         self.status.setText(f"Settings saved to {path}; train them headless with: netlab train --config {path}")
 
     def _choose_experiment(self) -> None:
@@ -355,14 +319,12 @@ class MainWindow(TrainingMixin, QMainWindow):
         GUI thread to 60-180 ms a plot (``python -m netlab.bench window-start``).
         """
         self.curves.load()
-        run_job(_load_registry, self.remembered.experiment(), on_result=self._registry_ready,
+        run_job(_load_registry, self.memory.experiment(), on_result=self._registry_ready,
                 on_error=self._core_failed, owner=self, needs_tensorflow=False)
 
     def _registry_ready(self, loaded) -> None:
         specs, remembered, note = loaded
-        if remembered is not None:
-            self.panel.set_experiment(remembered)
-        self._note(note)
+        self.memory.restore_form(remembered, note)
         self._report_kept("settings", self.panel.set_architectures(specs))
         self.train_button.setEnabled(True)
         self.train_button.setToolTip("")
@@ -410,9 +372,7 @@ class MainWindow(TrainingMixin, QMainWindow):
         """Closing goes at once: the form, geometry and splitter are remembered, every job is asked to
         stop (training, the search and a lesson after their batch) and the window and its dialogs go;
         gui/app.py's ``leave`` ends the process."""
-        form = self.panel.experiment() if self.panel.specs else None  # not filled yet: keep the one kept
-        self.remembered.save(form, {"window/geometry": self.saveGeometry(),
-                                    "window/splitter": self.splitter.saveState()})
+        self.memory.save()
         stop_all()
         for dialog in (self.experiments, self.lr_finder):
             if dialog is not None:

@@ -10,6 +10,9 @@ Reading never fails: a file that cannot be read, that another version of
 NetLab wrote, or whose values are not what they should be is ignored, and the
 window says so in one line (``WindowSettings.notes``); a recent file that is
 gone is dropped with a note too.
+
+``WindowMemory`` wires it into the main window: restored at start, kept on
+close, File > Recent and File > Reset to defaults.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtWidgets import QMainWindow, QMenu
 
 from netlab.base.errors import NetlabError
 from netlab.config import Experiment
@@ -26,6 +30,8 @@ VERSION = 1  # what "version" says in a file this module wrote; another value: t
 ENV = "NETLAB_SETTINGS"
 RECENT_MAX = 8
 EXPERIMENTS, MODELS = "experiments", "models"
+DEFAULT_SIZE = (1400, 860)  # the main window's first start and File > Reset to defaults
+DEFAULT_SPLITTER = [340, 710, 350]  # form | tabs | classifier
 
 
 def store() -> QSettings:
@@ -146,3 +152,93 @@ class WindowSettings:
         self.settings.setValue("version", VERSION)
         self.settings.setValue(key, value)
         self.settings.sync()
+
+
+def checked(remembered: Experiment | None) -> tuple[Experiment | None, str]:
+    """The remembered form checked against the registry (a worker-thread job: it loads it):
+    (the experiment or None, the note saying why it was ignored or "")."""
+    if remembered is None:
+        return None, ""
+    try:
+        return remembered.validate(), ""
+    except NetlabError as exc:
+        return None, f"The remembered form was ignored ({exc}): started with the defaults."
+
+
+class WindowMemory:
+    """What the main window remembers, wired into it: geometry and splitter restored at start (the
+    form once the registry has loaded: ``experiment``, ``restore_form``), File > Recent
+    (``recent_menu``), kept on close (``save``), forgotten by File > Reset to defaults (``reset``).
+    What was ignored is said in the status bar; ``note`` is the last line said.
+
+    ``window`` is the MainWindow: its ``splitter``, ``panel``, ``current`` model, ``load_experiment``
+    and ``classifier.open_model`` are used.
+    """
+
+    def __init__(self, window: QMainWindow) -> None:
+        self.window = window
+        self.settings = WindowSettings()
+        self.note = ""
+        self.recent_menu = QMenu("Re&cent", window)
+        self.recent_menu.aboutToShow.connect(self.fill_recent)
+
+    def restore(self) -> None:
+        """Geometry and splitter as last closed, File > Recent filled, models opened remembered."""
+        window = self.window
+        geometry, splitter = self.settings.bytes("window/geometry"), self.settings.bytes("window/splitter")
+        if geometry is not None and not window.restoreGeometry(geometry):
+            self.say("The remembered window geometry was ignored.")
+        if splitter is not None:
+            window.splitter.restoreState(splitter)
+        self.fill_recent()
+        window.current.subscribe(lambda current: current.path is not None
+                                 and self.add_recent(MODELS, current.path))
+
+    def experiment(self) -> Experiment | None:
+        """The form as last closed (unchecked: ``checked`` checks it once the registry has loaded)."""
+        return self.settings.experiment()
+
+    def restore_form(self, remembered: Experiment | None, note: str) -> None:
+        """What ``checked`` gave: the remembered form shown, or the note why it was not."""
+        if remembered is not None:
+            self.window.panel.set_experiment(remembered)
+        self.say(note)
+
+    def say(self, note: str = "") -> None:
+        """Say in the status bar what the remembered settings could not give (and every note before)."""
+        notes = [*self.settings.notes, note] if note else self.settings.notes
+        self.settings.notes = []
+        if notes:
+            self.note = " ".join(notes)
+            self.window.statusBar().showMessage(self.note, 20_000)
+
+    def fill_recent(self) -> None:
+        menu = self.recent_menu
+        menu.clear()
+        openers = {EXPERIMENTS: self.window.load_experiment, MODELS: self.window.classifier.open_model}
+        for kind, opener in openers.items():
+            for path in self.settings.recent(kind):
+                action = menu.addAction(Path(path).name)
+                action.setToolTip(path)
+                action.setStatusTip(path)
+                action.triggered.connect(lambda checked=False, p=path, o=opener: o(p))
+        menu.setEnabled(not menu.isEmpty())
+        self.say()
+
+    def add_recent(self, kind: str, path: str | Path) -> None:
+        self.settings.add_recent(kind, path)
+
+    def save(self) -> None:
+        """Keep the form, geometry and splitter for the next start (the window is closing)."""
+        window = self.window
+        form = window.panel.experiment() if window.panel.specs else None  # not filled yet: keep the one kept
+        self.settings.save(form, {"window/geometry": window.saveGeometry(),
+                                  "window/splitter": window.splitter.saveState()})
+
+    def reset(self) -> None:
+        """Forget every remembered setting and show the default form, size and splitter."""
+        self.settings.reset()
+        self.window.panel.set_experiment(Experiment())
+        self.window.resize(*DEFAULT_SIZE)
+        self.window.splitter.setSizes(DEFAULT_SPLITTER)
+        self.fill_recent()

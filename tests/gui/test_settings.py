@@ -107,7 +107,7 @@ def test_unusable_settings_give_the_defaults_and_a_note(qtbot, tmp_path, monkeyp
     assert win.panel.experiment() == defaults
     expected = {"garbage": "not NetLab's", "other version": "another version",
                 "bad form": "remembered form was ignored"}[kind]
-    assert expected in win.settings_note and "\n" not in win.settings_note
+    assert expected in win.memory.note and "\n" not in win.memory.note
     close(win)
     assert settings_file().value("version") in (VERSION, str(VERSION))  # rewritten as this version's
 
@@ -124,15 +124,15 @@ def test_a_recent_file_that_is_gone_is_dropped_with_a_note_and_reset_forgets_eve
     settings.sync()
 
     win = open_window(qtbot)
-    assert "gone.keras" in win.settings_note
-    actions = win.recent_menu.actions()
+    assert "gone.keras" in win.memory.note
+    actions = win.memory.recent_menu.actions()
     assert [action.text() for action in actions] == ["kept.json"]
     assert Path(os.environ["NETLAB_SETTINGS"]).read_text().count("gone.keras") == 0
     actions[0].trigger()  # File > Recent > kept.json loads it
     assert win.panel.model_form.arch.currentText() == "resnet18"
 
     win.reset_to_defaults()
-    assert win.recent_menu.actions() == [] and not win.recent_menu.isEnabled()
+    assert win.memory.recent_menu.actions() == [] and not win.memory.recent_menu.isEnabled()
     assert win.panel.experiment().model.arch == Experiment().model.arch
     assert settings_file().value("recent/experiments") is None
     close(win)
