@@ -1,5 +1,5 @@
 import sys
 
-from netlab.cli import main
+from netlab.cli.entry import main
 
 sys.exit(main())

@@ -12,13 +12,13 @@ import pytest
 from PIL import Image
 
 from gui.app import NoDisplayError, check_display
-from netlab.cli import main
+from netlab.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_gui_help_loads_neither_qt_nor_the_window():
-    code = ("import sys; from netlab.cli import main; rc = main(['gui', '--help']); "
+    code = ("import sys; from netlab.cli.main import main; rc = main(['gui', '--help']); "
             "print(rc, sorted(m for m in sys.modules if m.startswith(('PySide6', 'gui'))))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
