@@ -27,7 +27,7 @@ def test_ruff_is_clean():
 
 
 # Text a reader sees cites the paper ("He et al. 2016, Fig. 4"), never lecture notes the
-# reader does not have ("seeds/001") nor a ticket number ("issue 12").
+# reader does not have (the lecture-note folder and number) nor a ticket number.
 UNCITABLE = re.compile(r"\bseeds?/|\bissues? ?#?\d+", re.IGNORECASE)
 TEXT_SUFFIXES = (".py", ".md", ".json", ".txt", ".toml")
 

@@ -1,18 +1,19 @@
 """``netlab gui [--install-desktop-entry]``: open the window, or add NetLab to the desktop's application menu.
 
 The window is the gui package, which the core never imports (pyproject.toml's first contract): this
-command is the one exception, named there with its reason. gui.app is imported when the command
-runs, so the other commands (and ``netlab gui --help``) never load the window's code or Qt.
+command checks for a display here (one line, not Qt's abort) and runs ``python -m gui`` as a child.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from importlib import resources
 from pathlib import Path
 
+from netlab.base.display import check_display
 from netlab.cli.command import Command
 
 DESKTOP_FILE = "netlab.desktop"
@@ -28,10 +29,8 @@ def cmd_gui(args) -> int:
     if args.install_desktop_entry:
         print(f"wrote {install_desktop_entry()}")
         return 0
-    import gui.app  # the window: see the module's docstring
-
-    gui.app.check_display()  # a NetlabError: one line, not Qt's abort
-    gui.app.run(["netlab"] + (["--verbose"] if args.verbose else []))
+    check_display()  # a NetlabError: one line, not Qt's abort
+    return subprocess.call([sys.executable, "-m", "gui", *(["--verbose"] if args.verbose else [])])
 
 
 def applications_folder() -> Path:

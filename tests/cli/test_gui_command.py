@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from gui.app import NoDisplayError, check_display
+from netlab.base.display import NoDisplayError, check_display
 from netlab.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
