@@ -28,9 +28,9 @@ MARGIN = 16.0
 
 def box_lines(node: Node) -> tuple[str, str, str]:
     """The three lines a node's box shows: name, type, output shape."""
-    name = node.name if len(node.name) <= NAME_CHARS else node.name[:NAME_CHARS - 1] + "\u2026"
+    name = node.name if len(node.name) <= NAME_CHARS else node.name[:NAME_CHARS - 3] + "..."
     kind = f"{node.type} ({len(node.children)})" if node.children else node.type
-    shape = "\u00d7".join("?" if d is None else str(d) for d in node.output_shape) or "-"
+    shape = "x".join("?" if d is None else str(d) for d in node.output_shape) or "-"
     return name, kind, shape
 
 
