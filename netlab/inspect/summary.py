@@ -22,7 +22,7 @@ published figures: :mod:`netlab.inspect.published`; plain-text tables:
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from netlab.base.errors import ConfigError
 from netlab.inspect.receptive_field import Field, geometry, layer_kinds, propagate
@@ -262,6 +262,10 @@ def summarize(model) -> ModelSummary:
                 fields[id(t)] = field_out
             if id(layer) not in rows:
                 rows[id(layer)] = _row(layer, node, field_out, sub)
+            else:  # a shared layer: its numbers are its first call's, its inputs every call's
+                first = rows[id(layer)]
+                more = tuple(n for n in _inbound(node) if n not in first.inbound)
+                rows[id(layer)] = replace(first, inbound=first.inbound + more)
     ordered = [rows[id(op)] for op in graph.operations if id(op) in rows]
     known = [r.macs for r in ordered if r.macs is not None]
     return ModelSummary(
@@ -305,8 +309,12 @@ def _row(layer, node, field_out: Field | None, sub: ModelSummary | None) -> Laye
         strides=strides,
         padding=padding,
         dilation=dilation if dilation and any(d != 1 for d in dilation) else None,
-        inbound=tuple(
-            t._keras_history.operation.name for t in inputs if getattr(t, "_keras_history", None) is not None
-        ),
+        inbound=_inbound(node),
     )
+
+
+def _inbound(node) -> tuple[str, ...]:
+    """Names of the layers whose outputs a node takes, in argument order."""
+    return tuple(t._keras_history.operation.name for t in node.input_tensors
+                 if getattr(t, "_keras_history", None) is not None)
 
