@@ -18,7 +18,7 @@ from netlab.predict.export import CHECK_IMAGES, FORMATS, TOLERANCES, export_mode
 
 def add_export_arguments(p) -> None:
     p.add_argument("run", metavar="RUN", help="a run folder or a .keras file")
-    p.add_argument("--format", required=True, choices=list(FORMATS))
+    p.add_argument("--format", required=True, choices=list(FORMATS), help="what to write")
     p.add_argument("--out", required=True, metavar="PATH",
                    help="the file to write (.keras, .tflite, .onnx), or a new folder for a SavedModel")
     p.add_argument("--overwrite", action="store_true",
@@ -29,7 +29,7 @@ def add_export_arguments(p) -> None:
                         + ", ".join(f"{k} {v:g}" for k, v in TOLERANCES.items()) + ")")
     p.add_argument("--images", type=number_flag(int, 1), default=CHECK_IMAGES,
                    help="validation images the check runs on")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def cmd_export(args) -> int:

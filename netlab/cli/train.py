@@ -123,7 +123,7 @@ def cmd_train(args) -> int:
 
 
 def add_resume_arguments(p) -> None:
-    p.add_argument("run_dir")
+    p.add_argument("run_dir", help="the run folder to go on with")
     p.add_argument("--restart", action="store_true",
                    help="start over from epoch 1 in that folder (its config), old results moved aside")
     _add_multi_worker_flag(p)
@@ -140,8 +140,8 @@ def add_lr_find_arguments(p) -> None:
     p.add_argument("--start-lr", type=number_flag(float, 0, above=True), default=1e-6,
                    help="first rate of the sweep")
     p.add_argument("--end-lr", type=number_flag(float, 0, above=True), default=1.0, help="last rate of the sweep")
-    p.add_argument("--steps", type=number_flag(int, 5), default=50)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--steps", type=number_flag(int, 5), default=50, help="batches in the sweep")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def cmd_lr_find(args) -> int:
@@ -157,7 +157,7 @@ def cmd_lr_find(args) -> int:
 
 
 def add_devices_arguments(p) -> None:
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def cmd_devices(args) -> int:
