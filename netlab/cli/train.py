@@ -103,7 +103,7 @@ def interrupted_run_text(run_dir: str | None) -> str:
 def _add_multi_worker_flag(p) -> None:
     p.add_argument("--multi-worker", action="store_true",
                    help="one worker of several machines (MultiWorkerMirroredStrategy from TF_CONFIG); "
-                        "the chief writes the run folder (README, section Scale)")
+                        "the chief writes the run folder (docs/scale.md)")
 
 
 def add_train_arguments(p) -> None:
