@@ -10,10 +10,12 @@ lesson's folder is never written into.
 from __future__ import annotations
 
 import json
+import time
 
 from netlab.cli.command import Command
 from netlab.cli.flags import number_flag
-from netlab.predict.export import CHECK_IMAGES, FORMATS, TOLERANCES, export_model
+from netlab.cli.progress import LINE, clock
+from netlab.predict.export import CHECK_IMAGES, FORMATS, STEPS, TOLERANCES, export_model
 
 
 def add_export_arguments(p) -> None:
@@ -33,8 +35,14 @@ def add_export_arguments(p) -> None:
 
 
 def cmd_export(args) -> int:
+    started = time.monotonic()
+
+    def show_step(number: int, text: str) -> None:  # a conversion can take minutes: say which step
+        LINE.show(f"export {number}/{STEPS}: {text}  ({clock(time.monotonic() - started)})", force=True)
+
     result = export_model(args.run, args.format, args.out, best=args.best, tolerance=args.tolerance,
-                          images=args.images, overwrite=args.overwrite)
+                          images=args.images, overwrite=args.overwrite, on_step=show_step)
+    LINE.clear()
     print(json.dumps(result.to_dict(), indent=2) if args.json else result.line())
     return 0
 
