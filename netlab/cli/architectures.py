@@ -18,7 +18,7 @@ from netlab.inspect.text import format_comparison, format_table
 
 def add_archs_arguments(p) -> None:
     p.add_argument("--options", action="store_true", help="also list each one's options and their values")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def cmd_archs(args) -> int:
@@ -56,13 +56,13 @@ def _parse_input(text: str) -> tuple[int, int, int]:
 
 
 def add_summary_arguments(p) -> None:
-    p.add_argument("arch")
+    p.add_argument("arch", help="a registered architecture (netlab archs lists them)")
     p.add_argument("--input", type=_parse_input, help="HxWxC (default: the paper's input)")
-    p.add_argument("--classes", type=number_flag(int, 2), default=1000)
-    p.add_argument("--norm", choices=NORMALIZATIONS)
+    p.add_argument("--classes", type=number_flag(int, 2), default=1000, help="classes of the head")
+    p.add_argument("--norm", choices=NORMALIZATIONS, help="normalization layers (default: the architecture's own)")
     add_option_flag(p)
     p.add_argument("--options", help='architecture options as JSON, e.g. \'{"plain": true}\'')
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def cmd_summary(args) -> int:

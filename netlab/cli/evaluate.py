@@ -15,10 +15,10 @@ def add_evaluate_arguments(p) -> None:
     p.add_argument("model", help="a .keras file or a run folder")
     p.add_argument("--dataset", help="dataset name or folder (default: the run's own)")
     p.add_argument("--best", action="store_true", help="a run folder's best.keras, not model.keras")
-    p.add_argument("--batch-size", type=number_flag(int, 1), default=64)
+    p.add_argument("--batch-size", type=number_flag(int, 1), default=64, help="images per batch")
     p.add_argument("--mistakes", type=number_flag(int, 0), default=16,
                    help="how many of the most confidently misclassified images to list")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def cmd_evaluate(args) -> int:

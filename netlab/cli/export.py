@@ -10,15 +10,17 @@ lesson's folder is never written into.
 from __future__ import annotations
 
 import json
+import time
 
 from netlab.cli.command import Command
 from netlab.cli.flags import number_flag
-from netlab.predict.export import CHECK_IMAGES, FORMATS, TOLERANCES, export_model
+from netlab.cli.progress import LINE, clock
+from netlab.predict.export import CHECK_IMAGES, FORMATS, STEPS, TOLERANCES, export_model
 
 
 def add_export_arguments(p) -> None:
     p.add_argument("run", metavar="RUN", help="a run folder or a .keras file")
-    p.add_argument("--format", required=True, choices=list(FORMATS))
+    p.add_argument("--format", required=True, choices=list(FORMATS), help="what to write")
     p.add_argument("--out", required=True, metavar="PATH",
                    help="the file to write (.keras, .tflite, .onnx), or a new folder for a SavedModel")
     p.add_argument("--overwrite", action="store_true",
@@ -29,12 +31,18 @@ def add_export_arguments(p) -> None:
                         + ", ".join(f"{k} {v:g}" for k, v in TOLERANCES.items()) + ")")
     p.add_argument("--images", type=number_flag(int, 1), default=CHECK_IMAGES,
                    help="validation images the check runs on")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def cmd_export(args) -> int:
+    started = time.monotonic()
+
+    def show_step(number: int, text: str) -> None:  # a conversion can take minutes: say which step
+        LINE.show(f"export {number}/{STEPS}: {text}  ({clock(time.monotonic() - started)})", force=True)
+
     result = export_model(args.run, args.format, args.out, best=args.best, tolerance=args.tolerance,
-                          images=args.images, overwrite=args.overwrite)
+                          images=args.images, overwrite=args.overwrite, on_step=show_step)
+    LINE.clear()
     print(json.dumps(result.to_dict(), indent=2) if args.json else result.line())
     return 0
 

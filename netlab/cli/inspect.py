@@ -196,48 +196,48 @@ def _add_image_source(p) -> None:
 
 def add_maps_arguments(p) -> None:
     p.add_argument("model", help="a .keras file or a run folder")
-    p.add_argument("image")
+    p.add_argument("image", help="an image file")
     p.add_argument("--layer", required=True, help="layer name as Keras reports it; nested: outer/inner")
     p.add_argument("--sort", choices=("mean", "max"), default="mean", help="channel order")
     p.add_argument("--top", type=number_flag(int, 1), default=16, help="channels listed")
     p.add_argument("--out", help="PNG: the grid of channels")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def add_filters_arguments(p) -> None:
-    p.add_argument("model")
+    p.add_argument("model", help="a .keras file or a run folder")
     p.add_argument("--layer", help="default: the first convolution")
     p.add_argument("--out", required=True, help="PNG")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def add_bn_arguments(p) -> None:
-    p.add_argument("model")
+    p.add_argument("model", help="a .keras file or a run folder")
     _add_image_source(p)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def add_activations_arguments(p) -> None:
-    p.add_argument("model", nargs="?")
+    p.add_argument("model", nargs="?", help="a .keras file or a run folder")
     p.add_argument("--arch", help="a registered architecture, freshly initialized, or 'stack' "
                                   "(CS231n's fully connected stack, the default)")
     p.add_argument("--init", help="zeros, small_gaussian (small), glorot_normal (xavier), he_normal (he), ...")
     p.add_argument("--activation", help="tanh or relu (default: tanh for the stack, relu for an arch)")
-    p.add_argument("--depth", type=number_flag(int, 1), default=6)
-    p.add_argument("--width", type=number_flag(int, 1), default=512)
-    p.add_argument("--bins", type=number_flag(int, 1), default=50)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--depth", type=number_flag(int, 1), default=6, help="the stack's layers")
+    p.add_argument("--width", type=number_flag(int, 1), default=512, help="the stack's units per layer")
+    p.add_argument("--bins", type=number_flag(int, 1), default=50, help="histogram bins, shared by all layers")
+    p.add_argument("--seed", type=int, default=0, help="seed of the fresh weights and the noise images")
     _add_image_source(p)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def add_gradcam_arguments(p) -> None:
-    p.add_argument("model")
-    p.add_argument("image")
+    p.add_argument("model", help="a .keras file or a run folder")
+    p.add_argument("image", help="an image file")
     p.add_argument("--class", dest="class_", metavar="K", help="class index or name (default: the predicted)")
     p.add_argument("--layer", help="default: the last layer with spatial output")
     p.add_argument("--out", required=True, help="PNG: the heat map over the image")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 INSPECT_COMMANDS = {

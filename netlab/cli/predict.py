@@ -31,8 +31,8 @@ def add_predict_arguments(p) -> None:
                    help="more runs or .keras files whose softmax is averaged with MODEL's "
                         "(their classes must be MODEL's, matched by name)")
     p.add_argument("--csv", metavar="OUT", help="write path, top-k labels and probabilities as CSV (- for stdout)")
-    p.add_argument("--batch-size", type=number_flag(int, 1), default=BATCH_SIZE)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--batch-size", type=number_flag(int, 1), default=BATCH_SIZE, help="images per batch")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def _prediction_list(predictions) -> list[dict]:

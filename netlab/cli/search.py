@@ -37,7 +37,7 @@ def add_search_arguments(p) -> None:
     p.add_argument("--storage", metavar="URL", help="a shared study database (postgresql://..., mysql://..., "
                                                     "sqlite:///...) that several machines join")
     p.add_argument("--study-name", help=f"the study's name in --storage (default {DEFAULT_STUDY})")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def _search_experiment(args):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 from netlab.cli.command import Command
@@ -14,10 +15,20 @@ from netlab.cli.settings import add_experiment_flags, experiment_from_args
 from netlab.runs.folder import new_run_dir, shown_dataset
 from netlab.runs.run import RunFolder
 from netlab.training.device import list_devices
-from netlab.training.events import BatchEnd, EpochEnd, Notice, RunFailed, RunFinished, RunStarted
+from netlab.training.events import (
+    BatchEnd,
+    DataProgress,
+    EpochEnd,
+    Notice,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+)
 from netlab.training.lr_finder import find_lr
 from netlab.training.multi_worker import cluster_from_env
 from netlab.training.trainer import Trainer
+
+# Keras is imported inside show_download_progress: `netlab --help` imports this module.
 
 
 def _fmt_seconds(seconds: float) -> str:
@@ -30,13 +41,58 @@ _epochs_of_run = {"epochs": 0}  # RunStarted's, for the progress line's "epoch 3
 
 def show_batch_progress(event) -> None:
     """In a terminal, the batches within the epoch on stderr's progress line (netlab/cli/progress.py):
-    "epoch 3/10  batch 120/469  loss 0.4321  412 img/s  ETA 0:42" (the run's time left)."""
+    "epoch 3/10  batch 120/469  loss 0.4321  412 img/s  ETA 0:42" (the run's time left), and the
+    downloads before it."""
+    if not isinstance(event, DataProgress):
+        _keras_bar_back()
     if isinstance(event, RunStarted):
         _epochs_of_run["epochs"] = event.epochs
     elif isinstance(event, BatchEnd):
         loss = f"  loss {event.loss:.4f}" if event.loss == event.loss else ""
         LINE.show(f"epoch {event.epoch + 1}/{_epochs_of_run['epochs']}  batch {event.batch}/{event.steps}"
                   f"{loss}  {event.images_per_second:,.0f} img/s  ETA {clock(event.eta_seconds)}")
+    elif isinstance(event, DataProgress):
+        show_download_progress(event)
+
+
+_download = {"url": None, "started": 0.0, "keras_bar": None}  # keras_bar: its setting before, while off
+
+
+def show_download_progress(event: DataProgress) -> None:
+    """A download before training (a Keras dataset, ImageNet weights) on the progress line:
+    "downloading mnist.npz  3.1/11.5 MB  1.2 MB/s  ETA 0:07". Keras's own bar is turned off for it:
+    it writes to stdout, where it would garble the line in a terminal and the output in a pipe (its
+    last update comes after the last report: the bar is back at the run's next event)."""
+    import keras  # loaded already: it is the one downloading
+
+    if event.url != _download["url"]:
+        if _download["keras_bar"] is None:
+            _download["keras_bar"] = keras.config.is_interactive_logging_enabled()
+        _download.update(url=event.url, started=time.monotonic())
+        keras.config.disable_interactive_logging()
+    name = event.url.rsplit("/", 1)[-1]
+    done, total = event.bytes_done / 1e6, event.bytes_total / 1e6
+    if event.bytes_total <= 0:
+        LINE.show(f"downloading {name}  {done:.1f} MB")
+        return
+    elapsed = time.monotonic() - _download["started"]
+    rate = f"  {done / elapsed:.1f} MB/s" if elapsed > 0 and done > 0 else ""
+    eta = f"  ETA {clock(elapsed / done * (total - done))}" if rate else ""
+    finished = event.bytes_done >= event.bytes_total
+    LINE.show(f"downloading {name}  {done:.1f}/{total:.1f} MB{rate}{eta}", force=finished)
+    if finished:
+        LINE.clear()
+        _download["url"] = None
+
+
+def _keras_bar_back() -> None:
+    """After the downloads (at the run's next event): Keras's own output as it was."""
+    if _download["keras_bar"] is not None:
+        import keras
+
+        if _download["keras_bar"]:
+            keras.config.enable_interactive_logging()
+        _download["keras_bar"] = None
 
 
 def print_event(event) -> None:
@@ -77,7 +133,7 @@ def _cluster(args):
     if not args.multi_worker:
         return None
     cluster = cluster_from_env()
-    print(f"multi-worker: {cluster.describe()}; waiting for all {cluster.workers} workers to join", flush=True)
+    say(f"multi-worker: {cluster.describe()}; waiting for all {cluster.workers} workers to join", chatter=True)
     return cluster
 
 
@@ -103,7 +159,7 @@ def interrupted_run_text(run_dir: str | None) -> str:
 def _add_multi_worker_flag(p) -> None:
     p.add_argument("--multi-worker", action="store_true",
                    help="one worker of several machines (MultiWorkerMirroredStrategy from TF_CONFIG); "
-                        "the chief writes the run folder (README, section Scale)")
+                        "the chief writes the run folder (docs/scale.md)")
 
 
 def add_train_arguments(p) -> None:
@@ -123,7 +179,7 @@ def cmd_train(args) -> int:
 
 
 def add_resume_arguments(p) -> None:
-    p.add_argument("run_dir")
+    p.add_argument("run_dir", help="the run folder to go on with")
     p.add_argument("--restart", action="store_true",
                    help="start over from epoch 1 in that folder (its config), old results moved aside")
     _add_multi_worker_flag(p)
@@ -140,8 +196,8 @@ def add_lr_find_arguments(p) -> None:
     p.add_argument("--start-lr", type=number_flag(float, 0, above=True), default=1e-6,
                    help="first rate of the sweep")
     p.add_argument("--end-lr", type=number_flag(float, 0, above=True), default=1.0, help="last rate of the sweep")
-    p.add_argument("--steps", type=number_flag(int, 5), default=50)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--steps", type=number_flag(int, 5), default=50, help="batches in the sweep")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def cmd_lr_find(args) -> int:
@@ -157,7 +213,7 @@ def cmd_lr_find(args) -> int:
 
 
 def add_devices_arguments(p) -> None:
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def cmd_devices(args) -> int:

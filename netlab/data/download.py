@@ -74,14 +74,15 @@ def _urlretrieve(url, filename=None, reporthook=None, data=None):
     last = [0.0]
 
     def hook(block_num, block_size, total_size):
-        if reporthook is not None:
-            reporthook(block_num, block_size, total_size)
         done = block_num * block_size
         if total_size > 0:
             done = min(done, total_size)
         now = time.monotonic()
+        # Ours before Keras's bar: the CLI's report turns that bar off before it prints.
         if now - last[0] >= 1.0 / REPORTS_PER_SECOND or (total_size > 0 and done >= total_size):
             last[0] = now
             on_progress(url, done, total_size if total_size > 0 else -1)
+        if reporthook is not None:
+            reporthook(block_num, block_size, total_size)
 
     return original(url, filename, hook, data)

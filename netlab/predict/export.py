@@ -25,6 +25,7 @@ import contextlib
 import importlib.util
 import os
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -46,6 +47,7 @@ FORMATS = {"keras": ".keras", "savedmodel": "", "tflite": ".tflite", "onnx": ".o
 # and pass its check. TFLite's kernels (XNNPACK) fuse and reorder more, hence 1e-3.
 TOLERANCES = {"keras": 1e-4, "savedmodel": 1e-4, "tflite": 1e-3, "onnx": 1e-4}
 CHECK_IMAGES = 32  # images in the check batch
+STEPS = 4  # the steps export_model reports to on_step: load, predict, write, check
 INSTALL_HINT = "pip install 'netlab[export]'"
 
 
@@ -71,7 +73,7 @@ class ExportResult:
 
 def export_model(source: str | Path, fmt: str, out: str | Path, best: bool = False,
                  tolerance: float | None = None, images: int = CHECK_IMAGES,
-                 overwrite: bool = False) -> ExportResult:
+                 overwrite: bool = False, on_step: Callable[[int, str], None] | None = None) -> ExportResult:
     """Export the model of ``source`` (a run folder or a .keras file) as ``fmt`` to ``out``, checked.
 
     ``best``: a run folder's best.keras instead of model.keras. ``tolerance``
@@ -79,18 +81,23 @@ def export_model(source: str | Path, fmt: str, out: str | Path, best: bool = Fal
     Raises ExportError when the format, ``out`` or the conversion is unusable,
     or when the export's outputs differ from the Keras model's by more than
     the tolerance (the export is then moved aside; a file at ``out`` stays as it was).
+    ``on_step(i, text)`` hears each of the STEPS steps as it begins (the CLI's progress line).
     """
+    step = on_step or (lambda number, text: None)
     started = time.monotonic()
     tolerance = _check_request(fmt, tolerance)
     out = check_out(out, fmt, overwrite)
     model_path = _model_path(source, best)
+    step(1, f"loading {model_path.name}")
     model = load_model(model_path)
     abort_point()
     x, images_from = check_images(model_path, model, images)
+    step(2, f"the Keras model on {len(x)} {images_from}")
     with on_cpu():
         expected = _single_output(model.predict_on_batch(x))
     abort_point()
     with _staged(out, fmt, overwrite) as tmp:
+        step(3, f"writing the {fmt} export")
         try:
             WRITERS[fmt](model, tmp)
         except NetlabError:
@@ -100,6 +107,7 @@ def export_model(source: str | Path, fmt: str, out: str | Path, best: bool = Fal
         except Exception as exc:  # noqa: BLE001 - a converter's failure, in its own words
             raise ExportError(f"{fmt} conversion failed for {model_path.name}: {_first_line(exc)}") from None
         abort_point()
+        step(4, f"checking the {fmt} export on the same images")
         try:
             got, runtime = run_exported(fmt, tmp, x)
         except NetlabError:

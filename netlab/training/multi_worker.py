@@ -40,7 +40,7 @@ from netlab.runs.lock import checkpoint_problem
 # TensorFlow is imported inside functions: `netlab --help` imports this module and must not load it.
 
 TASK_TYPES = ("chief", "worker")
-SEE = "see README, section Scale"
+SEE = "see docs/scale.md"
 
 
 @dataclass(frozen=True)
