@@ -5,7 +5,15 @@ import argparse
 from pathlib import Path
 
 from netlab.cli.main import COMMANDS
-from netlab.cli.reference import COMMON_FLAGS, REGENERATE, arguments, commands, common_flag_help, reference
+from netlab.cli.reference import (
+    COMMON_FLAGS,
+    REGENERATE,
+    arguments,
+    cell,
+    commands,
+    common_flag_help,
+    reference,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI_MD = ROOT / "docs" / "cli.md"
@@ -27,7 +35,7 @@ def test_docs_cli_md_holds_every_command_and_flag():
             continue
         missing += [f"netlab {name} {flag}" for action in arguments(parser)
                     for flag in action.option_strings or [action.metavar or action.dest]
-                    if f"`{flag}" not in sections[name]]
+                    if f"`{cell(flag)}" not in sections[name]]
     assert not missing, f"docs/cli.md lacks {', '.join(missing)}: run {REGENERATE}"
     assert set(sections) == {" ".join(path) for path, _, _ in commands()}, f"stale commands: run {REGENERATE}"
 
