@@ -50,19 +50,15 @@ class Measure:
     unit: str  # "" for a plain number
     threshold: float | None  # a warning when the value crosses it; None: never
     above: bool = True  # the warning is for values above the threshold (False: below)
-    warning: str = ""  # what the warning says after the layer's name, {value} filled in
 
 
 # The warning thresholds are those the README's training section states.
 MEASURES: dict[str, Measure] = {
     "gradient_norm": Measure("gradient norm ||dL/dW||", "", None),
-    "gradient_ratio": Measure("gradient norm / the classifier's", "", 1e-4, above=False,
-                              warning="gradients are {value:.0e} of the classifier's: vanishing"),
-    "update_ratio": Measure("update / weight ||dW||/||W||", "", 0.1,
-                            warning="one update moves the weights by {value:.0e} of their size: "
-                                    "the learning rate may be too high"),
-    "dead_fraction": Measure("dead units", "%", 0.5, warning="{value:.0%} of units dead"),
-    "saturated_fraction": Measure("saturated units", "%", 0.5, warning="{value:.0%} of units saturated"),
+    "gradient_ratio": Measure("gradient norm / the classifier's", "", 1e-4, above=False),
+    "update_ratio": Measure("update / weight ||dW||/||W||", "", 0.1),
+    "dead_fraction": Measure("dead units", "%", 0.5),
+    "saturated_fraction": Measure("saturated units", "%", 0.5),
     "activation_mean": Measure("activation mean", "", None),
     "activation_std": Measure("activation std", "", None),
 }
@@ -120,7 +116,9 @@ def weighted_layers(model) -> list[str]:
 def weights_of(model, layers=None) -> dict[str, list[np.ndarray]]:
     """Each weighted layer's trainable weights as numpy copies."""
     graph = flat_graph(model)
-    return {name: [np.array(w) for w in graph.objects[name].trainable_weights]
+    # A copy for certain: TensorFlow may hand numpy a view of a CPU variable's buffer, which
+    # the optimizer then updates in place.
+    return {name: [np.array(np.asarray(w), copy=True) for w in graph.objects[name].trainable_weights]
             for name in (weighted_layers(model) if layers is None else layers)}
 
 
