@@ -4,6 +4,7 @@ BENCHMARKS = {
     "classify": "netlab.bench.classify",
     "faults": "netlab.bench.faults",
     "finetune-cache": "netlab.bench.finetune_cache",
+    "health": "netlab.bench.health",  # an epoch with and without the health measurements
     "inspect": "netlab.bench.inspect_speed",  # its window runs as gui.bench.inspect in a child process
     "lessons": "netlab.bench.lessons",  # the lessons (resources/experiments) at their quick budget
     "overhead": "netlab.bench.overhead",

@@ -43,6 +43,7 @@ BUDGET = 0.05  # of the training time
 MAX_PER_EPOCH = 50
 LOG_SUBDIR = "health"
 TIMED = 16  # recent batch times and measurement costs K is derived from
+MIN_TIMED = 3  # batches timed before the second measurement
 
 
 def warning_text(layer: str, name: str, value: float, epoch: int) -> str:
@@ -129,8 +130,10 @@ class HealthCallback(keras.callbacks.Callback):
         if self.every is not None:
             return max(1, self.every)
         least = math.ceil(self.steps / MAX_PER_EPOCH)
-        if not self.costs or not self.batch_times:
+        if not self.costs:
             return max(least, 1)
+        if len(self.batch_times) < MIN_TIMED:  # the cost is known, the batch time not yet
+            return max(least, MIN_TIMED + 1)
         cost, batch = statistics.median(self.costs), statistics.median(self.batch_times)
         return max(least, math.ceil(cost / (BUDGET * max(batch, 1e-9))), 1)
 
