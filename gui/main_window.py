@@ -159,8 +159,9 @@ class MainWindow(TrainingMixin, QMainWindow):
         self.inspect = InspectView()
         self.tabs.addTab(self.inspect, "Inspect")
         self._add_statistics_tab()
+        self._add_health_tab()
         self._add_search_tab()
-        for view in (self.classifier, self.classify, self.evaluation, self.inspect, self.stats):
+        for view in (self.classifier, self.classify, self.evaluation, self.inspect, self.stats, self.health):
             self.model_changed.connect(view.set_model)
 
     def _connect_tabs(self) -> None:
@@ -184,6 +185,13 @@ class MainWindow(TrainingMixin, QMainWindow):
         """Batch-norm and activation statistics of the current model (gui/tabs/stats_view.py)."""
         self.stats = StatsView()
         self.tabs.addTab(self.stats, "Statistics")
+
+    def _add_health_tab(self) -> None:
+        """Per-layer gradient and unit health over a run (gui/tabs/health.py)."""
+        from gui.tabs.health import HealthView
+
+        self.health = HealthView()
+        self.tabs.addTab(self.health, "Health")
 
     def _add_search_tab(self) -> None:
         """Hyperparameter search on Optuna over the form's experiment (gui/tabs/search.py)."""

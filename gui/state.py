@@ -73,3 +73,56 @@ class CurrentModel:
         """Call ``observer(self)`` after every change; returns the call that unsubscribes it."""
         self._observers.append(observer)
         return lambda: self._observers.remove(observer) if observer in self._observers else None
+
+
+class HealthHistory:
+    """A run's health measurements (netlab/training/health.py) as they arrive or from its
+    health.csv: per measure and layer the steps and values; no Qt, no TensorFlow.
+
+    The Health tab draws it; :meth:`latest` gives the newest value per layer of a
+    measure (what the graph colours its nodes by).
+    """
+
+    def __init__(self) -> None:
+        self.series: dict[str, dict[str, tuple[list[int], list[float]]]] = {}
+        self.last_step = 0
+
+    @classmethod
+    def from_rows(cls, rows: list[dict]) -> HealthHistory:
+        """From ``RunFolder.health()``'s rows (step, epoch, layer, measures)."""
+        history = cls()
+        for row in rows:
+            measures = {k: v for k, v in row.items() if k not in ("step", "epoch", "layer")}
+            history.add(row["step"], {row["layer"]: measures})
+        return history
+
+    def clear(self) -> None:
+        self.series.clear()
+        self.last_step = 0
+
+    def add(self, step: int, values: dict[str, dict[str, float]]) -> None:
+        """One measurement's ``values[layer][measure]`` at ``step``."""
+        for layer, measures in values.items():
+            for name, value in measures.items():
+                steps, points = self.series.setdefault(name, {}).setdefault(layer, ([], []))
+                steps.append(step)
+                points.append(float(value))
+        self.last_step = max(self.last_step, step)
+
+    def measures(self) -> list[str]:
+        return list(self.series)
+
+    def layers(self, measure: str) -> list[str]:
+        return list(self.series.get(measure, {}))
+
+    def latest(self, measure: str) -> dict[str, float]:
+        """``{layer: its newest value}`` of ``measure`` ({} when none was measured)."""
+        return {layer: points[-1] for layer, (_, points) in self.series.get(measure, {}).items() if points}
+
+    def worst(self, measure: str, n: int, highest: bool = True) -> list[str]:
+        """The ``n`` layers whose newest value is the highest (or lowest), NaN last."""
+        latest = self.latest(measure)
+        def key(layer):
+            value = latest[layer]
+            return (value != value, -value if highest else value)
+        return sorted(latest, key=key)[:n]

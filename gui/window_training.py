@@ -21,6 +21,7 @@ from netlab.training.events import (
     BatchEnd,
     DataProgress,
     EpochEnd,
+    HealthMeasured,
     Notice,
     RunFinished,
     RunPaused,
@@ -121,7 +122,10 @@ class TrainingMixin:
                     f" · {self._device}")
         elif isinstance(event, EpochEnd):
             self.curves.add_epoch(event)
+        elif isinstance(event, HealthMeasured):
+            self.health.add_measurement(event)
         elif isinstance(event, RunStarted):
+            self.health.clear()
             self._epochs = event.epochs
             self.curves.set_epochs(event.epochs)
             self._device = event.device

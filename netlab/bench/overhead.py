@@ -42,6 +42,7 @@ def _experiment(args):
     # The engine's own bookkeeping; the per-epoch training-split measurement is
     # extra work of its own, measured by ``python -m netlab.bench train_eval``.
     exp.training.train_eval = False
+    exp.training.health = False  # likewise: ``python -m netlab.bench health``
     return exp.validate()
 
 
