@@ -22,7 +22,7 @@ TRAINING_FLAGS = {
     "plateau_patience": "plateau_patience", "early_stopping": "early_stopping",
     "patience": "patience", "restore_best": "restore_best", "mixed_precision": "mixed_precision",
     "xla": "xla", "tensorboard": "tensorboard", "train_eval": "train_eval",
-    "health": "health",
+    "health": "health", "health_every": "health_every",
 }
 
 # --flag (argparse dest) -> the setting it works with and the values where it does something.
@@ -82,6 +82,9 @@ def add_experiment_flags(p) -> None:
     g.add_argument("--health", action=argparse.BooleanOptionalAction,
                    help="every few batches: per layer gradient norms, update ratios, dead and "
                         "saturated units, in health.csv (on by default)")
+    g.add_argument("--health-every", type=int, metavar="K",
+                   help="measure the health every K batches (default: as often as keeps its cost "
+                        "at most 5%% of the training time)")
 
 
 def parse_options(arch: str, pairs: list[str] | None) -> dict:

@@ -78,6 +78,7 @@ LIMITS: dict[str, Limit] = {
     "training.min_learning_rate": Limit(0.0),
     "training.plateau_patience": Limit(1),
     "training.patience": Limit(1),
+    "training.health_every": Limit(1),
     "training.seed": Limit(0, 2**32 - 1),
     "finetune.base_lr_mult": Limit(0.0),
     "finetune.head_epochs": Limit(0),

@@ -110,6 +110,8 @@ class TrainingConfig:
     # Every few batches, per layer: gradient norms, update ratios, dead and saturated units on a
     # fixed probe batch (netlab/training/health.py; at most 5% of the training time).
     health: bool = True
+    # Measure every this many batches; None: as often as keeps the cost at most 5% of the time.
+    health_every: int | None = None
 
 
 @dataclass

@@ -145,7 +145,7 @@ def run_callbacks(trainer, exp, data, built: BuiltModel, progress: Progress, ste
     if t.health and trainer.multi_worker is None:
         logs = t.tensorboard and trainer.writer is not None and tensorboard_available()
         callbacks.insert(callbacks.index(callback), HealthCallback.for_data(
-            model, data, t.seed, trainer.emit, steps=steps, initial_epoch=progress.epoch,
+            model, data, t.seed, trainer.emit, steps=steps, every=t.health_every, initial_epoch=progress.epoch,
             run_dir=trainer.writer.dir if trainer.writer is not None else None,
             log_dir=trainer.writer.dir / TENSORBOARD_DIR if logs else None))
     callbacks.extend(trainer.extra_callbacks)

@@ -18,7 +18,7 @@ from tests.helpers import tiny_experiment
 def test_a_run_writes_health_rows_per_measurement_and_layer(tmp_path):
     events = []
     run_dir = tmp_path / "run"
-    result = Trainer(tiny_experiment(), run_dir=run_dir, on_event=events.append).run()
+    result = Trainer(tiny_experiment(health_every=2), run_dir=run_dir, on_event=events.append).run()
     measured = [e for e in events if isinstance(e, HealthMeasured)]
     assert measured and measured[0].step == 1  # the first batch is always measured
     layers = set(weighted_layers(result.model)) | set(activation_layers(result.model))
