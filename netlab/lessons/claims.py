@@ -44,7 +44,7 @@ class Comparison:
 
 
 # Metrics that count things: written whole (296,682, not 296682.000); every other to three places.
-COUNTS = ("params", "best_epoch", "stop_epoch", "steps", "classes", "val_images")
+COUNTS = ("params", "macs", "receptive_field", "best_epoch", "stop_epoch", "steps", "classes", "val_images")
 
 
 def is_count(metric: str, value: float) -> bool:

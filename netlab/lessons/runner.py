@@ -23,6 +23,7 @@ from pathlib import Path
 from netlab.base.atomic import atomic_write_text
 from netlab.base.errors import ConfigError
 from netlab.data.input_spec import load_described
+from netlab.lessons.arithmetic import ARITHMETIC, arithmetic_result
 from netlab.lessons.claims import INCONCLUSIVE, at_chance, verdict
 from netlab.lessons.metrics import activation_metrics, bn_recompute_metrics, run_metrics, summarize
 from netlab.lessons.spec import BUDGETS, PRETRAIN, LessonSpec
@@ -110,6 +111,8 @@ class LessonRunner:
                        for v in sweep.values for s in seeds for arm in spec.arms]
 
     def run(self) -> dict:
+        if self.spec.kind == ARITHMETIC:
+            return self._run_arithmetic()
         spec, seeds, sweep = self.spec, self.spec.seeds_for(self.budget), self.spec.sweep_for(self.budget)
         jobs = self.plan()
         # Every configuration is checked before anything trains; the pretraining is plan()'s first run.
@@ -144,6 +147,18 @@ class LessonRunner:
             runs[names[index]].append({"seed": seed, "run_dir": str(run_dir), "metrics": metrics})
             self.emit(ArmFinished(arm, seed, index, len(jobs), metrics, value))
         result = self._result(runs, arm_of, seeds, sweep)
+        path = self.out_dir / RESULT_FILE
+        atomic_write_text(path, json.dumps(result, indent=2) + "\n")
+        self.emit(LessonFinished(result, str(path)))
+        return result
+
+    def _run_arithmetic(self) -> dict:
+        """Nothing trains: both sides of each comparison are built and counted (well under a second)."""
+        spec = self.spec
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(self.out_dir / LESSON_FILE, json.dumps({"name": spec.name, "budget": self.budget}) + "\n")
+        self.emit(LessonStarted(spec.name, self.budget, spec.parts, [], str(self.out_dir), [], 0))
+        result = {**arithmetic_result(spec), "budget": self.budget}
         path = self.out_dir / RESULT_FILE
         atomic_write_text(path, json.dumps(result, indent=2) + "\n")
         self.emit(LessonFinished(result, str(path)))

@@ -20,6 +20,9 @@ arms fine-tune from as ``"finetune.source": "@pretrain"``) and a *sweep* of one
 setting over values (every arm at each, the same steps at each; its claim and
 verdict in netlab/lessons/sweep.py): fine-tuning vs scratch over the
 labeled-set size.
+
+A lesson of ``"kind": "arithmetic"`` trains nothing: it lists comparisons of two small
+networks' parameters, multiply-adds and receptive fields (netlab/lessons/arithmetic.py).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from pathlib import Path
 
 from netlab.base.errors import ConfigError
 from netlab.config import Experiment
+from netlab.lessons.arithmetic import ARITHMETIC, parse_comparisons
 from netlab.lessons.claims import OPS, Comparison
 from netlab.lessons.sweep import Sweep
 
@@ -73,6 +77,13 @@ class LessonSpec:
     convergence: dict | None = None
     # The settings each run's seed goes to (data.seed too: each seed draws its own few images).
     seed_paths: list = field(default_factory=lambda: ["training.seed"])
+    kind: str = "paired"  # or "arithmetic": comparisons counted, nothing trained
+    comparisons: list = field(default_factory=list)  # an arithmetic lesson's (netlab/lessons/arithmetic.py)
+
+    @property
+    def parts(self) -> list[str]:
+        """What the lesson compares: its arms, or an arithmetic lesson's comparisons."""
+        return list(self.arms) or [c.name for c in self.comparisons]
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -145,6 +156,8 @@ def load_lesson(name: str) -> LessonSpec:
 
 
 def parse_lesson(name: str, raw: dict) -> LessonSpec:
+    if raw.get("kind") == ARITHMETIC:
+        return _parse_arithmetic(name, dict(raw))
     try:
         raw = dict(raw)
         # A sweep lesson's claim is made by its sweep: every arm against the baseline at each value.
@@ -152,6 +165,8 @@ def parse_lesson(name: str, raw: dict) -> LessonSpec:
         spec = LessonSpec(name=name, claim=claim, **raw)
     except (KeyError, TypeError) as exc:
         raise ConfigError(f"experiment {name}: malformed description ({exc})") from None
+    if spec.kind != "paired":
+        raise ConfigError(f"experiment {name}: kind is paired (the default) or {ARITHMETIC} (got {spec.kind!r})")
     if spec.probe is not None and spec.probe not in PROBE_METRICS:
         raise ConfigError(f"experiment {name}: unknown probe {spec.probe!r} ({', '.join(PROBE_METRICS)})")
     if spec.convergence is not None:
@@ -182,3 +197,12 @@ def _check_convergence(spec: LessonSpec) -> None:
         changed = sorted(set(overrides) & set(CONVERGENCE_SETTINGS))
         if changed:
             raise ConfigError(f"{where}: every arm trains by the same rule; arm {arm} sets {changed[0]}")
+
+
+def _parse_arithmetic(name: str, raw: dict) -> LessonSpec:
+    where = f"experiment {name}"
+    comparisons = parse_comparisons(raw.pop("comparisons", None), where)
+    try:
+        return LessonSpec(name=name, base={}, arms={}, claim=[], seeds=0, comparisons=comparisons, **raw)
+    except TypeError as exc:
+        raise ConfigError(f"{where}: malformed description ({exc})") from None
