@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from netlab.base.atomic import atomic_write_text
-from netlab.base.errors import ConfigError
+from netlab.base.errors import ConfigError, DivergedError
 from netlab.data.input_spec import load_described
 from netlab.lessons.arithmetic import ARITHMETIC, arithmetic_result
 from netlab.lessons.claims import INCONCLUSIVE, at_chance, verdict
@@ -31,7 +31,7 @@ from netlab.lessons.sweep import cell, repeat_for_steps, steps_of, sweep_summary
 from netlab.runs.files import LESSON_FILE, lesson_in, lesson_resume_command
 from netlab.runs.folder import new_run_dir
 from netlab.training.events import Event
-from netlab.training.trainer import Trainer
+from netlab.training.trainer import Trainer, TrainResult
 
 RESULT_FILE = "result.json"
 RUN_METRICS_FILE = "lesson-metrics.json"  # in each finished run's folder: its settings and metrics
@@ -175,11 +175,14 @@ class LessonRunner:
         trainer = Trainer(exp, on_event=self.on_event, run_dir=run_dir, stop_event=self.stop_event,
                           overwrite=True)
         act = activation_metrics(trainer, data) if probe and self.spec.probe == "activations" else {}
-        result = trainer.run()
+        try:
+            result, diverged = trainer.run(), 0.0
+        except DivergedError:  # an outcome to compare (a learning rate too high), not a failure
+            result, diverged = TrainResult(model=trainer.model, history=trainer.history), 1.0
         if result.stopped:
             return None
-        restored = bool(self.spec.convergence) and t.early_stopping and t.restore_best
-        metrics = {**run_metrics(result, data, restored), **act}
+        restored = bool(self.spec.convergence) and t.early_stopping and t.restore_best and not diverged
+        metrics = {**run_metrics(result, data, restored), **act, "diverged": diverged}
         epochs = int(metrics.get("stop_epoch", t.epochs))  # early stopping trains fewer steps
         metrics["steps"] = float(steps_of(data.train_size, exp.data.train_repeat, t.batch_size, epochs))
         metrics["classes"], metrics["val_images"] = data.num_classes, data.val_size  # what chance is

@@ -40,8 +40,9 @@ from netlab.lessons.sweep import Sweep
 
 PRETRAIN = "pretrain"  # the source run of a lesson that fine-tunes; arms name it as "@pretrain"
 BUDGETS = ("tiny", "quick", "full")
-# Measured on every run: the last epoch's history plus inference-mode accuracies.
-RUN_METRICS = ("loss", "val_loss", "train_accuracy", "val_accuracy", "gap", "params")
+# Measured on every run: the last epoch's history plus inference-mode accuracies, and whether
+# its loss became NaN/Inf (diverged 1, measured with its last finite epoch's weights; else 0).
+RUN_METRICS = ("loss", "val_loss", "train_accuracy", "val_accuracy", "gap", "params", "diverged")
 PROBE_METRICS = {
     # The model evaluated again after its BN moving statistics are recomputed on its training images.
     "bn_recompute": ("train_accuracy_recomputed", "val_accuracy_recomputed", "gap_recomputed"),
