@@ -22,6 +22,7 @@ TRAINING_FLAGS = {
     "plateau_patience": "plateau_patience", "early_stopping": "early_stopping",
     "patience": "patience", "restore_best": "restore_best", "mixed_precision": "mixed_precision",
     "xla": "xla", "tensorboard": "tensorboard", "train_eval": "train_eval",
+    "health": "health",
 }
 
 # --flag (argparse dest) -> the setting it works with and the values where it does something.
@@ -74,6 +75,9 @@ def add_experiment_flags(p) -> None:
     g.add_argument("--train-eval", action=argparse.BooleanOptionalAction,
                    help="per epoch: a tenth of the training split in inference mode, and batch "
                         "norm's train/inference gap (on by default)")
+    g.add_argument("--health", action=argparse.BooleanOptionalAction,
+                   help="every few batches: per layer gradient norms, update ratios, dead and "
+                        "saturated units, in health.csv (on by default)")
 
 
 def parse_options(arch: str, pairs: list[str] | None) -> dict:

@@ -107,6 +107,9 @@ class TrainingConfig:
     # Per epoch, a fixed tenth of the training split in inference mode (train_eval_loss,
     # train_eval_accuracy) and batch norm's train/inference gap (netlab/training/train_eval.py).
     train_eval: bool = True
+    # Every few batches, per layer: gradient norms, update ratios, dead and saturated units on a
+    # fixed probe batch (netlab/training/health.py; at most 5% of the training time).
+    health: bool = True
 
 
 @dataclass

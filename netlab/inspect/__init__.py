@@ -16,6 +16,8 @@
 - :mod:`~netlab.inspect.batchnorm`: BN statistics, training vs inference mode;
 - :mod:`~netlab.inspect.activations`: per-layer activation statistics and the
   initialization experiment;
+- :mod:`~netlab.inspect.health`: per-layer gradient norms, update ratios, dead and
+  saturated units on one batch (``measure``);
 - :mod:`~netlab.inspect.gradcam`: Grad-CAM on logits;
 - :mod:`~netlab.inspect.render`: those as Pillow images (the CLI's PNGs).
 

@@ -18,6 +18,7 @@ MODEL_FILE = "model.keras"  # the last epoch's model, written when training ends
 BEST_FILE = "best.keras"  # the lowest val_loss so far
 HISTORY_FILE = "history.csv"
 EVENTS_FILE = "events.jsonl"
+HEALTH_FILE = "health.csv"  # gradient and unit health per layer, every few batches (netlab/runs/health_log.py)
 CHECKPOINT_FILE = "checkpoint.json"
 SKIPPED_FILE = "skipped_files.txt"  # the image files a dataset folder could not read
 TENSORBOARD_DIR = "tensorboard"

@@ -17,6 +17,7 @@ from netlab.base.user_paths import checked_path
 from netlab.config import Experiment
 from netlab.runs import files
 from netlab.runs.folder import RunWriter, read_checkpoint, read_classes, read_history
+from netlab.runs.health_log import read_health
 from netlab.runs.lock import FolderState, RunLock, claim_run_dir, folder_state, resume_problem
 
 
@@ -94,6 +95,10 @@ class RunFolder:
         return self.path / files.HISTORY_FILE
 
     @property
+    def health_path(self) -> Path:
+        return self.path / files.HEALTH_FILE
+
+    @property
     def events_path(self) -> Path:
         return self.path / files.EVENTS_FILE
 
@@ -144,6 +149,10 @@ class RunFolder:
     def history(self) -> list[dict]:
         """history.csv's rows as numbers; FileNotFoundError before the first epoch ends."""
         return read_history(self.path)
+
+    def health(self) -> list[dict]:
+        """health.csv's rows (step, epoch, layer, measures); FileNotFoundError when it has none."""
+        return read_health(self.path)
 
     # -- writing it --------------------------------------------------------------------
     def lock(self) -> RunLock:

@@ -21,6 +21,7 @@ from netlab.runs.folder import TENSORBOARD_DIR
 from netlab.training.activation_logs import ActivationHistograms
 from netlab.training.callbacks import EpochTensorBoard, EventCallback, Progress, tensorboard_available
 from netlab.training.determinism import restore_seed_generator_states
+from netlab.training.health import HealthCallback
 from netlab.training.multi_worker import shard_by_data
 from netlab.training.train_eval import TrainEvaluation
 
@@ -141,5 +142,11 @@ def run_callbacks(trainer, exp, data, built: BuiltModel, progress: Progress, ste
             EpochTensorBoard(trainer.writer.dir / TENSORBOARD_DIR),
             ActivationHistograms.for_data(trainer.writer.dir / TENSORBOARD_DIR, model, data, t.seed),
         ]
+    if t.health and trainer.multi_worker is None:
+        logs = t.tensorboard and trainer.writer is not None and tensorboard_available()
+        callbacks.insert(callbacks.index(callback), HealthCallback.for_data(
+            model, data, t.seed, trainer.emit, steps=steps, initial_epoch=progress.epoch,
+            run_dir=trainer.writer.dir if trainer.writer is not None else None,
+            log_dir=trainer.writer.dir / TENSORBOARD_DIR if logs else None))
     callbacks.extend(trainer.extra_callbacks)
     return callback, callbacks

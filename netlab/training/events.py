@@ -61,6 +61,27 @@ class Notice(Event):
 
 
 @dataclass
+class HealthMeasured(Event):
+    """The network's health on the run's probe batch (netlab/inspect/health.py), every few batches."""
+
+    step: int  # batches trained over the whole run (1-based)
+    epoch: int  # 0-based
+    values: dict = field(default_factory=dict)  # {layer: {measure: value}}
+
+
+@dataclass
+class HealthWarning(Notice):
+    """A health measure crossed its threshold (netlab.inspect.health.MEASURES): once per layer and measure."""
+
+    level: str = "warning"
+    check: str = "health"
+    layer: str = ""
+    measure: str = ""
+    epoch: int = 0  # 0-based: the epoch it was first seen in
+    step: int = 0
+
+
+@dataclass
 class EpochEnd(Event):
     epoch: int  # 0-based
     epochs: int
