@@ -25,7 +25,14 @@ from netlab.base.errors import ConfigError, DivergedError
 from netlab.data.input_spec import load_described
 from netlab.lessons.arithmetic import ARITHMETIC, arithmetic_result
 from netlab.lessons.claims import INCONCLUSIVE, at_chance, verdict
-from netlab.lessons.metrics import activation_metrics, bn_recompute_metrics, run_metrics, summarize
+from netlab.lessons.metrics import (
+    activation_metrics,
+    bn_recompute_metrics,
+    epochs_to,
+    health_metrics,
+    run_metrics,
+    summarize,
+)
 from netlab.lessons.spec import BUDGETS, PRETRAIN, LessonSpec
 from netlab.lessons.sweep import cell, repeat_for_steps, steps_of, sweep_summary
 from netlab.runs.files import LESSON_FILE, lesson_in, lesson_resume_command
@@ -174,7 +181,8 @@ class LessonRunner:
             exp = dataclasses.replace(exp, data=dataclasses.replace(exp.data, train_repeat=repeat)).validate()
         trainer = Trainer(exp, on_event=self.on_event, run_dir=run_dir, stop_event=self.stop_event,
                           overwrite=True)
-        act = activation_metrics(trainer, data) if probe and self.spec.probe == "activations" else {}
+        probes = self.spec.probes if probe else []
+        act = activation_metrics(trainer, data) if "activations" in probes else {}
         try:
             result, diverged = trainer.run(), 0.0
         except DivergedError:  # an outcome to compare (a learning rate too high), not a failure
@@ -186,7 +194,11 @@ class LessonRunner:
         epochs = int(metrics.get("stop_epoch", t.epochs))  # early stopping trains fewer steps
         metrics["steps"] = float(steps_of(data.train_size, exp.data.train_repeat, t.batch_size, epochs))
         metrics["classes"], metrics["val_images"] = data.num_classes, data.val_size  # what chance is
-        if probe and self.spec.probe == "bn_recompute":
+        if self.spec.target_accuracy is not None:
+            metrics["epochs_to_target"] = epochs_to(result.history, self.spec.target_accuracy)
+        if "health" in probes:  # before the statistics are recomputed: the weights as trained
+            metrics.update(health_metrics(run_dir, result.model, data, t.seed))
+        if "bn_recompute" in probes:
             metrics.update(bn_recompute_metrics(result.model, data))
         return metrics
 

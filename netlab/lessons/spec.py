@@ -48,7 +48,12 @@ PROBE_METRICS = {
     "bn_recompute": ("train_accuracy_recomputed", "val_accuracy_recomputed", "gap_recomputed"),
     # The fresh model's activation spread on training images, first and last activation layer.
     "activations": ("act_std_first", "act_std_last", "act_std_ratio"),
+    # Gradients and units of the trained model on a fixed probe batch (netlab/inspect/health.py), and
+    # the first layer's gradient over the classifier's after the first step (the run's health.csv).
+    "health": ("grad_norm_first", "grad_ratio_first_start", "grad_ratio_first_end", "dead_fraction"),
 }
+# With a target training accuracy: the first epoch that reached it (epochs trained + 1 when none did).
+TARGET_METRICS = ("epochs_to_target",)
 # Measured when a lesson judges each arm at its convergence: the epoch of lowest val_loss
 # (the weights compared) and the epoch training stopped at.
 CONVERGENCE_METRICS = ("best_epoch", "stop_epoch")
@@ -68,7 +73,9 @@ class LessonSpec:
     claim: list[Comparison]
     seeds: int = 2
     budgets: dict = field(default_factory=dict)  # budget -> {dotted path: value, "seeds": n}
-    probe: str | None = None
+    probe: str | list | None = None  # one of PROBE_METRICS, or a list of them
+    # A training accuracy whose first epoch each run reports (Krizhevsky et al. 2012, Fig. 1).
+    target_accuracy: float | None = None
     # Overrides of base for a source run trained first (once, with the first seed); an arm's
     # "finetune.source": "@pretrain" fine-tunes from it. Budget keys "pretrain.PATH" apply to it alone.
     pretrain: dict | None = None
@@ -89,7 +96,12 @@ class LessonSpec:
     @property
     def metrics(self) -> tuple[str, ...]:
         converge = CONVERGENCE_METRICS if self.convergence else ()
-        return RUN_METRICS + converge + PROBE_METRICS.get(self.probe, ())
+        target = TARGET_METRICS if self.target_accuracy is not None else ()
+        return RUN_METRICS + converge + target + tuple(m for p in self.probes for m in PROBE_METRICS.get(p, ()))
+
+    @property
+    def probes(self) -> list[str]:
+        return [self.probe] if isinstance(self.probe, str) else list(self.probe or [])
 
     def seeds_for(self, budget: str) -> list[int]:
         return list(range(int(self.budgets.get(budget, {}).get("seeds", self.seeds))))
@@ -168,8 +180,9 @@ def parse_lesson(name: str, raw: dict) -> LessonSpec:
         raise ConfigError(f"experiment {name}: malformed description ({exc})") from None
     if spec.kind != "paired":
         raise ConfigError(f"experiment {name}: kind is paired (the default) or {ARITHMETIC} (got {spec.kind!r})")
-    if spec.probe is not None and spec.probe not in PROBE_METRICS:
-        raise ConfigError(f"experiment {name}: unknown probe {spec.probe!r} ({', '.join(PROBE_METRICS)})")
+    for probe in spec.probes:
+        if probe not in PROBE_METRICS:
+            raise ConfigError(f"experiment {name}: unknown probe {probe!r} ({', '.join(PROBE_METRICS)})")
     if spec.convergence is not None:
         _check_convergence(spec)
     if spec.sweep is not None:

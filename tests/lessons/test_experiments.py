@@ -13,8 +13,9 @@ from netlab.lessons.runner import LessonRunner, LessonStarted, read_result
 from netlab.lessons.spec import PRETRAIN, lesson_names, load_lesson, parse_lesson
 
 ROOT = Path(__file__).resolve().parents[2]
-LESSONS = ("arithmetic", "augmentation", "aux_classifiers", "batchnorm_lr", "bn_momentum", "dropout", "finetune-vs-scratch",
-           "finetune-vs-scratch-digits", "gap_head", "group_norm", "initialization", "residual")
+LESSONS = ("activations", "arithmetic", "augmentation", "aux_classifiers", "batchnorm_lr", "bn_momentum", "dropout",
+           "finetune-vs-scratch", "finetune-vs-scratch-digits", "gap_head", "group_norm", "initialization", "residual",
+           "vanishing")
 # The lessons whose claim compares arms' means; the fine-tuning ones sweep (tests/lessons/test_lesson_sweep.py).
 PAIRED = tuple(name for name in LESSONS if not name.startswith("finetune-vs-scratch") and name != "arithmetic")
 
