@@ -201,9 +201,13 @@ class ExperimentsDialog(QDialog):
         self.title.setText(spec.title)
         self.question.setText(spec.question)
         self.reference.setText(f"Reference: {spec.reference}")
-        claim = spec.sweep.describe(spec.arms) if spec.sweep else "; ".join(
-            f"{c.left} {c.op} {c.right}" + (f" {c.margin:+g}" if c.margin else "") for c in spec.claim)
-        self.arms.setText("Arms: " + ", ".join(spec.arms) + "   Claim: " + claim)
+        if spec.comparisons:
+            self.arms.setText("Comparisons: " + "; ".join(c.title for c in spec.comparisons)
+                              + ". Nothing trains (no curves): Run counts both networks of each at once.")
+        else:
+            claim = spec.sweep.describe(spec.arms) if spec.sweep else "; ".join(
+                f"{c.left} {c.op} {c.right}" + (f" {c.margin:+g}" if c.margin else "") for c in spec.claim)
+            self.arms.setText("Arms: " + ", ".join(spec.arms) + "   Claim: " + claim)
         self.lesson_pane.verticalScrollBar().setValue(0)
         if self.thread is None and self.shown_lesson not in (None, name):  # another lesson's results
             self._clear()

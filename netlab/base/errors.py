@@ -40,6 +40,10 @@ class TrainingError(NetlabError):
     """Training stopped because of the numbers (NaN loss) or the machine (out of memory)."""
 
 
+class DivergedError(TrainingError):
+    """The loss became NaN or Inf: the learning rate (or the weights' scale) made training diverge."""
+
+
 class DiskFullError(NetlabError):
     """The disk (or the user's quota) filled up while NetLab wrote a file."""
 

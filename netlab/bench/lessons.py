@@ -29,6 +29,16 @@ accuracy, mean±std over the random seeds). Why each lesson is built as it is: i
 - finetune-vs-scratch HELD at every n: scratch / frozen base / full fine-tune at n = 1: 0.228 / 0.920
   / 0.850; 5: 0.267 / 0.969 / 0.934; 50: 0.574 / 0.991 / 0.990 (advantage +0.69 shrinking to +0.42;
   it vanishes, +0.022, only at n = 200 with 1,250 steps).
+- arithmetic HELD (nothing trains, well under a second): GoogLeNet 4a's 5x5 direct 112.9M vs 5.3M
+  multiply-adds after a 1x1 to 16; 7x7 3,211,520 parameters = 1.81 x three 3x3's; 3x1+1x3 0.667 of 3x3;
+  depthwise separable 0.113 of a full 3x3 at 512 channels; GAP head 0.020 of the FC head's parameters.
+- batchnorm_lr DID NOT HOLD (1 seed; 6 Dec, under load, 336 s): train acc (recomputed) without / with BN,
+  He init: x1 0.328 / 0.997, x5 0.106 / 0.725, x30 0.100 / 0.100 (neither trains at 30x; none NaN);
+  small Gaussian x1 0.103 / 0.297.
+- activations INCONCLUSIVE (6 Dec, under load, 323 s): no arm beyond chance in 8 epochs (none reached 75%); first
+  conv's gradient sigmoid 9.6e-08 vs ReLU 5.0e-04; dead ReLU units 0.067 at 0.01, 0.569 at 0.1.
+- vanishing HELD (6 Dec, under load, 356 s): first conv's gradient over the classifier's after one step plain-18
+  0.0080, plain-34 0.00081, residual-34 0.028; train acc plain-34 0.184 < residual-34 0.416.
 - finetune-vs-scratch-digits NOT HELD: scratch wins at every n (n = 1: 0.676 / 0.525 / 0.574;
   n = 50: 0.993 / 0.738 / 0.981).
 """

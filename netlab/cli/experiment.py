@@ -35,11 +35,11 @@ def cmd_experiment(args) -> int:
     if args.name == "list":
         specs = [load_lesson(name) for name in lesson_names()]
         if args.json:
-            print(json.dumps([{"name": s.name, "title": s.title, "reference": s.reference, "arms": list(s.arms)}
+            print(json.dumps([{"name": s.name, "title": s.title, "reference": s.reference, "arms": s.parts}
                               for s in specs], indent=2))
         width = max(len(s.name) for s in specs)
         for s in specs if not args.json else ():
-            print(f"{s.name:<{width}} {s.title}  [{', '.join(s.arms)}]")
+            print(f"{s.name:<{width}} {s.title}  [{', '.join(s.parts)}]")
         return 0
     spec = load_lesson(args.name)
     if args.resume:
@@ -76,8 +76,9 @@ _trained = {"since": None, "runs": 0}  # the runs this command trained (not kept
 def print_lesson_event(event) -> None:
     if isinstance(event, LessonStarted):
         _trained.update(since=None, runs=0)
-        say(f"experiment {event.name} ({event.budget}): arms {', '.join(event.arms)}; seeds "
-            f"{', '.join(map(str, event.seeds))}; folder {event.out_dir}", chatter=True)
+        seeds = f"; seeds {', '.join(map(str, event.seeds))}" if event.seeds else ""  # none: nothing trains
+        say(f"experiment {event.name} ({event.budget}): {', '.join(event.arms)}{seeds}; folder {event.out_dir}",
+            chatter=True)
     elif isinstance(event, ArmStarted):
         kept = ": finished before, kept" if event.kept else ""
         say(f"[{event.index + 1}/{event.total}] {event.arm}, seed {event.seed}{kept}", chatter=True)

@@ -44,7 +44,7 @@ class Comparison:
 
 
 # Metrics that count things: written whole (296,682, not 296682.000); every other to three places.
-COUNTS = ("params", "best_epoch", "stop_epoch", "steps", "classes", "val_images")
+COUNTS = ("params", "macs", "receptive_field", "best_epoch", "stop_epoch", "epochs_to_target", "steps", "classes", "val_images")
 
 
 def is_count(metric: str, value: float) -> bool:
@@ -54,7 +54,9 @@ def is_count(metric: str, value: float) -> bool:
 def shown(side, value: float) -> str:
     """A side's value as a lesson writes it: ``ARM.METRIC`` of a count whole, else to three places."""
     metric = side.split(".", 1)[-1] if isinstance(side, str) else ""
-    return f"{int(value):,}" if is_count(metric, value) else f"{value:.3f}"
+    if is_count(metric, value):
+        return f"{int(value):,}"
+    return f"{value:.3f}" if value == 0 or abs(value) >= 0.01 else f"{value:.3g}"  # a gradient norm of 2.1e-05
 
 
 INCONCLUSIVE = "inconclusive"

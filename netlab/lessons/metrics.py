@@ -73,3 +73,36 @@ def summarize(values: list[float]) -> tuple[float, float]:
     """Mean and standard deviation (0 for one seed)."""
     a = np.asarray(values, dtype=np.float64)
     return float(a.mean()), float(a.std(ddof=1)) if len(a) > 1 else 0.0
+
+
+def epochs_to(history: dict, target: float, key: str = "accuracy") -> float:
+    """The first epoch (1-based) whose training accuracy reached ``target`` (Krizhevsky et al. 2012,
+    Fig. 1: epochs to 25% training error); epochs trained + 1 when none did."""
+    values = history.get(key, [])
+    return float(next((i for i, v in enumerate(values, start=1) if v >= target), len(values) + 1))
+
+
+def health_metrics(run_dir, model, data, seed: int) -> dict:
+    """Gradients and units by netlab.inspect.health on the run's fixed probe batch: the first weighted
+    layer's gradient norm over the classifier's, as health.csv saw it first (after one step) and as
+    the trained model has it; its gradient norm; the mean dead fraction of the hidden activations."""
+    from netlab.data.subset import train_subset
+    from netlab.inspect.health import activation_kind, measure, weighted_layers
+    from netlab.runs.health_log import read_health
+    from netlab.training.health import PROBE_IMAGES
+
+    x, y = train_subset(data, min(PROBE_IMAGES, data.train_size), seed)
+    sample = measure(model, x, y)
+    first = weighted_layers(model)[0]
+    graph = flat_graph(model)
+    dead = [v["dead_fraction"] for name, v in sample.values.items()
+            if "dead_fraction" in v and activation_kind(graph.objects[name]) != "softmax"]
+    metrics = {"grad_norm_first": sample[first]["gradient_norm"],
+               "grad_ratio_first_end": sample[first]["gradient_ratio"],
+               "dead_fraction": float(np.mean(dead)) if dead else 0.0}
+    try:
+        start = next(r for r in read_health(run_dir) if r["layer"] == first)
+        metrics["grad_ratio_first_start"] = start["gradient_ratio"]
+    except (FileNotFoundError, StopIteration, KeyError):  # health off, or no step measured
+        pass
+    return metrics

@@ -7,6 +7,10 @@ from netlab.lessons.claims import is_count
 
 
 def print_result(result: dict) -> None:
+    if "arithmetic" in result:  # nothing trained: the verdict lists every comparison's numbers
+        print(f"\n{result['title']}")
+        print(result["verdict"])
+        return
     if "sweep" in result:
         print_sweep(result)
         return

@@ -21,16 +21,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from netlab.base.atomic import atomic_write_text
-from netlab.base.errors import ConfigError
+from netlab.base.errors import ConfigError, DivergedError
 from netlab.data.input_spec import load_described
+from netlab.lessons.arithmetic import ARITHMETIC, arithmetic_result
 from netlab.lessons.claims import INCONCLUSIVE, at_chance, verdict
-from netlab.lessons.metrics import activation_metrics, bn_recompute_metrics, run_metrics, summarize
+from netlab.lessons.metrics import (
+    activation_metrics,
+    bn_recompute_metrics,
+    epochs_to,
+    health_metrics,
+    run_metrics,
+    summarize,
+)
 from netlab.lessons.spec import BUDGETS, PRETRAIN, LessonSpec
 from netlab.lessons.sweep import cell, repeat_for_steps, steps_of, sweep_summary
 from netlab.runs.files import LESSON_FILE, lesson_in, lesson_resume_command
 from netlab.runs.folder import new_run_dir
 from netlab.training.events import Event
-from netlab.training.trainer import Trainer
+from netlab.training.trainer import Trainer, TrainResult
 
 RESULT_FILE = "result.json"
 RUN_METRICS_FILE = "lesson-metrics.json"  # in each finished run's folder: its settings and metrics
@@ -110,6 +118,8 @@ class LessonRunner:
                        for v in sweep.values for s in seeds for arm in spec.arms]
 
     def run(self) -> dict:
+        if self.spec.kind == ARITHMETIC:
+            return self._run_arithmetic()
         spec, seeds, sweep = self.spec, self.spec.seeds_for(self.budget), self.spec.sweep_for(self.budget)
         jobs = self.plan()
         # Every configuration is checked before anything trains; the pretraining is plan()'s first run.
@@ -149,6 +159,18 @@ class LessonRunner:
         self.emit(LessonFinished(result, str(path)))
         return result
 
+    def _run_arithmetic(self) -> dict:
+        """Nothing trains: both sides of each comparison are built and counted (well under a second)."""
+        spec = self.spec
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(self.out_dir / LESSON_FILE, json.dumps({"name": spec.name, "budget": self.budget}) + "\n")
+        self.emit(LessonStarted(spec.name, self.budget, spec.parts, [], str(self.out_dir), [], 0))
+        result = {**arithmetic_result(spec), "budget": self.budget}
+        path = self.out_dir / RESULT_FILE
+        atomic_write_text(path, json.dumps(result, indent=2) + "\n")
+        self.emit(LessonFinished(result, str(path)))
+        return result
+
     def _run_one(self, exp, run_dir: Path, steps: int | None = None, probe: bool = True) -> dict | None:
         # The same split the Trainer loads (same config, same seed); a repeated split would
         # measure the same accuracies and batch-norm moments, so it is loaded once, unrepeated.
@@ -159,16 +181,24 @@ class LessonRunner:
             exp = dataclasses.replace(exp, data=dataclasses.replace(exp.data, train_repeat=repeat)).validate()
         trainer = Trainer(exp, on_event=self.on_event, run_dir=run_dir, stop_event=self.stop_event,
                           overwrite=True)
-        act = activation_metrics(trainer, data) if probe and self.spec.probe == "activations" else {}
-        result = trainer.run()
+        probes = self.spec.probes if probe else []
+        act = activation_metrics(trainer, data) if "activations" in probes else {}
+        try:
+            result, diverged = trainer.run(), 0.0
+        except DivergedError:  # an outcome to compare (a learning rate too high), not a failure
+            result, diverged = TrainResult(model=trainer.model, history=trainer.history), 1.0
         if result.stopped:
             return None
-        restored = bool(self.spec.convergence) and t.early_stopping and t.restore_best
-        metrics = {**run_metrics(result, data, restored), **act}
+        restored = bool(self.spec.convergence) and t.early_stopping and t.restore_best and not diverged
+        metrics = {**run_metrics(result, data, restored), **act, "diverged": diverged}
         epochs = int(metrics.get("stop_epoch", t.epochs))  # early stopping trains fewer steps
         metrics["steps"] = float(steps_of(data.train_size, exp.data.train_repeat, t.batch_size, epochs))
         metrics["classes"], metrics["val_images"] = data.num_classes, data.val_size  # what chance is
-        if probe and self.spec.probe == "bn_recompute":
+        if self.spec.target_accuracy is not None:
+            metrics["epochs_to_target"] = epochs_to(result.history, self.spec.target_accuracy)
+        if "health" in probes:  # before the statistics are recomputed: the weights as trained
+            metrics.update(health_metrics(run_dir, result.model, data, t.seed))
+        if "bn_recompute" in probes:
             metrics.update(bn_recompute_metrics(result.model, data))
         return metrics
 

@@ -20,6 +20,9 @@ arms fine-tune from as ``"finetune.source": "@pretrain"``) and a *sweep* of one
 setting over values (every arm at each, the same steps at each; its claim and
 verdict in netlab/lessons/sweep.py): fine-tuning vs scratch over the
 labeled-set size.
+
+A lesson of ``"kind": "arithmetic"`` trains nothing: it lists comparisons of two small
+networks' parameters, multiply-adds and receptive fields (netlab/lessons/arithmetic.py).
 """
 
 from __future__ import annotations
@@ -31,19 +34,26 @@ from pathlib import Path
 
 from netlab.base.errors import ConfigError
 from netlab.config import Experiment
+from netlab.lessons.arithmetic import ARITHMETIC, parse_comparisons
 from netlab.lessons.claims import OPS, Comparison
 from netlab.lessons.sweep import Sweep
 
 PRETRAIN = "pretrain"  # the source run of a lesson that fine-tunes; arms name it as "@pretrain"
 BUDGETS = ("tiny", "quick", "full")
-# Measured on every run: the last epoch's history plus inference-mode accuracies.
-RUN_METRICS = ("loss", "val_loss", "train_accuracy", "val_accuracy", "gap", "params")
+# Measured on every run: the last epoch's history plus inference-mode accuracies, and whether
+# its loss became NaN/Inf (diverged 1, measured with its last finite epoch's weights; else 0).
+RUN_METRICS = ("loss", "val_loss", "train_accuracy", "val_accuracy", "gap", "params", "diverged")
 PROBE_METRICS = {
     # The model evaluated again after its BN moving statistics are recomputed on its training images.
     "bn_recompute": ("train_accuracy_recomputed", "val_accuracy_recomputed", "gap_recomputed"),
     # The fresh model's activation spread on training images, first and last activation layer.
     "activations": ("act_std_first", "act_std_last", "act_std_ratio"),
+    # Gradients and units of the trained model on a fixed probe batch (netlab/inspect/health.py), and
+    # the first layer's gradient over the classifier's after the first step (the run's health.csv).
+    "health": ("grad_norm_first", "grad_ratio_first_start", "grad_ratio_first_end", "dead_fraction"),
 }
+# With a target training accuracy: the first epoch that reached it (epochs trained + 1 when none did).
+TARGET_METRICS = ("epochs_to_target",)
 # Measured when a lesson judges each arm at its convergence: the epoch of lowest val_loss
 # (the weights compared) and the epoch training stopped at.
 CONVERGENCE_METRICS = ("best_epoch", "stop_epoch")
@@ -63,7 +73,9 @@ class LessonSpec:
     claim: list[Comparison]
     seeds: int = 2
     budgets: dict = field(default_factory=dict)  # budget -> {dotted path: value, "seeds": n}
-    probe: str | None = None
+    probe: str | list | None = None  # one of PROBE_METRICS, or a list of them
+    # A training accuracy whose first epoch each run reports (Krizhevsky et al. 2012, Fig. 1).
+    target_accuracy: float | None = None
     # Overrides of base for a source run trained first (once, with the first seed); an arm's
     # "finetune.source": "@pretrain" fine-tunes from it. Budget keys "pretrain.PATH" apply to it alone.
     pretrain: dict | None = None
@@ -73,11 +85,23 @@ class LessonSpec:
     convergence: dict | None = None
     # The settings each run's seed goes to (data.seed too: each seed draws its own few images).
     seed_paths: list = field(default_factory=lambda: ["training.seed"])
+    kind: str = "paired"  # or "arithmetic": comparisons counted, nothing trained
+    comparisons: list = field(default_factory=list)  # an arithmetic lesson's (netlab/lessons/arithmetic.py)
+
+    @property
+    def parts(self) -> list[str]:
+        """What the lesson compares: its arms, or an arithmetic lesson's comparisons."""
+        return list(self.arms) or [c.name for c in self.comparisons]
 
     @property
     def metrics(self) -> tuple[str, ...]:
         converge = CONVERGENCE_METRICS if self.convergence else ()
-        return RUN_METRICS + converge + PROBE_METRICS.get(self.probe, ())
+        target = TARGET_METRICS if self.target_accuracy is not None else ()
+        return RUN_METRICS + converge + target + tuple(m for p in self.probes for m in PROBE_METRICS.get(p, ()))
+
+    @property
+    def probes(self) -> list[str]:
+        return [self.probe] if isinstance(self.probe, str) else list(self.probe or [])
 
     def seeds_for(self, budget: str) -> list[int]:
         return list(range(int(self.budgets.get(budget, {}).get("seeds", self.seeds))))
@@ -145,6 +169,8 @@ def load_lesson(name: str) -> LessonSpec:
 
 
 def parse_lesson(name: str, raw: dict) -> LessonSpec:
+    if raw.get("kind") == ARITHMETIC:
+        return _parse_arithmetic(name, dict(raw))
     try:
         raw = dict(raw)
         # A sweep lesson's claim is made by its sweep: every arm against the baseline at each value.
@@ -152,8 +178,11 @@ def parse_lesson(name: str, raw: dict) -> LessonSpec:
         spec = LessonSpec(name=name, claim=claim, **raw)
     except (KeyError, TypeError) as exc:
         raise ConfigError(f"experiment {name}: malformed description ({exc})") from None
-    if spec.probe is not None and spec.probe not in PROBE_METRICS:
-        raise ConfigError(f"experiment {name}: unknown probe {spec.probe!r} ({', '.join(PROBE_METRICS)})")
+    if spec.kind != "paired":
+        raise ConfigError(f"experiment {name}: kind is paired (the default) or {ARITHMETIC} (got {spec.kind!r})")
+    for probe in spec.probes:
+        if probe not in PROBE_METRICS:
+            raise ConfigError(f"experiment {name}: unknown probe {probe!r} ({', '.join(PROBE_METRICS)})")
     if spec.convergence is not None:
         _check_convergence(spec)
     if spec.sweep is not None:
@@ -182,3 +211,12 @@ def _check_convergence(spec: LessonSpec) -> None:
         changed = sorted(set(overrides) & set(CONVERGENCE_SETTINGS))
         if changed:
             raise ConfigError(f"{where}: every arm trains by the same rule; arm {arm} sets {changed[0]}")
+
+
+def _parse_arithmetic(name: str, raw: dict) -> LessonSpec:
+    where = f"experiment {name}"
+    comparisons = parse_comparisons(raw.pop("comparisons", None), where)
+    try:
+        return LessonSpec(name=name, base={}, arms={}, claim=[], seeds=0, comparisons=comparisons, **raw)
+    except TypeError as exc:
+        raise ConfigError(f"{where}: malformed description ({exc})") from None

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from netlab.base.abort import JobAborted, abort_point, abortable
 from netlab.base.atomic import atomic_write_text
-from netlab.base.errors import NetlabError, RunFolderError, TrainingError
+from netlab.base.errors import DivergedError, NetlabError, RunFolderError, TrainingError
 from netlab.base.user_paths import checked_path
 from netlab.config import Experiment
 from netlab.data.input_spec import load_described
@@ -348,7 +348,7 @@ class Trainer:
         if callback.nan_at is not None:
             epoch, batch = callback.nan_at
             self._save_last_good(built.train_model, model)
-            raise TrainingError(
+            raise DivergedError(
                 f"the loss became NaN/Inf at epoch {epoch + 1}, batch {batch}: training stopped. "
                 f"Try a lower learning rate (it was {t.learning_rate:g})" + self._kept_note()
             )

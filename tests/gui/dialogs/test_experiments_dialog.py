@@ -270,3 +270,13 @@ def test_another_lesson_clears_the_results_of_the_one_shown(dialog, tmp_path):
     assert dialog.result is None and dialog.progress.value() == 0 and dialog.status.text() == ""
     dialog.lesson.setCurrentText("initialization")  # cleared: going back does not bring them back
     assert dialog.verdict.text() == "" and dialog.run_choice.count() == 0
+
+
+def test_the_arithmetic_lesson_shows_its_numbers_without_curves(dialog, qtbot):
+    """Nothing trains: no curves, the comparisons named, Run gives the counted numbers."""
+    dialog.lesson.setCurrentText("arithmetic")
+    assert "A 1x1 reduction before a 5x5 convolution" in dialog.arms.text()
+    with qtbot.waitSignal(dialog.finished_experiment, timeout=60_000) as blocker:
+        dialog.run_button.click()
+    assert blocker.args[0]["held"] is not None
+    assert "direct: 112.9M multiply-adds" in dialog.verdict.text() and not dialog.curves
