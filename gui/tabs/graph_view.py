@@ -24,6 +24,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QStringListModel, Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QCompleter,
     QHBoxLayout,
@@ -56,6 +57,7 @@ class Picture:
     model: object
     graph: object  # netlab.inspect.graph.Graph
     layout: object  # netlab.inspect.graph.GraphLayout
+    seconds: float = 0.0  # reading the graph and laying it out, in the worker
 
 
 @dataclass
@@ -68,19 +70,21 @@ class MeasureValues:
     values: dict
 
 
-def read_graph(model) -> Picture:
-    """Worker job: the model's graph, its blocks collapsed, laid out."""
+def read_graph(model, expand: str = "none") -> Picture:
+    """Worker job: the model's graph (its blocks collapsed, or every layer: ``expand="all"``), laid out."""
     from netlab.inspect.graph import layout, network_graph
 
-    graph = network_graph(model, "none")
-    return Picture(model, graph, layout(graph))
+    started = time.perf_counter()
+    graph = network_graph(model, expand)
+    return Picture(model, graph, layout(graph), time.perf_counter() - started)
 
 
 def lay_out(model, graph) -> Picture:
     """Worker job: another view of the same graph (a block opened or closed), laid out."""
     from netlab.inspect.graph import layout
 
-    return Picture(model, graph, layout(graph))
+    started = time.perf_counter()
+    return Picture(model, graph, layout(graph), time.perf_counter() - started)
 
 
 def netron_available() -> bool:
@@ -144,6 +148,10 @@ class GraphView(QWidget):
         self.find_edit.setCompleter(completer)
         self.find_edit.returnPressed.connect(lambda: self.find(self.find_edit.text()))
         top.addWidget(self.find_edit)
+        self.every_layer = QCheckBox("Every layer")
+        self.every_layer.setToolTip("Open every block (else open one with its + marker or a double-click)")
+        self.every_layer.toggled.connect(self.show_every_layer)
+        top.addWidget(self.every_layer)
         fit = QPushButton("Fit")
         fit.setToolTip("The whole graph in view (keys: + and - zoom, 0 fits; drag to pan)")
         fit.clicked.connect(lambda: self.canvas.fit())
@@ -224,7 +232,7 @@ class GraphView(QWidget):
             self._stale = True
             return
         self._stale = False
-        self._job.request(read_graph, self.model)
+        self._job.request(read_graph, self.model, "all" if self.every_layer.isChecked() else "none")
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -273,7 +281,19 @@ class GraphView(QWidget):
         else:
             self._relayout(graph.expanded([block_id]), (block_id, False))
 
-    def _relayout(self, graph, focus: tuple[str, bool]) -> None:
+    def show_every_layer(self, every: bool = True) -> None:
+        """Open every block (``every``), or close them all."""
+        graph = self.graph
+        if graph is not None and (graph.open_blocks == {b.id for b in graph.blocks}) != every:
+            selected = self.canvas.selected_id()
+            self._relayout(graph.expanded_all() if every else graph.collapsed(graph.open_blocks),
+                           (selected, True) if selected else None)
+        if self.every_layer.isChecked() != every:
+            self.every_layer.blockSignals(True)
+            self.every_layer.setChecked(every)
+            self.every_layer.blockSignals(False)
+
+    def _relayout(self, graph, focus: tuple[str, bool] | None) -> None:
         self._focus = focus
         self._job.request(lay_out, self.model, graph)
 

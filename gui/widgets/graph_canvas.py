@@ -14,8 +14,8 @@ an open block is framed, and a click on its frame's title closes it again.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsView
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsScene, QGraphicsView
 
 from netlab.inspect.graph_layout import box_lines
 
@@ -26,7 +26,7 @@ SELECTED = QColor("#1565c0")
 EDGE = QColor("#7a7a7a")
 FRAME = QColor("#1565c0")
 TEXT_LOD = 0.45  # zoom below which a box's text is unreadable: not drawn
-SHAPE_LOD = 0.25  # below this a box is a plain rectangle
+OVERVIEW_ZOOM = 0.25  # below this the boxes are a few pixels: one overview item draws them all
 MARKER = 12.0  # side of a block's "+" marker, pixels
 FRAME_PAD = 8.0
 FRAME_TITLE = 18.0
@@ -53,7 +53,7 @@ class NodeItem(QGraphicsItem):
         width, height = size
         self.rect = QRectF(-width / 2, -height / 2, width, height)
         self.fill: QColor | None = None
-        self.setFlag(QGraphicsItem.ItemIsSelectable)
+        self.selected = False  # the canvas keeps the selection: hidden in the overview, an item stays selected
         self.setZValue(1)
         self.setToolTip(node.id + (" (double-click to open the block)" if self.is_block else
                                    " (double-click to show it in Inspect)"))
@@ -70,13 +70,10 @@ class NodeItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
-        selected = self.isSelected()
+        selected = self.selected
         painter.setPen(QPen(SELECTED if selected else BORDER, 2.5 if selected else 1.0))
         fill = self.brush()
         painter.setBrush(fill)
-        if lod < SHAPE_LOD:
-            painter.drawRect(self.rect)
-            return
         painter.drawRoundedRect(self.rect, 4, 4)
         if lod < TEXT_LOD:
             return
@@ -98,8 +95,9 @@ class NodeItem(QGraphicsItem):
             painter.drawLine(QPointF(c.x(), marker.top() + 3), QPointF(c.x(), marker.bottom() - 3))
 
 
-class EdgeItem(QGraphicsItem):
-    """A tensor: a curve through the layout's route points, an arrowhead at the target's top."""
+class EdgeItem(QGraphicsPathItem):
+    """A tensor: a curve through the layout's route points, an open arrowhead at the target's
+    top; one path, painted by Qt itself (no Python call per frame)."""
 
     def __init__(self, route, shape_text: str):
         super().__init__()
@@ -108,23 +106,65 @@ class EdgeItem(QGraphicsItem):
         for a, b in zip(points, points[1:]):
             dy = (b.y() - a.y()) / 2  # leave and enter vertically: top-to-bottom reads as flow
             path.cubicTo(QPointF(a.x(), a.y() + dy), QPointF(b.x(), b.y() - dy), b)
-        self.path = path
         tip = points[-1]
-        self.arrow = QPolygonF([tip, QPointF(tip.x() - ARROW / 2, tip.y() - ARROW),
-                                QPointF(tip.x() + ARROW / 2, tip.y() - ARROW)])
-        self._bounds = path.boundingRect().united(self.arrow.boundingRect()).adjusted(-2, -2, 2, 2)
+        path.moveTo(tip.x() - ARROW / 2, tip.y() - ARROW)
+        path.lineTo(tip)
+        path.lineTo(tip.x() + ARROW / 2, tip.y() - ARROW)
+        self.setPath(path)
+        self.setPen(QPen(EDGE, 1.2))
         self.setToolTip(shape_text)
+
+
+class OverviewItem(QGraphicsItem):
+    """The whole graph in a few painter calls, for a zoom where a box is a few pixels (the
+    items themselves are hidden then: a Python call each, 1500 for DenseNet-201, held the event
+    loop 20-60 ms a frame): every edge in one path of straight segments, the boxes as
+    rectangles grouped by their fill, no text."""
+
+    def __init__(self, nodes: dict, routes):
+        super().__init__()
+        self.nodes = [(item, item.rect.translated(item.pos())) for item in nodes.values()]
+        path = QPainterPath()
+        for route in routes:
+            path.moveTo(*route[0])
+            for point in route[1:]:
+                path.lineTo(*point)
+        self.edges = path
+        bounds = path.boundingRect()
+        for _, rect in self.nodes:
+            bounds = bounds.united(rect)
+        self._bounds = bounds.adjusted(-4, -4, 4, 4)
+        self.setZValue(2)
 
     def boundingRect(self) -> QRectF:
         return self._bounds
 
+    def node_at(self, point: QPointF):
+        return next((item for item, rect in self.nodes if rect.contains(point)), None)
+
     def paint(self, painter: QPainter, option, widget=None) -> None:
-        painter.setPen(QPen(EDGE, 1.2))
+        painter.setRenderHint(QPainter.Antialiasing, False)
+        painter.setPen(QPen(EDGE, 0))  # cosmetic: one device pixel
         painter.setBrush(Qt.NoBrush)
-        painter.drawPath(self.path)
-        painter.setPen(Qt.NoPen)
-        painter.setBrush(EDGE)
-        painter.drawPolygon(self.arrow)
+        painter.drawPath(self.edges)
+        groups: dict = {}
+        for item, rect in self.nodes:
+            groups.setdefault(item.brush().rgb(), []).append(rect)
+        painter.setPen(QPen(BORDER, 0))
+        for rgb, rects in groups.items():
+            painter.setBrush(QColor.fromRgb(rgb))
+            painter.drawRects(rects)
+        selected = [rect for item, rect in self.nodes if item.selected]
+        if selected:
+            painter.setPen(_cosmetic(SELECTED, 3))
+            painter.setBrush(Qt.NoBrush)
+            painter.drawRects(selected)
+
+
+def _cosmetic(colour: QColor, width: float) -> QPen:
+    pen = QPen(colour, width)
+    pen.setCosmetic(True)
+    return pen
 
 
 class BlockFrame(QGraphicsItem):
@@ -172,17 +212,16 @@ class GraphCanvas(QGraphicsView):
         self.frames: dict[str, BlockFrame] = {}
         self.edge_items: list[EdgeItem] = []
         self.graph_rect = QRectF()  # the drawn graph's bounds, in scene pixels
-        self.scene().selectionChanged.connect(self._selection_changed)
+        self.overview: OverviewItem | None = None
+        self._selected = ""
 
     # -- building ---------------------------------------------------------------------
     def clear(self) -> None:
         """No graph (no model, or its graph being read)."""
-        scene = self.scene()
-        scene.blockSignals(True)  # no selectionChanged for items going away
-        scene.clear()
-        scene.blockSignals(False)
+        self.scene().clear()
+        self._selected = ""
         self.items_by_id, self.frames, self.edge_items = {}, {}, []
-        self.graph_rect = QRectF()
+        self.graph_rect, self.overview = QRectF(), None
         self.node_selected.emit("")
 
     def show_graph(self, graph, placed) -> None:
@@ -194,11 +233,14 @@ class GraphCanvas(QGraphicsView):
             item.setPos(*placed.positions[node.id])
             scene.addItem(item)
             self.items_by_id[node.id] = item
-        for edge in graph.edges:
-            item = EdgeItem(placed.routes[(edge.source, edge.target)],
-                            "x".join("?" if d is None else str(d) for d in edge.shape))
+        routes = [placed.routes[(edge.source, edge.target)] for edge in graph.edges]
+        for edge, route in zip(graph.edges, routes):
+            item = EdgeItem(route, "x".join("?" if d is None else str(d) for d in edge.shape))
             scene.addItem(item)
             self.edge_items.append(item)
+        self.overview = OverviewItem(self.items_by_id, routes)
+        self.overview.setVisible(False)
+        scene.addItem(self.overview)
         for block_id in sorted(graph.open_blocks):
             block = graph.node(block_id)
             boxes = [placed.box(c) for c in block.children if c in placed.positions]
@@ -209,6 +251,7 @@ class GraphCanvas(QGraphicsView):
         self.graph_rect = scene.itemsBoundingRect().adjusted(-20, -20, 20, 20)
         # Room around the graph, so that a node near its edge can still be centred (find).
         scene.setSceneRect(self.graph_rect.adjusted(-SCENE_MARGIN, -SCENE_MARGIN, SCENE_MARGIN, SCENE_MARGIN))
+        self._detail()
 
     def set_fills(self, fills: dict) -> None:
         """Fill each node's box with its colour (node id -> QColor or None for the default)."""
@@ -220,14 +263,22 @@ class GraphCanvas(QGraphicsView):
 
     # -- what is looked at ------------------------------------------------------------
     def selected_id(self) -> str:
-        items = [i for i in self.scene().selectedItems() if isinstance(i, NodeItem)]
-        return items[0].node_id if items else ""
+        return self._selected
 
     def select(self, node_id: str, centre: bool = True) -> None:
         """Select a shown node (and bring it to the middle of the view)."""
         item = self.items_by_id[node_id]
-        self.scene().clearSelection()
-        item.setSelected(True)
+        if node_id != self._selected:
+            previous = self.items_by_id.get(self._selected)
+            if previous is not None:
+                previous.selected = False
+                previous.update()
+            item.selected = True
+            item.update()
+            if self.overview is not None:
+                self.overview.update()
+            self._selected = node_id
+            self.node_selected.emit(node_id)
         if centre:
             self.centerOn(item)
 
@@ -243,6 +294,21 @@ class GraphCanvas(QGraphicsView):
         current = self.transform().m11()
         factor = min(max(current * factor, ZOOM_RANGE[0]), ZOOM_RANGE[1]) / current
         self.scale(factor, factor)
+        self._detail()
+
+    def resetTransform(self) -> None:
+        super().resetTransform()
+        self._detail()
+
+    def _detail(self) -> None:
+        """The overview below OVERVIEW_ZOOM, the items themselves above it."""
+        if self.overview is None:
+            return
+        overview = self.transform().m11() < OVERVIEW_ZOOM
+        if overview != self.overview.isVisible():
+            for item in (*self.items_by_id.values(), *self.edge_items):
+                item.setVisible(not overview)
+            self.overview.setVisible(overview)
 
     def fit(self) -> None:
         """The whole graph in view (never magnified beyond its size)."""
@@ -274,26 +340,34 @@ class GraphCanvas(QGraphicsView):
         else:
             super().keyPressEvent(event)
 
-    def mousePressEvent(self, event) -> None:
+    def _item_at(self, event):
+        """The item under the mouse; in the overview, the node whose box is there."""
         item = self.itemAt(event.position().toPoint())
+        if isinstance(item, OverviewItem):
+            return item.node_at(self.mapToScene(event.position().toPoint()))
+        return item
+
+    def mousePressEvent(self, event) -> None:
+        item = self._item_at(event)
         scene_pos = self.mapToScene(event.position().toPoint())
-        if isinstance(item, NodeItem) and item.is_block and item.marker_rect().contains(item.mapFromScene(scene_pos)):
+        if event.button() != Qt.LeftButton:
+            super().mousePressEvent(event)
+        elif isinstance(item, NodeItem) and item.is_block and item.isVisible() \
+                and item.marker_rect().contains(item.mapFromScene(scene_pos)):
             self.block_toggled.emit(item.node_id)
-            return
-        if isinstance(item, BlockFrame) and item.title_rect().contains(scene_pos):
+        elif isinstance(item, NodeItem):
+            self.select(item.node_id, centre=False)
+        elif isinstance(item, BlockFrame) and item.title_rect().contains(scene_pos):
             self.block_toggled.emit(item.block_id)
-            return
-        super().mousePressEvent(event)
+        else:
+            super().mousePressEvent(event)  # the background: drag to pan
 
     def mouseDoubleClickEvent(self, event) -> None:
-        item = self.itemAt(event.position().toPoint())
+        item = self._item_at(event)
         if isinstance(item, NodeItem):
             (self.block_toggled if item.is_block else self.node_activated).emit(item.node_id)
             return
         super().mouseDoubleClickEvent(event)
-
-    def _selection_changed(self) -> None:
-        self.node_selected.emit(self.selected_id())
 
 
 def _frame_rect(boxes) -> QRectF:
