@@ -16,8 +16,6 @@ layer. "Open in Netron" hands the model's file to Netron (Roeder's viewer) when 
 
 from __future__ import annotations
 
-import importlib.util
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,26 +36,14 @@ from PySide6.QtWidgets import (
 )
 
 from gui.state import CurrentModel
+from gui.tabs.graph_jobs import Picture, lay_out, netron_available, open_in_netron, read_graph
 from gui.widgets.colour_scale import WORSE, ColourScale, ScaleLegend, format_value, worst
 from gui.widgets.graph_canvas import GraphCanvas
 from gui.workers import LatestJob, run_job
 
-# netlab.inspect.graph (the summary's walk, igraph) is imported in the worker jobs: the window
-# shows before they load (see gui/app.py).
-
 NO_COLOUR = "none"
 NETRON_MISSING = ("Netron is not installed: pip install netron (in NetLab's environment), "
                   "then press Open in Netron again.")
-
-
-@dataclass(eq=False)
-class Picture:
-    """A graph and its layout, for the model they were read from."""
-
-    model: object
-    graph: object  # netlab.inspect.graph.Graph
-    layout: object  # netlab.inspect.graph.GraphLayout
-    seconds: float = 0.0  # reading the graph and laying it out, in the worker
 
 
 @dataclass
@@ -68,44 +54,6 @@ class MeasureValues:
     unit: str
     worse: str
     values: dict
-
-
-def read_graph(model, expand: str = "none") -> Picture:
-    """Worker job: the model's graph (its blocks collapsed, or every layer: ``expand="all"``), laid out."""
-    from netlab.inspect.graph import layout, network_graph
-
-    started = time.perf_counter()
-    graph = network_graph(model, expand)
-    return Picture(model, graph, layout(graph), time.perf_counter() - started)
-
-
-def lay_out(model, graph) -> Picture:
-    """Worker job: another view of the same graph (a block opened or closed), laid out."""
-    from netlab.inspect.graph import layout
-
-    started = time.perf_counter()
-    return Picture(model, graph, layout(graph), time.perf_counter() - started)
-
-
-def netron_available() -> bool:
-    """Whether the optional netron package can be imported."""
-    try:
-        return importlib.util.find_spec("netron") is not None
-    except (ImportError, ValueError):  # a broken install, or an import blocked on purpose
-        return False
-
-
-def open_in_netron(model, path) -> str:
-    """Worker job: start Netron's local server on the model's file (saved first when it has
-    none) and open it in the browser; returns what to tell the user."""
-    import netron
-
-    if path is None:  # a model never saved (just built): Netron reads files
-        path = Path(tempfile.mkdtemp(prefix="netlab-graph-")) / f"{model.name}.keras"
-        model.save(path)
-    address = netron.start(str(path), browse=True)
-    where = f" at http://{address[0]}:{address[1]}" if isinstance(address, tuple) else ""
-    return f"Netron shows {Path(path).name}{where} (in your browser)."
 
 
 class GraphView(QWidget):
@@ -136,8 +84,31 @@ class GraphView(QWidget):
         top = QHBoxLayout()
         self.source_label = QLabel("No model yet: train one or open a .keras file.")
         top.addWidget(self.source_label, 1)
+        self.state = QLabel("")  # what is being computed
+        top.addWidget(self.state)
+        layout.addLayout(top)
+        layout.addLayout(self._toolbar())
+        self.canvas = GraphCanvas()
+        self.canvas.node_selected.connect(self._show_details)
+        self.canvas.node_activated.connect(self.layer_activated)
+        self.canvas.block_toggled.connect(self.toggle_block)
+        splitter = QSplitter(Qt.Vertical)  # the formulas' lines are long: the panel spans the width
+        splitter.addWidget(self.canvas)
+        splitter.addWidget(self._details_panel())
+        splitter.setSizes([560, 150])
+        splitter.setStretchFactor(0, 1)
+        layout.addWidget(splitter, 1)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #b00020;")
+        layout.addWidget(self.message)
+
+    def _toolbar(self) -> QHBoxLayout:
+        """Find a layer, every layer or blocks, fit, colour by (and its scale), Netron."""
+        row = QHBoxLayout()
         self.find_edit = QLineEdit()
         self.find_edit.setPlaceholderText("Find a layer...")
+        self.find_edit.setMinimumWidth(170)
         self.find_edit.setClearButtonEnabled(True)
         self.find_edit.setToolTip("A layer's or block's name: centred and selected (Enter)")
         self.names = QStringListModel(self)
@@ -147,42 +118,41 @@ class GraphView(QWidget):
         completer.activated.connect(self.find)
         self.find_edit.setCompleter(completer)
         self.find_edit.returnPressed.connect(lambda: self.find(self.find_edit.text()))
-        top.addWidget(self.find_edit)
+        row.addWidget(self.find_edit)
         self.every_layer = QCheckBox("Every layer")
         self.every_layer.setToolTip("Open every block (else open one with its + marker or a double-click)")
         self.every_layer.toggled.connect(self.show_every_layer)
-        top.addWidget(self.every_layer)
+        row.addWidget(self.every_layer)
         fit = QPushButton("Fit")
         fit.setToolTip("The whole graph in view (keys: + and - zoom, 0 fits; drag to pan)")
         fit.clicked.connect(lambda: self.canvas.fit())
-        top.addWidget(fit)
-        top.addWidget(QLabel("Colour by"))
+        row.addWidget(fit)
+        row.addWidget(QLabel("Colour by"))
         self.colour_by = QComboBox()
         self.colour_by.addItem(NO_COLOUR, None)
         self.colour_by.setToolTip("A measure per layer (the network's health while it trains); "
                                   "a block takes its worst layer's colour")
         self.colour_by.currentIndexChanged.connect(lambda _: self._recolour())
-        top.addWidget(self.colour_by)
+        row.addWidget(self.colour_by)
         self.legend = ScaleLegend()
-        top.addWidget(self.legend)
+        row.addWidget(self.legend)
+        row.addStretch(1)
         self.netron_button = QPushButton("Open in Netron")
         self.netron_button.setToolTip("Open the model in Netron, a viewer for model files (pip install netron)")
         self.netron_button.clicked.connect(self.open_netron)
-        top.addWidget(self.netron_button)
-        layout.addLayout(top)
+        row.addWidget(self.netron_button)
+        return row
 
-        self.canvas = GraphCanvas()
-        self.canvas.node_selected.connect(self._show_details)
-        self.canvas.node_activated.connect(self.layer_activated)
-        self.canvas.block_toggled.connect(self.toggle_block)
-        side = QWidget()
-        side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(0, 0, 0, 0)
+    def _details_panel(self) -> QWidget:
+        """The selected node's numbers in the formulas, and what can be done with it."""
+        panel = QWidget()
+        row = QHBoxLayout(panel)
+        row.setContentsMargins(0, 0, 0, 0)
         self.details = QPlainTextEdit()
         self.details.setReadOnly(True)
         self.details.setPlaceholderText("Select a node: its numbers in the formulas of the lectures.")
-        side_layout.addWidget(self.details, 1)
-        buttons = QHBoxLayout()
+        row.addWidget(self.details, 1)
+        buttons = QVBoxLayout()
         self.block_button = QPushButton("Open block")
         self.block_button.setEnabled(False)
         self.block_button.clicked.connect(self._toggle_selected_block)
@@ -191,21 +161,9 @@ class GraphView(QWidget):
         self.inspect_button.setEnabled(False)
         self.inspect_button.clicked.connect(lambda: self.layer_activated.emit(self.canvas.selected_id()))
         buttons.addWidget(self.inspect_button)
-        side_layout.addLayout(buttons)
-        splitter = QSplitter(Qt.Horizontal)
-        splitter.addWidget(self.canvas)
-        splitter.addWidget(side)
-        splitter.setSizes([720, 300])
-        splitter.setStretchFactor(0, 1)
-        layout.addWidget(splitter, 1)
-        status = QHBoxLayout()
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020;")
-        status.addWidget(self.message, 1)
-        self.state = QLabel("")
-        status.addWidget(self.state)
-        layout.addLayout(status)
+        buttons.addStretch(1)
+        row.addLayout(buttons)
+        return panel
 
     # -- the model ------------------------------------------------------------------------
     def set_model(self, current: CurrentModel) -> None:
@@ -368,7 +326,7 @@ class GraphView(QWidget):
             self.canvas.set_fills({})
             self.legend.set_scale(None)
             return
-        scale = ColourScale.of(chosen.values.values(), chosen.worse)
+        scale = ColourScale.of(chosen.values.values(), chosen.worse, chosen.unit)
         fills = {}
         for node in self.graph.nodes:
             value = self._node_value(chosen, node)

@@ -3,7 +3,7 @@
 The scale runs from pale yellow (the healthy end) to dark red (the end where a measure
 warns: many dead units, a vanishing gradient), ColorBrewer's sequential YlOrRd (Harrower &
 Brewer 2003), so the eye goes to the worst layers. Values spread over more than two decades
-(gradient norms) are placed on a log scale.
+(gradient norms) are placed on a log scale; fractions (dead units) never are.
 """
 
 from __future__ import annotations
@@ -48,13 +48,14 @@ class ColourScale:
     worse: str = "high"
 
     @classmethod
-    def of(cls, values: Iterable[float], worse: str = "high") -> ColourScale:
-        """The scale spanning ``values`` (log when they are positive and span over two decades)."""
+    def of(cls, values: Iterable[float], worse: str = "high", unit: str = "") -> ColourScale:
+        """The scale spanning ``values``: log when they are positive and span over two decades,
+        unless they are fractions (``unit`` "%")."""
         if worse not in WORSE:
             raise ValueError(f"worse is one of {WORSE} (got {worse!r})")
         finite = [v for v in values if v is not None and math.isfinite(v)]
         low, high = (min(finite), max(finite)) if finite else (0.0, 1.0)
-        log = low > 0 and high / low > LOG_SPAN
+        log = unit != "%" and low > 0 and high / low > LOG_SPAN
         return cls(low, high, log, worse)
 
     def position(self, value: float) -> float:
@@ -102,7 +103,8 @@ class ScaleLegend(QWidget):
 
     def texts(self) -> tuple[str, str]:
         """The labels at the bar's left (lowest value) and right (highest value) ends."""
-        return format_value(self.scale.low, self.unit), format_value(self.scale.high, self.unit)
+        high = format_value(self.scale.high, self.unit) + (" (log)" if self.scale.log else "")
+        return format_value(self.scale.low, self.unit), high
 
     def paintEvent(self, event) -> None:
         if self.scale is None:

@@ -105,10 +105,11 @@ def test_details_show_a_convolutions_formula_numbers_and_double_click_asks_inspe
 
 
 def test_colour_by_fills_nodes_from_values_a_block_by_its_worst_layer(qtbot, view):
-    view.set_values("dead_fraction", {"conv1": 0.0, "inception_3a_1x1": 0.25, "inception_3a_3x3": 1.0},
-                    label="dead units", unit="%")
+    view.set_values("dead_fraction", {"conv1": 0.005, "inception_3a_1x1": 0.25, "inception_3a_3x3": 1.0,
+                                      "predictions": 0.5025}, label="dead units", unit="%")
     fills = {node_id: item.fill for node_id, item in view.canvas.items_by_id.items()}
     assert fills["conv1"] == colour_at(0.0)
+    assert fills["predictions"] == colour_at(0.5)  # fractions on a linear scale, whatever their span
     assert fills["inception_3a"] == colour_at(1.0)  # its worst layer, 100% dead
     assert fills["gap"] is None  # not measured
     assert view.legend.isVisible() and view.legend.texts() == ("0%", "100%")
@@ -116,8 +117,9 @@ def test_colour_by_fills_nodes_from_values_a_block_by_its_worst_layer(qtbot, vie
     assert "dead units: 100% (its worst layer)" in view.details.toPlainText()
 
     # A measure whose low end is the bad one; a live update of a measure not shown recolours nothing.
-    view.set_values("gradient_ratio", {"conv1": 1e-6, "predictions": 1.0}, worse="low")
+    view.set_values("gradient_ratio", {"conv1": 1e-6, "inception_3a_1x1": 1e-3, "predictions": 1.0}, worse="low")
     assert view.canvas.items_by_id["conv1"].fill == colour_at(1.0)
+    assert view.canvas.items_by_id["inception_3a"].fill == colour_at(0.5)  # six decades: a log scale
     view.set_values("dead_fraction", {"conv1": 1.0}, select=False)
     assert view.canvas.items_by_id["conv1"].fill == colour_at(1.0)
     view.colour_by.setCurrentIndex(0)  # none
