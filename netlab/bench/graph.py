@@ -42,7 +42,7 @@ def main(argv=None) -> int:
             times, draws = [], []
             for _ in range(args.reps):
                 seconds, (graph, placed) = _timed(
-                    lambda expand=expand: (g := network_graph(model, expand), layout(g)))
+                    lambda model=model, expand=expand: (g := network_graph(model, expand), layout(g)))
                 times.append(seconds)
                 draws.append(_timed(lambda graph=graph, placed=placed: to_svg(graph, placed))[0])
             median = statistics.median(times)

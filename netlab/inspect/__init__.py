@@ -1,4 +1,4 @@
-"""Looking inside any Keras model: its numbers, receptive fields, feature maps, filters, statistics.
+"""Looking inside any Keras model: its numbers, receptive fields, feature maps, filters, statistics, graph.
 
 - :mod:`~netlab.inspect.summary`: per-layer output shapes, parameters and
   multiply-adds of any functional or Sequential Keras model, and their totals;
@@ -18,6 +18,10 @@
   initialization experiment;
 - :mod:`~netlab.inspect.gradcam`: Grad-CAM on logits;
 - :mod:`~netlab.inspect.render`: those as Pillow images (the CLI's PNGs).
+- :mod:`~netlab.inspect.graph`: the model as a graph (layers, tensors, the papers'
+  blocks collapsed or open, nested models opened), laid out by
+  :mod:`~netlab.inspect.graph_layout`, drawn as SVG or PNG by
+  :mod:`~netlab.inspect.graph_draw`, a node's formulas in :mod:`~netlab.inspect.graph_details`.
 
 Evaluation lives in :mod:`netlab.predict.evaluate`.
 """

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from netlab.base.errors import ConfigError
-from netlab.inspect.graph_blocks import find_blocks
+from netlab.inspect.graph_blocks import INCEPTION, find_blocks
 from netlab.inspect.graph_layout import GraphLayout, layout
 from netlab.inspect.layers import SEP, functional_of
 from netlab.inspect.receptive_field import layer_kinds
@@ -224,6 +224,8 @@ class _Walk:
         names = {i: i[len(prefix):] for i in order}
         for block in find_blocks(order, names, preds):
             block_id = prefix + block.key
+            if block_id in self.facts:  # Keras's Inception v3 names a module's output mixed0 too
+                block_id += "_module" if block.kind == INCEPTION else "_block"
             members = [self.facts[m] for m in block.members]
             macs = [f.row.macs for f in members]
             last = self.facts[block.members[-1]]
