@@ -170,6 +170,7 @@ class GraphView(QWidget):
         """Follow the window's current model."""
         self.model, self.path, self.picture = current.model, current.path, None
         self._focus = None
+        self.clear_values()
         self.message.setText("")
         self.details.setPlainText("")
         self.names.setStringList([])
@@ -318,6 +319,15 @@ class GraphView(QWidget):
             self.colour_by.setCurrentIndex(index)  # recolours
         elif self.colour_by.currentData() == measure:
             self._recolour()
+
+    def clear_values(self) -> None:
+        """Forget every measure's values (another model's would be misread as this one's)."""
+        self.measures.clear()
+        self.colour_by.blockSignals(True)
+        while self.colour_by.count() > 1:
+            self.colour_by.removeItem(1)
+        self.colour_by.blockSignals(False)
+        self._recolour()
 
     def _recolour(self) -> None:
         measure = self.colour_by.currentData()

@@ -125,6 +125,9 @@ def test_colour_by_fills_nodes_from_values_a_block_by_its_worst_layer(qtbot, vie
     view.colour_by.setCurrentIndex(0)  # none
     assert all(item.fill is None for item in view.canvas.items_by_id.values())
     assert not view.legend.isVisible()
+    assert view.colour_by.count() == 3
+    view.clear_values()  # another model's values are not this one's
+    assert view.colour_by.count() == 1 and not view.measures
 
 
 def test_open_in_netron_without_netron_says_how_to_get_it(view, monkeypatch):
