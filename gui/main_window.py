@@ -32,6 +32,7 @@ from gui.tabs.batch_classify import BatchClassifyView
 from gui.tabs.classifier import ClassifierView
 from gui.tabs.curves import CurvesView
 from gui.tabs.evaluate import EvaluateView
+from gui.tabs.graph_view import GraphView
 from gui.tabs.inspect_view import InspectView
 from gui.tabs.runs import RunsView
 from gui.tabs.search import SearchView
@@ -158,10 +159,12 @@ class MainWindow(TrainingMixin, QMainWindow):
         self.tabs.addTab(self.evaluation, "Evaluate")
         self.inspect = InspectView()
         self.tabs.addTab(self.inspect, "Inspect")
+        self._add_graph_tab()
         self._add_statistics_tab()
         self._add_health_tab()
         self._add_search_tab()
-        for view in (self.classifier, self.classify, self.evaluation, self.inspect, self.stats, self.health):
+        for view in (self.classifier, self.classify, self.evaluation, self.inspect, self.graph_view, self.stats,
+                     self.health):
             self.model_changed.connect(view.set_model)
 
     def _connect_tabs(self) -> None:
@@ -180,6 +183,12 @@ class MainWindow(TrainingMixin, QMainWindow):
         # Fine-tune tab: past runs to start from; its jobs' weight downloads reach the status bar.
         self.panel.finetune_form.runs_root = runs_root()
         relay().progress.connect(self._on_event)
+
+    def _add_graph_tab(self) -> None:
+        """The current model as a graph (gui/tabs/graph_view.py); a layer double-clicked opens in Inspect."""
+        self.graph_view = GraphView()
+        self.tabs.addTab(self.graph_view, "Graph")
+        self.graph_view.layer_activated.connect(self._inspect_layer)
 
     def _add_statistics_tab(self) -> None:
         """Batch-norm and activation statistics of the current model (gui/tabs/stats_view.py)."""

@@ -5,6 +5,7 @@ BENCHMARKS = {
     "faults": "netlab.bench.faults",
     "finetune-cache": "netlab.bench.finetune_cache",
     "graph": "netlab.bench.graph",  # DenseNet-201 and Inception v3 read as a graph and laid out
+    "graph-view": "netlab.bench.graph_view",  # its window runs as gui.bench.graph_view in a child process
     "health": "netlab.bench.health",  # an epoch with and without the health measurements
     "inspect": "netlab.bench.inspect_speed",  # its window runs as gui.bench.inspect in a child process
     "lessons": "netlab.bench.lessons",  # the lessons (resources/experiments) at their quick budget
