@@ -10,7 +10,7 @@ changes). Warnings reach the window's notice area as every run's notices do.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -37,6 +37,9 @@ COLOURS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 1
 
 
 class HealthView(QWidget):
+    # The history changed (a measurement, a run's file read, cleared): the Graph tab recolours.
+    changed = Signal()
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.history = HealthHistory()
@@ -71,6 +74,7 @@ class HealthView(QWidget):
     def clear(self) -> None:
         self.history.clear()
         self._fill_layers()
+        self.changed.emit()
 
     def add_measurement(self, event) -> None:
         """A HealthMeasured event of the running training."""
@@ -80,6 +84,7 @@ class HealthView(QWidget):
             self._fill_layers()
         else:
             self.redraw()
+        self.changed.emit()
 
     def set_model(self, current) -> None:
         """A run's model opened: its health.csv, when it has one."""
@@ -96,6 +101,7 @@ class HealthView(QWidget):
         self.history = HealthHistory.from_rows(rows)
         self.note.setText(f"Health of {current.run_dir}: {len(rows)} rows.")
         self._fill_layers()
+        self.changed.emit()
 
     # -- drawing -------------------------------------------------------------------
     def _measure_changed(self) -> None:

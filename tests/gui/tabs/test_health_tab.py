@@ -58,3 +58,13 @@ def test_history_worst_puts_nan_last():
     history.add(1, {"a": {"dead_fraction": math.nan}, "b": {"dead_fraction": 0.2}, "c": {"dead_fraction": 0.9}})
     assert history.worst("dead_fraction", 3) == ["c", "b", "a"]
     assert history.worst("dead_fraction", 1, highest=False) == ["b"]
+
+
+def test_the_graph_is_coloured_by_the_health_the_window_measured(window):
+    """The window passes each measurement on to the Graph tab's Colour by list."""
+    window.health.add_measurement(HealthMeasured(step=1, epoch=0, values={
+        "conv": {"gradient_norm": 0.5, "gradient_ratio": 0.01}, "relu": {"dead_fraction": 0.75}}))
+    colour_by = window.graph_view.colour_by
+    measures = {colour_by.itemData(i) for i in range(colour_by.count())}
+    assert {"gradient_norm", "dead_fraction"} <= measures
+    assert window.graph_view.measures["dead_fraction"].values == {"relu": 0.75}
