@@ -37,8 +37,9 @@ accuracy, mean±std over the random seeds). Why each lesson is built as it is: i
   small Gaussian x1 0.103 / 0.297.
 - activations INCONCLUSIVE (6 Dec, under load, 323 s): no arm beyond chance in 8 epochs (none reached 75%); first
   conv's gradient sigmoid 9.6e-08 vs ReLU 5.0e-04; dead ReLU units 0.067 at 0.01, 0.569 at 0.1.
-- vanishing HELD (6 Dec, under load, 356 s): first conv's gradient over the classifier's after one step plain-18
-  0.0080, plain-34 0.00081, residual-34 0.028; train acc plain-34 0.184 < residual-34 0.416.
+- residual's gradients (measured 6 Dec under load as a separate lesson of the same four arms and budget,
+  356 s; the claims now belong to residual): first conv's gradient over the classifier's after one step
+  plain-18 0.0080, plain-34 0.00081, residual-34 0.028 (held); train acc plain-34 0.184 < residual-34 0.416.
 - finetune-vs-scratch-digits NOT HELD: scratch wins at every n (n = 1: 0.676 / 0.525 / 0.574;
   n = 50: 0.993 / 0.738 / 0.981).
 """

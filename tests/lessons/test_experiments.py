@@ -14,8 +14,7 @@ from netlab.lessons.spec import PRETRAIN, lesson_names, load_lesson, parse_lesso
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSONS = ("activations", "arithmetic", "augmentation", "aux_classifiers", "batchnorm_lr", "bn_momentum", "dropout",
-           "finetune-vs-scratch", "finetune-vs-scratch-digits", "gap_head", "group_norm", "initialization", "residual",
-           "vanishing")
+           "finetune-vs-scratch", "finetune-vs-scratch-digits", "gap_head", "group_norm", "initialization", "residual")
 # The lessons whose claim compares arms' means; the fine-tuning ones sweep (tests/lessons/test_lesson_sweep.py).
 PAIRED = tuple(name for name in LESSONS if not name.startswith("finetune-vs-scratch") and name != "arithmetic")
 
