@@ -38,6 +38,7 @@ from gui.tabs.search import SearchView
 from gui.tabs.stats_view import StatsView
 from gui.tabs.summary import SummaryView
 from gui.widgets.samples_menu import SamplesMenu
+from gui.window_keys import add_keyboard, train_tooltip
 from gui.window_training import TrainingMixin
 from gui.workers import TrainThread, run_job, stop_all
 from netlab.base.errors import NetlabError
@@ -207,6 +208,7 @@ class MainWindow(TrainingMixin, QMainWindow):
                 action.setShortcut(shortcut)
             action.triggered.connect(slot)
             menu.addAction(action)
+        add_keyboard(self)  # the Training and View menus: Ctrl+Enter, Esc, Ctrl+1...9
         # The lessons as paired experiments (gui/dialogs/experiments.py).
         lessons = QAction(icon("experiments"), "&Lessons...", self)
         lessons.triggered.connect(self.open_experiments)
@@ -299,7 +301,7 @@ class MainWindow(TrainingMixin, QMainWindow):
     def _registry_ready(self, specs) -> None:
         self._report_kept("settings", self.panel.set_architectures(specs))
         self.train_button.setEnabled(True)
-        self.train_button.setToolTip("")
+        self.train_button.setToolTip(train_tooltip())
         self.train_ready.emit()
         self.curves.when_built(lambda: run_job(_load_tensorflow, on_result=self._tensorflow_ready,
                                                on_error=self._core_failed, owner=self))
