@@ -116,8 +116,8 @@ class RunsView(QWidget):
     def _build_plot(self) -> None:
         import pyqtgraph as pg
 
-        self.plot = styled_plot(pg, bottom="epoch")
-        self.legend = self.plot.addLegend(offset=(-10, 10))
+        self.plot = styled_plot(pg, bottom="epoch", legend=(-10, 10))
+        self.legend = self.plot.getPlotItem().legend
         self._plot_layout.addWidget(self.plot)
 
     def refresh(self) -> None:

@@ -50,8 +50,11 @@ def paint_plot(plot, colours: PlotColours) -> None:
         axis.setTextPen(pg.mkPen(colours.foreground))
     if item.titleLabel.text:
         item.setTitle(item.titleLabel.text, color=colours.foreground)
-    if item.legend is not None:
+    if item.legend is not None:  # a translucent box of the plot's background under the key
         item.legend.setLabelTextColor(colours.foreground)
+        box = pg.mkColor(colours.background)
+        box.setAlpha(200)
+        item.legend.setBrush(pg.mkBrush(box))
 
 
 def follow_scheme(widget, paint=paint_plot) -> None:
@@ -71,8 +74,9 @@ def _repaint_all(_dark: bool) -> None:
             paint(widget, colours)
 
 
-def styled_plot(pg, title: str = "", bottom: str = "", left: str = ""):
-    """A PlotWidget with the house grid and axis labels, in the scheme's colours."""
+def styled_plot(pg, title: str = "", bottom: str = "", left: str = "", legend=None):
+    """A PlotWidget with the house grid and axis labels, in the scheme's colours; ``legend``: the
+    offset of a legend (its box painted in the scheme's colours too)."""
     colours = plot_colours()
     pg.setConfigOptions(antialias=True, background=colours.background, foreground=colours.foreground)
     plot = pg.PlotWidget(title=title)
@@ -83,6 +87,8 @@ def styled_plot(pg, title: str = "", bottom: str = "", left: str = ""):
     plot.showGrid(x=True, y=True)
     for side in ("left", "bottom"):
         plot.getAxis(side).setStyle(tickAlpha=255, maxTickLevel=0)
+    if legend is not None:
+        plot.addLegend(offset=legend)
     follow_scheme(plot)
     return plot
 
