@@ -51,7 +51,9 @@ def paint_plot(plot, colours: PlotColours) -> None:
     if item.titleLabel.text:
         item.setTitle(item.titleLabel.text, color=colours.foreground)
     if item.legend is not None:  # a translucent box of the plot's background under the key
-        item.legend.setLabelTextColor(colours.foreground)
+        item.legend.setLabelTextColor(colours.foreground)  # for entries added from now on
+        for _sample, label in item.legend.items:  # and the ones there: their text drawn again
+            label.setText(label.text, color=colours.foreground)
         box = pg.mkColor(colours.background)
         box.setAlpha(200)
         item.legend.setBrush(pg.mkBrush(box))

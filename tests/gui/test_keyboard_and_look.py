@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
-from gui.widgets.plot_style import styled_plot
+from gui.widgets.plot_style import DARK, styled_plot
 from tests.helpers import tiny_experiment
 
 
@@ -88,6 +88,9 @@ def test_the_window_and_its_plots_follow_the_system_scheme_live(window, qtbot):
         assert all(background(plot) < 60 for plot in plots)
         axis = window.curves.plots["loss"].getAxis("bottom")
         assert axis.textPen().color().lightness() > 180  # light text on the dark plot
+        legend = window.curves.plots["loss"].getPlotItem().legend
+        light = DARK.foreground.lower()
+        assert all(light in label.item.toHtml().lower() for _, label in legend.items)  # drawn again
         made_now = styled_plot(pg, "a plot made in the dark")
         qtbot.addWidget(made_now)
         assert background(made_now) < 60
