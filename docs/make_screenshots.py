@@ -114,8 +114,8 @@ class Session:
     # -- the steps, in SHOTS's order ----------------------------------------------------
     def main_window(self) -> None:
         self.window.tabs.setCurrentWidget(self.window.curves)
-        self.when(self.window.classifier.classified, "screenshot")
-        self.window.classifier.classify(self.image)  # the Inspect tab follows this image
+        self.when(self.window.classify.classified, "screenshot")
+        self.window.classify.classify_image(self.image)  # the Inspect tab follows this image
 
     def classify(self) -> None:
         view = self.window.classify

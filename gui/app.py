@@ -51,6 +51,9 @@ def start(argv: list[str] | None = None):
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     app.setApplicationName("NetLab")
     from gui.icons import icon
+    from gui.widgets.color_scheme import color_scheme
+
+    color_scheme()  # the window follows the system's dark or light scheme from its first paint
 
     app.setWindowIcon(icon())
     _import_what_would_freeze_the_window()

@@ -1,4 +1,4 @@
-"""The main window: experiment form | live curves | classifier.
+"""The main window: the experiment's form | the tabs (curves, runs, classify, inspect, ...).
 
 It imports nothing heavy: the architecture registry (TensorFlow-free) loads in a
 worker thread after the window is on screen, which fills the form and enables
@@ -29,7 +29,6 @@ from gui.forms.run_folder import RunFolderField
 from gui.icons import icon
 from gui.state import CurrentModel, runs_root
 from gui.tabs.batch_classify import BatchClassifyView
-from gui.tabs.classifier import ClassifierView
 from gui.tabs.curves import CurvesView
 from gui.tabs.evaluate import EvaluateView
 from gui.tabs.graph_view import GraphView
@@ -38,7 +37,9 @@ from gui.tabs.runs import RunsView
 from gui.tabs.search import SearchView
 from gui.tabs.stats_view import StatsView
 from gui.tabs.summary import SummaryView
+from gui.widgets.drops import accept_files, dropped_paths
 from gui.widgets.samples_menu import SamplesMenu
+from gui.window_keys import add_keyboard, train_tooltip
 from gui.window_training import TrainingMixin
 from gui.workers import TrainThread, run_job, stop_all
 from netlab.base.errors import NetlabError
@@ -95,11 +96,11 @@ class MainWindow(TrainingMixin, QMainWindow):
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.tabs)
-        splitter.addWidget(self.classifier)
-        splitter.setSizes([340, 710, 350])
+        splitter.setSizes([340, 1060])
         splitter.setStretchFactor(1, 1)
         self.setCentralWidget(splitter)
         self._connect_tabs()
+        self.setAcceptDrops(True)  # images and models dropped anywhere go to the Classify tab
 
         self.status = QLabel("Loading TensorFlow...")
         self.statusBar().addWidget(self.status, 1)
@@ -144,7 +145,7 @@ class MainWindow(TrainingMixin, QMainWindow):
         return left
 
     def _build_tabs(self) -> None:
-        """The tabs, and the classifier beside them; every tab that shows a model follows the current one."""
+        """The tabs; every tab that shows a model follows the current one."""
         self.curves = CurvesView()
         self.summary = SummaryView()
         self.summary.updated.connect(self._show_size)
@@ -154,8 +155,7 @@ class MainWindow(TrainingMixin, QMainWindow):
         self.tabs.addTab(self.summary, "Summary")
         self.runs = RunsView(runs_root())
         self.tabs.addTab(self.runs, "Runs")
-        self.classifier = ClassifierView(self.current)
-        self.classify, self.evaluation = BatchClassifyView(), EvaluateView()
+        self.classify, self.evaluation = BatchClassifyView(self.current), EvaluateView()
         self.tabs.addTab(self.classify, "Classify")
         self.tabs.addTab(self.evaluation, "Evaluate")
         self.inspect = InspectView()
@@ -164,22 +164,19 @@ class MainWindow(TrainingMixin, QMainWindow):
         self._add_statistics_tab()
         self._add_health_tab()
         self._add_search_tab()
-        for view in (self.classifier, self.classify, self.evaluation, self.inspect, self.graph_view, self.stats,
-                     self.health):
+        for view in (self.classify, self.evaluation, self.inspect, self.graph_view, self.stats, self.health):
             self.model_changed.connect(view.set_model)
 
     def _connect_tabs(self) -> None:
         """What one part of the window asks of another: images to classify or inspect, a layer to
         look at, a run's model or settings, the learning-rate finder, downloads to report."""
-        self.classifier.batch_requested.connect(self.classify.classify_paths)
-        self.classifier.batch_requested.connect(lambda paths: self.tabs.setCurrentWidget(self.classify))
-        # The Inspect tab follows the classifier's last image, the gallery's clicks and the summary's rows.
+        # The Inspect tab follows the image classified last, the gallery's clicks and the summary's rows.
         self.summary.layer_activated.connect(self._inspect_layer)
-        self.classifier.image_classified.connect(self.inspect.show_image)
+        self.classify.image_classified.connect(self.inspect.show_image)
         self.evaluation.open_image.connect(
             lambda image: (self.tabs.setCurrentWidget(self.inspect), self.inspect.show_image(image)))
         self.panel.training_form.find_learning_rate.connect(self.open_lr_finder)
-        self.runs.open_model.connect(self.classifier.open_model)
+        self.runs.open_model.connect(self.classify.open_model)
         self.runs.load_settings.connect(self.load_experiment)
         # Fine-tune tab: past runs to start from; its jobs' weight downloads reach the status bar.
         self.panel.finetune_form.runs_root = runs_root()
@@ -224,7 +221,7 @@ class MainWindow(TrainingMixin, QMainWindow):
         for text, shortcut, slot in (
             ("&Open experiment...", QKeySequence.Open, self._choose_experiment),
             ("&Save experiment as...", QKeySequence.SaveAs, self._save_experiment_as),
-            ("Open &model...", None, self.classifier.choose_model),
+            ("Open &model...", None, self.classify.choose_model),
             ("&Quit", QKeySequence.Quit, self.close),
         ):
             action = QAction(text, self)
@@ -232,6 +229,7 @@ class MainWindow(TrainingMixin, QMainWindow):
                 action.setShortcut(shortcut)
             action.triggered.connect(slot)
             menu.addAction(action)
+        add_keyboard(self)  # the Training and View menus: Ctrl+Enter, Esc, Ctrl+1...9
         # The lessons as paired experiments (gui/dialogs/experiments.py).
         lessons = QAction(icon("experiments"), "&Lessons...", self)
         lessons.triggered.connect(self.open_experiments)
@@ -324,7 +322,7 @@ class MainWindow(TrainingMixin, QMainWindow):
     def _registry_ready(self, specs) -> None:
         self._report_kept("settings", self.panel.set_architectures(specs))
         self.train_button.setEnabled(True)
-        self.train_button.setToolTip("")
+        self.train_button.setToolTip(train_tooltip())
         self.train_ready.emit()
         self.curves.when_built(lambda: run_job(_load_tensorflow, on_result=self._tensorflow_ready,
                                                on_error=self._core_failed, owner=self))
@@ -363,6 +361,14 @@ class MainWindow(TrainingMixin, QMainWindow):
             return
         self.tabs.setCurrentWidget(self.inspect)
         self.inspect.select_layer(name)
+
+    # -- files dropped on the window: the Classify tab takes them ------------------
+    def dragEnterEvent(self, event) -> None:
+        accept_files(event)
+
+    def dropEvent(self, event) -> None:
+        self.tabs.setCurrentWidget(self.classify)
+        self.classify.drop_paths(dropped_paths(event))
 
     # -- closing -------------------------------------------------------------
     def closeEvent(self, event) -> None:

@@ -1,7 +1,7 @@
 """The model the window is looking at, owned in one place, and where its runs go; no Qt here.
 
 The main window holds one :class:`CurrentModel`. Whoever changes it (a
-training that finished, a ``.keras`` file opened from the classifier, the
+training that finished, a ``.keras`` file opened in the Classify tab, the
 Runs tab or the File menu) calls :meth:`CurrentModel.set`; every tab follows
 it through the window's one ``model_changed`` signal, which re-emits this
 object's observer call (``set_model(current)`` in each tab). No tab asks

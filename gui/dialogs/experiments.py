@@ -154,9 +154,9 @@ class ExperimentsDialog(QDialog):
         self.reference = QLabel()
         self.arms = QLabel()
         self.lesson_pane = _scrolling(self.question, self.reference, self.arms)
-        self.plot = styled_plot(pg, bottom="epoch", left="validation accuracy")
+        self.plot = styled_plot(pg, bottom="epoch", left="validation accuracy", legend=(30, 30))
         self.plot.setYRange(0, 1)
-        self.legend = self.plot.addLegend()
+        self.legend = self.plot.getPlotItem().legend
         self.sweep_plot = SweepPlot(COLOURS)
         self.plots = QWidget()
         plots = QHBoxLayout(self.plots)

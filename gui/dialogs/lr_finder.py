@@ -11,6 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
+from gui.widgets.plot_style import styled_plot
 from gui.workers import run_job
 from netlab.training.lr_finder import find_lr
 
@@ -36,11 +37,8 @@ class LrFinderDialog(QDialog):
                            "(the weights are thrown away after)...")
         self.note.setWordWrap(True)
         layout.addWidget(self.note)
-        self.plot = pg.PlotWidget()
+        self.plot = styled_plot(pg, bottom="learning rate", left="loss (smoothed)")
         self.plot.setLogMode(x=True, y=False)
-        self.plot.setLabel("bottom", "learning rate")
-        self.plot.setLabel("left", "loss (smoothed)")
-        self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.curve = self.plot.plot([], [], pen=pg.mkPen((31, 119, 180), width=2))
         self.marker = pg.InfiniteLine(angle=90, pen=pg.mkPen((255, 127, 14), width=2))
         self.marker.setVisible(False)

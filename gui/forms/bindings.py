@@ -26,7 +26,7 @@ from netlab.config import LIMITS, Limit, config_value
 # The largest value a field of an open-ended setting displays (a spin box needs one).
 DOUBLE_DISPLAY_MAX = 1000.0
 INT_DISPLAY_MAX = 2**31 - 1
-KEPT_STYLE = "background: #fff3cd;"
+KEPT_STYLE = "background: #fff3cd; color: #000000;"  # pale yellow, dark text in either scheme
 
 
 def double_box(lo=0.0, hi=1.0, step=0.1, decimals=2, tip="", special=None) -> QDoubleSpinBox:

@@ -57,21 +57,23 @@ class DataForm(Form):
     def __init__(self, parent=None):
         super().__init__(parent)
         form = self.group("Source")
-        self.dataset = combo_box(source_names(), "A built-in dataset, or a folder with one sub-folder per class")
+        # Each bound field's tooltip is its setting's description (netlab/config/descriptions.py).
+        self.dataset = combo_box(source_names())
         self.dataset.setEditable(True)
         for i, name in enumerate(source_names()):
             self.dataset.setItemData(i, get_source(name).description, Qt.ToolTipRole)
         self.bind(form, "Dataset", "data.dataset", self.dataset)
         self.folder_button = QPushButton("Image folder...")
+        self.folder_button.setToolTip("Choose a folder with one sub-folder of images per class")
         self.folder_button.clicked.connect(self._choose_folder)
         form.addRow("", self.folder_button)
         self.image_size = self.bind(form, "Image size", "data.image_size", int_box(
-            tip="Side of the square images fed to the network", special="dataset's own"), none_at_minimum=True)
+            special="dataset's own"), none_at_minimum=True)
         self.channels = self.bind(form, "Channels", "data.channels", int_box(
-            tip="1 = grayscale, 3 = RGB", special="dataset's own"), none_at_minimum=True)
+            special="dataset's own"), none_at_minimum=True)
         self.samples = self.bind(form, "Shapes to draw", "data.samples", int_box())
         self.max_samples = self.bind(form, "Use at most", "data.max_samples", int_box(
-            tip="Use at most this many images", special="all images"), none_at_minimum=True)
+            special="all images"), none_at_minimum=True)
 
         form = self.group("Split (seeded, stratified)")
         self.validation_split = self.bind(form, "Validation", "data.validation_split",
@@ -81,12 +83,12 @@ class DataForm(Form):
 
         form = self.group("Preprocessing")
         self.preprocessing = self.bind(form, "Inputs", "data.preprocessing", combo_box(
-            PREPROCESSINGS, "Statistics from the training split, stored inside the model"))
+            PREPROCESSINGS))
 
         form = self.group("Augmentation, training only (Krizhevsky et al. 2012)")
         self.flip = self.bind(form, "Horizontal flip", "data.augmentation.flip", check_box())
         self.crop = self.bind(form, "Random crop (px)", "data.augmentation.crop", double_box(
-            step=1.0, decimals=2, tip="Shift by up to this many pixels (below 1: a fraction of the side)"))
+            step=1.0, decimals=2))
         self.rotation = self.bind(form, "Rotation (deg)", "data.augmentation.rotation",
                                   double_box(step=5.0, decimals=1))
         self.zoom = self.bind(form, "Zoom", "data.augmentation.zoom", double_box(step=0.05, decimals=2))
@@ -98,6 +100,7 @@ class DataForm(Form):
         self.preview_note = QLabel("")
         self.preview_note.setWordWrap(True)
         reshuffle = QPushButton("Another draw")
+        reshuffle.setToolTip("Draw the augmentation again with another seed")
         reshuffle.clicked.connect(self._another_draw)
         row = QWidget()
         row_layout = QHBoxLayout(row)

@@ -34,6 +34,7 @@ from gui.widgets.layer_table import LayerTableModel
 from gui.workers import LatestJob
 from netlab.base.errors import NetlabError
 from netlab.base.user_paths import checked_path
+from netlab.config.descriptions import setting_help
 from netlab.models.sources import (
     IMAGENET_ARCHS,
     IMAGENET_PREFIX,
@@ -88,19 +89,18 @@ class FinetuneForm(Form):
         form.addRow("Source", self.kind)
         self.source = _narrow(QComboBox())
         self.source.setEditable(True)
-        self.source.setToolTip("imagenet:ARCH, a NetLab run folder, or a .keras file (finetune.source)")
+        self.source.setToolTip(setting_help("finetune.source"))
         self.choose_button = QPushButton("Choose...")
+        self.choose_button.setToolTip("Choose a run folder or a .keras file to start from")
         self.choose_button.clicked.connect(self._choose_source)
         form.addRow("Weights", self.source)
         form.addRow("", self.choose_button)
         self.rows[self.choose_button] = form
         self.source_note = QLabel("")
         self.source_note.setWordWrap(True)
-        self.source_note.setStyleSheet("color: #555;")
+        self.source_note.setStyleSheet("color: #888;")  # grey on a light or a dark window
         form.addRow(self.source_note)
-        self.into_arch = self.bind(form, "Load into", "finetune.into_arch", check_box(
-            "Load the weights into NetLab's own architecture (by position and shape) instead of a copy "
-            "of the source's layers"))
+        self.into_arch = self.bind(form, "Load into", "finetune.into_arch", check_box())
         self.into_arch.setText("the Model tab's arch")
 
         self._build_training_group()
@@ -120,8 +120,7 @@ class FinetuneForm(Form):
         """What trains: the freeze cut (a slider over the table's rows), how much of the source
         loads, the base's rate, the head-only epochs and the feature cache."""
         form = self.group("What trains")
-        self.freeze = combo_box(("base", "none"), "base: the whole base frozen (feature extraction); none: "
-                                "everything trains; a layer: every layer below it stays frozen")
+        self.freeze = combo_box(("base", "none"))
         self.freeze.setEditable(True)
         _narrow(self.freeze)
         self.bind(form, "Freeze", "finetune.freeze", self.freeze)
@@ -133,19 +132,14 @@ class FinetuneForm(Form):
         self.cut_label.setWordWrap(True)
         form.addRow("Cut", self.cut)
         form.addRow("", self.cut_label)
-        self.load_up_to = combo_box((ALL_THAT_FIT,), "Load the source's weights from the first layer up to "
-                                    "this one; the layers above start new")
+        self.load_up_to = combo_box((ALL_THAT_FIT,), setting_help("finetune.load_up_to"))
         self.load_up_to.setEditable(True)
         _narrow(self.load_up_to)
         form.addRow("Load up to", self.load_up_to)
         self.base_lr_mult = self.bind(form, "Base rate x", "finetune.base_lr_mult", double_box(
-            step=0.05, decimals=3, tip="The unfrozen base's learning rate relative to the new head's"))
-        self.head_epochs = self.bind(form, "Head-only epochs", "finetune.head_epochs", int_box(
-            tip="Two phases: the new head alone for this many epochs, then the base unfrozen to the cut"))
-        self.cache_features = self.bind(form, "Cached features", "finetune.cache_features", check_box(
-            "With the whole base frozen (or in the head-only epochs of two phases) and no augmentation: the "
-            "base runs once over the images and the head trains on its outputs (much faster epochs, the "
-            "same result)"))
+            step=0.05, decimals=3))
+        self.head_epochs = self.bind(form, "Head-only epochs", "finetune.head_epochs", int_box())
+        self.cache_features = self.bind(form, "Cached features", "finetune.cache_features", check_box())
         self.cache_features.setText("run the frozen base once")
 
     def _build_layer_group(self) -> None:

@@ -6,6 +6,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QVBoxLayout, QWidget
 
 from gui.forms.bindings import Binding
+from netlab.config.descriptions import setting_help
 
 
 class Form(QWidget):
@@ -24,6 +25,9 @@ class Form(QWidget):
         return form
 
     def bind(self, form: QFormLayout, label: str, path: str, widget, none_at_minimum=False):
+        """``widget`` edits the setting at ``path``; its tooltip is the setting's description
+        (netlab.config.descriptions, which the CLI's help reads too)."""
+        widget.setToolTip(setting_help(path))
         binding = Binding(path, widget, none_at_minimum)
         self.bindings.append(binding)
         binding.connect(self._on_change)

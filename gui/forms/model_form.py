@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QWidget
 from gui.forms.bindings import OptionBinding, check_box, combo_box, double_box, int_box
 from gui.forms.form import Form
 from netlab.config import ACTIVATIONS, HEADS, INITIALIZERS, NORMALIZATIONS, POOLINGS, Experiment, ModelConfig
+from netlab.config.descriptions import setting_help
 
 FLOAT_OPTION_DECIMALS = 3
 
@@ -40,18 +41,17 @@ class ModelForm(Form):
 
         form = self.group("Architecture")
         self.arch = QComboBox()
-        self.arch.setToolTip("Architectures from the registry (loading...)")
+        self.arch.setToolTip(setting_help("model.arch"))
         self.arch.setEnabled(False)
         self.arch.addItem("loading...")
         form.addRow("Architecture", self.arch)
         self.arch_info = QLabel("")
         self.arch_info.setWordWrap(True)
-        self.arch_info.setStyleSheet("color: #555;")
+        self.arch_info.setStyleSheet("color: #888;")  # grey on a light or a dark window
         form.addRow(self.arch_info)
-        self.head = self.bind(form, "Head", "model.head", combo_box(
-            HEADS, "Classifier head: the paper's, fully connected layers, or global average pooling"))
-        self.pooling = self.bind(form, "Pooling", "model.pooling", combo_box(
-            POOLINGS, "Kind of the spatial poolings: the paper's, max or average"))
+        # Each bound field's tooltip is its setting's description (netlab/config/descriptions.py).
+        self.head = self.bind(form, "Head", "model.head", combo_box(HEADS))
+        self.pooling = self.bind(form, "Pooling", "model.pooling", combo_box(POOLINGS))
         self.options_box = QWidget()
         self.options_form = QFormLayout(self.options_box)
         self.options_form.setContentsMargins(0, 0, 0, 0)
@@ -59,28 +59,21 @@ class ModelForm(Form):
 
         self.reg_form = form = self.group("Regularization")
         self.dropout = self.bind(form, "Dropout", "regularization.dropout", double_box(
-            step=0.05, decimals=2, tip="Dropout rate of the classifier head, in [0, 1)",
-            special="architecture default"), none_at_minimum=True)
+            step=0.05, decimals=2, special="architecture default"), none_at_minimum=True)
         self.spatial_dropout = self.bind(form, "Spatial dropout", "regularization.spatial_dropout", double_box(
-            step=0.05, decimals=2, tip="Drops whole feature maps after each stage", special="off"))
-        self.norm = self.bind(form, "Normalization", "regularization.norm", combo_box(
-            NORMALIZATIONS, "Normalization after each convolution; 'default' is the paper's"))
-        self.groups = self.bind(form, "Groups", "regularization.groups",
-                                int_box(tip="Number of groups of group normalization"))
+            step=0.05, decimals=2, special="off"))
+        self.norm = self.bind(form, "Normalization", "regularization.norm", combo_box(NORMALIZATIONS))
+        self.groups = self.bind(form, "Groups", "regularization.groups", int_box())
         self.bn_momentum = self.bind(form, "BN momentum", "regularization.bn_momentum", double_box(
-            step=0.01, decimals=3, tip="Momentum of batch norm's moving statistics"))
+            step=0.01, decimals=3))
         self.bn_epsilon = self.bind(form, "Norm epsilon", "regularization.bn_epsilon", double_box(
-            step=1e-4, decimals=6, tip="Added to the variance before dividing"))
-        self.activation = self.bind(form, "Activation", "regularization.activation", combo_box(
-            ACTIVATIONS, "Activation after each convolution and FC layer"))
+            step=1e-4, decimals=6))
+        self.activation = self.bind(form, "Activation", "regularization.activation", combo_box(ACTIVATIONS))
         self.activation_alpha = self.bind(form, "Alpha", "regularization.activation_alpha", double_box(
-            step=0.01, decimals=3, tip="Leaky ReLU's slope or ELU's alpha", special="usual"), none_at_minimum=True)
-        self.initializer = self.bind(form, "Initializer", "regularization.initializer", combo_box(
-            INITIALIZERS, "Weight initialization (Xavier: Glorot & Bengio 2010; He: He et al. 2015)"))
-        self.l1 = self.bind(form, "L1", "regularization.l1", double_box(
-            step=1e-5, decimals=6, tip="L1 penalty on every kernel (with L2: elastic net)"))
-        self.l2 = self.bind(form, "L2", "regularization.l2", double_box(
-            step=1e-4, decimals=6, tip="L2 penalty on every kernel (weight decay)"))
+            step=0.01, decimals=3, special="usual"), none_at_minimum=True)
+        self.initializer = self.bind(form, "Initializer", "regularization.initializer", combo_box(INITIALIZERS))
+        self.l1 = self.bind(form, "L1", "regularization.l1", double_box(step=1e-5, decimals=6))
+        self.l2 = self.bind(form, "L2", "regularization.l2", double_box(step=1e-4, decimals=6))
         self.box_layout.addStretch(1)
         self.arch.currentTextChanged.connect(self._arch_changed)
 
@@ -94,7 +87,6 @@ class ModelForm(Form):
         self.arch.setCurrentText(wanted if wanted in self.specs else next(iter(self.specs)))
         self.arch.blockSignals(False)
         self.arch.setEnabled(True)
-        self.arch.setToolTip("Architectures from the registry")
         return self._show_arch(self.arch.currentText(), options)
 
     def _arch_changed(self, name: str) -> None:

@@ -33,6 +33,7 @@ class RunFolderField(QWidget):
                              "architecture and dataset. A folder that already holds a run offers to "
                              "resume it or to train in a new folder beside it; nothing is overwritten.")
         browse = QPushButton("Run folder...")
+        browse.setToolTip("Choose the folder this run is written to")
         browse.clicked.connect(self._browse)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

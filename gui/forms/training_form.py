@@ -15,6 +15,7 @@ class TrainingForm(Form):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        # Each bound field's tooltip is its setting's description (netlab/config/descriptions.py).
         form = self.group("Optimizer")
         self.optimizer = self.bind(form, "Optimizer", "training.optimizer", combo_box(OPTIMIZERS))
         self.learning_rate = self.bind(form, "Learning rate", "training.learning_rate",
@@ -26,7 +27,7 @@ class TrainingForm(Form):
         self.momentum = self.bind(form, "Momentum", "training.momentum", double_box(step=0.05, decimals=3))
         self.nesterov = self.bind(form, "Nesterov", "training.nesterov", check_box())
         self.weight_decay = self.bind(form, "Weight decay", "training.weight_decay",
-                                      double_box(step=1e-4, decimals=6, tip="AdamW's decoupled weight decay"))
+                                      double_box(step=1e-4, decimals=6))
         self.batch_size = self.bind(form, "Batch size", "training.batch_size", int_box())
         self.epochs = self.bind(form, "Epochs", "training.epochs", int_box())
 
@@ -50,14 +51,12 @@ class TrainingForm(Form):
         self.device_list.setWordWrap(True)
         form.addRow("Trains on", self.device_list)
         self.mixed_precision = self.bind(form, "Mixed precision", "training.mixed_precision",
-                                         combo_box(MIXED_PRECISIONS, "float16/bfloat16 compute on a GPU"))
-        self.xla = self.bind(form, "XLA", "training.xla", check_box("Compile the training step with XLA"))
+                                         combo_box(MIXED_PRECISIONS))
+        self.xla = self.bind(form, "XLA", "training.xla", check_box())
         self.tensorboard = self.bind(form, "TensorBoard logs", "training.tensorboard", check_box())
-        self.train_eval = self.bind(form, "Inference-mode train", "training.train_eval", check_box(
-            "Per epoch: a tenth of the training split in inference mode (dropout off, BN on its moving "
-            "statistics) and batch norm's train/inference gap, drawn with the curves"))
+        self.train_eval = self.bind(form, "Inference-mode train", "training.train_eval", check_box())
         self.deterministic = self.bind(form, "Deterministic", "training.deterministic",
-                                       check_box("Bit-for-bit repeatable runs (slower, above all on a GPU)"))
+                                       check_box())
         self.seed = self.bind(form, "Seed", "training.seed", int_box())
         self.box_layout.addStretch(1)
 

@@ -1,4 +1,7 @@
-"""The Classify tab: many images or folders at once, a table of their top-k classes.
+"""The Classify tab: the window's one place for images to classify. Images dropped anywhere on the
+window land here (``drop_paths``): one image is shown large with its top-k classes as bars
+(gui/tabs/classifier.py), several images or folders fill a table of their top-k classes; a
+dropped ``.keras`` file is opened as the window's current model.
 
 Files are decoded and classified in batches in a worker (``netlab.predict.classify``);
 each batch reaches the table as it is done, so a folder of thousands fills in
@@ -12,8 +15,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon
+from PySide6.QtCore import QObject, QSize, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -22,19 +24,20 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from gui.state import CurrentModel
-from gui.tabs.classifier import IMAGE_FILTER
-from gui.tabs.classifier import _to_pixmap as to_pixmap
+from gui.tabs.classifier import IMAGE_FILTER, TOP, SingleImageView
+from gui.tabs.prediction_table import PredictionTable
 from gui.widgets.drops import accept_files, dropped_paths
 from gui.workers import run_job
 from netlab.predict.classify import classify_files, ensemble, open_member, write_csv
+from netlab.predict.model import open_model
 
-TOP = 3
 THUMBNAIL = 40
 TTA_CHOICES = (("No augmentation", "none"), ("Flip: image + mirror", "flip"),
                ("10-crop: corners, centre, mirrors", "10crop"))
@@ -47,68 +50,16 @@ def _classify_job(models, paths, tta, batch_size, on_batch):
                           thumbnail=THUMBNAIL, on_batch=on_batch)
 
 
-class PredictionTable(QAbstractTableModel):
-    """FileResults as rows: file (with its thumbnail), top-k, the single crop under TTA."""
+def _open_model(path):
+    opened = open_model(path)
+    return opened.path, opened.model, opened.class_names
 
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.results = []
-        self.tta = False
-        self._icons: dict[int, QIcon] = {}
 
-    def reset(self, tta: bool) -> None:
-        self.beginResetModel()
-        self.results, self.tta, self._icons = [], tta, {}
-        self.endResetModel()
-
-    def append(self, results) -> None:
-        if not results:
-            return
-        first = len(self.results)
-        self.beginInsertRows(QModelIndex(), first, first + len(results) - 1)
-        self.results.extend(results)
-        self.endInsertRows()
-
-    def headers(self) -> list[str]:
-        return ["File", *(f"Top {k}" for k in range(1, TOP + 1)), *(["Single crop"] if self.tta else [])]
-
-    def rowCount(self, parent=None) -> int:  # noqa: N802 - Qt's name
-        return 0 if parent is not None and parent.isValid() else len(self.results)
-
-    def columnCount(self, parent=None) -> int:  # noqa: N802
-        return 0 if parent is not None and parent.isValid() else len(self.headers())
-
-    def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802
-        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
-            return self.headers()[section]
-        return None
-
-    def data(self, index, role=Qt.DisplayRole):
-        result, column = self.results[index.row()], index.column()
-        if column == 0:
-            if role == Qt.DisplayRole:
-                return Path(result.path).name
-            if role == Qt.ToolTipRole:
-                return result.path
-            if role == Qt.DecorationRole and result.thumbnail is not None:
-                return self._icon(index.row(), result.thumbnail)
-            return None
-        if result.error:
-            if column == 1 and role in (Qt.DisplayRole, Qt.ToolTipRole):
-                return result.error
-            if role == Qt.ForegroundRole:
-                return QColor("#b00020")
-            return None
-        predictions = result.top if column <= TOP else result.single[:1]
-        k = column - 1 if column <= TOP else 0
-        if role == Qt.DisplayRole and k < len(predictions):
-            return f"{predictions[k].label}  {predictions[k].probability:.1%}"
-        return None
-
-    def _icon(self, row: int, thumbnail) -> QIcon:
-        if row not in self._icons:  # drawn once, when the row first scrolls into view
-            self._icons[row] = QIcon(to_pixmap(thumbnail))
-        return self._icons[row]
+def _is_folder(path: str) -> bool:
+    try:
+        return Path(path).is_dir()
+    except OSError:  # a name the file system refuses (too long): classifying it says so
+        return False
 
 
 class _Relay(QObject):
@@ -122,10 +73,18 @@ class BatchClassifyView(QWidget):
     finished = Signal(str)  # "done", "cancelled" or the error text
     failed = Signal(str)
     ensemble_changed = Signal()
+    classified = Signal(list)  # one image's top-k predictions, shown large
+    image_classified = Signal(str)  # the one image just classified (the Inspect tab follows it)
 
-    def __init__(self, parent=None):
+    def __init__(self, current: CurrentModel | None = None, parent=None):
+        """``current``: the window's current model; a model opened here becomes it, and the tab
+        follows it (``set_model``) like every tab."""
         super().__init__(parent)
         self.setAcceptDrops(True)
+        if current is None:  # a tab on its own (the tests'): it owns its model
+            current = CurrentModel()
+            current.subscribe(self.set_model)
+        self.current = current
         self.model = self.class_names = None
         self.source = ""
         self.extra_models: list[tuple] = []  # (model, class names, name) averaged with the current model
@@ -142,9 +101,17 @@ class BatchClassifyView(QWidget):
         layout.addWidget(self.source_label)
         layout.addLayout(self._build_inputs())
         layout.addLayout(self._build_ensemble())
-        layout.addWidget(self._build_table(), 1)
+        self.single = SingleImageView()
+        self.single.classified.connect(self._single_shown)
+        self.single.failed.connect(self._show_error)
+        self.single.image_classified.connect(self.image_classified)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self._build_table())
+        self.pages.addWidget(self.single)
+        layout.addWidget(self.pages, 1)
         layout.addLayout(self._build_progress())
-        self.message = QLabel("Drop images or folders here.")
+        self.message = QLabel("Drop images or folders anywhere on the window: one image is shown "
+                              "large, several in a table.")
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
         self._show_ensemble()
@@ -152,10 +119,15 @@ class BatchClassifyView(QWidget):
     def _build_inputs(self) -> QHBoxLayout:
         """Adding images or folders, and the test-time augmentation."""
         row = QHBoxLayout()
-        self.add_files_button = QPushButton("Add images...")
+        self.add_files_button = QPushButton("Open images...")
+        self.add_files_button.setToolTip("Classify one image (shown large) or several (a table)")
         self.add_files_button.clicked.connect(self._choose_files)
-        self.add_folder_button = QPushButton("Add folder...")
+        self.add_folder_button = QPushButton("Open folder...")
+        self.add_folder_button.setToolTip("Classify every image of a folder and its sub-folders")
         self.add_folder_button.clicked.connect(self._choose_folder)
+        self.open_model_button = QPushButton("Open model...")
+        self.open_model_button.setToolTip("Open a .keras file as the window's model (File > Open model...)")
+        self.open_model_button.clicked.connect(self.choose_model)
         self.tta = QComboBox()
         for text, mode in TTA_CHOICES:
             self.tta.addItem(text, mode)
@@ -163,6 +135,7 @@ class BatchClassifyView(QWidget):
                             "(GoogLeNet's multi-crop); the single-crop answer is shown beside it")
         row.addWidget(self.add_files_button)
         row.addWidget(self.add_folder_button)
+        row.addWidget(self.open_model_button)
         row.addWidget(QLabel("TTA:"))
         row.addWidget(self.tta)
         row.addStretch(1)
@@ -221,6 +194,25 @@ class BatchClassifyView(QWidget):
         self.source_label.setText(f"Model: {current.source}")
         self._show_ensemble()
 
+    def open_model(self, path: str) -> None:
+        """Open a .keras file or a run's model as the window's current model (in a worker)."""
+        self.source_label.setText(f"Loading {Path(path).name}...")
+        run_job(_open_model, path, on_result=self._model_opened, on_error=self._open_failed, owner=self)
+
+    def _model_opened(self, result) -> None:
+        path, model, class_names = result
+        self.current.set(model, class_names, Path(path).name, path)
+
+    def _open_failed(self, text: str) -> None:
+        self.source_label.setText(f"Model: {self.source}" if self.model is not None else
+                                  "No model yet: train one or open a .keras file.")
+        self._show_error(text)
+
+    def choose_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a Keras model", "", "Keras models (*.keras)")
+        if path:
+            self.open_model(path)
+
     def add_member(self, path: str) -> None:
         run_job(open_member, path, on_result=self._member_loaded, on_error=self._show_error, owner=self)
 
@@ -245,11 +237,24 @@ class BatchClassifyView(QWidget):
             self.add_member(path)
 
     # -- classifying -------------------------------------------------------------------
+    def drop_paths(self, paths) -> None:
+        """Files dropped on the tab or the window: one .keras file opens as the model; one image is
+        shown large; several files or a folder fill the table."""
+        if not paths:
+            self._show_error("Only local files and folders can be dropped here.")
+        elif len(paths) > 1 or _is_folder(paths[0]):
+            self.classify_paths(paths)
+        elif paths[0].endswith(".keras"):
+            self.open_model(paths[0])
+        else:
+            self.classify_image(paths[0])
+
     def classify_paths(self, paths) -> None:
         """Classify files and folders (recursively) into a fresh table."""
         if self.model is None:
             self._show_error("No model to classify with: train one or open a .keras model file first.")
             return
+        self.pages.setCurrentWidget(self.table)
         self.cancel()
         self._job_id += 1
         tta = self.tta.currentData()
@@ -258,14 +263,30 @@ class BatchClassifyView(QWidget):
         self.table_model.reset(tta != "none")
         self.progress.setRange(0, 0)  # busy until the folders are listed
         self.message.setText("Listing and classifying...")
-        models = [(self.model, self.class_names, self.source or "the current model"), *self.extra_models]
         on_batch = functools.partial(_emit_batch, self._relay.batch, self._job_id)
-        self.job = run_job(_classify_job, models, [str(p) for p in paths], tta, self.batch_size, on_batch,
+        self.job = run_job(_classify_job, self._models(), [str(p) for p in paths], tta, self.batch_size, on_batch,
                            on_result=functools.partial(self._done, self._job_id),
                            on_error=functools.partial(self._failed, self._job_id),
                            on_abort=functools.partial(self._cancelled, self._job_id), owner=self)
         self.cancel_button.setEnabled(True)
         self.export_button.setEnabled(False)
+
+    def classify_image(self, path: str) -> None:
+        """One image, shown large with its top-k classes (the tab's TTA and ensemble apply)."""
+        if self.model is None:
+            self._show_error("No model to classify with: train one or open a .keras model file first.")
+            return
+        self.message.setText(f"Classifying {Path(path).name}...")
+        self.single.classify(self._models(), path, self.tta.currentData())
+
+    def _single_shown(self, predictions) -> None:
+        self.cancel()  # a table still filling stops: the image is what was asked for last
+        self.pages.setCurrentWidget(self.single)
+        self.message.setText("")
+        self.classified.emit(predictions)
+
+    def _models(self) -> list[tuple]:
+        return [(self.model, self.class_names, self.source or "the current model"), *self.extra_models]
 
     def cancel(self) -> None:
         """Stop the running job at its next batch; the rows shown so far stay."""
@@ -325,7 +346,9 @@ class BatchClassifyView(QWidget):
 
     def _choose_files(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(self, "Classify images", "", IMAGE_FILTER)
-        if paths:
+        if len(paths) == 1:
+            self.classify_image(paths[0])
+        elif paths:
             self.classify_paths(paths)
 
     def _choose_folder(self) -> None:
@@ -353,11 +376,7 @@ class BatchClassifyView(QWidget):
         accept_files(event)
 
     def dropEvent(self, event) -> None:
-        paths = dropped_paths(event)
-        if not paths:
-            self._show_error("Only local files and folders can be dropped here.")
-            return
-        self.classify_paths(paths)
+        self.drop_paths(dropped_paths(event))
 
 
 def _emit_batch(signal, job_id, results, done, total) -> None:

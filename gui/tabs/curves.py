@@ -141,13 +141,13 @@ class CurvesView(QWidget):
             self._built()
 
     def _build_plot(self, pg, metric: str, title: str) -> None:
-        plot = styled_plot(pg, title, bottom="epoch")
+        # Loss falls and accuracy rises: keep each legend where the curves are not.
+        legend = None if metric == "bn_gap" else (-10, 10) if metric == "loss" else (-10, -10)
+        plot = styled_plot(pg, title, bottom="epoch", legend=legend)
         if metric == "bn_gap":
             self._build_gap_plot(pg, plot)
             self.plots[metric] = plot
             return
-        # Loss falls and accuracy rises: keep each legend where the curves are not.
-        plot.addLegend(offset=(-10, 10) if metric == "loss" else (-10, -10), brush=(255, 255, 255, 200))
         # connect="finite": a NaN between epochs breaks the running-mean
         # line, since Keras restarts the mean at every epoch.
         self.items[(metric, "batch")] = plot.plot(

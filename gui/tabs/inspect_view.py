@@ -393,7 +393,7 @@ class InspectView(QWidget):
             return
         path = paths[0]
         if Path(path).suffix == ".keras":
-            self._fail("Open models in the classifier (right) or with File > Open model...; "
+            self._fail("Open models in the Classify tab or with File > Open model...; "
                        "drop images here.")
             return
         self.show_image(path)

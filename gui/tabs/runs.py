@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.widgets.plot_style import styled_plot
 from gui.widgets.tables import read_only_table
 from gui.workers import run_job
 from netlab.runs.catalog import RunInfo, list_nested_runs, list_runs
@@ -115,10 +116,8 @@ class RunsView(QWidget):
     def _build_plot(self) -> None:
         import pyqtgraph as pg
 
-        self.plot = pg.PlotWidget()
-        self.plot.setLabel("bottom", "epoch")
-        self.plot.showGrid(x=True, y=True, alpha=0.3)
-        self.legend = self.plot.addLegend(offset=(-10, 10))
+        self.plot = styled_plot(pg, bottom="epoch", legend=(-10, 10))
+        self.legend = self.plot.getPlotItem().legend
         self._plot_layout.addWidget(self.plot)
 
     def refresh(self) -> None:

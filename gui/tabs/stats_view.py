@@ -92,7 +92,7 @@ class StatsView(QWidget):
         self.state.setWordWrap(True)
         status.addWidget(self.state, 1)
         self.progress = QLabel("")  # what is computing now
-        self.progress.setStyleSheet("color: #555;")
+        self.progress.setStyleSheet("color: #888;")  # grey on a light or a dark window
         status.addWidget(self.progress)
         layout.addLayout(status)
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
+from gui.widgets.plot_style import follow_scheme
+
 # Counts are written in the cells up to this many classes (CIFAR-100's 100 would be noise).
 MAX_LABELLED = 20
 
 
 class ConfusionPlot(pg.PlotWidget):
     def __init__(self, parent=None):
-        super().__init__(parent, background="w")
+        super().__init__(parent)
         self.setMenuEnabled(False)
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
@@ -26,10 +28,8 @@ class ConfusionPlot(pg.PlotWidget):
         self.getViewBox().invertY(True)  # the first class in the top row, as it is printed
         self.getViewBox().setAspectLocked(True)
         for side, label in (("bottom", "predicted"), ("left", "true")):
-            self.setLabel(side, label, color="k")
-            axis = self.getAxis(side)
-            axis.setTextPen(pg.mkPen("k"))
-            axis.setPen(pg.mkPen("#888"))
+            self.setLabel(side, label)
+        follow_scheme(self)  # background, axes and labels in the colour scheme's colours
         self.texts: list[pg.TextItem] = []
         self.matrix = np.zeros((0, 0), np.int64)
 

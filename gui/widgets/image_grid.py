@@ -14,6 +14,7 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from gui.widgets.plot_style import follow_scheme, plot_colours
 from netlab.inspect.render import grid_columns
 
 # pyqtgraph is imported where used: the window shows before it loads (see gui/app.py).
@@ -118,10 +119,9 @@ class ImagePanel(QWidget):
         import pyqtgraph as pg
 
         self.widget = pg.GraphicsLayoutWidget()
-        self.widget.setBackground("w")
         self.labels, self.boxes, self.items = [], [], []
         for i, title in enumerate(self.titles):
-            label = self.widget.addLabel(title, row=0, col=i, color="k")
+            label = self.widget.addLabel(title, row=0, col=i)
             box = self.widget.addViewBox(row=1, col=i, lockAspect=True, invertY=True, enableMenu=False)
             item = pg.ImageItem(axisOrder="row-major")
             box.addItem(item)
@@ -130,6 +130,7 @@ class ImagePanel(QWidget):
             self.boxes.append(box)
             self.items.append(item)
         self.widget.scene().sigMouseMoved.connect(self._mouse_moved)
+        follow_scheme(self, _paint_grid)
         self._layout.removeWidget(self.placeholder)
         self.placeholder.deleteLater()
         self.placeholder = None
@@ -150,7 +151,7 @@ class ImagePanel(QWidget):
 
     def set_title(self, index: int, title: str) -> None:
         if self.widget is not None:
-            self.labels[index].setText(title, color="k")
+            self.labels[index].setText(title, color=plot_colours().foreground)
             # A label asks for its text's width; a long one would widen its column past the
             # window and push the image out of sight.
             self.labels[index].setMinimumWidth(0)
@@ -178,3 +179,10 @@ class ImagePanel(QWidget):
                     self.hovered.emit(i, point.x(), point.y())
                     return
         self.hovered.emit(-1, 0.0, 0.0)
+
+
+def _paint_grid(grid: ImagePanel, colours) -> None:
+    """The panes' background and titles in the colour scheme's colours (plot_style.follow_scheme)."""
+    grid.widget.setBackground(colours.background)
+    for label in grid.labels:
+        label.setText(label.text, color=colours.foreground)

@@ -2,7 +2,7 @@
 
 Each dataset's images can be classified in the Classify tab in one click
 (``classify_requested`` carries their folder), and the folder opens in the
-system's file manager, to drag single images onto the classifier panel.
+system's file manager, to drag single images onto the window (the Classify tab shows them large).
 """
 
 from __future__ import annotations
@@ -26,5 +26,5 @@ class SamplesMenu(QMenu):
             action.triggered.connect(lambda _=False, d=dataset: self.classify_requested.emit([str(samples_folder(d))]))
         self.addSeparator()
         folder = self.addAction("Open the sample images folder")
-        folder.setToolTip("Drag an image from it onto the classifier panel")
+        folder.setToolTip("Drag an image from it onto the window: the Classify tab shows it large")
         folder.triggered.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(samples_folder()))))

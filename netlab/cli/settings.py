@@ -12,6 +12,7 @@ import argparse
 from netlab.architectures import get_arch
 from netlab.base.errors import ConfigError
 from netlab.config import MIXED_PRECISIONS, NORMALIZATIONS, OPTIMIZERS, SCHEDULES, Experiment
+from netlab.config.descriptions import setting_help
 from netlab.runs.run import load_settings
 
 # --flag (argparse dest) -> TrainingConfig attribute, for the options beyond the basics.
@@ -43,48 +44,41 @@ def add_option_flag(p) -> None:
 
 
 def add_experiment_flags(p) -> None:
+    """The flags; a flag that sets one setting is helped by its description (netlab.config.descriptions,
+    the window's tooltips)."""
+    on = argparse.BooleanOptionalAction
     p.add_argument("--config", help="experiment JSON (flags below override it)")
-    p.add_argument("--arch", help="architecture (netlab archs lists them)")
-    p.add_argument("--dataset", help="a built-in dataset (digits, shapes, glyphs, mnist, fashion_mnist, "
-                                                "cifar10, cifar100) or a folder with a sub-folder per class")
-    p.add_argument("--epochs", type=int, help="epochs to train")
-    p.add_argument("--batch-size", type=int, help="images per batch (over all devices)")
-    p.add_argument("--lr", type=float, help="learning rate")
-    p.add_argument("--optimizer", choices=OPTIMIZERS, help="the optimizer")
-    p.add_argument("--dropout", type=float, help="dropout rate of the classifier's layers (default: the architecture's own)")
-    p.add_argument("--norm", choices=NORMALIZATIONS, help="normalization layers (default: the architecture's own)")
+    p.add_argument("--arch", help=setting_help("model.arch"))
+    p.add_argument("--dataset", help=setting_help("data.dataset"))
+    p.add_argument("--epochs", type=int, help=setting_help("training.epochs"))
+    p.add_argument("--batch-size", type=int, help=setting_help("training.batch_size"))
+    p.add_argument("--lr", type=float, help=setting_help("training.learning_rate"))
+    p.add_argument("--optimizer", choices=OPTIMIZERS, help=setting_help("training.optimizer"))
+    p.add_argument("--dropout", type=float, help=setting_help("regularization.dropout"))
+    p.add_argument("--norm", choices=NORMALIZATIONS, help=setting_help("regularization.norm"))
     add_option_flag(p)
-    p.add_argument("--image-size", type=int, help="side of the square input in pixels")
-    p.add_argument("--max-samples", type=int, help="use at most this many images of the dataset")
-    p.add_argument("--seed", type=int, help="seed of the data split, the weights and the shuffles")
+    p.add_argument("--image-size", type=int, help=setting_help("data.image_size"))
+    p.add_argument("--max-samples", type=int, help=setting_help("data.max_samples"))
+    p.add_argument("--seed", type=int, help="seed of the split and of the training (data.seed, training.seed)")
     g = p.add_argument_group("optimizer, schedule, early stopping, device")
-    g.add_argument("--momentum", type=float, help="SGD / RMSprop momentum")
-    g.add_argument("--nesterov", action=argparse.BooleanOptionalAction, help="SGD with Nesterov momentum")
-    g.add_argument("--weight-decay", type=float, help="AdamW's decoupled weight decay")
-    g.add_argument("--schedule", choices=SCHEDULES, help="learning-rate schedule")
-    g.add_argument("--decay-rate", type=float, help="step/exponential/plateau factor")
-    g.add_argument("--decay-epochs", type=int, help="step/exponential period in epochs")
-    g.add_argument("--warmup-epochs", type=int, help="cosine: linear warm-up epochs")
-    g.add_argument("--min-lr", type=float, help="floor of cosine and plateau")
-    g.add_argument("--plateau-patience", type=int, help="plateau: epochs without a better val_loss before the rate drops")
-    g.add_argument("--early-stopping", action=argparse.BooleanOptionalAction,
-                   help="stop when val_loss has not improved for --patience epochs")
-    g.add_argument("--patience", type=int, help="early stopping: epochs without a better val_loss")
-    g.add_argument("--restore-best", action=argparse.BooleanOptionalAction,
-                   help="early stopping: end with the best epoch's weights")
-    g.add_argument("--mixed-precision", choices=MIXED_PRECISIONS, help="compute in 16-bit floats (a GPU's speed-up)")
-    g.add_argument("--xla", action=argparse.BooleanOptionalAction, help="compile the training step with XLA")
-    g.add_argument("--tensorboard", action=argparse.BooleanOptionalAction,
-                   help="write TensorBoard logs into the run folder (on by default)")
-    g.add_argument("--train-eval", action=argparse.BooleanOptionalAction,
-                   help="per epoch: a tenth of the training split in inference mode, and batch "
-                        "norm's train/inference gap (on by default)")
-    g.add_argument("--health", action=argparse.BooleanOptionalAction,
-                   help="every few batches: per layer gradient norms, update ratios, dead and "
-                        "saturated units, in health.csv (on by default)")
-    g.add_argument("--health-every", type=int, metavar="K",
-                   help="measure the health every K batches (default: as often as keeps its cost "
-                        "at most 5%% of the training time)")
+    g.add_argument("--momentum", type=float, help=setting_help("training.momentum"))
+    g.add_argument("--nesterov", action=on, help=setting_help("training.nesterov"))
+    g.add_argument("--weight-decay", type=float, help=setting_help("training.weight_decay"))
+    g.add_argument("--schedule", choices=SCHEDULES, help=setting_help("training.schedule"))
+    g.add_argument("--decay-rate", type=float, help=setting_help("training.decay_rate"))
+    g.add_argument("--decay-epochs", type=int, help=setting_help("training.decay_epochs"))
+    g.add_argument("--warmup-epochs", type=int, help=setting_help("training.warmup_epochs"))
+    g.add_argument("--min-lr", type=float, help=setting_help("training.min_learning_rate"))
+    g.add_argument("--plateau-patience", type=int, help=setting_help("training.plateau_patience"))
+    g.add_argument("--early-stopping", action=on, help=setting_help("training.early_stopping"))
+    g.add_argument("--patience", type=int, help=setting_help("training.patience"))
+    g.add_argument("--restore-best", action=on, help=setting_help("training.restore_best"))
+    g.add_argument("--mixed-precision", choices=MIXED_PRECISIONS, help=setting_help("training.mixed_precision"))
+    g.add_argument("--xla", action=on, help=setting_help("training.xla"))
+    g.add_argument("--tensorboard", action=on, help=setting_help("training.tensorboard"))
+    g.add_argument("--train-eval", action=on, help=setting_help("training.train_eval") + " (on by default)")
+    g.add_argument("--health", action=on, help=setting_help("training.health") + " (on by default)")
+    g.add_argument("--health-every", type=int, metavar="K", help=setting_help("training.health_every"))
 
 
 def parse_options(arch: str, pairs: list[str] | None) -> dict:

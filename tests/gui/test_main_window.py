@@ -55,8 +55,8 @@ def test_train_draws_curves_and_finishes(window, qtbot):
     assert curves.point_count("loss", "val") == 2 and curves.point_count("accuracy", "train") == 2
     assert window.status.text().startswith("Finished after 2 epoch(s)")
     assert window.train_button.isEnabled() and not window.stop_button.isEnabled()
-    assert window.classifier.model is not None
-    assert "just trained" in window.classifier.source.text()
+    assert window.classify.model is not None
+    assert "just trained" in window.classify.source_label.text()
     assert "first loss" in window.checks.text() and "expected ≈ 2.30 for 10 classes" in window.checks.text()
 
 
@@ -68,7 +68,7 @@ def test_stop_mid_run(window, qtbot):
         window.stop_button.click()
     assert window.status.text().startswith("Stopped after")
     assert window.curves.point_count("loss", "val") < 30
-    assert window.classifier.model is not None  # what was learned is kept
+    assert window.classify.model is not None  # what was learned is kept
 
 
 def test_closing_while_training_goes_at_once_and_the_worker_stops_after_its_batch(window, qtbot):
@@ -86,61 +86,67 @@ def test_closing_while_training_goes_at_once_and_the_worker_stops_after_its_batc
     assert window.status.text().startswith("Stopped after")  # a clean stop: its model saved
 
 
-def test_drop_png_shows_top3(window, qtbot, trained_run, digit_png):
+def test_an_image_dropped_on_the_window_is_shown_large_with_its_top3_in_the_classify_tab(
+        window, qtbot, trained_run, digit_png):
     _, result = trained_run
     window.current.set(result.model, result.class_names, "test model")
-    with qtbot.waitSignal(window.classifier.classified, timeout=60_000) as shown:
-        drop_file(window.classifier, digit_png)
+    assert window.centralWidget().count() == 2  # the form and the tabs: no panel beside them
+    assert window.tabs.currentWidget() is window.curves
+    with qtbot.waitSignal(window.classify.classified, timeout=60_000) as shown:
+        drop_file(window, digit_png)  # on the window, wherever it lands
+    assert window.tabs.currentWidget() is window.classify
+    assert window.classify.pages.currentWidget() is window.classify.single
     assert len(shown.args[0]) == 3
-    rows = window.classifier.results()
+    rows = window.classify.single.results()
     assert len(rows) == 3 and all(label in result.class_names for label, _ in rows)
-    assert window.classifier.preview.pixmap() is not None and not window.classifier.preview.pixmap().isNull()
-    assert window.classifier.message.text() == ""
+    preview = window.classify.single.preview
+    assert preview.pixmap() is not None and preview.pixmap().width() > 150  # large, not a thumbnail
+    assert window.classify.message.text() == ""
 
 
 def test_drop_text_file_shows_an_error_and_changes_nothing(window, qtbot, trained_run, digit_png, tmp_path):
     _, result = trained_run
     window.current.set(result.model, result.class_names, "test model")
-    with qtbot.waitSignal(window.classifier.classified, timeout=60_000) as shown:
-        drop_file(window.classifier, digit_png)
-    before = window.classifier.results()
+    with qtbot.waitSignal(window.classify.classified, timeout=60_000) as shown:
+        drop_file(window.classify, digit_png)  # on the tab itself
+    before = window.classify.single.results()
     assert [label for label, _ in before] == [p.label for p in shown.args[0]]
     text = tmp_path / "notes.txt"
     text.write_text("hello")
-    with qtbot.waitSignal(window.classifier.failed, timeout=60_000) as failed:
-        drop_file(window.classifier, text)
+    with qtbot.waitSignal(window.classify.failed, timeout=60_000) as failed:
+        drop_file(window, text)
     assert "not an image" in failed.args[0]
-    assert window.classifier.message.text() == failed.args[0]
-    assert window.classifier.results() == before
+    assert window.classify.message.text() == failed.args[0]
+    assert window.classify.single.results() == before
 
 
 def test_drop_of_a_name_too_long_says_so(window, qtbot, trained_run, tmp_path):
-    """A path the file system refuses (a name of 300 characters) dropped on the classifier: its
+    """A path the file system refuses (a name of 300 characters) dropped on the window: its
     message, not an exception in the drop nor an "unexpected error"."""
     _, result = trained_run
     window.current.set(result.model, result.class_names, "test model")
-    with qtbot.waitSignal(window.classifier.failed, timeout=60_000) as failed:
-        drop_file(window.classifier, tmp_path / ("n" * 300 + ".png"))
+    with qtbot.waitSignal(window.classify.failed, timeout=60_000) as failed:
+        drop_file(window, tmp_path / ("n" * 300 + ".png"))
     assert "too long" in failed.args[0] and "unexpected" not in failed.args[0]
-    assert window.classifier.message.text() == failed.args[0]
+    assert window.classify.message.text() == failed.args[0]
 
 
 def test_open_model_file_then_classify(window, qtbot, trained_run, digit_png):
     from netlab.predict.model import load_image, predict_images
 
     run_dir, result = trained_run
-    window.classifier.open_model(str(run_dir / "model.keras"))
-    qtbot.waitUntil(lambda: window.classifier.model is not None, timeout=60_000)
-    assert "model.keras" in window.classifier.source.text()
-    assert window.classifier.class_names == result.class_names
-    with qtbot.waitSignal(window.classifier.classified, timeout=60_000) as shown:
-        window.classifier.classify(str(digit_png))
+    drop_file(window, run_dir / "model.keras")  # a model dropped on the window opens
+    qtbot.waitUntil(lambda: window.classify.model is not None, timeout=60_000)
+    assert "model.keras" in window.classify.source_label.text()
+    assert window.classify.class_names == result.class_names
+    with qtbot.waitSignal(window.classify.classified, timeout=60_000) as shown:
+        window.classify.classify_image(str(digit_png))
     # The opened file classifies as the model it was saved from does.
     expected = predict_images(result.model, [load_image(digit_png)], result.class_names, top=3)[0]
     got = shown.args[0]
     assert [p.label for p in got] == [p.label for p in expected]
     assert [p.probability for p in got] == pytest.approx([p.probability for p in expected], abs=1e-5)
-    assert [label for label, _ in window.classifier.results()] == [p.label for p in expected]
+    assert [label for label, _ in window.classify.single.results()] == [p.label for p in expected]
 
 
 def test_window_appears_before_tensorflow_is_imported():

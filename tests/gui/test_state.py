@@ -49,19 +49,18 @@ def _run_item(view):
     return next((data for data in items if data[0] == "run"), None)
 
 
-def test_a_model_opened_in_the_classifier_reaches_every_tab(window, qtbot, run_model):
+def test_a_model_opened_in_the_classify_tab_reaches_every_tab(window, qtbot, run_model):
     from gui.tabs.evaluate import RUN_DATA
 
     with qtbot.waitSignal(window.model_changed, timeout=TIMEOUT) as changed:
-        window.classifier.open_model(str(run_model))  # loaded in a worker, like the File menu's
+        window.classify.open_model(str(run_model))  # loaded in a worker, like the File menu's
     current = changed.args[0]
     assert current is window.current
     assert current.path == run_model and current.run_dir == run_model.parent
     assert current.class_names == CLASSES and current.input_shape == (SIDE, SIDE, 3)
-    for view in (window.classifier, window.classify, window.evaluation, window.inspect, window.stats):
+    for view in (window.classify, window.evaluation, window.inspect, window.stats):
         assert view.model is current.model, view
-    for label in (window.classifier.source, window.classify.source_label, window.evaluation.source_label,
-                  window.inspect.source_label):
+    for label in (window.classify.source_label, window.evaluation.source_label, window.inspect.source_label):
         assert label.text() == "Model: model.keras"
     # The model came from a run: Evaluate offers the run's held-out images, Statistics its training images.
     assert window.evaluation.run_dir == run_model.parent
@@ -73,7 +72,7 @@ def test_a_model_opened_in_the_classifier_reaches_every_tab(window, qtbot, run_m
     # Another model, outside any run, set in the one place: every tab follows, the run's data goes.
     other = tiny_model(seed=1)
     window.current.set(other, CLASSES, "another model")
-    for view in (window.classifier, window.classify, window.evaluation, window.inspect, window.stats):
+    for view in (window.classify, window.evaluation, window.inspect, window.stats):
         assert view.model is other, view
     assert window.evaluation.run_dir is None and window.evaluation.dataset.findData(RUN_DATA) < 0
     assert _run_item(window.stats) is None

@@ -120,12 +120,12 @@ def test_the_evaluate_view_renders_a_run(qtbot, trained_run):
     wait_for_jobs(60_000)
 
 
-def test_a_folder_dropped_on_the_classifier_fills_the_classify_tab(window, qtbot, tmp_path, model):
+def test_a_folder_dropped_on_the_window_fills_the_classify_tab(window, qtbot, tmp_path, model):
     folder = image_folder(tmp_path / "images", count=3)
     window.current.set(model, CLASSES, "tiny")
     assert window.evaluation.model is model  # the Evaluate tab follows the window's model
     with qtbot.waitSignal(window.classify.finished, timeout=60_000):
-        drop_file(window.classifier, folder)
+        drop_file(window, folder)
     assert window.tabs.currentWidget() is window.classify
     assert window.classify.table_model.rowCount() == 4
 

@@ -216,13 +216,13 @@ def test_a_dropped_file_that_is_not_an_image_is_one_message(view, qtbot, tmp_pat
         view.tabs.setCurrentIndex(1)
 
 
-def test_the_window_follows_the_classifier_and_closing_mid_pass_is_clean(window, qtbot, picture):
+def test_the_window_follows_the_classify_tab_and_closing_mid_pass_is_clean(window, qtbot, picture):
     inspect = window.inspect
     window.tabs.setCurrentWidget(inspect)
     window.current.set(_functional(), ["circle", "square", "cross"], "test model")
     qtbot.waitUntil(lambda: inspect.structure is not None, timeout=TIMEOUT)
     with qtbot.waitSignal(inspect.maps_ready, timeout=TIMEOUT):
-        window.classifier.classify(str(picture))  # the classified image is inspected too
+        window.classify.classify_image(str(picture))  # the classified image is inspected too
     assert inspect.maps.source.path == str(picture)
     # A click in the Evaluate tab's gallery (a PIL image) opens the image here.
     window.tabs.setCurrentWidget(window.evaluation)
@@ -252,7 +252,7 @@ def test_a_double_clicked_summary_row_opens_that_layer_of_the_current_model(wind
     assert "No model to look inside yet" in window.status.text()
     assert window.tabs.currentWidget() is not window.inspect
     with qtbot.waitSignal(window.model_changed, timeout=TIMEOUT):
-        window.classifier.open_model(str(run / "model.keras"))
+        window.classify.open_model(str(run / "model.keras"))
     summary.table.cellDoubleClicked.emit(row, 0)
     assert window.tabs.currentWidget() is window.inspect
     qtbot.waitUntil(lambda: window.inspect.layer == "block2_conv1_conv", timeout=TIMEOUT)

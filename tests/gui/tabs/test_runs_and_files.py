@@ -28,10 +28,10 @@ def test_a_finished_run_appears_and_can_be_overlaid(window, qtbot):
     assert window.curves.point_count("accuracy", "train_eval") == 2
     assert window.curves.point_count("bn_gap", "gap") == 2
     assert window.stats.source.currentData() == ("run", str(window.result.run_dir))
-    # its model goes to the classifier
+    # its model goes to the Classify tab (the window's current model)
     runs.table.selectRow(0)
     runs.model_button.click()
-    qtbot.waitUntil(lambda: "model.keras" in window.classifier.source.text(), timeout=60_000)
+    qtbot.waitUntil(lambda: "model.keras" in window.classify.source_label.text(), timeout=60_000)
 
 
 def test_experiment_saved_by_the_window_is_what_the_cli_reads(window, tmp_path):
