@@ -85,7 +85,17 @@ class DataForm(Form):
         self.preprocessing = self.bind(form, "Inputs", "data.preprocessing", combo_box(
             PREPROCESSINGS))
 
-        form = self.group("Augmentation, training only (Krizhevsky et al. 2012)")
+        self._add_augmentation(self.group("Augmentation, training only (Krizhevsky et al. 2012)"))
+        self.box_layout.addStretch(1)
+
+        self._preview_seed = 0
+        self._preview_config = None
+        self._jobs = LatestJob(self, 300, self._show_preview, self._preview_error,
+                               on_start=lambda: self.preview_note.setText("drawing..."))
+        self.enabled_preview = False  # turned on once TensorFlow has loaded
+
+    def _add_augmentation(self, form) -> None:
+        """The augmentation knobs and a preview of one draw of them."""
         self.flip = self.bind(form, "Horizontal flip", "data.augmentation.flip", check_box())
         self.crop = self.bind(form, "Random crop (px)", "data.augmentation.crop", double_box(
             step=1.0, decimals=2))
@@ -109,13 +119,6 @@ class DataForm(Form):
         row_layout.addWidget(reshuffle)
         form.addRow(self.preview)
         form.addRow(row)
-        self.box_layout.addStretch(1)
-
-        self._preview_seed = 0
-        self._preview_config = None
-        self._jobs = LatestJob(self, 300, self._show_preview, self._preview_error,
-                               on_start=lambda: self.preview_note.setText("drawing..."))
-        self.enabled_preview = False  # turned on once TensorFlow has loaded
 
     def update_visibility(self) -> None:
         self.show_row(self.samples, self.dataset.currentText() == "shapes")
