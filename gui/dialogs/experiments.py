@@ -8,7 +8,9 @@ mean are shown from result.json's numbers when the last arm ends. Any run
 begun so far (an arm and seed) can be opened in the main window's Runs tab,
 during the experiment or after it (``open_run``). A lesson that sweeps a
 setting (fine-tuning vs scratch over the labeled-set size) also gets an
-accuracy-vs-size plot beside the curves (gui/widgets/sweep_plot.py).
+accuracy-vs-size plot beside the curves (gui/widgets/sweep_plot.py). A lesson
+that trains nothing (arithmetic) shows its comparisons' networks drawn instead of
+the curves (gui/dialogs/comparison_graphs.py).
 
 The lesson's text, the plots and the verdict share the height in a splitter:
 a long question or verdict scrolls in its own pane and the plots keep at least
@@ -36,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.dialogs.comparison_graphs import ComparisonGraphs
 from gui.icons import icon
 from gui.widgets.plot_style import styled_plot
 from gui.widgets.sweep_plot import SweepPlot
@@ -164,16 +167,19 @@ class ExperimentsDialog(QDialog):
         plots.addWidget(self.plot, 1)
         plots.addWidget(self.sweep_plot.widget, 1)
         self.plots.setMinimumHeight(PLOT_MIN_HEIGHT)
+        self.comparison_graphs = ComparisonGraphs()  # an arithmetic lesson's, in place of the plots
+        self.comparison_graphs.setVisible(False)
         self.verdict = QLabel()
         self.verdict.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.verdict_pane = _scrolling(self.verdict)
         self.verdict_pane.setVisible(False)  # until there is a verdict (or an error) to read
         self.splitter = QSplitter(Qt.Vertical)
         self.splitter.setChildrenCollapsible(False)
-        for pane in (self.lesson_pane, self.plots, self.verdict_pane):
+        for pane in (self.lesson_pane, self.plots, self.comparison_graphs, self.verdict_pane):
             self.splitter.addWidget(pane)
         self.splitter.setStretchFactor(1, 1)  # a taller window goes to the plots
-        self.splitter.setSizes([110, 400, 130])  # in proportion: about 4 lines of text each
+        self.splitter.setStretchFactor(2, 1)
+        self.splitter.setSizes([110, 400, 400, 130])  # in proportion: about 4 lines of text each
         return self.splitter
 
     def _build_runs_row(self) -> QHBoxLayout:
@@ -198,12 +204,14 @@ class ExperimentsDialog(QDialog):
             return
         spec = load_lesson(name)
         self.sweep_plot.widget.setVisible(spec.sweep is not None)
+        self.plots.setVisible(not spec.comparisons)
+        self.comparison_graphs.show_comparisons(spec.comparisons)
         self.title.setText(spec.title)
         self.question.setText(spec.question)
         self.reference.setText(f"Reference: {spec.reference}")
         if spec.comparisons:
             self.arms.setText("Comparisons: " + "; ".join(c.title for c in spec.comparisons)
-                              + ". Nothing trains (no curves): Run counts both networks of each at once.")
+                              + ". Nothing trains: each comparison's two networks are drawn below; Run counts them all.")
         else:
             claim = spec.sweep.describe(spec.arms) if spec.sweep else "; ".join(
                 f"{c.left} {c.op} {c.right}" + (f" {c.margin:+g}" if c.margin else "") for c in spec.claim)

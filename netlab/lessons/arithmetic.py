@@ -161,10 +161,11 @@ def count(model) -> dict:
                         "params": r.params, "macs": r.macs} for r in summary.rows]}
 
 
-def run_comparison(comparison: Comparison) -> dict:
-    """One comparison: both sides built and counted, its claim checked."""
+def run_comparison(comparison: Comparison, models: tuple | None = None) -> dict:
+    """One comparison: both sides built (or ``models``, :func:`comparison_models`'s) and counted,
+    its claim checked."""
     values = {}
-    for side, model in zip(comparison.sides, comparison_models(comparison), strict=True):
+    for side, model in zip(comparison.sides, models or comparison_models(comparison), strict=True):
         values[side["name"]] = {**count(model), "definition": side["layers"]}
     checks = [c.check(values) for c in comparison.claim]
     return {"name": comparison.name, "title": comparison.title, "reference": comparison.reference,
