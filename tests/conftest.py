@@ -16,6 +16,8 @@ from tests.helpers import tiny_experiment  # noqa: E402
 @pytest.fixture(autouse=True)
 def _runs_in_tmp(tmp_path, monkeypatch):
     monkeypatch.setenv("NETLAB_RUNS", str(tmp_path / "runs"))
+    # What the window remembers goes to a throwaway file: never the user's, never another test's.
+    monkeypatch.setenv("NETLAB_SETTINGS", str(tmp_path / "settings.ini"))
 
 
 @pytest.fixture(scope="session")

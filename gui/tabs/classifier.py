@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.settings import last_folder, remember_folder
 from gui.state import CurrentModel
 from gui.widgets.drops import accept_files, dropped_paths
 from gui.workers import run_job
@@ -120,8 +121,10 @@ class ClassifierView(QWidget):
         self.current.set(model, class_names, Path(path).name, path)
 
     def choose_model(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a Keras model", "", "Keras models (*.keras)")
+        path, _ = QFileDialog.getOpenFileName(self, "Open a Keras model", last_folder("models"),
+                                              "Keras models (*.keras)")
         if path:
+            remember_folder("models", path)
             self.open_model(path)
 
     # -- images --------------------------------------------------------------
