@@ -27,15 +27,7 @@ from gui.downloads import relay
 from gui.forms.experiment_panel import ExperimentPanel
 from gui.forms.run_folder import RunFolderField
 from gui.icons import icon
-from gui.settings import (
-    DEFAULT_SIZE,
-    DEFAULT_SPLITTER,
-    EXPERIMENTS,
-    WindowMemory,
-    checked,
-    last_folder,
-    remember_folder,
-)
+from gui.settings import EXPERIMENTS, WindowMemory, checked, last_folder, remember_folder
 from gui.state import CurrentModel, runs_root
 from gui.tabs.batch_classify import BatchClassifyView
 from gui.tabs.classifier import ClassifierView
@@ -83,7 +75,7 @@ class MainWindow(TrainingMixin, QMainWindow):
         super().__init__()
         self.setWindowTitle("NetLab")
         self.setWindowIcon(icon())
-        self.resize(*DEFAULT_SIZE)
+        self.resize(1400, 860)
         self.thread: TrainThread | None = None
         self.result = None
         self.experiments = None  # the Experiments window, made on first use
@@ -101,12 +93,12 @@ class MainWindow(TrainingMixin, QMainWindow):
         left = self._build_train_column()
         self._build_tabs()
         splitter = QSplitter(Qt.Horizontal)
+        splitter.setObjectName("main")  # remembered by this name (gui/settings.py)
         splitter.addWidget(left)
         splitter.addWidget(self.tabs)
         splitter.addWidget(self.classifier)
-        splitter.setSizes(DEFAULT_SPLITTER)
+        splitter.setSizes([340, 710, 350])
         splitter.setStretchFactor(1, 1)
-        self.splitter = splitter
         self.setCentralWidget(splitter)
         self._connect_tabs()
 

@@ -1,7 +1,9 @@
 """What the window remembers between starts, in one QSettings file.
 
 Kept: the form (the experiment it shows, as the same JSON ``File > Save
-experiment`` writes), the window's geometry and splitter, the recent
+experiment`` writes), the window's geometry, the sizes of each splitter that
+has an objectName (by that name: one gone, or with other panes, is passed
+over and its entry dropped at the next close), the recent
 experiment and model files, and the folder each kind of file dialog last
 opened. The file is an INI file in the user's configuration folder, or the one
 $NETLAB_SETTINGS names (the tests point it at a temporary file).
@@ -21,7 +23,7 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
-from PySide6.QtWidgets import QMainWindow, QMenu
+from PySide6.QtWidgets import QMainWindow, QMenu, QSplitter
 
 from netlab.base.errors import NetlabError
 from netlab.config import Experiment
@@ -30,8 +32,6 @@ VERSION = 1  # what "version" says in a file this module wrote; another value: t
 ENV = "NETLAB_SETTINGS"
 RECENT_MAX = 8
 EXPERIMENTS, MODELS = "experiments", "models"
-DEFAULT_SIZE = (1400, 860)  # the main window's first start and File > Reset to defaults
-DEFAULT_SPLITTER = [340, 710, 350]  # form | tabs | classifier
 
 
 def store() -> QSettings:
@@ -106,9 +106,27 @@ class WindowSettings:
             return None
 
     def bytes(self, key: str) -> QByteArray | None:
-        """A saved geometry or splitter state, or None."""
+        """A saved geometry, or None."""
         value = self.settings.value(key) if self.usable else None
         return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def splitter_sizes(self) -> dict[str, list[int]]:
+        """Each remembered splitter's pane sizes, by its objectName (unreadable entries left out)."""
+        if not self.usable:
+            return {}
+        self.settings.beginGroup("splitters")
+        values = {name: self.settings.value(name) for name in self.settings.childKeys()}
+        self.settings.endGroup()
+        sizes = {}
+        for name, value in values.items():
+            items = value.split(",") if isinstance(value, str) else value if isinstance(value, list) else []
+            try:
+                sizes[name] = [int(item) for item in items]
+            except (TypeError, ValueError):
+                continue
+            if not sizes[name] or min(sizes[name]) < 0:
+                del sizes[name]
+        return sizes
 
     def recent(self, kind: str) -> list[str]:
         """The recent files of ``kind`` (EXPERIMENTS or MODELS) that still exist, newest first;
@@ -129,14 +147,16 @@ class WindowSettings:
         paths = [path] + [p for p in self.recent(kind) if p != path]
         self._write(f"recent/{kind}", paths[:RECENT_MAX])
 
-    def save(self, experiment: Experiment | None, values: dict) -> None:
-        """Keep the form's experiment (None: keep the one kept) and ``values`` (geometry, splitter
-        states) for the next start."""
+    def save(self, experiment: Experiment | None, geometry: QByteArray, splitters: dict[str, list[int]]) -> None:
+        """Keep the form's experiment (None: keep the one kept), the window's geometry and the
+        splitters' sizes (by name; those not named are forgotten) for the next start."""
         if experiment is not None:
             self._write("form/experiment", experiment.to_json())
         self._write("version", VERSION)
-        for key, value in values.items():
-            self.settings.setValue(key, value)
+        self.settings.setValue("window/geometry", geometry)
+        self.settings.remove("splitters")
+        for name, sizes in splitters.items():
+            self.settings.setValue(f"splitters/{name}", ",".join(str(size) for size in sizes))
         self.settings.sync()
 
     def reset(self) -> None:
@@ -166,30 +186,41 @@ def checked(remembered: Experiment | None) -> tuple[Experiment | None, str]:
 
 
 class WindowMemory:
-    """What the main window remembers, wired into it: geometry and splitter restored at start (the
+    """What the main window remembers, wired into it: geometry and splitters restored at start (the
     form once the registry has loaded: ``experiment``, ``restore_form``), File > Recent
     (``recent_menu``), kept on close (``save``), forgotten by File > Reset to defaults (``reset``).
     What was ignored is said in the status bar; ``note`` is the last line said.
 
-    ``window`` is the MainWindow: its ``splitter``, ``panel``, ``current`` model, ``load_experiment``
+    ``window`` is the MainWindow: its named splitters, ``panel``, ``current`` model, ``load_experiment``
     and ``classifier.open_model`` are used.
     """
 
     def __init__(self, window: QMainWindow) -> None:
         self.window = window
+        # What File > Reset to defaults goes back to: the size and splitters the window was built with.
+        self.default_size = window.size()
+        self.default_splitters = {name: splitter.sizes() for name, splitter in self.splitters().items()}
         self.settings = WindowSettings()
         self.note = ""
         self.recent_menu = QMenu("Re&cent", window)
         self.recent_menu.aboutToShow.connect(self.fill_recent)
 
+    def splitters(self) -> dict[str, QSplitter]:
+        """The window's splitters that are remembered: those with an objectName, by it."""
+        return {splitter.objectName(): splitter for splitter in self.window.findChildren(QSplitter)
+                if splitter.objectName()}
+
     def restore(self) -> None:
-        """Geometry and splitter as last closed, File > Recent filled, models opened remembered."""
+        """Geometry and splitters as last closed, File > Recent filled, models opened remembered."""
         window = self.window
-        geometry, splitter = self.settings.bytes("window/geometry"), self.settings.bytes("window/splitter")
+        geometry = self.settings.bytes("window/geometry")
         if geometry is not None and not window.restoreGeometry(geometry):
             self.say("The remembered window geometry was ignored.")
-        if splitter is not None:
-            window.splitter.restoreState(splitter)
+        splitters = self.splitters()
+        for name, sizes in self.settings.splitter_sizes().items():
+            splitter = splitters.get(name)
+            if splitter is not None and len(sizes) == splitter.count():  # else: not this window's any more
+                splitter.setSizes(sizes)
         self.fill_recent()
         window.current.subscribe(lambda current: current.path is not None
                                  and self.add_recent(MODELS, current.path))
@@ -232,13 +263,15 @@ class WindowMemory:
         """Keep the form, geometry and splitter for the next start (the window is closing)."""
         window = self.window
         form = window.panel.experiment() if window.panel.specs else None  # not filled yet: keep the one kept
-        self.settings.save(form, {"window/geometry": window.saveGeometry(),
-                                  "window/splitter": window.splitter.saveState()})
+        self.settings.save(form, window.saveGeometry(),
+                           {name: splitter.sizes() for name, splitter in self.splitters().items()})
 
     def reset(self) -> None:
         """Forget every remembered setting and show the default form, size and splitter."""
         self.settings.reset()
         self.window.panel.set_experiment(Experiment())
-        self.window.resize(*DEFAULT_SIZE)
-        self.window.splitter.setSizes(DEFAULT_SPLITTER)
+        self.window.resize(self.default_size)
+        for name, splitter in self.splitters().items():
+            if name in self.default_splitters:
+                splitter.setSizes(self.default_splitters[name])
         self.fill_recent()

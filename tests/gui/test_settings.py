@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QSplitter
 
 from gui.main_window import MainWindow
 from gui.settings import MODELS, VERSION
@@ -57,14 +58,16 @@ def test_the_form_comes_back_after_a_restart(qtbot):
 # the window: this runs on an offscreen screen of a desktop's size, in a process of its own.
 GEOMETRY = """
 import os
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QSplitter
 from gui.main_window import MainWindow
 app = QApplication([])
 win = MainWindow(); win.show(); app.processEvents()
-win.resize(1700, 950); win.splitter.setSizes([420, 900, 300]); app.processEvents()
-sizes = win.splitter.sizes(); win.close()
+splitter = win.findChild(QSplitter, "main")
+win.resize(1700, 950); splitter.setSizes([420, 900, 300]); app.processEvents()
+sizes = splitter.sizes(); win.close()
 again = MainWindow(); again.show(); app.processEvents()
-print(again.width(), again.height(), sizes == again.splitter.sizes(), sizes != [340, 710, 350], flush=True)
+print(again.width(), again.height(), sizes == again.findChild(QSplitter, "main").sizes(), sizes != [340, 710, 350],
+      flush=True)
 os._exit(0)  # as gui/app.py leaves: the form's preview thread may still be starting
 """
 
@@ -136,3 +139,19 @@ def test_a_recent_file_that_is_gone_is_dropped_with_a_note_and_reset_forgets_eve
     assert win.panel.experiment().model.arch == Experiment().model.arch
     assert settings_file().value("recent/experiments") is None
     close(win)
+
+
+def test_splitters_are_remembered_by_name_and_one_the_window_no_longer_has_is_dropped(qtbot):
+    settings = settings_file()
+    settings.setValue("version", VERSION)
+    settings.setValue("splitters/main", "1,2")  # two panes: the main splitter has three now
+    settings.setValue("splitters/removed", "300,300")  # a splitter this window no longer has
+    settings.sync()
+
+    win = open_window(qtbot)
+    built = win.findChild(QSplitter, "main").sizes()
+    assert len(built) == 3 and built != [1, 2]  # not applied to other panes
+    close(win)
+    kept = settings_file()
+    assert kept.value("splitters/removed") is None
+    assert [int(size) for size in str(kept.value("splitters/main")).split(",")] == built
