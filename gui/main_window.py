@@ -27,6 +27,7 @@ from gui.downloads import relay
 from gui.forms.experiment_panel import ExperimentPanel
 from gui.forms.run_folder import RunFolderField
 from gui.icons import icon
+from gui.settings import EXPERIMENTS, WindowMemory, checked, last_folder, remember_folder
 from gui.state import CurrentModel, runs_root
 from gui.tabs.batch_classify import BatchClassifyView
 from gui.tabs.curves import CurvesView
@@ -51,11 +52,12 @@ from netlab.runs.run import load_settings
 # when opened: the window shows before they load (see start_loading).
 
 
-def _load_registry():
-    """Worker-thread job: the registry's architectures (their names, options and figures; no TensorFlow)."""
+def _load_registry(remembered=None):
+    """Worker-thread job: the registry's architectures (their names, options and figures; no TensorFlow),
+    and the form remembered from the last start, checked against them: (specs, experiment or None, note)."""
     from netlab.architectures import all_archs
 
-    return all_archs()
+    return all_archs(), *checked(remembered)
 
 
 def _load_tensorflow():
@@ -94,6 +96,7 @@ class MainWindow(TrainingMixin, QMainWindow):
         left = self._build_train_column()
         self._build_tabs()
         splitter = QSplitter(Qt.Horizontal)
+        splitter.setObjectName("main")  # remembered by this name (gui/settings.py)
         splitter.addWidget(left)
         splitter.addWidget(self.tabs)
         splitter.setSizes([340, 1060])
@@ -104,7 +107,9 @@ class MainWindow(TrainingMixin, QMainWindow):
 
         self.status = QLabel("Loading TensorFlow...")
         self.statusBar().addWidget(self.status, 1)
+        self.memory = WindowMemory(self)  # what the window remembers between starts (gui/settings.py)
         self._build_menu()
+        self.memory.restore()
 
     def _build_train_column(self) -> QWidget:
         """The left column: the experiment's form, its run folder, Train/Pause/Stop, the model's
@@ -222,6 +227,7 @@ class MainWindow(TrainingMixin, QMainWindow):
             ("&Open experiment...", QKeySequence.Open, self._choose_experiment),
             ("&Save experiment as...", QKeySequence.SaveAs, self._save_experiment_as),
             ("Open &model...", None, self.classify.choose_model),
+            ("&Reset to defaults", None, self.reset_to_defaults),
             ("&Quit", QKeySequence.Quit, self.close),
         ):
             action = QAction(text, self)
@@ -229,6 +235,8 @@ class MainWindow(TrainingMixin, QMainWindow):
                 action.setShortcut(shortcut)
             action.triggered.connect(slot)
             menu.addAction(action)
+            if slot == self.classify.choose_model:  # File > Recent: experiments and models opened
+                menu.addMenu(self.memory.recent_menu)
         add_keyboard(self)  # the Training and View menus: Ctrl+Enter, Esc, Ctrl+1...9
         # The lessons as paired experiments (gui/dialogs/experiments.py).
         lessons = QAction(icon("experiments"), "&Lessons...", self)
@@ -239,6 +247,11 @@ class MainWindow(TrainingMixin, QMainWindow):
         self.samples_menu.classify_requested.connect(
             lambda paths: (self.tabs.setCurrentWidget(self.classify), self.classify.classify_paths(paths)))
         self.menuBar().addMenu("&Help").addMenu(self.samples_menu)
+
+    def reset_to_defaults(self) -> None:
+        """Forget every remembered setting and show the default form, size and splitter."""
+        self.memory.reset()
+        self.status.setText("Settings reset to the defaults.")
 
     def open_experiments(self) -> None:
         from gui.dialogs.experiments import ExperimentsDialog
@@ -277,6 +290,7 @@ class MainWindow(TrainingMixin, QMainWindow):
             self.error.setText(f"{Path(path).name}: {exc}")
             return
         self.error.setText("")
+        self.memory.add_recent(EXPERIMENTS, path)
         kept = self.panel.set_experiment(experiment)
         self.status.setText(f"Settings loaded from {path}")
         self._report_kept(Path(path).name, kept)
@@ -292,17 +306,21 @@ class MainWindow(TrainingMixin, QMainWindow):
         except OSError as exc:
             self.error.setText(f"could not save {path}: {exc.strerror}")
             return
+        self.memory.add_recent(EXPERIMENTS, path)
         self.status.setText(f"Settings saved to {path}; train them headless with: netlab train --config {path}")
 
     def _choose_experiment(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open an experiment", "", "Experiments (*.json)")
+        path, _ = QFileDialog.getOpenFileName(self, "Open an experiment", last_folder(EXPERIMENTS),
+                                              "Experiments (*.json)")
         if path:
+            remember_folder(EXPERIMENTS, path)
             self.load_experiment(path)
 
     def _save_experiment_as(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save the experiment", "experiment.json",
-                                              "Experiments (*.json)")
+        start = str(Path(last_folder(EXPERIMENTS) or ".") / "experiment.json")
+        path, _ = QFileDialog.getSaveFileName(self, "Save the experiment", start, "Experiments (*.json)")
         if path:
+            remember_folder(EXPERIMENTS, path)
             self.save_experiment(path)
 
     # -- start-up --------------------------------------------------------------
@@ -316,10 +334,12 @@ class MainWindow(TrainingMixin, QMainWindow):
         GUI thread to 60-180 ms a plot (``python -m netlab.bench window-start``).
         """
         self.curves.load()
-        run_job(_load_registry, on_result=self._registry_ready, on_error=self._core_failed, owner=self,
-                needs_tensorflow=False)
+        run_job(_load_registry, self.memory.experiment(), on_result=self._registry_ready,
+                on_error=self._core_failed, owner=self, needs_tensorflow=False)
 
-    def _registry_ready(self, specs) -> None:
+    def _registry_ready(self, loaded) -> None:
+        specs, remembered, note = loaded
+        self.memory.restore_form(remembered, note)
         self._report_kept("settings", self.panel.set_architectures(specs))
         self.train_button.setEnabled(True)
         self.train_button.setToolTip(train_tooltip())
@@ -372,8 +392,10 @@ class MainWindow(TrainingMixin, QMainWindow):
 
     # -- closing -------------------------------------------------------------
     def closeEvent(self, event) -> None:
-        """Closing goes at once: every job is asked to stop (training, the search and a lesson after
-        their batch) and the window and its dialogs go; gui/app.py's ``leave`` ends the process."""
+        """Closing goes at once: the form, geometry and splitter are remembered, every job is asked to
+        stop (training, the search and a lesson after their batch) and the window and its dialogs go;
+        gui/app.py's ``leave`` ends the process."""
+        self.memory.save()
         stop_all()
         for dialog in (self.experiments, self.lr_finder):
             if dialog is not None:

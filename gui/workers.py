@@ -13,9 +13,7 @@ way, as the text to show. Closing the window asks every job to stop
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
-import gc
 import importlib
 import importlib.util
 import os
@@ -29,6 +27,7 @@ from pathlib import Path
 import shiboken6
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
+from gui.collector import collect_on_gui_thread, no_collections_then_frozen
 from netlab.base.abort import JobAborted, abortable
 from netlab.base.errors import NetlabError
 
@@ -60,29 +59,9 @@ def import_tensorflow() -> None:
             import keras  # noqa: F401
             return
         _load_tensorflow_libraries()
-        with _no_collections_then_frozen():
+        with no_collections_then_frozen():  # a million lasting objects, frozen after (gui/collector.py)
             import keras  # noqa: F401
             import tensorflow  # noqa: F401
-
-
-@contextlib.contextmanager
-def _no_collections_then_frozen():
-    """No garbage collection during TensorFlow's import; what it made frozen after it.
-
-    The import makes about a million lasting objects, and each full collection
-    on the way scanned them all holding the GIL: 60 and 110 ms pauses of the
-    window's event loop. Frozen (gc.freeze), later full collections skip them
-    too, during training as well.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        gc.enable()
 
 
 def import_in_turn(name: str) -> None:
@@ -139,6 +118,7 @@ class CoreThread(QThread):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        collect_on_gui_thread()  # from now on Python's collector runs on the GUI thread only (gui/collector.py)
         self.stop_event = threading.Event()
         _core_threads.add(self)
 
@@ -207,6 +187,7 @@ class JobThread(QThread):
 
     def __init__(self, fn, args, kwargs, needs_tensorflow=True):
         super().__init__()
+        collect_on_gui_thread()  # from now on Python's collector runs on the GUI thread only (gui/collector.py)
         self.fn, self.args, self.kwargs = fn, args, kwargs
         self.needs_tensorflow = needs_tensorflow
         self.abort_event = threading.Event()

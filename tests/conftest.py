@@ -1,6 +1,7 @@
 """Shared test set-up: offscreen Qt, quiet TensorFlow, runs in a temporary folder."""
 
 import os
+import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -16,6 +17,18 @@ from tests.helpers import tiny_experiment  # noqa: E402
 @pytest.fixture(autouse=True)
 def _runs_in_tmp(tmp_path, monkeypatch):
     monkeypatch.setenv("NETLAB_RUNS", str(tmp_path / "runs"))
+    # What the window remembers goes to a throwaway file: never the user's, never another test's.
+    monkeypatch.setenv("NETLAB_SETTINGS", str(tmp_path / "settings.ini"))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item):
+    """Once a window's worker has turned Python's automatic collection off (gui/collector.py), the GUI
+    thread collects: its timer while a test waits on Qt, and here after each test, so that tests
+    without an event loop (the core's) still collect as often as Python would."""
+    collector = sys.modules.get("gui.collector")
+    if collector is not None:
+        collector.collect_due()
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,8 @@ augmentation with a live preview of what the network will be shown."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
@@ -10,6 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QWi
 
 from gui.forms.bindings import check_box, combo_box, double_box, int_box
 from gui.forms.form import Form
+from gui.settings import last_folder, remember_folder
 from gui.workers import LatestJob
 from netlab.config import PREPROCESSINGS, validate_data
 from netlab.data import get_source, source_names
@@ -124,8 +127,10 @@ class DataForm(Form):
         self.show_row(self.samples, self.dataset.currentText() == "shapes")
 
     def _choose_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "A folder with one sub-folder of images per class")
+        path = QFileDialog.getExistingDirectory(self, "A folder with one sub-folder of images per class",
+                                                last_folder("datasets"))
         if path:
+            remember_folder("datasets", str(Path(path).parent))
             self.dataset.setCurrentText(path)
 
     # -- preview -------------------------------------------------------------------

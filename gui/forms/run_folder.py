@@ -17,6 +17,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QMessageBox, QPushButton, QWidget
 
+from gui.settings import last_folder, remember_folder
 from netlab.runs.lock import folder_state
 
 RESUME, NEW_FOLDER, CANCEL = "resume", "new folder", "cancel"
@@ -48,8 +49,9 @@ class RunFolderField(QWidget):
         self.edit.setText("" if path is None else str(path))
 
     def _browse(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "The folder to train in")
+        path = QFileDialog.getExistingDirectory(self, "The folder to train in", last_folder("runs"))
         if path:
+            remember_folder("runs", str(Path(path).parent))
             self.set_folder(path)
 
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.settings import last_folder, remember_folder
 from gui.state import CurrentModel
 from gui.tabs.classifier import IMAGE_FILTER, TOP, SingleImageView
 from gui.tabs.prediction_table import PredictionTable
@@ -209,8 +210,10 @@ class BatchClassifyView(QWidget):
         self._show_error(text)
 
     def choose_model(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a Keras model", "", "Keras models (*.keras)")
+        path, _ = QFileDialog.getOpenFileName(self, "Open a Keras model", last_folder("models"),
+                                              "Keras models (*.keras)")
         if path:
+            remember_folder("models", path)
             self.open_model(path)
 
     def add_member(self, path: str) -> None:

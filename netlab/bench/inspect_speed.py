@@ -31,6 +31,7 @@ import time
 
 import numpy as np
 
+from netlab.bench.window import window_env
 from netlab.inspect.batchnorm import bn_layers, bn_statistics
 from netlab.inspect.layers import feature_maps, flat_graph
 from netlab.training.device import describe_device
@@ -81,11 +82,9 @@ def core_side(reps: int) -> dict:
 
 
 def window_side(platform: str | None) -> dict:
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
-    if platform:
-        env["QT_QPA_PLATFORM"] = platform
-    done = subprocess.run([sys.executable, "-m", "gui.bench.inspect"], env=env, capture_output=True,
-                          text=True, timeout=1200)
+    with window_env(platform) as env:
+        done = subprocess.run([sys.executable, "-m", "gui.bench.inspect"], env=env, capture_output=True,
+                              text=True, timeout=1200)
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:
         raise SystemExit(f"the Inspect window failed (exit {done.returncode}):\n{done.stderr[-3000:]}")

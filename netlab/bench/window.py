@@ -30,6 +30,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 LONG_GAP = 0.033  # seconds: two frames at 60 Hz
 TARGETS = {"p99_ms": 16.0, "long_gaps_vs_bare": 2.0, "window_s": 1.0, "train_ready_s": 4.0}
@@ -49,12 +52,26 @@ def gap_stats(gaps: list[float]) -> dict:
             "seconds": sum(ordered)}
 
 
-def run_side(side: str, seconds: float, platform: str | None, extra: tuple[str, ...] | list[str] = ()) -> dict:
-    """Start one window process, return what it printed (its last line, JSON)."""
-    with tempfile.TemporaryDirectory() as runs:
-        env = dict(os.environ, NETLAB_RUNS=runs, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
+@contextmanager
+def window_env(platform: str | None) -> Iterator[dict]:
+    """The environment of a benchmark's window process (every one starts through here): its runs
+    folder ($NETLAB_RUNS) and what the window remembers ($NETLAB_SETTINGS) start empty in a
+    temporary folder that goes after it, so neither the user's runs nor a settings file of theirs
+    (a window size, a remembered form, recent files) changes what is measured, and the benchmark
+    never writes to them. ``platform``: QT_QPA_PLATFORM (None keeps the environment's)."""
+    with tempfile.TemporaryDirectory(prefix="netlab-bench-") as folder:
+        runs = Path(folder, "runs")
+        runs.mkdir()
+        env = dict(os.environ, NETLAB_RUNS=str(runs), NETLAB_SETTINGS=str(Path(folder, "settings.ini")),
+                   TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
         if platform:
             env["QT_QPA_PLATFORM"] = platform
+        yield env
+
+
+def run_side(side: str, seconds: float, platform: str | None, extra: tuple[str, ...] | list[str] = ()) -> dict:
+    """Start one window process, return what it printed (its last line, JSON)."""
+    with window_env(platform) as env:
         env["NETLAB_BENCH_LAUNCHED"] = repr(time.time())
         done = subprocess.run([sys.executable, "-m", "gui.bench.window", side, "--seconds", str(seconds), *extra],
                               env=env, capture_output=True, text=True, timeout=seconds + 600)

@@ -19,21 +19,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
-import tempfile
 import time
+
+from netlab.bench.window import window_env
 
 TARGET_EXIT_S = 2.0
 
 
 def run_once(args) -> dict:
     """One window process; what it printed, plus ``exit_s`` (close -> exit) and its exit code."""
-    with tempfile.TemporaryDirectory() as runs:
-        env = dict(os.environ, NETLAB_RUNS=runs, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
-        if args.platform:
-            env["QT_QPA_PLATFORM"] = args.platform
+    with window_env(args.platform or None) as env:
         command = [sys.executable, "-m", "gui.bench.close", "--arch", args.arch,
                    "--close-after", str(args.close_after)]
         command += ["--no-search"] * args.no_search + ["--no-lesson"] * args.no_lesson
