@@ -44,7 +44,6 @@ from gui.window_keys import add_keyboard, train_tooltip
 from gui.window_training import TrainingMixin
 from gui.workers import TrainThread, run_job, stop_all
 from netlab.base.errors import NetlabError
-from netlab.inspect.health import MEASURES
 from netlab.inspect.text import human
 from netlab.runs.run import load_settings
 
@@ -204,13 +203,7 @@ class MainWindow(TrainingMixin, QMainWindow):
 
         self.health = HealthView()
         self.tabs.addTab(self.health, "Health")
-        self.health.changed.connect(self._colour_graph_by_health)
-
-    def _colour_graph_by_health(self) -> None:
-        """The Graph tab's "Colour by" list gets every health measure's newest value per layer."""
-        for name, spec in MEASURES.items():
-            self.graph_view.set_values(name, self.health.latest(name), label=spec.label, unit=spec.unit,
-                                       worse="high" if spec.above else "low", select=False)
+        self.health.changed.connect(lambda: self.graph_view.set_health(self.health.latest))
 
     def _add_search_tab(self) -> None:
         """Hyperparameter search on Optuna over the form's experiment (gui/tabs/search.py)."""

@@ -40,6 +40,7 @@ from gui.tabs.graph_jobs import Picture, lay_out, netron_available, open_in_netr
 from gui.widgets.colour_scale import WORSE, ColourScale, ScaleLegend, format_value, worst
 from gui.widgets.graph_canvas import GraphCanvas
 from gui.workers import LatestJob, run_job
+from netlab.inspect.health import MEASURES
 
 NO_COLOUR = "none"
 NETRON_MISSING = ("Netron is not installed: pip install netron (in NetLab's environment), "
@@ -302,6 +303,12 @@ class GraphView(QWidget):
         self.inspect_button.setEnabled(not node.is_block)
 
     # -- colour by ------------------------------------------------------------------------
+    def set_health(self, latest) -> None:
+        """Every health measure joins the Colour by list: ``latest(measure)`` -> {layer: newest value}."""
+        for name, spec in MEASURES.items():
+            self.set_values(name, latest(name), label=spec.label, unit=spec.unit,
+                            worse="high" if spec.above else "low", select=False)
+
     def set_values(self, measure: str, values: dict, *, label: str | None = None, unit: str = "",
                    worse: str = "high", select: bool = True) -> None:
         """Values of ``measure`` per layer id (nested layers ``outer/inner``); ``worse``: which end
