@@ -6,11 +6,15 @@ inference mode, so the run's random streams and numbers are the same with or
 without it. The weights are copied just before a measured batch's update, so
 its update ratio is one step's, the step the 1e-3 rule of thumb speaks of.
 
-K keeps the cost at most BUDGET of the training time: the callback times each
-measurement (after one untimed call at the start that traces it) and the
-batches between, and waits K = cost / (BUDGET x batch time) batches, at least
-enough for no more than MAX_PER_EPOCH measurements an epoch. The first batch is
-always measured (the network as initialized, after one step).
+A measurement is due while the seconds health has taken so far, the next
+measurement's included (the median of the recent ones), stay within BUDGET of the
+seconds the training batches took, and at most MAX_PER_EPOCH times an epoch: K
+follows the measured costs, and everything health spends counts (the
+measurements, the weight copies, the files, a trace), from the run's start. The
+first batch is always measured (the network as initialized, after one step).
+Measurements run eagerly (netlab.inspect.health) until TRACE_PAYS or more are
+still due at their cost; the next one is traced then, which costs 3-5 eager
+ones once and makes each later one cost about half (a tiny run never traces).
 ``python -m netlab.bench health`` measures the whole cost against an epoch.
 
 Each measurement is a HealthMeasured event, rows of health.csv (written at
@@ -42,8 +46,10 @@ PROBE_IMAGES = 32
 BUDGET = 0.05  # of the training time
 MAX_PER_EPOCH = 50
 LOG_SUBDIR = "health"
-TIMED = 16  # recent batch times and measurement costs K is derived from
-MIN_TIMED = 3  # batches timed before the second measurement
+RECENT = 16  # recent batch times and measurement costs the estimates take the median of
+# Measurements still due at the eager cost from which a trace pays: it costs 3-5 of them and
+# saves half of each later one (netlab.inspect.health's text), so 10 leave a margin.
+TRACE_PAYS = 10
 
 
 def warning_text(layer: str, name: str, value: float, epoch: int) -> str:
@@ -82,8 +88,11 @@ class HealthCallback(keras.callbacks.Callback):
         self.epoch = initial_epoch
         self.last_measured: int | None = None
         self.previous = None  # the weights before the measured batch's update
-        self.batch_times: deque = deque(maxlen=TIMED)
-        self.costs: deque = deque(maxlen=TIMED)
+        self.batch_times: deque = deque(maxlen=RECENT)
+        self.costs: deque = deque(maxlen=RECENT)  # of warm measurements (not a first or a traced one's first)
+        self.spent = self.trained = 0.0  # seconds on health, and on training batches, this run
+        self.traced = False  # measuring through the traced pass (from when it pays)
+        self.cold = True  # the next measurement is the first of its pass: it sets up, not a typical cost
         self.batch_start = 0.0
         self.warned: set[tuple[str, str]] = set()
         self.crossing: dict[tuple[str, str], int] = {}  # past the threshold at the last measurement: since epoch
@@ -93,57 +102,63 @@ class HealthCallback(keras.callbacks.Callback):
         x, y = train_subset(data, min(PROBE_IMAGES, data.train_size), seed)
         return cls(model, x, y, emit, **kwargs)
 
-    def on_train_begin(self, logs=None):
-        if len(self.x) and not self.costs:
-            measure(self.inference_model, self.x, self.y)  # traced here, beside the train step
-
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
 
     def on_train_batch_begin(self, batch, logs=None):
-        self.batch_start = time.perf_counter()
-        if self._due(self.step + 1):
+        if self._due():
             started = time.perf_counter()
             self.previous = weights_of(self.inference_model, weighted_layers(self.inference_model))
-            self.costs.append(time.perf_counter() - started)  # completed by the measurement
+            self.spent += time.perf_counter() - started
+        self.batch_start = time.perf_counter()
 
     def on_train_batch_end(self, batch, logs=None):
+        seconds = time.perf_counter() - self.batch_start
         self.step += 1
-        if self.previous is None:
-            self.batch_times.append(time.perf_counter() - self.batch_start)
-            return
-        started = time.perf_counter()
-        self._measure()
-        self.costs[-1] += time.perf_counter() - started
+        self.trained += seconds
+        self.batch_times.append(seconds)
+        if self.previous is not None:
+            self._measure()
 
     def on_epoch_end(self, epoch, logs=None):
         if self.log is not None and self.log.rows:
+            started = time.perf_counter()
             self.log.write()
+            self.spent += time.perf_counter() - started
 
     def on_train_end(self, logs=None):
         if self.writer is not None:
             self.writer.close()
             self.writer = None
 
-    def every_now(self) -> int:
-        """K: batches between measurements, from the costs and batch times seen so far."""
-        if self.every is not None:
-            return max(1, self.every)
-        least = math.ceil(self.steps / MAX_PER_EPOCH)
-        if not self.costs:
-            return max(least, 1)
-        if len(self.batch_times) < MIN_TIMED:  # the cost is known, the batch time not yet
-            return max(least, MIN_TIMED + 1)
-        cost, batch = statistics.median(self.costs), statistics.median(self.batch_times)
-        return max(least, math.ceil(cost / (BUDGET * max(batch, 1e-9))), 1)
-
-    def _due(self, step: int) -> bool:
+    def _due(self) -> bool:
+        """Whether the coming batch (step ``self.step + 1``) is measured."""
         if not len(self.x):
             return False
-        return self.last_measured is None or step - self.last_measured >= self.every_now()
+        if self.last_measured is None:
+            return True
+        since = self.step + 1 - self.last_measured
+        if self.every is not None:
+            return since >= max(1, self.every)
+        if since < math.ceil(self.steps / MAX_PER_EPOCH):
+            return False
+        cost = statistics.median(self.costs) if self.costs else 0.0
+        return self.spent + cost <= BUDGET * self.trained
+
+    def _trace_pays(self) -> bool:
+        """Whether TRACE_PAYS or more measurements are still due at the eager cost."""
+        if self.traced or not self.costs:
+            return False
+        left = ((self.params or {}).get("epochs") or self.epoch + 1) * self.steps - self.step
+        if self.every is not None:
+            return left / max(1, self.every) >= TRACE_PAYS
+        cost, batch = statistics.median(self.costs), statistics.median(self.batch_times)
+        due = min(BUDGET * left * batch / max(cost, 1e-9), left / math.ceil(self.steps / MAX_PER_EPOCH))
+        return due >= TRACE_PAYS
 
     def _measure(self) -> None:
-        sample = measure(self.inference_model, self.x, self.y, previous_weights=self.previous)
+        started = time.perf_counter()
+        sample = measure(self.inference_model, self.x, self.y, previous_weights=self.previous, traced=self.traced)
         self.previous, self.last_measured = None, self.step
         values = sample.values
         self.emit(HealthMeasured(step=self.step, epoch=self.epoch, values=values))
@@ -151,6 +166,14 @@ class HealthCallback(keras.callbacks.Callback):
             self.log.add(self.step, self.epoch, values)
         self._scalars(values)
         self._warn(values)
+        cost = time.perf_counter() - started
+        self.spent += cost
+        if not self.cold:
+            self.costs.append(cost)
+        self.cold = False
+        if self._trace_pays():  # the next measurement traces the pass: its costs start anew
+            self.traced, self.cold = True, True
+            self.costs.clear()
 
     def _warn(self, values: dict) -> None:
         """A warning when a measure is past its threshold at two measurements in a row (one is

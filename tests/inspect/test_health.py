@@ -78,8 +78,14 @@ def numpy_fractions(output: np.ndarray, low: float, high: float) -> tuple[float,
     return float(dead), float(saturated)
 
 
-def test_gradient_norms_equal_a_gradient_tape_reference(model, batch):
-    sample = measure(model, *batch)
+# Both ways of running the pass: eagerly, reduced in numpy (the default), and the traced
+# tf.function reduced in the graph (the callback's, for many measurements).
+both_passes = pytest.mark.parametrize("traced", [False, True], ids=["eager", "traced"])
+
+
+@both_passes
+def test_gradient_norms_equal_a_gradient_tape_reference(model, batch, traced):
+    sample = measure(model, *batch, traced=traced)
     reference = reference_gradient_norms(model, *batch)
     measured = sample.of("gradient_norm")
     assert set(measured) == set(reference)  # the nested backbone's convolution included
@@ -90,8 +96,9 @@ def test_gradient_norms_equal_a_gradient_tape_reference(model, batch):
     assert ratios["c1"] == pytest.approx(reference["c1"] / reference["predictions"], rel=1e-5)
 
 
-def test_unit_fractions_and_moments_equal_numpy_on_the_layers_outputs(model, batch):
-    sample = measure(model, *batch)
+@both_passes
+def test_unit_fractions_and_moments_equal_numpy_on_the_layers_outputs(model, batch, traced):
+    sample = measure(model, *batch, traced=traced)
     outputs = reference_outputs(model, batch[0])
     assert set(sample.of("dead_fraction")) == set(outputs)
     for name, output in outputs.items():

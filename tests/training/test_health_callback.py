@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from netlab.inspect.activations import activation_layers
-from netlab.inspect.health import weighted_layers
+from netlab.inspect.health import measure, weighted_layers
 from netlab.runs.run import RunFolder
 from netlab.training.events import HealthMeasured, HealthWarning
-from netlab.training.health import HealthCallback, warning_text
+from netlab.training.health import TRACE_PAYS, HealthCallback, warning_text
 from netlab.training.trainer import Trainer
 from tests.helpers import tiny_experiment
 
@@ -52,6 +52,28 @@ def test_a_layer_dead_on_purpose_is_warned_about_once(tmp_path):
     assert warnings[0].level == "warning"
     assert len([e for e in events if isinstance(e, HealthMeasured)]) == 4
     assert {row["step"] for row in RunFolder(tmp_path).health()} == {1, 2, 3, 4}
+    assert not callback.traced  # four measurements: eager ones cost less than a trace
+
+
+def test_many_measurements_due_trace_the_pass_and_give_the_eager_numbers(tmp_path):
+    inputs = keras.Input((8, 8, 1))
+    x = keras.layers.Conv2D(4, 3, activation="relu", name="conv")(inputs)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax", name="predictions")(x))
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    rng = np.random.default_rng(0)
+    x, y = rng.random((8 * (TRACE_PAYS + 4), 8, 8, 1), dtype=np.float32), rng.integers(0, 2, 8 * (TRACE_PAYS + 4))
+    events = []
+    steps = len(x) // 8
+    callback = HealthCallback(model, x[:8], y[:8], events.append, steps=steps, every=1)
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False, callbacks=[callback])
+    measured = [e for e in events if isinstance(e, HealthMeasured)]
+    assert callback.traced and [e.step for e in measured] == list(range(1, steps + 1))
+    # The last measurement went through the traced pass; the weights it saw, measured eagerly, agree.
+    again = measure(model, x[:8], y[:8])
+    for layer, values in again.values.items():
+        for name, value in values.items():
+            assert measured[-1].values[layer][name] == pytest.approx(value, rel=1e-5, abs=1e-9), (layer, name)
 
 
 def test_warning_lines_read_as_the_readme_says():
