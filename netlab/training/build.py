@@ -21,6 +21,7 @@ from netlab.runs.folder import TENSORBOARD_DIR
 from netlab.training.activation_logs import ActivationHistograms
 from netlab.training.callbacks import EpochTensorBoard, EventCallback, Progress, tensorboard_available
 from netlab.training.determinism import restore_seed_generator_states
+from netlab.training.events import Notice
 from netlab.training.health import HealthCallback
 from netlab.training.multi_worker import shard_by_data
 from netlab.training.train_eval import TrainEvaluation
@@ -121,6 +122,12 @@ def fit_plan(built: BuiltModel, data, t, start: int, sharded: bool) -> list[tupl
     return fits
 
 
+def replicas(model) -> int:
+    """How many replicas train ``model`` (its distribution strategy's; 1 without one)."""
+    strategy = getattr(model, "distribute_strategy", None)
+    return strategy.num_replicas_in_sync if strategy is not None else 1
+
+
 def run_callbacks(trainer, exp, data, built: BuiltModel, progress: Progress, steps: int):
     """(the trainer's EventCallback, every callback fit() runs, in their order at an epoch's end)."""
     t, model = exp.training, built.model
@@ -142,7 +149,11 @@ def run_callbacks(trainer, exp, data, built: BuiltModel, progress: Progress, ste
             EpochTensorBoard(trainer.writer.dir / TENSORBOARD_DIR),
             ActivationHistograms.for_data(trainer.writer.dir / TENSORBOARD_DIR, model, data, t.seed),
         ]
-    if t.health and trainer.multi_worker is None:
+    if t.health and (trainer.multi_worker is not None or replicas(model) > 1):
+        # Its pass reads the weights outside a replica's context, which a distributed model refuses.
+        trainer.emit(Notice(f"Health is measured on one device only: this run trains on {replicas(model)} "
+                            "replicas, so health.csv is not written.", check="health"))
+    elif t.health:
         logs = t.tensorboard and trainer.writer is not None and tensorboard_available()
         callbacks.insert(callbacks.index(callback), HealthCallback.for_data(
             model, data, t.seed, trainer.emit, steps=steps, every=t.health_every, initial_epoch=progress.epoch,

@@ -94,12 +94,19 @@ def test_a_mirrored_run_folder_looks_like_a_one_device_run(mirrored):
     assert rows[-1]["val_loss"] == pytest.approx(report["saved_validation"]["val_loss"], abs=1e-5)
     assert rows[-1]["val_accuracy"] == pytest.approx(report["saved_validation"]["val_accuracy"], abs=1e-6)
 
-    def kinds(run):
-        events = [json.loads(line)["event"] for line in (run / "events.jsonl").read_text().splitlines()]
-        return [kind for kind in events if kind != "BatchEnd"]  # BatchEnd: at most 10 a second
+    def events(run):
+        return [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()]
+
+    def kinds(run):  # BatchEnd: at most 10 a second; health: measured on one device only (below)
+        return [e["event"] for e in events(run) if e["event"] not in ("BatchEnd", "HealthMeasured")
+                and e.get("check") != "health"]
 
     assert kinds(mirrored_run) == kinds(single_run) == ["RunStarted", "Notice", "EpochEnd", "EpochEnd",
                                                         "RunFinished"]
-    assert report["tensorboard"] == report["single_tensorboard"]  # the same tags at the same epochs
+    assert [e["text"] for e in events(mirrored_run) if e.get("check") == "health"] == [
+        "Health is measured on one device only: this run trains on 2 replicas, so health.csv is not written."]
+    single_tensorboard = {k: v for k, v in report["single_tensorboard"].items() if k != "health"}
+    assert report["tensorboard"] == single_tensorboard  # the same tags at the same epochs
     assert {step for _, step in report["tensorboard"]["train"]} == {0, 1}
-    assert sorted(p.name for p in mirrored_run.iterdir()) == sorted(p.name for p in single_run.iterdir())
+    single_files = sorted(p.name for p in single_run.iterdir() if p.name != "health.csv")
+    assert sorted(p.name for p in mirrored_run.iterdir()) == single_files
