@@ -38,6 +38,8 @@ SHOTS = {
     "inspect-filters": "the Inspect tab's Filters page: the second convolution's kernels",
     "inspect-gradcam": "the Inspect tab's Grad-CAM page: where the evidence for the seven lies",
     "statistics": "the Statistics tab: batch norm's moving statistics against a batch's",
+    "graph": "the Graph tab: the network's layers and tensors, coloured by each layer's gradient norm",
+    "health": "the Health tab: the dead units of each activation layer over the run",
 }
 # After a view's ready signal, the plots redraw on a timer: a moment before the grab (less in --fast,
 # whose images are only checked for being drawn).
@@ -71,7 +73,7 @@ class Session:
         self.saved: list[Path] = []
         self.failed = False
         self.steps = [self.main_window, self.classify, self.evaluate, self.inspect_maps,
-                      self.inspect_filters, self.inspect_cam, self.statistics]
+                      self.inspect_filters, self.inspect_cam, self.statistics, self.graph, self.health]
 
     def start(self) -> None:
         self.window.error_shown.connect(self.fail)
@@ -149,6 +151,24 @@ class Session:
     def statistics(self) -> None:
         self.when(self.window.stats.bn.rendered, "statistics")
         self.window.tabs.setCurrentWidget(self.window.stats)  # the run's training images, once shown
+
+
+    def graph(self) -> None:
+        view = self.window.graph_view
+
+        def colour_by_gradients():
+            view.colour_by.setCurrentIndex(max(0, view.colour_by.findData("gradient_norm")))
+            view.canvas.show_top()
+            view.canvas.select("block1_conv1_conv", centre=False)  # its formulas below the graph
+
+        self.when(view.drawn, "graph", colour_by_gradients)
+        self.window.tabs.setCurrentWidget(view)  # it reads the graph once shown
+
+    def health(self) -> None:
+        view = self.window.health
+        view.combo.setCurrentIndex(max(0, view.combo.findData("dead_fraction")))
+        self.window.tabs.setCurrentWidget(view)  # drawn from the run's measurements as it is shown
+        QTimer.singleShot(2 * REPAINT_MS[self.fast], lambda: self.grab("health"))
 
 
 def main(argv=None) -> None:

@@ -133,17 +133,23 @@ class HealthView(QWidget):
         import pyqtgraph as pg
 
         if self.plot is None:
-            self.plot = styled_plot(pg, bottom="step (batches trained)")
-            self.plot.addLegend(offset=(-10, 10))
+            self.plot = styled_plot(pg, bottom="step (batches trained)", legend=(-10, 10))
+            self.plot.getAxis("left").enableAutoSIPrefix(False)  # 0.4 of the units, not "400 (x0.001)"
             self.body.addWidget(self.plot, 3)
         measure = self.measure
         self.plot.clear()
-        self.plot.setLabel("left", MEASURES[measure].label)
+        spec = MEASURES[measure]
+        percent = spec.unit == "%"
+        self.plot.setLabel("left", f"{spec.label} (%)" if percent else spec.label)
         self.plot.setLogMode(y=measure in LOG_SCALE)
         series = self.history.series.get(measure, {})
         for i, layer in enumerate(layers):
             steps, values = series.get(layer, ([], []))
-            self.plot.plot(steps, values, pen=pg.mkPen(COLOURS[i % len(COLOURS)], width=2), name=layer)
+            if percent:
+                values = [100 * value for value in values]
+            colour = COLOURS[i % len(COLOURS)]  # a dot per measurement: a run may have only a few
+            self.plot.plot(steps, values, pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=5,
+                           symbolBrush=colour, symbolPen=None, name=layer)
 
     def curve_count(self) -> int:
         """How many layers' curves are drawn."""

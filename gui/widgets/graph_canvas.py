@@ -323,7 +323,8 @@ class GraphCanvas(QGraphicsView):
         rect = self.graph_rect
         if rect.width() > 0 and self.viewport().width() < rect.width():
             self.zoom(max(self.viewport().width() / rect.width(), 0.5))
-        self.centerOn(rect.center().x(), rect.top())
+        half = self.viewport().height() / 2 / self.transform().m11()  # the top at the view's top
+        self.centerOn(rect.center().x(), rect.top() + half)
 
     # -- input ------------------------------------------------------------------------
     def wheelEvent(self, event) -> None:

@@ -47,7 +47,7 @@ def test_live_measurements_extend_the_curves(qtbot):
         view.add_measurement(HealthMeasured(step=step, epoch=0, values={"relu1": {"dead_fraction": step / 4}}))
     assert view.checked_layers() == ["relu1"]
     curve = view.plot.listDataItems()[0]
-    assert list(curve.getOriginalDataset()[1]) == [0.25, 0.5, 0.75]
+    assert list(curve.getOriginalDataset()[1]) == [25.0, 50.0, 75.0]  # fractions drawn as percents
     assert view.latest("dead_fraction") == {"relu1": 0.75}
     view.clear()
     assert view.latest("dead_fraction") == {} and view.layer_list.count() == 0
