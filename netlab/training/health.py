@@ -177,10 +177,13 @@ class HealthCallback(keras.callbacks.Callback):
 
     def _warn(self, values: dict) -> None:
         """A warning when a measure is past its threshold at two measurements in a row (one is
-        noise, or a zero-initialized layer's first update), once per layer and measure."""
+        noise), once per layer and measure. Not the update ratio in the first epoch: a
+        zero-initialized classifier and Adam's first steps move small weights by their own size."""
         crossing = {}
         for layer, measures in values.items():
             for name, value in measures.items():
+                if name == "update_ratio" and self.epoch == 0:
+                    continue
                 if crossed(name, value):
                     key = (layer, name)
                     crossing[key] = self.crossing.get(key, self.epoch)

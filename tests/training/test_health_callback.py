@@ -81,3 +81,17 @@ def test_warning_lines_read_as_the_readme_says():
         "conv1's gradients are 1e-5 of the classifier's: vanishing (epoch 2)"
     assert warning_text("block1_conv1_relu", "dead_fraction", 0.62, 1) == \
         "block1_conv1_relu: 62% of units dead since epoch 2"
+
+
+def test_large_updates_are_warned_about_from_the_second_epoch_only():
+    """A zero-initialized classifier's first updates are its whole size: no warning in epoch 1."""
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, keras.layers.Dense(2, name="predictions")(inputs))
+    events = []
+    callback = HealthCallback(model, np.zeros((2, 4), np.float32), np.zeros(2, int), events.append, steps=4)
+    big = {"predictions": {"update_ratio": 0.5}}
+    for epoch in (0, 0, 1, 1):
+        callback.epoch = epoch
+        callback._warn(big)
+    warnings = [e for e in events if isinstance(e, HealthWarning)]
+    assert [(e.measure, e.epoch) for e in warnings] == [("update_ratio", 1)]
