@@ -39,6 +39,7 @@ from gui.state import CurrentModel
 from gui.tabs.graph_jobs import Picture, lay_out, netron_available, open_in_netron, read_graph
 from gui.widgets.colour_scale import WORSE, ColourScale, ScaleLegend, format_value, worst
 from gui.widgets.graph_canvas import GraphCanvas
+from gui.widgets.when_shown import ComputedWhenShown
 from gui.workers import LatestJob, run_job
 from netlab.inspect.health import MEASURES
 
@@ -57,7 +58,7 @@ class MeasureValues:
     values: dict
 
 
-class GraphView(QWidget):
+class GraphView(ComputedWhenShown, QWidget):
     layer_activated = Signal(str)  # a layer double-clicked: show it in the Inspect tab
     drawn = Signal()  # a graph's scene has been built
     failed = Signal(str)
@@ -69,7 +70,6 @@ class GraphView(QWidget):
         self.picture: Picture | None = None
         self.measures: dict[str, MeasureValues] = {}
         self.scene_seconds: float | None = None  # the last scene's building time (the benchmark reads it)
-        self._stale = False
         self._focus: tuple[str, bool] | None = None  # (node id, select it) once the next layout is drawn
         self._job = LatestJob(self, 0, self._picture_ready, self._fail,
                               on_start=lambda: self.state.setText("laying out the graph..."))
@@ -184,20 +184,9 @@ class GraphView(QWidget):
             return
         self.refresh()
 
-    def refresh(self) -> None:
-        """Read the model's graph now if the tab is visible, else when it is shown."""
-        if self.model is None:
-            return
-        if not self.isVisible():
-            self._stale = True
-            return
-        self._stale = False
+    def _compute(self) -> None:
+        """Read the model's graph (refresh(): now if the tab is visible, else when it is shown)."""
         self._job.request(read_graph, self.model, "all" if self.every_layer.isChecked() else "none")
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
 
     def _picture_ready(self, picture: Picture) -> None:
         if picture.model is not self.model:

@@ -30,6 +30,7 @@ from gui.state import CurrentModel
 from gui.tabs.activation_stats import ActivationStatsPage
 from gui.tabs.bn_stats import BnStatsPage
 from gui.widgets.image_batch import ImageBatch
+from gui.widgets.when_shown import ComputedWhenShown
 from gui.workers import LatestJob
 from netlab.inspect import samples
 from netlab.runs.run import RunFolder
@@ -49,7 +50,7 @@ def load_images(model, source: tuple, limit: int, class_names) -> ImageBatch:
     return ImageBatch(*samples.dataset_images(model, value, limit, class_names))
 
 
-class StatsView(QWidget):
+class StatsView(ComputedWhenShown, QWidget):
     images_loaded = Signal(str)  # the description of the batch now used
 
     def __init__(self, parent=None):
@@ -58,7 +59,6 @@ class StatsView(QWidget):
         self.class_names = None
         self.model_source = ""
         self.images: ImageBatch | None = None  # the batch in use
-        self._stale = False  # a model or source changed while the tab was hidden
         self._jobs = LatestJob(self, DEBOUNCE_MS, self._images_ready, self._failed,
                                on_start=lambda: self._busy(f"loading images for {self.model_source}..."))
 
@@ -153,21 +153,10 @@ class StatsView(QWidget):
             self.use_folder(folder)
 
     # -- computing -----------------------------------------------------------------------
-    def refresh(self) -> None:
-        """Load the batch and recompute, now if the tab is visible, else when it is shown."""
-        if self.model is None:
-            return
-        if not self.isVisible():
-            self._stale = True
-            return
-        self._stale = False
+    def _compute(self) -> None:
+        """Load the batch and recompute (refresh(): now if the tab is visible, else when it is shown)."""
         self._jobs.request(load_images, self.model, self.source.currentData(), self.count.value(),
                            self.class_names)
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
 
     def cancel(self) -> None:
         """Abort whatever is computing; what is drawn stays."""
