@@ -14,25 +14,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 
-from netlab.bench.window import LONG_GAP, gap_stats
+from netlab.bench.window import LONG_GAP, gap_stats, window_program
 
 TARGETS = {"drawn_s": 1.0, "gap_ms": LONG_GAP * 1000}
 
 
 def window_side(seconds: float, platform: str | None) -> dict:
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
-    if platform:
-        env["QT_QPA_PLATFORM"] = platform
-    done = subprocess.run([sys.executable, "-m", "gui.bench.graph_view", "--seconds", str(seconds)], env=env,
-                          capture_output=True, text=True, timeout=1200)
-    lines = done.stdout.strip().splitlines()
-    if done.returncode != 0 or not lines:
-        raise SystemExit(f"the Graph tab failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
-    return json.loads(lines[-1])
+    return window_program("gui.bench.graph_view", ["--seconds", str(seconds)], platform, "the Graph tab")
 
 
 def main(argv=None) -> int:

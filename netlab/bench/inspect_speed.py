@@ -25,13 +25,12 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 
 import numpy as np
 
-from netlab.bench.window import window_env
+from netlab.bench.window import window_program
 from netlab.inspect.batchnorm import bn_layers, bn_statistics
 from netlab.inspect.layers import feature_maps, flat_graph
 from netlab.training.device import describe_device
@@ -82,13 +81,7 @@ def core_side(reps: int) -> dict:
 
 
 def window_side(platform: str | None) -> dict:
-    with window_env(platform) as env:
-        done = subprocess.run([sys.executable, "-m", "gui.bench.inspect"], env=env, capture_output=True,
-                              text=True, timeout=1200)
-    lines = done.stdout.strip().splitlines()
-    if done.returncode != 0 or not lines:
-        raise SystemExit(f"the Inspect window failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
-    return json.loads(lines[-1])
+    return window_program("gui.bench.inspect", [], platform, "the Inspect window")
 
 
 def main(argv=None) -> int:

@@ -69,16 +69,26 @@ def window_env(platform: str | None) -> Iterator[dict]:
         yield env
 
 
-def run_side(side: str, seconds: float, platform: str | None, extra: tuple[str, ...] | list[str] = ()) -> dict:
-    """Start one window process, return what it printed (its last line, JSON)."""
+def window_program(module: str, args: list[str], platform: str | None, what: str, timeout: float = 1200,
+                   launched: bool = False) -> dict:
+    """Run ``python -m MODULE ARGS`` in :func:`window_env`, return what it printed last (a line of
+    JSON); a failure ends the benchmark naming ``what``. ``launched``: tell the program when it
+    was started ($NETLAB_BENCH_LAUNCHED), for its time to window."""
     with window_env(platform) as env:
-        env["NETLAB_BENCH_LAUNCHED"] = repr(time.time())
-        done = subprocess.run([sys.executable, "-m", "gui.bench.window", side, "--seconds", str(seconds), *extra],
-                              env=env, capture_output=True, text=True, timeout=seconds + 600)
+        if launched:
+            env["NETLAB_BENCH_LAUNCHED"] = repr(time.time())
+        done = subprocess.run([sys.executable, "-m", module, *args], env=env, capture_output=True, text=True,
+                              timeout=timeout)
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:
-        raise SystemExit(f"the {side} window failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
+        raise SystemExit(f"{what} failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
     return json.loads(lines[-1])
+
+
+def run_side(side: str, seconds: float, platform: str | None, extra: tuple[str, ...] | list[str] = ()) -> dict:
+    """Start one window process, return what it printed (its last line, JSON)."""
+    return window_program("gui.bench.window", [side, "--seconds", str(seconds), *extra], platform,
+                          f"the {side} window", timeout=seconds + 600, launched=True)
 
 
 def _ratio(a, b):
