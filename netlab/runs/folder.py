@@ -31,9 +31,10 @@ from netlab.base.atomic import (
     disk_full_as_error,
     is_netlab_temporary,
 )
-from netlab.base.errors import DiskFullError, TrainingError
+from netlab.base.errors import DiskFullError
 from netlab.base.user_paths import fitting_name
 from netlab.data import source_names
+from netlab.runs.csv_rows import read_rows
 from netlab.runs.files import (  # noqa: F401  (BEST_FILE, MODEL_FILE, TENSORBOARD_DIR: re-exported)
     BEST_FILE,
     CHECKPOINT_FILE,
@@ -201,17 +202,8 @@ def read_classes(model_path: str | Path) -> list[str] | None:
 
 def read_history(run_dir: str | Path) -> list[dict]:
     """history.csv's rows as numbers; a damaged row is a TrainingError naming its line."""
-    path = Path(run_dir) / HISTORY_FILE
-    with open(path, encoding="utf-8", newline="") as f:
-        reader = csv.DictReader(f)
-        rows = []
-        for row in reader:
-            try:
-                # A short row leaves None values (and a long one a None key): not a number either.
-                rows.append({k: float(v) for k, v in row.items() if v != "" and k is not None})
-            except (TypeError, ValueError):
-                raise TrainingError(
-                    f"{path} is damaged at line {reader.line_num} (an incomplete or non-numeric row); "
-                    "remove that line to resume from the epochs before it, or train the run again"
-                ) from None
-        return rows
+    # A short row leaves None values (and a long one a None key): not a number either.
+    return read_rows(Path(run_dir) / HISTORY_FILE,
+                     lambda row: {k: float(v) for k, v in row.items() if v != "" and k is not None},
+                     " (an incomplete or non-numeric row); remove that line to resume from the epochs "
+                     "before it, or train the run again")

@@ -12,7 +12,7 @@ import io
 from pathlib import Path
 
 from netlab.base.atomic import atomic_write_text, disk_full_as_error
-from netlab.base.errors import TrainingError
+from netlab.runs.csv_rows import read_rows
 from netlab.runs.files import HEALTH_FILE
 
 KEYS = ("step", "epoch", "layer")  # epoch: 1-based, as in history.csv
@@ -49,15 +49,9 @@ class HealthLog:
 def read_health(run_dir: str | Path) -> list[dict]:
     """health.csv's rows: step and epoch as ints, the layer's name, its measures as floats (a
     measure that does not apply to the layer is left out); FileNotFoundError when there is none."""
-    path = Path(run_dir) / HEALTH_FILE
-    with open(path, encoding="utf-8", newline="") as f:
-        reader = csv.DictReader(f)
-        rows = []
-        for row in reader:
-            try:
-                rows.append({"step": int(row["step"]), "epoch": int(row["epoch"]), "layer": row["layer"],
-                             **{k: float(v) for k, v in row.items() if k not in KEYS and k and v}})
-            except (KeyError, TypeError, ValueError):
-                raise TrainingError(f"{path} is damaged at line {reader.line_num}; remove that line "
-                                    "or the file (training the run again writes it anew)") from None
-        return rows
+    def convert(row):
+        return {"step": int(row["step"]), "epoch": int(row["epoch"]), "layer": row["layer"],
+                **{k: float(v) for k, v in row.items() if k not in KEYS and k and v}}
+
+    return read_rows(Path(run_dir) / HEALTH_FILE, convert,
+                     "; remove that line or the file (training the run again writes it anew)")
